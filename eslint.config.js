@@ -1,0 +1,38 @@
+// @ts-check
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+
+export default tseslint.config(
+  { ignores: ["node_modules/", "coverage/", "charts/", "dist/"] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      "@typescript-eslint/no-floating-promises": "error",
+      "@typescript-eslint/no-misused-promises": "error",
+      "@typescript-eslint/explicit-module-boundary-types": "error",
+      "@typescript-eslint/consistent-type-imports": "error",
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
+      "max-lines": ["error", { max: 300, skipBlankLines: true, skipComments: true }],
+      "max-lines-per-function": ["error", { max: 60, skipBlankLines: true, skipComments: true }],
+      complexity: ["error", 12],
+      "max-depth": ["error", 4],
+      "max-params": ["error", 4],
+      "no-console": "error",
+    },
+  },
+  {
+    // Test files are tables and describe blocks; their callbacks are long by nature.
+    files: ["test/**/*.ts", "**/*.test.ts"],
+    rules: { "max-lines-per-function": "off", "max-lines": ["error", { max: 400, skipBlankLines: true }] },
+  },
+  {
+    // Command-line entry points talk to people on the terminal.
+    files: ["scripts/**/*.ts", "test/harness/cluster-up.ts", "bench/**/*.ts"],
+    rules: { "no-console": "off" },
+  },
+  { files: ["eslint.config.js"], ...tseslint.configs.disableTypeChecked },
+);
