@@ -1,0 +1,5 @@
+export * from "./names.ts";
+export * from "./microsoft-credential.ts";
+export * from "./access-list.ts";
+export { conditionSchema, type Condition } from "./schema-helpers.ts";
+export { customResourceDefinitions } from "./crds.ts";

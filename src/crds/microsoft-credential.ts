@@ -1,0 +1,239 @@
+import { z } from "zod";
+import {
+  celList,
+  celString,
+  conditionsSchema,
+  guid,
+  httpsUrl,
+  matching,
+  objectName,
+  stringSet,
+  withRules,
+  type CelRule,
+} from "./schema-helpers.ts";
+
+export const TENANT_TYPES = ["Personal", "WorkOrSchool", "ServicePrincipal"] as const;
+export type TenantType = (typeof TENANT_TYPES)[number];
+
+export const SCOPES = ["Calendar", "Excel", "List", "OneDrive", "PowerBI", "UserDirectory"] as const;
+export type Scope = (typeof SCOPES)[number];
+
+/** Which scopes each tenant type may request (api.md; reasons in microsoft.md). */
+export const SCOPES_BY_TENANT_TYPE: Readonly<Record<TenantType, readonly Scope[]>> = {
+  Personal: ["Calendar", "OneDrive"],
+  WorkOrSchool: SCOPES,
+  ServicePrincipal: ["Calendar", "List", "OneDrive", "PowerBI", "UserDirectory"],
+};
+
+export const CLOUDS = ["Public", "USGovernment", "USGovernmentDoD", "China"] as const;
+export type Cloud = (typeof CLOUDS)[number];
+
+const TENANT_ID = /^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+|common|organizations|consumers)$/;
+const DURATION = /^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$/;
+const EMAIL = /^[^@\s]+@[^@\s]+$/;
+
+const secretKeyRef = z
+  .object({
+    name: objectName("Name of a Secret in the credential's namespace."),
+    key: z.string().min(1).max(253).describe("Key in that Secret that holds the client secret."),
+  })
+  .describe("The Secret key that holds the application's client secret.");
+
+const servicePrincipalSchema = withRules(
+  z.object({
+    clientId: guid("Application (client) ID of the Entra app registration."),
+    clientSecretRef: secretKeyRef.optional(),
+    certificateRef: z
+      .object({ name: objectName("Name of a kubernetes.io/tls Secret in the credential's namespace.") })
+      .optional()
+      .describe("A kubernetes.io/tls Secret whose certificate is registered on the app."),
+    workloadIdentity: z
+      .object({
+        serviceAccountName: objectName("ServiceAccount whose token is presented as the federated credential."),
+        audience: z.string().min(1).max(512).default("api://AzureADTokenExchange").describe("Audience of the service-account token."),
+      })
+      .optional()
+      .describe("Workload identity federation: a service-account token is exchanged for Microsoft tokens."),
+  }),
+  "How a ServicePrincipal authenticates: clientId and exactly one of clientSecretRef, certificateRef, workloadIdentity.",
+  [
+    {
+      rule: "(has(self.clientSecretRef) ? 1 : 0) + (has(self.certificateRef) ? 1 : 0) + (has(self.workloadIdentity) ? 1 : 0) == 1",
+      message: "servicePrincipal needs exactly one of clientSecretRef, certificateRef, workloadIdentity",
+    },
+  ],
+);
+
+const specFields = z.object({
+  displayName: z.string().min(1).max(128).optional().describe("The name people see; defaults to metadata.name. Renaming is editing it."),
+  tenantType: withRules(
+    z.enum(TENANT_TYPES),
+    "Personal (Microsoft account), WorkOrSchool (Entra ID account) or ServicePrincipal (app-only). Immutable.",
+    [{ rule: "self == oldSelf", message: "tenantType is immutable: create a new MicrosoftCredential for another tenant type" }],
+  ),
+  tenantId: matching(
+    TENANT_ID,
+    "tenantId must be a tenant GUID, a verified domain such as contoso.onmicrosoft.com, organizations or consumers",
+    "Personal: absent or consumers. WorkOrSchool: a tenant GUID or domain; defaults to organizations. ServicePrincipal: required, a tenant GUID or domain.",
+  ).optional(),
+  storage: z.enum(["OneDrive", "SharePoint"]).default("OneDrive").describe("Where files live: OneDrive (default) or SharePoint (needs sharePoint.siteUrl)."),
+  sharePoint: z
+    .object({ siteUrl: httpsUrl("The SharePoint site, e.g. https://contoso.sharepoint.com/sites/finance.") })
+    .optional()
+    .describe("The SharePoint site, for storage SharePoint."),
+  scopes: stringSet(
+    z.enum(SCOPES),
+    "What the credential may access: Calendar, Excel, List, OneDrive, PowerBI, UserDirectory. Personal allows Calendar and OneDrive; ServicePrincipal all but Excel.",
+  )
+    .min(1)
+    .max(SCOPES.length),
+  account: matching(EMAIL, "account must be a user principal name or email such as ada@contoso.com", "The only account allowed to sign in (UPN or email). Unset: the first account that signs in is bound.").optional(),
+  manager: z.string().min(1).max(253).optional().describe("Kubernetes user name (as the API server authenticates it) who manages the AccessLists of this credential."),
+  teams: stringSet(z.string().min(1).max(253), "Kubernetes group names allowed to use the credential, e.g. finance-analysts or system:serviceaccounts:finance-jobs.")
+    .max(64)
+    .optional(),
+  servicePrincipal: servicePrincipalSchema.optional(),
+  clientId: guid("Overrides the operator-wide public client application id for device-code sign-in (Personal and WorkOrSchool).").optional(),
+  cloud: z.enum(CLOUDS).default("Public").describe("Microsoft cloud: Public (default), USGovernment, USGovernmentDoD or China."),
+  tokenSecret: z
+    .object({ name: objectName("Name of the token Secret; default <metadata.name>-token.") })
+    .optional()
+    .describe("The Secret consumers mount to read the access token."),
+  refreshBefore: withRules(
+    z.string().max(32).regex(DURATION).default("15m"),
+    "Refresh an access token this long before it expires: a duration between 1m and 1h such as 15m (default).",
+    [
+      {
+        rule: `self.matches(${celString(DURATION.source)}) && duration(self) >= duration('1m') && duration(self) <= duration('1h')`,
+        message: "refreshBefore must be a duration between 1m and 1h, such as 15m or 30m",
+      },
+    ],
+  ),
+});
+
+/** Cross-field rules of api.md, one CEL rule each, with a message that says what to fix. */
+function scopeRules(): CelRule[] {
+  return TENANT_TYPES.filter((t) => SCOPES_BY_TENANT_TYPE[t].length < SCOPES.length).map((tenantType) => {
+    const allowed = celList(SCOPES_BY_TENANT_TYPE[tenantType]);
+    const names = SCOPES_BY_TENANT_TYPE[tenantType].join(", ");
+    return {
+      rule: `self.tenantType != '${tenantType}' || self.scopes.all(s, s in ${allowed})`,
+      message: `a scope is not available for tenantType ${tenantType}; allowed: ${names}`,
+      messageExpression: `'scope ' + self.scopes.filter(s, !(s in ${allowed}))[0] + ' is not available for tenantType ${tenantType}; allowed: ${names}'`,
+      fieldPath: ".scopes",
+      reason: "FieldValueForbidden",
+    };
+  });
+}
+
+const specRules: CelRule[] = [
+  ...scopeRules(),
+  {
+    rule: "self.tenantType != 'Personal' || !has(self.tenantId) || self.tenantId == 'consumers'",
+    message: "tenantType Personal takes no tenantId other than consumers: remove tenantId",
+    fieldPath: ".tenantId",
+  },
+  {
+    rule: "self.tenantType != 'WorkOrSchool' || !has(self.tenantId) || !(self.tenantId in ['common', 'consumers'])",
+    message: "tenantType WorkOrSchool needs tenantId organizations (the default), a tenant GUID or a verified domain; common and consumers would admit personal accounts",
+    fieldPath: ".tenantId",
+  },
+  {
+    rule: "self.tenantType != 'ServicePrincipal' || (has(self.tenantId) && !(self.tenantId in ['common', 'organizations', 'consumers']))",
+    message: "tenantType ServicePrincipal needs tenantId: the directory (tenant) GUID or a verified domain such as contoso.onmicrosoft.com (not common, organizations or consumers)",
+    fieldPath: ".tenantId",
+  },
+  {
+    rule: "!has(self.storage) || self.storage != 'SharePoint' || self.tenantType != 'Personal'",
+    message: "storage SharePoint is not available for tenantType Personal: personal Microsoft accounts have OneDrive only",
+    fieldPath: ".storage",
+  },
+  {
+    rule: "!has(self.storage) || self.storage != 'SharePoint' || has(self.sharePoint)",
+    message: "storage SharePoint needs sharePoint.siteUrl, e.g. https://contoso.sharepoint.com/sites/finance",
+    fieldPath: ".sharePoint",
+    reason: "FieldValueRequired",
+  },
+  {
+    rule: "!has(self.sharePoint) || (has(self.storage) && self.storage == 'SharePoint')",
+    message: "sharePoint is set but storage is not SharePoint: set storage: SharePoint or remove sharePoint",
+    fieldPath: ".sharePoint",
+  },
+  {
+    rule: "self.tenantType != 'ServicePrincipal' || has(self.servicePrincipal)",
+    message: "tenantType ServicePrincipal needs servicePrincipal: clientId and one of clientSecretRef, certificateRef, workloadIdentity",
+    fieldPath: ".servicePrincipal",
+    reason: "FieldValueRequired",
+  },
+  {
+    rule: "self.tenantType == 'ServicePrincipal' || !has(self.servicePrincipal)",
+    message: "servicePrincipal is only for tenantType ServicePrincipal: Personal and WorkOrSchool credentials sign in with a device code",
+    fieldPath: ".servicePrincipal",
+    reason: "FieldValueForbidden",
+  },
+  {
+    rule: "self.tenantType != 'ServicePrincipal' || !has(self.clientId)",
+    message: "clientId overrides the public client for device-code sign-in; for tenantType ServicePrincipal set servicePrincipal.clientId",
+    fieldPath: ".clientId",
+    reason: "FieldValueForbidden",
+  },
+  {
+    rule: "self.tenantType != 'ServicePrincipal' || !has(self.account)",
+    message: "account binds the person who signs in; tenantType ServicePrincipal has no sign-in: remove account",
+    fieldPath: ".account",
+    reason: "FieldValueForbidden",
+  },
+];
+
+export const microsoftCredentialSpecSchema = withRules(
+  specFields,
+  "The desired Microsoft credential: who signs in, to which tenant, for which scopes, and who may use it.",
+  specRules,
+);
+export type MicrosoftCredentialSpec = z.infer<typeof microsoftCredentialSpecSchema>;
+export type MicrosoftCredentialSpecInput = z.input<typeof microsoftCredentialSpecSchema>;
+
+const timestamp = (description: string): z.ZodOptional<z.ZodISODateTime> => z.iso.datetime().optional().describe(description);
+
+export const microsoftCredentialStatusSchema = z
+  .object({
+    observedGeneration: z.int().min(0).optional().describe("The metadata.generation the status was computed from."),
+    conditions: conditionsSchema.optional(),
+    displayName: z.string().max(253).optional().describe("spec.displayName, or metadata.name when unset: what `kubectl get -o wide` prints."),
+    account: z
+      .object({
+        username: z.string().max(512).optional().describe("The account's user name (UPN or email)."),
+        homeAccountId: z.string().max(512).optional().describe("The account's home account id (object id and tenant id)."),
+        tenantId: z.string().max(128).optional().describe("The tenant the account signed in to."),
+        name: z.string().max(512).optional().describe("The account's display name."),
+      })
+      .optional()
+      .describe("The signed-in account (no tokens)."),
+    signIn: z
+      .object({
+        userCode: z.string().max(64).describe("The code the person enters at verificationUri."),
+        verificationUri: z.string().max(2048).describe("Where the person signs in."),
+        message: z.string().max(4096).describe("Microsoft's sign-in instructions."),
+        expiresAt: z.iso.datetime().describe("When the code expires."),
+      })
+      .optional()
+      .describe("A device-code sign-in waiting for a person; absent otherwise."),
+    tokenSecretName: z.string().max(253).optional().describe("The Secret holding the access token."),
+    accessTokenExpiresAt: timestamp("When the access token in the token Secret expires."),
+    lastRefreshTime: timestamp("When tokens were last refreshed."),
+    nextRefreshTime: timestamp("When the next refresh is planned."),
+    reauthenticateBy: timestamp("When the refresh token would expire by inactivity if nothing refreshed it."),
+    grantedScopes: z.array(z.string().max(512)).max(64).optional().describe("What the identity platform actually granted."),
+    lastHandledAuthenticate: z.string().max(1024).optional().describe("The cloudcredentials.io/authenticate value last acted on."),
+    lastHandledReauthenticate: z.string().max(1024).optional().describe("The cloudcredentials.io/reauthenticate value last acted on."),
+    failures: z
+      .object({
+        count: z.int().min(0).describe("Transient failures in a row."),
+        lastTime: z.iso.datetime().optional().describe("When the last one happened."),
+        lastReason: z.string().max(1024).optional().describe("Why, as one CamelCase word."),
+      })
+      .optional()
+      .describe("Transient failures since the last success (reset on success)."),
+  })
+  .describe("What the operator observed and did.");
+export type MicrosoftCredentialStatus = z.infer<typeof microsoftCredentialStatusSchema>;

@@ -1,0 +1,34 @@
+/** Names from the API contract (../shared/design/api.md): users write YAML against these. */
+
+export const GROUP = "cloudcredentials.io";
+export const VERSION = "v1alpha1";
+export const API_VERSION = `${GROUP}/${VERSION}`;
+export const CATEGORY = "cloudcredentials";
+
+export const MICROSOFT_CREDENTIAL = {
+  kind: "MicrosoftCredential",
+  plural: "microsoftcredentials",
+  singular: "microsoftcredential",
+  shortNames: ["mscredential", "mscredentials", "mscred"],
+} as const;
+
+export const ACCESS_LIST = {
+  kind: "AccessList",
+  plural: "accesslists",
+  singular: "accesslist",
+  shortNames: ["msaccess"],
+} as const;
+
+/** Labels the operator sets. */
+export const LABELS = {
+  managedBy: "app.kubernetes.io/managed-by",
+  credential: `${GROUP}/credential`,
+  broken: `${GROUP}/broken`,
+} as const;
+export const MANAGED_BY = "cloud-credentials-operator";
+
+/** Action annotations ("requested at" values, each acted on once). */
+export const ANNOTATIONS = {
+  authenticate: `${GROUP}/authenticate`,
+  reauthenticate: `${GROUP}/reauthenticate`,
+} as const;

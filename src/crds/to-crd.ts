@@ -1,0 +1,105 @@
+import { z } from "zod";
+import { CATEGORY, GROUP, VERSION } from "./names.ts";
+
+/** An OpenAPI v3 schema node as the API server reads it (structural schema). */
+export type OpenApiSchema = { [key: string]: unknown };
+
+export interface PrinterColumn {
+  readonly name: string;
+  readonly type: "string" | "date" | "integer" | "boolean";
+  readonly jsonPath: string;
+  readonly description: string;
+  /** 1 = shown only with `-o wide`. */
+  readonly priority?: 0 | 1;
+}
+
+export interface CrdSource {
+  readonly kind: string;
+  readonly plural: string;
+  readonly singular: string;
+  readonly shortNames: readonly string[];
+  readonly description: string;
+  readonly spec: z.ZodType;
+  readonly status: z.ZodType;
+  readonly printerColumns: readonly PrinterColumn[];
+}
+
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+
+/** Keys whose values are data (CEL rules, enum values, defaults), copied as they are. */
+const DATA_KEYS = new Set(["x-kubernetes-validations", "x-kubernetes-list-map-keys", "enum", "default"]);
+
+/** Keys of zod's JSON Schema that a structural schema leaves out (see toStructural). */
+function dropped(key: string, value: unknown): boolean {
+  if (key === "$schema" || key === "pattern" || key === "id") return true;
+  if (key === "additionalProperties") return value === false;
+  return (key === "maximum" && value === MAX_SAFE) || (key === "minimum" && value === -MAX_SAFE);
+}
+
+/**
+ * Turns zod's JSON Schema into a structural schema: no `additionalProperties: false` (the API
+ * server prunes unknown fields instead), no OpenAPI `pattern` (each pattern is also a CEL rule
+ * with a message, see schema-helpers.ts), and no ±2^53 bounds that zod puts on integers.
+ */
+export function toStructural(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(toStructural);
+  if (node === null || typeof node !== "object") return node;
+  const out: OpenApiSchema = {};
+  for (const [key, value] of Object.entries(node)) {
+    if (dropped(key, value)) continue;
+    out[key] = DATA_KEYS.has(key) ? value : toStructural(value);
+  }
+  if (out["type"] === "integer" && out["format"] === undefined) out["format"] = "int64";
+  return out;
+}
+
+export function openApiSchemaOf(schema: z.ZodType): OpenApiSchema {
+  const json = z.toJSONSchema(schema, { io: "input", target: "openapi-3.0", unrepresentable: "throw" });
+  return toStructural(json) as OpenApiSchema;
+}
+
+/** The CustomResourceDefinition for one kind, as a plain object ready for YAML. */
+export function toCrd(source: CrdSource): Record<string, unknown> {
+  const schema: OpenApiSchema = {
+    type: "object",
+    description: source.description,
+    required: ["spec"],
+    properties: {
+      apiVersion: { type: "string", description: "APIVersion defines the versioned schema of this representation of an object." },
+      kind: { type: "string", description: "Kind is a string value representing the REST resource this object represents." },
+      metadata: { type: "object" },
+      spec: openApiSchemaOf(source.spec),
+      status: openApiSchemaOf(source.status),
+    },
+  };
+  return {
+    apiVersion: "apiextensions.k8s.io/v1",
+    kind: "CustomResourceDefinition",
+    metadata: {
+      name: `${source.plural}.${GROUP}`,
+      labels: { "app.kubernetes.io/name": "cloud-credentials-operator", "app.kubernetes.io/part-of": "cloud-credentials-operator" },
+    },
+    spec: {
+      group: GROUP,
+      scope: "Namespaced",
+      names: {
+        kind: source.kind,
+        listKind: `${source.kind}List`,
+        plural: source.plural,
+        singular: source.singular,
+        shortNames: [...source.shortNames],
+        categories: [CATEGORY],
+      },
+      versions: [
+        {
+          name: VERSION,
+          served: true,
+          storage: true,
+          subresources: { status: {} },
+          additionalPrinterColumns: source.printerColumns.map((c) => ({ ...c })),
+          schema: { openAPIV3Schema: schema },
+        },
+      ],
+    },
+  };
+}
