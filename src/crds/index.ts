@@ -3,3 +3,4 @@ export * from "./microsoft-credential.ts";
 export * from "./access-list.ts";
 export { conditionSchema, type Condition } from "./schema-helpers.ts";
 export { customResourceDefinitions } from "./crds.ts";
+export * from "./conditions.ts";

@@ -1,0 +1,34 @@
+/** Condition types and the closed sets of reasons (api.md). Documented in docs/broken-reasons.md. */
+
+export const CONDITION_TYPES = ["Ready", "Broken", "SignInPending"] as const;
+export type ConditionType = (typeof CONDITION_TYPES)[number];
+
+/** A person must act. Ready is False with the same reason while one of these holds. */
+export const BROKEN_REASONS = [
+  "SignInExpired",
+  "SignInDeclined",
+  "RefreshTokenExpired",
+  "RefreshTokenRevoked",
+  "MFARequired",
+  "ConsentRequired",
+  "AccountMismatch",
+  "AccountDisabled",
+  "AccountNotFound",
+  "ConditionalAccessBlocked",
+  "ClientSecretExpired",
+  "ClientCredentialInvalid",
+  "ClientCredentialMissing",
+  "FederationMismatch",
+  "AppRegistrationInvalid",
+  "MicrosoftAPINotConfigured",
+  // Added (see docs/adr/0004): the token Secret name is taken by another object.
+  "TokenSecretConflict",
+] as const;
+export type BrokenReason = (typeof BROKEN_REASONS)[number];
+
+/** Ready's own reasons when nothing is broken. */
+export const READY_REASONS = ["TokenValid", "RefreshFailing", "SignInPending", "Reconciling"] as const;
+export type ReadyReason = (typeof READY_REASONS)[number] | BrokenReason;
+
+/** Broken=False reason. */
+export const NOT_BROKEN = "Healthy";

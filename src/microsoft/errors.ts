@@ -1,0 +1,110 @@
+import type { BrokenReason } from "../crds/index.ts";
+import { scrub } from "../log.ts";
+
+/**
+ * Every failure from Microsoft is classified once, here, into what the controller needs to know:
+ * a person must act (Broken, with a reason from api.md's closed set), or it is transient (retry
+ * with backoff, never Broken). Branch on `error`, refine with AADSTS numbers (microsoft.md).
+ */
+export type Classified =
+  | { readonly kind: "broken"; readonly reason: BrokenReason; readonly code: string; readonly detail: string }
+  | { readonly kind: "transient"; readonly reason: string; readonly code: string; readonly detail: string; readonly retryAfterMs?: number };
+
+/** AADSTS numbers that need a person, and which Broken reason each one is. */
+const BROKEN_BY_AADSTS: Readonly<Record<string, BrokenReason>> = {
+  "70008": "RefreshTokenExpired",
+  "700082": "RefreshTokenExpired",
+  "70043": "RefreshTokenExpired",
+  "50173": "RefreshTokenRevoked",
+  "70000": "RefreshTokenRevoked",
+  "50055": "RefreshTokenRevoked",
+  "50133": "RefreshTokenRevoked",
+  "50076": "MFARequired",
+  "50078": "MFARequired",
+  "50079": "MFARequired",
+  "65001": "ConsentRequired",
+  "65004": "ConsentRequired",
+  "50057": "AccountDisabled",
+  "50034": "AccountNotFound",
+  "53003": "ConditionalAccessBlocked",
+  "53000": "ConditionalAccessBlocked",
+  "7000222": "ClientSecretExpired",
+  "7000215": "ClientCredentialInvalid",
+  "70021": "FederationMismatch",
+  "7000218": "AppRegistrationInvalid",
+  "700016": "AppRegistrationInvalid",
+  "700022": "AppRegistrationInvalid",
+  "70011": "AppRegistrationInvalid",
+  "90002": "AppRegistrationInvalid",
+};
+
+/** Transient even though some arrive as `invalid_grant` (50196: loop detection). */
+const TRANSIENT_AADSTS = new Set(["50196", "50000", "50033", "90024", "90033", "90055"]);
+
+/** OAuth `error` values (and msal's local codes) that need a person, when no number decides. */
+const BROKEN_BY_ERROR: Readonly<Record<string, BrokenReason>> = {
+  invalid_grant: "RefreshTokenRevoked",
+  interaction_required: "RefreshTokenExpired",
+  login_required: "RefreshTokenExpired",
+  consent_required: "ConsentRequired",
+  no_tokens_found: "RefreshTokenExpired",
+  refresh_token_expired: "RefreshTokenExpired",
+  expired_token: "SignInExpired",
+  bad_verification_code: "SignInExpired",
+  authorization_declined: "SignInDeclined",
+  invalid_client: "ClientCredentialInvalid",
+  unauthorized_client: "AppRegistrationInvalid",
+  invalid_scope: "AppRegistrationInvalid",
+};
+
+interface ErrorFacts {
+  readonly error: string;
+  readonly aadsts: string | undefined;
+  readonly status: number | undefined;
+  readonly detail: string;
+}
+
+const stringField = (o: Record<string, unknown>, key: string): string | undefined => {
+  const value = o[key];
+  return typeof value === "string" && value !== "" ? value : undefined;
+};
+
+function factsOf(e: unknown): ErrorFacts {
+  const o = (typeof e === "object" && e !== null ? e : {}) as Record<string, unknown>;
+  const message = stringField(o, "message") ?? String(e);
+  const code = stringField(o, "errorCode") ?? stringField(o, "error") ?? "";
+  // msal's local throttling replays the AADSTS number as the errorCode.
+  const numbered = /^\d+$/.test(code) ? code : undefined;
+  const aadsts = stringField(o, "errorNo") ?? numbered ?? /AADSTS(\d+)/.exec(message)?.[1];
+  const status = typeof o["status"] === "number" ? o["status"] : undefined;
+  return { error: numbered === undefined ? code : "", aadsts, status, detail: scrub(message).slice(0, 512) };
+}
+
+function transientReason(f: ErrorFacts): string {
+  if (f.status === 429) return "Throttled";
+  if (f.status !== undefined && f.status >= 500) return "ServiceUnavailable";
+  if (f.error === "network_error" || f.error === "" || /timeout|abort|ECONN|ENOTFOUND|socket/i.test(f.detail)) return "NetworkError";
+  return "MicrosoftError";
+}
+
+/** Classifies an error from msal, our network client or our own device-code polling. */
+export function classify(e: unknown, retryAfterMs?: number): Classified {
+  const f = factsOf(e);
+  const code = f.aadsts === undefined ? f.error : `AADSTS${f.aadsts}`;
+  const byNumber = f.aadsts === undefined ? undefined : BROKEN_BY_AADSTS[f.aadsts];
+  const transientNumber = f.aadsts !== undefined && TRANSIENT_AADSTS.has(f.aadsts);
+  const reason = byNumber ?? (transientNumber ? undefined : BROKEN_BY_ERROR[f.error]);
+  if (reason !== undefined && f.status !== 429 && !(f.status !== undefined && f.status >= 500)) {
+    return { kind: "broken", reason, code, detail: f.detail };
+  }
+  return { kind: "transient", reason: transientReason(f), code: code || "unknown", detail: f.detail, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
+}
+
+/** Retry-After in milliseconds: seconds (what Microsoft sends) or an HTTP date. */
+export function parseRetryAfter(value: string | undefined, now: number): number | undefined {
+  if (value === undefined || value.trim() === "") return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
