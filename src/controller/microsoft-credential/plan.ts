@@ -1,0 +1,93 @@
+import type { BrokenReason, Condition, MicrosoftCredentialStatus } from "../../crds/index.ts";
+import { NOT_BROKEN } from "../../crds/index.ts";
+import { rfc3339, setCondition, type ConditionInput } from "../conditions.ts";
+import { earliestExpiry, nextRefreshAt } from "./tokens.ts";
+import type { Credential, TokenSecretState, TokenSlot } from "./types.ts";
+
+/** Everything a decision needs, gathered before any decision is made. */
+export interface Snapshot {
+  readonly credential: Credential;
+  readonly tokenSecret: TokenSecretState;
+  readonly slots: readonly TokenSlot[];
+  readonly refreshBeforeMs: number;
+  readonly now: number;
+}
+
+export type Plan =
+  | { readonly kind: "conflict" }
+  | { readonly kind: "fresh"; readonly expiresAt: number }
+  | { readonly kind: "acquire"; readonly currentExpiresAt: number | undefined };
+
+/** Decides whether tokens must be requested. Pure: no I/O, `now` is an input. */
+export function plan(s: Snapshot): Plan {
+  if (s.tokenSecret.exists && !s.tokenSecret.ownedByCredential) return { kind: "conflict" };
+  const expiresAt = earliestExpiry(s.tokenSecret, s.slots);
+  const lastRefresh = Date.parse(s.credential.status.lastRefreshTime ?? "");
+  const refreshedAt = Number.isNaN(lastRefresh) ? s.now : lastRefresh;
+  if (expiresAt !== undefined && nextRefreshAt(expiresAt, refreshedAt, s.refreshBeforeMs) > s.now) return { kind: "fresh", expiresAt };
+  return { kind: "acquire", currentExpiresAt: expiresAt };
+}
+
+/** What reconciling found out, which the status reports. */
+export type Observation =
+  | { readonly kind: "tokens"; readonly expiresAt: number; readonly refreshedAt: number; readonly grantedScopes: readonly string[] }
+  | { readonly kind: "broken"; readonly reason: BrokenReason; readonly message: string }
+  | { readonly kind: "transient"; readonly reason: string; readonly message: string; readonly currentExpiresAt: number | undefined };
+
+function conditionsFor(o: Observation, now: number): ConditionInput[] {
+  const notPending: ConditionInput = { type: "SignInPending", status: "False", reason: "NoSignIn", message: "No sign-in is waiting." };
+  const healthy: ConditionInput = { type: "Broken", status: "False", reason: NOT_BROKEN, message: "Nothing needs a person." };
+  switch (o.kind) {
+    case "tokens":
+      return [{ type: "Ready", status: "True", reason: "TokenValid", message: `The access token is valid until ${rfc3339(o.expiresAt)}.` }, healthy, notPending];
+    case "broken":
+      return [{ type: "Ready", status: "False", reason: o.reason, message: o.message }, { type: "Broken", status: "True", reason: o.reason, message: o.message }, notPending];
+    case "transient": {
+      const valid = o.currentExpiresAt !== undefined && o.currentExpiresAt > now;
+      const ready: ConditionInput = valid
+        ? { type: "Ready", status: "True", reason: "TokenValid", message: `The access token is valid until ${rfc3339(o.currentExpiresAt)}; refreshing it failed and is retried: ${o.message}` }
+        : { type: "Ready", status: "False", reason: "RefreshFailing", message: `No valid access token: refreshing failed and is retried (no action needed unless it persists): ${o.message}` };
+      return [ready, healthy, notPending];
+    }
+  }
+}
+
+function withoutUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+
+function failuresAfter(prev: MicrosoftCredentialStatus, o: Observation, now: number): MicrosoftCredentialStatus["failures"] {
+  if (o.kind === "tokens") return undefined; // a success resets them
+  if (o.kind === "broken") return prev.failures;
+  return { count: (prev.failures?.count ?? 0) + 1, lastTime: rfc3339(now), lastReason: o.reason };
+}
+
+/** Token times: new ones after a refresh; the token we still hold during a transient failure. */
+function tokenFields(prev: MicrosoftCredentialStatus, o: Observation, refreshBeforeMs: number): Partial<MicrosoftCredentialStatus> {
+  if (o.kind === "tokens") {
+    return {
+      accessTokenExpiresAt: rfc3339(o.expiresAt),
+      lastRefreshTime: rfc3339(o.refreshedAt),
+      nextRefreshTime: rfc3339(nextRefreshAt(o.expiresAt, o.refreshedAt, refreshBeforeMs)),
+      grantedScopes: [...o.grantedScopes],
+    };
+  }
+  if (o.kind === "transient" && o.currentExpiresAt !== undefined) return { accessTokenExpiresAt: rfc3339(o.currentExpiresAt) };
+  return {};
+}
+
+/** The status to write for an observation; equal to the current one when nothing changed. */
+export function nextStatus(credential: Credential, o: Observation, tokenSecretName: string, snapshot: Pick<Snapshot, "refreshBeforeMs" | "now">): MicrosoftCredentialStatus {
+  const prev = credential.status;
+  let conditions: Condition[] = prev.conditions ?? [];
+  for (const c of conditionsFor(o, snapshot.now)) conditions = setCondition(conditions, c, credential.metadata.generation, new Date(snapshot.now));
+  return withoutUndefined({
+    ...prev,
+    observedGeneration: credential.metadata.generation,
+    conditions,
+    displayName: credential.spec.displayName ?? credential.metadata.name,
+    tokenSecretName,
+    ...tokenFields(prev, o, snapshot.refreshBeforeMs),
+    failures: failuresAfter(prev, o, snapshot.now),
+  });
+}

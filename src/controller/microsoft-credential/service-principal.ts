@@ -1,0 +1,90 @@
+import { X509Certificate } from "node:crypto";
+import type { CoreV1Api, V1Secret } from "@kubernetes/client-node";
+import { isNotFound } from "../../kube/errors.ts";
+import type { AppCredential } from "../../microsoft/app-tokens.ts";
+import type { Credential } from "./types.ts";
+
+/** The client credential of a ServicePrincipal, read from Kubernetes, or why it cannot be. */
+export type Material =
+  | { readonly kind: "ok"; readonly credential: AppCredential; readonly version: string }
+  | { readonly kind: "missing" | "invalid"; readonly message: string; readonly version: string; readonly secretName?: string; readonly secretKey?: string };
+
+const utf8 = (secret: V1Secret, key: string): string | undefined => {
+  const value = secret.data?.[key];
+  return value === undefined ? undefined : Buffer.from(value, "base64").toString("utf8");
+};
+
+async function readSecret(core: CoreV1Api, namespace: string, name: string): Promise<V1Secret | undefined> {
+  try {
+    return await core.readNamespacedSecret({ name, namespace });
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
+async function clientSecret(core: CoreV1Api, namespace: string, ref: { name: string; key: string }): Promise<Material> {
+  const where = { secretName: ref.name, secretKey: ref.key };
+  const secret = await readSecret(core, namespace, ref.name);
+  if (secret === undefined) return { kind: "missing", message: `Secret ${namespace}/${ref.name} does not exist`, version: "absent", ...where };
+  const version = secret.metadata?.resourceVersion ?? "";
+  const value = utf8(secret, ref.key)?.trim();
+  if (!value) return { kind: "missing", message: `Secret ${namespace}/${ref.name} has no key ${ref.key}`, version, ...where };
+  return { kind: "ok", credential: { kind: "secret", secret: value }, version };
+}
+
+async function certificate(core: CoreV1Api, namespace: string, name: string): Promise<Material> {
+  const secret = await readSecret(core, namespace, name);
+  if (secret === undefined) return { kind: "missing", message: `Secret ${namespace}/${name} does not exist`, version: "absent", secretName: name };
+  const version = secret.metadata?.resourceVersion ?? "";
+  const certificatePem = utf8(secret, "tls.crt");
+  const privateKeyPem = utf8(secret, "tls.key");
+  if (!certificatePem || !privateKeyPem) {
+    return { kind: "missing", message: `Secret ${namespace}/${name} needs tls.crt and tls.key (a kubernetes.io/tls Secret)`, version, secretName: name };
+  }
+  try {
+    new X509Certificate(certificatePem);
+  } catch {
+    return { kind: "invalid", message: `tls.crt in Secret ${namespace}/${name} is not a PEM certificate`, version, secretName: name };
+  }
+  return { kind: "ok", credential: { kind: "certificate", certificatePem, privateKeyPem }, version };
+}
+
+/** A fresh service-account token from the TokenRequest API, presented as the client assertion. */
+function workloadIdentity(core: CoreV1Api, namespace: string, wi: { serviceAccountName: string; audience: string }): Material {
+  const getAssertion = async (): Promise<string> => {
+    const request = await core.createNamespacedServiceAccountToken({
+      name: wi.serviceAccountName,
+      namespace,
+      body: { spec: { audiences: [wi.audience], expirationSeconds: 600 } },
+    });
+    const token = request.status?.token;
+    if (!token) throw new Error(`the TokenRequest API returned no token for ServiceAccount ${namespace}/${wi.serviceAccountName}`);
+    return token;
+  };
+  return { kind: "ok", credential: { kind: "assertion", getAssertion }, version: `sa:${wi.serviceAccountName}` };
+}
+
+async function serviceAccountExists(core: CoreV1Api, namespace: string, name: string): Promise<boolean> {
+  try {
+    await core.readNamespacedServiceAccount({ name, namespace });
+    return true;
+  } catch (error) {
+    if (isNotFound(error)) return false;
+    throw error;
+  }
+}
+
+/** Reads what the credential's servicePrincipal points at. Transport errors are thrown (transient). */
+export async function loadMaterial(core: CoreV1Api, c: Credential): Promise<Material> {
+  const sp = c.spec.servicePrincipal;
+  const ns = c.metadata.namespace;
+  if (sp?.clientSecretRef) return clientSecret(core, ns, sp.clientSecretRef);
+  if (sp?.certificateRef) return certificate(core, ns, sp.certificateRef.name);
+  if (sp?.workloadIdentity) {
+    const name = sp.workloadIdentity.serviceAccountName;
+    if (!(await serviceAccountExists(core, ns, name))) return { kind: "missing", message: `ServiceAccount ${ns}/${name} does not exist`, version: "absent" };
+    return workloadIdentity(core, ns, sp.workloadIdentity);
+  }
+  return { kind: "invalid", message: "spec.servicePrincipal names no client credential", version: "" };
+}

@@ -1,0 +1,66 @@
+import type { V1Secret } from "@kubernetes/client-node";
+import { parseDuration } from "../../config.ts";
+import type { CloudEndpoints } from "../../microsoft/clouds.ts";
+import type { Credential, TokenSecretState, TokenSlot } from "./types.ts";
+
+export const TOKEN_SECRET_TYPE = "cloudcredentials.io/access-token";
+
+/** The tokens a credential needs: Graph always, Power BI when in scope (api.md "Secrets"). */
+export function tokenSlots(credential: Credential, endpoints: CloudEndpoints): TokenSlot[] {
+  const slots: TokenSlot[] = [{ resource: endpoints.graphResource, tokenKey: "access-token", expiresKey: "expires-at" }];
+  if (credential.spec.scopes.includes("PowerBI")) {
+    slots.push({ resource: endpoints.powerBiResource, tokenKey: "powerbi-access-token", expiresKey: "powerbi-expires-at" });
+  }
+  return slots;
+}
+
+export function tokenSecretName(credential: Credential): string {
+  return credential.spec.tokenSecret?.name ?? `${credential.metadata.name}-token`;
+}
+
+export function refreshBeforeMs(credential: Credential): number {
+  return parseDuration(credential.spec.refreshBefore) ?? 15 * 60_000;
+}
+
+const decode = (value: string | undefined): string | undefined => (value === undefined ? undefined : Buffer.from(value, "base64").toString("utf8"));
+
+/** Reads expiries (never tokens) from the token Secret. */
+export function readTokenSecret(secret: V1Secret | undefined, credential: Credential, slots: readonly TokenSlot[]): TokenSecretState {
+  if (secret === undefined) return { exists: false, ownedByCredential: false, expiries: new Map() };
+  const ownedByCredential = (secret.metadata?.ownerReferences ?? []).some((o) => o.uid === credential.metadata.uid && o.controller === true);
+  const expiries = new Map<string, number>();
+  for (const slot of slots) {
+    const expires = Date.parse(decode(secret.data?.[slot.expiresKey]) ?? "");
+    if (secret.data?.[slot.tokenKey] !== undefined && !Number.isNaN(expires)) expiries.set(slot.tokenKey, expires);
+  }
+  return { exists: true, ownedByCredential, expiries };
+}
+
+/** The earliest expiry over all slots, or undefined when a slot has no token. */
+export function earliestExpiry(state: TokenSecretState, slots: readonly TokenSlot[]): number | undefined {
+  let earliest: number | undefined;
+  for (const slot of slots) {
+    const expiry = state.expiries.get(slot.tokenKey);
+    if (expiry === undefined) return undefined;
+    earliest = earliest === undefined ? expiry : Math.min(earliest, expiry);
+  }
+  return earliest;
+}
+
+/**
+ * When to refresh: `refreshBefore` ahead of expiry, but never earlier than halfway through the
+ * token's remaining life, so a short-lived token cannot cause a refresh loop.
+ */
+export function nextRefreshAt(expiresAt: number, refreshedAt: number, refreshBefore: number): number {
+  return Math.max(expiresAt - refreshBefore, refreshedAt + (expiresAt - refreshedAt) / 2);
+}
+
+/** The token Secret's data, base64-encoded for the API. */
+export function tokenSecretData(tokens: ReadonlyMap<TokenSlot, { token: string; expiresOn: Date }>): Record<string, string> {
+  const data: Record<string, string> = { "token-type": Buffer.from("Bearer").toString("base64") };
+  for (const [slot, { token, expiresOn }] of tokens) {
+    data[slot.tokenKey] = Buffer.from(token).toString("base64");
+    data[slot.expiresKey] = Buffer.from(expiresOn.toISOString().replace(/\.\d{3}Z$/, "Z")).toString("base64");
+  }
+  return data;
+}

@@ -1,0 +1,65 @@
+import type { CoreV1Api, CustomObjectsApi, V1OwnerReference, V1Secret } from "@kubernetes/client-node";
+import { PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
+import { isDeepStrictEqual } from "node:util";
+import { API_VERSION, GROUP, LABELS, MANAGED_BY, VERSION } from "../crds/index.ts";
+
+export interface OwnerRef {
+  readonly kind: string;
+  readonly name: string;
+  readonly namespace: string;
+  readonly uid: string;
+}
+
+/** The ownerReference that makes the garbage collector delete what we create with its owner. */
+export function ownerReference(owner: OwnerRef): V1OwnerReference {
+  return { apiVersion: API_VERSION, kind: owner.kind, name: owner.name, uid: owner.uid, controller: true };
+}
+
+export function managedLabels(credentialName: string): Record<string, string> {
+  return { [LABELS.managedBy]: MANAGED_BY, [LABELS.credential]: credentialName };
+}
+
+function sameSecret(current: V1Secret, desired: V1Secret): boolean {
+  const labels = current.metadata?.labels ?? {};
+  return (
+    current.type === desired.type &&
+    isDeepStrictEqual(current.data ?? {}, desired.data ?? {}) &&
+    Object.entries(desired.metadata?.labels ?? {}).every(([k, v]) => labels[k] === v)
+  );
+}
+
+/**
+ * Creates or updates a Secret we own; writes nothing when type, labels and data already match.
+ * Updates carry the resourceVersion we read, so a concurrent writer makes this fail (and retry).
+ */
+export async function applySecret(core: CoreV1Api, desired: V1Secret, current: V1Secret | undefined): Promise<boolean> {
+  const namespace = desired.metadata?.namespace ?? "";
+  if (current === undefined) {
+    await core.createNamespacedSecret({ namespace, body: desired });
+    return true;
+  }
+  if (sameSecret(current, desired)) return false;
+  const body: V1Secret = {
+    ...desired,
+    metadata: { ...current.metadata, ...desired.metadata, labels: { ...current.metadata?.labels, ...desired.metadata?.labels } },
+  };
+  await core.replaceNamespacedSecret({ name: desired.metadata?.name ?? "", namespace, body });
+  return true;
+}
+
+export interface CustomRef {
+  readonly plural: string;
+  readonly namespace: string;
+  readonly name: string;
+}
+
+/** Replaces the status subresource (optimistic: a stale resourceVersion fails with 409). */
+export async function replaceStatus(custom: CustomObjectsApi, ref: CustomRef, object: Record<string, unknown>, status: unknown): Promise<void> {
+  await custom.replaceNamespacedCustomObjectStatus({ group: GROUP, version: VERSION, ...ref, body: { ...object, status } });
+}
+
+/** Sets or removes one label with a JSON merge patch (null removes). */
+export async function patchLabel(custom: CustomObjectsApi, ref: CustomRef, key: string, value: string | null): Promise<void> {
+  const body = { metadata: { labels: { [key]: value } } };
+  await custom.patchNamespacedCustomObject({ group: GROUP, version: VERSION, ...ref, body }, setHeaderOptions("Content-Type", PatchStrategy.MergePatch));
+}
