@@ -22,9 +22,10 @@ export type Plan =
 export function plan(s: Snapshot): Plan {
   if (s.tokenSecret.exists && !s.tokenSecret.ownedByCredential) return { kind: "conflict" };
   const expiresAt = earliestExpiry(s.tokenSecret, s.slots);
+  if (expiresAt === undefined) return { kind: "acquire", currentExpiresAt: undefined };
   const lastRefresh = Date.parse(s.credential.status.lastRefreshTime ?? "");
-  const refreshedAt = Number.isNaN(lastRefresh) ? s.now : lastRefresh;
-  if (expiresAt !== undefined && nextRefreshAt(expiresAt, refreshedAt, s.refreshBeforeMs) > s.now) return { kind: "fresh", expiresAt };
+  const due = Number.isNaN(lastRefresh) ? expiresAt - s.refreshBeforeMs : nextRefreshAt(expiresAt, lastRefresh, s.refreshBeforeMs);
+  if (due > s.now) return { kind: "fresh", expiresAt };
   return { kind: "acquire", currentExpiresAt: expiresAt };
 }
 

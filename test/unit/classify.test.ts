@@ -1,0 +1,62 @@
+import { AuthError, ServerError } from "@azure/msal-node";
+import { describe, expect, it } from "vitest";
+import { classify, parseRetryAfter } from "../../src/microsoft/errors.ts";
+
+const server = (error: string, aadsts: string, status = 400): ServerError =>
+  new ServerError(error, "corr", `AADSTS${aadsts}: something happened. Trace ID: x`, "", aadsts, status);
+
+describe("classify", () => {
+  it.each([
+    ["expired client secret", server("invalid_client", "7000222", 401), "ClientSecretExpired"],
+    ["wrong client secret", server("invalid_client", "7000215", 401), "ClientCredentialInvalid"],
+    ["no federated identity record", server("invalid_client", "70021", 400), "FederationMismatch"],
+    ["app not in tenant", server("unauthorized_client", "700016"), "AppRegistrationInvalid"],
+    ["refresh token expired by inactivity", server("invalid_grant", "700082"), "RefreshTokenExpired"],
+    ["password changed", server("invalid_grant", "50173"), "RefreshTokenRevoked"],
+    ["MFA required", server("invalid_grant", "50076"), "MFARequired"],
+    ["consent missing", server("invalid_grant", "65001"), "ConsentRequired"],
+    ["account disabled", server("invalid_grant", "50057"), "AccountDisabled"],
+    ["conditional access", server("invalid_grant", "53003"), "ConditionalAccessBlocked"],
+    ["declined device code", new AuthError("authorization_declined", "corr", "declined"), "SignInDeclined"],
+    ["expired device code", new AuthError("expired_token", "corr", "expired"), "SignInExpired"],
+    ["unknown invalid_grant", server("invalid_grant", "99999"), "RefreshTokenRevoked"],
+  ])("%s is Broken %s", (_name, error, reason) => {
+    expect(classify(error)).toMatchObject({ kind: "broken", reason });
+  });
+
+  it.each([
+    ["loop detection, though invalid_grant", server("invalid_grant", "50196")],
+    ["server_error", server("server_error", "50000", 500)],
+    ["temporarily_unavailable", server("temporarily_unavailable", "", 503)],
+    ["429", server("invalid_client", "", 429)],
+    ["a network failure", new AuthError("network_error", "corr", "fetch failed: ECONNREFUSED")],
+    ["an HTML page", new ServerError("non_json_response", "corr", "HTTP 502 with a body that is not JSON", "", "", 502)],
+    ["msal's local throttle replay", new ServerError("50196", "corr", "throttled")],
+    ["anything unknown", new Error("boom")],
+  ])("%s is transient, never Broken", (_name, error) => {
+    expect(classify(error).kind).toBe("transient");
+  });
+
+  it("keeps Retry-After and names throttling", () => {
+    expect(classify(server("", "", 429), 30_000)).toMatchObject({ kind: "transient", reason: "Throttled", retryAfterMs: 30_000 });
+  });
+
+  it("never carries a token in its detail", () => {
+    const jwt = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl";
+    const c = classify(new Error(`request failed: Authorization: Bearer ${jwt} refresh_token=0.AAAA-secret`));
+    expect(c.detail).not.toContain(jwt);
+    expect(c.detail).not.toContain("0.AAAA-secret");
+  });
+});
+
+describe("parseRetryAfter", () => {
+  it.each([
+    ["120", 120_000],
+    ["0", 0],
+    ["Thu, 26 Nov 2026 12:01:00 GMT", 60_000],
+    ["", undefined],
+    ["soon", undefined],
+  ])("%j → %j ms", (value, ms) => {
+    expect(parseRetryAfter(value, Date.parse("2026-11-26T12:00:00Z"))).toBe(ms);
+  });
+});
