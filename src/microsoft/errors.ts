@@ -41,6 +41,9 @@ const BROKEN_BY_AADSTS: Readonly<Record<string, BrokenReason>> = {
 /** Transient even though some arrive as `invalid_grant` (50196: loop detection). */
 const TRANSIENT_AADSTS = new Set(["50196", "50000", "50033", "90024", "90033", "90055"]);
 
+/** Device-code poll errors (RFC 8628): their name decides, whatever number comes with them. */
+const DEVICE_CODE_ERRORS = new Set(["expired_token", "authorization_declined", "bad_verification_code"]);
+
 /** OAuth `error` values (and msal's local codes) that need a person, when no number decides. */
 const BROKEN_BY_ERROR: Readonly<Record<string, BrokenReason>> = {
   invalid_grant: "RefreshTokenRevoked",
@@ -87,16 +90,20 @@ function transientReason(f: ErrorFacts): string {
   return "MicrosoftError";
 }
 
+/** The Broken reason the facts point to, if a person must act. */
+function brokenReason(f: ErrorFacts): BrokenReason | undefined {
+  if (f.status === 429 || (f.status !== undefined && f.status >= 500)) return undefined;
+  if (DEVICE_CODE_ERRORS.has(f.error)) return BROKEN_BY_ERROR[f.error];
+  if (f.aadsts !== undefined && TRANSIENT_AADSTS.has(f.aadsts)) return undefined;
+  return (f.aadsts === undefined ? undefined : BROKEN_BY_AADSTS[f.aadsts]) ?? BROKEN_BY_ERROR[f.error];
+}
+
 /** Classifies an error from msal, our network client or our own device-code polling. */
 export function classify(e: unknown, retryAfterMs?: number): Classified {
   const f = factsOf(e);
   const code = f.aadsts === undefined ? f.error : `AADSTS${f.aadsts}`;
-  const byNumber = f.aadsts === undefined ? undefined : BROKEN_BY_AADSTS[f.aadsts];
-  const transientNumber = f.aadsts !== undefined && TRANSIENT_AADSTS.has(f.aadsts);
-  const reason = byNumber ?? (transientNumber ? undefined : BROKEN_BY_ERROR[f.error]);
-  if (reason !== undefined && f.status !== 429 && !(f.status !== undefined && f.status >= 500)) {
-    return { kind: "broken", reason, code, detail: f.detail };
-  }
+  const reason = brokenReason(f);
+  if (reason !== undefined) return { kind: "broken", reason, code, detail: f.detail };
   return { kind: "transient", reason: transientReason(f), code: code || "unknown", detail: f.detail, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
 }
 

@@ -19,6 +19,7 @@ describe("classify", () => {
     ["conditional access", server("invalid_grant", "53003"), "ConditionalAccessBlocked"],
     ["declined device code", new AuthError("authorization_declined", "corr", "declined"), "SignInDeclined"],
     ["expired device code", new AuthError("expired_token", "corr", "expired"), "SignInExpired"],
+    ["declined device code with its AADSTS number", server("authorization_declined", "70000"), "SignInDeclined"],
     ["unknown invalid_grant", server("invalid_grant", "99999"), "RefreshTokenRevoked"],
   ])("%s is Broken %s", (_name, error, reason) => {
     expect(classify(error)).toMatchObject({ kind: "broken", reason });

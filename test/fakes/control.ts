@@ -1,0 +1,93 @@
+// The control API as methods. The /_fake/ HTTP routes call exactly these, so a test in-process
+// and a person with curl drive the fake the same way.
+import { appView } from "./app-model.ts";
+import type { FakeContext } from "./context.ts";
+import { errorCatalogue } from "./errors.ts";
+import type {
+  AppInput, AppPatch, AppView, ClockView, FailureInput, FailureView, RequestFilter, RequestRecord,
+  SecretInput, TenantInput, TenantView, UserInput, UserView,
+} from "./types.ts";
+
+export interface FakeIdentityControl {
+  /** Registers (or replaces) a tenant. */
+  addTenant(input: TenantInput): TenantView;
+  tenants(): TenantView[];
+  /** Registers (or replaces) an app in a registered tenant. */
+  addApp(input: AppInput): AppView;
+  app(clientId: string): AppView | undefined;
+  apps(): AppView[];
+  /** Changes some fields of an app (e.g. roles, certificates, federationTrusts, lifetime). */
+  updateApp(clientId: string, patch: AppPatch): AppView;
+  /** Deletes an app: its clients then get AADSTS700016. */
+  removeApp(clientId: string): boolean;
+  /** Adds a secret beside the others (the overlap of a rotation). */
+  addSecret(clientId: string, secret: SecretInput): { readonly keyId: string };
+  /** Replaces every secret of the app. */
+  replaceSecrets(clientId: string, secrets: readonly SecretInput[]): AppView;
+  removeSecret(clientId: string, keyId: string): boolean;
+  /** Registers a person, for the delegated side to come. */
+  addUser(input: UserInput): UserView;
+  users(): UserView[];
+  /** Makes `<uri>/.default` a valid scope (Graph and Power BI are there from the start). */
+  addResource(uri: string): void;
+  resources(): string[];
+  /** Answers the next `count` matching requests with a failure; returns its id. */
+  injectFailure(input: FailureInput): string;
+  failures(): FailureView[];
+  clearFailures(): void;
+  /** Requests since the last reset matching the filter (no endpoint = every endpoint). */
+  requestCount(filter?: RequestFilter): number;
+  requestCounters(): { readonly key: RequestFilter; readonly count: number }[];
+  /** The last 200 requests, oldest first, without secrets. */
+  requests(filter?: RequestFilter): RequestRecord[];
+  resetRequests(): void;
+  clock(): ClockView;
+  /** Moves the fake's clock forward: secrets and certificates expire against it. */
+  advanceClock(seconds: number): ClockView;
+  /** Back to the state of a new fake: default resources only, no tenants, real time. */
+  reset(): void;
+  errorClasses(): typeof errorCatalogue;
+}
+
+export function createControl(context: FakeContext): FakeIdentityControl {
+  const { directory, failures, log, clock } = context;
+  const clockView = (): ClockView => ({ now: new Date(clock.now()).toISOString(), offsetSeconds: clock.offsetSeconds() });
+  return {
+    addTenant: (input) => directory.addTenant(input),
+    tenants: () => directory.tenants(),
+    addApp: (input) => directory.addApp(input),
+    app: (clientId) => {
+      const app = directory.findApp(clientId);
+      return app === undefined ? undefined : appView(app);
+    },
+    apps: () => directory.apps(),
+    updateApp: (clientId, patch) => directory.updateApp(clientId, patch),
+    removeApp: (clientId) => directory.removeApp(clientId),
+    addSecret: (clientId, secret) => directory.addSecret(clientId, secret),
+    replaceSecrets: (clientId, secrets) => directory.replaceSecrets(clientId, secrets),
+    removeSecret: (clientId, keyId) => directory.removeSecret(clientId, keyId),
+    addUser: (input) => directory.addUser(input),
+    users: () => directory.users(),
+    addResource: (uri) => directory.addResource(uri),
+    resources: () => directory.resources(),
+    injectFailure: (input) => failures.inject(input),
+    failures: () => failures.list(),
+    clearFailures: () => failures.clear(),
+    requestCount: (filter) => log.count(filter),
+    requestCounters: () => log.counters(),
+    requests: (filter) => log.recent(filter),
+    resetRequests: () => log.reset(),
+    clock: clockView,
+    advanceClock: (seconds) => {
+      clock.advance(seconds);
+      return clockView();
+    },
+    reset: () => {
+      directory.reset();
+      failures.clear();
+      log.reset();
+      clock.reset();
+    },
+    errorClasses: () => errorCatalogue,
+  };
+}

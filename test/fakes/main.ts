@@ -1,0 +1,39 @@
+// `npm run fake-microsoft [-- --port 8443 --seed]`: the fake identity platform as a process, for
+// trying the operator by hand. Stops on SIGINT/SIGTERM.
+import { parseArgs } from "node:util";
+import { demo, seedDemo } from "./seed.ts";
+import { startFakeIdentity } from "./server.ts";
+
+function out(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { port: { type: "string", default: "0" }, seed: { type: "boolean", default: false } } });
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number, got ${values.port}`);
+  const fake = await startFakeIdentity({ port });
+  out("This is a SIMULATED Microsoft identity platform (test fake), not Microsoft.");
+  out(`url:      ${fake.url}`);
+  out(`CA:       ${fake.caPath}`);
+  out(`control:  ${fake.url}/_fake/ (see test/fakes/README.md)`);
+  if (values.seed) {
+    seedDemo(fake);
+    out(`seeded:   tenant ${demo.tenantId} (${demo.domain}), app ${demo.clientId} with the demo secret from test/fakes/README.md`);
+    out(`authority: ${fake.authority(demo.tenantId)}  knownAuthorities: ["${fake.host}"]`);
+  }
+  const stop = (signal: string): void => {
+    out(`${signal}: stopping`);
+    fake.close().then(() => process.exit(0), (e: unknown) => {
+      process.stderr.write(`close failed: ${String(e)}\n`);
+      process.exit(1);
+    });
+  };
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`fake-microsoft: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,134 @@
+// Certificates for the fake, made with the openssl CLI (no npm dependency): a CA the test trusts
+// through the operator's own CA-bundle option, a serving certificate for 127.0.0.1 and localhost,
+// and a self-signed RSA token-signing certificate like the ones Entra publishes in its JWKS.
+import { execFile } from "node:child_process";
+import { X509Certificate } from "node:crypto";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+
+const execFileAsync = promisify(execFile);
+
+// Our own config, so the system's openssl.cnf (which differs between distributions) adds nothing.
+const opensslConfig = `
+[req]
+distinguished_name = dn
+[dn]
+[ca]
+basicConstraints = critical, CA:TRUE
+keyUsage = critical, keyCertSign, cRLSign, digitalSignature
+subjectKeyIdentifier = hash
+[server]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:localhost, IP:127.0.0.1
+authorityKeyIdentifier = keyid
+[leaf]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+`;
+
+// Long enough for a `npm run fake-microsoft` left running for weeks; the fake clock can move
+// far ahead, but TLS is checked against the real clock.
+const validDays = "365";
+
+export interface ServerPki {
+  /** Temporary folder holding every file; removed by `remove()`. */
+  readonly dir: string;
+  readonly caPem: string;
+  readonly caPath: string;
+  readonly serverCertPem: string;
+  readonly serverKeyPem: string;
+  /** Signs the access tokens the fake issues (RS256), published in the JWKS with x5c. */
+  readonly signingCertPem: string;
+  readonly signingKeyPem: string;
+  remove(): Promise<void>;
+}
+
+async function openssl(dir: string, args: readonly string[]): Promise<void> {
+  await execFileAsync("openssl", [...args], { cwd: dir });
+}
+
+const ecKey = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+
+async function makeCa(dir: string): Promise<void> {
+  await openssl(dir, ["req", "-x509", ...ecKey, "-keyout", "ca.key", "-out", "ca.crt", "-days", validDays,
+    "-subj", "/CN=SIMULATED Microsoft identity platform test CA", "-config", "openssl.cnf", "-extensions", "ca"]);
+}
+
+async function makeServerCert(dir: string): Promise<void> {
+  await openssl(dir, ["req", "-new", ...ecKey, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1", "-config", "openssl.cnf"]);
+  await openssl(dir, ["x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-set_serial", randomSerial(),
+    "-out", "server.crt", "-days", validDays, "-extfile", "openssl.cnf", "-extensions", "server"]);
+}
+
+async function makeSelfSigned(dir: string, name: string, commonName: string, days: string): Promise<void> {
+  await openssl(dir, ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", `${name}.key`, "-out", `${name}.crt`,
+    "-days", days, "-subj", `/CN=${commonName}`, "-config", "openssl.cnf", "-extensions", "leaf"]);
+}
+
+function randomSerial(): string {
+  return `0x${Date.now().toString(16)}${Math.floor(Math.random() * 0xffffff).toString(16)}`;
+}
+
+async function withConfig(prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  await writeFile(join(dir, "openssl.cnf"), opensslConfig);
+  return dir;
+}
+
+/** Generates the CA, the serving certificate and the token-signing certificate in a temp folder. */
+export async function createServerPki(): Promise<ServerPki> {
+  const dir = await withConfig("fake-identity-");
+  try {
+    await makeCa(dir);
+    await Promise.all([makeServerCert(dir), makeSelfSigned(dir, "signing", "SIMULATED Entra token signing", validDays)]);
+    const read = (name: string): Promise<string> => readFile(join(dir, name), "utf8");
+    const [caPem, serverCertPem, serverKeyPem, signingCertPem, signingKeyPem] = await Promise.all(
+      ["ca.crt", "server.crt", "server.key", "signing.crt", "signing.key"].map(read),
+    ) as [string, string, string, string, string];
+    return { dir, caPem, caPath: join(dir, "ca.crt"), serverCertPem, serverKeyPem, signingCertPem, signingKeyPem, remove: () => rm(dir, { recursive: true, force: true }) };
+  } catch (e: unknown) {
+    await rm(dir, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+export interface TestCertificate {
+  readonly certificatePem: string;
+  readonly privateKeyPem: string;
+  /** Hex SHA-256 of the DER certificate: msal's `clientCertificate.thumbprintSha256`. */
+  readonly thumbprintSha256: string;
+  /** Hex SHA-1: what older msal sends as `x5t`. */
+  readonly thumbprintSha1: string;
+}
+
+/** Hex thumbprints of a PEM certificate, lower case, no colons. */
+export function thumbprints(certificatePem: string): { readonly sha256: string; readonly sha1: string } {
+  const x509 = new X509Certificate(certificatePem);
+  const hex = (fingerprint: string): string => fingerprint.replaceAll(":", "").toLowerCase();
+  return { sha256: hex(x509.fingerprint256), sha1: hex(x509.fingerprint) };
+}
+
+export interface SelfSignedOptions {
+  /** Default: `fake-client`. */
+  readonly commonName?: string;
+  /** Default: 30. */
+  readonly days?: number;
+}
+
+/** A self-signed RSA certificate for an app's certificate credential (like `New-SelfSignedCertificate`). */
+export async function createSelfSignedCertificate(options: SelfSignedOptions = {}): Promise<TestCertificate> {
+  const dir = await withConfig("fake-identity-cert-");
+  try {
+    await makeSelfSigned(dir, "client", options.commonName ?? "fake-client", String(options.days ?? 30));
+    const certificatePem = await readFile(join(dir, "client.crt"), "utf8");
+    const privateKeyPem = await readFile(join(dir, "client.key"), "utf8");
+    const { sha256, sha1 } = thumbprints(certificatePem);
+    return { certificatePem, privateKeyPem, thumbprintSha256: sha256, thumbprintSha1: sha1 };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,137 @@
+// The fake Microsoft identity platform: an HTTPS server on 127.0.0.1 with its own CA, serving the
+// endpoints msal-node uses and the /_fake/ control API.
+import { createServer, type Server } from "node:https";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { createClock } from "./clock.ts";
+import { createControl, type FakeIdentityControl } from "./control.ts";
+import type { FakeContext } from "./context.ts";
+import { Directory } from "./directory.ts";
+import { Failures } from "./failures.ts";
+import { json, readBody, send } from "./http.ts";
+import { createServerPki, type ServerPki } from "./pki.ts";
+import { RequestLog } from "./request-log.ts";
+import { controlReply } from "./routes/control.ts";
+import { openIdConfiguration } from "./routes/discovery.ts";
+import { identityReply } from "./routes/identity.ts";
+import { createTokenSigner, type PublishedKey } from "./tokens.ts";
+
+export interface FakeIdentityOptions {
+  /** Port on 127.0.0.1. Default: 0, a free port chosen by the system. */
+  readonly port?: number;
+}
+
+export interface FakeIdentity extends FakeIdentityControl {
+  /** `https://127.0.0.1:<port>`, no trailing slash. */
+  readonly url: string;
+  /** `127.0.0.1:<port>`: what msal's `knownAuthorities` must list to skip instance discovery. */
+  readonly host: string;
+  /** The CA that signed the serving certificate: give it to the network client (`extraCaPem`). */
+  readonly caPem: string;
+  readonly caPath: string;
+  /** The certificate whose key signs access tokens (also in the JWKS). */
+  readonly signingCertificatePem: string;
+  /** `<url>/<tenant>`: msal's authority. */
+  authority(tenant: string): string;
+  tokenEndpoint(tenant: string): string;
+  /**
+   * The openid-configuration msal would fetch, as the JSON string msal's `authorityMetadata` takes.
+   * With it msal skips discovery, as it does for login.microsoftonline.com (hardcoded metadata),
+   * so errors such as an unknown tenant come from the token endpoint, as in production.
+   */
+  authorityMetadata(tenant: string): string;
+  jwks(): { readonly keys: readonly PublishedKey[] };
+  close(): Promise<void>;
+}
+
+function listen(server: Server, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, "127.0.0.1", () => {
+      server.off("error", reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+function handler(context: FakeContext, control: FakeIdentityControl): (request: IncomingMessage, response: ServerResponse) => void {
+  return (request, response) => void handle(context, control, request, response);
+}
+
+async function handle(context: FakeContext, control: FakeIdentityControl, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  try {
+    const url = new URL(request.url ?? "/", context.baseUrl);
+    const body = await readBody(request);
+    const method = request.method ?? "GET";
+    const isControl = url.pathname === "/_fake" || url.pathname.startsWith("/_fake/");
+    send(response, isControl ? controlReply(control, method, url, body) : await identityReply(context, { method, url, body, headers: request.headers }));
+  } catch (e: unknown) {
+    // Aborted waits (the fake is closing) and bugs end here; a bug answers 500 with its message.
+    if (context.closing.aborted) response.destroy();
+    else send(response, json(500, { error: "fake_internal_error", message: e instanceof Error ? e.message : String(e) }));
+  }
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
+interface Parts {
+  readonly pki: ServerPki;
+  readonly server: Server;
+  readonly context: FakeContext;
+  readonly control: FakeIdentityControl;
+  readonly stop: () => void;
+}
+
+function buildFake({ pki, server, context, control, stop }: Parts): FakeIdentity {
+  const url = context.baseUrl;
+  return {
+    ...control,
+    url,
+    host: new URL(url).host,
+    caPem: pki.caPem,
+    caPath: pki.caPath,
+    signingCertificatePem: pki.signingCertPem,
+    authority: (tenant) => `${url}/${tenant}`,
+    tokenEndpoint: (tenant) => `${url}/${tenant}/oauth2/v2.0/token`,
+    authorityMetadata: (tenant) => JSON.stringify(openIdConfiguration(url, tenant)),
+    jwks: () => context.signer.jwks(),
+    close: async () => {
+      stop();
+      await closeServer(server);
+      await pki.remove();
+    },
+  };
+}
+
+/** Starts a fake on 127.0.0.1 with a fresh CA (openssl, in a temp folder) and no tenants. */
+export async function startFakeIdentity(options: FakeIdentityOptions = {}): Promise<FakeIdentity> {
+  const pki = await createServerPki();
+  const closing = new AbortController();
+  let port = 0;
+  const context: FakeContext = {
+    // Known once listening; no request can arrive before that.
+    get baseUrl() {
+      return `https://127.0.0.1:${port}`;
+    },
+    directory: new Directory(),
+    failures: new Failures(),
+    log: new RequestLog(),
+    clock: createClock(),
+    signer: createTokenSigner(pki.signingCertPem, pki.signingKeyPem),
+    closing: closing.signal,
+  };
+  const control = createControl(context);
+  const server = createServer({ key: pki.serverKeyPem, cert: pki.serverCertPem }, handler(context, control));
+  try {
+    port = await listen(server, options.port ?? 0);
+  } catch (e: unknown) {
+    await pki.remove();
+    throw e;
+  }
+  return buildFake({ pki, server, context, control, stop: () => closing.abort() });
+}

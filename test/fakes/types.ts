@@ -1,0 +1,165 @@
+// The shapes of the control API, shared by the in-process methods and the /_fake/ HTTP routes
+// (JSON bodies are exactly these objects). Times are ISO 8601 strings so both sides look alike.
+import type { JsonWebKey } from "node:crypto";
+import type { ErrorClassName } from "./errors.ts";
+
+export interface TenantInput {
+  /** The tenant id, a GUID. */
+  readonly id: string;
+  /** Verified domains, e.g. `contoso.onmicrosoft.com`; any of them can stand for the tenant in a URL. */
+  readonly domains?: readonly string[];
+  /** Default: `Fake tenant <id>`. */
+  readonly displayName?: string;
+}
+
+export interface TenantView {
+  readonly id: string;
+  readonly domains: readonly string[];
+  readonly displayName: string;
+}
+
+export interface SecretInput {
+  /** The secret value the client sends. Never logged. */
+  readonly value: string;
+  /** ISO 8601; after it the secret answers AADSTS7000222. Default: never expires. */
+  readonly expiresAt?: string;
+  /** Entra's key id (GUID). Default: a new GUID. */
+  readonly keyId?: string;
+}
+
+export interface FederationTrustInput {
+  /** Default: `trust-<n>`. */
+  readonly name?: string;
+  /** Must equal the assertion's `iss` exactly (Entra matches case-sensitively). */
+  readonly issuer: string;
+  /** Must equal the assertion's `sub`, e.g. `system:serviceaccount:ns:name`. */
+  readonly subject: string;
+  /** The assertion's `aud` must contain one of these. Default: `["api://AzureADTokenExchange"]`. */
+  readonly audiences?: readonly string[];
+  /** The issuer's signing key (SPKI or certificate PEM). Give this or `jwks`. */
+  readonly publicKeyPem?: string;
+  /** The issuer's JWKS (what Entra would fetch from its `jwks_uri`). */
+  readonly jwks?: { readonly keys: readonly JsonWebKey[] };
+}
+
+export interface AppInput {
+  /** The application (client) id, a GUID. */
+  readonly clientId: string;
+  /** The tenant the app (its service principal) lives in; must be registered first. */
+  readonly tenantId: string;
+  /** Default: `Fake app <clientId>`. */
+  readonly displayName?: string;
+  readonly secrets?: readonly SecretInput[];
+  /** Certificate credentials (PEM); assertions are checked against their public keys. */
+  readonly certificates?: readonly string[];
+  readonly federationTrusts?: readonly FederationTrustInput[];
+  /** Application permissions granted, per resource URI, e.g. `{"https://graph.microsoft.com": ["Sites.Read.All"]}`. */
+  readonly roles?: Readonly<Record<string, readonly string[]>>;
+  /** `expires_in` of issued access tokens. Default: 3599 (what Entra sends). */
+  readonly accessTokenLifetimeSeconds?: number;
+  /** Object id of the service principal, the tokens' `oid`/`sub`. Default: a new GUID. */
+  readonly servicePrincipalId?: string;
+}
+
+/** Fields of an app that can change after registration. */
+export type AppPatch = Partial<Omit<AppInput, "clientId" | "tenantId" | "servicePrincipalId">>;
+
+/** An app as the control API shows it: secrets by key id and hint only, never their values. */
+export interface AppView {
+  readonly clientId: string;
+  readonly tenantId: string;
+  readonly displayName: string;
+  readonly servicePrincipalId: string;
+  readonly secrets: readonly { readonly keyId: string; readonly hint: string; readonly expiresAt?: string }[];
+  readonly certificates: readonly { readonly thumbprintSha256: string; readonly thumbprintSha1: string; readonly notAfter: string }[];
+  readonly federationTrusts: readonly { readonly name: string; readonly issuer: string; readonly subject: string; readonly audiences: readonly string[] }[];
+  readonly roles: Readonly<Record<string, readonly string[]>>;
+  readonly accessTokenLifetimeSeconds: number;
+}
+
+/** A person, for the delegated (device code) side the fake will grow. */
+export interface UserInput {
+  /** Object id (GUID). Default: a new GUID. */
+  readonly id?: string;
+  readonly tenantId: string;
+  readonly userPrincipalName: string;
+  /** Default: the user principal name. */
+  readonly displayName?: string;
+}
+
+export interface UserView {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly userPrincipalName: string;
+  readonly displayName: string;
+}
+
+/** The identity-platform endpoints the fake serves. */
+export type Endpoint = "openid-configuration" | "keys" | "token";
+
+export interface RequestFilter {
+  readonly endpoint?: Endpoint;
+  /** `grant_type` as sent, e.g. `client_credentials`. */
+  readonly grant?: string;
+  readonly clientId?: string;
+  /** The tenant segment of the URL as sent (GUID or domain). */
+  readonly tenant?: string;
+}
+
+/** Which requests an injected failure answers. Unset fields match anything; endpoint defaults to `token`. */
+export type FailureMatch = RequestFilter;
+
+export interface RawResponse {
+  readonly status: number;
+  /** An object is sent as JSON, a string as is. Default: empty. */
+  readonly body?: unknown;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export interface FailureInput {
+  readonly match?: FailureMatch;
+  /** How many matching requests it answers. Default: 1. */
+  readonly count?: number;
+  /** A named error class from errors.ts... */
+  readonly error?: ErrorClassName;
+  /** ...or a raw response. With neither (and no `html`), the request is answered normally after `delayMs`. */
+  readonly response?: RawResponse;
+  /** Adds `Retry-After: <seconds>` (Entra sends it with 429 and 503). */
+  readonly retryAfterSeconds?: number;
+  /** Waits this long before answering: a slow Entra. */
+  readonly delayMs?: number;
+  /** Answers with an HTML 502 page, as a proxy or Azure Front Door does in an outage. */
+  readonly html?: boolean;
+}
+
+export interface FailureView extends FailureInput {
+  readonly id: string;
+  /** Matching requests it will still answer. */
+  readonly remaining: number;
+}
+
+/** One request as the fake saw it. Secrets and assertions are never kept. */
+export interface RequestRecord {
+  /** Fake-clock ISO time. */
+  readonly at: string;
+  readonly method: string;
+  readonly endpoint: Endpoint | "unknown";
+  readonly path: string;
+  readonly tenant?: string;
+  readonly grant?: string;
+  readonly clientId?: string;
+  /** How the client authenticated: `secret`, `certificate` (x5t assertion), `assertion` (federated), `none`. */
+  readonly credential?: "secret" | "certificate" | "assertion" | "none";
+  readonly scope?: string;
+  readonly status: number;
+  readonly error?: string;
+  readonly errorCodes?: readonly number[];
+  /** True when an injected failure answered it. */
+  readonly injected: boolean;
+}
+
+export interface ClockView {
+  /** Fake-clock ISO time. */
+  readonly now: string;
+  readonly offsetSeconds: number;
+}
