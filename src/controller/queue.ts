@@ -1,0 +1,214 @@
+// A keyed work queue in the spirit of client-go's workqueue: it holds keys (`namespace/name`), not
+// events, so a reconcile always works from the latest state ("level-based"). Fair: keys run in
+// the order they became ready. Stingy: a key waiting is queued once however often it is added,
+// and one key never runs on two workers at once.
+import type { Logger } from "pino";
+import { backoffDelay } from "../kube/backoff.ts";
+import type { BackoffPolicy } from "../kube/backoff.ts";
+
+/** What a handler tells the queue to do next with its key. */
+export type Outcome =
+  | { readonly kind: "done" }
+  | { readonly kind: "requeueAfter"; readonly delayMs: number }
+  | { readonly kind: "retry"; readonly reason: string; readonly retryAfterMs?: number };
+
+/** Processes one key. The signal aborts when the queue stops. A thrown error counts as `retry`. */
+export type Handler = (key: string, signal: AbortSignal) => Promise<Outcome>;
+
+export interface WorkQueueOptions {
+  /** How many keys are processed at the same time (never two runs of one key). Default 2. */
+  readonly workers?: number;
+  /** Delay before the first retry of a failing key. Default 1000 ms. */
+  readonly baseDelayMs?: number;
+  /** Longest delay between retries of a failing key. Default 300 000 ms (5 minutes). */
+  readonly maxDelayMs?: number;
+  /** Fraction by which a retry delay is shortened at random, to spread retries. Default 0.2. */
+  readonly jitter?: number;
+  /** Source of randomness for the jitter. Default Math.random. */
+  readonly random?: () => number;
+  /** Clock used to compare timers. Default Date.now. */
+  readonly now?: () => number;
+  /** Where errors thrown by the handler are logged. Default: not logged. */
+  readonly logger?: Logger;
+}
+
+interface Timer {
+  readonly dueAt: number;
+  readonly handle: ReturnType<typeof setTimeout>;
+}
+
+type State = "new" | "running" | "stopped";
+
+export class WorkQueue {
+  readonly #handler: Handler;
+  readonly #workers: number;
+  readonly #policy: BackoffPolicy;
+  readonly #random: () => number;
+  readonly #now: () => number;
+  readonly #logger: Logger | undefined;
+  readonly #abort = new AbortController();
+  /** Keys ready to run, in the order they became ready (a Set keeps insertion order). */
+  readonly #waiting = new Set<string>();
+  readonly #inFlight = new Map<string, Promise<void>>();
+  /** Keys added while in flight: they run once more when the current run ends. */
+  readonly #dirty = new Set<string>();
+  readonly #timers = new Map<string, Timer>();
+  readonly #failures = new Map<string, number>();
+  /** Keys forgotten while in flight: the outcome of that run must not bring back timers or backoff. */
+  readonly #forgotten = new Set<string>();
+  #state: State = "new";
+
+  constructor(handler: Handler, options: WorkQueueOptions = {}) {
+    const workers = options.workers ?? 2;
+    if (!Number.isInteger(workers) || workers < 1) throw new RangeError(`workers must be a positive integer, got ${workers}`);
+    this.#handler = handler;
+    this.#workers = workers;
+    this.#policy = { baseMs: options.baseDelayMs ?? 1000, maxMs: options.maxDelayMs ?? 300_000, jitter: options.jitter ?? 0.2 };
+    this.#random = options.random ?? Math.random;
+    this.#now = options.now ?? Date.now;
+    this.#logger = options.logger;
+  }
+
+  /** Keys waiting to run (not in flight, not on a timer); for a metric. */
+  get depth(): number {
+    return this.#waiting.size;
+  }
+
+  /** Consecutive failures of `key` since its last success; 0 when it is not failing. */
+  failures(key: string): number {
+    return this.#failures.get(key) ?? 0;
+  }
+
+  /** Begins processing. Keys added before start() wait until now. */
+  start(): void {
+    if (this.#state === "stopped") throw new Error("a stopped WorkQueue cannot start again");
+    this.#state = "running";
+    this.#pump();
+  }
+
+  /**
+   * Stops taking work, drops timers and waiting keys, aborts the signal of running handlers and
+   * resolves once they have all returned.
+   */
+  async stop(): Promise<void> {
+    if (this.#state !== "stopped") {
+      this.#state = "stopped";
+      for (const timer of this.#timers.values()) clearTimeout(timer.handle);
+      this.#timers.clear();
+      this.#waiting.clear();
+      this.#dirty.clear();
+      this.#abort.abort();
+    }
+    await Promise.all(this.#inFlight.values());
+  }
+
+  /**
+   * Makes `key` ready now. A pending timer is dropped: the run decides when the next one is due.
+   * A key already in flight runs once more after the current run.
+   */
+  add(key: string): void {
+    if (this.#state === "stopped") return;
+    this.#clearTimer(key);
+    if (this.#inFlight.has(key)) {
+      this.#dirty.add(key);
+      return;
+    }
+    this.#waiting.add(key);
+    this.#pump();
+  }
+
+  /** Makes `key` ready after `delayMs`, unless it is due earlier anyway (the earliest time wins). */
+  addAfter(key: string, delayMs: number): void {
+    if (this.#state === "stopped") return;
+    if (delayMs <= 0) {
+      this.add(key);
+      return;
+    }
+    if (this.#waiting.has(key) || this.#dirty.has(key)) return;
+    const dueAt = this.#now() + delayMs;
+    const existing = this.#timers.get(key);
+    if (existing !== undefined && existing.dueAt <= dueAt) return;
+    this.#clearTimer(key);
+    const handle = setTimeout(() => {
+      this.#timers.delete(key);
+      this.add(key);
+    }, delayMs);
+    this.#timers.set(key, { dueAt, handle });
+  }
+
+  /**
+   * Drops the timer and the backoff of `key` (its object was deleted). A run in flight finishes,
+   * but its outcome schedules nothing. A waiting key still runs once: that run sees the deletion.
+   */
+  forget(key: string): void {
+    this.#clearTimer(key);
+    this.#failures.delete(key);
+    if (this.#inFlight.has(key)) this.#forgotten.add(key);
+  }
+
+  #clearTimer(key: string): void {
+    const timer = this.#timers.get(key);
+    if (timer === undefined) return;
+    clearTimeout(timer.handle);
+    this.#timers.delete(key);
+  }
+
+  /** Starts waiting keys while workers are free. */
+  #pump(): void {
+    if (this.#state !== "running") return;
+    while (this.#inFlight.size < this.#workers) {
+      const next = this.#waiting.values().next();
+      if (next.done === true) return;
+      const key = next.value;
+      this.#waiting.delete(key);
+      this.#inFlight.set(key, this.#process(key));
+    }
+  }
+
+  async #process(key: string): Promise<void> {
+    const outcome = await this.#run(key);
+    this.#inFlight.delete(key);
+    this.#settle(key, outcome);
+    this.#pump();
+  }
+
+  async #run(key: string): Promise<Outcome> {
+    try {
+      return await this.#handler(key, this.#abort.signal);
+    } catch (error: unknown) {
+      this.#logger?.warn({ err: error, key }, "handler threw; retrying with backoff");
+      return { kind: "retry", reason: error instanceof Error ? error.message : String(error) };
+    }
+  }
+
+  /** Applies a run's outcome: failure count, next timer, or an immediate rerun if it was re-added. */
+  #settle(key: string, outcome: Outcome): void {
+    const forgotten = this.#forgotten.delete(key);
+    if (this.#state === "stopped") return;
+    const delayMs = forgotten ? undefined : this.#recordOutcome(key, outcome);
+    if (this.#dirty.delete(key)) {
+      // New information arrived during the run: run again now, but keep the failure count so a key
+      // that keeps failing still backs off further each time.
+      this.add(key);
+    } else if (delayMs !== undefined) {
+      this.addAfter(key, delayMs);
+    }
+  }
+
+  /** Updates the key's failure count and returns when it should run again, if at all. */
+  #recordOutcome(key: string, outcome: Outcome): number | undefined {
+    switch (outcome.kind) {
+      case "done":
+        this.#failures.delete(key);
+        return undefined;
+      case "requeueAfter":
+        this.#failures.delete(key);
+        return outcome.delayMs;
+      case "retry": {
+        const failures = this.failures(key) + 1;
+        this.#failures.set(key, failures);
+        return Math.max(backoffDelay(this.#policy, failures, this.#random), outcome.retryAfterMs ?? 0);
+      }
+    }
+  }
+}
