@@ -16,6 +16,8 @@ export interface ApiServerOptions {
   readonly logFile: string;
   /** Append to the log (a restart) instead of truncating it. */
   readonly appendLog?: boolean;
+  /** Added after ours. */
+  readonly extraArgs?: readonly string[];
   /** Default 90 s: a cold start on 2 busy cores takes a good part of a minute. */
   readonly readyTimeoutMs?: number;
 }
@@ -48,6 +50,7 @@ export function apiServerArgs(options: ApiServerOptions): string[] {
     // Not in the envtest list: without it, SIGTERM leaves open watches (kube-controller-manager's)
     // holding the shutdown for up to a minute; with it they are closed and it exits in about 1 s.
     "--shutdown-watch-termination-grace-period=2s",
+    ...(options.extraArgs ?? []),
   ];
 }
 

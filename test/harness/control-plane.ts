@@ -22,6 +22,8 @@ export interface ControlPlaneOptions {
   readonly crdFiles?: readonly string[];
   /** Where etcd.log, kube-apiserver.log, kube-controller-manager.log go. Default `<dir>/logs`. */
   readonly logDir?: string;
+  /** More kube-apiserver flags, e.g. an audit log for a benchmark. */
+  readonly apiServerArgs?: readonly string[];
 }
 
 export interface ControlPlane {
@@ -127,6 +129,7 @@ async function bootstrap(
     pki,
     certDir: join(layout.dir, "apiserver"),
     logFile: join(layout.logDir, "kube-apiserver.log"),
+    extraArgs: options.apiServerArgs ?? [],
   };
   running.apiServer = await startApiServer(apiServer);
   await installCrds(layout.kubeconfigPath, options.crdFiles ?? []);

@@ -1,0 +1,51 @@
+// The operator as a real process (`node src/main.ts`), for failover tests and benchmarks: it can
+// be killed with SIGKILL, and its peak memory is its own.
+import { spawn, type ChildProcess } from "node:child_process";
+import { createWriteStream } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { repoRoot } from "./assets.ts";
+
+export interface OperatorProcess {
+  readonly pid: number;
+  readonly logFile: string;
+  /** SIGTERM, then resolves with the exit code (SIGKILL after `graceMs`). */
+  stop(graceMs?: number): Promise<number | null>;
+  /** SIGKILL: a crash, no lease released. */
+  kill(): Promise<void>;
+  /** Peak resident memory so far (VmHWM), in MB. */
+  peakRssMb(): Promise<number>;
+  readonly exited: Promise<number | null>;
+}
+
+export function startOperatorProcess(args: readonly string[], logFile: string): OperatorProcess {
+  const log = createWriteStream(logFile, { flags: "a" });
+  const child: ChildProcess = spawn(process.execPath, [join(repoRoot, "src/main.ts"), ...args], { stdio: ["ignore", "pipe", "pipe"], cwd: repoRoot });
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const kill = (signal: NodeJS.Signals): void => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+  };
+  return {
+    pid: child.pid ?? -1,
+    logFile,
+    exited,
+    async stop(graceMs = 10_000) {
+      kill("SIGTERM");
+      const timer = setTimeout(() => kill("SIGKILL"), graceMs);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+    async kill() {
+      kill("SIGKILL");
+      await exited;
+    },
+    async peakRssMb() {
+      const status = await readFile(`/proc/${child.pid ?? 0}/status`, "utf8");
+      const kb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? "0");
+      return kb / 1024;
+    },
+  };
+}
