@@ -1,0 +1,147 @@
+import { CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Secret } from "@kubernetes/client-node";
+import type { INetworkModule } from "@azure/msal-node";
+import type { Logger } from "pino";
+import { isDeepStrictEqual } from "node:util";
+import { GROUP, LABELS, MANAGED_BY, MICROSOFT_CREDENTIAL, VERSION, type Cloud } from "../../crds/index.ts";
+import { eventRecorder } from "../../kube/events.ts";
+import { Informer } from "../../kube/informer.ts";
+import { objectKey } from "../../kube/objects.ts";
+import type { CloudEndpoints } from "../../microsoft/clouds.ts";
+import { WorkQueue, type Outcome } from "../queue.ts";
+import type { RawCredential } from "./parse.ts";
+import { CredentialReconciler } from "./reconcile.ts";
+import { metadataOnly, SecretReferences } from "./references.ts";
+
+export interface CredentialControllerDeps {
+  readonly kubeConfig: KubeConfig;
+  readonly log: Logger;
+  /** Namespaces to watch; empty: all. */
+  readonly namespaces: readonly string[];
+  readonly workers: number;
+  readonly network: INetworkModule;
+  readonly endpoints: (cloud: Cloud) => CloudEndpoints;
+  readonly now: () => number;
+  /** Observes each reconcile (metrics). */
+  readonly observe?: (seconds: number, outcome: Outcome | "error") => void;
+}
+
+/** Token values stay out of memory: only which keys exist and when they expire. */
+function withoutTokenValues(secret: V1Secret): V1Secret {
+  const data = Object.fromEntries(Object.entries(secret.data ?? {}).map(([k, v]) => [k, k.endsWith("access-token") ? "" : v]));
+  const metadata = { ...secret.metadata };
+  delete metadata.managedFields;
+  return { ...secret, metadata, data };
+}
+
+function paths(namespaces: readonly string[], clusterPath: string, namespaced: (ns: string) => string): string[] {
+  return namespaces.length === 0 ? [clusterPath] : namespaces.map(namespaced);
+}
+
+function firstOf<T extends RawCredential | V1Secret>(informers: readonly Informer<T>[]): { get(key: string): T | undefined } {
+  return { get: (key) => informers.map((i) => i.get(key)).find((o) => o !== undefined) };
+}
+
+/** A change a person made (spec or annotations), not our own status or label writes. */
+function changedByPerson(object: RawCredential, previous: RawCredential): boolean {
+  return object.metadata?.generation !== previous.metadata?.generation || !isDeepStrictEqual(object.metadata?.annotations, previous.metadata?.annotations);
+}
+
+/** The MicrosoftCredential controller: informers feed keys to a queue, the reconciler works them. */
+export class CredentialController {
+  readonly credentials: readonly Informer<RawCredential>[];
+  readonly #owned: readonly Informer<V1Secret>[];
+  readonly #referenced: readonly Informer<V1Secret>[];
+  readonly #references = new SecretReferences();
+  readonly #reconciler: CredentialReconciler;
+  readonly queue: WorkQueue;
+
+  constructor(deps: CredentialControllerDeps) {
+    const { kubeConfig, log, namespaces } = deps;
+    const logger = log.child({ controller: "microsoftcredential" });
+    const crPath = `/apis/${GROUP}/${VERSION}`;
+    const plural = MICROSOFT_CREDENTIAL.plural;
+    this.credentials = paths(namespaces, `${crPath}/${plural}`, (ns) => `${crPath}/namespaces/${ns}/${plural}`).map((path) => new Informer<RawCredential>({ kubeConfig, logger, path }));
+    const secretPaths = paths(namespaces, "/api/v1/secrets", (ns) => `/api/v1/namespaces/${ns}/secrets`);
+    const labelSelector = `${LABELS.managedBy}=${MANAGED_BY}`;
+    this.#owned = secretPaths.map((path) => new Informer<V1Secret>({ kubeConfig, logger, path, labelSelector, transform: withoutTokenValues }));
+    this.#referenced = secretPaths.map((path) => new Informer<V1Secret>({ kubeConfig, logger, path, keep: (s: V1Secret) => this.#references.isReferenced(s), transform: metadataOnly }));
+    const core = kubeConfig.makeApiClient(CoreV1Api);
+    this.#reconciler = new CredentialReconciler({
+      core,
+      custom: kubeConfig.makeApiClient(CustomObjectsApi),
+      events: eventRecorder(core, logger),
+      credentials: firstOf(this.credentials),
+      ownedSecrets: firstOf(this.#owned),
+      network: deps.network,
+      endpoints: deps.endpoints,
+      log: logger,
+      now: deps.now,
+      requeueAt: (key, at) => this.queue.addAfter(key, Math.max(0, at - deps.now())),
+    });
+    this.queue = new WorkQueue((key) => this.#timed(key, deps.observe), { workers: deps.workers, logger });
+    this.#wire();
+  }
+
+  async #timed(key: string, observe: CredentialControllerDeps["observe"]): Promise<Outcome> {
+    const start = performance.now();
+    try {
+      const outcome = await this.#reconciler.reconcile(key);
+      observe?.((performance.now() - start) / 1000, outcome);
+      return outcome;
+    } catch (error) {
+      observe?.((performance.now() - start) / 1000, "error");
+      throw error;
+    }
+  }
+
+  #wire(): void {
+    for (const informer of this.credentials) {
+      informer.on("add", (c) => {
+        this.#references.set(objectKey(c), c);
+        this.queue.add(objectKey(c));
+      });
+      informer.on("update", (c, previous) => {
+        this.#references.set(objectKey(c), c);
+        if (changedByPerson(c, previous)) this.queue.add(objectKey(c));
+      });
+      informer.on("delete", (c) => {
+        this.#references.delete(objectKey(c));
+        this.#reconciler.forget(objectKey(c));
+        this.queue.forget(objectKey(c));
+      });
+    }
+    // Someone deleted a token Secret: put it back. (Our own writes need no reaction.)
+    for (const informer of this.#owned) {
+      informer.on("delete", (s) => {
+        const credential = s.metadata?.labels?.[LABELS.credential];
+        if (credential !== undefined) this.queue.add(`${s.metadata?.namespace ?? ""}/${credential}`);
+      });
+    }
+    for (const informer of this.#referenced) {
+      const retrigger = (s: V1Secret): void => this.#references.credentialsReading(s).forEach((key) => this.queue.add(key));
+      informer.on("add", retrigger);
+      informer.on("update", retrigger);
+      informer.on("delete", retrigger);
+    }
+  }
+
+  /** Starts the caches (on every replica, so a new leader starts warm). */
+  startInformers(): void {
+    for (const informer of [...this.credentials, ...this.#owned, ...this.#referenced]) informer.start();
+  }
+
+  synced(): boolean {
+    return [...this.credentials, ...this.#owned, ...this.#referenced].every((i) => i.hasSynced());
+  }
+
+  /** Starts reconciling (the leader only): every credential once, then as events and timers say. */
+  startWorkers(): void {
+    this.queue.start();
+    for (const informer of this.credentials) for (const c of informer.list()) this.queue.add(objectKey(c));
+  }
+
+  async stop(): Promise<void> {
+    await this.queue.stop();
+    await Promise.all([...this.credentials, ...this.#owned, ...this.#referenced].map((i) => i.stop()));
+  }
+}

@@ -1,0 +1,162 @@
+import type { CoreV1Api, CustomObjectsApi, V1Secret } from "@kubernetes/client-node";
+import type { INetworkModule } from "@azure/msal-node";
+import type { Logger } from "pino";
+import type { BrokenReason, Cloud } from "../../crds/index.ts";
+import { isAlreadyExists } from "../../kube/errors.ts";
+import type { EventRecorder } from "../../kube/events.ts";
+import { acquireAppToken, MicrosoftError, type AccessToken, type AppCredential } from "../../microsoft/app-tokens.ts";
+import type { CloudEndpoints } from "../../microsoft/clouds.ts";
+import type { Outcome } from "../queue.ts";
+import { brokenMessage, type MessageContext } from "./messages.ts";
+import { parseCredential, type RawCredential } from "./parse.ts";
+import { nextStatus, plan, type Observation } from "./plan.ts";
+import { loadMaterial } from "./service-principal.ts";
+import { earliestExpiry, nextRefreshAt, readTokenSecret, refreshBeforeMs, tokenSecretData, tokenSecretName, tokenSlots } from "./tokens.ts";
+import type { Credential, TokenSlot } from "./types.ts";
+import { writeStatus, writeTokenSecret } from "./write.ts";
+
+export interface ReadStore<T> {
+  get(key: string): T | undefined;
+}
+
+export interface CredentialReconcilerDeps {
+  readonly core: CoreV1Api;
+  readonly custom: CustomObjectsApi;
+  readonly events: EventRecorder;
+  readonly credentials: ReadStore<RawCredential>;
+  /** Secrets with the operator's label (token and state Secrets). */
+  readonly ownedSecrets: ReadStore<V1Secret>;
+  readonly network: INetworkModule;
+  readonly endpoints: (cloud: Cloud) => CloudEndpoints;
+  readonly log: Logger;
+  readonly now: () => number;
+  /** Schedules the key again at a time (refresh timers: never polling). */
+  readonly requeueAt: (key: string, at: number) => void;
+}
+
+interface Context {
+  readonly key: string;
+  readonly raw: RawCredential;
+  readonly credential: Credential;
+  readonly slots: readonly TokenSlot[];
+  readonly secretName: string;
+  readonly secret: V1Secret | undefined;
+  readonly refreshBeforeMs: number;
+  readonly now: number;
+}
+
+const DONE: Outcome = { kind: "done" };
+
+/** Reconciles ServicePrincipal credentials: load, plan, act, write status once. */
+export class CredentialReconciler {
+  readonly #deps: CredentialReconcilerDeps;
+  /** What the inputs were when a credential broke: it makes no calls until a person changes them. */
+  readonly #brokenInputs = new Map<string, string>();
+
+  constructor(deps: CredentialReconcilerDeps) {
+    this.#deps = deps;
+  }
+
+  async reconcile(key: string): Promise<Outcome> {
+    const ctx = this.#load(key);
+    if (ctx === undefined) return DONE;
+    const tokenState = readTokenSecret(ctx.secret, ctx.credential, ctx.slots);
+    const decision = plan({ ...ctx, tokenSecret: tokenState });
+    if (decision.kind === "conflict") return this.#broken(ctx, "TokenSecretConflict", "conflict", { secretName: ctx.secretName });
+    if (decision.kind === "acquire") return this.#refresh(ctx, earliestExpiry(tokenState, ctx.slots));
+    // Fresh tokens (e.g. after a restart): report them, request nothing.
+    this.#brokenInputs.delete(key);
+    const lastRefresh = Date.parse(ctx.credential.status.lastRefreshTime ?? "");
+    const refreshedAt = Number.isNaN(lastRefresh) ? ctx.now : lastRefresh;
+    return this.#report(ctx, { kind: "tokens", expiresAt: decision.expiresAt, refreshedAt, grantedScopes: ctx.credential.status.grantedScopes ?? [] });
+  }
+
+  #load(key: string): Context | undefined {
+    const raw = this.#deps.credentials.get(key);
+    if (raw === undefined) {
+      this.#brokenInputs.delete(key);
+      return undefined;
+    }
+    const parsed = parseCredential(raw);
+    if ("error" in parsed) {
+      this.#deps.log.error({ credential: key, problem: parsed.error }, "cannot read credential");
+      return undefined;
+    }
+    const { credential } = parsed;
+    if (credential.spec.tenantType !== "ServicePrincipal") return undefined;
+    const secretName = tokenSecretName(credential);
+    return {
+      key,
+      raw,
+      credential,
+      slots: tokenSlots(credential, this.#deps.endpoints(credential.spec.cloud)),
+      secretName,
+      secret: this.#deps.ownedSecrets.get(`${credential.metadata.namespace}/${secretName}`),
+      refreshBeforeMs: refreshBeforeMs(credential),
+      now: this.#deps.now(),
+    };
+  }
+
+  async #report(ctx: Context, observation: Observation): Promise<Outcome> {
+    const status = nextStatus(ctx.credential, observation, ctx.secretName, ctx);
+    await writeStatus(this.#deps, ctx.raw, ctx.credential, status);
+    if (observation.kind === "tokens") this.#deps.requeueAt(ctx.key, nextRefreshAt(observation.expiresAt, observation.refreshedAt, ctx.refreshBeforeMs));
+    return DONE;
+  }
+
+  async #broken(ctx: Context, reason: BrokenReason, inputsVersion: string, message: MessageContext): Promise<Outcome> {
+    this.#brokenInputs.set(ctx.key, `${ctx.credential.metadata.generation}/${inputsVersion}`);
+    return this.#report(ctx, { kind: "broken", reason, message: brokenMessage(reason, ctx.credential, message) });
+  }
+
+  async #refresh(ctx: Context, currentExpiresAt: number | undefined): Promise<Outcome> {
+    const material = await loadMaterial(this.#deps.core, ctx.credential);
+    if (this.#brokenInputs.get(ctx.key) === `${ctx.credential.metadata.generation}/${material.version}`) return DONE;
+    if (material.kind !== "ok") {
+      const reason = material.kind === "missing" ? "ClientCredentialMissing" : "ClientCredentialInvalid";
+      return this.#broken(ctx, reason, material.version, { ...material, detail: material.message });
+    }
+    try {
+      return await this.#store(ctx, await this.#acquireAll(ctx, material.credential));
+    } catch (error) {
+      if (!(error instanceof MicrosoftError)) throw error;
+      const c = error.classified;
+      if (c.kind === "broken") return this.#broken(ctx, c.reason, material.version, { detail: c.detail });
+      this.#deps.log.warn({ credential: ctx.key, reason: c.reason, code: c.code }, "refreshing tokens failed; retrying");
+      // Ready must turn False when the token we hold expires, even if the next retry is later.
+      if (currentExpiresAt !== undefined && currentExpiresAt > ctx.now) this.#deps.requeueAt(ctx.key, currentExpiresAt);
+      await this.#report(ctx, { kind: "transient", reason: c.reason, message: `${c.code}: ${c.detail}`, currentExpiresAt });
+      return { kind: "retry", reason: c.reason, ...(c.retryAfterMs === undefined ? {} : { retryAfterMs: c.retryAfterMs }) };
+    }
+  }
+
+  async #acquireAll(ctx: Context, credential: AppCredential): Promise<Map<TokenSlot, AccessToken>> {
+    const { spec } = ctx.credential;
+    const endpoints = this.#deps.endpoints(spec.cloud);
+    const tokens = new Map<TokenSlot, AccessToken>();
+    for (const slot of ctx.slots) {
+      const request = { endpoints, tenantId: spec.tenantId ?? "", clientId: spec.servicePrincipal?.clientId ?? "", credential, resource: slot.resource };
+      tokens.set(slot, await acquireAppToken(this.#deps.network, request));
+    }
+    return tokens;
+  }
+
+  async #store(ctx: Context, tokens: Map<TokenSlot, AccessToken>): Promise<Outcome> {
+    try {
+      await writeTokenSecret(this.#deps, ctx.credential, { name: ctx.secretName, data: tokenSecretData(tokens), current: ctx.secret });
+    } catch (error) {
+      // Absent from our cache of labelled Secrets, yet there: a Secret of that name we do not own.
+      if (isAlreadyExists(error)) return this.#broken(ctx, "TokenSecretConflict", "conflict", { secretName: ctx.secretName });
+      throw error;
+    }
+    this.#brokenInputs.delete(ctx.key);
+    const expiresAt = Math.min(...[...tokens.values()].map((t) => t.expiresOn.getTime()));
+    const grantedScopes = [...new Set([...tokens.values()].flatMap((t) => t.scopes))].sort();
+    return this.#report(ctx, { kind: "tokens", expiresAt, refreshedAt: ctx.now, grantedScopes });
+  }
+
+  /** The object is gone: forget what was remembered about it. */
+  forget(key: string): void {
+    this.#brokenInputs.delete(key);
+  }
+}

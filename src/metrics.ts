@@ -1,0 +1,72 @@
+import type { INetworkModule } from "@azure/msal-node";
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { conditionOf } from "./controller/conditions.ts";
+import type { RawCredential } from "./controller/microsoft-credential/parse.ts";
+
+export interface MetricSources {
+  /** The credentials in the cache, read at scrape time: deleted objects leave no series. */
+  credentials(): Iterable<RawCredential>;
+  queueDepth(): number;
+}
+
+const seconds = (time: string | undefined): number | undefined => {
+  const ms = Date.parse(time ?? "");
+  return Number.isNaN(ms) ? undefined : ms / 1000;
+};
+
+function labelsOf(c: RawCredential): { namespace: string; name: string; tenant_type: string } {
+  const spec = (c.spec ?? {}) as { tenantType?: string };
+  return { namespace: c.metadata?.namespace ?? "", name: c.metadata?.name ?? "", tenant_type: spec.tenantType ?? "" };
+}
+
+/** api.md's metrics, on a registry of their own. */
+export class OperatorMetrics {
+  readonly registry = new Registry();
+  readonly tokenRequests: Counter<"grant" | "result">;
+  readonly reconcileDuration: Histogram<"controller" | "result">;
+
+  constructor(sources: MetricSources) {
+    const registers = [this.registry];
+    const credentialLabels = ["namespace", "name", "tenant_type"] as const;
+    const perCredential = (name: string, help: string, value: (c: RawCredential) => number | undefined, extra: readonly string[] = []): void => {
+      new Gauge({
+        name, help, labelNames: [...credentialLabels, ...extra], registers,
+        collect() {
+          this.reset();
+          for (const c of sources.credentials()) {
+            const v = value(c);
+            if (v !== undefined) this.set({ ...labelsOf(c), ...(extra.length ? { reason: conditionOf(c.status?.conditions, "Broken")?.reason ?? "" } : {}) }, v);
+          }
+        },
+      });
+    };
+    perCredential("cloudcredentials_credential_ready", "1 when a valid access token for every requested resource is in the token Secret.", (c) => (conditionOf(c.status?.conditions, "Ready")?.status === "True" ? 1 : 0));
+    perCredential("cloudcredentials_credential_broken", "1 when a person must act, with the reason.", (c) => (conditionOf(c.status?.conditions, "Broken")?.status === "True" ? 1 : 0), ["reason"]);
+    perCredential("cloudcredentials_access_token_expiry_timestamp_seconds", "When the access token in the token Secret expires.", (c) => seconds(c.status?.accessTokenExpiresAt));
+    perCredential("cloudcredentials_reauthenticate_by_timestamp_seconds", "When the refresh token would expire by inactivity.", (c) => seconds(c.status?.reauthenticateBy));
+    new Gauge({ name: "cloudcredentials_workqueue_depth", help: "Keys waiting in the work queue.", registers, collect() { this.set(sources.queueDepth()); } });
+    this.tokenRequests = new Counter({ name: "cloudcredentials_token_requests_total", help: "Requests to the Microsoft token endpoint.", labelNames: ["grant", "result"], registers });
+    this.reconcileDuration = new Histogram({ name: "cloudcredentials_reconcile_duration_seconds", help: "Time spent in one reconcile.", labelNames: ["controller", "result"], registers, buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] });
+    collectDefaultMetrics({ register: this.registry, prefix: "cloudcredentials_process_" });
+  }
+
+  /** Wraps msal's network client to count token requests by grant and result. */
+  countingTokenRequests(network: INetworkModule): INetworkModule {
+    const counter = this.tokenRequests;
+    return {
+      sendGetRequestAsync: (url, options, timeout) => network.sendGetRequestAsync(url, options, timeout),
+      async sendPostRequestAsync(url, options) {
+        const grant = /(?:^|&)grant_type=([^&]*)/.exec(options?.body ?? "")?.[1] ?? "none";
+        try {
+          const response = await network.sendPostRequestAsync(url, options);
+          const result = response.status === 200 ? "success" : response.status === 429 ? "throttled" : "error";
+          if (url.includes("/oauth2/v2.0/token")) counter.inc({ grant: decodeURIComponent(grant), result });
+          return response as never;
+        } catch (error) {
+          if (url.includes("/oauth2/v2.0/token")) counter.inc({ grant: decodeURIComponent(grant), result: "network_error" });
+          throw error;
+        }
+      },
+    };
+  }
+}
