@@ -31,4 +31,10 @@ export const MANAGED_BY = "cloud-credentials-operator";
 export const ANNOTATIONS = {
   authenticate: `${GROUP}/authenticate`,
   reauthenticate: `${GROUP}/reauthenticate`,
+  /**
+   * Set by the operator while Broken: the inputs (generation and referenced Secret version) that
+   * failed, so that it makes no call, even after a restart, until a person changes one of them.
+   * Never a secret: a generation number and a resourceVersion.
+   */
+  brokenInputs: `${GROUP}/broken-inputs`,
 } as const;

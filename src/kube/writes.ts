@@ -58,8 +58,11 @@ export async function replaceStatus(custom: CustomObjectsApi, ref: CustomRef, ob
   await custom.replaceNamespacedCustomObjectStatus({ group: GROUP, version: VERSION, ...ref, body: { ...object, status } });
 }
 
-/** Sets or removes one label with a JSON merge patch (null removes). */
-export async function patchLabel(custom: CustomObjectsApi, ref: CustomRef, key: string, value: string | null): Promise<void> {
-  const body = { metadata: { labels: { [key]: value } } };
-  await custom.patchNamespacedCustomObject({ group: GROUP, version: VERSION, ...ref, body }, setHeaderOptions("Content-Type", PatchStrategy.MergePatch));
+/** Sets or removes labels and annotations in one JSON merge patch (null removes). */
+export async function patchMetadata(
+  custom: CustomObjectsApi,
+  ref: CustomRef,
+  metadata: { labels?: Record<string, string | null>; annotations?: Record<string, string | null> },
+): Promise<void> {
+  await custom.patchNamespacedCustomObject({ group: GROUP, version: VERSION, ...ref, body: { metadata } }, setHeaderOptions("Content-Type", PatchStrategy.MergePatch));
 }

@@ -2,7 +2,7 @@ import { CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Secret } from "@ku
 import type { INetworkModule } from "@azure/msal-node";
 import type { Logger } from "pino";
 import { isDeepStrictEqual } from "node:util";
-import { GROUP, LABELS, MANAGED_BY, MICROSOFT_CREDENTIAL, VERSION, type Cloud } from "../../crds/index.ts";
+import { ANNOTATIONS, GROUP, LABELS, MANAGED_BY, MICROSOFT_CREDENTIAL, VERSION, type Cloud } from "../../crds/index.ts";
 import { eventRecorder } from "../../kube/events.ts";
 import { Informer } from "../../kube/informer.ts";
 import { objectKey } from "../../kube/objects.ts";
@@ -41,9 +41,12 @@ function firstOf<T extends RawCredential | V1Secret>(informers: readonly Informe
   return { get: (key) => informers.map((i) => i.get(key)).find((o) => o !== undefined) };
 }
 
-/** A change a person made (spec or annotations), not our own status or label writes. */
+const personalAnnotations = (c: RawCredential): Record<string, string> =>
+  Object.fromEntries(Object.entries(c.metadata?.annotations ?? {}).filter(([key]) => key !== ANNOTATIONS.brokenInputs));
+
+/** A change a person made (spec or annotations), not our own status, label or annotation writes. */
 function changedByPerson(object: RawCredential, previous: RawCredential): boolean {
-  return object.metadata?.generation !== previous.metadata?.generation || !isDeepStrictEqual(object.metadata?.annotations, previous.metadata?.annotations);
+  return object.metadata?.generation !== previous.metadata?.generation || !isDeepStrictEqual(personalAnnotations(object), personalAnnotations(previous));
 }
 
 /** The MicrosoftCredential controller: informers feed keys to a queue, the reconciler works them. */
@@ -106,7 +109,6 @@ export class CredentialController {
       });
       informer.on("delete", (c) => {
         this.#references.delete(objectKey(c));
-        this.#reconciler.forget(objectKey(c));
         this.queue.forget(objectKey(c));
       });
     }

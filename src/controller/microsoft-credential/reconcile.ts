@@ -1,7 +1,7 @@
 import type { CoreV1Api, CustomObjectsApi, V1Secret } from "@kubernetes/client-node";
 import type { INetworkModule } from "@azure/msal-node";
 import type { Logger } from "pino";
-import type { BrokenReason, Cloud } from "../../crds/index.ts";
+import { ANNOTATIONS, type BrokenReason, type Cloud } from "../../crds/index.ts";
 import { isAlreadyExists } from "../../kube/errors.ts";
 import type { EventRecorder } from "../../kube/events.ts";
 import { acquireAppToken, MicrosoftError, type AccessToken, type AppCredential } from "../../microsoft/app-tokens.ts";
@@ -47,11 +47,12 @@ interface Context {
 
 const DONE: Outcome = { kind: "done" };
 
+/** What a person could change to repair a Broken credential: its spec, or the Secret it reads. */
+const brokenInputs = (c: Credential, materialVersion: string): string => `generation=${c.metadata.generation ?? 0},credential=${materialVersion}`;
+
 /** Reconciles ServicePrincipal credentials: load, plan, act, write status once. */
 export class CredentialReconciler {
   readonly #deps: CredentialReconcilerDeps;
-  /** What the inputs were when a credential broke: it makes no calls until a person changes them. */
-  readonly #brokenInputs = new Map<string, string>();
 
   constructor(deps: CredentialReconcilerDeps) {
     this.#deps = deps;
@@ -65,7 +66,6 @@ export class CredentialReconciler {
     if (decision.kind === "conflict") return this.#broken(ctx, "TokenSecretConflict", "conflict", { secretName: ctx.secretName });
     if (decision.kind === "acquire") return this.#refresh(ctx, earliestExpiry(tokenState, ctx.slots));
     // Fresh tokens (e.g. after a restart): report them, request nothing.
-    this.#brokenInputs.delete(key);
     const lastRefresh = Date.parse(ctx.credential.status.lastRefreshTime ?? "");
     const refreshedAt = Number.isNaN(lastRefresh) ? ctx.now : lastRefresh;
     return this.#report(ctx, { kind: "tokens", expiresAt: decision.expiresAt, refreshedAt, grantedScopes: ctx.credential.status.grantedScopes ?? [] });
@@ -73,10 +73,7 @@ export class CredentialReconciler {
 
   #load(key: string): Context | undefined {
     const raw = this.#deps.credentials.get(key);
-    if (raw === undefined) {
-      this.#brokenInputs.delete(key);
-      return undefined;
-    }
+    if (raw === undefined) return undefined;
     const parsed = parseCredential(raw);
     if ("error" in parsed) {
       this.#deps.log.error({ credential: key, problem: parsed.error }, "cannot read credential");
@@ -97,21 +94,22 @@ export class CredentialReconciler {
     };
   }
 
-  async #report(ctx: Context, observation: Observation): Promise<Outcome> {
+  async #report(ctx: Context, observation: Observation, brokenInputs?: string): Promise<Outcome> {
     const status = nextStatus(ctx.credential, observation, ctx.secretName, ctx);
-    await writeStatus(this.#deps, ctx.raw, ctx.credential, status);
+    await writeStatus(this.#deps, ctx.raw, ctx.credential, { status, ...(brokenInputs === undefined ? {} : { brokenInputs }) });
     if (observation.kind === "tokens") this.#deps.requeueAt(ctx.key, nextRefreshAt(observation.expiresAt, observation.refreshedAt, ctx.refreshBeforeMs));
     return DONE;
   }
 
   async #broken(ctx: Context, reason: BrokenReason, inputsVersion: string, message: MessageContext): Promise<Outcome> {
-    this.#brokenInputs.set(ctx.key, `${ctx.credential.metadata.generation}/${inputsVersion}`);
-    return this.#report(ctx, { kind: "broken", reason, message: brokenMessage(reason, ctx.credential, message) });
+    const inputs = brokenInputs(ctx.credential, inputsVersion);
+    return this.#report(ctx, { kind: "broken", reason, message: brokenMessage(reason, ctx.credential, message) }, inputs);
   }
 
   async #refresh(ctx: Context, currentExpiresAt: number | undefined): Promise<Outcome> {
     const material = await loadMaterial(this.#deps.core, ctx.credential);
-    if (this.#brokenInputs.get(ctx.key) === `${ctx.credential.metadata.generation}/${material.version}`) return DONE;
+    // Broken, and nobody changed what broke: no call until a person acts.
+    if (ctx.credential.metadata.annotations?.[ANNOTATIONS.brokenInputs] === brokenInputs(ctx.credential, material.version)) return DONE;
     if (material.kind !== "ok") {
       const reason = material.kind === "missing" ? "ClientCredentialMissing" : "ClientCredentialInvalid";
       return this.#broken(ctx, reason, material.version, { ...material, detail: material.message });
@@ -149,14 +147,8 @@ export class CredentialReconciler {
       if (isAlreadyExists(error)) return this.#broken(ctx, "TokenSecretConflict", "conflict", { secretName: ctx.secretName });
       throw error;
     }
-    this.#brokenInputs.delete(ctx.key);
     const expiresAt = Math.min(...[...tokens.values()].map((t) => t.expiresOn.getTime()));
     const grantedScopes = [...new Set([...tokens.values()].flatMap((t) => t.scopes))].sort();
     return this.#report(ctx, { kind: "tokens", expiresAt, refreshedAt: ctx.now, grantedScopes });
-  }
-
-  /** The object is gone: forget what was remembered about it. */
-  forget(key: string): void {
-    this.#brokenInputs.delete(key);
   }
 }

@@ -1,8 +1,8 @@
 import type { CoreV1Api, CustomObjectsApi, V1Secret } from "@kubernetes/client-node";
 import { isDeepStrictEqual } from "node:util";
-import { LABELS, MICROSOFT_CREDENTIAL, type MicrosoftCredentialStatus } from "../../crds/index.ts";
+import { ANNOTATIONS, LABELS, MICROSOFT_CREDENTIAL, type MicrosoftCredentialStatus } from "../../crds/index.ts";
 import type { EventRecorder } from "../../kube/events.ts";
-import { applySecret, managedLabels, ownerReference, patchLabel, replaceStatus, type OwnerRef } from "../../kube/writes.ts";
+import { applySecret, managedLabels, ownerReference, patchMetadata, replaceStatus, type OwnerRef } from "../../kube/writes.ts";
 import { conditionOf } from "../conditions.ts";
 import type { RawCredential } from "./parse.ts";
 import { TOKEN_SECRET_TYPE } from "./tokens.ts";
@@ -40,16 +40,27 @@ function eventFor(prev: MicrosoftCredentialStatus, next: MicrosoftCredentialStat
   return { type: "Warning", reason: after.reason, message: after.message };
 }
 
+const labelOf = (raw: RawCredential, key: string): string | null => raw.metadata?.labels?.[key] ?? null;
+const annotationOf = (raw: RawCredential, key: string): string | null => raw.metadata?.annotations?.[key] ?? null;
+
+/** The broken label and inputs annotation the credential should carry (null: none). */
+function brokenMarks(next: { status: MicrosoftCredentialStatus; brokenInputs?: string }): { label: string | null; inputs: string | null } {
+  const broken = conditionOf(next.status.conditions, "Broken")?.status === "True";
+  return broken ? { label: "true", inputs: next.brokenInputs ?? null } : { label: null, inputs: null };
+}
+
 /**
- * Writes the status once, and only when it changed; keeps the broken label in step with the
- * Broken condition; records an Event on transitions.
+ * Writes the status once, and only when it changed; keeps the broken label (and the inputs that
+ * broke, see ANNOTATIONS.brokenInputs) in step with the Broken condition, in one patch; records an
+ * Event on transitions.
  */
-export async function writeStatus(deps: WriteDeps, raw: RawCredential, c: Credential, next: MicrosoftCredentialStatus): Promise<void> {
+export async function writeStatus(deps: WriteDeps, raw: RawCredential, c: Credential, next: { status: MicrosoftCredentialStatus; brokenInputs?: string }): Promise<void> {
   const ref = { plural: MICROSOFT_CREDENTIAL.plural, namespace: c.metadata.namespace, name: c.metadata.name };
-  if (!isDeepStrictEqual(c.status, next)) await replaceStatus(deps.custom, ref, raw as Record<string, unknown>, next);
-  const broken = conditionOf(next.conditions, "Broken")?.status === "True";
-  const labelled = raw.metadata?.labels?.[LABELS.broken] === "true";
-  if (broken !== labelled) await patchLabel(deps.custom, ref, LABELS.broken, broken ? "true" : null);
-  const event = eventFor(c.status, next);
+  if (!isDeepStrictEqual(c.status, next.status)) await replaceStatus(deps.custom, ref, raw as Record<string, unknown>, next.status);
+  const marks = brokenMarks(next);
+  if (labelOf(raw, LABELS.broken) !== marks.label || annotationOf(raw, ANNOTATIONS.brokenInputs) !== marks.inputs) {
+    await patchMetadata(deps.custom, ref, { labels: { [LABELS.broken]: marks.label }, annotations: { [ANNOTATIONS.brokenInputs]: marks.inputs } });
+  }
+  const event = eventFor(c.status, next.status);
   if (event !== undefined) await deps.events.record(ownerOf(c), event.type, event.reason, event.message);
 }

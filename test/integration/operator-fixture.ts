@@ -1,0 +1,45 @@
+import { Writable } from "node:stream";
+import { KubeConfig } from "@kubernetes/client-node";
+import { loadConfig } from "../../src/config.ts";
+import { createLogger } from "../../src/log.ts";
+import { createNetworkClient } from "../../src/microsoft/network.ts";
+import { buildOperator, type Operator } from "../../src/operator.ts";
+import type { FakeIdentity } from "../fakes/index.ts";
+
+/** Log lines of every operator a test ran, to scan them for secrets at the end. */
+export const capturedLogLines: string[] = [];
+
+function capture(): Writable {
+  return new Writable({
+    write(chunk: Buffer, _encoding, done): void {
+      capturedLogLines.push(...chunk.toString("utf8").split("\n").filter(Boolean));
+      done();
+    },
+  });
+}
+
+export interface InProcessOperator {
+  readonly operator: Operator;
+  stop(): Promise<void>;
+}
+
+/**
+ * The operator as main.ts builds it, in this process, watching one namespace, talking to the
+ * fake identity platform over HTTPS with its CA.
+ */
+export async function startOperator(kubeconfig: string, namespace: string, fake: FakeIdentity, extraArgs: readonly string[] = []): Promise<InProcessOperator> {
+  const config = loadConfig(
+    ["--kubeconfig", kubeconfig, "--namespaces", namespace, "--leader-elect", "false", "--http-address", "127.0.0.1:0", "--authority-host", fake.url, "--log-level", "debug", ...extraArgs],
+    {},
+  );
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromFile(kubeconfig);
+  const operator = buildOperator({
+    config,
+    kubeConfig,
+    log: createLogger({ level: config.logLevel, destination: capture() }),
+    network: createNetworkClient({ timeoutMs: 5000, extraCaPem: fake.caPem }),
+  });
+  await operator.start();
+  return { operator, stop: () => operator.stop() };
+}
