@@ -231,6 +231,7 @@ export const microsoftCredentialStatusSchema = z
         count: z.int().min(0).describe("Transient failures in a row."),
         lastTime: z.iso.datetime().optional().describe("When the last one happened."),
         lastReason: z.string().max(1024).optional().describe("Why, as one CamelCase word."),
+        nextRetryTime: z.iso.datetime().optional().describe("No request to Microsoft before this time (backoff and Retry-After, kept across restarts)."),
       })
       .optional()
       .describe("Transient failures since the last success (reset on success)."),

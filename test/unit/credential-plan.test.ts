@@ -42,6 +42,13 @@ describe("plan", () => {
     expect(plan(snapshot(secret)).kind).toBe(kind);
   });
 
+  it("backs off until the persisted retry time, whatever woke it up, then acquires", () => {
+    const failing = { failures: { count: 2, nextRetryTime: "2026-11-26T12:01:00Z" } };
+    const expired = secretWith({ "access-token": NOW - MIN, "powerbi-access-token": NOW - MIN });
+    expect(plan(snapshot(expired, failing))).toMatchObject({ kind: "backOff", until: NOW + MIN });
+    expect(plan({ ...snapshot(expired, failing), now: NOW + MIN }).kind).toBe("acquire");
+  });
+
   it("never refreshes before half the remaining life, so short tokens cannot loop", () => {
     expect(nextRefreshAt(NOW + 10 * MIN, NOW, 15 * MIN)).toBe(NOW + 5 * MIN);
     expect(nextRefreshAt(NOW + 60 * MIN, NOW, 15 * MIN)).toBe(NOW + 45 * MIN);
@@ -70,7 +77,7 @@ describe("nextStatus", () => {
 
   it("keeps Ready while the held token is valid during an outage, then RefreshFailing", () => {
     const ready = nextStatus(credential, tokens, "app-token", at);
-    const outage = { kind: "transient", reason: "ServiceUnavailable", message: "503", currentExpiresAt: NOW + 10 * MIN } as const;
+    const outage = { kind: "transient", reason: "ServiceUnavailable", message: "503", currentExpiresAt: NOW + 10 * MIN, retryAt: NOW + MIN } as const;
     const during = nextStatus({ ...credential, status: ready }, outage, "app-token", at);
     expect(during.conditions?.find((c) => c.type === "Ready")).toMatchObject({ status: "True", reason: "TokenValid" });
     expect(during.failures).toMatchObject({ count: 1, lastReason: "ServiceUnavailable" });

@@ -16,16 +16,21 @@ export interface Snapshot {
 export type Plan =
   | { readonly kind: "conflict" }
   | { readonly kind: "fresh"; readonly expiresAt: number }
-  | { readonly kind: "acquire"; readonly currentExpiresAt: number | undefined };
+  | { readonly kind: "acquire"; readonly currentExpiresAt: number | undefined }
+  /** A refresh is due but failed lately: no request before `until` (backoff, Retry-After). */
+  | { readonly kind: "backOff"; readonly until: number; readonly currentExpiresAt: number | undefined };
 
 /** Decides whether tokens must be requested. Pure: no I/O, `now` is an input. */
 export function plan(s: Snapshot): Plan {
   if (s.tokenSecret.exists && !s.tokenSecret.ownedByCredential) return { kind: "conflict" };
   const expiresAt = earliestExpiry(s.tokenSecret, s.slots);
-  if (expiresAt === undefined) return { kind: "acquire", currentExpiresAt: undefined };
-  const lastRefresh = Date.parse(s.credential.status.lastRefreshTime ?? "");
-  const due = Number.isNaN(lastRefresh) ? expiresAt - s.refreshBeforeMs : nextRefreshAt(expiresAt, lastRefresh, s.refreshBeforeMs);
-  if (due > s.now) return { kind: "fresh", expiresAt };
+  if (expiresAt !== undefined) {
+    const lastRefresh = Date.parse(s.credential.status.lastRefreshTime ?? "");
+    const due = Number.isNaN(lastRefresh) ? expiresAt - s.refreshBeforeMs : nextRefreshAt(expiresAt, lastRefresh, s.refreshBeforeMs);
+    if (due > s.now) return { kind: "fresh", expiresAt };
+  }
+  const notBefore = Date.parse(s.credential.status.failures?.nextRetryTime ?? "");
+  if (notBefore > s.now) return { kind: "backOff", until: notBefore, currentExpiresAt: expiresAt };
   return { kind: "acquire", currentExpiresAt: expiresAt };
 }
 
@@ -33,7 +38,19 @@ export function plan(s: Snapshot): Plan {
 export type Observation =
   | { readonly kind: "tokens"; readonly expiresAt: number; readonly refreshedAt: number; readonly grantedScopes: readonly string[] }
   | { readonly kind: "broken"; readonly reason: BrokenReason; readonly message: string }
-  | { readonly kind: "transient"; readonly reason: string; readonly message: string; readonly currentExpiresAt: number | undefined };
+  | { readonly kind: "transient"; readonly reason: string; readonly message: string; readonly currentExpiresAt: number | undefined; readonly retryAt: number }
+  /** Still backing off from earlier failures: only Ready is re-evaluated against the clock. */
+  | { readonly kind: "backingOff"; readonly message: string; readonly currentExpiresAt: number | undefined };
+
+
+/** Ready while a refresh keeps failing: True until the token we hold expires, then RefreshFailing. */
+function failingReady(o: Extract<Observation, { kind: "transient" | "backingOff" }>, now: number): ConditionInput {
+  const detail = `: ${o.message}`;
+  if (o.currentExpiresAt !== undefined && o.currentExpiresAt > now) {
+    return { type: "Ready", status: "True", reason: "TokenValid", message: `The access token is valid until ${rfc3339(o.currentExpiresAt)}; refreshing it failed and is retried${detail}` };
+  }
+  return { type: "Ready", status: "False", reason: "RefreshFailing", message: `No valid access token: refreshing failed and is retried (no action needed unless it persists)${detail}` };
+}
 
 function conditionsFor(o: Observation, now: number): ConditionInput[] {
   const notPending: ConditionInput = { type: "SignInPending", status: "False", reason: "NoSignIn", message: "No sign-in is waiting." };
@@ -43,13 +60,9 @@ function conditionsFor(o: Observation, now: number): ConditionInput[] {
       return [{ type: "Ready", status: "True", reason: "TokenValid", message: `The access token is valid until ${rfc3339(o.expiresAt)}.` }, healthy, notPending];
     case "broken":
       return [{ type: "Ready", status: "False", reason: o.reason, message: o.message }, { type: "Broken", status: "True", reason: o.reason, message: o.message }, notPending];
-    case "transient": {
-      const valid = o.currentExpiresAt !== undefined && o.currentExpiresAt > now;
-      const ready: ConditionInput = valid
-        ? { type: "Ready", status: "True", reason: "TokenValid", message: `The access token is valid until ${rfc3339(o.currentExpiresAt)}; refreshing it failed and is retried: ${o.message}` }
-        : { type: "Ready", status: "False", reason: "RefreshFailing", message: `No valid access token: refreshing failed and is retried (no action needed unless it persists): ${o.message}` };
-      return [ready, healthy, notPending];
-    }
+    case "transient":
+    case "backingOff":
+      return [failingReady(o, now), healthy, notPending];
   }
 }
 
@@ -59,8 +72,8 @@ function withoutUndefined<T extends object>(o: T): T {
 
 function failuresAfter(prev: MicrosoftCredentialStatus, o: Observation, now: number): MicrosoftCredentialStatus["failures"] {
   if (o.kind === "tokens") return undefined; // a success resets them
-  if (o.kind === "broken") return prev.failures;
-  return { count: (prev.failures?.count ?? 0) + 1, lastTime: rfc3339(now), lastReason: o.reason };
+  if (o.kind !== "transient") return prev.failures;
+  return { count: (prev.failures?.count ?? 0) + 1, lastTime: rfc3339(now), lastReason: o.reason, nextRetryTime: rfc3339(o.retryAt) };
 }
 
 /** Token times: new ones after a refresh; the token we still hold during a transient failure. */

@@ -4,6 +4,9 @@ import type { Logger } from "pino";
 import { ANNOTATIONS, type BrokenReason, type Cloud } from "../../crds/index.ts";
 import { isAlreadyExists } from "../../kube/errors.ts";
 import type { EventRecorder } from "../../kube/events.ts";
+import { backoffDelay } from "../../kube/backoff.ts";
+import type { Classified } from "../../microsoft/errors.ts";
+import { rfc3339 } from "../conditions.ts";
 import { acquireAppToken, MicrosoftError, type AccessToken, type AppCredential } from "../../microsoft/app-tokens.ts";
 import type { CloudEndpoints } from "../../microsoft/clouds.ts";
 import type { Outcome } from "../queue.ts";
@@ -30,6 +33,7 @@ export interface CredentialReconcilerDeps {
   readonly endpoints: (cloud: Cloud) => CloudEndpoints;
   readonly log: Logger;
   readonly now: () => number;
+  readonly random?: () => number;
   /** Schedules the key again at a time (refresh timers: never polling). */
   readonly requeueAt: (key: string, at: number) => void;
 }
@@ -46,6 +50,9 @@ interface Context {
 }
 
 const DONE: Outcome = { kind: "done" };
+
+/** Backoff between attempts after transient failures (Retry-After wins when longer). */
+const RETRY_POLICY = { baseMs: 2000, maxMs: 300_000, jitter: 0.2 };
 
 /** What a person could change to repair a Broken credential: its spec, or the Secret it reads. */
 const brokenInputs = (c: Credential, materialVersion: string): string => `generation=${c.metadata.generation ?? 0},credential=${materialVersion}`;
@@ -65,6 +72,7 @@ export class CredentialReconciler {
     const decision = plan({ ...ctx, tokenSecret: tokenState });
     if (decision.kind === "conflict") return this.#broken(ctx, "TokenSecretConflict", "conflict", { secretName: ctx.secretName });
     if (decision.kind === "acquire") return this.#refresh(ctx, earliestExpiry(tokenState, ctx.slots));
+    if (decision.kind === "backOff") return this.#backOff(ctx, decision.until, decision.currentExpiresAt);
     // Fresh tokens (e.g. after a restart): report them, request nothing.
     const lastRefresh = Date.parse(ctx.credential.status.lastRefreshTime ?? "");
     const refreshedAt = Number.isNaN(lastRefresh) ? ctx.now : lastRefresh;
@@ -120,12 +128,34 @@ export class CredentialReconciler {
       if (!(error instanceof MicrosoftError)) throw error;
       const c = error.classified;
       if (c.kind === "broken") return this.#broken(ctx, c.reason, material.version, { detail: c.detail });
-      this.#deps.log.warn({ credential: ctx.key, reason: c.reason, code: c.code }, "refreshing tokens failed; retrying");
-      // Ready must turn False when the token we hold expires, even if the next retry is later.
-      if (currentExpiresAt !== undefined && currentExpiresAt > ctx.now) this.#deps.requeueAt(ctx.key, currentExpiresAt);
-      await this.#report(ctx, { kind: "transient", reason: c.reason, message: `${c.code}: ${c.detail}`, currentExpiresAt });
-      return { kind: "retry", reason: c.reason, ...(c.retryAfterMs === undefined ? {} : { retryAfterMs: c.retryAfterMs }) };
+      return this.#failed(ctx, c, currentExpiresAt);
     }
+  }
+
+  /**
+   * A transient failure: never Broken. The backoff (at least Retry-After) is kept in status, so
+   * neither an event, a timer nor a restart makes a request before it ends.
+   */
+  async #failed(ctx: Context, c: Extract<Classified, { kind: "transient" }>, currentExpiresAt: number | undefined): Promise<Outcome> {
+    const failures = (ctx.credential.status.failures?.count ?? 0) + 1;
+    const retryAt = ctx.now + Math.max(c.retryAfterMs ?? 0, backoffDelay(RETRY_POLICY, failures, this.#deps.random));
+    this.#deps.log.warn({ credential: ctx.key, reason: c.reason, code: c.code, failures, retryAt: rfc3339(retryAt) }, "refreshing tokens failed; will retry");
+    await this.#report(ctx, { kind: "transient", reason: c.reason, message: `${c.code}: ${c.detail}; next attempt at ${rfc3339(retryAt)}`, currentExpiresAt, retryAt });
+    return this.#wakeUp(ctx, retryAt, currentExpiresAt);
+  }
+
+  /** Still backing off: re-evaluate Ready against the clock, request nothing. */
+  async #backOff(ctx: Context, until: number, currentExpiresAt: number | undefined): Promise<Outcome> {
+    const message = `${ctx.credential.status.failures?.lastReason ?? "failure"}; next attempt at ${rfc3339(until)}`;
+    await this.#report(ctx, { kind: "backingOff", currentExpiresAt, message });
+    return this.#wakeUp(ctx, until, currentExpiresAt);
+  }
+
+  /** Wakes at the retry time, or earlier when the held token expires first (Ready turns False). */
+  #wakeUp(ctx: Context, retryAt: number, currentExpiresAt: number | undefined): Outcome {
+    const expiresFirst = currentExpiresAt !== undefined && currentExpiresAt > ctx.now && currentExpiresAt < retryAt;
+    this.#deps.requeueAt(ctx.key, expiresFirst ? currentExpiresAt : retryAt);
+    return DONE;
   }
 
   async #acquireAll(ctx: Context, credential: AppCredential): Promise<Map<TokenSlot, AccessToken>> {
