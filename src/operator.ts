@@ -56,10 +56,12 @@ export function buildOperator(deps: OperatorDeps): Operator {
   let resolveStopped = (): void => undefined;
   const stopped = new Promise<void>((resolve) => (resolveStopped = resolve));
   let stopping: Promise<void> | undefined;
+  const starting = new AbortController();
 
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
       log.info("stopping");
+      starting.abort();
       await elector?.stop();
       await controller.stop();
       await http?.close();
@@ -74,7 +76,8 @@ export function buildOperator(deps: OperatorDeps): Operator {
     httpPort: () => http?.port,
     async start() {
       http = await startHttpServer(config.httpAddress, { ready: () => controller.synced(), registry: metrics.registry });
-      controller.startInformers();
+      await controller.startInformers(starting.signal);
+      if (starting.signal.aborted) return;
       if (!config.leaderElect) {
         controller.startWorkers();
         return;

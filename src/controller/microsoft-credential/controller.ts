@@ -4,13 +4,14 @@ import type { Logger } from "pino";
 import { isDeepStrictEqual } from "node:util";
 import { ANNOTATIONS, GROUP, LABELS, MANAGED_BY, MICROSOFT_CREDENTIAL, VERSION, type Cloud } from "../../crds/index.ts";
 import { eventRecorder } from "../../kube/events.ts";
+import { sleep } from "../../kube/backoff.ts";
 import { Informer } from "../../kube/informer.ts";
 import { objectKey } from "../../kube/objects.ts";
 import type { CloudEndpoints } from "../../microsoft/clouds.ts";
 import { WorkQueue, type Outcome } from "../queue.ts";
 import type { RawCredential } from "./parse.ts";
 import { CredentialReconciler } from "./reconcile.ts";
-import { metadataOnly, SecretReferences } from "./references.ts";
+import { SecretReferences } from "./references.ts";
 
 export interface CredentialControllerDeps {
   readonly kubeConfig: KubeConfig;
@@ -67,7 +68,7 @@ export class CredentialController {
     const secretPaths = paths(namespaces, "/api/v1/secrets", (ns) => `/api/v1/namespaces/${ns}/secrets`);
     const labelSelector = `${LABELS.managedBy}=${MANAGED_BY}`;
     this.#owned = secretPaths.map((path) => new Informer<V1Secret>({ kubeConfig, logger, path, labelSelector, transform: withoutTokenValues }));
-    this.#referenced = secretPaths.map((path) => new Informer<V1Secret>({ kubeConfig, logger, path, keep: (s: V1Secret) => this.#references.isReferenced(s), transform: metadataOnly }));
+    this.#referenced = secretPaths.map((path) => new Informer<V1Secret>({ kubeConfig, logger, path, keep: (s: V1Secret) => this.#references.isReferenced(s) }));
     const core = kubeConfig.makeApiClient(CoreV1Api);
     this.#reconciler = new CredentialReconciler({
       core,
@@ -75,6 +76,7 @@ export class CredentialController {
       events: eventRecorder(core, logger),
       credentials: firstOf(this.credentials),
       ownedSecrets: firstOf(this.#owned),
+      referencedSecrets: firstOf(this.#referenced),
       network: deps.network,
       endpoints: deps.endpoints,
       log: logger,
@@ -127,16 +129,29 @@ export class CredentialController {
     }
   }
 
-  /** Starts the caches (on every replica, so a new leader starts warm). */
-  startInformers(): void {
-    for (const informer of [...this.credentials, ...this.#owned, ...this.#referenced]) informer.start();
+  /**
+   * Starts the caches (on every replica, so a new leader starts warm). Referenced Secrets are
+   * listed once the credentials are known, or the list would drop them as unreferenced.
+   */
+  async startInformers(signal: AbortSignal): Promise<void> {
+    const synced = async (informers: readonly Informer<RawCredential | V1Secret>[]): Promise<void> => {
+      while (!informers.every((i) => i.hasSynced()) && !signal.aborted) await sleep(100, signal);
+    };
+    for (const informer of [...this.credentials, ...this.#owned]) informer.start();
+    await synced(this.credentials);
+    if (signal.aborted) return;
+    for (const informer of this.#referenced) informer.start();
+    await synced([...this.#owned, ...this.#referenced]);
   }
 
   synced(): boolean {
     return [...this.credentials, ...this.#owned, ...this.#referenced].every((i) => i.hasSynced());
   }
 
-  /** Starts reconciling (the leader only): every credential once, then as events and timers say. */
+  /**
+   * Starts reconciling (the leader only, caches synced): every credential once, then as events
+   * and timers say. Never before the caches synced: a missing token Secret would look absent.
+   */
   startWorkers(): void {
     this.queue.start();
     for (const informer of this.credentials) for (const c of informer.list()) this.queue.add(objectKey(c));

@@ -13,7 +13,7 @@ import type { Outcome } from "../queue.ts";
 import { brokenMessage, type MessageContext } from "./messages.ts";
 import { parseCredential, type RawCredential } from "./parse.ts";
 import { nextStatus, plan, type Observation } from "./plan.ts";
-import { loadMaterial } from "./service-principal.ts";
+import { loadMaterial, secretReader, type SecretReader } from "./service-principal.ts";
 import { earliestExpiry, nextRefreshAt, readTokenSecret, refreshBeforeMs, tokenSecretData, tokenSecretName, tokenSlots } from "./tokens.ts";
 import type { Credential, TokenSlot } from "./types.ts";
 import { writeStatus, writeTokenSecret } from "./write.ts";
@@ -29,6 +29,8 @@ export interface CredentialReconcilerDeps {
   readonly credentials: ReadStore<RawCredential>;
   /** Secrets with the operator's label (token and state Secrets). */
   readonly ownedSecrets: ReadStore<V1Secret>;
+  /** Secrets that credentials reference (client secrets, certificates), as far as cached. */
+  readonly referencedSecrets: ReadStore<V1Secret>;
   readonly network: INetworkModule;
   readonly endpoints: (cloud: Cloud) => CloudEndpoints;
   readonly log: Logger;
@@ -61,8 +63,11 @@ const brokenInputs = (c: Credential, materialVersion: string): string => `genera
 export class CredentialReconciler {
   readonly #deps: CredentialReconcilerDeps;
 
+  readonly #readSecret: SecretReader;
+
   constructor(deps: CredentialReconcilerDeps) {
     this.#deps = deps;
+    this.#readSecret = secretReader(deps.core, (key) => deps.referencedSecrets.get(key));
   }
 
   async reconcile(key: string): Promise<Outcome> {
@@ -115,7 +120,7 @@ export class CredentialReconciler {
   }
 
   async #refresh(ctx: Context, currentExpiresAt: number | undefined): Promise<Outcome> {
-    const material = await loadMaterial(this.#deps.core, ctx.credential);
+    const material = await loadMaterial(this.#deps.core, this.#readSecret, ctx.credential);
     // Broken, and nobody changed what broke: no call until a person acts.
     if (ctx.credential.metadata.annotations?.[ANNOTATIONS.brokenInputs] === brokenInputs(ctx.credential, material.version)) return DONE;
     if (material.kind !== "ok") {
@@ -158,6 +163,11 @@ export class CredentialReconciler {
     return DONE;
   }
 
+  async #ownsTokenSecret(ctx: Context): Promise<boolean> {
+    const secret = await this.#deps.core.readNamespacedSecret({ name: ctx.secretName, namespace: ctx.credential.metadata.namespace });
+    return readTokenSecret(secret, ctx.credential, ctx.slots).ownedByCredential;
+  }
+
   async #acquireAll(ctx: Context, credential: AppCredential): Promise<Map<TokenSlot, AccessToken>> {
     const { spec } = ctx.credential;
     const endpoints = this.#deps.endpoints(spec.cloud);
@@ -173,9 +183,10 @@ export class CredentialReconciler {
     try {
       await writeTokenSecret(this.#deps, ctx.credential, { name: ctx.secretName, data: tokenSecretData(tokens), current: ctx.secret });
     } catch (error) {
-      // Absent from our cache of labelled Secrets, yet there: a Secret of that name we do not own.
-      if (isAlreadyExists(error)) return this.#broken(ctx, "TokenSecretConflict", "conflict", { secretName: ctx.secretName });
-      throw error;
+      // Absent from our cache of labelled Secrets, yet there: ours (the cache lags: retry), or a
+      // Secret of that name we do not own.
+      if (!isAlreadyExists(error) || (await this.#ownsTokenSecret(ctx))) throw error;
+      return this.#broken(ctx, "TokenSecretConflict", "conflict", { secretName: ctx.secretName });
     }
     const expiresAt = Math.min(...[...tokens.values()].map((t) => t.expiresOn.getTime()));
     const grantedScopes = [...new Set([...tokens.values()].flatMap((t) => t.scopes))].sort();

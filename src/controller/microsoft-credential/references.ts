@@ -48,9 +48,3 @@ export class SecretReferences {
     return [...(this.#bySecret.get(`${secret.metadata?.namespace ?? ""}/${secret.metadata?.name ?? ""}`) ?? [])];
   }
 }
-
-/** A referenced Secret is kept as metadata only: the reconcile reads its content when needed. */
-export function metadataOnly(secret: V1Secret): V1Secret {
-  const { name, namespace, uid, resourceVersion } = secret.metadata ?? {};
-  return { metadata: { name, namespace, uid, resourceVersion } };
-}

@@ -14,18 +14,25 @@ const utf8 = (secret: V1Secret, key: string): string | undefined => {
   return value === undefined ? undefined : Buffer.from(value, "base64").toString("utf8");
 };
 
-async function readSecret(core: CoreV1Api, namespace: string, name: string): Promise<V1Secret | undefined> {
-  try {
-    return await core.readNamespacedSecret({ name, namespace });
-  } catch (error) {
-    if (isNotFound(error)) return undefined;
-    throw error;
-  }
+/** Where referenced Secrets are read: the cache of referenced Secrets first, the API otherwise. */
+export type SecretReader = (namespace: string, name: string) => Promise<V1Secret | undefined>;
+
+export function secretReader(core: CoreV1Api, cached: (key: string) => V1Secret | undefined): SecretReader {
+  return async (namespace, name) => {
+    const hit = cached(`${namespace}/${name}`);
+    if (hit !== undefined) return hit;
+    try {
+      return await core.readNamespacedSecret({ name, namespace });
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  };
 }
 
-async function clientSecret(core: CoreV1Api, namespace: string, ref: { name: string; key: string }): Promise<Material> {
+async function clientSecret(read: SecretReader, namespace: string, ref: { name: string; key: string }): Promise<Material> {
   const where = { secretName: ref.name, secretKey: ref.key };
-  const secret = await readSecret(core, namespace, ref.name);
+  const secret = await read(namespace, ref.name);
   if (secret === undefined) return { kind: "missing", message: `Secret ${namespace}/${ref.name} does not exist`, version: "absent", ...where };
   const version = secret.metadata?.resourceVersion ?? "";
   const value = utf8(secret, ref.key)?.trim();
@@ -33,8 +40,8 @@ async function clientSecret(core: CoreV1Api, namespace: string, ref: { name: str
   return { kind: "ok", credential: { kind: "secret", secret: value }, version };
 }
 
-async function certificate(core: CoreV1Api, namespace: string, name: string): Promise<Material> {
-  const secret = await readSecret(core, namespace, name);
+async function certificate(read: SecretReader, namespace: string, name: string): Promise<Material> {
+  const secret = await read(namespace, name);
   if (secret === undefined) return { kind: "missing", message: `Secret ${namespace}/${name} does not exist`, version: "absent", secretName: name };
   const version = secret.metadata?.resourceVersion ?? "";
   const certificatePem = utf8(secret, "tls.crt");
@@ -76,11 +83,11 @@ async function serviceAccountExists(core: CoreV1Api, namespace: string, name: st
 }
 
 /** Reads what the credential's servicePrincipal points at. Transport errors are thrown (transient). */
-export async function loadMaterial(core: CoreV1Api, c: Credential): Promise<Material> {
+export async function loadMaterial(core: CoreV1Api, read: SecretReader, c: Credential): Promise<Material> {
   const sp = c.spec.servicePrincipal;
   const ns = c.metadata.namespace;
-  if (sp?.clientSecretRef) return clientSecret(core, ns, sp.clientSecretRef);
-  if (sp?.certificateRef) return certificate(core, ns, sp.certificateRef.name);
+  if (sp?.clientSecretRef) return clientSecret(read, ns, sp.clientSecretRef);
+  if (sp?.certificateRef) return certificate(read, ns, sp.certificateRef.name);
   if (sp?.workloadIdentity) {
     const name = sp.workloadIdentity.serviceAccountName;
     if (!(await serviceAccountExists(core, ns, name))) return { kind: "missing", message: `ServiceAccount ${ns}/${name} does not exist`, version: "absent" };

@@ -36,7 +36,8 @@ function eventFor(prev: MicrosoftCredentialStatus, next: MicrosoftCredentialStat
   const before = conditionOf(prev.conditions, "Ready");
   const after = conditionOf(next.conditions, "Ready");
   if (after === undefined || (before?.status === after.status && before.reason === after.reason)) return undefined;
-  if (after.status === "True") return { type: "Normal", reason: "Ready", message: after.message };
+  // A first success is visible in status; an Event is kept for recoveries, which people look for.
+  if (after.status === "True") return before === undefined ? undefined : { type: "Normal", reason: "Ready", message: after.message };
   return { type: "Warning", reason: after.reason, message: after.message };
 }
 
