@@ -31,7 +31,7 @@ export default tseslint.config(
   },
   {
     // Command-line entry points talk to people on the terminal.
-    files: ["scripts/**/*.ts", "test/harness/cluster-up.ts", "bench/**/*.ts"],
+    files: ["scripts/**/*.ts", "test/harness/cluster-up.ts", "test/harness/build.ts", "test/fakes/main.ts", "bench/**/*.ts"],
     rules: { "no-console": "off" },
   },
   { files: ["eslint.config.js"], ...tseslint.configs.disableTypeChecked },

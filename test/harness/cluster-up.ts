@@ -1,10 +1,9 @@
 // `npm run cluster:up [-- --examples]`: a local control plane with the operator's CRDs, for people
 // and benchmarks, in the foreground until Ctrl-C (SIGINT) or SIGTERM. On a fresh machine it first
 // builds the binaries (once), which is why the README can start with this command.
-import { spawn } from "node:child_process";
-import { once } from "node:events";
 import { dirname, join } from "node:path";
-import { buildScriptPath, buildScriptVersion, findBinary, missingBinaries, repoRoot } from "./assets.ts";
+import { buildScriptVersion, findBinary, repoRoot } from "./assets.ts";
+import { buildBinariesIfMissing } from "./build.ts";
 import { startControlPlane } from "./control-plane.ts";
 import type { ControlPlane } from "./control-plane.ts";
 import { chartCrdFiles, yamlFiles } from "./crds.ts";
@@ -13,18 +12,6 @@ import { kubectlOk } from "./kubectl.ts";
 const usage = `Usage: npm run cluster:up [-- --examples]
 Starts etcd, kube-apiserver and kube-controller-manager on loopback with the operator's CRDs
 and runs until Ctrl-C. --examples also applies every YAML file in examples/.`;
-
-async function buildBinariesIfMissing(): Promise<void> {
-  const missing = missingBinaries();
-  if (missing.length === 0) return;
-  console.log(`Missing ${missing.join(", ")}: building the control plane from Go modules.`);
-  console.log("This takes 15-30 minutes once; the binaries are then cached outside the repository.\n");
-  const build = spawn("bash", [buildScriptPath], { stdio: "inherit" });
-  const [code] = (await once(build, "exit")) as [number | null];
-  if (code !== 0) throw new Error(`${buildScriptPath} failed (exit ${String(code)})`);
-  const stillMissing = missingBinaries();
-  if (stillMissing.length > 0) findBinary(stillMissing[0]!); // throws the message that says where it looked
-}
 
 async function applyExamples(controlPlane: ControlPlane): Promise<void> {
   const files = await yamlFiles(join(repoRoot, "examples"));
