@@ -8,8 +8,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { KubeConfig } from "@kubernetes/client-node";
 import { pino } from "pino";
+import { loadKubeConfig } from "../src/kube/client.ts";
 import { Informer } from "../src/kube/informer.ts";
 import { startControlPlane } from "../test/harness/control-plane.ts";
 import { chartCrdFiles } from "../test/harness/crds.ts";
@@ -33,8 +33,7 @@ const audit = await auditFlags(dir);
 console.log(`starting the control plane and the fake identity platform (work folder ${dir})`);
 const cp = await startControlPlane({ crdFiles: await chartCrdFiles(), apiServerArgs: audit.args, logDir: join(dir, "logs") });
 const fake = await startFakeIdentity();
-const admin = new KubeConfig();
-admin.loadFromFile(cp.kubeconfigPath);
+const admin = loadKubeConfig({ inCluster: false, kubeconfig: cp.kubeconfigPath });
 const operatorKubeconfig = await userKubeconfig(cp, { user: OPERATOR_USER, groups: ["system:masters"] });
 
 try {

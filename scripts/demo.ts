@@ -4,7 +4,7 @@
 import { createWriteStream } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { KubeConfig } from "@kubernetes/client-node";
+import { loadKubeConfig } from "../src/kube/client.ts";
 import { loadConfig } from "../src/config.ts";
 import { createLogger } from "../src/log.ts";
 import { createNetworkClient } from "../src/microsoft/network.ts";
@@ -45,8 +45,7 @@ async function prepareExamples(cp: ControlPlane, fake: FakeIdentity): Promise<vo
 async function startOperator(cp: ControlPlane, fake: FakeIdentity): Promise<{ stop(): Promise<void>; logFile: string }> {
   const logFile = join(cp.logDir, "operator.log");
   const config = loadConfig(["--kubeconfig", cp.kubeconfigPath, "--authority-host", fake.url, "--leader-elect", "false", "--http-address", "127.0.0.1:0"], {});
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromFile(cp.kubeconfigPath);
+  const kubeConfig = loadKubeConfig({ inCluster: false, kubeconfig: cp.kubeconfigPath });
   const operator = buildOperator({
     config,
     kubeConfig,

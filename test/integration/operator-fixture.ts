@@ -1,5 +1,5 @@
 import { Writable } from "node:stream";
-import { KubeConfig } from "@kubernetes/client-node";
+import { loadKubeConfig } from "../../src/kube/client.ts";
 import { loadConfig } from "../../src/config.ts";
 import { createLogger } from "../../src/log.ts";
 import { createNetworkClient } from "../../src/microsoft/network.ts";
@@ -32,8 +32,7 @@ export async function startOperator(kubeconfig: string, namespace: string, fake:
     ["--kubeconfig", kubeconfig, "--namespaces", namespace, "--leader-elect", "false", "--http-address", "127.0.0.1:0", "--authority-host", fake.url, "--log-level", "debug", ...extraArgs],
     {},
   );
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromFile(kubeconfig);
+  const kubeConfig = loadKubeConfig({ inCluster: false, kubeconfig });
   const operator = buildOperator({
     config,
     kubeConfig,

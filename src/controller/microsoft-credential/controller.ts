@@ -26,12 +26,26 @@ export interface CredentialControllerDeps {
   readonly observe?: (seconds: number, outcome: Outcome | "error") => void;
 }
 
-/** Token values stay out of memory: only which keys exist and when they expire. */
-function withoutTokenValues(secret: V1Secret): V1Secret {
+/**
+ * What is kept of a Secret we own: enough to know whose it is, when its tokens expire and which
+ * version we read. Token values stay out of memory (10,000 credentials must fit in 300 MB).
+ */
+function slimTokenSecret(secret: V1Secret): V1Secret {
+  const { name, namespace, uid, resourceVersion, labels, ownerReferences } = secret.metadata ?? {};
   const data = Object.fromEntries(Object.entries(secret.data ?? {}).map(([k, v]) => [k, k.endsWith("access-token") ? "" : v]));
-  const metadata = { ...secret.metadata };
+  return { metadata: { name, namespace, uid, resourceVersion, labels, ownerReferences }, type: secret.type, data };
+}
+
+const LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";
+
+/** A credential as cached: no managedFields, no copy of the whole spec in last-applied. */
+function slimCredential(credential: RawCredential): RawCredential {
+  const metadata = { ...credential.metadata };
   delete metadata.managedFields;
-  return { ...secret, metadata, data };
+  if (metadata.annotations?.[LAST_APPLIED] !== undefined) {
+    metadata.annotations = Object.fromEntries(Object.entries(metadata.annotations).filter(([k]) => k !== LAST_APPLIED));
+  }
+  return { ...credential, metadata };
 }
 
 function paths(namespaces: readonly string[], clusterPath: string, namespaced: (ns: string) => string): string[] {
@@ -64,10 +78,10 @@ export class CredentialController {
     const logger = log.child({ controller: "microsoftcredential" });
     const crPath = `/apis/${GROUP}/${VERSION}`;
     const plural = MICROSOFT_CREDENTIAL.plural;
-    this.credentials = paths(namespaces, `${crPath}/${plural}`, (ns) => `${crPath}/namespaces/${ns}/${plural}`).map((path) => new Informer<RawCredential>({ kubeConfig, logger, path }));
+    this.credentials = paths(namespaces, `${crPath}/${plural}`, (ns) => `${crPath}/namespaces/${ns}/${plural}`).map((path) => new Informer<RawCredential>({ kubeConfig, logger, path, transform: slimCredential }));
     const secretPaths = paths(namespaces, "/api/v1/secrets", (ns) => `/api/v1/namespaces/${ns}/secrets`);
     const labelSelector = `${LABELS.managedBy}=${MANAGED_BY}`;
-    this.#owned = secretPaths.map((path) => new Informer<V1Secret>({ kubeConfig, logger, path, labelSelector, transform: withoutTokenValues }));
+    this.#owned = secretPaths.map((path) => new Informer<V1Secret>({ kubeConfig, logger, path, labelSelector, transform: slimTokenSecret }));
     this.#referenced = secretPaths.map((path) => new Informer<V1Secret>({ kubeConfig, logger, path, keep: (s: V1Secret) => this.#references.isReferenced(s) }));
     const core = kubeConfig.makeApiClient(CoreV1Api);
     this.#reconciler = new CredentialReconciler({
