@@ -16,7 +16,8 @@ import { chartCrdFiles } from "../test/harness/crds.ts";
 import { userKubeconfig } from "../test/harness/kubeconfig.ts";
 import { startOperatorProcess, type OperatorProcess } from "../test/harness/operator-process.ts";
 import { freePorts } from "../test/harness/ports.ts";
-import { startFakeIdentity } from "../test/fakes/index.ts";
+import { demo } from "../test/fakes/index.ts";
+import { startFakeProcess } from "./fake-process.ts";
 import { auditFlags, countWrites, OPERATOR_USER } from "./audit.ts";
 import { baseline, createCredentials, createNamespace, isReady, settled } from "./workload.ts";
 
@@ -32,19 +33,16 @@ const dir = await mkdtemp(join(tmpdir(), "ccop-bench-"));
 const audit = await auditFlags(dir);
 console.log(`starting the control plane and the fake identity platform (work folder ${dir})`);
 const cp = await startControlPlane({ crdFiles: await chartCrdFiles(), apiServerArgs: audit.args, logDir: join(dir, "logs") });
-const fake = await startFakeIdentity();
+const fake = await startFakeProcess();
 const admin = loadKubeConfig({ inCluster: false, kubeconfig: cp.kubeconfigPath });
 const operatorKubeconfig = await userKubeconfig(cp, { user: OPERATOR_USER, groups: ["system:masters"] });
 
 try {
-  const tenantId = "72f988bf-86f1-41af-91ab-2d7cd011db47";
-  const clientId = "0f3a5d2e-8c1b-4a7e-9d6f-2b4c8e1a7f90";
-  fake.addTenant({ id: tenantId });
-  fake.addApp({ clientId, tenantId, secrets: [{ value: "bench-secret" }] });
+  const { tenantId, clientId } = demo;
   await createNamespace(admin, "bench");
   await createNamespace(admin, "baseline");
   console.log(`creating ${n} credentials (not timed)`);
-  await createCredentials(admin, { namespace: "bench", n, tenantId, clientId, secret: "bench-secret" });
+  await createCredentials(admin, { namespace: "bench", n, tenantId, clientId, secret: demo.secret });
 
   const [port] = (await freePorts(1)) as [number];
   const args = ["--kubeconfig", operatorKubeconfig, "--namespaces", "bench", "--authority-host", fake.url, "--ca-bundle", fake.caPath, "--leader-elect", "false", "--http-address", `127.0.0.1:${port}`, "--workers", String(workers), "--log-level", "warn"];
@@ -65,17 +63,17 @@ try {
   const readySeconds = (performance.now() - start) / 1000;
   await new Promise((resolve) => setTimeout(resolve, 2000)); // late writes would show up now
   const first = await countWrites(audit.logPath);
-  const tokenRequests = fake.requestCount({ endpoint: "token" });
+  const tokenRequests = await fake.tokenRequests();
   const peakRss = await operator.peakRssMb();
   console.log(`operator memory now: ${await memoryBreakdown(port)}`);
   await operator.stop();
 
-  fake.resetRequests();
+  await fake.resetRequests();
   operator = startOperatorProcess(args, join(dir, "operator-2.log"));
   await settled({ what: "the restarted operator to reconcile every credential", check: () => reconciledAll(port, n), exited: operator.exited });
   await new Promise((resolve) => setTimeout(resolve, 2000));
   const restart = await countWrites(audit.logPath, first.position);
-  const restartTokens = fake.requestCount({ endpoint: "token" });
+  const restartTokens = await fake.tokenRequests();
   const restartRss = await operator.peakRssMb();
   await operator.stop();
   await ready.stop();
@@ -93,7 +91,7 @@ try {
     `RESULT credentials=${n} ready_s=${f(readySeconds)} writes_per_credential=${f(first.writes / n)} token_requests_per_credential=${f(tokenRequests / n)} restart_writes=${restart.writes} restart_token_requests=${restartTokens} ratio_vs_baseline=${f(readySeconds / baselineSeconds)} peak_rss_mb=${f(Math.max(peakRss, restartRss), 0)}`,
   );
 } finally {
-  await fake.close();
+  await fake.stop();
   await cp.stop();
   await rm(dir, { recursive: true, force: true });
 }

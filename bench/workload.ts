@@ -68,16 +68,33 @@ export async function settled(o: { what: string; check: () => boolean | Promise<
 export async function baseline(kc: KubeConfig, w: Workload & { concurrency: number }): Promise<number> {
   const core = kc.makeApiClient(CoreV1Api);
   const custom = kc.makeApiClient(CustomObjectsApi);
+  const uids: string[] = [];
   await pool(w.n, 32, async (i) => {
-    await custom.createNamespacedCustomObject({ ...GROUP, namespace: w.namespace, body: credential(i, w.tenantId, w.clientId) });
+    const created = (await custom.createNamespacedCustomObject({ ...GROUP, namespace: w.namespace, body: credential(i, w.tenantId, w.clientId) })) as { metadata: { uid: string } };
+    uids[i] = created.metadata.uid;
   });
   const token = randomBytes(1200).toString("base64url");
+  const now = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
   const expiresAt = new Date(Date.now() + 3600_000).toISOString().replace(/\.\d{3}Z$/, "Z");
+  const condition = (type: string, status: string, reason: string, message: string): object => ({ type, status, reason, message, observedGeneration: 1, lastTransitionTime: now });
   const start = performance.now();
   await pool(w.n, w.concurrency, async (i) => {
     const name = credentialName(i);
-    await core.createNamespacedSecret({ namespace: w.namespace, body: { metadata: { name: `${name}-token` }, type: "cloudcredentials.io/access-token", stringData: { "access-token": token, "expires-at": expiresAt, "token-type": "Bearer" } } });
-    const status = { observedGeneration: 1, tokenSecretName: `${name}-token`, accessTokenExpiresAt: expiresAt, conditions: [{ type: "Ready", status: "True", reason: "TokenValid", message: "valid", lastTransitionTime: expiresAt }] };
+    // The same Secret and status the operator writes: owned by the credential, so the garbage
+    // collector tracks it too.
+    const ownerReferences = [{ apiVersion: "cloudcredentials.io/v1alpha1", kind: "MicrosoftCredential", name, uid: uids[i] ?? "", controller: true }];
+    const labels = { "app.kubernetes.io/managed-by": "cloud-credentials-operator", "cloudcredentials.io/credential": name };
+    await core.createNamespacedSecret({ namespace: w.namespace, body: { metadata: { name: `${name}-token`, labels, ownerReferences }, type: "cloudcredentials.io/access-token", stringData: { "access-token": token, "expires-at": expiresAt, "token-type": "Bearer" } } });
+    const status = {
+      observedGeneration: 1,
+      displayName: name,
+      tokenSecretName: `${name}-token`,
+      accessTokenExpiresAt: expiresAt,
+      lastRefreshTime: now,
+      nextRefreshTime: expiresAt,
+      grantedScopes: ["https://graph.microsoft.com/.default"],
+      conditions: [condition("Broken", "False", "Healthy", "Nothing needs a person."), condition("Ready", "True", "TokenValid", `The access token is valid until ${expiresAt}.`), condition("SignInPending", "False", "NoSignIn", "No sign-in is waiting.")],
+    };
     await custom.patchNamespacedCustomObjectStatus({ ...GROUP, namespace: w.namespace, name, body: { status } }, setHeaderOptions("Content-Type", PatchStrategy.MergePatch));
   });
   return (performance.now() - start) / 1000;

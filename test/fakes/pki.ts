@@ -1,34 +1,11 @@
 // Certificates for the fake, made with the openssl CLI (no npm dependency): a CA the test trusts
 // through the operator's own CA-bundle option, a serving certificate for 127.0.0.1 and localhost,
 // and a self-signed RSA token-signing certificate like the ones Entra publishes in its JWKS.
-import { execFile } from "node:child_process";
 import { X509Certificate } from "node:crypto";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
-
-const execFileAsync = promisify(execFile);
-
-// Our own config, so the system's openssl.cnf (which differs between distributions) adds nothing.
-const opensslConfig = `
-[req]
-distinguished_name = dn
-[dn]
-[ca]
-basicConstraints = critical, CA:TRUE
-keyUsage = critical, keyCertSign, cRLSign, digitalSignature
-subjectKeyIdentifier = hash
-[server]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature, keyEncipherment
-extendedKeyUsage = serverAuth
-subjectAltName = DNS:localhost, IP:127.0.0.1
-authorityKeyIdentifier = keyid
-[leaf]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature
-`;
+import { OPENSSL_CONFIG, openssl } from "../harness/openssl.ts";
 
 // Long enough for a `npm run fake-microsoft` left running for weeks; the fake clock can move
 // far ahead, but TLS is checked against the real clock.
@@ -47,25 +24,25 @@ export interface ServerPki {
   remove(): Promise<void>;
 }
 
-async function openssl(dir: string, args: readonly string[]): Promise<void> {
-  await execFileAsync("openssl", [...args], { cwd: dir });
+async function opensslIn(dir: string, args: readonly string[]): Promise<void> {
+  await openssl(args, dir);
 }
 
 const ecKey = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
 
 async function makeCa(dir: string): Promise<void> {
-  await openssl(dir, ["req", "-x509", ...ecKey, "-keyout", "ca.key", "-out", "ca.crt", "-days", validDays,
+  await opensslIn(dir, ["req", "-x509", ...ecKey, "-keyout", "ca.key", "-out", "ca.crt", "-days", validDays,
     "-subj", "/CN=SIMULATED Microsoft identity platform test CA", "-config", "openssl.cnf", "-extensions", "ca"]);
 }
 
 async function makeServerCert(dir: string): Promise<void> {
-  await openssl(dir, ["req", "-new", ...ecKey, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1", "-config", "openssl.cnf"]);
-  await openssl(dir, ["x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-set_serial", randomSerial(),
+  await opensslIn(dir, ["req", "-new", ...ecKey, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1", "-config", "openssl.cnf"]);
+  await opensslIn(dir, ["x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-set_serial", randomSerial(),
     "-out", "server.crt", "-days", validDays, "-extfile", "openssl.cnf", "-extensions", "server"]);
 }
 
 async function makeSelfSigned(dir: string, name: string, commonName: string, days: string): Promise<void> {
-  await openssl(dir, ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", `${name}.key`, "-out", `${name}.crt`,
+  await opensslIn(dir, ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", `${name}.key`, "-out", `${name}.crt`,
     "-days", days, "-subj", `/CN=${commonName}`, "-config", "openssl.cnf", "-extensions", "leaf"]);
 }
 
@@ -75,7 +52,7 @@ function randomSerial(): string {
 
 async function withConfig(prefix: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
-  await writeFile(join(dir, "openssl.cnf"), opensslConfig);
+  await writeFile(join(dir, "openssl.cnf"), OPENSSL_CONFIG);
   return dir;
 }
 

@@ -1,13 +1,10 @@
 // Certificates for the local control plane, made with the openssl CLI (no npm dependency, and
 // openssl is on every machine that builds Go). Every key is ECDSA P-256: fast to generate and
 // accepted by Go's TLS stack and by the ServiceAccount token signer.
-import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { promisify } from "node:util";
-
-const execFileAsync = promisify(execFile);
+import { OPENSSL_CONFIG, openssl } from "./openssl.ts";
 
 /** Paths of every file the control plane needs; all inside `dir`. */
 export interface Pki {
@@ -54,46 +51,8 @@ export function pkiPaths(dir: string): Pki {
   };
 }
 
-// Our own config, so the system's openssl.cnf (which differs between distributions) adds nothing.
-const opensslConfig = `
-[req]
-distinguished_name = dn
-[dn]
-[ca]
-basicConstraints = critical, CA:TRUE
-keyUsage = critical, keyCertSign, cRLSign, digitalSignature
-subjectKeyIdentifier = hash
-[server]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature, keyEncipherment
-extendedKeyUsage = serverAuth
-subjectAltName = DNS:localhost, IP:127.0.0.1
-authorityKeyIdentifier = keyid
-[client]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature
-extendedKeyUsage = clientAuth
-authorityKeyIdentifier = keyid
-`;
-
 // Long enough for a `npm run cluster:up` left running for days.
 const validDays = "365";
-
-async function openssl(args: readonly string[]): Promise<void> {
-  try {
-    await execFileAsync("openssl", args);
-  } catch (error: unknown) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") {
-      throw new Error(
-        "openssl not found on PATH; the test control plane needs it to make certificates " +
-          "(Debian/Ubuntu: apt-get install openssl)",
-        { cause: error },
-      );
-    }
-    const stderr = (error as { stderr?: string }).stderr ?? "";
-    throw new Error(`openssl ${args[0] ?? ""} failed: ${stderr.trim()}`, { cause: error });
-  }
-}
 
 function configPath(dir: string): string {
   return join(dir, "openssl.cnf");
@@ -145,7 +104,7 @@ async function serviceAccountKeys(pki: Pki): Promise<void> {
 /** Creates every certificate and key of the control plane in `dir` (created if missing). */
 export async function createPki(dir: string): Promise<Pki> {
   await mkdir(dir, { recursive: true });
-  await writeFile(configPath(dir), opensslConfig);
+  await writeFile(configPath(dir), OPENSSL_CONFIG);
   const pki = pkiPaths(dir);
   const servingCa = { cert: pki.servingCaCert, key: join(dir, "serving-ca.key") };
   const clientCa = { cert: pki.clientCaCert, key: pki.clientCaKey };

@@ -1,0 +1,45 @@
+// The simulated identity platform in a process of its own, as Microsoft would be: its CPU (token
+// signing) and the benchmark's own watch do not share one event loop.
+import { spawn } from "node:child_process";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { Agent, request } from "undici";
+import { repoRoot } from "../test/harness/assets.ts";
+
+export interface FakeProcess {
+  readonly url: string;
+  readonly caPath: string;
+  tokenRequests(): Promise<number>;
+  resetRequests(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Starts `test/fakes/main.ts --seed` and reads its URL and CA from what it prints. */
+export async function startFakeProcess(): Promise<FakeProcess> {
+  const child = spawn(process.execPath, [join(repoRoot, "test/fakes/main.ts"), "--seed"], { stdio: ["ignore", "pipe", "inherit"] });
+  let printed = "";
+  const fields = await new Promise<{ url: string; caPath: string }>((resolve, reject) => {
+    child.once("exit", (code) => reject(new Error(`the fake identity platform exited (code ${String(code)})`)));
+    child.stdout.on("data", (chunk: Buffer) => {
+      printed += chunk.toString("utf8");
+      const url = /^url:\s+(\S+)$/m.exec(printed)?.[1];
+      const caPath = /^CA:\s+(\S+)$/m.exec(printed)?.[1];
+      if (url !== undefined && caPath !== undefined && printed.includes("seeded:")) resolve({ url, caPath });
+    });
+  });
+  const dispatcher = new Agent({ connect: { ca: await readFile(fields.caPath, "utf8") } });
+  const control = async (method: "GET" | "DELETE", path: string): Promise<unknown> => {
+    const response = await request(`${fields.url}/_fake/${path}`, { method, dispatcher });
+    return response.body.json();
+  };
+  return {
+    ...fields,
+    tokenRequests: async () => ((await control("GET", "requests?endpoint=token")) as { count: number }).count,
+    resetRequests: async () => void (await control("DELETE", "requests")),
+    stop: async () => {
+      child.removeAllListeners("exit");
+      child.kill("SIGTERM");
+      await dispatcher.close();
+    },
+  };
+}
