@@ -1,6 +1,7 @@
 // Process entry: configuration → adapters → operator.start(). Everything else is in operator.ts.
 import { readFileSync } from "node:fs";
-import { ConfigError, loadConfig, usage } from "./config.ts";
+import type { KubeConfig } from "@kubernetes/client-node";
+import { ConfigError, loadConfig, usage, type Config } from "./config.ts";
 import { loadKubeConfig } from "./kube/client.ts";
 import { createLogger } from "./log.ts";
 import { createNetworkClient } from "./microsoft/network.ts";
@@ -12,23 +13,33 @@ if (argv.includes("--help") || argv.includes("-h")) {
   process.exit(0);
 }
 
-let config;
-try {
-  config = loadConfig(argv, process.env);
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  process.stderr.write(`cloud-credentials-operator: ${error.message}\n`);
+/** Exits with a message that says what to fix (exit code 2: the operator was started wrongly). */
+function fail(message: string): never {
+  process.stderr.write(`cloud-credentials-operator: ${message}\n`);
   process.exit(2);
 }
 
+function setUp(): { config: Config; kubeConfig: KubeConfig; extraCaPem: string | undefined } {
+  try {
+    const config = loadConfig(argv, process.env);
+    const kubeConfig = loadKubeConfig(config.inCluster ? { inCluster: true } : { inCluster: false, kubeconfig: config.kubeconfig ?? "" });
+    const extraCaPem = config.caBundle === undefined ? undefined : readFileSync(config.caBundle, "utf8");
+    return { config, kubeConfig, extraCaPem };
+  } catch (error) {
+    if (error instanceof ConfigError) fail(error.message);
+    fail(`cannot start: ${error instanceof Error ? error.message : String(error)} (check --kubeconfig, --in-cluster and --ca-bundle)`);
+  }
+}
+
+const { config, kubeConfig, extraCaPem } = setUp();
 const log = createLogger({ level: config.logLevel });
 const operator = buildOperator({
   config,
   log,
-  kubeConfig: loadKubeConfig(config.inCluster ? { inCluster: true } : { inCluster: false, kubeconfig: config.kubeconfig ?? "" }),
+  kubeConfig,
   network: createNetworkClient({
     timeoutMs: config.requestTimeout,
-    ...(config.caBundle ? { extraCaPem: readFileSync(config.caBundle, "utf8") } : {}),
+    ...(extraCaPem === undefined ? {} : { extraCaPem }),
     ...(config.httpsProxy ? { httpsProxy: config.httpsProxy } : {}),
   }),
 });
