@@ -107,6 +107,6 @@ async function reconciledAll(port: number, count: number): Promise<boolean> {
 /** The operator's own view of its memory (prom-client's process metrics), for reading RSS. */
 async function memoryBreakdown(port: number): Promise<string> {
   const text = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text(), () => "");
-  const mb = (name: string): string => `${name}=${(Number(new RegExp(`^cloudcredentials_process_${name}(?:\\{[^}]*\\})? ([0-9.e+]+)$`, "m").exec(text)?.[1] ?? "0") / 1e6).toFixed(0)}MB`;
-  return ["resident_memory_bytes", "nodejs_heap_size_total_bytes", "nodejs_heap_size_used_bytes", "nodejs_external_memory_bytes"].map(mb).join(" ");
+  const mb = (name: string): string => `${name}=${(Number(new RegExp(`^cloudcredentials_${name}(?:\\{[^}]*\\})? ([0-9.e+]+)$`, "m").exec(text)?.[1] ?? "0") / 1e6).toFixed(0)}MB`;
+  return ["process_resident_memory_bytes", "nodejs_heap_size_total_bytes", "nodejs_heap_size_used_bytes", "nodejs_external_memory_bytes"].map(mb).join(" ");
 }

@@ -47,7 +47,7 @@ export class OperatorMetrics {
     new Gauge({ name: "cloudcredentials_workqueue_depth", help: "Keys waiting in the work queue.", registers, collect() { this.set(sources.queueDepth()); } });
     this.tokenRequests = new Counter({ name: "cloudcredentials_token_requests_total", help: "Requests to the Microsoft token endpoint.", labelNames: ["grant", "result"], registers });
     this.reconcileDuration = new Histogram({ name: "cloudcredentials_reconcile_duration_seconds", help: "Time spent in one reconcile.", labelNames: ["controller", "result"], registers, buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] });
-    collectDefaultMetrics({ register: this.registry, prefix: "cloudcredentials_process_" });
+    collectDefaultMetrics({ register: this.registry, prefix: "cloudcredentials_" });
   }
 
   /** Wraps msal's network client to count token requests by grant and result. */
