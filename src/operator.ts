@@ -48,6 +48,7 @@ export function buildOperator(deps: OperatorDeps): Operator {
     workers: config.workers,
     network: metrics.countingTokenRequests(deps.network),
     endpoints: (cloud) => endpointsFor(cloud, overrides),
+    publicClientId: config.microsoftClientId,
     now,
     observe: (seconds, outcome) => metrics.reconcileDuration.observe({ controller: "microsoftcredential", result: outcome === "error" ? "error" : outcome.kind }, seconds),
   });

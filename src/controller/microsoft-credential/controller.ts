@@ -21,6 +21,8 @@ export interface CredentialControllerDeps {
   readonly workers: number;
   readonly network: INetworkModule;
   readonly endpoints: (cloud: Cloud) => CloudEndpoints;
+  /** The operator's public client application id for device-code sign-in, if configured. */
+  readonly publicClientId: string | undefined;
   readonly now: () => number;
   /** Observes each reconcile (metrics). */
   readonly observe?: (seconds: number, outcome: Outcome | "error") => void;
@@ -93,6 +95,7 @@ export class CredentialController {
       referencedSecrets: firstOf(this.#referenced),
       network: deps.network,
       endpoints: deps.endpoints,
+      publicClientId: deps.publicClientId,
       log: logger,
       now: deps.now,
       requeueAt: (key, at) => this.queue.addAfter(key, Math.max(0, at - deps.now())),

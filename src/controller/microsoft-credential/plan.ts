@@ -36,11 +36,13 @@ export function plan(s: Snapshot): Plan {
 
 /** What reconciling found out, which the status reports. */
 export type Observation =
-  | { readonly kind: "tokens"; readonly expiresAt: number; readonly refreshedAt: number; readonly grantedScopes: readonly string[] }
+  | { readonly kind: "tokens"; readonly expiresAt: number; readonly refreshedAt: number; readonly grantedScopes: readonly string[]; readonly reauthenticateBy?: number }
   | { readonly kind: "broken"; readonly reason: BrokenReason; readonly message: string }
   | { readonly kind: "transient"; readonly reason: string; readonly message: string; readonly currentExpiresAt: number | undefined; readonly retryAt: number }
   /** Still backing off from earlier failures: only Ready is re-evaluated against the clock. */
-  | { readonly kind: "backingOff"; readonly message: string; readonly currentExpiresAt: number | undefined };
+  | { readonly kind: "backingOff"; readonly message: string; readonly currentExpiresAt: number | undefined }
+  /** A device-code sign-in waits for a person (the user code and link are for them to see). */
+  | { readonly kind: "signInPending"; readonly signIn: NonNullable<MicrosoftCredentialStatus["signIn"]> };
 
 
 /** Ready while a refresh keeps failing: True until the token we hold expires, then RefreshFailing. */
@@ -63,6 +65,10 @@ function conditionsFor(o: Observation, now: number): ConditionInput[] {
     case "transient":
     case "backingOff":
       return [failingReady(o, now), healthy, notPending];
+    case "signInPending": {
+      const waiting = `Waiting for a person to sign in until ${o.signIn.expiresAt}: ${o.signIn.message}`;
+      return [{ type: "Ready", status: "False", reason: "SignInPending", message: waiting }, healthy, { type: "SignInPending", status: "True", reason: "WaitingForPerson", message: waiting }];
+    }
   }
 }
 
@@ -84,14 +90,18 @@ function tokenFields(prev: MicrosoftCredentialStatus, o: Observation, refreshBef
       lastRefreshTime: rfc3339(o.refreshedAt),
       nextRefreshTime: rfc3339(nextRefreshAt(o.expiresAt, o.refreshedAt, refreshBeforeMs)),
       grantedScopes: [...o.grantedScopes],
+      ...(o.reauthenticateBy === undefined ? {} : { reauthenticateBy: rfc3339(o.reauthenticateBy) }),
     };
   }
   if (o.kind === "transient" && o.currentExpiresAt !== undefined) return { accessTokenExpiresAt: rfc3339(o.currentExpiresAt) };
   return {};
 }
 
+/** Status fields only the shell knows (the account, the actions handled, the sign-in deadline). */
+export type StatusExtras = Pick<MicrosoftCredentialStatus, "account" | "lastHandledAuthenticate" | "lastHandledReauthenticate" | "reauthenticateBy">;
+
 /** The status to write for an observation; equal to the current one when nothing changed. */
-export function nextStatus(credential: Credential, o: Observation, tokenSecretName: string, snapshot: Pick<Snapshot, "refreshBeforeMs" | "now">): MicrosoftCredentialStatus {
+export function nextStatus(credential: Credential, o: Observation, tokenSecretName: string, snapshot: Pick<Snapshot, "refreshBeforeMs" | "now"> & { extras?: StatusExtras }): MicrosoftCredentialStatus {
   const prev = credential.status;
   let conditions: Condition[] = prev.conditions ?? [];
   for (const c of conditionsFor(o, snapshot.now)) conditions = setCondition(conditions, c, credential.metadata.generation, new Date(snapshot.now));
@@ -103,5 +113,7 @@ export function nextStatus(credential: Credential, o: Observation, tokenSecretNa
     tokenSecretName,
     ...tokenFields(prev, o, snapshot.refreshBeforeMs),
     failures: failuresAfter(prev, o, snapshot.now),
+    signIn: o.kind === "signInPending" ? o.signIn : undefined,
+    ...snapshot.extras,
   });
 }

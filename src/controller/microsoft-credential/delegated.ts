@@ -1,0 +1,176 @@
+import type { V1Secret } from "@kubernetes/client-node";
+import { ANNOTATIONS } from "../../crds/index.ts";
+import { MicrosoftError, type AccessToken } from "../../microsoft/app-tokens.ts";
+import { importRefreshToken, refreshDelegated } from "../../microsoft/delegated-tokens.ts";
+import { pollDeviceCode, requestDeviceCode, type DeviceCodeTarget } from "../../microsoft/device-code.ts";
+import { graphScopes, OIDC_SCOPES, powerBiScopes } from "../../microsoft/scopes.ts";
+import { rfc3339 } from "../conditions.ts";
+import type { Outcome } from "../queue.ts";
+import type { Context, CredentialReconcilerDeps } from "./context.ts";
+import type { StatusExtras } from "./plan.ts";
+import { DONE, type Reporter } from "./report.ts";
+import { readState, stateSecretName, writeState, type CredentialState, type PendingSignIn } from "./state.ts";
+import type { TokenFlow, TokenSource } from "./token-flow.ts";
+import { ownerOf } from "./write.ts";
+
+/** Refresh tokens expire after 90 days without use (Entra's default). */
+const INACTIVITY_LIFETIME_MS = 90 * 24 * 3600_000;
+
+type Purpose = PendingSignIn["purpose"];
+
+interface DelegatedContext extends Context {
+  readonly clientId: string;
+  readonly target: DeviceCodeTarget;
+  readonly state: CredentialState;
+  readonly stateSecret: V1Secret | undefined;
+  readonly extras: StatusExtras;
+}
+
+/** The action a person asked for with an annotation and the operator has not handled yet. */
+function requestedAction(ctx: Context): { purpose: "authenticate" | "reauthenticate"; value: string } | undefined {
+  const annotations = ctx.credential.metadata.annotations ?? {};
+  const status = ctx.credential.status;
+  const reauthenticate = annotations[ANNOTATIONS.reauthenticate];
+  if (reauthenticate && reauthenticate !== status.lastHandledReauthenticate) return { purpose: "reauthenticate", value: reauthenticate };
+  const authenticate = annotations[ANNOTATIONS.authenticate];
+  if (authenticate && authenticate !== status.lastHandledAuthenticate) return { purpose: "authenticate", value: authenticate };
+  return undefined;
+}
+
+/** Personal and WorkOrSchool credentials: device-code sign-in, then refresh-token refreshes. */
+export class DelegatedFlow {
+  readonly #deps: CredentialReconcilerDeps;
+  readonly #reporter: Reporter;
+  readonly #tokens: TokenFlow;
+  /** When each pending sign-in may be polled next (in memory: a restart polls once at once). */
+  readonly #nextPoll = new Map<string, number>();
+
+  constructor(deps: CredentialReconcilerDeps, reporter: Reporter, tokens: TokenFlow) {
+    this.#deps = deps;
+    this.#reporter = reporter;
+    this.#tokens = tokens;
+  }
+
+  async reconcile(base: Context): Promise<Outcome> {
+    const clientId = base.credential.spec.clientId ?? this.#deps.publicClientId;
+    if (clientId === undefined) return this.#reporter.broken(base, "MicrosoftAPINotConfigured", "no-client-id");
+    const ctx = this.#context(base, clientId);
+    const action = requestedAction(ctx);
+    if (action !== undefined) return this.#startSignIn(ctx, action.purpose, action.value);
+    if (ctx.state.signIn !== undefined) return this.#poll(ctx, ctx.state.signIn);
+    if (ctx.state.cache === undefined) {
+      // Never signed in: one sign-in starts by itself; after it expired or was declined, only a
+      // person's authenticate starts another.
+      const broken = ctx.credential.status.conditions?.find((c) => c.type === "Broken" && c.status === "True");
+      return broken === undefined ? this.#startSignIn(ctx, "initial", undefined) : DONE;
+    }
+    return this.#tokens.run(ctx, () => Promise.resolve(this.#refreshSource(ctx)), { extras: ctx.extras });
+  }
+
+  #context(base: Context, clientId: string): DelegatedContext {
+    const { spec, metadata } = base.credential;
+    const tenant = spec.tenantType === "Personal" ? "consumers" : (spec.tenantId ?? "organizations");
+    const stateSecret = this.#deps.ownedSecrets.get(`${metadata.namespace}/${stateSecretName(base.credential)}`);
+    const { account, lastHandledAuthenticate, lastHandledReauthenticate, reauthenticateBy } = base.credential.status;
+    return { ...base, clientId, target: { endpoints: base.endpoints, tenant, clientId }, state: readState(stateSecret), stateSecret, extras: { account, lastHandledAuthenticate, lastHandledReauthenticate, reauthenticateBy } };
+  }
+
+  async #startSignIn(ctx: DelegatedContext, purpose: Purpose, actionValue: string | undefined): Promise<Outcome> {
+    const handled = purpose === "initial" ? {} : purpose === "authenticate" ? { lastHandledAuthenticate: actionValue } : { lastHandledReauthenticate: actionValue };
+    const extras = { ...ctx.extras, ...handled };
+    let code;
+    try {
+      code = await requestDeviceCode(this.#deps.network, ctx.target, [...graphScopes(ctx.credential.spec.scopes, ctx.endpoints), ...OIDC_SCOPES], ctx.now);
+    } catch (error) {
+      if (!(error instanceof MicrosoftError)) throw error;
+      if (error.classified.kind === "broken") return this.#reporter.broken(ctx, error.classified.reason, "sign-in", { detail: error.classified.detail, extras });
+      return this.#reporter.failed(ctx, error.classified, undefined);
+    }
+    const signIn: PendingSignIn = { ...code, purpose, tenant: ctx.target.tenant, clientId: ctx.clientId };
+    await writeState(this.#deps, ctx.credential, { ...ctx.state, signIn }, ctx.stateSecret);
+    await this.#deps.events.record(ownerOf(ctx.credential), "Normal", "SignInRequired", code.message);
+    this.#nextPoll.set(ctx.key, ctx.now + code.intervalMs);
+    this.#deps.requeueAt(ctx.key, ctx.now + code.intervalMs);
+    return this.#pending(ctx, signIn, extras);
+  }
+
+  #pending(ctx: DelegatedContext, signIn: PendingSignIn, extras: StatusExtras): Promise<Outcome> {
+    const shown = { userCode: signIn.userCode, verificationUri: signIn.verificationUri, message: signIn.message, expiresAt: rfc3339(signIn.expiresAt) };
+    return this.#reporter.report(ctx, { kind: "signInPending", signIn: shown }, { extras });
+  }
+
+  async #poll(ctx: DelegatedContext, signIn: PendingSignIn): Promise<Outcome> {
+    const withoutSignIn = { ...(ctx.state.cache === undefined ? {} : { cache: ctx.state.cache }) };
+    if (ctx.now >= signIn.expiresAt) {
+      await writeState(this.#deps, ctx.credential, withoutSignIn, ctx.stateSecret);
+      return this.#reporter.broken(ctx, "SignInExpired", "sign-in", { extras: ctx.extras });
+    }
+    const due = this.#nextPoll.get(ctx.key) ?? ctx.now;
+    if (due > ctx.now) {
+      this.#deps.requeueAt(ctx.key, due);
+      return this.#pending(ctx, signIn, ctx.extras);
+    }
+    try {
+      const result = await pollDeviceCode(this.#deps.network, ctx.target, signIn);
+      if (result.kind === "pending") {
+        this.#nextPoll.set(ctx.key, ctx.now + result.intervalMs);
+        this.#deps.requeueAt(ctx.key, ctx.now + result.intervalMs);
+        return await this.#pending(ctx, signIn, ctx.extras);
+      }
+      this.#nextPoll.delete(ctx.key);
+      return await this.#signedIn(ctx, signIn, result.refreshToken);
+    } catch (error) {
+      if (!(error instanceof MicrosoftError)) throw error;
+      if (error.classified.kind === "transient") {
+        this.#deps.requeueAt(ctx.key, ctx.now + signIn.intervalMs);
+        return this.#pending(ctx, signIn, ctx.extras);
+      }
+      await writeState(this.#deps, ctx.credential, withoutSignIn, ctx.stateSecret);
+      return this.#reporter.broken(ctx, error.classified.reason, "sign-in", { detail: error.classified.detail, extras: ctx.extras });
+    }
+  }
+
+  /** The person signed in: bind (or refuse) the account, keep the refresh token, fill the token Secret. */
+  async #signedIn(ctx: DelegatedContext, signIn: PendingSignIn, refreshToken: string): Promise<Outcome> {
+    const imported = await importRefreshToken(this.#deps.network, ctx.target, refreshToken, graphScopes(ctx.credential.spec.scopes, ctx.endpoints));
+    const expected = ctx.credential.spec.account ?? (signIn.purpose === "reauthenticate" ? undefined : ctx.credential.status.account?.username);
+    const username = imported.account.username;
+    const withoutSignIn = { ...(ctx.state.cache === undefined ? {} : { cache: ctx.state.cache }) };
+    if (expected !== undefined && expected.toLowerCase() !== username.toLowerCase()) {
+      // The wrong account's tokens are discarded: the cache and token Secret keep the bound account's.
+      await writeState(this.#deps, ctx.credential, withoutSignIn, ctx.stateSecret);
+      return this.#reporter.broken(ctx, "AccountMismatch", `mismatch:${username}`, { detail: `${username} signed in, but this credential is bound to ${expected}`, extras: ctx.extras });
+    }
+    const cache = imported.changedCache ?? "";
+    await writeState(this.#deps, ctx.credential, { cache }, ctx.stateSecret);
+    const account = { username, homeAccountId: imported.account.homeAccountId, tenantId: imported.account.tenantId, name: imported.account.name ?? username };
+    const signedIn: DelegatedContext = { ...ctx, state: { cache }, extras: { ...ctx.extras, account } };
+    const first = imported.token;
+    return this.#tokens.run(signedIn, () => Promise.resolve(this.#refreshSource(signedIn, first)), { extras: signedIn.extras, force: true });
+  }
+
+  /** Tokens from the refresh token in msal's cache; msal's changed cache is written back after. */
+  #refreshSource(ctx: DelegatedContext, graphToken?: AccessToken): TokenSource {
+    let cache = ctx.state.cache ?? "";
+    let changed = false;
+    const homeAccountId = ctx.extras.account?.homeAccountId ?? "";
+    return {
+      inputsVersion: `account:${homeAccountId}`,
+      inactivityLifetimeMs: INACTIVITY_LIFETIME_MS,
+      acquire: async (slot) => {
+        const isGraph = slot.resource === ctx.endpoints.graphResource;
+        if (isGraph && graphToken !== undefined) return graphToken;
+        const scopes = isGraph ? graphScopes(ctx.credential.spec.scopes, ctx.endpoints) : powerBiScopes(ctx.endpoints);
+        const result = await refreshDelegated(this.#deps.network, ctx.target, { cache, homeAccountId, scopes });
+        if (result.changedCache !== undefined) {
+          cache = result.changedCache;
+          changed = true;
+        }
+        return result.token;
+      },
+      afterTokens: async () => {
+        if (changed) await writeState(this.#deps, ctx.credential, { cache }, ctx.stateSecret);
+      },
+    };
+  }
+}

@@ -1,0 +1,67 @@
+import type { BrokenReason } from "../../crds/index.ts";
+import { backoffDelay } from "../../kube/backoff.ts";
+import type { Classified } from "../../microsoft/errors.ts";
+import { rfc3339 } from "../conditions.ts";
+import type { Outcome } from "../queue.ts";
+import type { Context, CredentialReconcilerDeps } from "./context.ts";
+import { brokenMessage, type MessageContext } from "./messages.ts";
+import { nextStatus, type Observation, type StatusExtras } from "./plan.ts";
+import { nextRefreshAt } from "./tokens.ts";
+import type { Credential } from "./types.ts";
+import { writeStatus } from "./write.ts";
+
+export const DONE: Outcome = { kind: "done" };
+
+/** Backoff between attempts after transient failures (Retry-After wins when longer). */
+const RETRY_POLICY = { baseMs: 2000, maxMs: 300_000, jitter: 0.2 };
+
+/** What a person could change to repair a Broken credential: its spec, or what it reads. */
+export const brokenInputs = (c: Credential, inputsVersion: string): string => `generation=${c.metadata.generation ?? 0},credential=${inputsVersion}`;
+
+/** Reports observations as status (written once, only when changed) and schedules what follows. */
+export class Reporter {
+  readonly #deps: CredentialReconcilerDeps;
+
+  constructor(deps: CredentialReconcilerDeps) {
+    this.#deps = deps;
+  }
+
+  async report(ctx: Context, observation: Observation, more: { brokenInputs?: string; extras?: StatusExtras } = {}): Promise<Outcome> {
+    const status = nextStatus(ctx.credential, observation, ctx.secretName, { ...ctx, ...(more.extras ? { extras: more.extras } : {}) });
+    await writeStatus(this.#deps, ctx.raw, ctx.credential, { status, ...(more.brokenInputs === undefined ? {} : { brokenInputs: more.brokenInputs }) });
+    if (observation.kind === "tokens") this.#deps.requeueAt(ctx.key, nextRefreshAt(observation.expiresAt, observation.refreshedAt, ctx.refreshBeforeMs));
+    return DONE;
+  }
+
+  /** Broken: a person must act; no call is made until the inputs change (see ANNOTATIONS.brokenInputs). */
+  async broken(ctx: Context, reason: BrokenReason, inputsVersion: string, message: MessageContext & { extras?: StatusExtras } = {}): Promise<Outcome> {
+    const observation = { kind: "broken", reason, message: brokenMessage(reason, ctx.credential, message) } as const;
+    return this.report(ctx, observation, { brokenInputs: brokenInputs(ctx.credential, inputsVersion), ...(message.extras ? { extras: message.extras } : {}) });
+  }
+
+  /**
+   * A transient failure: never Broken. The backoff (at least Retry-After) is kept in status, so
+   * neither an event, a timer nor a restart makes a request before it ends.
+   */
+  async failed(ctx: Context, c: Extract<Classified, { kind: "transient" }>, currentExpiresAt: number | undefined): Promise<Outcome> {
+    const failures = (ctx.credential.status.failures?.count ?? 0) + 1;
+    const retryAt = ctx.now + Math.max(c.retryAfterMs ?? 0, backoffDelay(RETRY_POLICY, failures, this.#deps.random));
+    this.#deps.log.warn({ credential: ctx.key, reason: c.reason, code: c.code, failures, retryAt: rfc3339(retryAt) }, "refreshing tokens failed; will retry");
+    await this.report(ctx, { kind: "transient", reason: c.reason, message: `${c.code}: ${c.detail}; next attempt at ${rfc3339(retryAt)}`, currentExpiresAt, retryAt });
+    return this.wakeUp(ctx, retryAt, currentExpiresAt);
+  }
+
+  /** Still backing off: re-evaluate Ready against the clock, request nothing. */
+  async backOff(ctx: Context, until: number, currentExpiresAt: number | undefined): Promise<Outcome> {
+    const message = `${ctx.credential.status.failures?.lastReason ?? "failure"}; next attempt at ${rfc3339(until)}`;
+    await this.report(ctx, { kind: "backingOff", currentExpiresAt, message });
+    return this.wakeUp(ctx, until, currentExpiresAt);
+  }
+
+  /** Wakes at `at`, or earlier when the held token expires first (Ready turns False then). */
+  wakeUp(ctx: Context, at: number, currentExpiresAt: number | undefined): Outcome {
+    const expiresFirst = currentExpiresAt !== undefined && currentExpiresAt > ctx.now && currentExpiresAt < at;
+    this.#deps.requeueAt(ctx.key, expiresFirst ? currentExpiresAt : at);
+    return DONE;
+  }
+}

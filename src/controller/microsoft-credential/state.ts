@@ -1,0 +1,66 @@
+import type { V1Secret } from "@kubernetes/client-node";
+import { z } from "zod";
+import { managedLabels, ownerReference, applySecret } from "../../kube/writes.ts";
+import type { Credential } from "./types.ts";
+import { ownerOf, type WriteDeps } from "./write.ts";
+
+/**
+ * The state Secret `<name>-state`: msal's token cache (the refresh token) and a sign-in in
+ * progress, so that a restarted operator or a new leader resumes it and the person's code still
+ * works. Owned by the credential, labelled, never granted to anyone.
+ */
+export const STATE_SECRET_TYPE = "cloudcredentials.io/state";
+const KEYS = { cache: "msal-cache", signIn: "sign-in" } as const;
+
+const signInSchema = z.object({
+  deviceCode: z.string(),
+  userCode: z.string(),
+  verificationUri: z.string(),
+  message: z.string(),
+  expiresAt: z.number(),
+  intervalMs: z.number(),
+  /** reauthenticate may bind another account; initial and authenticate may not. */
+  purpose: z.enum(["initial", "authenticate", "reauthenticate"]),
+  /** The tenant segment the code was requested at (consumers, organizations, a tenant). */
+  tenant: z.string(),
+  clientId: z.string(),
+});
+export type PendingSignIn = z.infer<typeof signInSchema>;
+
+export interface CredentialState {
+  readonly cache?: string;
+  readonly signIn?: PendingSignIn;
+}
+
+export const stateSecretName = (c: Credential): string => `${c.metadata.name}-state`;
+
+const decode = (value: string | undefined): string | undefined => (value ? Buffer.from(value, "base64").toString("utf8") : undefined);
+const encode = (value: string): string => Buffer.from(value).toString("base64");
+
+/** Reads the state; a sign-in that does not parse is dropped (a new one can be asked for). */
+export function readState(secret: V1Secret | undefined): CredentialState {
+  const cache = decode(secret?.data?.[KEYS.cache]);
+  const rawSignIn = decode(secret?.data?.[KEYS.signIn]);
+  let signIn: PendingSignIn | undefined;
+  try {
+    signIn = rawSignIn === undefined ? undefined : signInSchema.parse(JSON.parse(rawSignIn));
+  } catch {
+    signIn = undefined;
+  }
+  return { ...(cache === undefined ? {} : { cache }), ...(signIn === undefined ? {} : { signIn }) };
+}
+
+/** Writes the state when it changed (optimistic: an update carries the resourceVersion read). */
+export async function writeState(deps: WriteDeps, c: Credential, state: CredentialState, current: V1Secret | undefined): Promise<void> {
+  const data: Record<string, string> = {};
+  if (state.cache !== undefined) data[KEYS.cache] = encode(state.cache);
+  if (state.signIn !== undefined) data[KEYS.signIn] = encode(JSON.stringify(state.signIn));
+  const desired: V1Secret = {
+    apiVersion: "v1",
+    kind: "Secret",
+    type: STATE_SECRET_TYPE,
+    metadata: { name: stateSecretName(c), namespace: c.metadata.namespace, labels: managedLabels(c.metadata.name), ownerReferences: [ownerReference(ownerOf(c))] },
+    data,
+  };
+  await applySecret(deps.core, desired, current);
+}

@@ -1,0 +1,101 @@
+import { ANNOTATIONS } from "../../crds/index.ts";
+import { isAlreadyExists } from "../../kube/errors.ts";
+import { MicrosoftError, type AccessToken } from "../../microsoft/app-tokens.ts";
+import type { Outcome } from "../queue.ts";
+import type { Context, CredentialReconcilerDeps } from "./context.ts";
+import type { MessageContext } from "./messages.ts";
+import { plan, type StatusExtras } from "./plan.ts";
+import { brokenInputs, DONE, type Reporter } from "./report.ts";
+import { earliestExpiry, readTokenSecret, tokenSecretData } from "./tokens.ts";
+import type { BrokenReason } from "../../crds/index.ts";
+import type { TokenSlot } from "./types.ts";
+import { writeTokenSecret } from "./write.ts";
+
+/** How a credential gets a token for one resource, once the flow decided it needs one. */
+export interface TokenSource {
+  /** What a person could change to repair it (a Secret's version, the account): see brokenInputs. */
+  readonly inputsVersion: string;
+  acquire(slot: TokenSlot): Promise<AccessToken>;
+  /** After the token Secret is written (e.g. store msal's changed cache). */
+  afterTokens?(): Promise<void>;
+  /** A refresh token's inactivity lifetime: status.reauthenticateBy is a refresh plus this. */
+  readonly inactivityLifetimeMs?: number;
+}
+
+/** Or why there is no source: a person must act. */
+export interface NoSource {
+  readonly broken: BrokenReason;
+  readonly inputsVersion: string;
+  readonly message: MessageContext;
+}
+
+/**
+ * The part every credential shares: keep the token Secret fresh. Decide (plan), request tokens
+ * only when due and not backing off or broken, write the Secret, report.
+ */
+export class TokenFlow {
+  readonly #deps: CredentialReconcilerDeps;
+  readonly #reporter: Reporter;
+
+  constructor(deps: CredentialReconcilerDeps, reporter: Reporter) {
+    this.#deps = deps;
+    this.#reporter = reporter;
+  }
+
+  /** `force`: request tokens even if the ones held are fresh (after a sign-in, another account's may be held). */
+  async run(ctx: Context, source: () => Promise<TokenSource | NoSource>, options: { extras?: StatusExtras; force?: boolean } = {}): Promise<Outcome> {
+    const more = options.extras ? { extras: options.extras } : {};
+    const tokenState = readTokenSecret(ctx.secret, ctx.credential, ctx.slots);
+    const planned = plan({ ...ctx, tokenSecret: tokenState });
+    const decision = options.force && planned.kind !== "conflict" ? { kind: "acquire" as const } : planned;
+    if (decision.kind === "conflict") return this.#reporter.broken(ctx, "TokenSecretConflict", "conflict", { secretName: ctx.secretName });
+    if (decision.kind === "backOff") return this.#reporter.backOff(ctx, decision.until, decision.currentExpiresAt);
+    if (decision.kind === "fresh") {
+      // Fresh tokens (e.g. after a restart): report them, request nothing.
+      const lastRefresh = Date.parse(ctx.credential.status.lastRefreshTime ?? "");
+      const refreshedAt = Number.isNaN(lastRefresh) ? ctx.now : lastRefresh;
+      const observation = { kind: "tokens", expiresAt: decision.expiresAt, refreshedAt, grantedScopes: ctx.credential.status.grantedScopes ?? [] } as const;
+      return this.#reporter.report(ctx, observation, more);
+    }
+    return this.#acquire(ctx, await source(), { currentExpiresAt: earliestExpiry(tokenState, ctx.slots), ...more });
+  }
+
+  async #acquire(ctx: Context, prepared: TokenSource | NoSource, more: { currentExpiresAt: number | undefined; extras?: StatusExtras }): Promise<Outcome> {
+    const extras = more.extras ? { extras: more.extras } : {};
+    // Broken, and nobody changed what broke: no call until a person acts.
+    if (ctx.credential.metadata.annotations?.[ANNOTATIONS.brokenInputs] === brokenInputs(ctx.credential, prepared.inputsVersion)) return DONE;
+    if ("broken" in prepared) return this.#reporter.broken(ctx, prepared.broken, prepared.inputsVersion, { ...prepared.message, ...extras });
+    try {
+      const tokens = new Map<TokenSlot, AccessToken>();
+      for (const slot of ctx.slots) tokens.set(slot, await prepared.acquire(slot));
+      return await this.#store(ctx, tokens, { source: prepared, ...extras });
+    } catch (error) {
+      if (!(error instanceof MicrosoftError)) throw error;
+      const c = error.classified;
+      if (c.kind === "broken") return this.#reporter.broken(ctx, c.reason, prepared.inputsVersion, { detail: c.detail, ...extras });
+      return this.#reporter.failed(ctx, c, more.currentExpiresAt);
+    }
+  }
+
+  async #store(ctx: Context, tokens: Map<TokenSlot, AccessToken>, more: { source: TokenSource; extras?: StatusExtras }): Promise<Outcome> {
+    try {
+      await writeTokenSecret(this.#deps, ctx.credential, { name: ctx.secretName, data: tokenSecretData(tokens), current: ctx.secret });
+    } catch (error) {
+      // Absent from our cache of labelled Secrets, yet there: ours (the cache lags: retry), or a
+      // Secret of that name we do not own.
+      if (!isAlreadyExists(error) || (await this.#ownsTokenSecret(ctx))) throw error;
+      return this.#reporter.broken(ctx, "TokenSecretConflict", "conflict", { secretName: ctx.secretName });
+    }
+    await more.source.afterTokens?.();
+    const expiresAt = Math.min(...[...tokens.values()].map((t) => t.expiresOn.getTime()));
+    const grantedScopes = [...new Set([...tokens.values()].flatMap((t) => t.scopes))].sort();
+    const lifetime = more.source.inactivityLifetimeMs;
+    const observation = { kind: "tokens", expiresAt, refreshedAt: ctx.now, grantedScopes, ...(lifetime === undefined ? {} : { reauthenticateBy: ctx.now + lifetime }) } as const;
+    return this.#reporter.report(ctx, observation, more.extras ? { extras: more.extras } : {});
+  }
+
+  async #ownsTokenSecret(ctx: Context): Promise<boolean> {
+    const secret = await this.#deps.core.readNamespacedSecret({ name: ctx.secretName, namespace: ctx.credential.metadata.namespace });
+    return readTokenSecret(secret, ctx.credential, ctx.slots).ownedByCredential;
+  }
+}

@@ -1,0 +1,97 @@
+import { PublicClientApplication, type AccountInfo, type ICachePlugin, type INetworkModule } from "@azure/msal-node";
+import { MicrosoftError, type AccessToken } from "./app-tokens.ts";
+import { authorityConfig } from "./authority.ts";
+import type { DeviceCodeTarget } from "./device-code.ts";
+import { classify } from "./errors.ts";
+
+/**
+ * msal's token cache (the refresh token and the account) travels as one serialized string, which
+ * the operator keeps in the credential's state Secret; a cache msal did not change comes back as
+ * `changedCache: undefined` and is not rewritten.
+ */
+export interface RefreshRequest {
+  /** The serialized msal cache from the state Secret. */
+  readonly cache: string;
+  readonly homeAccountId: string;
+  /** Scopes of one resource (Graph, or Power BI): a token is for one resource. */
+  readonly scopes: readonly string[];
+}
+
+export interface DelegatedResult {
+  readonly token: AccessToken;
+  readonly account: AccountInfo;
+  /** The cache after the call; `undefined` when msal did not change it. */
+  readonly changedCache: string | undefined;
+}
+
+/** Reads the cache before each msal call and records it after, when msal says it changed. */
+function cachePlugin(initial: string | undefined): { plugin: ICachePlugin; changed: () => string | undefined } {
+  let changed: string | undefined;
+  return {
+    changed: () => changed,
+    plugin: {
+      beforeCacheAccess: (context) => {
+        const current = changed ?? initial;
+        if (current !== undefined) context.tokenCache.deserialize(current);
+        return Promise.resolve();
+      },
+      afterCacheAccess: (context) => {
+        if (context.cacheHasChanged) changed = context.tokenCache.serialize();
+        return Promise.resolve();
+      },
+    },
+  };
+}
+
+function application(network: INetworkModule, target: DeviceCodeTarget, plugin: ICachePlugin): PublicClientApplication {
+  return new PublicClientApplication({
+    auth: { clientId: target.clientId, ...authorityConfig(target.endpoints, target.tenant) },
+    system: { networkClient: network },
+    cache: { cachePlugin: plugin },
+  });
+}
+
+function toAccessToken(result: { accessToken: string; expiresOn: Date | null; scopes: string[] } | null): AccessToken {
+  if (result?.accessToken === undefined || result.expiresOn === null) {
+    throw new MicrosoftError({ kind: "transient", reason: "MicrosoftError", code: "empty_response", detail: "the token response had no access token" });
+  }
+  return { token: result.accessToken, expiresOn: result.expiresOn, scopes: result.scopes };
+}
+
+const classified = (error: unknown): MicrosoftError => (error instanceof MicrosoftError ? error : new MicrosoftError(classify(error)));
+
+/**
+ * Imports the refresh token a device-code sign-in returned into msal's cache (which creates the
+ * account from the id token), and gets the first access token with it.
+ */
+export async function importRefreshToken(network: INetworkModule, target: DeviceCodeTarget, refreshToken: string, scopes: readonly string[]): Promise<DelegatedResult> {
+  const cache = cachePlugin(undefined);
+  const app = application(network, target, cache.plugin);
+  try {
+    const result = await app.acquireTokenByRefreshToken({ refreshToken, scopes: [...scopes], forceCache: true });
+    if (result?.account === null || result?.account === undefined) {
+      throw new MicrosoftError({ kind: "transient", reason: "MicrosoftError", code: "no_account", detail: "the token response had no id token, so no account" });
+    }
+    return { token: toAccessToken(result), account: result.account, changedCache: cache.changed() };
+  } catch (error) {
+    throw classified(error);
+  }
+}
+
+/**
+ * A fresh access token for one resource from the cached refresh token. `force` refreshes even if
+ * msal holds a valid token (the operator decides when to refresh, by `refreshBefore`).
+ */
+export async function refreshDelegated(network: INetworkModule, target: DeviceCodeTarget, request: RefreshRequest): Promise<DelegatedResult> {
+  const { homeAccountId, scopes } = request;
+  const plugin = cachePlugin(request.cache);
+  const app = application(network, target, plugin.plugin);
+  try {
+    const account = await app.getTokenCache().getAccountByHomeId(homeAccountId);
+    if (account === null) throw new MicrosoftError({ kind: "broken", reason: "RefreshTokenExpired", code: "no_tokens_found", detail: "no account in the token cache" });
+    const result = await app.acquireTokenSilent({ account, scopes: [...scopes], forceRefresh: true });
+    return { token: toAccessToken(result), account: result.account ?? account, changedCache: plugin.changed() };
+  } catch (error) {
+    throw classified(error);
+  }
+}
