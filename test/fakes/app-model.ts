@@ -2,7 +2,7 @@
 // so the token endpoint only compares. Views for the control API leave secret values out.
 import { createPublicKey, randomUUID, X509Certificate, type KeyObject } from "node:crypto";
 import { thumbprints } from "./pki.ts";
-import type { AppInput, AppPatch, AppView, FederationTrustInput, SecretInput } from "./types.ts";
+import type { AppInput, AppPatch, AppView, FederationTrustInput, SecretInput, SignInAudience } from "./types.ts";
 
 export class FakeInputError extends Error {
   override readonly name = "FakeInputError";
@@ -53,6 +53,10 @@ export interface App {
   readonly federationTrusts: readonly FederationTrust[];
   readonly roles: Readonly<Record<string, readonly string[]>>;
   readonly accessTokenLifetimeSeconds: number;
+  readonly allowPublicClientFlows: boolean;
+  readonly signInAudience: SignInAudience;
+  /** Resource URI as given → delegated scope names. */
+  readonly delegatedPermissions: Readonly<Record<string, readonly string[]>>;
 }
 
 export function parseSecret(input: SecretInput): Secret {
@@ -101,6 +105,21 @@ function lifetime(value: number | undefined): number {
   return value;
 }
 
+const audiences: readonly SignInAudience[] = ["AzureADMyOrg", "AzureADMultipleOrgs", "AzureADandPersonalMicrosoftAccount", "PersonalMicrosoftAccount"];
+
+function audience(value: SignInAudience | undefined, current: SignInAudience): SignInAudience {
+  if (value === undefined) return current;
+  if (!audiences.includes(value)) throw new FakeInputError(`signInAudience must be one of ${audiences.join(", ")}`);
+  return value;
+}
+
+function permissions(value: AppPatch["delegatedPermissions"], current: App["delegatedPermissions"]): App["delegatedPermissions"] {
+  if (value === undefined) return current;
+  const valid = typeof value === "object" && value !== null && Object.values(value).every((names) => Array.isArray(names) && names.every((n) => typeof n === "string" && n !== ""));
+  if (!valid) throw new FakeInputError("delegatedPermissions must map resource URIs to arrays of scope names");
+  return value;
+}
+
 /** Applies a patch (or a whole input) to an app; unset fields keep their value. */
 export function applyPatch(app: App, patch: AppPatch): App {
   return {
@@ -111,6 +130,9 @@ export function applyPatch(app: App, patch: AppPatch): App {
     federationTrusts: patch.federationTrusts?.map(parseTrust) ?? app.federationTrusts,
     roles: patch.roles ?? app.roles,
     accessTokenLifetimeSeconds: patch.accessTokenLifetimeSeconds === undefined ? app.accessTokenLifetimeSeconds : lifetime(patch.accessTokenLifetimeSeconds),
+    allowPublicClientFlows: patch.allowPublicClientFlows ?? app.allowPublicClientFlows,
+    signInAudience: audience(patch.signInAudience, app.signInAudience),
+    delegatedPermissions: permissions(patch.delegatedPermissions, app.delegatedPermissions),
   };
 }
 
@@ -126,6 +148,9 @@ export function parseApp(input: AppInput): App {
     federationTrusts: [],
     roles: {},
     accessTokenLifetimeSeconds: lifetime(undefined),
+    allowPublicClientFlows: false,
+    signInAudience: "AzureADMyOrg",
+    delegatedPermissions: {},
   };
   return applyPatch(empty, input);
 }
@@ -144,5 +169,8 @@ export function appView(app: App): AppView {
     federationTrusts: app.federationTrusts.map((t) => ({ name: t.name, issuer: t.issuer, subject: t.subject, audiences: t.audiences })),
     roles: app.roles,
     accessTokenLifetimeSeconds: app.accessTokenLifetimeSeconds,
+    allowPublicClientFlows: app.allowPublicClientFlows,
+    signInAudience: app.signInAudience,
+    delegatedPermissions: app.delegatedPermissions,
   };
 }

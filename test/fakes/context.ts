@@ -1,8 +1,11 @@
 // Everything a request handler needs, built once per fake.
 import type { FakeClock } from "./clock.ts";
+import type { DeviceCodes } from "./device-codes.ts";
 import type { Directory } from "./directory.ts";
 import type { Failures } from "./failures.ts";
+import type { RefreshTokens } from "./refresh-tokens.ts";
 import type { RequestLog } from "./request-log.ts";
+import type { Settings } from "./settings.ts";
 import type { TokenSigner } from "./tokens.ts";
 
 export interface FakeContext {
@@ -13,6 +16,10 @@ export interface FakeContext {
   readonly log: RequestLog;
   readonly clock: FakeClock;
   readonly signer: TokenSigner;
+  /** The delegated side's state: device codes, refresh tokens and their settings. */
+  readonly deviceCodes: DeviceCodes;
+  readonly refreshTokens: RefreshTokens;
+  readonly settings: Settings;
   /** Aborted when the fake closes, so slow answers stop waiting. */
   readonly closing: AbortSignal;
 }

@@ -2,13 +2,14 @@
 // and a person with curl drive the fake the same way.
 import { appView } from "./app-model.ts";
 import type { FakeContext } from "./context.ts";
+import { createDelegatedControl, type DelegatedControl } from "./control-delegated.ts";
 import { errorCatalogue } from "./errors.ts";
 import type {
   AppInput, AppPatch, AppView, ClockView, FailureInput, FailureView, RequestFilter, RequestRecord,
-  SecretInput, TenantInput, TenantView, UserInput, UserView,
+  SecretInput, TenantInput, TenantView,
 } from "./types.ts";
 
-export interface FakeIdentityControl {
+export interface FakeIdentityControl extends DelegatedControl {
   /** Registers (or replaces) a tenant. */
   addTenant(input: TenantInput): TenantView;
   tenants(): TenantView[];
@@ -25,9 +26,6 @@ export interface FakeIdentityControl {
   /** Replaces every secret of the app. */
   replaceSecrets(clientId: string, secrets: readonly SecretInput[]): AppView;
   removeSecret(clientId: string, keyId: string): boolean;
-  /** Registers a person, for the delegated side to come. */
-  addUser(input: UserInput): UserView;
-  users(): UserView[];
   /** Makes `<uri>/.default` a valid scope (Graph and Power BI are there from the start). */
   addResource(uri: string): void;
   resources(): string[];
@@ -42,9 +40,12 @@ export interface FakeIdentityControl {
   requests(filter?: RequestFilter): RequestRecord[];
   resetRequests(): void;
   clock(): ClockView;
-  /** Moves the fake's clock forward: secrets and certificates expire against it. */
+  /**
+   * Moves the fake's clock forward: secrets, certificates, device codes and refresh tokens
+   * (inactivity) expire against it.
+   */
   advanceClock(seconds: number): ClockView;
-  /** Back to the state of a new fake: default resources only, no tenants, real time. */
+  /** Back to the state of a new fake: default resources only, no tenants or users, no codes or tokens, default settings, real time. */
   reset(): void;
   errorClasses(): typeof errorCatalogue;
 }
@@ -53,6 +54,7 @@ export function createControl(context: FakeContext): FakeIdentityControl {
   const { directory, failures, log, clock } = context;
   const clockView = (): ClockView => ({ now: new Date(clock.now()).toISOString(), offsetSeconds: clock.offsetSeconds() });
   return {
+    ...createDelegatedControl(context),
     addTenant: (input) => directory.addTenant(input),
     tenants: () => directory.tenants(),
     addApp: (input) => directory.addApp(input),
@@ -66,8 +68,6 @@ export function createControl(context: FakeContext): FakeIdentityControl {
     addSecret: (clientId, secret) => directory.addSecret(clientId, secret),
     replaceSecrets: (clientId, secrets) => directory.replaceSecrets(clientId, secrets),
     removeSecret: (clientId, keyId) => directory.removeSecret(clientId, keyId),
-    addUser: (input) => directory.addUser(input),
-    users: () => directory.users(),
     addResource: (uri) => directory.addResource(uri),
     resources: () => directory.resources(),
     injectFailure: (input) => failures.inject(input),
@@ -84,6 +84,9 @@ export function createControl(context: FakeContext): FakeIdentityControl {
     },
     reset: () => {
       directory.reset();
+      context.deviceCodes.clear();
+      context.refreshTokens.clear();
+      context.settings.reset();
       failures.clear();
       log.reset();
       clock.reset();

@@ -1,21 +1,22 @@
-// The fake's directory: tenants (by id or verified domain), app registrations, users (for the
-// delegated side to come) and the resources an app may ask a token for.
-import { randomUUID } from "node:crypto";
+// The fake's directory: tenants (by id or verified domain), app registrations, users (people who
+// sign in with a device code) and the resources an app may ask a token for.
 import { appView, applyPatch, FakeInputError, parseApp, parseSecret, requireGuid, type App } from "./app-model.ts";
-import type { AppInput, AppPatch, AppView, SecretInput, TenantInput, TenantView, UserInput, UserView } from "./types.ts";
+import { normalizeResource } from "./scopes.ts";
+import type { AppInput, AppPatch, AppView, SecretInput, TenantInput, TenantView, UserInput, UserPatch, UserView } from "./types.ts";
+import { applyUserPatch, consumersTenantId, parseUser, userView, type User } from "./user-model.ts";
+
+export { normalizeResource };
 
 /** Resources every fake knows, as in every real tenant. */
 export const defaultResources: readonly string[] = ["https://graph.microsoft.com", "https://analysis.windows.net/powerbi/api"];
 
-/** Resource URIs compare without a trailing slash and case-insensitively, as Entra resolves them. */
-export function normalizeResource(uri: string): string {
-  return uri.replace(/\/+$/, "").toLowerCase();
-}
+/** The tenant of personal Microsoft accounts: always there, never listed among `tenants()`. */
+export const consumersTenant: TenantView = { id: consumersTenantId, domains: [], displayName: "Microsoft Accounts (SIMULATED consumers tenant)" };
 
 export class Directory {
   #tenants = new Map<string, TenantView>();
   #apps = new Map<string, App>();
-  #users = new Map<string, UserView>();
+  #users = new Map<string, User>();
   #resources = new Map<string, string>();
 
   constructor() {
@@ -37,9 +38,10 @@ export class Directory {
     return tenant;
   }
 
-  /** The tenant a URL segment names: its id or one of its domains. */
+  /** The tenant a URL segment names: its id or one of its domains (the consumers tenant by id). */
   findTenant(segment: string): TenantView | undefined {
     const key = segment.toLowerCase();
+    if (key === consumersTenantId) return consumersTenant;
     return this.#tenants.get(key) ?? [...this.#tenants.values()].find((t) => t.domains.includes(key));
   }
 
@@ -92,17 +94,55 @@ export class Directory {
     return [...this.#apps.values()].map(appView);
   }
 
+  /** Registers a person, replacing one with the same id or user principal name. */
   addUser(input: UserInput): UserView {
-    const tenantId = requireGuid(input.tenantId, "tenantId");
-    if (!this.#tenants.has(tenantId)) throw new FakeInputError(`tenant ${tenantId} is not registered`);
-    if (typeof input.userPrincipalName !== "string" || input.userPrincipalName === "") throw new FakeInputError("a user needs a userPrincipalName");
-    const id = input.id === undefined ? randomUUID() : requireGuid(input.id, "user id");
-    const user: UserView = { id, tenantId, userPrincipalName: input.userPrincipalName, displayName: input.displayName ?? input.userPrincipalName };
-    this.#users.set(id, user);
+    const user = parseUser(input);
+    if (user.tenantId !== consumersTenantId && !this.#tenants.has(user.tenantId)) throw new FakeInputError(`tenant ${user.tenantId} is not registered`);
+    const same = this.findUser(user.userPrincipalName);
+    if (same !== undefined) this.#users.delete(same.id);
+    this.#users.set(user.id, user);
+    return userView(user);
+  }
+
+  /** A user by object id or user principal name (case-insensitive). */
+  findUser(ref: string): User | undefined {
+    const key = String(ref).toLowerCase();
+    return this.#users.get(key) ?? [...this.#users.values()].find((u) => u.userPrincipalName.toLowerCase() === key);
+  }
+
+  requireUser(ref: string): User {
+    const user = this.findUser(ref);
+    if (user === undefined) throw new FakeInputError(`user ${ref} is not registered`);
     return user;
   }
 
+  updateUser(ref: string, patch: UserPatch): UserView {
+    const user = applyUserPatch(this.requireUser(ref), patch);
+    const clash = this.findUser(user.userPrincipalName);
+    if (clash !== undefined && clash.id !== user.id) throw new FakeInputError(`another user is ${user.userPrincipalName}`);
+    this.#users.set(user.id, user);
+    return userView(user);
+  }
+
+  /** Adds consent (what a person approves on the sign-in page). */
+  addConsent(userId: string, scopes: readonly string[]): void {
+    const user = this.requireUser(userId);
+    this.updateUser(user.id, { consentedScopes: [...user.consentedScopes, ...scopes] });
+  }
+
+  /** Invalidates every refresh token issued so far (a password change, revokeSignInSessions). */
+  revokeUserTokens(ref: string, now: number): UserView {
+    const user = this.requireUser(ref);
+    const revoked: User = { ...user, tokenGeneration: user.tokenGeneration + 1, tokensValidFrom: now };
+    this.#users.set(user.id, revoked);
+    return userView(revoked);
+  }
+
   users(): UserView[] {
+    return [...this.#users.values()].map(userView);
+  }
+
+  userRecords(): User[] {
     return [...this.#users.values()];
   }
 

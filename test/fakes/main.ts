@@ -20,6 +20,8 @@ async function main(): Promise<void> {
   if (values.seed) {
     seedDemo(fake);
     out(`seeded:   tenant ${demo.tenantId} (${demo.domain}), app ${demo.clientId} with the demo secret from test/fakes/README.md`);
+    out(`public client ${demo.publicClientId} (device code), users ${demo.workUser.userPrincipalName} and ${demo.personalUser.userPrincipalName}`);
+    out(`sign-in page: ${fake.verificationUri}`);
     out(`authority: ${fake.authority(demo.tenantId)}  knownAuthorities: ["${fake.host}"]`);
   }
   const stop = (signal: string): void => {

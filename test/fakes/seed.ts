@@ -1,6 +1,8 @@
 // The demo data `npm run fake-microsoft -- --seed` registers: fixed ids so a person can paste
 // them into YAML. The secret is a well-known fake value, documented in README.md (never printed).
+// The public client and the two people let a person try a device-code sign-in in a browser.
 import type { FakeIdentityControl } from "./control.ts";
+import { consumersTenantId } from "./user-model.ts";
 
 export const demo = {
   tenantId: "11111111-1111-4111-8111-111111111111",
@@ -11,6 +13,13 @@ export const demo = {
     "https://graph.microsoft.com": ["Sites.ReadWrite.All", "Files.ReadWrite.All", "Calendars.ReadWrite", "User.Read.All"],
     "https://analysis.windows.net/powerbi/api": ["Tenant.Read.All"],
   },
+  publicClientId: "33333333-3333-4333-8333-333333333333",
+  delegatedPermissions: {
+    "https://graph.microsoft.com": ["User.Read", "Files.ReadWrite", "Calendars.ReadWrite", "Sites.ReadWrite.All", "User.Read.All"],
+    "https://analysis.windows.net/powerbi/api": ["Dataset.Read.All", "Report.Read.All", "Workspace.Read.All"],
+  },
+  workUser: { id: "44444444-4444-4444-8444-444444444444", userPrincipalName: "adele@contoso.onmicrosoft.com", displayName: "Adele Vance (SIMULATED)" },
+  personalUser: { id: "00000000-0000-0000-5555-555555555555", userPrincipalName: "megan@outlook.com", displayName: "Megan Bowen (SIMULATED)" },
 } as const;
 
 export function seedDemo(control: FakeIdentityControl): void {
@@ -22,4 +31,14 @@ export function seedDemo(control: FakeIdentityControl): void {
     secrets: [{ value: demo.secret }],
     roles: demo.roles,
   });
+  control.addApp({
+    clientId: demo.publicClientId,
+    tenantId: demo.tenantId,
+    displayName: "cloud-credentials-operator sign-in (SIMULATED)",
+    allowPublicClientFlows: true,
+    signInAudience: "AzureADandPersonalMicrosoftAccount",
+    delegatedPermissions: demo.delegatedPermissions,
+  });
+  control.addUser({ ...demo.workUser, tenantId: demo.tenantId });
+  control.addUser({ ...demo.personalUser, tenantId: consumersTenantId });
 }

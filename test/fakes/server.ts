@@ -6,14 +6,18 @@ import type { AddressInfo } from "node:net";
 import { createClock } from "./clock.ts";
 import { createControl, type FakeIdentityControl } from "./control.ts";
 import type { FakeContext } from "./context.ts";
+import { DeviceCodes } from "./device-codes.ts";
 import { Directory } from "./directory.ts";
 import { Failures } from "./failures.ts";
-import { json, readBody, send } from "./http.ts";
+import { json, readBody, send, type Reply } from "./http.ts";
 import { createServerPki, type ServerPki } from "./pki.ts";
+import { RefreshTokens } from "./refresh-tokens.ts";
 import { RequestLog } from "./request-log.ts";
 import { controlReply } from "./routes/control.ts";
 import { openIdConfiguration } from "./routes/discovery.ts";
 import { identityReply } from "./routes/identity.ts";
+import { verificationPageReply } from "./routes/verification-page.ts";
+import { Settings } from "./settings.ts";
 import { createTokenSigner, type PublishedKey } from "./tokens.ts";
 
 export interface FakeIdentityOptions {
@@ -31,7 +35,9 @@ export interface FakeIdentity extends FakeIdentityControl {
   readonly caPath: string;
   /** The certificate whose key signs access tokens (also in the JWKS). */
   readonly signingCertificatePem: string;
-  /** `<url>/<tenant>`: msal's authority. */
+  /** `<url>/devicelogin`: the verification page a person opens (the device code's verification_uri). */
+  readonly verificationUri: string;
+  /** `<url>/<tenant>`: msal's authority (`organizations`, `consumers` and `common` work too). */
   authority(tenant: string): string;
   tokenEndpoint(tenant: string): string;
   /**
@@ -58,13 +64,19 @@ function handler(context: FakeContext, control: FakeIdentityControl): (request: 
   return (request, response) => void handle(context, control, request, response);
 }
 
+/** The control API, the verification page (a person's browser), or the identity platform. */
+async function route(context: FakeContext, control: FakeIdentityControl, request: IncomingMessage): Promise<Reply> {
+  const url = new URL(request.url ?? "/", context.baseUrl);
+  const body = await readBody(request);
+  const method = request.method ?? "GET";
+  if (url.pathname === "/_fake" || url.pathname.startsWith("/_fake/")) return controlReply(control, method, url, body);
+  if (url.pathname === "/devicelogin") return verificationPageReply(context, method, url, body);
+  return identityReply(context, { method, url, body, headers: request.headers });
+}
+
 async function handle(context: FakeContext, control: FakeIdentityControl, request: IncomingMessage, response: ServerResponse): Promise<void> {
   try {
-    const url = new URL(request.url ?? "/", context.baseUrl);
-    const body = await readBody(request);
-    const method = request.method ?? "GET";
-    const isControl = url.pathname === "/_fake" || url.pathname.startsWith("/_fake/");
-    send(response, isControl ? controlReply(control, method, url, body) : await identityReply(context, { method, url, body, headers: request.headers }));
+    send(response, await route(context, control, request));
   } catch (e: unknown) {
     // Aborted waits (the fake is closing) and bugs end here; a bug answers 500 with its message.
     if (context.closing.aborted) response.destroy();
@@ -96,6 +108,7 @@ function buildFake({ pki, server, context, control, stop }: Parts): FakeIdentity
     caPem: pki.caPem,
     caPath: pki.caPath,
     signingCertificatePem: pki.signingCertPem,
+    verificationUri: `${url}/devicelogin`,
     authority: (tenant) => `${url}/${tenant}`,
     tokenEndpoint: (tenant) => `${url}/${tenant}/oauth2/v2.0/token`,
     authorityMetadata: (tenant) => JSON.stringify(openIdConfiguration(url, tenant)),
@@ -123,6 +136,9 @@ export async function startFakeIdentity(options: FakeIdentityOptions = {}): Prom
     log: new RequestLog(),
     clock: createClock(),
     signer: createTokenSigner(pki.signingCertPem, pki.signingKeyPem),
+    deviceCodes: new DeviceCodes(),
+    refreshTokens: new RefreshTokens(),
+    settings: new Settings(),
     closing: closing.signal,
   };
   const control = createControl(context);

@@ -3,6 +3,8 @@
 import type { JsonWebKey } from "node:crypto";
 import type { ErrorClassName } from "./errors.ts";
 
+export type * from "./delegated-types.ts";
+
 export interface TenantInput {
   /** The tenant id, a GUID. */
   readonly id: string;
@@ -59,7 +61,22 @@ export interface AppInput {
   readonly accessTokenLifetimeSeconds?: number;
   /** Object id of the service principal, the tokens' `oid`/`sub`. Default: a new GUID. */
   readonly servicePrincipalId?: string;
+  /**
+   * "Allow public client flows" (Graph: `isFallbackPublicClient`): device-code and refresh-token
+   * grants without a client credential. Off: they answer AADSTS7000218. Default: false.
+   */
+  readonly allowPublicClientFlows?: boolean;
+  /** Who may sign in (Graph's `signInAudience`). Default: `AzureADMyOrg`, as Entra's. */
+  readonly signInAudience?: SignInAudience;
+  /**
+   * Delegated permissions the app may be granted, per resource URI, e.g.
+   * `{"https://graph.microsoft.com": ["User.Read", "Files.ReadWrite"]}`. A device code asking for
+   * any other scope answers invalid_scope AADSTS70011.
+   */
+  readonly delegatedPermissions?: Readonly<Record<string, readonly string[]>>;
 }
+
+export type SignInAudience = "AzureADMyOrg" | "AzureADMultipleOrgs" | "AzureADandPersonalMicrosoftAccount" | "PersonalMicrosoftAccount";
 
 /** Fields of an app that can change after registration. */
 export type AppPatch = Partial<Omit<AppInput, "clientId" | "tenantId" | "servicePrincipalId">>;
@@ -75,31 +92,20 @@ export interface AppView {
   readonly federationTrusts: readonly { readonly name: string; readonly issuer: string; readonly subject: string; readonly audiences: readonly string[] }[];
   readonly roles: Readonly<Record<string, readonly string[]>>;
   readonly accessTokenLifetimeSeconds: number;
+  readonly allowPublicClientFlows: boolean;
+  readonly signInAudience: SignInAudience;
+  readonly delegatedPermissions: Readonly<Record<string, readonly string[]>>;
 }
 
-/** A person, for the delegated (device code) side the fake will grow. */
-export interface UserInput {
-  /** Object id (GUID). Default: a new GUID. */
-  readonly id?: string;
-  readonly tenantId: string;
-  readonly userPrincipalName: string;
-  /** Default: the user principal name. */
-  readonly displayName?: string;
-}
-
-export interface UserView {
-  readonly id: string;
-  readonly tenantId: string;
-  readonly userPrincipalName: string;
-  readonly displayName: string;
-}
-
-/** The identity-platform endpoints the fake serves. */
-export type Endpoint = "openid-configuration" | "keys" | "token";
+/** The identity-platform endpoints the fake serves (`devicecode`: `POST /{tenant}/oauth2/v2.0/devicecode`). */
+export type Endpoint = "openid-configuration" | "keys" | "token" | "devicecode";
 
 export interface RequestFilter {
   readonly endpoint?: Endpoint;
-  /** `grant_type` as sent, e.g. `client_credentials`. */
+  /**
+   * `grant_type`, e.g. `client_credentials`, `refresh_token`; both spellings of the device-code
+   * grant count as `device_code`.
+   */
   readonly grant?: string;
   readonly clientId?: string;
   /** The tenant segment of the URL as sent (GUID or domain). */

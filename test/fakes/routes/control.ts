@@ -3,7 +3,7 @@
 import { FakeInputError } from "../app-model.ts";
 import type { FakeIdentityControl } from "../control.ts";
 import { json, type Reply } from "../http.ts";
-import type { AppInput, Endpoint, RequestFilter, SecretInput, TenantInput, UserInput } from "../types.ts";
+import type { ApproveDeviceCodeInput, AppInput, Endpoint, RequestFilter, SecretInput, TenantInput, UserInput } from "../types.ts";
 
 type Body = Record<string, unknown>;
 type Handler = (control: FakeIdentityControl, params: readonly string[], body: Body, query: URLSearchParams) => Reply;
@@ -28,7 +28,7 @@ function secretsOf(body: unknown): readonly SecretInput[] {
 const p = (params: readonly string[], index: number): string => decodeURIComponent(params[index] ?? "");
 
 const routes: readonly (readonly [string, RegExp, Handler])[] = [
-  ["GET", /^\/_fake\/?$/, (c) => json(200, { tenants: c.tenants(), apps: c.apps(), users: c.users(), resources: c.resources(), failures: c.failures(), clock: c.clock() })],
+  ["GET", /^\/_fake\/?$/, (c) => json(200, { tenants: c.tenants(), apps: c.apps(), users: c.users(), resources: c.resources(), failures: c.failures(), clock: c.clock(), deviceCodes: c.deviceCodes(), settings: c.delegatedSettings() })],
   ["POST", /^\/_fake\/tenants$/, (c, _, b) => json(201, c.addTenant(b as unknown as TenantInput))],
   ["GET", /^\/_fake\/tenants$/, (c) => json(200, c.tenants())],
   ["POST", /^\/_fake\/apps$/, (c, _, b) => json(201, c.addApp(b as unknown as AppInput))],
@@ -41,6 +41,17 @@ const routes: readonly (readonly [string, RegExp, Handler])[] = [
   ["DELETE", /^\/_fake\/apps\/([^/]+)\/secrets\/([^/]+)$/, (c, a) => orNotFound(c.removeSecret(p(a, 0), p(a, 1)), "secret")],
   ["POST", /^\/_fake\/users$/, (c, _, b) => json(201, c.addUser(b as unknown as UserInput))],
   ["GET", /^\/_fake\/users$/, (c) => json(200, c.users())],
+  ["GET", /^\/_fake\/users\/([^/]+)$/, (c, a) => orNotFound(c.user(p(a, 0)), "user")],
+  ["PATCH", /^\/_fake\/users\/([^/]+)$/, (c, a, b) => json(200, c.updateUser(p(a, 0), b))],
+  ["POST", /^\/_fake\/users\/([^/]+)\/disable$/, (c, a) => json(200, c.disableUser(p(a, 0)))],
+  ["POST", /^\/_fake\/users\/([^/]+)\/revoke$/, (c, a) => json(200, c.revokeUserTokens(p(a, 0)))],
+  ["GET", /^\/_fake\/devicecodes$/, (c) => json(200, c.deviceCodes())],
+  ["GET", /^\/_fake\/devicecodes\/pending$/, (c) => json(200, c.pendingDeviceCodes())],
+  ["POST", /^\/_fake\/devicecodes\/([^/]+)\/approve$/, (c, a, b) => json(200, c.approveDeviceCode({ ...(b as unknown as Omit<ApproveDeviceCodeInput, "userCode">), userCode: p(a, 0) }))],
+  ["POST", /^\/_fake\/devicecodes\/([^/]+)\/decline$/, (c, a) => json(200, c.declineDeviceCode(p(a, 0)))],
+  ["GET", /^\/_fake\/settings$/, (c) => json(200, c.delegatedSettings())],
+  ["PATCH", /^\/_fake\/settings$/, (c, _, b) => json(200, c.updateDelegatedSettings(b))],
+  ["GET", /^\/_fake\/refresh-tokens$/, (c, _, __, q) => json(200, { count: c.refreshTokenCount(q.get("user") ?? undefined) })],
   ["POST", /^\/_fake\/resources$/, (c, _, b) => (c.addResource(b["uri"] as string), json(201, { resources: c.resources() }))],
   ["GET", /^\/_fake\/resources$/, (c) => json(200, { resources: c.resources() })],
   ["POST", /^\/_fake\/failures$/, (c, _, b) => json(201, { id: c.injectFailure(b) })],

@@ -1,11 +1,21 @@
 // OpenID Connect discovery and the signing keys, as msal reads them. Endpoints name the tenant by
 // its GUID even when the request used a domain: Entra does so, and msal takes the tenant id from
 // authorization_endpoint. The issuer has the fake's scheme and host:port, which msal requires.
+// For `common` and `organizations` the endpoints keep the audience and the issuer is Entra's
+// template `…/{tenantid}/v2.0`; `consumers` names the consumers tenant in its issuer.
+import { isAudience, resolveAuthority, tenantNotFound } from "../authorities.ts";
 import type { FakeContext } from "../context.ts";
-import { aadsts, type AadstsError } from "../errors.ts";
 import { json, type Reply } from "../http.ts";
+import { consumersTenantId } from "../user-model.ts";
 
-/** The v2.0 metadata for a tenant path segment (GUID, domain, or anything msal would template). */
+export { tenantNotFound };
+
+function issuerTenant(segment: string): string {
+  if (segment === "consumers") return consumersTenantId;
+  return isAudience(segment) ? "{tenantid}" : segment;
+}
+
+/** The v2.0 metadata for a tenant id, or `common` / `organizations` / `consumers`. */
 export function openIdConfiguration(baseUrl: string, tenantId: string): Record<string, unknown> {
   const root = `${baseUrl}/${tenantId}`;
   return {
@@ -17,7 +27,7 @@ export function openIdConfiguration(baseUrl: string, tenantId: string): Record<s
     id_token_signing_alg_values_supported: ["RS256"],
     response_types_supported: ["code", "id_token", "code id_token", "id_token token"],
     scopes_supported: ["openid", "profile", "email", "offline_access"],
-    issuer: `${root}/v2.0`,
+    issuer: `${baseUrl}/${issuerTenant(tenantId)}/v2.0`,
     request_uri_parameter_supported: false,
     authorization_endpoint: `${root}/oauth2/v2.0/authorize`,
     device_authorization_endpoint: `${root}/oauth2/v2.0/devicecode`,
@@ -32,17 +42,17 @@ export function openIdConfiguration(baseUrl: string, tenantId: string): Record<s
   };
 }
 
-export function tenantNotFound(segment: string): AadstsError {
-  return aadsts("TenantNotFound", `Tenant '${segment}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant.`);
+/** The tenant's GUID, or the audience in lower case, as the metadata names it. */
+function canonicalSegment(context: FakeContext, segment: string): string {
+  const authority = resolveAuthority(context.directory, segment);
+  return authority.kind === "tenant" ? authority.tenant.id : authority.kind;
 }
 
 export function discoveryReply(context: FakeContext, segment: string): Reply {
-  const tenant = context.directory.findTenant(segment);
-  if (tenant === undefined) throw tenantNotFound(segment);
-  return json(200, openIdConfiguration(context.baseUrl, tenant.id));
+  return json(200, openIdConfiguration(context.baseUrl, canonicalSegment(context, segment)));
 }
 
 export function keysReply(context: FakeContext, segment: string): Reply {
-  if (context.directory.findTenant(segment) === undefined) throw tenantNotFound(segment);
+  canonicalSegment(context, segment);
   return json(200, context.signer.jwks());
 }

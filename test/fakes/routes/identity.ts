@@ -4,14 +4,15 @@ import { randomUUID } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { FakeContext } from "../context.ts";
-import { AadstsError, errorBody } from "../errors.ts";
+import { AadstsError, errorBody, ProtocolError, protocolErrorBody } from "../errors.ts";
 import type { RequestKey } from "../failures.ts";
 import { json, type Reply } from "../http.ts";
 import { decodeJwt } from "../jwt.ts";
 import type { Endpoint, FailureInput, RequestRecord } from "../types.ts";
+import { deviceCodeReply } from "./devicecode.ts";
 import { discoveryReply, keysReply } from "./discovery.ts";
 import { answersItself, injectedReply } from "./injected.ts";
-import { tokenReply } from "./token.ts";
+import { grantName, tokenReply } from "./token.ts";
 
 export interface IncomingRequest {
   readonly method: string;
@@ -24,6 +25,7 @@ const routes: readonly (readonly [string, RegExp, Endpoint])[] = [
   ["GET", /^\/([^/]+)\/v2\.0\/\.well-known\/openid-configuration$/, "openid-configuration"],
   ["GET", /^\/([^/]+)\/discovery\/v2\.0\/keys$/, "keys"],
   ["POST", /^\/([^/]+)\/oauth2\/v2\.0\/token$/, "token"],
+  ["POST", /^\/([^/]+)\/oauth2\/v2\.0\/devicecode$/, "devicecode"],
 ];
 
 function route(method: string, path: string): { readonly endpoint: Endpoint; readonly segment: string } | undefined {
@@ -56,6 +58,7 @@ function processNormally(exchange: Exchange, key: RequestKey): Reply {
   const segment = key.tenant ?? "";
   if (key.endpoint === "openid-configuration") return discoveryReply(context, segment);
   if (key.endpoint === "keys") return keysReply(context, segment);
+  if (key.endpoint === "devicecode") return deviceCodeReply(context, segment, form);
   return tokenReply(context, segment, form, request.headers.authorization);
 }
 
@@ -63,9 +66,10 @@ function answer(exchange: Exchange, key: RequestKey): Reply {
   try {
     return processNormally(exchange, key);
   } catch (e: unknown) {
-    if (!(e instanceof AadstsError)) throw e;
     const { correlationId } = exchange;
     const bodyContext = { now: exchange.context.clock.now(), ...(correlationId === undefined ? {} : { correlationId }) };
+    if (e instanceof ProtocolError) return json(e.status, protocolErrorBody(e, bodyContext));
+    if (!(e instanceof AadstsError)) throw e;
     return json(e.errorClass.status, errorBody(e.errorClass, e.message, bodyContext));
   }
 }
@@ -107,12 +111,13 @@ async function delay(context: FakeContext, failure: FailureInput | undefined): P
 }
 
 function keyOf(endpoint: Endpoint, segment: string, form: URLSearchParams): RequestKey {
-  return { endpoint, tenant: segment, ...opt("grant", form.get("grant_type")), ...opt("clientId", form.get("client_id")) };
+  return { endpoint, tenant: segment, ...opt("grant", grantName(form.get("grant_type"))), ...opt("clientId", form.get("client_id")) };
 }
 
 export async function identityReply(context: FakeContext, request: IncomingRequest): Promise<Reply> {
   const found = route(request.method, request.url.pathname);
-  const form = found?.endpoint === "token" ? new URLSearchParams(request.body) : new URLSearchParams();
+  const hasForm = found?.endpoint === "token" || found?.endpoint === "devicecode";
+  const form = hasForm ? new URLSearchParams(request.body) : new URLSearchParams();
   if (found === undefined) {
     const reply = json(404, { error: "not_found", error_description: `SIMULATED Microsoft identity platform: no route for ${request.method} ${request.url.pathname}` });
     context.log.record(record({ context, request, form }, reply, false));

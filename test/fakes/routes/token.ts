@@ -1,20 +1,35 @@
-// POST /{tenant}/oauth2/v2.0/token: the tenant first (AADSTS90002), then the grant. Only
-// client_credentials for now; device_code and refresh_token will be added here as grants.
+// POST /{tenant}/oauth2/v2.0/token: the authority first (AADSTS90002), then the grant.
+// client_credentials needs a real tenant; the delegated grants (device_code in both spellings,
+// refresh_token) also take `organizations`, `common` and `consumers`.
+import { resolveAuthority, tenantNotFound } from "../authorities.ts";
 import type { FakeContext } from "../context.ts";
 import { aadsts } from "../errors.ts";
 import type { Reply } from "../http.ts";
 import { clientCredentialsReply, missingParameter } from "./client-credentials.ts";
-import { tenantNotFound } from "./discovery.ts";
+import { deviceCodeGrantReply } from "./device-code-grant.ts";
+import { refreshTokenGrantReply } from "./refresh-token-grant.ts";
+
+const deviceCodeUrn = "urn:ietf:params:oauth:grant-type:device_code";
+
+/** The grant's name for logs, counters and failure matching: both device-code spellings are `device_code`. */
+export function grantName(grantType: string | null): string | undefined {
+  if (grantType === null || grantType === "") return undefined;
+  return grantType === deviceCodeUrn ? "device_code" : grantType;
+}
 
 export function tokenReply(context: FakeContext, segment: string, form: URLSearchParams, authorization: string | undefined): Reply {
-  const tenant = context.directory.findTenant(segment);
-  if (tenant === undefined) throw tenantNotFound(segment);
+  const authority = resolveAuthority(context.directory, segment);
   const grant = form.get("grant_type");
   if (grant === null || grant === "") throw missingParameter("grant_type");
-  const request = { segment, tenant, form, ...(authorization === undefined ? {} : { authorization }) };
-  switch (grant) {
+  const delegated = { authority, form, ...(authorization === undefined ? {} : { authorization }) };
+  switch (grantName(grant)) {
     case "client_credentials":
-      return clientCredentialsReply(context, request);
+      if (authority.kind !== "tenant") throw tenantNotFound(segment);
+      return clientCredentialsReply(context, { segment, tenant: authority.tenant, form, ...(authorization === undefined ? {} : { authorization }) });
+    case "device_code":
+      return deviceCodeGrantReply(context, delegated);
+    case "refresh_token":
+      return refreshTokenGrantReply(context, delegated);
     default:
       throw aadsts("UnsupportedGrantType", `The app requested an unsupported grant type '${grant}'.`);
   }

@@ -1,0 +1,49 @@
+// Refresh tokens the fake issued: opaque random strings, kept by their SHA-256 only. Rotation
+// issues a new one on every use and, as Entra does, leaves the old one valid: it expires on its
+// own (inactivity) or with the user's other tokens (revocation). Inactivity is per token: each
+// use restarts its clock.
+import { createHash, randomBytes } from "node:crypto";
+
+export interface RefreshGrant {
+  readonly hash: string;
+  readonly userId: string;
+  readonly clientId: string;
+  /** The user's token generation when issued; older than the user's current one = revoked. */
+  readonly generation: number;
+  /** Whether the sign-in behind it did MFA (a later MFA policy then lets it through). */
+  readonly mfa: boolean;
+  /** Fake-clock ms. */
+  readonly issuedAt: number;
+  lastUsedAt: number;
+}
+
+export type NewRefreshGrant = Omit<RefreshGrant, "hash" | "lastUsedAt">;
+
+const sha256 = (value: string): string => createHash("sha256").update(value).digest("hex");
+
+export class RefreshTokens {
+  #byHash = new Map<string, RefreshGrant>();
+
+  /**
+   * A new refresh token. Shaped like Entra's (work accounts `1.A…`, Microsoft accounts `M.C5…`),
+   * but only a random string: clients must treat it as opaque.
+   */
+  issue(input: NewRefreshGrant, personal: boolean): string {
+    const token = `${personal ? "M.C5" : "1.A"}${randomBytes(240).toString("base64url")}`;
+    this.#byHash.set(sha256(token), { ...input, hash: sha256(token), lastUsedAt: input.issuedAt });
+    return token;
+  }
+
+  find(token: string): RefreshGrant | undefined {
+    return this.#byHash.get(sha256(token));
+  }
+
+  /** Refresh tokens issued (and kept) so far, for a user if given. */
+  count(userId?: string): number {
+    return [...this.#byHash.values()].filter((g) => userId === undefined || g.userId === userId).length;
+  }
+
+  clear(): void {
+    this.#byHash.clear();
+  }
+}

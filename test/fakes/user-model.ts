@@ -1,0 +1,104 @@
+// A person as the fake keeps it. Revocation is a generation number, not a time: a refresh token
+// issued in the same millisecond as a revocation must still count as revoked, and tests run fast.
+import { randomBytes, randomUUID } from "node:crypto";
+import { FakeInputError, requireGuid } from "./app-model.ts";
+import { qualifyScope, scopeKey } from "./scopes.ts";
+import type { UserInput, UserKind, UserPatch, UserView } from "./types.ts";
+
+/** The tenant of every personal Microsoft account (`consumers`). */
+export const consumersTenantId = "9188040d-6c67-4c5b-b112-36a304b66dad";
+
+export interface User {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly userPrincipalName: string;
+  readonly displayName: string;
+  readonly kind: UserKind;
+  readonly disabled: boolean;
+  readonly mfaRequired: boolean;
+  readonly conditionalAccessBlocked: boolean;
+  /** Fully qualified scopes, as given (deduplicated by `scopeKey`). */
+  readonly consentedScopes: readonly string[];
+  /** Refresh tokens from an older generation are revoked (AADSTS50173). */
+  readonly tokenGeneration: number;
+  /** Fake-clock ms of the last revocation, for the error's description. */
+  readonly tokensValidFrom?: number;
+}
+
+/** Microsoft account object ids look like `00000000-0000-0000-xxxx-xxxxxxxxxxxx`. */
+function personalId(): string {
+  const hex = randomBytes(8).toString("hex");
+  return `00000000-0000-0000-${hex.slice(0, 4)}-${hex.slice(4)}`;
+}
+
+function kindOf(input: UserInput, tenantId: string): UserKind {
+  const kind = input.kind ?? (tenantId === consumersTenantId ? "personal" : "work");
+  if (kind !== "work" && kind !== "personal") throw new FakeInputError("kind must be work or personal");
+  if ((kind === "personal") !== (tenantId === consumersTenantId)) {
+    throw new FakeInputError(`a personal account lives in the consumers tenant ${consumersTenantId}, a work account in a registered tenant`);
+  }
+  return kind;
+}
+
+function flag(value: unknown, name: string, current: boolean): boolean {
+  if (value === undefined) return current;
+  if (typeof value !== "boolean") throw new FakeInputError(`${name} must be true or false`);
+  return value;
+}
+
+/** Qualified and deduplicated: `Files.ReadWrite` becomes `https://graph.microsoft.com/Files.ReadWrite`. */
+export function normalizeConsent(scopes: readonly string[]): string[] {
+  if (!Array.isArray(scopes) || !scopes.every((s) => typeof s === "string" && s.trim() !== "")) throw new FakeInputError("consentedScopes must be an array of scope names");
+  const byKey = new Map(scopes.map((s: string) => [scopeKey(s), qualifyScope(s)] as const));
+  return [...byKey.values()];
+}
+
+function upn(value: unknown): string {
+  if (typeof value !== "string" || !/^[^@\s]+@[^@\s]+$/.test(value)) throw new FakeInputError("userPrincipalName must look like name@domain");
+  return value;
+}
+
+export function applyUserPatch(user: User, patch: UserPatch): User {
+  return {
+    ...user,
+    userPrincipalName: patch.userPrincipalName === undefined ? user.userPrincipalName : upn(patch.userPrincipalName),
+    displayName: patch.displayName ?? user.displayName,
+    disabled: flag(patch.disabled, "disabled", user.disabled),
+    mfaRequired: flag(patch.mfaRequired, "mfaRequired", user.mfaRequired),
+    conditionalAccessBlocked: flag(patch.conditionalAccessBlocked, "conditionalAccessBlocked", user.conditionalAccessBlocked),
+    consentedScopes: patch.consentedScopes === undefined ? user.consentedScopes : normalizeConsent(patch.consentedScopes),
+  };
+}
+
+/** Checks the input; whether the tenant is registered is the directory's business. */
+export function parseUser(input: UserInput): User {
+  const tenantId = requireGuid(input.tenantId, "tenantId");
+  const kind = kindOf(input, tenantId);
+  const id = input.id === undefined ? (kind === "personal" ? personalId() : randomUUID()) : requireGuid(input.id, "user id");
+  const userPrincipalName = upn(input.userPrincipalName);
+  const empty: User = {
+    id, tenantId, userPrincipalName, displayName: userPrincipalName, kind,
+    disabled: false, mfaRequired: false, conditionalAccessBlocked: false, consentedScopes: [], tokenGeneration: 0,
+  };
+  return applyUserPatch(empty, input);
+}
+
+export function userView(user: User): UserView {
+  const view: UserView = {
+    id: user.id,
+    tenantId: user.tenantId,
+    userPrincipalName: user.userPrincipalName,
+    displayName: user.displayName,
+    kind: user.kind,
+    disabled: user.disabled,
+    mfaRequired: user.mfaRequired,
+    conditionalAccessBlocked: user.conditionalAccessBlocked,
+    consentedScopes: user.consentedScopes,
+  };
+  return user.tokensValidFrom === undefined ? view : { ...view, tokensValidFrom: new Date(user.tokensValidFrom).toISOString() };
+}
+
+/** The user's consent as a set of `scopeKey`s. */
+export function consentKeys(user: User): ReadonlySet<string> {
+  return new Set(user.consentedScopes.map(scopeKey));
+}
