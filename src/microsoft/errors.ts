@@ -36,6 +36,8 @@ const BROKEN_BY_AADSTS: Readonly<Record<string, BrokenReason>> = {
   "700022": "AppRegistrationInvalid",
   "70011": "AppRegistrationInvalid",
   "90002": "AppRegistrationInvalid",
+  "50194": "AppRegistrationInvalid", // the app is single-tenant, the account is from elsewhere
+  "50020": "AccountNotFound", // the account does not exist in the tenant signed in to
 };
 
 /** Transient even though some arrive as `invalid_grant` (50196: loop detection). */

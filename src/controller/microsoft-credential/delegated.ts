@@ -71,8 +71,8 @@ export class DelegatedFlow {
     const { spec, metadata } = base.credential;
     const tenant = spec.tenantType === "Personal" ? "consumers" : (spec.tenantId ?? "organizations");
     const stateSecret = this.#deps.ownedSecrets.get(`${metadata.namespace}/${stateSecretName(base.credential)}`);
-    const { account, lastHandledAuthenticate, lastHandledReauthenticate, reauthenticateBy } = base.credential.status;
-    return { ...base, clientId, target: { endpoints: base.endpoints, tenant, clientId }, state: readState(stateSecret), stateSecret, extras: { account, lastHandledAuthenticate, lastHandledReauthenticate, reauthenticateBy } };
+    const { account, lastHandledAuthenticate, lastHandledReauthenticate } = base.credential.status;
+    return { ...base, clientId, target: { endpoints: base.endpoints, tenant, clientId }, state: readState(stateSecret), stateSecret, extras: { account, lastHandledAuthenticate, lastHandledReauthenticate } };
   }
 
   async #startSignIn(ctx: DelegatedContext, purpose: Purpose, actionValue: string | undefined): Promise<Outcome> {

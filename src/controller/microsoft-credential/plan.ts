@@ -98,7 +98,7 @@ function tokenFields(prev: MicrosoftCredentialStatus, o: Observation, refreshBef
 }
 
 /** Status fields only the shell knows (the account, the actions handled, the sign-in deadline). */
-export type StatusExtras = Pick<MicrosoftCredentialStatus, "account" | "lastHandledAuthenticate" | "lastHandledReauthenticate" | "reauthenticateBy">;
+export type StatusExtras = Pick<MicrosoftCredentialStatus, "account" | "lastHandledAuthenticate" | "lastHandledReauthenticate">;
 
 /** The status to write for an observation; equal to the current one when nothing changed. */
 export function nextStatus(credential: Credential, o: Observation, tokenSecretName: string, snapshot: Pick<Snapshot, "refreshBeforeMs" | "now"> & { extras?: StatusExtras }): MicrosoftCredentialStatus {

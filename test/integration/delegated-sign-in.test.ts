@@ -1,0 +1,121 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { kubectlOk } from "../harness/kubectl.ts";
+import { consumersTenantId, decodeJwt, startFakeIdentity, type FakeIdentity } from "../fakes/index.ts";
+import { createNamespace } from "./namespace.ts";
+import { capturedLogLines, startOperator, type InProcessOperator } from "./operator-fixture.ts";
+import { apply, conditionOf, decode, getJson, waitFor, waitForCondition, type Json } from "./wait.ts";
+
+const kubeconfig = inject("kubeconfig");
+const TENANT = "8d9e0f1a-2b3c-4d5e-8f6a-7b8c9d0e1f2a";
+const CLIENT = randomUUID();
+const GRAPH = "https://graph.microsoft.com";
+let namespace = "";
+let fake: FakeIdentity;
+let running: InProcessOperator;
+
+function credential(name: string, spec: Json): Json {
+  return { apiVersion: "cloudcredentials.io/v1alpha1", kind: "MicrosoftCredential", metadata: { name }, spec };
+}
+
+async function pendingCode(name: string): Promise<string> {
+  const object = await waitForCondition(kubeconfig, [namespace, name], { type: "SignInPending", status: "True" });
+  return String(((object["status"] as Json)["signIn"] as Json)["userCode"]);
+}
+
+async function tokenData(name: string): Promise<Record<string, string>> {
+  const secret = await getJson(kubeconfig, ["secret", `${name}-token`, "-n", namespace]);
+  return Object.fromEntries(Object.entries((secret?.["data"] ?? {}) as Record<string, string>).map(([k, v]) => [k, decode(v)]));
+}
+
+beforeAll(async () => {
+  namespace = await createNamespace(kubeconfig, "signin");
+  fake = await startFakeIdentity();
+  fake.addTenant({ id: TENANT, domains: ["contoso.onmicrosoft.com"] });
+  fake.addApp({
+    clientId: CLIENT,
+    tenantId: TENANT,
+    allowPublicClientFlows: true,
+    signInAudience: "AzureADandPersonalMicrosoftAccount",
+    delegatedPermissions: { [GRAPH]: ["User.Read", "Files.ReadWrite", "Calendars.ReadWrite", "Sites.ReadWrite.All", "User.Read.All"] },
+  });
+  fake.updateDelegatedSettings({ deviceCodePollIntervalSeconds: 1 });
+  fake.addUser({ tenantId: consumersTenantId, userPrincipalName: "megan@outlook.com", kind: "personal" });
+  fake.addUser({ tenantId: TENANT, userPrincipalName: "adele@contoso.onmicrosoft.com" });
+  fake.addUser({ tenantId: TENANT, userPrincipalName: "alex@contoso.onmicrosoft.com" });
+  running = await startOperator(kubeconfig, namespace, fake, ["--microsoft-client-id", CLIENT]);
+});
+
+afterAll(async () => {
+  await running?.stop();
+  await fake?.close();
+});
+
+describe("device-code sign-in", () => {
+  it("shows the code in status, an Event and kubectl -o wide; once approved the credential is Ready for that account", async () => {
+    await apply(kubeconfig, namespace, credential("photos", { tenantType: "Personal", scopes: ["OneDrive", "Calendar"] }));
+    const userCode = await pendingCode("photos");
+    expect(await kubectlOk(kubeconfig, ["get", "mscred", "photos", "-n", namespace, "-o", "wide"])).toContain(userCode);
+    const events = await kubectlOk(kubeconfig, ["get", "events", "-n", namespace, "--field-selector", "involvedObject.name=photos,reason=SignInRequired", "-o", "jsonpath={.items[*].message}"]);
+    expect(events).toContain(userCode);
+    expect(events).toContain(`${fake.url}/devicelogin`);
+
+    fake.approveDeviceCode({ userCode, user: "megan@outlook.com" });
+    const ready = await waitForCondition(kubeconfig, [namespace, "photos"], { type: "Ready", status: "True" });
+    const status = ready["status"] as Json;
+    expect(status["account"]).toMatchObject({ username: "megan@outlook.com", tenantId: consumersTenantId });
+    expect(status["signIn"]).toBeUndefined();
+    expect(conditionOf(ready, "SignInPending")?.status).toBe("False");
+    expect(Date.parse(String(status["reauthenticateBy"]))).toBeGreaterThan(Date.now() + 89 * 24 * 3600_000);
+    expect(decodeJwt((await tokenData("photos"))["access-token"] ?? "")?.payload).toMatchObject({ aud: GRAPH, tid: consumersTenantId });
+    const state = await getJson(kubeconfig, ["secret", "photos-state", "-n", namespace]);
+    expect(Object.keys((state?.["data"] ?? {}) as Json)).toEqual(["msal-cache"]);
+  });
+
+  it("resumes the same sign-in after an operator restart: the person's code still works", async () => {
+    await apply(kubeconfig, namespace, credential("reports", { tenantType: "WorkOrSchool", tenantId: TENANT, scopes: ["OneDrive"], account: "adele@contoso.onmicrosoft.com" }));
+    const userCode = await pendingCode("reports");
+    const codesBefore = fake.requestCount({ endpoint: "devicecode" });
+    await running.stop();
+    running = await startOperator(kubeconfig, namespace, fake, ["--microsoft-client-id", CLIENT]);
+    fake.approveDeviceCode({ userCode, user: "adele@contoso.onmicrosoft.com" });
+    const ready = await waitForCondition(kubeconfig, [namespace, "reports"], { type: "Ready", status: "True" });
+    expect((ready["status"] as Json)["account"]).toMatchObject({ username: "adele@contoso.onmicrosoft.com" });
+    expect(fake.requestCount({ endpoint: "devicecode" })).toBe(codesBefore);
+  });
+
+  it("refuses another account than the bound one and keeps the bound account's tokens", async () => {
+    const before = (await tokenData("reports"))["access-token"];
+    await kubectlOk(kubeconfig, ["annotate", "mscred", "reports", "-n", namespace, "cloudcredentials.io/authenticate=1", "--overwrite"]);
+    const userCode = await waitFor("a new sign-in", async () => {
+      const object = await getJson(kubeconfig, ["mscred", "reports", "-n", namespace]);
+      const signIn = (object?.["status"] as Json | undefined)?.["signIn"] as Json | undefined;
+      return (object?.["status"] as Json | undefined)?.["lastHandledAuthenticate"] === "1" && signIn ? String(signIn["userCode"]) : undefined;
+    });
+    fake.approveDeviceCode({ userCode, user: "alex@contoso.onmicrosoft.com" });
+    const broken = await waitForCondition(kubeconfig, [namespace, "reports"], { type: "Broken", status: "True", reason: "AccountMismatch" });
+    expect(conditionOf(broken, "Broken")?.message).toContain("adele@contoso.onmicrosoft.com");
+    expect((await tokenData("reports"))["access-token"]).toBe(before);
+  });
+
+  it("is Broken SignInDeclined when the person declines, and starts no new code by itself", async () => {
+    await apply(kubeconfig, namespace, credential("declined", { tenantType: "WorkOrSchool", tenantId: TENANT, scopes: ["Calendar"] }));
+    const userCode = await pendingCode("declined");
+    fake.declineDeviceCode(userCode);
+    await waitForCondition(kubeconfig, [namespace, "declined"], { type: "Broken", status: "True", reason: "SignInDeclined" });
+    const codes = fake.requestCount({ endpoint: "devicecode" });
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    expect(fake.requestCount({ endpoint: "devicecode" })).toBe(codes);
+  });
+
+  it("keeps every token, refresh token and device code out of logs, Events and status", async () => {
+    const statuses = await kubectlOk(kubeconfig, ["get", "mscred", "-n", namespace, "-o", "json"]);
+    const events = await kubectlOk(kubeconfig, ["get", "events", "-n", namespace, "-o", "json"]);
+    const secrets = [await tokenData("photos"), await tokenData("reports")].flatMap((d) => [d["access-token"] ?? "x"]).filter((t) => t.length > 20);
+    for (const text of [statuses, events, capturedLogLines.join("\n")]) {
+      for (const token of secrets) expect(text).not.toContain(token);
+      expect(text).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\.eyJ/);
+      expect(text).not.toMatch(/"(refresh_token|device_code|deviceCode|refreshToken)"\s*:\s*"[^"[]/);
+    }
+  });
+});
