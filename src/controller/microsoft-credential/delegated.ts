@@ -1,5 +1,5 @@
 import type { V1Secret } from "@kubernetes/client-node";
-import { ANNOTATIONS } from "../../crds/index.ts";
+import { ACCESS_LIST, ANNOTATIONS, GROUP, VERSION } from "../../crds/index.ts";
 import { MicrosoftError, type AccessToken } from "../../microsoft/app-tokens.ts";
 import { importRefreshToken, refreshDelegated } from "../../microsoft/delegated-tokens.ts";
 import { pollDeviceCode, requestDeviceCode, type DeviceCodeTarget } from "../../microsoft/device-code.ts";
@@ -58,12 +58,13 @@ export class DelegatedFlow {
     const action = requestedAction(ctx);
     if (action !== undefined) return this.#startSignIn(ctx, action.purpose, action.value);
     if (ctx.state.signIn !== undefined) return this.#poll(ctx, ctx.state.signIn);
-    if (ctx.state.cache === undefined) {
-      // Never signed in: one sign-in starts by itself; after it expired or was declined, only a
-      // person's authenticate starts another.
-      const broken = ctx.credential.status.conditions?.find((c) => c.type === "Broken" && c.status === "True");
-      return broken === undefined ? this.#startSignIn(ctx, "initial", undefined) : DONE;
-    }
+    // Broken waits for a person (an authenticate or reauthenticate), making no call: after a
+    // sign-in expired, was declined or brought the wrong account, and after a refresh token died.
+    // Only a missing client id is re-checked: the operator may have been configured since.
+    const broken = ctx.credential.status.conditions?.find((c) => c.type === "Broken" && c.status === "True");
+    if (broken !== undefined && broken.reason !== "MicrosoftAPINotConfigured") return DONE;
+    // Never signed in: one sign-in starts by itself.
+    if (ctx.state.cache === undefined) return this.#startSignIn(ctx, "initial", undefined);
     return this.#tokens.run(ctx, () => Promise.resolve(this.#refreshSource(ctx)), { extras: ctx.extras });
   }
 
@@ -89,9 +90,20 @@ export class DelegatedFlow {
     const signIn: PendingSignIn = { ...code, purpose, tenant: ctx.target.tenant, clientId: ctx.clientId };
     await writeState(this.#deps, ctx.credential, { ...ctx.state, signIn }, ctx.stateSecret);
     await this.#deps.events.record(ownerOf(ctx.credential), "Normal", "SignInRequired", code.message);
+    if (purpose === "reauthenticate") await this.#warnReauthenticate(ctx);
     this.#nextPoll.set(ctx.key, ctx.now + code.intervalMs);
     this.#deps.requeueAt(ctx.key, ctx.now + code.intervalMs);
     return this.#pending(ctx, signIn, extras);
+  }
+
+  /** Moving to another account may break what uses this one: say what, before anyone signs in. */
+  async #warnReauthenticate(ctx: DelegatedContext): Promise<void> {
+    const { namespace, name } = ctx.credential.metadata;
+    const list = (await this.#deps.custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: ACCESS_LIST.plural })) as { items?: { metadata?: { name?: string }; spec?: { credentialRef?: { name?: string } } }[] };
+    const accessLists = (list.items ?? []).filter((a) => a.spec?.credentialRef?.name === name).map((a) => a.metadata?.name ?? "");
+    const teams = ctx.credential.spec.teams ?? [];
+    const message = `Reauthenticating ${name} may bind another account than ${ctx.extras.account?.username ?? "the current one"}: existing connections may break. AccessLists: ${accessLists.join(", ") || "none"}. Teams: ${teams.join(", ") || "none"}.`;
+    await this.#deps.events.record(ownerOf(ctx.credential), "Warning", "Reauthenticate", message);
   }
 
   #pending(ctx: DelegatedContext, signIn: PendingSignIn, extras: StatusExtras): Promise<Outcome> {

@@ -1,0 +1,89 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { kubectlOk } from "../harness/kubectl.ts";
+import { startFakeIdentity, type FakeIdentity } from "../fakes/index.ts";
+import { createNamespace } from "./namespace.ts";
+import { startOperator, type InProcessOperator } from "./operator-fixture.ts";
+import { apply, conditionOf, getJson, waitFor, waitForCondition, type Json } from "./wait.ts";
+
+const kubeconfig = inject("kubeconfig");
+const TENANT = "2e3f4a5b-6c7d-4e8f-9a0b-1c2d3e4f5a6b";
+const CLIENT = randomUUID();
+const ADELE = "adele@fabrikam.onmicrosoft.com";
+const ALEX = "alex@fabrikam.onmicrosoft.com";
+let namespace = "";
+let fake: FakeIdentity;
+let running: InProcessOperator;
+
+/** Waits for the sign-in started for `handled` (an annotation value), approves it as `user`. */
+async function signIn(name: string, user: string, handled?: { key: "lastHandledAuthenticate" | "lastHandledReauthenticate"; value: string }): Promise<void> {
+  const userCode = await waitFor(`a sign-in for ${name}`, async () => {
+    const status = (await getJson(kubeconfig, ["mscred", name, "-n", namespace]))?.["status"] as Json | undefined;
+    const code = (status?.["signIn"] as Json | undefined)?.["userCode"];
+    return typeof code === "string" && (handled === undefined || status?.[handled.key] === handled.value) ? code : undefined;
+  });
+  fake.approveDeviceCode({ userCode, user });
+}
+
+beforeAll(async () => {
+  namespace = await createNamespace(kubeconfig, "repair");
+  fake = await startFakeIdentity();
+  fake.addTenant({ id: TENANT });
+  // Tokens live 20 s: with refreshBefore 1m the operator refreshes every 10 s.
+  fake.addApp({ clientId: CLIENT, tenantId: TENANT, allowPublicClientFlows: true, signInAudience: "AzureADMultipleOrgs", accessTokenLifetimeSeconds: 20, delegatedPermissions: { "https://graph.microsoft.com": ["User.Read", "Calendars.ReadWrite"] } });
+  fake.updateDelegatedSettings({ deviceCodePollIntervalSeconds: 1 });
+  fake.addUser({ tenantId: TENANT, userPrincipalName: ADELE });
+  fake.addUser({ tenantId: TENANT, userPrincipalName: ALEX });
+  running = await startOperator(kubeconfig, namespace, fake, ["--microsoft-client-id", CLIENT]);
+});
+
+afterAll(async () => {
+  await running?.stop();
+  await fake?.close();
+});
+
+describe("repairing a delegated credential", () => {
+  it("a revoked refresh token is Broken RefreshTokenRevoked; authenticate with the same account repairs it", async () => {
+    await apply(kubeconfig, namespace, { apiVersion: "cloudcredentials.io/v1alpha1", kind: "MicrosoftCredential", metadata: { name: "calendar" }, spec: { tenantType: "WorkOrSchool", tenantId: TENANT, scopes: ["Calendar"], refreshBefore: "1m" } });
+    await signIn("calendar", ADELE);
+    await waitForCondition(kubeconfig, [namespace, "calendar"], { type: "Ready", status: "True" });
+
+    fake.revokeUserTokens(ADELE);
+    const broken = await waitForCondition(kubeconfig, [namespace, "calendar"], { type: "Broken", status: "True", reason: "RefreshTokenRevoked" }, 40_000);
+    expect(conditionOf(broken, "Broken")?.message).toContain(`annotate mscred calendar cloudcredentials.io/authenticate=`);
+    const requests = fake.requestCount({ grant: "refresh_token" });
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    expect(fake.requestCount({ grant: "refresh_token" })).toBe(requests); // Broken: no calls
+
+    await kubectlOk(kubeconfig, ["annotate", "mscred", "calendar", "-n", namespace, "cloudcredentials.io/authenticate=repair-1", "--overwrite"]);
+    await signIn("calendar", ADELE, { key: "lastHandledAuthenticate", value: "repair-1" });
+    const ready = await waitForCondition(kubeconfig, [namespace, "calendar"], { type: "Ready", status: "True" });
+    expect(conditionOf(ready, "Broken")?.status).toBe("False");
+    expect((ready["status"] as Json)["account"]).toMatchObject({ username: ADELE });
+  });
+
+  it("reauthenticate moves the credential to another account, after a Warning naming what may break", async () => {
+    await apply(kubeconfig, namespace, { apiVersion: "cloudcredentials.io/v1alpha1", kind: "MicrosoftCredential", metadata: { name: "shared" }, spec: { tenantType: "WorkOrSchool", tenantId: TENANT, scopes: ["Calendar"], teams: ["finance-analysts"] } });
+    await apply(kubeconfig, namespace, { apiVersion: "cloudcredentials.io/v1alpha1", kind: "AccessList", metadata: { name: "team-calendar" }, spec: { credentialRef: { name: "shared" }, items: [{ name: "cal", type: "Calendar", calendarName: "Calendar" }] } });
+    await signIn("shared", ADELE);
+    await waitForCondition(kubeconfig, [namespace, "shared"], { type: "Ready", status: "True" });
+
+    await kubectlOk(kubeconfig, ["annotate", "mscred", "shared", "-n", namespace, "cloudcredentials.io/reauthenticate=move-1", "--overwrite"]);
+    await signIn("shared", ALEX, { key: "lastHandledReauthenticate", value: "move-1" });
+    const moved = await waitFor("the credential to be bound to the other account", async () => {
+      const object = await getJson(kubeconfig, ["mscred", "shared", "-n", namespace]);
+      const account = (object?.["status"] as Json | undefined)?.["account"] as Json | undefined;
+      return account?.["username"] === ALEX && conditionOf(object, "Ready")?.status === "True" ? object : undefined;
+    });
+    expect(conditionOf(moved, "Broken")?.status).toBe("False");
+    const warning = await kubectlOk(kubeconfig, ["get", "events", "-n", namespace, "--field-selector", "involvedObject.name=shared,reason=Reauthenticate", "-o", "jsonpath={.items[*].message}"]);
+    expect(warning).toContain("team-calendar");
+    expect(warning).toContain("finance-analysts");
+
+    // Applying the same annotation again does nothing: each value is acted on once.
+    const codes = fake.requestCount({ endpoint: "devicecode" });
+    await kubectlOk(kubeconfig, ["annotate", "mscred", "shared", "-n", namespace, "cloudcredentials.io/reauthenticate=move-1", "--overwrite"]);
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    expect(fake.requestCount({ endpoint: "devicecode" })).toBe(codes);
+  });
+});
