@@ -86,4 +86,40 @@ describe("repairing a delegated credential", () => {
     await new Promise((resolve) => setTimeout(resolve, 2000));
     expect(fake.requestCount({ endpoint: "devicecode" })).toBe(codes);
   });
+
+  it.each([
+    ["AccountDisabled", "disabled@fabrikam.onmicrosoft.com", (upn: string) => fake.disableUser(upn)],
+    ["MFARequired", "mfa@fabrikam.onmicrosoft.com", (upn: string) => fake.updateUser(upn, { mfaRequired: true })],
+    ["ConditionalAccessBlocked", "blocked@fabrikam.onmicrosoft.com", (upn: string) => fake.updateUser(upn, { conditionalAccessBlocked: true })],
+  ] as const)("a refresh refused for %s is Broken with that reason", async (reason, upn, cause) => {
+    fake.addUser({ tenantId: TENANT, userPrincipalName: upn });
+    const name = reason.toLowerCase();
+    await apply(kubeconfig, namespace, { apiVersion: "cloudcredentials.io/v1alpha1", kind: "MicrosoftCredential", metadata: { name }, spec: { tenantType: "WorkOrSchool", tenantId: TENANT, scopes: ["Calendar"], refreshBefore: "1m" } });
+    await signIn(name, upn);
+    await waitForCondition(kubeconfig, [namespace, name], { type: "Ready", status: "True" });
+    cause(upn);
+    await waitForCondition(kubeconfig, [namespace, name], { type: "Broken", status: "True", reason }, 40_000);
+  });
+
+  it("rides out an outage of the token endpoint: never Broken, RefreshFailing once the token expired, then recovers", async () => {
+    await apply(kubeconfig, namespace, { apiVersion: "cloudcredentials.io/v1alpha1", kind: "MicrosoftCredential", metadata: { name: "outage" }, spec: { tenantType: "WorkOrSchool", tenantId: TENANT, scopes: ["Calendar"], refreshBefore: "1m" } });
+    await signIn("outage", ADELE);
+    await waitForCondition(kubeconfig, [namespace, "outage"], { type: "Ready", status: "True" });
+    fake.injectFailure({ match: { grant: "refresh_token" }, count: 1000, error: "ServiceUnavailable", retryAfterSeconds: 2 });
+    const failing = await waitForCondition(kubeconfig, [namespace, "outage"], { type: "Ready", status: "False", reason: "RefreshFailing" }, 40_000);
+    expect(conditionOf(failing, "Broken")?.status).toBe("False");
+    fake.clearFailures();
+    await waitForCondition(kubeconfig, [namespace, "outage"], { type: "Ready", status: "True" }, 60_000);
+  });
+
+  it("cancels a sign-in when its credential is deleted", async () => {
+    await apply(kubeconfig, namespace, { apiVersion: "cloudcredentials.io/v1alpha1", kind: "MicrosoftCredential", metadata: { name: "gone" }, spec: { tenantType: "WorkOrSchool", tenantId: TENANT, scopes: ["Calendar"] } });
+    await waitForCondition(kubeconfig, [namespace, "gone"], { type: "SignInPending", status: "True" });
+    await kubectlOk(kubeconfig, ["delete", "mscred", "gone", "-n", namespace]);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const polls = fake.requestCount({ grant: "device_code" });
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    expect(fake.requestCount({ grant: "device_code" })).toBe(polls);
+    await waitFor("the state Secret to be garbage collected", async () => ((await getJson(kubeconfig, ["secret", "gone-state", "-n", namespace])) === undefined ? true : undefined), 60_000);
+  });
 });
