@@ -29,3 +29,12 @@ export function graphScopes(scopes: readonly Scope[], endpoints: CloudEndpoints)
 export function powerBiScopes(endpoints: CloudEndpoints): string[] {
   return [`${endpoints.powerBiResource}/.default`];
 }
+
+/** The permission name of a scope, whether qualified with its resource or not. */
+const permission = (scope: string): string => (scope.split("/").pop() ?? scope).toLowerCase();
+
+/** Scopes asked for that were not granted (a scope added to the spec needs consent). */
+export function missingScopes(required: readonly string[], granted: readonly string[]): string[] {
+  const have = new Set(granted.map(permission));
+  return required.filter((scope) => !have.has(permission(scope)));
+}

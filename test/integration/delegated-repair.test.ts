@@ -30,7 +30,7 @@ beforeAll(async () => {
   fake = await startFakeIdentity();
   fake.addTenant({ id: TENANT });
   // Tokens live 20 s: with refreshBefore 1m the operator refreshes every 10 s.
-  fake.addApp({ clientId: CLIENT, tenantId: TENANT, allowPublicClientFlows: true, signInAudience: "AzureADMultipleOrgs", accessTokenLifetimeSeconds: 20, delegatedPermissions: { "https://graph.microsoft.com": ["User.Read", "Calendars.ReadWrite"] } });
+  fake.addApp({ clientId: CLIENT, tenantId: TENANT, allowPublicClientFlows: true, signInAudience: "AzureADMultipleOrgs", accessTokenLifetimeSeconds: 20, delegatedPermissions: { "https://graph.microsoft.com": ["User.Read", "Calendars.ReadWrite", "Files.ReadWrite"] } });
   fake.updateDelegatedSettings({ deviceCodePollIntervalSeconds: 1 });
   fake.addUser({ tenantId: TENANT, userPrincipalName: ADELE });
   fake.addUser({ tenantId: TENANT, userPrincipalName: ALEX });
@@ -121,5 +121,24 @@ describe("repairing a delegated credential", () => {
     await new Promise((resolve) => setTimeout(resolve, 3000));
     expect(fake.requestCount({ grant: "device_code" })).toBe(polls);
     await waitFor("the state Secret to be garbage collected", async () => ((await getJson(kubeconfig, ["secret", "gone-state", "-n", namespace])) === undefined ? true : undefined), 60_000);
+  });
+
+  it("asks for consent when a scope is added; removing one needs nothing", async () => {
+    const spec = { tenantType: "WorkOrSchool", tenantId: TENANT, scopes: ["Calendar"] };
+    await apply(kubeconfig, namespace, { apiVersion: "cloudcredentials.io/v1alpha1", kind: "MicrosoftCredential", metadata: { name: "grow" }, spec });
+    await signIn("grow", ADELE);
+    await waitForCondition(kubeconfig, [namespace, "grow"], { type: "Ready", status: "True" });
+
+    await apply(kubeconfig, namespace, { apiVersion: "cloudcredentials.io/v1alpha1", kind: "MicrosoftCredential", metadata: { name: "grow" }, spec: { ...spec, scopes: ["Calendar", "OneDrive"] } });
+    await waitForCondition(kubeconfig, [namespace, "grow"], { type: "SignInPending", status: "True" });
+    await signIn("grow", ADELE);
+    const ready = await waitForCondition(kubeconfig, [namespace, "grow"], { type: "Ready", status: "True" });
+    expect(JSON.stringify((ready["status"] as Json)["grantedScopes"]).toLowerCase()).toContain("files.readwrite");
+
+    const codes = fake.requestCount({ endpoint: "devicecode" });
+    await apply(kubeconfig, namespace, { apiVersion: "cloudcredentials.io/v1alpha1", kind: "MicrosoftCredential", metadata: { name: "grow" }, spec: { ...spec, scopes: ["OneDrive"] } });
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    expect(fake.requestCount({ endpoint: "devicecode" })).toBe(codes);
+    expect(conditionOf(await getJson(kubeconfig, ["mscred", "grow", "-n", namespace]), "Ready")?.status).toBe("True");
   });
 });

@@ -3,7 +3,7 @@ import { ACCESS_LIST, ANNOTATIONS, GROUP, VERSION } from "../../crds/index.ts";
 import { MicrosoftError, type AccessToken } from "../../microsoft/app-tokens.ts";
 import { importRefreshToken, refreshDelegated } from "../../microsoft/delegated-tokens.ts";
 import { pollDeviceCode, requestDeviceCode, type DeviceCodeTarget } from "../../microsoft/device-code.ts";
-import { graphScopes, OIDC_SCOPES, powerBiScopes } from "../../microsoft/scopes.ts";
+import { graphScopes, missingScopes, OIDC_SCOPES, powerBiScopes } from "../../microsoft/scopes.ts";
 import { rfc3339 } from "../conditions.ts";
 import type { Outcome } from "../queue.ts";
 import type { Context, CredentialReconcilerDeps } from "./context.ts";
@@ -65,6 +65,9 @@ export class DelegatedFlow {
     if (broken !== undefined && broken.reason !== "MicrosoftAPINotConfigured") return DONE;
     // Never signed in: one sign-in starts by itself.
     if (ctx.state.cache === undefined) return this.#startSignIn(ctx, "initial", undefined);
+    // A scope was added: its permission needs the person's consent, so a sign-in starts.
+    const granted = ctx.credential.status.grantedScopes;
+    if (granted !== undefined && missingScopes(graphScopes(ctx.credential.spec.scopes, ctx.endpoints), granted).length > 0) return this.#startSignIn(ctx, "consent", undefined);
     return this.#tokens.run(ctx, () => Promise.resolve(this.#refreshSource(ctx)), { extras: ctx.extras });
   }
 
@@ -77,7 +80,7 @@ export class DelegatedFlow {
   }
 
   async #startSignIn(ctx: DelegatedContext, purpose: Purpose, actionValue: string | undefined): Promise<Outcome> {
-    const handled = purpose === "initial" ? {} : purpose === "authenticate" ? { lastHandledAuthenticate: actionValue } : { lastHandledReauthenticate: actionValue };
+    const handled = purpose === "authenticate" ? { lastHandledAuthenticate: actionValue } : purpose === "reauthenticate" ? { lastHandledReauthenticate: actionValue } : {};
     const extras = { ...ctx.extras, ...handled };
     let code;
     try {

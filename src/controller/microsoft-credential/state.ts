@@ -19,8 +19,8 @@ const signInSchema = z.object({
   message: z.string(),
   expiresAt: z.number(),
   intervalMs: z.number(),
-  /** reauthenticate may bind another account; initial and authenticate may not. */
-  purpose: z.enum(["initial", "authenticate", "reauthenticate"]),
+  /** reauthenticate may bind another account; the others (consent: scopes were added) may not. */
+  purpose: z.enum(["initial", "authenticate", "reauthenticate", "consent"]),
   /** The tenant segment the code was requested at (consumers, organizations, a tenant). */
   tenant: z.string(),
   clientId: z.string(),
