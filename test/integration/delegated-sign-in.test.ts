@@ -10,6 +10,7 @@ const kubeconfig = inject("kubeconfig");
 const TENANT = "8d9e0f1a-2b3c-4d5e-8f6a-7b8c9d0e1f2a";
 const CLIENT = randomUUID();
 const GRAPH = "https://graph.microsoft.com";
+const POWERBI = "https://analysis.windows.net/powerbi/api";
 let namespace = "";
 let fake: FakeIdentity;
 let running: InProcessOperator;
@@ -37,7 +38,7 @@ beforeAll(async () => {
     tenantId: TENANT,
     allowPublicClientFlows: true,
     signInAudience: "AzureADandPersonalMicrosoftAccount",
-    delegatedPermissions: { [GRAPH]: ["User.Read", "Files.ReadWrite", "Calendars.ReadWrite", "Sites.ReadWrite.All", "User.Read.All"] },
+    delegatedPermissions: { [GRAPH]: ["User.Read", "Files.ReadWrite", "Calendars.ReadWrite", "Sites.ReadWrite.All", "User.Read.All"], [POWERBI]: ["Dataset.Read.All"] },
   });
   fake.updateDelegatedSettings({ deviceCodePollIntervalSeconds: 1 });
   fake.addUser({ tenantId: consumersTenantId, userPrincipalName: "megan@outlook.com", kind: "personal" });
@@ -106,6 +107,26 @@ describe("device-code sign-in", () => {
     const codes = fake.requestCount({ endpoint: "devicecode" });
     await new Promise((resolve) => setTimeout(resolve, 2000));
     expect(fake.requestCount({ endpoint: "devicecode" })).toBe(codes);
+  });
+
+  it("fills a Power BI token beside the Graph token from the same refresh token, once Power BI was consented", async () => {
+    // Power BI's token is asked with .default: it carries what was consented for Power BI (in
+    // Entra usually an administrator's consent for the app; the fake keeps consent per person).
+    fake.addUser({ tenantId: TENANT, userPrincipalName: "analyst@contoso.onmicrosoft.com", consentedScopes: [`${POWERBI}/Dataset.Read.All`] });
+    await apply(kubeconfig, namespace, credential("analytics", { tenantType: "WorkOrSchool", tenantId: TENANT, scopes: ["OneDrive", "PowerBI"] }));
+    fake.approveDeviceCode({ userCode: await pendingCode("analytics"), user: "analyst@contoso.onmicrosoft.com" });
+    await waitForCondition(kubeconfig, [namespace, "analytics"], { type: "Ready", status: "True" });
+    const data = await tokenData("analytics");
+    expect(decodeJwt(data["access-token"] ?? "")?.payload).toMatchObject({ aud: GRAPH });
+    expect(decodeJwt(data["powerbi-access-token"] ?? "")?.payload).toMatchObject({ aud: POWERBI });
+  });
+
+  it("is Broken SignInExpired when nobody signs in before the code expires", async () => {
+    fake.updateDelegatedSettings({ deviceCodeLifetimeSeconds: 3 });
+    await apply(kubeconfig, namespace, credential("nobody", { tenantType: "WorkOrSchool", tenantId: TENANT, scopes: ["Calendar"] }));
+    const broken = await waitForCondition(kubeconfig, [namespace, "nobody"], { type: "Broken", status: "True", reason: "SignInExpired" }, 20_000);
+    expect((broken["status"] as Json)["signIn"]).toBeUndefined();
+    fake.updateDelegatedSettings({ deviceCodeLifetimeSeconds: 900 });
   });
 
   it("keeps every token, refresh token and device code out of logs, Events and status", async () => {

@@ -37,11 +37,18 @@ export function conditionOf(object: Json | undefined, type: string): ConditionVi
 
 /** Waits until the credential's condition has the status (and reason, when given). */
 export async function waitForCondition(kubeconfig: string, [namespace, name]: readonly [string, string], want: { type: string; status: string; reason?: string }, timeoutMs = 30_000): Promise<Json> {
-  return waitFor(`${name} ${want.type}=${want.status}${want.reason ? ` (${want.reason})` : ""}`, async () => {
-    const object = await getJson(kubeconfig, ["mscred", name, "-n", namespace]);
-    const c = conditionOf(object, want.type);
-    return c?.status === want.status && (want.reason === undefined || c.reason === want.reason) ? object : undefined;
-  }, timeoutMs);
+  let last: Json | undefined;
+  try {
+    return await waitFor(`${name} ${want.type}=${want.status}${want.reason ? ` (${want.reason})` : ""}`, async () => {
+      last = await getJson(kubeconfig, ["mscred", name, "-n", namespace]);
+      const c = conditionOf(last, want.type);
+      return c?.status === want.status && (want.reason === undefined || c.reason === want.reason) ? last : undefined;
+    }, timeoutMs);
+  } catch (error) {
+    // Say what was there instead: the conditions tell why.
+    const seen = JSON.stringify((last?.["status"] as Json | undefined)?.["conditions"] ?? "no status");
+    throw new Error(`${(error as Error).message}; last conditions: ${seen}`, { cause: error });
+  }
 }
 
 export async function apply(kubeconfig: string, namespace: string, manifest: Json): Promise<void> {

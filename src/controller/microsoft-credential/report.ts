@@ -35,7 +35,10 @@ export class Reporter {
 
   /** Broken: a person must act; no call is made until the inputs change (see ANNOTATIONS.brokenInputs). */
   async broken(ctx: Context, reason: BrokenReason, inputsVersion: string, message: MessageContext & { extras?: StatusExtras } = {}): Promise<Outcome> {
-    const observation = { kind: "broken", reason, message: brokenMessage(reason, ctx.credential, message) } as const;
+    // The account just signed in (in extras) is the one the message should name.
+    const account = message.extras?.account;
+    const credential = account === undefined ? ctx.credential : { ...ctx.credential, status: { ...ctx.credential.status, account } };
+    const observation = { kind: "broken", reason, message: brokenMessage(reason, credential, message) } as const;
     return this.report(ctx, observation, { brokenInputs: brokenInputs(ctx.credential, inputsVersion), ...(message.extras ? { extras: message.extras } : {}) });
   }
 
