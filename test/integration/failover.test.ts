@@ -15,8 +15,9 @@ let namespace = "";
 let fake: FakeIdentity;
 const operators: OperatorProcess[] = [];
 
-function startReplica(name: string): OperatorProcess {
+function startReplica(name: string, extraArgs: readonly string[] = []): OperatorProcess {
   const args = [
+    ...extraArgs,
     "--kubeconfig", kubeconfig, "--namespaces", namespace, "--authority-host", fake.url, "--ca-bundle", fake.caPath,
     "--leader-election-namespace", namespace, "--lease-duration", "4s", "--renew-deadline", "3s", "--retry-period", "1s",
     "--http-address", "127.0.0.1:0", "--log-level", "debug",
@@ -87,5 +88,32 @@ describe("two operator processes", () => {
     await kubectlOk(kubeconfig, ["patch", "lease", "cloud-credentials-operator", "-n", namespace, "--type=merge", "-p", patch]);
     const code = await Promise.race([leader?.exited, new Promise((resolve) => setTimeout(() => resolve("still running"), 15_000))]);
     expect(code).toBe(0);
+  });
+
+  it("a sign-in in progress survives a failover: the same code, approved after the leader died, makes it Ready", async () => {
+    const publicClient = randomUUID();
+    fake.addApp({ clientId: publicClient, tenantId: TENANT, allowPublicClientFlows: true, delegatedPermissions: { "https://graph.microsoft.com": ["User.Read", "Calendars.ReadWrite"] } });
+    fake.addUser({ tenantId: TENANT, userPrincipalName: "dana@contoso.onmicrosoft.com" });
+    fake.updateDelegatedSettings({ deviceCodePollIntervalSeconds: 1 });
+    const c = startReplica("c", ["--microsoft-client-id", publicClient]);
+    const d = startReplica("d", ["--microsoft-client-id", publicClient]);
+    const holder = await waitFor("a new leader", async () => {
+      const h = await leaseHolder();
+      return h.endsWith(`_${c.pid}`) || h.endsWith(`_${d.pid}`) ? h : undefined;
+    }, 30_000);
+    const leader = holder.endsWith(`_${c.pid}`) ? c : d;
+    await apply(kubeconfig, namespace, {
+      apiVersion: "cloudcredentials.io/v1alpha1",
+      kind: "MicrosoftCredential",
+      metadata: { name: "dana" },
+      spec: { tenantType: "WorkOrSchool", tenantId: TENANT, scopes: ["Calendar"] },
+    });
+    const pending = await waitForCondition(kubeconfig, [namespace, "dana"], { type: "SignInPending", status: "True" });
+    const userCode = String(((pending["status"] as Record<string, unknown>)["signIn"] as Record<string, unknown>)["userCode"]);
+    await leader.kill();
+    fake.approveDeviceCode({ userCode, user: "dana@contoso.onmicrosoft.com" });
+    const ready = await waitForCondition(kubeconfig, [namespace, "dana"], { type: "Ready", status: "True" }, 40_000);
+    expect((ready["status"] as Record<string, unknown>)["account"]).toMatchObject({ username: "dana@contoso.onmicrosoft.com" });
+    expect(fake.requestCount({ endpoint: "devicecode", clientId: publicClient })).toBe(1);
   });
 });
