@@ -141,4 +141,13 @@ describe("repairing a delegated credential", () => {
     expect(fake.requestCount({ endpoint: "devicecode" })).toBe(codes);
     expect(conditionOf(await getJson(kubeconfig, ["mscred", "grow", "-n", namespace]), "Ready")?.status).toBe("True");
   });
+
+  // Last: moving the fake's clock ages every refresh token of this file.
+  it("a refresh token unused past Entra's inactivity limit is Broken RefreshTokenExpired", async () => {
+    await apply(kubeconfig, namespace, { apiVersion: "cloudcredentials.io/v1alpha1", kind: "MicrosoftCredential", metadata: { name: "idle" }, spec: { tenantType: "WorkOrSchool", tenantId: TENANT, scopes: ["Calendar"], refreshBefore: "1m" } });
+    await signIn("idle", ALEX);
+    await waitForCondition(kubeconfig, [namespace, "idle"], { type: "Ready", status: "True" });
+    fake.advanceClock(91 * 24 * 3600);
+    await waitForCondition(kubeconfig, [namespace, "idle"], { type: "Broken", status: "True", reason: "RefreshTokenExpired" }, 40_000);
+  });
 });
