@@ -74,7 +74,7 @@ kubectl get mscredentials -n ${NAMESPACE} -o wide
 `);
     await new Promise((resolve) => setTimeout(resolve, 5000));
     console.log(await kubectlOk(cp.kubeconfigPath, ["get", "mscredentials", "-n", NAMESPACE]));
-    console.log("The service principals are Ready; personal and work accounts wait for device-code sign-in, which this version does not do yet.");
+    console.log("The service principals are Ready. Personal and work accounts report MicrosoftAPINotConfigured: this demo sets no public client (--microsoft-client-id).");
     console.log("Ctrl-C stops everything.");
     console.log(`\n${await stop}: stopping…`);
     await operator.stop();
