@@ -9,7 +9,7 @@ import { loadConfig } from "../src/config.ts";
 import { createLogger } from "../src/log.ts";
 import { createNetworkClient } from "../src/microsoft/network.ts";
 import { buildOperator } from "../src/operator.ts";
-import { createSelfSignedCertificate, startFakeIdentity, type FakeIdentity } from "../test/fakes/index.ts";
+import { consumersTenantId, createSelfSignedCertificate, startFakeIdentity, type FakeIdentity } from "../test/fakes/index.ts";
 import { repoRoot } from "../test/harness/assets.ts";
 import { buildBinariesIfMissing } from "../test/harness/build.ts";
 import { startControlPlane, type ControlPlane } from "../test/harness/control-plane.ts";
@@ -17,6 +17,9 @@ import { chartCrdFiles, yamlFiles } from "../test/harness/crds.ts";
 import { kubectlOk } from "../test/harness/kubectl.ts";
 
 const NAMESPACE = "demo";
+/** The simulated public client application people sign in through (device code). */
+const PUBLIC_CLIENT = "33333333-3333-4333-8333-333333333333";
+const GRAPH_PERMISSIONS = ["User.Read", "Files.ReadWrite", "Calendars.ReadWrite", "Sites.ReadWrite.All", "User.Read.All"];
 const TENANT = { id: "72f988bf-86f1-41af-91ab-2d7cd011db47", domains: ["contoso.onmicrosoft.com"], displayName: "Contoso (SIMULATED)" };
 
 /** Registers the apps the examples name, and creates what they reference in Kubernetes. */
@@ -33,6 +36,16 @@ async function prepareExamples(cp: ControlPlane, fake: FakeIdentity): Promise<vo
     displayName: "Directory sync (SIMULATED)",
     federationTrusts: [{ issuer: `${cp.server}/`, subject: `system:serviceaccount:${NAMESPACE}:directory-sync`, publicKeyPem }],
   });
+  fake.addApp({
+    clientId: PUBLIC_CLIENT,
+    tenantId: TENANT.id,
+    displayName: "cloud-credentials-operator (SIMULATED public client)",
+    allowPublicClientFlows: true,
+    signInAudience: "AzureADandPersonalMicrosoftAccount",
+    delegatedPermissions: { "https://graph.microsoft.com": GRAPH_PERMISSIONS, "https://analysis.windows.net/powerbi/api": ["Dataset.Read.All"] },
+  });
+  fake.addUser({ tenantId: consumersTenantId, userPrincipalName: "megan@outlook.com", kind: "personal" });
+  fake.addUser({ tenantId: TENANT.id, userPrincipalName: "ada@contoso.com", consentedScopes: ["https://analysis.windows.net/powerbi/api/Dataset.Read.All"] });
   await kubectlOk(kc, ["create", "namespace", NAMESPACE]);
   await kubectlOk(kc, ["create", "secret", "generic", "reporting-app", "-n", NAMESPACE, "--from-literal=client-secret=demo-client-secret"]);
   const tls = { apiVersion: "v1", kind: "Secret", type: "kubernetes.io/tls", metadata: { name: "archive-app-cert" }, stringData: { "tls.crt": cert.certificatePem, "tls.key": cert.privateKeyPem } };
@@ -44,7 +57,7 @@ async function prepareExamples(cp: ControlPlane, fake: FakeIdentity): Promise<vo
 
 async function startOperator(cp: ControlPlane, fake: FakeIdentity): Promise<{ stop(): Promise<void>; logFile: string }> {
   const logFile = join(cp.logDir, "operator.log");
-  const config = loadConfig(["--kubeconfig", cp.kubeconfigPath, "--authority-host", fake.url, "--leader-elect", "false", "--http-address", "127.0.0.1:0"], {});
+  const config = loadConfig(["--kubeconfig", cp.kubeconfigPath, "--authority-host", fake.url, "--leader-elect", "false", "--http-address", "127.0.0.1:0", "--microsoft-client-id", PUBLIC_CLIENT], {});
   const kubeConfig = loadKubeConfig({ inCluster: false, kubeconfig: cp.kubeconfigPath });
   const operator = buildOperator({
     config,
@@ -73,8 +86,12 @@ export KUBECONFIG=${cp.kubeconfigPath}
 kubectl get mscredentials -n ${NAMESPACE} -o wide
 `);
     await new Promise((resolve) => setTimeout(resolve, 5000));
-    console.log(await kubectlOk(cp.kubeconfigPath, ["get", "mscredentials", "-n", NAMESPACE]));
-    console.log("The service principals are Ready. Personal and work accounts report MicrosoftAPINotConfigured: this demo sets no public client (--microsoft-client-id).");
+    console.log(await kubectlOk(cp.kubeconfigPath, ["get", "mscredentials", "-n", NAMESPACE, "-o", "wide"]));
+    const message = await kubectlOk(cp.kubeconfigPath, ["get", "mscred", "family-photos", "-n", NAMESPACE, "-o", "jsonpath={.status.signIn.message}"]);
+    console.log(`The service principals are Ready. The personal and work accounts wait for a person:
+  ${message}
+  (the SIMULATED page lets you pick megan@outlook.com for family-photos, ada@contoso.com for finance-reports)
+Watch them turn Ready: kubectl get mscredentials -n ${NAMESPACE} -w`);
     console.log("Ctrl-C stops everything.");
     console.log(`\n${await stop}: stopping…`);
     await operator.stop();
