@@ -38,6 +38,8 @@ function eventFor(prev: MicrosoftCredentialStatus, next: MicrosoftCredentialStat
   if (after === undefined || (before?.status === after.status && before.reason === after.reason)) return undefined;
   // A first success is visible in status; an Event is kept for recoveries, which people look for.
   if (after.status === "True") return before === undefined ? undefined : { type: "Normal", reason: "Ready", message: after.message };
+  // A sign-in has its own Normal Event (SignInRequired) with the code; waiting is not a warning.
+  if (after.reason === "SignInPending") return undefined;
   return { type: "Warning", reason: after.reason, message: after.message };
 }
 
