@@ -22,7 +22,7 @@ export interface OperatorProcess {
  * Node flags the operator runs with in production (the container image uses the same): a bounded
  * heap makes V8 collect garbage before the process grows, which is what keeps RSS flat.
  */
-export const OPERATOR_NODE_FLAGS = ["--max-old-space-size=192", "--max-semi-space-size=2"];
+export const OPERATOR_NODE_FLAGS = ["--max-old-space-size=160", "--max-semi-space-size=2"];
 
 /** OPERATOR_NODE_FLAGS, unless the environment variable of that name says otherwise (experiments). */
 function nodeFlags(): string[] {
