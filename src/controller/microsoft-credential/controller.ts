@@ -128,6 +128,7 @@ export class CredentialController {
       });
       informer.on("delete", (c) => {
         this.#references.delete(objectKey(c));
+        this.#reconciler.forget(objectKey(c));
         this.queue.forget(objectKey(c));
       });
     }

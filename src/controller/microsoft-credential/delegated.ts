@@ -51,6 +51,11 @@ export class DelegatedFlow {
     this.#tokens = tokens;
   }
 
+  /** The credential is gone: its sign-in will not be polled again. */
+  forget(key: string): void {
+    this.#nextPoll.delete(key);
+  }
+
   async reconcile(base: Context): Promise<Outcome> {
     const clientId = base.credential.spec.clientId ?? this.#deps.publicClientId;
     if (clientId === undefined) return this.#reporter.broken(base, "MicrosoftAPINotConfigured", "no-client-id");

@@ -30,6 +30,11 @@ export class CredentialReconciler {
     return this.#tokens.run(ctx, () => this.#servicePrincipal(ctx));
   }
 
+  /** The credential was deleted: drop what is remembered of it in memory. */
+  forget(key: string): void {
+    this.#delegated.forget(key);
+  }
+
   /** A ServicePrincipal's token source: its client credential, read only when tokens are due. */
   async #servicePrincipal(ctx: Context): Promise<TokenSource | NoSource> {
     const material = await loadMaterial(this.#deps.core, this.#readSecret, ctx.credential);
