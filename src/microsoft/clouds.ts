@@ -51,3 +51,8 @@ export function endpointsFor(cloud: Cloud, overrides: EndpointOverrides = {}): C
 export function isKnownMicrosoftHost(authorityHost: string): boolean {
   return Object.values(CLOUDS).some((c) => c.authorityHost === authorityHost);
 }
+
+/** True for the origin of a Graph endpoint of a Microsoft cloud. */
+export function isKnownGraphHost(origin: string): boolean {
+  return Object.values(CLOUDS).some((c) => new URL(c.graphBaseUrl).origin === origin);
+}

@@ -1,6 +1,6 @@
 import { rootCertificates } from "node:tls";
 import type { INetworkModule, NetworkRequestOptions, NetworkResponse } from "@azure/msal-node";
-import { Agent, ProxyAgent, request, type Dispatcher } from "undici";
+import { Agent, ProxyAgent, fetch, request, type Dispatcher } from "undici";
 
 export interface NetworkOptions {
   /** Whole-request timeout; msal has none of its own. */
@@ -12,6 +12,8 @@ export interface NetworkOptions {
 }
 
 export interface NetworkClient extends INetworkModule {
+  /** fetch through the same pool, CA bundle, proxy and timeout (the Graph client's transport). */
+  fetch(url: string, init?: RequestInit): Promise<Response>;
   /** Closes the connection pool. */
   close(): Promise<void>;
 }
@@ -61,6 +63,10 @@ export function createNetworkClient(options: NetworkOptions): NetworkClient {
   return {
     sendGetRequestAsync: <T>(url: string, init?: NetworkRequestOptions) => send<T>("GET", url, init),
     sendPostRequestAsync: <T>(url: string, init?: NetworkRequestOptions) => send<T>("POST", url, init),
+    fetch: async (url, init) => {
+      const signal = init?.signal ? AbortSignal.any([init.signal, AbortSignal.timeout(options.timeoutMs)]) : AbortSignal.timeout(options.timeoutMs);
+      return await fetch(url, { ...init, dispatcher, signal } as Parameters<typeof fetch>[1]);
+    },
     close: () => dispatcher.close(),
   };
 }

@@ -1,0 +1,85 @@
+import { AuthenticationHandler, Client, GraphError, RetryHandler, RetryHandlerOptions, type Context, type Middleware } from "@microsoft/microsoft-graph-client";
+import { isKnownGraphHost } from "./clouds.ts";
+import type { NetworkClient } from "./network.ts";
+
+/** Longest Retry-After the client waits for in-process; a longer one is handed back to the caller. */
+const MAX_INLINE_RETRY_SECONDS = 10;
+
+/** The last link of the middleware chain: our pool, CA bundle, proxy and timeout instead of global fetch. */
+class NetworkHandler implements Middleware {
+  readonly #network: NetworkClient;
+  constructor(network: NetworkClient) {
+    this.#network = network;
+  }
+  async execute(context: Context): Promise<void> {
+    // GraphRequest always passes the URL as a string.
+    const url = context.request as unknown as string;
+    context.response = await this.#network.fetch(url, context.options);
+  }
+}
+
+export interface GraphClientOptions {
+  /** e.g. https://graph.microsoft.com/v1.0 (the cloud's endpoint or an override). */
+  readonly graphBaseUrl: string;
+  readonly network: NetworkClient;
+  /** The bearer token sent with every request. */
+  readonly accessToken: string;
+}
+
+/**
+ * A Microsoft Graph client on the operator's transport. It retries 429/503/504 itself when
+ * Retry-After is short; a longer wait comes back as a GraphError for the caller to schedule.
+ */
+export function createGraphClient(options: GraphClientOptions): Client {
+  const url = new URL(options.graphBaseUrl.replace(/\/+$/, ""));
+  const segments = url.pathname.split("/").filter((s) => s !== "");
+  const version = segments.pop() ?? "v1.0";
+  const baseUrl = `${url.origin}/${segments.map((s) => `${s}/`).join("")}`;
+  const retry = new RetryHandlerOptions(1, 3, (delay) => delay <= MAX_INLINE_RETRY_SECONDS);
+  const middleware = [
+    new AuthenticationHandler({ getAccessToken: () => Promise.resolve(options.accessToken) }),
+    new RetryHandler(retry),
+    new NetworkHandler(options.network),
+  ];
+  // The client only sends the token to Graph hosts it knows, or to these (hostname, no port).
+  const customHosts = isKnownGraphHost(url.origin) ? undefined : new Set([url.hostname]);
+  return Client.initWithMiddleware({ baseUrl, defaultVersion: version, middleware, customHosts });
+}
+
+/** What a failed Graph call means for an item or a whole resolution. */
+export type GraphFailure =
+  | { readonly kind: "notFound"; readonly message: string }
+  | { readonly kind: "accessDenied"; readonly message: string }
+  | { readonly kind: "unauthorized"; readonly message: string }
+  | { readonly kind: "invalid"; readonly message: string }
+  | { readonly kind: "throttled"; readonly retryAfterMs: number; readonly message: string }
+  | { readonly kind: "transient"; readonly message: string };
+
+function retryAfterMs(headers: Headers | undefined): number {
+  const value = headers?.get("retry-after");
+  if (value === null || value === undefined) return 0;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? 0 : Math.max(0, at - Date.now());
+}
+
+const BY_STATUS: Readonly<Record<number, "notFound" | "accessDenied" | "unauthorized" | "invalid" | "throttled">> = {
+  400: "invalid",
+  401: "unauthorized",
+  403: "accessDenied",
+  404: "notFound",
+  429: "throttled",
+  503: "throttled",
+  504: "throttled",
+};
+
+/** Classifies an error thrown by a Graph call (GraphError's name is just "Error": duck-typed). */
+export function classifyGraphError(error: unknown): GraphFailure {
+  const graph = error instanceof GraphError || (typeof error === "object" && error !== null && "statusCode" in error) ? (error as GraphError) : undefined;
+  const message = error instanceof Error ? error.message : String(error);
+  const kind = BY_STATUS[graph?.statusCode ?? -1];
+  if (kind === undefined) return { kind: "transient", message };
+  if (kind === "throttled") return { kind, retryAfterMs: retryAfterMs(graph?.headers), message };
+  return { kind, message };
+}
