@@ -14,6 +14,8 @@ export interface DelegatedControl {
   updateUser(ref: string, patch: UserPatch): UserView;
   /** Sign-in and refresh then answer AADSTS50057 (`updateUser(ref, {disabled: false})` undoes it). */
   disableUser(ref: string): UserView;
+  /** Deletes the person (an admin removed the account): their refresh tokens answer AADSTS50034. */
+  removeUser(ref: string): boolean;
   /** A password change or revokeSignInSessions: every refresh token issued so far answers AADSTS50173. */
   revokeUserTokens(ref: string): UserView;
   /** Signs in as `user` and consents: the device's next poll gets tokens. */
@@ -41,6 +43,7 @@ export function createDelegatedControl(context: FakeContext): DelegatedControl {
     },
     updateUser: (ref, patch) => directory.updateUser(ref, patch),
     disableUser: (ref) => directory.updateUser(ref, { disabled: true }),
+    removeUser: (ref) => directory.removeUser(ref),
     revokeUserTokens: (ref) => directory.revokeUserTokens(ref, clock.now()),
     approveDeviceCode: (input) => approveDeviceCode(context, input),
     declineDeviceCode: (userCode) => declineDeviceCode(context, userCode),

@@ -124,6 +124,12 @@ export class Directory {
     return userView(user);
   }
 
+  /** Deletes a person from the directory: their refresh tokens then answer AADSTS50034. */
+  removeUser(ref: string): boolean {
+    const user = this.findUser(ref);
+    return user !== undefined && this.#users.delete(user.id);
+  }
+
   /** Adds consent (what a person approves on the sign-in page). */
   addConsent(userId: string, scopes: readonly string[]): void {
     const user = this.requireUser(userId);

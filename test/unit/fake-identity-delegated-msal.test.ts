@@ -168,6 +168,11 @@ const failures: readonly FailureCase[] = [
     expected: { name: "ServerError", errorCode: "invalid_grant", errorNo: 50057, status: undefined },
   },
   {
+    name: "a deleted account",
+    act: (upn) => fake.removeUser(upn),
+    expected: { name: "InteractionRequiredAuthError", errorCode: "invalid_grant", subError: "bad_token", errorNo: 50034 },
+  },
+  {
     name: "MFA newly required",
     act: (upn) => fake.updateUser(upn, { mfaRequired: true }),
     expected: { name: "InteractionRequiredAuthError", errorCode: "invalid_grant", subError: "basic_action", errorNo: 50076 },

@@ -43,6 +43,7 @@ const routes: readonly (readonly [string, RegExp, Handler])[] = [
   ["GET", /^\/_fake\/users$/, (c) => json(200, c.users())],
   ["GET", /^\/_fake\/users\/([^/]+)$/, (c, a) => orNotFound(c.user(p(a, 0)), "user")],
   ["PATCH", /^\/_fake\/users\/([^/]+)$/, (c, a, b) => json(200, c.updateUser(p(a, 0), b))],
+  ["DELETE", /^\/_fake\/users\/([^/]+)$/, (c, a) => orNotFound(c.removeUser(p(a, 0)), "user")],
   ["POST", /^\/_fake\/users\/([^/]+)\/disable$/, (c, a) => json(200, c.disableUser(p(a, 0)))],
   ["POST", /^\/_fake\/users\/([^/]+)\/revoke$/, (c, a) => json(200, c.revokeUserTokens(p(a, 0)))],
   ["GET", /^\/_fake\/devicecodes$/, (c) => json(200, c.deviceCodes())],
