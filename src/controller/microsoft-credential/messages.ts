@@ -42,7 +42,9 @@ const BUILDERS: Partial<Record<BrokenReason, MessageBuilder>> = {
   MicrosoftAPINotConfigured: (c) =>
     `This function only works if the Microsoft API is set on your server: the operator has no public client application for device-code sign-in. Its installer must set --microsoft-client-id (Helm value microsoft.clientId), or set spec.clientId: kubectl -n ${c.metadata.namespace} edit mscred ${c.metadata.name}`,
   AccountMismatch: (c, ctx) =>
-    `${ctx.detail ?? "Another account signed in"}; its tokens were discarded. ${account(c)} must sign in (${authenticate(c)}), or move the credential to the other account, which may break existing connections: kubectl -n ${c.metadata.namespace} annotate mscred ${c.metadata.name} cloudcredentials.io/reauthenticate="$(date +%s)" --overwrite`,
+    `${ctx.detail ?? "Another account signed in"}; its tokens were discarded. ${account(c)} must sign in (${authenticate(c)}), or move the credential to the other account, which may break existing connections: ${reauthenticate(c)}`,
+  AccountNotFound: (c, ctx) =>
+    `${account(c)} no longer exists in the directory.${microsoftSays(ctx)} A directory administrator must restore it, then it must sign in again (${authenticate(c)}); or move the credential to another account, which may break existing connections: ${reauthenticate(c)}`,
   TokenSecretConflict: (c, ctx) =>
     `Secret ${c.metadata.namespace}/${ctx.secretName ?? ""} already exists and does not belong to this credential; the operator will not overwrite it. Delete it (kubectl -n ${c.metadata.namespace} delete secret ${ctx.secretName ?? ""}) or choose another spec.tokenSecret.name.`,
 };
@@ -50,6 +52,9 @@ const BUILDERS: Partial<Record<BrokenReason, MessageBuilder>> = {
 /** The command that starts a new sign-in for the bound account. */
 const authenticate = (c: Credential): string =>
   `kubectl -n ${c.metadata.namespace} annotate mscred ${c.metadata.name} cloudcredentials.io/authenticate="$(date +%s)" --overwrite, then enter the code shown by kubectl -n ${c.metadata.namespace} get mscred ${c.metadata.name} -o wide`;
+
+const reauthenticate = (c: Credential): string =>
+  `kubectl -n ${c.metadata.namespace} annotate mscred ${c.metadata.name} cloudcredentials.io/reauthenticate="$(date +%s)" --overwrite`;
 
 const account = (c: Credential): string => c.spec.account ?? c.status.account?.username ?? "the account";
 
@@ -62,7 +67,6 @@ const SIGN_IN_AGAIN: Partial<Record<BrokenReason, (c: Credential) => string>> = 
   MFARequired: (c) => `Multi-factor authentication is required. ${account(c)} must sign in again and complete it`,
   ConsentRequired: (c) => `A permission needs consent. ${account(c)} (or an administrator, for permissions that need admin consent) must consent, then sign in again`,
   AccountDisabled: (c) => `The account is disabled. A directory administrator must enable ${account(c)}, then it must sign in again`,
-  AccountNotFound: (c) => `The account does not exist. A directory administrator must fix ${account(c)}, or reauthenticate this credential with another account`,
   ConditionalAccessBlocked: (c) => `A Conditional Access policy blocks the sign-in. A directory administrator must allow it, then ${account(c)} must sign in again`,
 };
 
