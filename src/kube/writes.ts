@@ -31,20 +31,19 @@ function sameSecret(current: V1Secret, desired: V1Secret): boolean {
 /**
  * Creates or updates a Secret we own; writes nothing when type, labels and data already match.
  * Updates carry the resourceVersion we read, so a concurrent writer makes this fail (and retry).
+ * Returns the Secret as it now is, for a second write in the same reconcile.
  */
-export async function applySecret(core: CoreV1Api, desired: V1Secret, current: V1Secret | undefined): Promise<boolean> {
+export async function applySecret(core: CoreV1Api, desired: V1Secret, current: V1Secret | undefined): Promise<V1Secret> {
   const namespace = desired.metadata?.namespace ?? "";
   if (current === undefined) {
-    await core.createNamespacedSecret({ namespace, body: desired });
-    return true;
+    return await core.createNamespacedSecret({ namespace, body: desired });
   }
-  if (sameSecret(current, desired)) return false;
+  if (sameSecret(current, desired)) return current;
   const body: V1Secret = {
     ...desired,
     metadata: { ...current.metadata, ...desired.metadata, labels: { ...current.metadata?.labels, ...desired.metadata?.labels } },
   };
-  await core.replaceNamespacedSecret({ name: desired.metadata?.name ?? "", namespace, body });
-  return true;
+  return await core.replaceNamespacedSecret({ name: desired.metadata?.name ?? "", namespace, body });
 }
 
 export interface CustomRef {

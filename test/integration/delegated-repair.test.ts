@@ -91,6 +91,9 @@ describe("repairing a delegated credential", () => {
     ["AccountDisabled", "disabled@fabrikam.onmicrosoft.com", (upn: string) => fake.disableUser(upn)],
     ["MFARequired", "mfa@fabrikam.onmicrosoft.com", (upn: string) => fake.updateUser(upn, { mfaRequired: true })],
     ["ConditionalAccessBlocked", "blocked@fabrikam.onmicrosoft.com", (upn: string) => fake.updateUser(upn, { conditionalAccessBlocked: true })],
+    ["AccountNotFound", "gone@fabrikam.onmicrosoft.com", (upn: string) => fake.removeUser(upn)],
+    // An administrator withdrew the consent to the calendar permission.
+    ["ConsentRequired", "unconsented@fabrikam.onmicrosoft.com", (upn: string) => fake.updateUser(upn, { consentedScopes: ["User.Read"] })],
   ] as const)("a refresh refused for %s is Broken with that reason", async (reason, upn, cause) => {
     fake.addUser({ tenantId: TENANT, userPrincipalName: upn });
     const name = reason.toLowerCase();
@@ -98,7 +101,9 @@ describe("repairing a delegated credential", () => {
     await signIn(name, upn);
     await waitForCondition(kubeconfig, [namespace, name], { type: "Ready", status: "True" });
     cause(upn);
-    await waitForCondition(kubeconfig, [namespace, name], { type: "Broken", status: "True", reason }, 40_000);
+    const broken = await waitForCondition(kubeconfig, [namespace, name], { type: "Broken", status: "True", reason }, 40_000);
+    expect(conditionOf(broken, "Broken")?.message).toContain(`kubectl -n ${namespace} annotate mscred ${name} cloudcredentials.io/`);
+    expect(conditionOf(broken, "Ready")).toMatchObject({ status: "False", reason });
   });
 
   it("rides out an outage of the token endpoint: never Broken, RefreshFailing once the token expired, then recovers", async () => {
@@ -110,6 +115,21 @@ describe("repairing a delegated credential", () => {
     expect(conditionOf(failing, "Broken")?.status).toBe("False");
     fake.clearFailures();
     await waitForCondition(kubeconfig, [namespace, "outage"], { type: "Ready", status: "True" }, 60_000);
+  });
+
+  it("keeps a completed sign-in through an outage: the import is retried, nobody signs in twice", async () => {
+    await apply(kubeconfig, namespace, { apiVersion: "cloudcredentials.io/v1alpha1", kind: "MicrosoftCredential", metadata: { name: "late" }, spec: { tenantType: "WorkOrSchool", tenantId: TENANT, scopes: ["Calendar"] } });
+    // The code is redeemed, then the refresh token's first use (msal's import) meets an outage.
+    fake.injectFailure({ match: { grant: "refresh_token" }, count: 2, error: "ServiceUnavailable", retryAfterSeconds: 1 });
+    await signIn("late", ADELE);
+    const failing = await waitForCondition(kubeconfig, [namespace, "late"], { type: "Ready", status: "False", reason: "RefreshFailing" });
+    expect(conditionOf(failing, "Broken")?.status).not.toBe("True");
+    const ready = await waitForCondition(kubeconfig, [namespace, "late"], { type: "Ready", status: "True" }, 60_000);
+    expect((ready["status"] as Json)["account"]).toMatchObject({ username: ADELE });
+    expect(fake.deviceCodes().filter((d) => d.clientId === CLIENT && d.status === "redeemed").length).toBeGreaterThan(0);
+    expect(fake.pendingDeviceCodes()).toHaveLength(0);
+    const state = await getJson(kubeconfig, ["secret", "late-state", "-n", namespace]);
+    expect(Object.keys((state?.["data"] as Json | undefined) ?? {})).toEqual(["msal-cache"]);
   });
 
   it("cancels a sign-in when its credential is deleted", async () => {

@@ -37,6 +37,9 @@ function requestedAction(ctx: Context): { purpose: "authenticate" | "reauthentic
   return undefined;
 }
 
+/** The state once a sign-in ended: the cache (the bound account's refresh token) stays. */
+const signInDropped = (state: CredentialState): CredentialState => (state.cache === undefined ? {} : { cache: state.cache });
+
 /** Personal and WorkOrSchool credentials: device-code sign-in, then refresh-token refreshes. */
 export class DelegatedFlow {
   readonly #deps: CredentialReconcilerDeps;
@@ -62,7 +65,8 @@ export class DelegatedFlow {
     const ctx = this.#context(base, clientId);
     const action = requestedAction(ctx);
     if (action !== undefined) return this.#startSignIn(ctx, action.purpose, action.value);
-    if (ctx.state.signIn !== undefined) return this.#poll(ctx, ctx.state.signIn);
+    const { signIn } = ctx.state;
+    if (signIn !== undefined) return signIn.refreshToken === undefined ? this.#poll(ctx, signIn) : this.#redeemed(ctx, signIn, signIn.refreshToken);
     // Broken waits for a person (an authenticate or reauthenticate), making no call: after a
     // sign-in expired, was declined or brought the wrong account, and after a refresh token died.
     // Only a missing client id is re-checked: the operator may have been configured since.
@@ -120,7 +124,7 @@ export class DelegatedFlow {
   }
 
   async #poll(ctx: DelegatedContext, signIn: PendingSignIn): Promise<Outcome> {
-    const withoutSignIn = { ...(ctx.state.cache === undefined ? {} : { cache: ctx.state.cache }) };
+    const withoutSignIn = signInDropped(ctx.state);
     if (ctx.now >= signIn.expiresAt) {
       await writeState(this.#deps, ctx.credential, withoutSignIn, ctx.stateSecret);
       return this.#reporter.broken(ctx, "SignInExpired", "sign-in", { extras: ctx.extras });
@@ -138,7 +142,10 @@ export class DelegatedFlow {
         return await this.#pending(ctx, signIn, ctx.extras);
       }
       this.#nextPoll.delete(ctx.key);
-      return await this.#signedIn(ctx, signIn, result.refreshToken);
+      // The device code is spent: keep what it was exchanged for until msal's cache holds it.
+      const redeemed = { ...signIn, refreshToken: result.refreshToken };
+      const stateSecret = await writeState(this.#deps, ctx.credential, { ...ctx.state, signIn: redeemed }, ctx.stateSecret);
+      return await this.#redeemed({ ...ctx, stateSecret, state: { ...ctx.state, signIn: redeemed } }, redeemed, result.refreshToken);
     } catch (error) {
       if (!(error instanceof MicrosoftError)) throw error;
       if (error.classified.kind === "transient") {
@@ -150,21 +157,39 @@ export class DelegatedFlow {
     }
   }
 
+  /**
+   * The person signed in and the code was redeemed: import the refresh token. A transient failure
+   * backs off (kept in status) and retries the import; the person need not sign in again.
+   */
+  async #redeemed(ctx: DelegatedContext, signIn: PendingSignIn, refreshToken: string): Promise<Outcome> {
+    const retryAt = Date.parse(ctx.credential.status.failures?.nextRetryTime ?? "");
+    if (retryAt > ctx.now) return this.#reporter.wakeUp(ctx, retryAt, undefined);
+    try {
+      return await this.#signedIn(ctx, signIn, refreshToken);
+    } catch (error) {
+      if (!(error instanceof MicrosoftError)) throw error;
+      if (error.classified.kind === "transient") return this.#reporter.failed(ctx, error.classified, undefined);
+      const withoutSignIn = signInDropped(ctx.state);
+      await writeState(this.#deps, ctx.credential, withoutSignIn, ctx.stateSecret);
+      return this.#reporter.broken(ctx, error.classified.reason, "sign-in", { detail: error.classified.detail, extras: ctx.extras });
+    }
+  }
+
   /** The person signed in: bind (or refuse) the account, keep the refresh token, fill the token Secret. */
   async #signedIn(ctx: DelegatedContext, signIn: PendingSignIn, refreshToken: string): Promise<Outcome> {
     const imported = await importRefreshToken(this.#deps.network, ctx.target, refreshToken, graphScopes(ctx.credential.spec.scopes, ctx.endpoints));
     const expected = ctx.credential.spec.account ?? (signIn.purpose === "reauthenticate" ? undefined : ctx.credential.status.account?.username);
     const username = imported.account.username;
-    const withoutSignIn = { ...(ctx.state.cache === undefined ? {} : { cache: ctx.state.cache }) };
+    const withoutSignIn = signInDropped(ctx.state);
     if (expected !== undefined && expected.toLowerCase() !== username.toLowerCase()) {
       // The wrong account's tokens are discarded: the cache and token Secret keep the bound account's.
       await writeState(this.#deps, ctx.credential, withoutSignIn, ctx.stateSecret);
       return this.#reporter.broken(ctx, "AccountMismatch", `mismatch:${username}`, { detail: `${username} signed in, but this credential is bound to ${expected}`, extras: ctx.extras });
     }
     const cache = imported.changedCache ?? "";
-    await writeState(this.#deps, ctx.credential, { cache }, ctx.stateSecret);
+    const stateSecret = await writeState(this.#deps, ctx.credential, { cache }, ctx.stateSecret);
     const account = { username, homeAccountId: imported.account.homeAccountId, tenantId: imported.account.tenantId, name: imported.account.name ?? username };
-    const signedIn: DelegatedContext = { ...ctx, state: { cache }, extras: { ...ctx.extras, account } };
+    const signedIn: DelegatedContext = { ...ctx, stateSecret, state: { cache }, extras: { ...ctx.extras, account } };
     const first = imported.token;
     return this.#tokens.run(signedIn, () => Promise.resolve(this.#refreshSource(signedIn, first)), { extras: signedIn.extras, force: true });
   }

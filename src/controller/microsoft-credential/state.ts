@@ -24,6 +24,11 @@ const signInSchema = z.object({
   /** The tenant segment the code was requested at (consumers, organizations, a tenant). */
   tenant: z.string(),
   clientId: z.string(),
+  /**
+   * The device code is spent once redeemed: the refresh token it was exchanged for is kept here
+   * until msal's cache holds it, so a failure in between does not lose the person's sign-in.
+   */
+  refreshToken: z.string().optional(),
 });
 export type PendingSignIn = z.infer<typeof signInSchema>;
 
@@ -51,7 +56,7 @@ export function readState(secret: V1Secret | undefined): CredentialState {
 }
 
 /** Writes the state when it changed (optimistic: an update carries the resourceVersion read). */
-export async function writeState(deps: WriteDeps, c: Credential, state: CredentialState, current: V1Secret | undefined): Promise<void> {
+export async function writeState(deps: WriteDeps, c: Credential, state: CredentialState, current: V1Secret | undefined): Promise<V1Secret> {
   const data: Record<string, string> = {};
   if (state.cache !== undefined) data[KEYS.cache] = encode(state.cache);
   if (state.signIn !== undefined) data[KEYS.signIn] = encode(JSON.stringify(state.signIn));
@@ -62,5 +67,5 @@ export async function writeState(deps: WriteDeps, c: Credential, state: Credenti
     metadata: { name: stateSecretName(c), namespace: c.metadata.namespace, labels: managedLabels(c.metadata.name), ownerReferences: [ownerReference(ownerOf(c))] },
     data,
   };
-  await applySecret(deps.core, desired, current);
+  return applySecret(deps.core, desired, current);
 }
