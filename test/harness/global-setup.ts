@@ -1,11 +1,13 @@
 // vitest globalSetup of the integration project: one control plane for the whole run, with the
 // chart's CRDs installed. Tests read its admin kubeconfig with `inject("kubeconfig")`.
+import { mkdir, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 import { repoRoot } from "./assets.ts";
 import { startControlPlane } from "./control-plane.ts";
 import type { ControlPlaneInfo } from "./control-plane.ts";
 import { chartCrdFiles } from "./crds.ts";
+import { assertNoSecretsLeaked, operatorLogDir } from "./secret-scan.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -16,16 +18,24 @@ declare module "vitest" {
   }
 }
 
+/** Runs whose logs are kept; older ones are removed when a run starts. */
+const KEPT_RUNS = 5;
+
 /**
- * Logs go to .tmp/control-plane-logs/ (git-ignored) so they survive the run for anyone
- * investigating a failure; CONTROL_PLANE_LOG_DIR overrides that.
+ * Logs go to .tmp/control-plane-logs/<run>/ (git-ignored) so they survive the run for anyone
+ * investigating a failure, and two runs at once never mix theirs; CONTROL_PLANE_LOG_DIR overrides that.
  */
-function logDir(): string {
-  return process.env["CONTROL_PLANE_LOG_DIR"] || join(repoRoot, ".tmp", "control-plane-logs");
+async function logDir(): Promise<string> {
+  const override = process.env["CONTROL_PLANE_LOG_DIR"];
+  if (override) return override;
+  const root = join(repoRoot, ".tmp", "control-plane-logs");
+  const runs = (await readdir(root).catch(() => [] as string[])).filter((name) => name.startsWith("run-")).sort();
+  for (const old of runs.slice(0, Math.max(0, runs.length - KEPT_RUNS + 1))) await rm(join(root, old), { recursive: true, force: true });
+  return join(root, `run-${new Date().toISOString().replace(/[:.]/g, "-")}-${String(process.pid)}`);
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const controlPlane = await startControlPlane({ crdFiles: await chartCrdFiles(), logDir: logDir() });
+  const controlPlane = await startControlPlane({ crdFiles: await chartCrdFiles(), logDir: await logDir() });
   project.provide("kubeconfig", controlPlane.kubeconfigPath);
   project.provide("controlPlane", {
     dir: controlPlane.dir,
@@ -34,5 +44,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
     pki: controlPlane.pki,
     logDir: controlPlane.logDir,
   });
-  return () => controlPlane.stop();
+  await rm(operatorLogDir(controlPlane.logDir), { recursive: true, force: true });
+  await mkdir(operatorLogDir(controlPlane.logDir), { recursive: true });
+  return async () => {
+    try {
+      await assertNoSecretsLeaked(controlPlane.kubeconfigPath, controlPlane.logDir);
+    } finally {
+      await controlPlane.stop();
+    }
+  };
 }

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { kubectlOk } from "../harness/kubectl.ts";
+import { operatorLogDir } from "../harness/secret-scan.ts";
 import { startOperatorProcess, type OperatorProcess } from "../harness/operator-process.ts";
 import { startFakeIdentity, type FakeIdentity } from "../fakes/index.ts";
 import { createNamespace } from "./namespace.ts";
@@ -22,7 +23,7 @@ function startReplica(name: string, extraArgs: readonly string[] = []): Operator
     "--leader-election-namespace", namespace, "--lease-duration", "4s", "--renew-deadline", "3s", "--retry-period", "1s",
     "--http-address", "127.0.0.1:0", "--log-level", "debug",
   ];
-  const replica = startOperatorProcess(args, join(controlPlane.logDir, `${namespace}-${name}.log`));
+  const replica = startOperatorProcess(args, join(operatorLogDir(controlPlane.logDir), `${namespace}-${name}.log`));
   operators.push(replica);
   return replica;
 }

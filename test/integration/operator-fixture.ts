@@ -1,4 +1,8 @@
+import { appendFileSync } from "node:fs";
+import { join } from "node:path";
 import { Writable } from "node:stream";
+import { inject } from "vitest";
+import { operatorLogDir } from "../harness/secret-scan.ts";
 import { loadKubeConfig } from "../../src/kube/client.ts";
 import { loadConfig } from "../../src/config.ts";
 import { createLogger } from "../../src/log.ts";
@@ -9,10 +13,13 @@ import type { FakeIdentity } from "../fakes/index.ts";
 /** Log lines of every operator a test ran, to scan them for secrets at the end. */
 export const capturedLogLines: string[] = [];
 
+/** Also written under the run's operator log folder: the suite-wide secret scan reads it at the end. */
 function capture(): Writable {
+  const file = join(operatorLogDir(inject("controlPlane").logDir), `in-process-${String(process.pid)}.log`);
   return new Writable({
     write(chunk: Buffer, _encoding, done): void {
       capturedLogLines.push(...chunk.toString("utf8").split("\n").filter(Boolean));
+      appendFileSync(file, chunk);
       done();
     },
   });
