@@ -1,4 +1,4 @@
-import { CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Secret } from "@kubernetes/client-node";
+import { CoreV1Api, CustomObjectsApi, RbacAuthorizationV1Api, type KubeConfig, type V1Secret } from "@kubernetes/client-node";
 import type { INetworkModule } from "@azure/msal-node";
 import type { Logger } from "pino";
 import { isDeepStrictEqual } from "node:util";
@@ -9,6 +9,7 @@ import { Informer } from "../../kube/informer.ts";
 import { objectKey } from "../../kube/objects.ts";
 import type { CloudEndpoints } from "../../microsoft/clouds.ts";
 import { WorkQueue, type Outcome } from "../queue.ts";
+import { AccessCaches } from "./access-caches.ts";
 import type { RawCredential } from "./parse.ts";
 import { CredentialReconciler } from "./reconcile.ts";
 import { SecretReferences } from "./references.ts";
@@ -72,6 +73,7 @@ export class CredentialController {
   readonly #owned: readonly Informer<V1Secret>[];
   readonly #referenced: readonly Informer<V1Secret>[];
   readonly #references = new SecretReferences();
+  readonly #access: AccessCaches;
   readonly #reconciler: CredentialReconciler;
   readonly queue: WorkQueue;
 
@@ -85,7 +87,9 @@ export class CredentialController {
     const labelSelector = `${LABELS.managedBy}=${MANAGED_BY}`;
     this.#owned = secretPaths.map((path) => new Informer<V1Secret>({ kubeConfig, logger, path, labelSelector, transform: slimTokenSecret }));
     this.#referenced = secretPaths.map((path) => new Informer<V1Secret>({ kubeConfig, logger, path, keep: (s: V1Secret) => this.#references.isReferenced(s) }));
+    this.#access = new AccessCaches(kubeConfig, logger, namespaces);
     const core = kubeConfig.makeApiClient(CoreV1Api);
+    const access = this.#access;
     this.#reconciler = new CredentialReconciler({
       core,
       custom: kubeConfig.makeApiClient(CustomObjectsApi),
@@ -99,7 +103,7 @@ export class CredentialController {
       log: logger,
       now: deps.now,
       requeueAt: (key, at) => this.queue.addAfter(key, Math.max(0, at - deps.now())),
-    });
+    }, { rbac: kubeConfig.makeApiClient(RbacAuthorizationV1Api), roles: access.roles, roleBindings: access.roleBindings, accessLists: access.accessLists });
     this.queue = new WorkQueue((key) => this.#timed(key, deps.observe), { workers: deps.workers, logger });
     this.#wire();
   }
@@ -145,6 +149,7 @@ export class CredentialController {
       informer.on("update", retrigger);
       informer.on("delete", retrigger);
     }
+    this.#access.wire((key) => this.queue.add(key));
   }
 
   /**
@@ -156,14 +161,17 @@ export class CredentialController {
       while (!informers.every((i) => i.hasSynced()) && !signal.aborted) await sleep(100, signal);
     };
     for (const informer of [...this.credentials, ...this.#owned]) informer.start();
+    this.#access.start();
     await synced(this.credentials);
     if (signal.aborted) return;
     for (const informer of this.#referenced) informer.start();
     await synced([...this.#owned, ...this.#referenced]);
+    // The manager's Role names the AccessLists: never decided from a half-listed cache.
+    while (!this.#access.synced() && !signal.aborted) await sleep(100, signal);
   }
 
   synced(): boolean {
-    return [...this.credentials, ...this.#owned, ...this.#referenced].every((i) => i.hasSynced());
+    return [...this.credentials, ...this.#owned, ...this.#referenced].every((i) => i.hasSynced()) && this.#access.synced();
   }
 
   /**
@@ -178,5 +186,6 @@ export class CredentialController {
   async stop(): Promise<void> {
     await this.queue.stop();
     await Promise.all([...this.credentials, ...this.#owned, ...this.#referenced].map((i) => i.stop()));
+    await this.#access.stop();
   }
 }

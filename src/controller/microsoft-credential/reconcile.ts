@@ -1,5 +1,6 @@
 import { acquireAppToken } from "../../microsoft/app-tokens.ts";
 import type { Outcome } from "../queue.ts";
+import { AccessBindings, type AccessBindingsDeps } from "./access-bindings.ts";
 import { loadContext, type Context, type CredentialReconcilerDeps } from "./context.ts";
 import { DelegatedFlow } from "./delegated.ts";
 import { Reporter, DONE } from "./report.ts";
@@ -14,9 +15,11 @@ export class CredentialReconciler {
   readonly #readSecret: SecretReader;
   readonly #tokens: TokenFlow;
   readonly #delegated: DelegatedFlow;
+  readonly #access: AccessBindings;
 
-  constructor(deps: CredentialReconcilerDeps) {
+  constructor(deps: CredentialReconcilerDeps, access: Omit<AccessBindingsDeps, "events" | "log">) {
     this.#deps = deps;
+    this.#access = new AccessBindings({ ...access, events: deps.events, log: deps.log });
     this.#readSecret = secretReader(deps.core, (key) => deps.referencedSecrets.get(key));
     const reporter = new Reporter(deps);
     this.#tokens = new TokenFlow(deps, reporter);
@@ -26,8 +29,15 @@ export class CredentialReconciler {
   async reconcile(key: string): Promise<Outcome> {
     const ctx = loadContext(this.#deps, key);
     if (ctx === undefined) return DONE;
-    if (ctx.credential.spec.tenantType !== "ServicePrincipal") return this.#delegated.reconcile(ctx);
-    return this.#tokens.run(ctx, () => this.#servicePrincipal(ctx));
+    // Who may use the credential does not depend on its health: granted first, whatever the
+    // tokens do; a failure here is retried after the tokens had their turn.
+    const access = await this.#access.apply(ctx.credential, ctx.secretName).then(
+      () => undefined,
+      (error: unknown) => ({ error }),
+    );
+    const outcome = ctx.credential.spec.tenantType === "ServicePrincipal" ? await this.#tokens.run(ctx, () => this.#servicePrincipal(ctx)) : await this.#delegated.reconcile(ctx);
+    if (access !== undefined) throw access.error;
+    return outcome;
   }
 
   /** The credential was deleted: drop what is remembered of it in memory. */

@@ -1,0 +1,134 @@
+// Who may use a credential, as RBAC (api.md "Bindings the operator creates for teams and
+// manager"): `<name>-consumer` lets the teams read the token, `<name>-manager` lets the manager
+// edit the AccessLists that reference the credential. Both are kept whatever the token's health.
+import type { RbacAuthorizationV1Api, V1PolicyRule, V1Role, V1RoleBinding, RbacV1Subject } from "@kubernetes/client-node";
+import type { Logger } from "pino";
+import { ACCESS_LIST, GROUP, LABELS, MICROSOFT_CREDENTIAL } from "../../crds/index.ts";
+import { isAlreadyExists } from "../../kube/errors.ts";
+import type { EventRecorder } from "../../kube/events.ts";
+import { applyRole, applyRoleBinding, deleteRole, deleteRoleBinding, RBAC_GROUP } from "../../kube/rbac.ts";
+import { managedLabels, ownerReference } from "../../kube/writes.ts";
+import type { ReadStore } from "./context.ts";
+import type { Credential } from "./types.ts";
+import { ownerOf } from "./write.ts";
+
+export const consumerName = (credential: string): string => `${credential}-consumer`;
+export const managerName = (credential: string): string => `${credential}-manager`;
+/** The ConfigMap the AccessList controller publishes: the resolved items the teams may use. */
+export const accessConfigMapName = (credential: string): string => `${credential}-access`;
+
+/** A Role and the RoleBinding of the same name that grants it. */
+export interface Grant {
+  readonly role: V1Role;
+  readonly binding: V1RoleBinding;
+}
+
+function grant(c: Credential, name: string, rules: V1PolicyRule[], subjects: RbacV1Subject[]): Grant {
+  const metadata = () => ({ name, namespace: c.metadata.namespace, labels: managedLabels(c.metadata.name), ownerReferences: [ownerReference(ownerOf(c))] });
+  return {
+    role: { apiVersion: `${RBAC_GROUP}/v1`, kind: "Role", metadata: metadata(), rules },
+    binding: { apiVersion: `${RBAC_GROUP}/v1`, kind: "RoleBinding", metadata: metadata(), roleRef: { apiGroup: RBAC_GROUP, kind: "Role", name }, subjects },
+  };
+}
+
+/**
+ * The teams (groups) may get and watch the token Secret and the items ConfigMap, and get the
+ * credential, each by name. None without teams. Pure.
+ */
+export function consumerGrant(c: Credential, tokenSecretName: string): Grant | undefined {
+  const teams = [...new Set(c.spec.teams ?? [])].sort();
+  if (teams.length === 0) return undefined;
+  const rules: V1PolicyRule[] = [
+    { apiGroups: [""], resources: ["secrets"], resourceNames: [tokenSecretName], verbs: ["get", "watch"] },
+    { apiGroups: [""], resources: ["configmaps"], resourceNames: [accessConfigMapName(c.metadata.name)], verbs: ["get", "watch"] },
+    { apiGroups: [GROUP], resources: [MICROSOFT_CREDENTIAL.plural], resourceNames: [c.metadata.name], verbs: ["get"] },
+  ];
+  return grant(c, consumerName(c.metadata.name), rules, teams.map((name) => ({ apiGroup: RBAC_GROUP, kind: "Group", name })));
+}
+
+/**
+ * The manager (a user) may get, update and patch the AccessLists that reference the credential,
+ * by name. An empty resourceNames would grant every AccessList in the namespace, so with none to
+ * manage the Role has no rule at all. None without a manager. Pure.
+ */
+export function managerGrant(c: Credential, accessLists: readonly string[]): Grant | undefined {
+  const manager = c.spec.manager;
+  if (manager === undefined) return undefined;
+  const names = [...new Set(accessLists)].sort();
+  const rules: V1PolicyRule[] = names.length === 0 ? [] : [{ apiGroups: [GROUP], resources: [ACCESS_LIST.plural], resourceNames: names, verbs: ["get", "update", "patch"] }];
+  return grant(c, managerName(c.metadata.name), rules, [{ apiGroup: RBAC_GROUP, kind: "User", name: manager }]);
+}
+
+/** The AccessLists in a namespace whose spec.credentialRef names a credential. */
+export interface AccessListLookup {
+  referencing(namespace: string, credential: string): readonly string[];
+}
+
+export interface AccessBindingsDeps {
+  readonly rbac: RbacAuthorizationV1Api;
+  /** Roles and RoleBindings with the operator's label. */
+  readonly roles: ReadStore<V1Role>;
+  readonly roleBindings: ReadStore<V1RoleBinding>;
+  readonly accessLists: AccessListLookup;
+  readonly events: EventRecorder;
+  readonly log: Logger;
+}
+
+/** Brings the two grants of a credential to what its spec says, writing only what differs from the cache. */
+export class AccessBindings {
+  readonly #deps: AccessBindingsDeps;
+  /** Conflicts already reported (namespace/kind/name/uid), so that each is told once. */
+  readonly #warned = new Set<string>();
+
+  constructor(deps: AccessBindingsDeps) {
+    this.#deps = deps;
+  }
+
+  async apply(c: Credential, tokenSecretName: string): Promise<void> {
+    const { namespace, name } = c.metadata;
+    await this.#converge(c, consumerName(name), consumerGrant(c, tokenSecretName));
+    const accessLists = c.spec.manager === undefined ? [] : this.#deps.accessLists.referencing(namespace, name);
+    await this.#converge(c, managerName(name), managerGrant(c, accessLists));
+  }
+
+  async #converge(c: Credential, name: string, wanted: Grant | undefined): Promise<void> {
+    const { rbac, roles, roleBindings } = this.#deps;
+    const { namespace } = c.metadata;
+    const ours = <T extends V1Role | V1RoleBinding>(o: T | undefined): T | undefined => (o?.metadata?.labels?.[LABELS.credential] === c.metadata.name ? o : undefined);
+    const role = ours(roles.get(`${namespace}/${name}`));
+    const binding = ours(roleBindings.get(`${namespace}/${name}`));
+    if (wanted === undefined) {
+      // Revoke first: without its binding the Role grants nothing.
+      if (binding !== undefined) await deleteRoleBinding(rbac, namespace, name);
+      if (role !== undefined) await deleteRole(rbac, namespace, name);
+      return;
+    }
+    if (!(await this.#guard(c, { kind: "Role", name }, () => applyRole(rbac, wanted.role, role)))) return;
+    await this.#guard(c, { kind: "RoleBinding", name }, () => applyRoleBinding(rbac, wanted.binding, binding));
+  }
+
+  /**
+   * Runs a create or update. An object of that name absent from our cache is either our own (the
+   * cache lags behind our create) or someone else's: that one is never overwritten, and people are
+   * told once. Returns whether the object is ours to build on.
+   */
+  async #guard(c: Credential, target: { kind: "Role" | "RoleBinding"; name: string }, write: () => Promise<unknown>): Promise<boolean> {
+    try {
+      await write();
+      return true;
+    } catch (error) {
+      if (!isAlreadyExists(error)) throw error;
+    }
+    const { namespace } = c.metadata;
+    const { rbac } = this.#deps;
+    const found = target.kind === "Role" ? await rbac.readNamespacedRole({ namespace, name: target.name }) : await rbac.readNamespacedRoleBinding({ namespace, name: target.name });
+    if ((found.metadata?.ownerReferences ?? []).some((o) => o.uid === c.metadata.uid && o.controller === true)) return true;
+    const seen = `${namespace}/${target.kind}/${target.name}/${found.metadata?.uid ?? ""}`;
+    if (this.#warned.has(seen)) return false;
+    this.#warned.add(seen);
+    this.#deps.log.warn({ credential: `${namespace}/${c.metadata.name}`, kind: target.kind, name: target.name }, "not overwriting a Role or RoleBinding the operator does not own");
+    const message = `${target.kind} ${namespace}/${target.name} already exists and does not belong to this credential; the operator will not overwrite it, so the access it should grant is not granted. Delete it (kubectl -n ${namespace} delete ${target.kind.toLowerCase()} ${target.name}), then edit the credential.`;
+    await this.#deps.events.record(ownerOf(c), "Warning", "BindingConflict", message);
+    return false;
+  }
+}

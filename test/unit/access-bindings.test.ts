@@ -1,0 +1,53 @@
+import { describe, expect, it } from "vitest";
+import { microsoftCredentialSpecSchema, type MicrosoftCredentialSpecInput } from "../../src/crds/index.ts";
+import { consumerGrant, managerGrant } from "../../src/controller/microsoft-credential/access-bindings.ts";
+import type { Credential } from "../../src/controller/microsoft-credential/types.ts";
+
+function credential(extra: Partial<MicrosoftCredentialSpecInput>): Credential {
+  const spec = microsoftCredentialSpecSchema.parse({ tenantType: "Personal", scopes: ["OneDrive"], ...extra });
+  return { metadata: { name: "photos", namespace: "family", uid: "uid-1" }, spec, status: {} };
+}
+
+describe("the consumer grant", () => {
+  it.each([
+    ["no teams", {}],
+    ["an empty team list", { teams: [] }],
+  ])("is none with %s", (_, extra) => {
+    expect(consumerGrant(credential(extra), "photos-token")).toBeUndefined();
+  });
+
+  it("lets the teams, sorted, get and watch the token Secret and items ConfigMap, and get the credential, by name", () => {
+    const grant = consumerGrant(credential({ teams: ["kids", "parents"], tokenSecret: { name: "shared" } }), "shared");
+    expect(grant?.role.rules).toEqual([
+      { apiGroups: [""], resources: ["secrets"], resourceNames: ["shared"], verbs: ["get", "watch"] },
+      { apiGroups: [""], resources: ["configmaps"], resourceNames: ["photos-access"], verbs: ["get", "watch"] },
+      { apiGroups: ["cloudcredentials.io"], resources: ["microsoftcredentials"], resourceNames: ["photos"], verbs: ["get"] },
+    ]);
+    expect(grant?.binding.subjects?.map((s) => `${s.kind}:${s.name}`)).toEqual(["Group:kids", "Group:parents"]);
+    expect(grant?.binding.roleRef).toEqual({ apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "photos-consumer" });
+    expect(grant?.role.metadata).toMatchObject({
+      name: "photos-consumer",
+      namespace: "family",
+      labels: { "app.kubernetes.io/managed-by": "cloud-credentials-operator", "cloudcredentials.io/credential": "photos" },
+      ownerReferences: [{ apiVersion: "cloudcredentials.io/v1alpha1", kind: "MicrosoftCredential", name: "photos", uid: "uid-1", controller: true }],
+    });
+  });
+});
+
+describe("the manager grant", () => {
+  it("is none without a manager, even when AccessLists reference the credential", () => {
+    expect(managerGrant(credential({}), ["albums"])).toBeUndefined();
+  });
+
+  // An empty resourceNames would grant every AccessList of the namespace.
+  it("has no rule at all when no AccessList references the credential", () => {
+    expect(managerGrant(credential({ manager: "lee" }), [])?.role.rules).toEqual([]);
+  });
+
+  it("lets the manager user get, update and patch exactly the AccessLists that reference the credential", () => {
+    const grant = managerGrant(credential({ manager: "lee" }), ["videos", "albums"]);
+    expect(grant?.role.rules).toEqual([{ apiGroups: ["cloudcredentials.io"], resources: ["accesslists"], resourceNames: ["albums", "videos"], verbs: ["get", "update", "patch"] }]);
+    expect(grant?.binding.subjects).toEqual([{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: "lee" }]);
+    expect(grant?.role.metadata?.name).toBe("photos-manager");
+  });
+});
