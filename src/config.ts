@@ -41,6 +41,7 @@ const configSchema = z.object({
   httpAddress: z.string().regex(/^[^:]*:\d+$/, "must be host:port such as :8080 or 127.0.0.1:8080").default(":8080"),
   logLevel: z.enum(["trace", "debug", "info", "warn", "error", "fatal"]).default("info"),
   workers: z.coerce.number().int().min(1).max(64).default(4),
+  accessListResync: duration("1h").default(3_600_000),
 });
 
 export type Config = z.output<typeof configSchema>;

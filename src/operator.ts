@@ -3,6 +3,8 @@ import { once } from "node:events";
 import { hostname } from "node:os";
 import type { Logger } from "pino";
 import type { Config } from "./config.ts";
+import type { Cloud } from "./crds/index.ts";
+import { AccessListController } from "./controller/access-list/controller.ts";
 import { CredentialController } from "./controller/microsoft-credential/controller.ts";
 import { startHttpServer, type HttpServer } from "./http/server.ts";
 import { LeaderElector } from "./kube/leader-election.ts";
@@ -31,27 +33,53 @@ export interface Operator {
   httpPort(): number | undefined;
 }
 
+/** Both controllers, started and stopped together. */
+interface Controllers {
+  readonly credentials: CredentialController;
+  synced(): boolean;
+  startInformers(signal: AbortSignal): Promise<unknown>;
+  startWorkers(): void;
+  stopWorkers(): Promise<unknown>;
+  stop(): Promise<unknown>;
+}
+
+function buildControllers(deps: OperatorDeps, metrics: OperatorMetrics, now: () => number): Controllers {
+  const { config, log } = deps;
+  const overrides = { authorityHost: config.authorityHost, graphBaseUrl: config.graphBaseUrl, graphResource: config.graphResource, powerBiResource: config.powerbiResource };
+  const common = { kubeConfig: deps.kubeConfig, log, namespaces: config.namespaces, workers: config.workers, endpoints: (cloud: Cloud) => endpointsFor(cloud, overrides), now };
+  const credentials = new CredentialController({
+    ...common,
+    network: metrics.countingTokenRequests(deps.network),
+    publicClientId: config.microsoftClientId,
+    observe: (seconds, outcome) => metrics.reconcileDuration.observe({ controller: "microsoftcredential", result: outcome === "error" ? "error" : outcome.kind }, seconds),
+  });
+  const accessLists = new AccessListController({ ...common, network: deps.network, resyncMs: config.accessListResync, credentials: credentials.credentials });
+  return {
+    credentials,
+    synced: () => credentials.synced() && accessLists.synced(),
+    startInformers: (signal) => Promise.all([credentials.startInformers(signal), accessLists.startInformers(signal)]),
+    startWorkers: () => {
+      credentials.startWorkers();
+      accessLists.startWorkers();
+    },
+    stopWorkers: () => Promise.all([credentials.queue.stop(), accessLists.stopWorkers()]),
+    stop: async () => {
+      await accessLists.stop();
+      await credentials.stop();
+    },
+  };
+}
+
 /** Builds the operator from its parts (config, Kubernetes, Microsoft); `start()` runs it. */
 export function buildOperator(deps: OperatorDeps): Operator {
   const { config, log } = deps;
   const now = deps.now ?? Date.now;
-  const overrides = { authorityHost: config.authorityHost, graphBaseUrl: config.graphBaseUrl, graphResource: config.graphResource, powerBiResource: config.powerbiResource };
   // The metrics read the controller's caches at scrape time; the controller counts token requests.
   const metrics: OperatorMetrics = new OperatorMetrics({
-    credentials: () => controller.credentials.flatMap((i) => i.list()),
-    queueDepth: () => controller.queue.depth,
+    credentials: () => controllers.credentials.credentials.flatMap((i) => i.list()),
+    queueDepth: () => controllers.credentials.queue.depth,
   });
-  const controller = new CredentialController({
-    kubeConfig: deps.kubeConfig,
-    log,
-    namespaces: config.namespaces,
-    workers: config.workers,
-    network: metrics.countingTokenRequests(deps.network),
-    endpoints: (cloud) => endpointsFor(cloud, overrides),
-    publicClientId: config.microsoftClientId,
-    now,
-    observe: (seconds, outcome) => metrics.reconcileDuration.observe({ controller: "microsoftcredential", result: outcome === "error" ? "error" : outcome.kind }, seconds),
-  });
+  const controllers = buildControllers(deps, metrics, now);
   let http: HttpServer | undefined;
   let elector: LeaderElector | undefined;
   let resolveStopped = (): void => undefined;
@@ -64,7 +92,7 @@ export function buildOperator(deps: OperatorDeps): Operator {
       log.info("stopping");
       starting.abort();
       await elector?.stop();
-      await controller.stop();
+      await controllers.stop();
       await http?.close();
       await deps.network.close();
       resolveStopped();
@@ -73,24 +101,24 @@ export function buildOperator(deps: OperatorDeps): Operator {
   return {
     stopped,
     stop,
-    ready: () => controller.synced(),
+    ready: () => controllers.synced(),
     httpPort: () => http?.port,
     async start() {
-      http = await startHttpServer(config.httpAddress, { ready: () => controller.synced(), registry: metrics.registry });
-      await controller.startInformers(starting.signal);
+      http = await startHttpServer(config.httpAddress, { ready: () => controllers.synced(), registry: metrics.registry });
+      await controllers.startInformers(starting.signal);
       if (starting.signal.aborted) return;
       if (!config.leaderElect) {
-        controller.startWorkers();
+        controllers.startWorkers();
         return;
       }
-      elector = electLeader(deps, controller, stop);
+      elector = electLeader(deps, controllers, stop);
       elector.start();
     },
   };
 }
 
 /** Leader election: work only while leading; losing the lease stops the operator at once. */
-function electLeader(deps: OperatorDeps, controller: CredentialController, stop: () => Promise<void>): LeaderElector {
+function electLeader(deps: OperatorDeps, controllers: Controllers, stop: () => Promise<void>): LeaderElector {
   const { config } = deps;
   return new LeaderElector({
     kubeConfig: deps.kubeConfig,
@@ -104,9 +132,9 @@ function electLeader(deps: OperatorDeps, controller: CredentialController, stop:
     // Work runs while this promise does; stop() waits for it before releasing the lease, so a
     // successor never reconciles beside us.
     onStartedLeading: async (signal) => {
-      controller.startWorkers();
+      controllers.startWorkers();
       if (!signal.aborted) await once(signal, "abort");
-      await controller.queue.stop();
+      await controllers.stopWorkers();
     },
     // Losing the lease stops all work at once: another replica may be leading already.
     onStoppedLeading: () => void stop(),

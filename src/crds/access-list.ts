@@ -72,7 +72,8 @@ export const accessListStatusSchema = z
   .object({
     observedGeneration: z.int().min(0).optional().describe("The metadata.generation the status was computed from."),
     conditions: conditionsSchema.optional(),
-    resolvedFor: z.string().max(512).optional().describe("The account user name the items were resolved as."),
+    resolvedFor: z.string().max(512).optional().describe("The account user name the items were resolved as (app:<client id> for a service principal)."),
+    lastResolvedTime: z.string().max(64).optional().describe("When the items were last resolved through Microsoft Graph (RFC 3339); they are resolved again every resync period."),
     items: z
       .array(
         z
