@@ -4,12 +4,14 @@ import { appView } from "./app-model.ts";
 import type { FakeContext } from "./context.ts";
 import { createDelegatedControl, type DelegatedControl } from "./control-delegated.ts";
 import { errorCatalogue } from "./errors.ts";
+import { createGraphControl, type FakeGraphControl } from "./graph/control.ts";
+import type { GraphState } from "./graph/state.ts";
 import type {
   AppInput, AppPatch, AppView, ClockView, FailureInput, FailureView, RequestFilter, RequestRecord,
   SecretInput, TenantInput, TenantView,
 } from "./types.ts";
 
-export interface FakeIdentityControl extends DelegatedControl {
+export interface FakeIdentityControl extends DelegatedControl, FakeGraphControl {
   /** Registers (or replaces) a tenant. */
   addTenant(input: TenantInput): TenantView;
   tenants(): TenantView[];
@@ -45,16 +47,18 @@ export interface FakeIdentityControl extends DelegatedControl {
    * (inactivity) expire against it.
    */
   advanceClock(seconds: number): ClockView;
-  /** Back to the state of a new fake: default resources only, no tenants or users, no codes or tokens, default settings, real time. */
+  /** Back to the state of a new fake: default resources only, no tenants or users, no codes or tokens, default settings, real time, an empty Graph. */
   reset(): void;
   errorClasses(): typeof errorCatalogue;
 }
 
-export function createControl(context: FakeContext): FakeIdentityControl {
+export function createControl(context: FakeContext, graph: GraphState): FakeIdentityControl {
   const { directory, failures, log, clock } = context;
   const clockView = (): ClockView => ({ now: new Date(clock.now()).toISOString(), offsetSeconds: clock.offsetSeconds() });
+  const graphControl = createGraphControl(graph);
   return {
     ...createDelegatedControl(context),
+    ...graphControl,
     addTenant: (input) => directory.addTenant(input),
     tenants: () => directory.tenants(),
     addApp: (input) => directory.addApp(input),
@@ -90,6 +94,7 @@ export function createControl(context: FakeContext): FakeIdentityControl {
       failures.clear();
       log.reset();
       clock.reset();
+      graphControl.resetGraph();
     },
     errorClasses: () => errorCatalogue,
   };

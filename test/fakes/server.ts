@@ -1,5 +1,6 @@
 // The fake Microsoft identity platform: an HTTPS server on 127.0.0.1 with its own CA, serving the
-// endpoints msal-node uses and the /_fake/ control API.
+// endpoints msal-node uses, a fake Microsoft Graph (/v1.0/, /powerbi/) that accepts the tokens it
+// issues, and the /_fake/ control API.
 import { createServer, type Server } from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -9,6 +10,8 @@ import type { FakeContext } from "./context.ts";
 import { DeviceCodes } from "./device-codes.ts";
 import { Directory } from "./directory.ts";
 import { Failures } from "./failures.ts";
+import { graphReply, isGraphPath } from "./graph/reply.ts";
+import { createGraphState, type GraphState } from "./graph/state.ts";
 import { json, readBody, send, type Reply } from "./http.ts";
 import { createServerPki, type ServerPki } from "./pki.ts";
 import { RefreshTokens } from "./refresh-tokens.ts";
@@ -37,6 +40,10 @@ export interface FakeIdentity extends FakeIdentityControl {
   readonly signingCertificatePem: string;
   /** `<url>/devicelogin`: the verification page a person opens (the device code's verification_uri). */
   readonly verificationUri: string;
+  /** `<url>/v1.0`: the fake Graph, for `createGraphClient({graphBaseUrl})`. */
+  readonly graphBaseUrl: string;
+  /** `<url>/powerbi/v1.0`: the fake Power BI REST API (`/myorg/groups` under it). */
+  readonly powerBiBaseUrl: string;
   /** `<url>/<tenant>`: msal's authority (`organizations`, `consumers` and `common` work too). */
   authority(tenant: string): string;
   tokenEndpoint(tenant: string): string;
@@ -60,23 +67,31 @@ function listen(server: Server, port: number): Promise<number> {
   });
 }
 
-function handler(context: FakeContext, control: FakeIdentityControl): (request: IncomingMessage, response: ServerResponse) => void {
-  return (request, response) => void handle(context, control, request, response);
+interface Services {
+  readonly context: FakeContext;
+  readonly control: FakeIdentityControl;
+  readonly graph: GraphState;
 }
 
-/** The control API, the verification page (a person's browser), or the identity platform. */
-async function route(context: FakeContext, control: FakeIdentityControl, request: IncomingMessage): Promise<Reply> {
+function handler(services: Services): (request: IncomingMessage, response: ServerResponse) => void {
+  return (request, response) => void handle(services, request, response);
+}
+
+/** The control API, the verification page (a person's browser), Graph, or the identity platform. */
+async function route({ context, control, graph }: Services, request: IncomingMessage): Promise<Reply> {
   const url = new URL(request.url ?? "/", context.baseUrl);
   const body = await readBody(request);
   const method = request.method ?? "GET";
   if (url.pathname === "/_fake" || url.pathname.startsWith("/_fake/")) return controlReply(control, method, url, body);
   if (url.pathname === "/devicelogin") return verificationPageReply(context, method, url, body);
+  if (isGraphPath(url.pathname)) return graphReply(graph, { method, url, headers: request.headers });
   return identityReply(context, { method, url, body, headers: request.headers });
 }
 
-async function handle(context: FakeContext, control: FakeIdentityControl, request: IncomingMessage, response: ServerResponse): Promise<void> {
+async function handle(services: Services, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  const { context } = services;
   try {
-    send(response, await route(context, control, request));
+    send(response, await route(services, request));
   } catch (e: unknown) {
     // Aborted waits (the fake is closing) and bugs end here; a bug answers 500 with its message.
     if (context.closing.aborted) response.destroy();
@@ -109,6 +124,8 @@ function buildFake({ pki, server, context, control, stop }: Parts): FakeIdentity
     caPath: pki.caPath,
     signingCertificatePem: pki.signingCertPem,
     verificationUri: `${url}/devicelogin`,
+    graphBaseUrl: `${url}/v1.0`,
+    powerBiBaseUrl: `${url}/powerbi/v1.0`,
     authority: (tenant) => `${url}/${tenant}`,
     tokenEndpoint: (tenant) => `${url}/${tenant}/oauth2/v2.0/token`,
     authorityMetadata: (tenant) => JSON.stringify(openIdConfiguration(url, tenant)),
@@ -141,8 +158,9 @@ export async function startFakeIdentity(options: FakeIdentityOptions = {}): Prom
     settings: new Settings(),
     closing: closing.signal,
   };
-  const control = createControl(context);
-  const server = createServer({ key: pki.serverKeyPem, cert: pki.serverCertPem }, handler(context, control));
+  const graph = createGraphState({ directory: context.directory, clock: context.clock, signer: context.signer, baseUrl: () => context.baseUrl });
+  const control = createControl(context, graph);
+  const server = createServer({ key: pki.serverKeyPem, cert: pki.serverCertPem }, handler({ context, control, graph }));
   try {
     port = await listen(server, options.port ?? 0);
   } catch (e: unknown) {

@@ -2,6 +2,7 @@
 // method of the same name on FakeIdentityControl. Documented in ../README.md.
 import { FakeInputError } from "../app-model.ts";
 import type { FakeIdentityControl } from "../control.ts";
+import { graphControlReply } from "../graph/control-routes.ts";
 import { json, type Reply } from "../http.ts";
 import type { ApproveDeviceCodeInput, AppInput, Endpoint, RequestFilter, SecretInput, TenantInput, UserInput } from "../types.ts";
 
@@ -73,18 +74,23 @@ function parseJson(text: string): Body {
   return value as Body;
 }
 
-/** Answers a /_fake/ request; bad input is a 400 with a message, never a crash. */
-export function controlReply(control: FakeIdentityControl, method: string, url: URL, text: string): Reply {
-  for (const [m, pattern, handler] of routes) {
-    const found = m === method ? pattern.exec(url.pathname) : null;
-    if (found === null) continue;
-    try {
-      return handler(control, found.slice(1), parseJson(text), url.searchParams);
-    } catch (e: unknown) {
-      // TypeError: a body of the wrong shape (e.g. domains not an array) is the caller's mistake too.
-      if (e instanceof FakeInputError || e instanceof SyntaxError || e instanceof RangeError || e instanceof TypeError) return json(400, { error: "bad_request", message: e.message });
-      throw e;
-    }
+function guarded(run: () => Reply | undefined): Reply | undefined {
+  try {
+    return run();
+  } catch (e: unknown) {
+    // TypeError: a body of the wrong shape (e.g. domains not an array) is the caller's mistake too.
+    if (e instanceof FakeInputError || e instanceof SyntaxError || e instanceof RangeError || e instanceof TypeError) return json(400, { error: "bad_request", message: e.message });
+    throw e;
   }
-  return json(404, { error: "not_found", message: `no control route for ${method} ${url.pathname} (see test/fakes/README.md)` });
+}
+
+/** Answers a /_fake/ request (the fake Graph's under /_fake/graph/); bad input is a 400 with a message, never a crash. */
+export function controlReply(control: FakeIdentityControl, method: string, url: URL, text: string): Reply {
+  const isGraph = url.pathname === "/_fake/graph" || url.pathname.startsWith("/_fake/graph/");
+  for (const [m, pattern, handler] of isGraph ? [] : routes) {
+    const found = m === method ? pattern.exec(url.pathname) : null;
+    if (found !== null) return guarded(() => handler(control, found.slice(1), parseJson(text), url.searchParams)) as Reply;
+  }
+  const graph = isGraph ? guarded(() => graphControlReply(control, method, url, parseJson(text))) : undefined;
+  return graph ?? json(404, { error: "not_found", message: `no control route for ${method} ${url.pathname} (see test/fakes/README.md)` });
 }

@@ -1,0 +1,201 @@
+// The shapes of the fake Graph's control API, shared by the in-process methods and the
+// /_fake/graph/ HTTP routes (JSON bodies are exactly these objects).
+
+/** Whose drive an item lives in: a person's OneDrive (`user`: UPN or id) or a site's document library (`siteUrl`). */
+export type DriveOwner = { readonly user: string; readonly siteUrl?: undefined } | { readonly siteUrl: string; readonly user?: undefined };
+
+export type DriveItemKind = "folder" | "file";
+
+export type DriveItemInput = DriveOwner & {
+  /** Drive path such as `/Reports/2026/budget.xlsx`; missing parent folders are created. */
+  readonly path: string;
+  /** Default: `file` when the last segment has an extension, else `folder`. */
+  readonly kind?: DriveItemKind;
+  /** Files only. Default: from the extension (`.xlsx` is the spreadsheet type), else `application/octet-stream`. */
+  readonly mimeType?: string;
+  /** Bytes; files only. Default: 1024. */
+  readonly size?: number;
+  /** Worksheet names of an `.xlsx` file. Default: `["Sheet1"]`. */
+  readonly worksheets?: readonly string[];
+};
+
+/** An item of a drive by path (`/` is the root). */
+export type DriveItemRef = DriveOwner & { readonly path: string };
+
+/** A driveItem as Graph returns it. */
+export interface DriveItemView {
+  readonly id: string;
+  readonly name: string;
+  readonly webUrl: string;
+  readonly size: number;
+  readonly createdDateTime: string;
+  readonly lastModifiedDateTime: string;
+  readonly parentReference: { readonly driveId: string; readonly driveType: DriveType; readonly id?: string; readonly path?: string; readonly siteId?: string };
+  readonly folder?: { readonly childCount: number };
+  readonly file?: { readonly mimeType: string };
+  readonly root?: Record<string, never>;
+}
+
+export type DriveType = "business" | "personal" | "documentLibrary";
+
+export interface DriveView {
+  readonly id: string;
+  readonly driveType: DriveType;
+  readonly name: string;
+  readonly description: string;
+  readonly webUrl: string;
+  readonly createdDateTime: string;
+  readonly owner: { readonly user?: { readonly id: string; readonly displayName: string }; readonly group?: { readonly displayName: string } };
+}
+
+export interface ListInput {
+  /** The list's URL name (e.g. `Tasks`). */
+  readonly name: string;
+  /** Its title. Default: the name. */
+  readonly displayName?: string;
+  /** SharePoint list template. Default: `genericList`. */
+  readonly template?: string;
+}
+
+export interface SiteInput {
+  /** e.g. `contoso.sharepoint.com`. */
+  readonly hostname: string;
+  /** Server-relative path, e.g. `/sites/finance`; `/` is the root site of the host. */
+  readonly path: string;
+  /** Default: the last path segment (or the hostname for the root site). */
+  readonly displayName?: string;
+  /**
+   * The tenant the site belongs to. Default: the registered tenant with a domain whose first label
+   * is the hostname's (`contoso.sharepoint.com` → `contoso.onmicrosoft.com`).
+   */
+  readonly tenantId?: string;
+  readonly lists?: readonly ListInput[];
+  /** Items of its document library ("Documents"), as `{path, kind?, mimeType?, size?, worksheets?}`. */
+  readonly items?: readonly Omit<DriveItemInput, "user" | "siteUrl">[];
+}
+
+export interface SiteView {
+  readonly id: string;
+  readonly name: string;
+  readonly displayName: string;
+  readonly webUrl: string;
+  readonly createdDateTime: string;
+  readonly lastModifiedDateTime: string;
+  readonly siteCollection: { readonly hostname: string };
+  readonly root?: Record<string, never>;
+}
+
+export interface ListView {
+  readonly id: string;
+  readonly name: string;
+  readonly displayName: string;
+  readonly webUrl: string;
+  readonly createdDateTime: string;
+  readonly list: { readonly template: string; readonly hidden: boolean; readonly contentTypesEnabled: boolean };
+  readonly parentReference: { readonly siteId: string };
+}
+
+export interface CalendarInput {
+  /** UPN or object id. */
+  readonly user: string;
+  readonly name: string;
+  /** Graph's calendarColor. Default: `auto`. */
+  readonly color?: string;
+}
+
+export interface CalendarView {
+  readonly id: string;
+  readonly name: string;
+  readonly color: string;
+  readonly hexColor: string;
+  readonly isDefaultCalendar: boolean;
+  readonly changeKey: string;
+  readonly canShare: boolean;
+  readonly canViewPrivateItems: boolean;
+  readonly canEdit: boolean;
+  readonly isRemovable: boolean;
+  readonly owner: { readonly name: string; readonly address: string };
+}
+
+/**
+ * Makes one object inaccessible to one principal: 403 accessDenied for it (and, for a folder or a
+ * site, everything under it). `user` is a UPN or object id, or an app's client id for app-only
+ * tokens. The object is one of: `path` in that user's OneDrive; `siteUrl` (the site), with `path`
+ * (an item of its document library); `driveId` + `itemId`.
+ */
+export interface AccessDenialInput {
+  readonly user: string;
+  readonly path?: string;
+  readonly siteUrl?: string;
+  readonly driveId?: string;
+  readonly itemId?: string;
+}
+
+export interface AccessDenialView {
+  /** Object id of the user, or the app's client id. */
+  readonly principal: string;
+  /** The item or site id. */
+  readonly objectId: string;
+}
+
+export interface PowerBiGroupInput {
+  /** A user (UPN or id) or an app's client id (a service principal added to the workspace). */
+  readonly member: string;
+  readonly name: string;
+  /** Default: a new GUID. */
+  readonly id?: string;
+}
+
+export interface PowerBiGroupView {
+  readonly id: string;
+  readonly name: string;
+  readonly type: "Workspace";
+  readonly isReadOnly: boolean;
+  readonly isOnDedicatedCapacity: boolean;
+}
+
+export interface GraphThrottleInput {
+  /** How many matching requests it answers. Default: 1. */
+  readonly count?: number;
+  /** 429 (TooManyRequests) or 503 (serviceNotAvailable). Default: 429. */
+  readonly status?: 429 | 503;
+  /** The Retry-After header in seconds. Default: 1. */
+  readonly retryAfterSeconds?: number;
+  /** Only requests whose URL path starts with this (e.g. `/v1.0/sites`). Default: every Graph and Power BI request. */
+  readonly pathPrefix?: string;
+}
+
+export interface GraphThrottleView extends GraphThrottleInput {
+  readonly id: string;
+  readonly remaining: number;
+}
+
+export interface GraphRequestFilter {
+  readonly method?: string;
+  /** URL path prefix, e.g. `/v1.0/me/drive` or `/powerbi/`. */
+  readonly pathPrefix?: string;
+  /** The token's user (UPN or object id) or, for app-only tokens, the app's client id. */
+  readonly user?: string;
+}
+
+/** One Graph or Power BI request as the fake saw it. Never the token. */
+export interface GraphRequestRecord {
+  /** Fake-clock ISO time. */
+  readonly at: string;
+  readonly method: string;
+  /** URL path as sent (percent-encoded), without the query. */
+  readonly path: string;
+  readonly api: "graph" | "powerbi";
+  /** UPN of a delegated token's user. */
+  readonly user?: string;
+  /** Object id of a delegated token's user. */
+  readonly userId?: string;
+  /** The token's `appid`. */
+  readonly clientId?: string;
+  readonly appOnly?: boolean;
+  readonly status: number;
+  /** Graph's error code, when it failed. */
+  readonly code?: string;
+  /** True when an injected throttle answered it. */
+  readonly throttled: boolean;
+}
