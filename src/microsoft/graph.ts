@@ -1,4 +1,4 @@
-import { AuthenticationHandler, Client, GraphError, RetryHandler, RetryHandlerOptions, type Context, type Middleware } from "@microsoft/microsoft-graph-client";
+import { AuthenticationHandler, Client, GraphError, RetryHandler, RetryHandlerOptions, type Context, type Middleware, type ShouldRetry } from "@microsoft/microsoft-graph-client";
 import { isKnownGraphHost } from "./clouds.ts";
 import type { NetworkClient } from "./network.ts";
 
@@ -35,7 +35,9 @@ export function createGraphClient(options: GraphClientOptions): Client {
   const segments = url.pathname.split("/").filter((s) => s !== "");
   const version = segments.pop() ?? "v1.0";
   const baseUrl = `${url.origin}/${segments.map((s) => `${s}/`).join("")}`;
-  const retry = new RetryHandlerOptions(1, 3, (delay) => delay <= MAX_INLINE_RETRY_SECONDS);
+  // shouldRetry's first argument is the configured delay (1), not the server's Retry-After: read the response's.
+  const shortWait: ShouldRetry = (...args) => retryAfterMs(args[4].headers) <= MAX_INLINE_RETRY_SECONDS * 1000;
+  const retry = new RetryHandlerOptions(1, 3, shortWait);
   const middleware = [
     new AuthenticationHandler({ getAccessToken: () => Promise.resolve(options.accessToken) }),
     new RetryHandler(retry),
