@@ -1,4 +1,4 @@
-// The fake Microsoft identity platform's public surface. Tests import from here only.
+// The fake Microsoft identity platform's (and its fake Graph's) public surface. Tests import from here only.
 export { startFakeIdentity, type FakeIdentity, type FakeIdentityOptions } from "./server.ts";
 export type { FakeIdentityControl } from "./control.ts";
 export { errorCatalogue, isErrorClassName, type ErrorCategory, type ErrorClass, type ErrorClassName } from "./errors.ts";
@@ -9,3 +9,6 @@ export { consumersTenantId } from "./user-model.ts";
 export { defaultSettings } from "./settings.ts";
 export { demo, seedDemo } from "./seed.ts";
 export type * from "./types.ts";
+export type { FakeGraphControl } from "./graph/control.ts";
+export { graphAppId, graphResource, powerBiResource } from "./graph/auth.ts";
+export type * from "./graph/types.ts";

@@ -5,7 +5,7 @@
 import { randomUUID } from "node:crypto";
 import type { Client } from "@microsoft/microsoft-graph-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { consumersTenantId } from "../fakes/index.ts";
+import { consumersTenantId, demo, seedDemo } from "../fakes/index.ts";
 import { addWorkUser, appToken, graphClient, graphError, setUp, signIn, type Setup } from "./fake-graph-sign-in.ts";
 
 type Json = Record<string, unknown>;
@@ -183,5 +183,20 @@ describe("Power BI", () => {
     const { token, clientId } = await appToken(setup, [], "https://analysis.windows.net/powerbi/api");
     setup.fake.addPowerBiGroup({ member: clientId, name: "Automation" });
     expect(await get(graphClient(setup, token, "powerBi"), "/myorg/groups")).toMatchObject({ value: [{ name: "Automation" }] });
+  });
+});
+
+describe("the demo seed (npm run fake-microsoft -- --seed)", () => {
+  it("gives the demo people OneDrive items, a denied folder, calendars, a site and workspaces", () => {
+    setup.fake.reset();
+    seedDemo(setup.fake);
+    const work = demo.workUser.userPrincipalName;
+    expect(setup.fake.driveItem({ user: work, path: "/Reports/2026/budget.xlsx" })).toMatchObject({ name: "budget.xlsx" });
+    expect(setup.fake.accessDenials()).toEqual([{ principal: demo.workUser.id, objectId: setup.fake.driveItem({ user: work, path: "/Private" })?.id }]);
+    expect(setup.fake.calendars(work).map((c) => c.name)).toEqual(["Calendar", "Team"]);
+    expect(setup.fake.siteLists(demo.siteUrl).map((l) => l.displayName)).toEqual(["Documents", "Budgets", "Approvals"]);
+    expect(setup.fake.driveItem({ siteUrl: demo.siteUrl, path: "/Forecasts/2026.xlsx" })).toMatchObject({ name: "2026.xlsx" });
+    expect(setup.fake.powerBiGroups(demo.clientId).map((g) => g.name)).toEqual(["Automation (SIMULATED)"]);
+    expect(setup.fake.driveItems({ user: demo.personalUser.userPrincipalName }).map((i) => i.name)).toEqual(["Documents", "household.xlsx", "Pictures", "holiday.jpg"]);
   });
 });
