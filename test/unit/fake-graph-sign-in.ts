@@ -19,7 +19,7 @@ export interface Setup {
   readonly domain: string;
   /** The public client people sign in with. */
   readonly publicClientId: string;
-  /** A confidential client whose roles the test sets with `appToken(roles)`. */
+  /** The operator's network client, trusting the fake's CA (msal and the Graph client share it). */
   readonly network: NetworkClient;
   close(): Promise<void>;
 }
@@ -107,7 +107,7 @@ export async function appToken(setup: Setup, roles: readonly string[], resource 
   return { token: result.accessToken, clientId };
 }
 
-/** The production Graph client against the fake Graph (or the fake Power BI with `powerBi: true`). */
+/** The production Graph client against the fake Graph (or, with `"powerBi"`, the fake Power BI). */
 export function graphClient(setup: Setup, accessToken: string, target: "graph" | "powerBi" = "graph"): Client {
   const graphBaseUrl = target === "graph" ? setup.fake.graphBaseUrl : setup.fake.powerBiBaseUrl;
   return createGraphClient({ graphBaseUrl, network: setup.network, accessToken });
