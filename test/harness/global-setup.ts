@@ -1,6 +1,6 @@
 // vitest globalSetup of the integration project: one control plane for the whole run, with the
 // chart's CRDs installed. Tests read its admin kubeconfig with `inject("kubeconfig")`.
-import { mkdir, readdir, rm } from "node:fs/promises";
+import { mkdir, readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 import { repoRoot } from "./assets.ts";
@@ -18,19 +18,22 @@ declare module "vitest" {
   }
 }
 
-/** Runs whose logs are kept; older ones are removed when a run starts. */
-const KEPT_RUNS = 5;
+/** Logs of runs older than this are removed when a run starts (never those of a run still going). */
+const KEEP_LOGS_MS = 6 * 3600_000;
 
 /**
- * Logs go to .tmp/control-plane-logs/<run>/ (git-ignored) so they survive the run for anyone
- * investigating a failure, and two runs at once never mix theirs; CONTROL_PLANE_LOG_DIR overrides that.
+ * Logs go to .tmp/control-plane-logs/run-<time>-<pid>/ (git-ignored) so they survive the run for
+ * anyone investigating a failure, and two runs at once never mix theirs; CONTROL_PLANE_LOG_DIR
+ * overrides that.
  */
 async function logDir(): Promise<string> {
   const override = process.env["CONTROL_PLANE_LOG_DIR"];
   if (override) return override;
   const root = join(repoRoot, ".tmp", "control-plane-logs");
-  const runs = (await readdir(root).catch(() => [] as string[])).filter((name) => name.startsWith("run-")).sort();
-  for (const old of runs.slice(0, Math.max(0, runs.length - KEPT_RUNS + 1))) await rm(join(root, old), { recursive: true, force: true });
+  for (const name of await readdir(root).catch(() => [] as string[])) {
+    const modified = (await stat(join(root, name))).mtimeMs;
+    if (Date.now() - modified > KEEP_LOGS_MS) await rm(join(root, name), { recursive: true, force: true });
+  }
   return join(root, `run-${new Date().toISOString().replace(/[:.]/g, "-")}-${String(process.pid)}`);
 }
 
