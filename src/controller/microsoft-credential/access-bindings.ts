@@ -8,14 +8,14 @@ import { isAlreadyExists } from "../../kube/errors.ts";
 import type { EventRecorder } from "../../kube/events.ts";
 import { applyRole, applyRoleBinding, deleteRole, deleteRoleBinding, RBAC_GROUP } from "../../kube/rbac.ts";
 import { managedLabels, ownerReference } from "../../kube/writes.ts";
+// The ConfigMap the AccessList controller publishes: the resolved items the teams may use.
+import { accessConfigMapName } from "../access-list/publish.ts";
 import type { ReadStore } from "./context.ts";
 import type { Credential } from "./types.ts";
 import { ownerOf } from "./write.ts";
 
 export const consumerName = (credential: string): string => `${credential}-consumer`;
 export const managerName = (credential: string): string => `${credential}-manager`;
-/** The ConfigMap the AccessList controller publishes: the resolved items the teams may use. */
-export const accessConfigMapName = (credential: string): string => `${credential}-access`;
 
 /** A Role and the RoleBinding of the same name that grants it. */
 export interface Grant {
