@@ -167,6 +167,20 @@ describe("teams", () => {
     expect(await canGet(eve, "secret", "billing-token")).toBe(false);
   });
 
+  it("never overwrites a Role of that name it does not own, and says so in a Warning Event", async () => {
+    const foreign = { apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role", metadata: { name: "archive-consumer" }, rules: [{ apiGroups: [""], resources: ["pods"], verbs: ["get"] }] };
+    await apply(kubeconfig, namespace, foreign);
+    await servicePrincipal("archive", { teams: ["archivists"] });
+    const events = await waitFor("a BindingConflict Event", async () => {
+      const messages = await kubectlOk(kubeconfig, ["get", "events", "-n", namespace, "--field-selector", "involvedObject.name=archive,reason=BindingConflict", "-o", "jsonpath={.items[*].message}"]);
+      return messages === "" ? undefined : messages;
+    });
+    expect(events).toContain(`kubectl -n ${namespace} delete role archive-consumer`);
+    expect(await rulesOf("archive-consumer")).toEqual(foreign.rules);
+    expect(await rbacObject("rolebinding", "archive-consumer")).toBeUndefined();
+    expect(await canGet({ as: "ivy", asGroups: ["archivists"] }, "secret", "archive-token")).toBe(false);
+  });
+
   it("grants whatever the token's health: Broken, and waiting for a sign-in", async () => {
     await kubectlOk(kubeconfig, ["create", "secret", "generic", "broken-client", "-n", namespace, "--from-literal=client-secret=wrong"]);
     const clientId = randomUUID();
