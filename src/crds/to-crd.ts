@@ -36,6 +36,11 @@ function dropped(key: string, value: unknown): boolean {
   return (key === "maximum" && value === MAX_SAFE) || (key === "minimum" && value === -MAX_SAFE);
 }
 
+/** Property names are data: a field called `id` or `pattern` is kept; each schema under it is converted. */
+function propertiesOf(properties: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(properties).map(([name, schema]) => [name, toStructural(schema)]));
+}
+
 /**
  * Turns zod's JSON Schema into a structural schema: no `additionalProperties: false` (the API
  * server prunes unknown fields instead), no OpenAPI `pattern` (each pattern is also a CEL rule
@@ -47,7 +52,8 @@ export function toStructural(node: unknown): unknown {
   const out: OpenApiSchema = {};
   for (const [key, value] of Object.entries(node)) {
     if (dropped(key, value)) continue;
-    out[key] = DATA_KEYS.has(key) ? value : toStructural(value);
+    if (key === "properties") out[key] = propertiesOf(value as Record<string, unknown>);
+    else out[key] = DATA_KEYS.has(key) ? value : toStructural(value);
   }
   if (out["type"] === "integer" && out["format"] === undefined) out["format"] = "int64";
   return out;

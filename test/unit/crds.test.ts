@@ -109,3 +109,13 @@ describe("examples/", async () => {
     expect(new Set(itemTypes)).toEqual(new Set(["Folder", "File", "Workbook", "Site", "List", "Calendar"]));
   });
 });
+
+describe("every field of the zod schemas reaches the CRD", () => {
+  it.each([
+    ["AccessList status.items[]", accessListCrd, ".status.items[]", ["name", "resolved", "id", "driveId", "webUrl", "path", "reason", "message"]],
+    ["AccessList spec.items[]", accessListCrd, ".spec.items[]", ["name", "type", "access", "path", "driveId", "itemId", "siteUrl", "listName", "calendarName"]],
+  ] as const)("%s keeps fields whose names are JSON Schema words (id, pattern...)", (_, crd, at, fields) => {
+    const node = [...walk(openApi(crd), "")].find(([path]) => path === at)?.[1];
+    expect(Object.keys((node?.["properties"] ?? {}) as Node).sort()).toEqual([...fields].sort());
+  });
+});
