@@ -35,12 +35,12 @@ export function conditionOf(object: Json | undefined, type: string): ConditionVi
   return conditions.find((c) => c.type === type);
 }
 
-/** Waits until the credential's condition has the status (and reason, when given). */
-export async function waitForCondition(kubeconfig: string, [namespace, name]: readonly [string, string], want: { type: string; status: string; reason?: string }, timeoutMs = 30_000): Promise<Json> {
+/** Waits until the object's condition has the status (and reason, when given); a credential unless `resource` says. */
+export async function waitForCondition(kubeconfig: string, [namespace, name, resource = "mscred"]: readonly [string, string, string?], want: { type: string; status: string; reason?: string }, timeoutMs = 30_000): Promise<Json> {
   let last: Json | undefined;
   try {
     return await waitFor(`${name} ${want.type}=${want.status}${want.reason ? ` (${want.reason})` : ""}`, async () => {
-      last = await getJson(kubeconfig, ["mscred", name, "-n", namespace]);
+      last = await getJson(kubeconfig, [resource, name, "-n", namespace]);
       const c = conditionOf(last, want.type);
       return c?.status === want.status && (want.reason === undefined || c.reason === want.reason) ? last : undefined;
     }, timeoutMs);

@@ -41,7 +41,7 @@ function resolvedForOf(c: Credential): string | undefined {
 }
 
 function principalOf(c: Credential): Principal {
-  const kind = c.spec.tenantType === "ServicePrincipal" ? "app" : "delegated";
+  const kind = c.spec.tenantType === "ServicePrincipal" ? "app" : c.spec.tenantType === "Personal" ? "personal" : "work";
   return c.spec.storage === "SharePoint" && c.spec.sharePoint?.siteUrl !== undefined ? { kind, sharePointSite: c.spec.sharePoint.siteUrl } : { kind };
 }
 

@@ -14,9 +14,12 @@ export interface ItemResult {
   readonly message?: string;
 }
 
-/** Whose items: the signed-in person (`/me`) or an app (no drive, mailbox or calendar of its own). */
+/**
+ * Whose items: a work account (`/me`), a personal Microsoft account (`/me`, OneDrive and calendars
+ * only) or an app (no drive, mailbox or calendar of its own, no workbook API).
+ */
 export interface Principal {
-  readonly kind: "delegated" | "app";
+  readonly kind: "work" | "personal" | "app";
   /** spec.sharePoint.siteUrl when storage is SharePoint: drive paths are in its document library. */
   readonly sharePointSite?: string;
 }
@@ -59,6 +62,20 @@ function drivePathOf(item: DriveItem): string | undefined {
 
 const unresolved = (name: string, reason: string, message: string): ItemResult => ({ name, resolved: false, reason, message });
 
+/** Item types Microsoft Graph does not offer to a kind of principal (microsoft.md), and why. */
+const UNSUPPORTED: Readonly<Record<Principal["kind"], Partial<Record<AccessListItem["type"], string>>>> = {
+  work: {},
+  personal: {
+    Workbook: "The Excel workbook API is not offered for personal OneDrive; list the file as a File, or use a WorkOrSchool credential.",
+    Site: "Personal Microsoft accounts have no SharePoint sites; use a WorkOrSchool credential.",
+    List: "Personal Microsoft accounts have no SharePoint lists; use a WorkOrSchool credential.",
+  },
+  app: {
+    Workbook: "The Excel workbook API has no app-only access; list the file as a File, or use a WorkOrSchool credential.",
+    Calendar: "An app-only credential has no calendar of its own; use a Personal or WorkOrSchool credential for Calendar items.",
+  },
+};
+
 const XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 /** Resolves AccessList items through Microsoft Graph, one pass, with a cache of the sites it met. */
@@ -92,6 +109,8 @@ export class ItemResolver {
   }
 
   #locate(item: AccessListItem): Promise<ItemResult> {
+    const unsupported = UNSUPPORTED[this.#principal.kind][item.type];
+    if (unsupported !== undefined) return Promise.resolve(unresolved(item.name, "Unsupported", unsupported));
     switch (item.type) {
       case "Folder":
       case "File":
@@ -156,7 +175,6 @@ export class ItemResolver {
   }
 
   async #calendar(item: AccessListItem): Promise<ItemResult> {
-    if (this.#principal.kind === "app") return unresolved(item.name, "Unsupported", "An app-only credential has no calendar of its own; use a Personal or WorkOrSchool credential for Calendar items.");
     const page = (await this.#graph.api("/me/calendars").select("id,name").top(100).get()) as { value?: { id?: string; name?: string }[] };
     const found = (page.value ?? []).find((c) => c.name?.toLowerCase() === item.calendarName?.toLowerCase());
     if (found === undefined) return unresolved(item.name, "NotFound", `The account has no calendar named ${item.calendarName ?? ""}.`);
