@@ -28,20 +28,22 @@ export class OperatorMetrics {
   constructor(sources: MetricSources) {
     const registers = [this.registry];
     const credentialLabels = ["namespace", "name", "tenant_type"] as const;
-    const perCredential = (name: string, help: string, value: (c: RawCredential) => number | undefined, extra: readonly string[] = []): void => {
+    /** A gauge per credential; with `reasonOf`, also a `reason` label (the condition's reason). */
+    const perCredential = (name: string, help: string, value: (c: RawCredential) => number | undefined, reasonOf?: "Ready" | "Broken"): void => {
       new Gauge({
-        name, help, labelNames: [...credentialLabels, ...extra], registers,
+        name, help, labelNames: [...credentialLabels, ...(reasonOf ? ["reason"] : [])], registers,
         collect() {
           this.reset();
           for (const c of sources.credentials()) {
             const v = value(c);
-            if (v !== undefined) this.set({ ...labelsOf(c), ...(extra.length ? { reason: conditionOf(c.status?.conditions, "Broken")?.reason ?? "" } : {}) }, v);
+            if (v !== undefined) this.set({ ...labelsOf(c), ...(reasonOf ? { reason: conditionOf(c.status?.conditions, reasonOf)?.reason ?? "" } : {}) }, v);
           }
         },
       });
     };
-    perCredential("cloudcredentials_credential_ready", "1 when a valid access token for every requested resource is in the token Secret.", (c) => (conditionOf(c.status?.conditions, "Ready")?.status === "True" ? 1 : 0));
-    perCredential("cloudcredentials_credential_broken", "1 when a person must act, with the reason.", (c) => (conditionOf(c.status?.conditions, "Broken")?.status === "True" ? 1 : 0), ["reason"]);
+    // Ready's reason tells a refresh failing (RefreshFailing) from a sign-in waiting (SignInPending).
+    perCredential("cloudcredentials_credential_ready", "1 when a valid access token for every requested resource is in the token Secret, with Ready's reason.", (c) => (conditionOf(c.status?.conditions, "Ready")?.status === "True" ? 1 : 0), "Ready");
+    perCredential("cloudcredentials_credential_broken", "1 when a person must act, with the reason.", (c) => (conditionOf(c.status?.conditions, "Broken")?.status === "True" ? 1 : 0), "Broken");
     perCredential("cloudcredentials_access_token_expiry_timestamp_seconds", "When the access token in the token Secret expires.", (c) => seconds(c.status?.accessTokenExpiresAt));
     perCredential("cloudcredentials_reauthenticate_by_timestamp_seconds", "When the refresh token would expire by inactivity.", (c) => seconds(c.status?.reauthenticateBy));
     new Gauge({ name: "cloudcredentials_workqueue_depth", help: "Keys waiting in the work queue.", registers, collect() { this.set(sources.queueDepth()); } });

@@ -113,7 +113,8 @@ describe("observability", () => {
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     expect((await fetch(`${base}/readyz`)).status).toBe(200);
     const metrics = await (await fetch(`${base}/metrics`)).text();
-    expect(metrics).toContain(`cloudcredentials_credential_ready{namespace="${namespace}",name="timer",tenant_type="ServicePrincipal"} 1`);
+    expect(metrics).toContain(`cloudcredentials_credential_ready{namespace="${namespace}",name="timer",tenant_type="ServicePrincipal",reason="TokenValid"} 1`);
+    expect(metrics).toContain(`cloudcredentials_credential_ready{namespace="${namespace}",name="owner-test",tenant_type="ServicePrincipal",reason="TokenSecretConflict"} 0`);
     expect(metrics).toContain(`cloudcredentials_credential_broken{namespace="${namespace}",name="owner-test",tenant_type="ServicePrincipal",reason="TokenSecretConflict"} 1`);
     expect(metrics).toMatch(/cloudcredentials_access_token_expiry_timestamp_seconds\{[^}]*name="timer"[^}]*\} \d+/);
     expect(metrics).toMatch(/cloudcredentials_token_requests_total\{grant="client_credentials",result="success"\} \d+/);
