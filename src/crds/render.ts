@@ -1,8 +1,11 @@
 import { stringify } from "yaml";
 import { customResourceDefinitions } from "./crds.ts";
 
-/** Where the generated CRDs live: the Helm chart's crds/ folder (Helm installs them first). */
-export const CRD_DIR = "charts/cloud-credentials-operator/crds";
+/**
+ * Where the generated CRDs live: plain YAML in the chart's files/ (kubectl apply -f works on them);
+ * templates/crds.yaml renders them, so that Helm upgrades them and `crds.keep` can keep them on uninstall.
+ */
+export const CRD_DIR = "charts/cloud-credentials-operator/files/crds";
 
 const HEADER = "# Generated from src/crds (zod schemas) by `npm run generate`. Do not edit.\n";
 

@@ -24,7 +24,7 @@ export async function installCrds(kubeconfigPath: string, files: readonly string
 }
 
 /** The chart's CRDs, the ones the operator serves (generated from the zod schemas). */
-export const chartCrdDir: string = join(repoRoot, "charts", "cloud-credentials-operator", "crds");
+export const chartCrdDir: string = join(repoRoot, "charts", "cloud-credentials-operator", "files", "crds");
 
 /** Every .yaml/.yml file of a folder, sorted; throws when there is none (a test without CRDs is wrong). */
 export async function yamlFiles(dir: string): Promise<string[]> {
