@@ -16,6 +16,8 @@ export const OPERATOR_RULES = [
   { apiGroups: [""], resources: ["secrets"], verbs: ["get", "list", "watch", "create", "update"] },
   // `<credential>-access`, published by the AccessList controller; get: only so that it may be granted to the teams.
   { apiGroups: [""], resources: ["configmaps"], verbs: ["get", "list", "watch", "create", "update", "delete"] },
+  // Workload identity: the named ServiceAccount must exist, and a token for it is exchanged.
+  { apiGroups: [""], resources: ["serviceaccounts"], verbs: ["get"] },
   { apiGroups: [""], resources: ["serviceaccounts/token"], verbs: ["create"] },
   { apiGroups: [""], resources: ["events"], verbs: ["create"] },
   { apiGroups: ["rbac.authorization.k8s.io"], resources: ["roles", "rolebindings"], verbs: ["get", "list", "watch", "create", "update", "delete"] },
