@@ -1,0 +1,50 @@
+// Following one credential with a watch (no polling) until a decision says it is done.
+import { createWatch, runWatch } from "../kube/watch-session.ts";
+import type { Cluster, CredentialObject } from "./cluster.ts";
+import { credentialsPath } from "./cluster.ts";
+
+export type FollowEnd<T> = { readonly kind: "done"; readonly value: T } | { readonly kind: "timedOut" } | { readonly kind: "deleted" };
+
+/**
+ * Calls `decide` with the credential now and after every change, until it returns a value, the
+ * credential is deleted or `timeoutMs` passes. A watch cut by the server continues where it was; a
+ * watch too old to continue (410 Gone) reads the credential again.
+ */
+export async function follow<T>(cluster: Cluster, start: CredentialObject, decide: (c: CredentialObject) => T | undefined, timeoutMs: number): Promise<FollowEnd<T>> {
+  const { namespace, name } = start.metadata;
+  const first = decide(start);
+  if (first !== undefined) return { kind: "done", value: first };
+  const stop = new AbortController();
+  const timer = setTimeout(() => stop.abort(), timeoutMs);
+  let end: FollowEnd<T> | undefined;
+  const finish = (value: FollowEnd<T>): void => {
+    end = value;
+    stop.abort();
+  };
+  let resourceVersion = start.metadata.resourceVersion;
+  // The inactivity timeout only has to outlast the API server's bookmarks (about one a minute).
+  const watch = createWatch(cluster.kubeConfig, 5 * 60_000);
+  const onEvent = (type: string, object: unknown): void => {
+    const credential = object as CredentialObject;
+    resourceVersion = credential.metadata.resourceVersion ?? resourceVersion;
+    if (type === "DELETED") return finish({ kind: "deleted" });
+    if (type === "BOOKMARK") return;
+    const value = decide(credential);
+    if (value !== undefined) finish({ kind: "done", value });
+  };
+  try {
+    while (end === undefined && !stop.signal.aborted) {
+      const query = { fieldSelector: `metadata.name=${name}`, resourceVersion, allowWatchBookmarks: true };
+      const ended = await runWatch(watch, { path: credentialsPath(namespace), query, onEvent }, stop.signal);
+      if (ended.kind === "failed") throw ended.error;
+      if (ended.kind === "gone") {
+        const again = await cluster.credential(namespace, name);
+        resourceVersion = again.metadata.resourceVersion;
+        onEvent("MODIFIED", again);
+      }
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+  return end ?? { kind: "timedOut" };
+}
