@@ -1,11 +1,14 @@
-// Writes the CRD YAML generated from the zod schemas; with --check, fails if it is stale.
+// Writes the generated files: the CRD YAML from the zod schemas and dist/install.yaml from the
+// chart's defaults (cdk8s); with --check, fails if any is stale.
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import { synthInstall } from "../cdk8s/install.ts";
 import { CRD_DIR, renderCrdFiles } from "../src/crds/render.ts";
 
 const root = join(import.meta.dirname, "..");
 const check = process.argv.includes("--check");
-const files = renderCrdFiles();
+const crds = renderCrdFiles();
+const files = [...crds, { path: "dist/install.yaml", content: synthInstall() }];
 const stale: string[] = [];
 
 for (const file of files) {
@@ -18,17 +21,17 @@ for (const file of files) {
     await writeFile(path, file.content);
   }
 }
-const expected = new Set(files.map((f) => basename(f.path)));
+const expected = new Set(crds.map((f) => basename(f.path)));
 const extra = (await readdir(join(root, CRD_DIR)).catch(() => [])).filter((f) => f.endsWith(".yaml") && !expected.has(f));
 
 if (check) {
   if (stale.length > 0 || extra.length > 0) {
-    console.error(`Generated CRDs are stale: ${[...stale, ...extra.map((f) => `${CRD_DIR}/${f} (not generated)`)].join(", ")}`);
+    console.error(`Generated files are stale: ${[...stale, ...extra.map((f) => `${CRD_DIR}/${f} (not generated)`)].join(", ")}`);
     console.error("Run `npm run generate` and commit the result.");
     process.exit(1);
   }
-  console.log(`CRDs are up to date (${files.length} files in ${CRD_DIR}).`);
+  console.log(`Generated files are up to date (${String(files.length)}: ${CRD_DIR}, dist/install.yaml).`);
 } else {
-  console.log(stale.length > 0 ? `Wrote ${stale.join(", ")}` : "CRDs already up to date.");
+  console.log(stale.length > 0 ? `Wrote ${stale.join(", ")}` : "Generated files already up to date.");
   if (extra.length > 0) console.warn(`Not generated, remove by hand if obsolete: ${extra.join(", ")}`);
 }

@@ -1,6 +1,7 @@
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { beforeAll, describe, expect, inject, it } from "vitest";
+import { synthExample } from "../../cdk8s/example.ts";
 import { kubectl, kubectlOk } from "../harness/kubectl.ts";
 import { invalidAccessLists, invalidCredentials, type InvalidCase } from "./invalid-objects.ts";
 import { createNamespace } from "./namespace.ts";
@@ -27,6 +28,12 @@ describe("the CRDs", () => {
   it.each(exampleFiles)("accept examples/%s (server-side dry run)", async (file) => {
     const out = await kubectlOk(kubeconfig, ["apply", "--dry-run=server", "-n", namespace, "-f", join(examplesDir, file)]);
     expect(out).toMatch(/created \(server dry run\)/);
+  });
+
+  it("accept the cdk8s example's objects (server-side dry run)", async () => {
+    const out = await kubectlOk(kubeconfig, ["apply", "--dry-run=server", "-f", "-"], { input: synthExample(namespace) });
+    expect(out).toMatch(/microsoftcredential.cloudcredentials.io\/finance-reports created \(server dry run\)/);
+    expect(out).toMatch(/accesslist.cloudcredentials.io\/finance-reports-items created \(server dry run\)/);
   });
 
   it.each([...invalidCredentials, ...invalidAccessLists].map((c) => [c.name, c] as const))("reject %s with a message that says what to fix", async (_name, c) => {

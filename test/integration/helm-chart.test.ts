@@ -91,6 +91,27 @@ describe("the Helm chart, rendered", () => {
     expect(ofKind(await template("crds.enabled=false"), "CustomResourceDefinition")).toHaveLength(0);
   });
 
+  it("describes the same objects as dist/install.yaml (the cdk8s app, from the same defaults)", async () => {
+    // Release name = chart name: Helm's names are then the plain ones dist/install.yaml uses.
+    const run = await helm(["template", "cloud-credentials-operator", chart, "--namespace", "cloud-credentials-operator"]);
+    const byKey = (objects: Json[]): Map<string, Json> => new Map(objects.map((o) => [`${String(o["kind"])}/${String((o["metadata"] as Json)["name"])}`, o]));
+    // What only Helm adds (its labels, the keep policy) or only a plain install needs (the Namespace).
+    const normalize = (o: Json): Json => {
+      const metadata = { ...(o["metadata"] as Json) };
+      const labels = { ...(metadata["labels"] as Record<string, string> | undefined) };
+      delete labels["helm.sh/chart"];
+      delete labels["app.kubernetes.io/managed-by"];
+      metadata["labels"] = labels;
+      delete metadata["annotations"];
+      return { ...o, metadata };
+    };
+    const helmObjects = byKey(parseAllDocuments(run.stdout).map((d) => d.toJSON() as Json).filter(Boolean).map(normalize));
+    const distObjects = byKey(parseAllDocuments(await readFile(join(repoRoot, "dist", "install.yaml"), "utf8")).map((d) => normalize(d.toJSON() as Json)));
+    distObjects.delete("Namespace/cloud-credentials-operator");
+    expect([...distObjects.keys()].sort()).toEqual([...helmObjects.keys()].sort());
+    for (const [key, object] of distObjects) expect(object, key).toEqual(helmObjects.get(key));
+  });
+
   it("has a namespaced mode with Roles in the watched namespaces only", async () => {
     const objects = await template("rbac.namespaced=true", "namespaces={team-a,team-b}");
     expect(ofKind(objects, "ClusterRole")).toHaveLength(0);

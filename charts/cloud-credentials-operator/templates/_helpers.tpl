@@ -31,37 +31,7 @@ app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end -}}
 
-{{/*
-What the operator does in a watched namespace, verb by verb (docs/adr/0007). It also holds every
-permission it grants to teams and managers (get/watch on token Secrets and access ConfigMaps, get on
-credentials, get/update/patch on AccessLists), so it needs neither `bind` nor `escalate`.
-*/}}
+{{/* The operator's rules in a watched namespace, verb by verb: files/rbac-rules.yaml. */}}
 {{- define "cco.rules" -}}
-- apiGroups: ["cloudcredentials.io"]
-  resources: ["microsoftcredentials"]
-  verbs: ["get", "list", "watch", "patch"]
-- apiGroups: ["cloudcredentials.io"]
-  resources: ["microsoftcredentials/status", "accesslists/status"]
-  verbs: ["update"]
-- apiGroups: ["cloudcredentials.io"]
-  resources: ["accesslists"]
-  verbs: ["get", "list", "watch", "update", "patch"]
-- apiGroups: [""]
-  resources: ["secrets"]
-  verbs: ["get", "list", "watch", "create", "update"]
-- apiGroups: [""]
-  resources: ["configmaps"]
-  verbs: ["get", "list", "watch", "create", "update", "delete"]
-- apiGroups: [""]
-  resources: ["serviceaccounts"]
-  verbs: ["get"]
-- apiGroups: [""]
-  resources: ["serviceaccounts/token"]
-  verbs: ["create"]
-- apiGroups: [""]
-  resources: ["events"]
-  verbs: ["create"]
-- apiGroups: ["rbac.authorization.k8s.io"]
-  resources: ["roles", "rolebindings"]
-  verbs: ["get", "list", "watch", "create", "update", "delete"]
+{{ .Files.Get "files/rbac-rules.yaml" }}
 {{- end -}}

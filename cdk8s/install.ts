@@ -1,0 +1,139 @@
+// The operator's plain-manifest install (dist/install.yaml) as a cdk8s chart, built from the Helm
+// chart's own defaults (values.yaml, Chart.yaml, files/): the two describe the same objects, which
+// a test checks against `helm template`.
+import { readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { ApiObject, App, Chart, type ChartProps } from "cdk8s";
+import { k8s } from "cdk8s-plus-33";
+import type { Construct } from "constructs";
+import { parse } from "yaml";
+
+const chartDir = join(import.meta.dirname, "..", "charts", "cloud-credentials-operator");
+
+/** The chart's values this install uses (values.yaml holds the defaults). */
+interface Values {
+  readonly image: { readonly repository: string; readonly tag: string; readonly pullPolicy: string };
+  readonly replicaCount: number;
+  readonly microsoft: { readonly cloud: string };
+  readonly requestTimeout: string;
+  readonly leaderElection: { readonly leaseDuration: string; readonly renewDeadline: string; readonly retryPeriod: string };
+  readonly accessListResync: string;
+  readonly logLevel: string;
+  readonly workers: number;
+  readonly resources: Record<string, unknown>;
+  readonly podSecurityContext: Record<string, unknown>;
+  readonly securityContext: Record<string, unknown>;
+  readonly metrics: { readonly port: number };
+}
+
+const readYaml = <T>(...path: string[]): T => parse(readFileSync(join(chartDir, ...path), "utf8")) as T;
+
+export interface OperatorInstallProps extends ChartProps {
+  /** Where the operator runs; default `cloud-credentials-operator`. */
+  readonly namespace?: string;
+}
+
+/** Namespace, CRDs, ServiceAccount, RBAC, Deployment and metrics Service, as the chart's defaults give them. */
+export class OperatorInstall extends Chart {
+  constructor(scope: Construct, id: string, props: OperatorInstallProps = {}) {
+    const namespace = props.namespace ?? "cloud-credentials-operator";
+    super(scope, id, { ...props, disableResourceNameHashes: true });
+    const values = readYaml<Values>("values.yaml");
+    const appVersion = readYaml<{ appVersion: string }>("Chart.yaml").appVersion;
+    const name = "cloud-credentials-operator";
+    const selector = { "app.kubernetes.io/name": name, "app.kubernetes.io/instance": name };
+    const labels = { ...selector, "app.kubernetes.io/version": appVersion, "app.kubernetes.io/managed-by": "cdk8s" };
+
+    new k8s.KubeNamespace(this, "namespace", { metadata: { name: namespace, labels } });
+    for (const file of readdirSync(join(chartDir, "files", "crds")).sort()) {
+      const crd = readYaml<{ metadata: { name: string; labels?: Record<string, string> }; spec: unknown }>("files", "crds", file);
+      new ApiObject(this, crd.metadata.name, { apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition", metadata: { name: crd.metadata.name, labels: { ...crd.metadata.labels, ...labels } }, spec: crd.spec });
+    }
+    new k8s.KubeServiceAccount(this, "service-account", { metadata: { name, namespace, labels }, automountServiceAccountToken: true });
+    rbac(this, { name, namespace, labels });
+    new k8s.KubeService(this, "metrics", {
+      metadata: { name: `${name}-metrics`, namespace, labels },
+      spec: { type: "ClusterIP", selector, ports: [{ name: "http-metrics", port: values.metrics.port, targetPort: k8s.IntOrString.fromString("http"), protocol: "TCP" }] },
+    });
+    new ApiObject(this, "deployment", deployment({ name, namespace, labels, selector, values, image: `${values.image.repository}:${values.image.tag || appVersion}` }));
+  }
+}
+
+interface Naming {
+  readonly name: string;
+  readonly namespace: string;
+  readonly labels: Record<string, string>;
+}
+
+function rbac(scope: Construct, { name, namespace, labels }: Naming): void {
+  const subjects = [{ kind: "ServiceAccount", name, namespace }];
+  new ApiObject(scope, "cluster-role", { apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRole", metadata: { name, labels }, rules: readYaml<unknown[]>("files", "rbac-rules.yaml") });
+  new k8s.KubeClusterRoleBinding(scope, "cluster-role-binding", { metadata: { name, labels }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name }, subjects });
+  const leaderElection = `${name}-leader-election`;
+  new k8s.KubeRole(scope, "leader-election", {
+    metadata: { name: leaderElection, namespace, labels },
+    rules: [
+      { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["create"] },
+      { apiGroups: ["coordination.k8s.io"], resources: ["leases"], resourceNames: [name], verbs: ["get", "update"] },
+    ],
+  });
+  new k8s.KubeRoleBinding(scope, "leader-election-binding", { metadata: { name: leaderElection, namespace, labels }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: leaderElection }, subjects });
+}
+
+interface DeploymentInput extends Naming {
+  readonly selector: Record<string, string>;
+  readonly values: Values;
+  readonly image: string;
+}
+
+/** The Deployment the chart renders with its defaults (env in the chart's order). */
+function deployment({ name, namespace, labels, selector, values, image }: DeploymentInput): { apiVersion: string; kind: string; metadata: object; spec: object } {
+  const env = Object.entries({
+    CCO_IN_CLUSTER: "true",
+    CCO_NAMESPACES: "",
+    CCO_LEADER_ELECT: "true",
+    CCO_LEADER_ELECTION_NAMESPACE: namespace,
+    CCO_LEADER_ELECTION_ID: name,
+    CCO_LEASE_DURATION: values.leaderElection.leaseDuration,
+    CCO_RENEW_DEADLINE: values.leaderElection.renewDeadline,
+    CCO_RETRY_PERIOD: values.leaderElection.retryPeriod,
+    CCO_HTTP_ADDRESS: `:${String(values.metrics.port)}`,
+    CCO_LOG_LEVEL: values.logLevel,
+    CCO_WORKERS: String(values.workers),
+    CCO_REQUEST_TIMEOUT: values.requestTimeout,
+    CCO_ACCESS_LIST_RESYNC: values.accessListResync,
+    CCO_CLOUD: values.microsoft.cloud,
+  }).map(([key, value]) => ({ name: key, value }));
+  const container = {
+    name: "operator",
+    image,
+    imagePullPolicy: values.image.pullPolicy,
+    env,
+    ports: [{ name: "http", containerPort: values.metrics.port, protocol: "TCP" }],
+    livenessProbe: { httpGet: { path: "/healthz", port: "http" }, periodSeconds: 20 },
+    readinessProbe: { httpGet: { path: "/readyz", port: "http" }, periodSeconds: 10 },
+    resources: values.resources,
+    securityContext: values.securityContext,
+    volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+  };
+  return {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { name, namespace, labels },
+    spec: {
+      replicas: values.replicaCount,
+      selector: { matchLabels: selector },
+      template: {
+        metadata: { labels: selector },
+        spec: { serviceAccountName: name, securityContext: values.podSecurityContext, containers: [container], volumes: [{ name: "tmp", emptyDir: { sizeLimit: "64Mi" } }] },
+      },
+    },
+  };
+}
+
+/** dist/install.yaml, as text. */
+export function synthInstall(): string {
+  const app = new App();
+  new OperatorInstall(app, "install");
+  return `# Generated from charts/cloud-credentials-operator (its defaults) by cdk8s/install.ts: npm run generate. Do not edit.\n${app.synthYaml()}`;
+}

@@ -1,0 +1,26 @@
+import { App, Chart } from "cdk8s";
+import { describe, expect, it } from "vitest";
+import { parseAllDocuments } from "yaml";
+import { synthExample } from "../../cdk8s/example.ts";
+import { AccessList, MicrosoftCredential } from "../../cdk8s/resources.ts";
+import { accessListSpecSchema, microsoftCredentialSpecSchema } from "../../src/crds/index.ts";
+
+describe("the typed cdk8s constructs", () => {
+  it("synthesize the example's credential and access list, as the API expects them", () => {
+    const objects = parseAllDocuments(synthExample("finance")).map((d) => d.toJSON() as { apiVersion: string; kind: string; metadata: { name: string; namespace: string }; spec: unknown });
+    expect(objects.map((o) => `${o.apiVersion} ${o.kind} ${o.metadata.namespace}/${o.metadata.name}`)).toEqual([
+      "cloudcredentials.io/v1alpha1 MicrosoftCredential finance/finance-reports",
+      "cloudcredentials.io/v1alpha1 AccessList finance/finance-reports-items",
+    ]);
+    expect(microsoftCredentialSpecSchema.safeParse(objects[0]?.spec).success).toBe(true);
+    expect(accessListSpecSchema.safeParse(objects[1]?.spec).success).toBe(true);
+  });
+
+  // Cross-field rules are CEL, enforced by the API server (the integration test dry-runs the example).
+  it("refuse a spec that breaks the schema, at synth time, naming the field", () => {
+    const chart = new Chart(new App(), "bad");
+    // @ts-expect-error: "Photos" is not a scope; the types say so, and so does the runtime check.
+    expect(() => new MicrosoftCredential(chart, "photos", { spec: { tenantType: "Personal", scopes: ["Photos"] } })).toThrow(/MicrosoftCredential photos: spec\.scopes\.0: /);
+    expect(() => new AccessList(chart, "items", { spec: { credentialRef: { name: "photos" }, items: [{ name: "", type: "Folder", path: "/Reports" }] } })).toThrow(/AccessList items: spec\.items\.0\.name: /);
+  });
+});
