@@ -52,9 +52,13 @@ export type AccessListItem = z.infer<typeof itemSchema>;
 
 export const accessListSpecSchema = z
   .object({
-    credentialRef: z
-      .object({ name: objectName("Name of the MicrosoftCredential.") })
-      .describe("The MicrosoftCredential in the same namespace whose account the items are resolved with."),
+    // Immutable: the manager may update the list, and must not be able to move its items into
+    // another credential's published access (a privilege the manager does not have).
+    credentialRef: withRules(
+      z.object({ name: objectName("Name of the MicrosoftCredential.") }),
+      "The MicrosoftCredential in the same namespace whose account the items are resolved with. Immutable.",
+      [{ rule: "self == oldSelf", message: "credentialRef is immutable: create a new AccessList for another credential" }],
+    ),
     items: z
       .array(itemSchema)
       .max(256)

@@ -233,10 +233,15 @@ describe("manager", () => {
     expect(await canI(alice, "update", "mscred/expenses")).toBe(false);
   });
 
-  it("follows AccessLists that start or stop referencing the credential", async () => {
-    await kubectlOk(kubeconfig, ["patch", "accesslist", "unrelated", "-n", namespace, "--type=merge", "-p", JSON.stringify({ spec: { credentialRef: { name: "expenses" } } })]);
-    await eventually("alice reads the retargeted list", () => canGet(alice, "accesslist", "unrelated"), true);
-    await kubectlOk(kubeconfig, ["delete", "accesslist", "unrelated", "expenses-files", "-n", namespace]);
+  it("follows AccessLists that start or stop referencing the credential; nobody can retarget one", async () => {
+    // credentialRef is immutable: a manager with update on a list cannot move its items into another credential's access.
+    const byManager = await kubectl(kubeconfig, ["patch", "accesslist", "expenses-files", "-n", namespace, "--type=merge", "-p", JSON.stringify({ spec: { credentialRef: { name: "unrelated-credential" } } })], alice);
+    expect(byManager.stderr).toContain("credentialRef is immutable");
+    const byAdmin = await kubectl(kubeconfig, ["patch", "accesslist", "unrelated", "-n", namespace, "--type=merge", "-p", JSON.stringify({ spec: { credentialRef: { name: "expenses" } } })]);
+    expect(byAdmin.stderr).toContain("credentialRef is immutable");
+    await apply(kubeconfig, namespace, accessList("expenses-more", "expenses"));
+    await eventually("alice reads the new list", () => canGet(alice, "accesslist", "expenses-more"), true);
+    await kubectlOk(kubeconfig, ["delete", "accesslist", "unrelated", "expenses-more", "expenses-files", "-n", namespace]);
     await waitFor("the manager Role without rules", async () => (await rulesOf("expenses-manager")).length === 0 || undefined);
     await apply(kubeconfig, namespace, accessList("expenses-files", "expenses"));
     await eventually("alice reads the new list", () => canGet(alice, "accesslist", "expenses-files"), true);
