@@ -203,6 +203,39 @@ describe("kubectl mscred", () => {
     await pendingCode("shared", { key: "lastHandledReauthenticate", value: value ?? "" });
   });
 
+  it("reauthenticate on a terminal asks: anything but yes changes nothing, y annotates", async () => {
+    await apply(kubeconfig, namespace, credential("asked", work({ teams: ["photo-editors"] })));
+    // util-linux script gives the plugin a pseudo-terminal; what we write to script's stdin is typed on it.
+    const onTerminal = (answer: string): Promise<KubectlResult> => {
+      const command = `${findBinary("kubectl")} mscred reauthenticate asked -n ${namespace}`;
+      const child = spawn("script", ["-qec", command, "/dev/null"], { env: { ...process.env, KUBECONFIG: kubeconfig, PATH: `${join(repoRoot, "bin")}${delimiter}${process.env["PATH"] ?? ""}` }, stdio: "pipe" });
+      const output: Buffer[] = [];
+      child.stdout.on("data", (chunk: Buffer) => {
+        output.push(chunk);
+        if (Buffer.concat(output).toString("utf8").includes("[y/N]")) child.stdin.end(`${answer}\n`);
+      });
+      const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+      return new Promise((resolve, reject) => {
+        child.on("error", reject);
+        child.on("close", (code) => {
+          clearTimeout(timer);
+          resolve({ code: code ?? -1, stdout: Buffer.concat(output).toString("utf8"), stderr: "" });
+        });
+      });
+    };
+
+    const declined = await onTerminal("n");
+    expect(declined.stdout).toContain("Teams that use it: photo-editors");
+    expect(declined.stdout).toContain(`Reauthenticate ${namespace}/asked? [y/N]`);
+    expect(declined.stdout).toContain("Not confirmed; nothing was changed.");
+    expect(declined.code).toBe(1);
+    expect(await annotation("asked", "cloudcredentials.io/reauthenticate")).toBeUndefined();
+
+    const confirmed = await onTerminal("y");
+    expect(confirmed.code).toBe(0);
+    expect(await annotation("asked", "cloudcredentials.io/reauthenticate")).toBeDefined();
+  });
+
   it("login shows the pending sign-in without starting another, and exits 0 once Ready", async () => {
     await apply(kubeconfig, namespace, credential("login-ok", work()));
     const code = await pendingCode("login-ok");
