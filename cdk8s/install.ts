@@ -1,12 +1,13 @@
 // The operator's plain-manifest install (dist/install.yaml) as a cdk8s chart, built from the Helm
 // chart's own defaults (values.yaml, Chart.yaml, files/): the two describe the same objects, which
 // a test checks against `helm template`.
-import { readFileSync, readdirSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ApiObject, App, Chart, type ChartProps } from "cdk8s";
 import { k8s } from "cdk8s-plus-33";
 import type { Construct } from "constructs";
 import { parse } from "yaml";
+import { customResourceDefinitions } from "../src/crds/index.ts";
 
 const chartDir = join(import.meta.dirname, "..", "charts", "cloud-credentials-operator");
 
@@ -45,8 +46,8 @@ export class OperatorInstall extends Chart {
     const labels = { ...selector, "app.kubernetes.io/version": appVersion, "app.kubernetes.io/managed-by": "cdk8s" };
 
     new k8s.KubeNamespace(this, "namespace", { metadata: { name: namespace, labels } });
-    for (const file of readdirSync(join(chartDir, "files", "crds")).sort()) {
-      const crd = readYaml<{ metadata: { name: string; labels?: Record<string, string> }; spec: unknown }>("files", "crds", file);
+    // The same objects as files/crds: both come from the zod schemas.
+    for (const crd of customResourceDefinitions() as { metadata: { name: string; labels?: Record<string, string> }; spec: unknown }[]) {
       new ApiObject(this, crd.metadata.name, { apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition", metadata: { name: crd.metadata.name, labels: { ...crd.metadata.labels, ...labels } }, spec: crd.spec });
     }
     new k8s.KubeServiceAccount(this, "service-account", { metadata: { name, namespace, labels }, automountServiceAccountToken: true });
