@@ -54,6 +54,14 @@ describe("repairing a delegated credential", () => {
     const requests = fake.requestCount({ grant: "refresh_token" });
     await new Promise((resolve) => setTimeout(resolve, 3000));
     expect(fake.requestCount({ grant: "refresh_token" })).toBe(requests); // Broken: no calls
+    // A rename while Broken shows, and still makes no call.
+    await kubectlOk(kubeconfig, ["patch", "mscred", "calendar", "-n", namespace, "--type=merge", "-p", JSON.stringify({ spec: { displayName: "Team calendar" } })]);
+    const renamed = await waitFor("the new display name", async () => {
+      const object = await getJson(kubeconfig, ["mscred", "calendar", "-n", namespace]);
+      return (object?.["status"] as Json | undefined)?.["displayName"] === "Team calendar" ? object : undefined;
+    });
+    expect(conditionOf(renamed, "Broken")).toMatchObject({ status: "True", reason: "RefreshTokenRevoked" });
+    expect(fake.requestCount({ grant: "refresh_token" })).toBe(requests);
 
     await kubectlOk(kubeconfig, ["annotate", "mscred", "calendar", "-n", namespace, "cloudcredentials.io/authenticate=repair-1", "--overwrite"]);
     await signIn("calendar", ADELE, { key: "lastHandledAuthenticate", value: "repair-1" });

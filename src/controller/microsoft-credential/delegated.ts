@@ -8,7 +8,7 @@ import { rfc3339 } from "../conditions.ts";
 import type { Outcome } from "../queue.ts";
 import type { Context, CredentialReconcilerDeps } from "./context.ts";
 import type { StatusExtras } from "./plan.ts";
-import { DONE, type Reporter } from "./report.ts";
+import type { Reporter } from "./report.ts";
 import { readState, stateSecretName, writeState, type CredentialState, type PendingSignIn } from "./state.ts";
 import type { TokenFlow, TokenSource } from "./token-flow.ts";
 import { ownerOf } from "./write.ts";
@@ -71,7 +71,7 @@ export class DelegatedFlow {
     // sign-in expired, was declined or brought the wrong account, and after a refresh token died.
     // Only a missing client id is re-checked: the operator may have been configured since.
     const broken = ctx.credential.status.conditions?.find((c) => c.type === "Broken" && c.status === "True");
-    if (broken !== undefined && broken.reason !== "MicrosoftAPINotConfigured") return DONE;
+    if (broken !== undefined && broken.reason !== "MicrosoftAPINotConfigured") return this.#reporter.stillBroken(ctx, broken, ctx.extras);
     // Never signed in: one sign-in starts by itself.
     if (ctx.state.cache === undefined) return this.#startSignIn(ctx, "initial", undefined);
     // A scope was added: its permission needs the person's consent, so a sign-in starts.

@@ -1,4 +1,4 @@
-import type { BrokenReason } from "../../crds/index.ts";
+import { ANNOTATIONS, type BrokenReason } from "../../crds/index.ts";
 import { backoffDelay } from "../../kube/backoff.ts";
 import type { Classified } from "../../microsoft/errors.ts";
 import { rfc3339 } from "../conditions.ts";
@@ -40,6 +40,16 @@ export class Reporter {
     const credential = account === undefined ? ctx.credential : { ...ctx.credential, status: { ...ctx.credential.status, account } };
     const observation = { kind: "broken", reason, message: brokenMessage(reason, credential, message) } as const;
     return this.report(ctx, observation, { brokenInputs: brokenInputs(ctx.credential, inputsVersion), ...(message.extras ? { extras: message.extras } : {}) });
+  }
+
+  /**
+   * Still Broken, waiting for a person: the same reason and message, no call; the status follows
+   * the spec all the same (a rename shows, observedGeneration moves on).
+   */
+  stillBroken(ctx: Context, condition: { reason: string; message: string }, extras?: StatusExtras): Promise<Outcome> {
+    const observation = { kind: "broken", reason: condition.reason as BrokenReason, message: condition.message } as const;
+    const inputs = ctx.credential.metadata.annotations?.[ANNOTATIONS.brokenInputs];
+    return this.report(ctx, observation, { ...(inputs === undefined ? {} : { brokenInputs: inputs }), ...(extras ? { extras } : {}) });
   }
 
   /**
