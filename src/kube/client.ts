@@ -1,5 +1,8 @@
+import { existsSync } from "node:fs";
 import { KubeConfig, type RequestContext } from "@kubernetes/client-node";
 import type { Dispatcher } from "undici";
+
+const SERVICE_ACCOUNT_TOKEN = "/var/run/secrets/kubernetes.io/serviceaccount/token";
 
 export type KubeAccess = { readonly inCluster: true } | { readonly inCluster: false; readonly kubeconfig: string };
 
@@ -28,8 +31,16 @@ export class PooledKubeConfig extends KubeConfig {
  */
 export function loadKubeConfig(access: KubeAccess): KubeConfig {
   const kc = new PooledKubeConfig();
-  if (access.inCluster) kc.loadFromCluster();
-  else kc.loadFromFile(access.kubeconfig);
+  if (access.inCluster) {
+    // loadFromCluster() builds https://undefined:undefined outside a pod and the informers retry it forever.
+    if (!process.env["KUBERNETES_SERVICE_HOST"] || !process.env["KUBERNETES_SERVICE_PORT"]) {
+      throw new Error("not running in a pod: KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are not set (outside a cluster use --kubeconfig PATH)");
+    }
+    if (!existsSync(SERVICE_ACCOUNT_TOKEN)) {
+      throw new Error(`no service account token at ${SERVICE_ACCOUNT_TOKEN}: the pod needs automountServiceAccountToken (or a projected token there)`);
+    }
+    kc.loadFromCluster();
+  } else kc.loadFromFile(access.kubeconfig);
   if (kc.getCurrentCluster() === null) {
     throw new Error(access.inCluster ? "not running in a pod: no in-cluster configuration" : `kubeconfig ${access.kubeconfig} has no current cluster`);
   }

@@ -6,9 +6,9 @@ import { describe, expect, it } from "vitest";
 const run = promisify(execFile);
 const main = join(import.meta.dirname, "../../src/main.ts");
 
-async function start(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function start(args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [main, ...args]);
+    const { stdout, stderr } = await run(process.execPath, [main, ...args], { env });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
@@ -32,5 +32,18 @@ describe("the operator process", () => {
     const { code, stderr } = await start(args);
     expect(code).toBe(2);
     expect(stderr).toContain(message);
+  });
+
+  it("refuses --in-cluster outside a pod instead of retrying https://undefined:undefined", async () => {
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("KUBERNETES_SERVICE_")));
+    const { code, stderr } = await start(["--in-cluster", "true"], env);
+    expect(code).toBe(2);
+    expect(stderr).toContain("not running in a pod: KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are not set");
+  });
+
+  it("refuses --in-cluster in a pod without a service account token", async () => {
+    const { code, stderr } = await start(["--in-cluster", "true"], { ...process.env, KUBERNETES_SERVICE_HOST: "10.96.0.1", KUBERNETES_SERVICE_PORT: "443" });
+    expect(code).toBe(2);
+    expect(stderr).toContain("no service account token at /var/run/secrets/kubernetes.io/serviceaccount/token");
   });
 });
