@@ -1,0 +1,45 @@
+# syntax=docker/dockerfile:1
+# The operator's container image. Node 24 runs the TypeScript sources as they are (no build step,
+# docs/adr/0001), so the image holds src/, package.json and the production node_modules, nothing
+# else. scripts/image-stage.ts replays this file's install and start commands without Docker, and
+# test/unit/image.test.ts checks both.
+#
+#   docker build --build-arg VERSION=0.1.0 --build-arg REVISION="$(git rev-parse HEAD)" -t cloud-credentials-operator:0.1.0 .
+#
+# Same major.minor as the `node` devDependency the tests run on (the test checks it).
+ARG NODE_VERSION=24.21
+
+FROM node:${NODE_VERSION}-trixie-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+# Production dependencies only. No install scripts: no production dependency has one, and the
+# `node` devDependency (which downloads Node) is left out: the base image is Node 24.
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+
+FROM node:${NODE_VERSION}-trixie-slim
+ARG VERSION=0.0.0-dev
+ARG REVISION=unknown
+LABEL org.opencontainers.image.title="cloud-credentials-operator" \
+      org.opencontainers.image.description="Kubernetes operator that keeps Microsoft 365 credentials (device-code sign-in, refresh and access tokens) working, declared as YAML." \
+      org.opencontainers.image.source="https://github.com/cloud-credentials-operator/cloud-credentials-operator" \
+      org.opencontainers.image.documentation="https://github.com/cloud-credentials-operator/cloud-credentials-operator/tree/main/docs" \
+      org.opencontainers.image.licenses="Apache-2.0" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}"
+WORKDIR /app
+# Owned by root and only readable by the operator's user: it cannot change its own code.
+COPY --from=deps /app/node_modules ./node_modules
+COPY package.json ./
+COPY src ./src
+# Read-only root filesystem: nothing is written at run time; anything that wants a home (npm, if
+# someone runs it in the container) gets the /tmp the chart mounts as an emptyDir.
+ENV NODE_ENV=production \
+    HOME=/tmp
+# Numeric, so that the kubelet can check runAsNonRoot; the chart's podSecurityContext uses the same.
+USER 10001:10001
+EXPOSE 8080
+# The heap flags of docs/adr/0005 (OPERATOR_NODE_FLAGS in test/harness/operator-process.ts).
+# Node is PID 1: the operator handles SIGTERM itself and starts no child processes.
+ENTRYPOINT ["node", "--max-old-space-size=160", "--max-semi-space-size=2", "src/main.ts"]
+# Arguments replace this: docker run IMAGE --help, or --kubeconfig PATH outside a cluster.
+CMD ["--in-cluster=true"]
