@@ -1,0 +1,84 @@
+// vitest globalSetup of the e2e project: a cluster, SIMULATED Microsoft services and the operator.
+//
+// - The cluster: E2E_KUBECONFIG if set (any cluster: kind, a dev cluster; `npm run test:e2e` sets
+//   it from KUBECONFIG), else a local control plane started here. The CRDs are applied either way.
+// - Microsoft: E2E_FAKE_URL and E2E_FAKE_CA if set (a fake started with `npm run fake-microsoft --
+//   --seed` where both the tests and the operator reach it), else one started here, seeded alike.
+// - The operator: a process started here (`node src/main.ts`, the production flags), unless
+//   E2E_OPERATOR=in-cluster: then it must already run in the cluster (Helm chart, pointed at the
+//   fake), and setup only checks that its Deployment is available.
+// Tests reach all three only as a user would: kubectl, the kubectl plugin, and HTTP to the fake.
+import { mkdir, mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { TestProject } from "vitest/node";
+import { startFakeIdentity } from "../fakes/index.ts";
+import { seedDemo } from "../fakes/seed.ts";
+import { startControlPlane } from "../harness/control-plane.ts";
+import { chartCrdFiles } from "../harness/crds.ts";
+import { kubectlOk } from "../harness/kubectl.ts";
+import { startOperatorProcess } from "../harness/operator-process.ts";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    e2e: { kubeconfig: string; fakeUrl: string; fakeCaPath: string };
+  }
+}
+
+type Stop = () => Promise<unknown>;
+
+async function cluster(stops: Stop[]): Promise<string> {
+  const external = process.env["E2E_KUBECONFIG"];
+  if (external) {
+    await kubectlOk(external, ["apply", "--server-side", "--force-conflicts", ...(await chartCrdFiles()).flatMap((f) => ["-f", f])]);
+    await kubectlOk(external, ["wait", "--for=condition=Established", "crd/microsoftcredentials.cloudcredentials.io", "crd/accesslists.cloudcredentials.io", "--timeout=60s"]);
+    return external;
+  }
+  const controlPlane = await startControlPlane({ crdFiles: await chartCrdFiles() });
+  stops.push(() => controlPlane.stop());
+  return controlPlane.kubeconfigPath;
+}
+
+async function microsoft(stops: Stop[]): Promise<{ url: string; caPath: string }> {
+  const url = process.env["E2E_FAKE_URL"];
+  const caPath = process.env["E2E_FAKE_CA"];
+  if (url && caPath) return { url, caPath };
+  if (url || caPath) throw new Error("E2E_FAKE_URL and E2E_FAKE_CA go together: the fake's URL and the path of its CA certificate (both printed by npm run fake-microsoft)");
+  const fake = await startFakeIdentity();
+  seedDemo(fake);
+  stops.push(() => fake.close());
+  return { url: fake.url, caPath: fake.caPath };
+}
+
+async function operator(kubeconfig: string, fake: { url: string; caPath: string }, stops: Stop[]): Promise<void> {
+  if (process.env["E2E_OPERATOR"] === "in-cluster") {
+    const namespace = process.env["E2E_OPERATOR_NAMESPACE"] ?? "cloud-credentials-operator";
+    await kubectlOk(kubeconfig, ["wait", "--for=condition=Available", "deployment", "-n", namespace, "-l", "app.kubernetes.io/name=cloud-credentials-operator", "--timeout=120s"]);
+    return;
+  }
+  const leases = "cloud-credentials-operator-e2e";
+  await kubectlOk(kubeconfig, ["create", "namespace", leases, "--dry-run=client", "-o", "yaml"]).then((yaml) => kubectlOk(kubeconfig, ["apply", "-f", "-"], { input: yaml }));
+  const logDir = process.env["E2E_LOG_DIR"] ?? (await mkdtemp(join(tmpdir(), "cco-e2e-")));
+  await mkdir(logDir, { recursive: true });
+  const args = ["--kubeconfig", kubeconfig, "--leader-election-namespace", leases, "--http-address", "127.0.0.1:0", "--authority-host", fake.url, "--graph-base-url", `${fake.url}/v1.0`, "--ca-bundle", fake.caPath, "--microsoft-client-id", "33333333-3333-4333-8333-333333333333", "--access-list-resync", "10s"];
+  const running = startOperatorProcess(args, join(logDir, "operator.log"));
+  stops.push(() => running.stop());
+  process.stdout.write(`e2e: operator log ${running.logFile}\n`);
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const stops: Stop[] = [];
+  const teardown = async (): Promise<void> => {
+    for (const stop of stops.reverse()) await stop();
+  };
+  try {
+    const kubeconfig = await cluster(stops);
+    const fake = await microsoft(stops);
+    await operator(kubeconfig, fake, stops);
+    project.provide("e2e", { kubeconfig, fakeUrl: fake.url, fakeCaPath: fake.caPath });
+    return teardown;
+  } catch (error) {
+    await teardown();
+    throw error;
+  }
+}
