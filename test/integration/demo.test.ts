@@ -28,9 +28,17 @@ function startDemo(args: readonly string[] = []): Demo {
   return { child, output: () => text, exited };
 }
 
-afterEach(() => {
-  for (const child of running.splice(0)) if (child.exitCode === null) child.kill("SIGKILL");
-});
+/** A demo left running by a failed test: Ctrl-C, so it stops its control plane; SIGKILL only if it hangs. */
+afterEach(async () => {
+  for (const child of running.splice(0)) {
+    if (child.exitCode !== null || child.signalCode !== null) continue;
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    child.kill("SIGINT");
+    const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+    await exited;
+    clearTimeout(timer);
+  }
+}, 30_000);
 
 describe("npm start", () => {
   it("runs the examples on a local cluster with SIMULATED Microsoft services until everything is Ready, then stops on Ctrl-C", async () => {
