@@ -5,6 +5,7 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
 import { usage } from "../../src/config.ts";
 import { accessListSpecSchema, API_VERSION, BROKEN_REASONS, microsoftCredentialSpecSchema } from "../../src/crds/index.ts";
 import { OperatorMetrics } from "../../src/metrics.ts";
@@ -93,6 +94,17 @@ describe("docs/access-lists.md", () => {
     const reasons = new Set([...source.matchAll(/unresolved\([^,]+, "(\w+)"/g)].map((m) => m[1]));
     expect(reasons.size).toBeGreaterThan(3);
     for (const reason of reasons) expect(doc("access-lists.md")).toContain(`| \`${reason ?? ""}\` |`);
+  });
+});
+
+describe("Helm values named in docs/", () => {
+  it("exist in the chart's values.yaml", async () => {
+    const values = parse(await read("charts/cloud-credentials-operator/values.yaml")) as Record<string, unknown>;
+    // `a.b.c` whose first part is a top-level value (spec.x, status.x and the like are not).
+    const named = new Set([...allDocs.matchAll(/`([a-z][A-Za-z]*(?:\.[A-Za-z]+)+)(?:=[^`]*)?`/g)].map((m) => m[1] ?? "").filter((path) => (path.split(".")[0] ?? "") in values));
+    expect(named.size).toBeGreaterThan(10);
+    const missing = [...named].filter((path) => path.split(".").reduce<unknown>((node, key) => (node !== null && typeof node === "object" ? (node as Record<string, unknown>)[key] : undefined), values) === undefined);
+    expect(missing).toEqual([]);
   });
 });
 
