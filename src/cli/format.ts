@@ -1,20 +1,9 @@
 // What kubectl-mscred prints about credentials. Pure: the credentials and the time in, lines out.
-import type { BrokenReason, Condition } from "../crds/index.ts";
+import { SIGN_IN_REPAIRS, type BrokenReason, type Condition } from "../crds/index.ts";
 import type { CredentialObject } from "./cluster.ts";
 
 /** Broken reasons that a person fixes by signing in (after an admin's step, for some). */
-const SIGN_IN_FIXES: ReadonlySet<string> = new Set<BrokenReason>([
-  "SignInExpired",
-  "SignInDeclined",
-  "RefreshTokenExpired",
-  "RefreshTokenRevoked",
-  "MFARequired",
-  "ConsentRequired",
-  "AccountMismatch",
-  "AccountDisabled",
-  "AccountNotFound",
-  "ConditionalAccessBlocked",
-]);
+const SIGN_IN_FIXES: ReadonlySet<string> = new Set<BrokenReason>(SIGN_IN_REPAIRS);
 
 /** Broken reasons that no sign-in can fix: login says so instead of starting one. */
 export const SIGN_IN_CANNOT_FIX: ReadonlySet<string> = new Set<BrokenReason>(["MicrosoftAPINotConfigured", "TokenSecretConflict"]);

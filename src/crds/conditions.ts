@@ -3,8 +3,8 @@
 export const CONDITION_TYPES = ["Ready", "Broken", "SignInPending"] as const;
 export type ConditionType = (typeof CONDITION_TYPES)[number];
 
-/** A person must act. Ready is False with the same reason while one of these holds. */
-export const BROKEN_REASONS = [
+/** Broken reasons a person repairs by signing in again (after an administrator's step, for some). */
+export const SIGN_IN_REPAIRS = [
   "SignInExpired",
   "SignInDeclined",
   "RefreshTokenExpired",
@@ -15,6 +15,11 @@ export const BROKEN_REASONS = [
   "AccountDisabled",
   "AccountNotFound",
   "ConditionalAccessBlocked",
+] as const;
+
+/** A person must act. Ready is False with the same reason while one of these holds. */
+export const BROKEN_REASONS = [
+  ...SIGN_IN_REPAIRS,
   "ClientSecretExpired",
   "ClientCredentialInvalid",
   "ClientCredentialMissing",
