@@ -46,7 +46,7 @@ interface Controllers {
 function buildControllers(deps: OperatorDeps, metrics: OperatorMetrics, now: () => number): Controllers {
   const { config, log } = deps;
   const overrides = { authorityHost: config.authorityHost, graphBaseUrl: config.graphBaseUrl, graphResource: config.graphResource, powerBiResource: config.powerbiResource };
-  const common = { kubeConfig: deps.kubeConfig, log, namespaces: config.namespaces, workers: config.workers, endpoints: (cloud: Cloud) => endpointsFor(cloud, overrides), now };
+  const common = { kubeConfig: deps.kubeConfig, log, namespaces: config.namespaces, workers: config.workers, endpoints: (cloud: Cloud | undefined) => endpointsFor(cloud ?? config.cloud, overrides), now };
   const credentials = new CredentialController({
     ...common,
     network: metrics.countingTokenRequests(deps.network),

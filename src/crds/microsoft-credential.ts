@@ -94,7 +94,8 @@ const specFields = z.object({
     .optional(),
   servicePrincipal: servicePrincipalSchema.optional(),
   clientId: guid("Overrides the operator-wide public client application id for device-code sign-in (Personal and WorkOrSchool).").optional(),
-  cloud: z.enum(CLOUDS).default("Public").describe("Microsoft cloud: Public (default), USGovernment, USGovernmentDoD or China."),
+  // No schema default: unset means the operator's --cloud (api.md's "default cloud"), Public unless configured.
+  cloud: z.enum(CLOUDS).optional().describe("Microsoft cloud: Public, USGovernment, USGovernmentDoD or China. Unset: the operator's default cloud (--cloud, Public unless configured)."),
   tokenSecret: z
     .object({ name: objectName("Name of the token Secret; default <metadata.name>-token.") })
     .optional()

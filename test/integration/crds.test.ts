@@ -53,7 +53,8 @@ describe("the CRDs", () => {
   it("default storage, cloud and refreshBefore", async () => {
     await kubectlOk(kubeconfig, ["apply", "-n", namespace, "-f", join(examplesDir, "personal-onedrive.yaml")]);
     const spec = JSON.parse(await kubectlOk(kubeconfig, ["get", "mscred", "family-photos", "-n", namespace, "-o", "jsonpath={.spec}"])) as Record<string, unknown>;
-    expect(spec).toMatchObject({ storage: "OneDrive", cloud: "Public", refreshBefore: "15m" });
+    expect(spec).toMatchObject({ storage: "OneDrive", refreshBefore: "15m" });
+    expect(spec).not.toHaveProperty("cloud"); // the operator's --cloud decides
   });
 });
 
@@ -87,7 +88,7 @@ describe("kubectl", () => {
     const [header, row] = out.trim().split("\n");
     expect(header?.split(/\s{2,}/).slice(-4)).toEqual(["DISPLAY NAME", "SCOPES", "TOKEN EXPIRES", "SIGN-IN CODE"]);
     expect(row).toContain("Finance reports");
-    expect(row).toContain('["OneDrive","Excel","PowerBI","Calendar"]');
+    expect(row).toContain('["OneDrive","Excel","List","PowerBI","Calendar"]');
     expect(row).toContain("2026-11-26T13:00:00Z");
     expect(row).toContain("ABCD-EFGH");
   });

@@ -20,7 +20,8 @@ export interface AccessListControllerDeps {
   readonly namespaces: readonly string[];
   readonly workers: number;
   readonly network: NetworkClient;
-  readonly endpoints: (cloud: Cloud) => CloudEndpoints;
+  /** The endpoints of a cloud; undefined: the operator's default cloud. */
+  readonly endpoints: (cloud: Cloud | undefined) => CloudEndpoints;
   readonly resyncMs: number;
   readonly now: () => number;
   /** The credential controller's caches: shared, not listed twice. */

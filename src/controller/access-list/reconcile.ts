@@ -21,7 +21,8 @@ export interface AccessListReconcilerDeps {
   readonly accessLists: ReadStore<RawAccessList>;
   readonly credentials: ReadStore<RawCredential>;
   readonly network: NetworkClient;
-  readonly endpoints: (cloud: Cloud) => CloudEndpoints;
+  /** The endpoints of a cloud; undefined: the operator's default cloud. */
+  readonly endpoints: (cloud: Cloud | undefined) => CloudEndpoints;
   /** How often resolved items are checked again (an item may appear, move or go). */
   readonly resyncMs: number;
   readonly log: Logger;

@@ -22,7 +22,8 @@ export interface CredentialReconcilerDeps {
   /** Secrets that credentials reference (client secrets, certificates), as far as cached. */
   readonly referencedSecrets: ReadStore<V1Secret>;
   readonly network: INetworkModule;
-  readonly endpoints: (cloud: Cloud) => CloudEndpoints;
+  /** The endpoints of a cloud; undefined: the operator's default cloud. */
+  readonly endpoints: (cloud: Cloud | undefined) => CloudEndpoints;
   /** The operator's public client application id for device-code sign-in, if configured. */
   readonly publicClientId: string | undefined;
   readonly log: Logger;

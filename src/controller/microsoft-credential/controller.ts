@@ -21,7 +21,8 @@ export interface CredentialControllerDeps {
   readonly namespaces: readonly string[];
   readonly workers: number;
   readonly network: INetworkModule;
-  readonly endpoints: (cloud: Cloud) => CloudEndpoints;
+  /** The endpoints of a cloud; undefined: the operator's default cloud. */
+  readonly endpoints: (cloud: Cloud | undefined) => CloudEndpoints;
   /** The operator's public client application id for device-code sign-in, if configured. */
   readonly publicClientId: string | undefined;
   readonly now: () => number;
