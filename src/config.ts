@@ -15,6 +15,16 @@ const duration = (example: string): z.ZodPipe<z.ZodString, z.ZodTransform<number
     if (ms === undefined) ctx.addIssue({ code: "custom", message: `must be a duration such as ${example}` });
     return ms ?? 0;
   });
+/** Default texts of duration options, for --help (the parsed default is in milliseconds). */
+const durationDefaults = new WeakMap<z.ZodType, string>();
+
+/** A duration option with its default, e.g. durationOption("30s"). */
+function durationOption(defaultText: string): z.ZodDefault<z.ZodPipe<z.ZodString, z.ZodTransform<number, string>>> {
+  const schema = duration(defaultText).default(parseDuration(defaultText) ?? 0);
+  durationDefaults.set(schema, defaultText);
+  return schema;
+}
+
 const flag = z.enum(["true", "false"], { message: "must be true or false" }).transform((v) => v === "true");
 const optionalUrl = z.url({ protocol: /^https$/, message: "must be an https URL" }).optional();
 
@@ -30,18 +40,18 @@ const configSchema = z.object({
   powerbiResource: optionalUrl,
   caBundle: z.string().min(1).optional(),
   httpsProxy: z.url({ message: "must be a proxy URL such as http://proxy:3128" }).optional(),
-  requestTimeout: duration("30s").default(30_000),
+  requestTimeout: durationOption("30s"),
   namespaces: z.string().default("").transform((s) => s.split(",").map((n) => n.trim()).filter(Boolean)),
   leaderElect: flag.default(true),
   leaderElectionNamespace: z.string().min(1).default("cloud-credentials-operator"),
   leaderElectionId: z.string().min(1).default("cloud-credentials-operator"),
-  leaseDuration: duration("15s").default(15_000),
-  renewDeadline: duration("10s").default(10_000),
-  retryPeriod: duration("2s").default(2_000),
+  leaseDuration: durationOption("15s"),
+  renewDeadline: durationOption("10s"),
+  retryPeriod: durationOption("2s"),
   httpAddress: z.string().regex(/^[^:]*:\d+$/, "must be host:port such as :8080 or 127.0.0.1:8080").default(":8080"),
   logLevel: z.enum(["trace", "debug", "info", "warn", "error", "fatal"]).default("info"),
   workers: z.coerce.number().int().min(1).max(64).default(4),
-  accessListResync: duration("1h").default(3_600_000),
+  accessListResync: durationOption("1h"),
 });
 
 export type Config = z.output<typeof configSchema>;
@@ -89,7 +99,8 @@ export function usage(): string {
   const lines = KEYS.map((k) => {
     const def = configSchema.shape[k].safeParse(undefined);
     const value: unknown = def.success ? def.data : undefined;
-    const shown = value === undefined || (Array.isArray(value) && value.length === 0) ? "" : ` (default ${JSON.stringify(value)})`;
+    const text = durationDefaults.get(configSchema.shape[k]) ?? JSON.stringify(value);
+    const shown = value === undefined || (Array.isArray(value) && value.length === 0) ? "" : ` (default ${text})`;
     return `  --${toFlag(k)}  ${toEnv(k)}${shown}`;
   });
   return `Usage: cloud-credentials-operator [options]\n\nEvery option is a flag or an environment variable:\n${lines.join("\n")}\n`;
