@@ -105,6 +105,15 @@ describe("an AccessList of a work account", () => {
     // The teams read it; others do not.
     expect((await kubectl(kubeconfig, ["get", "configmap", "finance-access", "-n", namespace], { as: "ana", asGroups: ["finance-analysts"] })).code).toBe(0);
     expect((await kubectl(kubeconfig, ["get", "configmap", "finance-access", "-n", namespace], { as: "eve", asGroups: ["sales"] })).code).not.toBe(0);
+
+    // Someone deletes or edits the published items: the operator puts them back.
+    await kubectlOk(kubeconfig, ["delete", "configmap", "finance-access", "-n", namespace]);
+    await waitFor("the items published again", async () => ((await published("finance"))["finance-items.json"] ? true : undefined));
+    await kubectlOk(kubeconfig, ["patch", "configmap", "finance-access", "-n", namespace, "--type=merge", "-p", JSON.stringify({ data: { "finance-items.json": "{}" } })]);
+    await waitFor("the edit undone", async () => (((await published("finance"))["finance-items.json"]?.["items"] as Json[] | undefined)?.length === 8 ? true : undefined));
+    // The last AccessList of a credential gone: nothing is published for it any more.
+    await kubectlOk(kubeconfig, ["delete", "accesslist", "finance-items", "-n", namespace]);
+    await waitFor("the ConfigMap removed", async () => ((await getJson(kubeconfig, ["configmap", "finance-access", "-n", namespace])) === undefined ? true : undefined));
   });
 
   it("reports an item that is not there, picks it up on the next resync once it appears", async () => {
