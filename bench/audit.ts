@@ -24,22 +24,44 @@ export async function auditFlags(dir: string): Promise<{ args: string[]; logPath
 }
 
 export interface WriteCount {
+  /** Every write but Events. */
   readonly writes: number;
   readonly events: number;
+  /** The writes by what they wrote. */
+  readonly stateSecrets: number;
+  readonly tokenSecrets: number;
+  readonly status: number;
+  /** Anything else (the credential's own metadata, other objects). */
+  readonly other: number;
   /** Audit lines read so far: pass as `from` to count only what follows. */
   readonly position: number;
 }
 
-/** Writes by the operator since audit line `from`, Events apart. */
+type Kind = "events" | "stateSecrets" | "tokenSecrets" | "status" | "other";
+
+interface AuditEvent {
+  stage?: string;
+  objectRef?: { resource?: string; subresource?: string; name?: string };
+}
+
+/** What one write wrote: Secrets by name (`<credential>-state`, `<credential>-token`). */
+function kindOf(event: AuditEvent): Kind {
+  const ref = event.objectRef ?? {};
+  if (ref.resource === "events") return "events";
+  if (ref.resource === "microsoftcredentials" && ref.subresource === "status") return "status";
+  if (ref.resource !== "secrets") return "other";
+  const name = ref.name ?? "";
+  if (name.endsWith("-state")) return "stateSecrets";
+  return name.endsWith("-token") ? "tokenSecrets" : "other";
+}
+
+/** Writes by the operator since audit line `from`, Events apart, Secrets and status by kind. */
 export async function countWrites(logPath: string, from = 0): Promise<WriteCount> {
   const lines = (await readFile(logPath, "utf8")).split("\n").filter(Boolean);
-  let writes = 0;
-  let events = 0;
+  const counts: Record<Kind, number> = { events: 0, stateSecrets: 0, tokenSecrets: 0, status: 0, other: 0 };
   for (const line of lines.slice(from)) {
-    const event = JSON.parse(line) as { stage?: string; objectRef?: { resource?: string } };
-    if (event.stage !== "ResponseComplete") continue;
-    if (event.objectRef?.resource === "events") events++;
-    else writes++;
+    const event = JSON.parse(line) as AuditEvent;
+    if (event.stage === "ResponseComplete") counts[kindOf(event)]++;
   }
-  return { writes, events, position: lines.length };
+  return { ...counts, writes: counts.stateSecrets + counts.tokenSecrets + counts.status + counts.other, position: lines.length };
 }

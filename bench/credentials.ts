@@ -1,13 +1,19 @@
-// npm run bench -- --credentials N [--workers W]
-// Creates N ServicePrincipal credentials against a local control plane and the fake identity
-// platform, runs the operator as its own process, and reports: time until all are Ready, API
-// writes (from kube-apiserver's audit log; Events apart) and token requests per credential, peak
-// RSS; the same after a restart; and the ratio to a baseline client doing only the unavoidable
-// writes (token Secret create + one status write per credential) at the same concurrency.
+// npm run bench -- --credentials N [--workers W] [--kind service-principal|delegated]
+// Creates N credentials against a local control plane and the fake identity platform, runs the
+// operator as its own process, and reports: time until all are Ready, API writes (from
+// kube-apiserver's audit log; state Secret, token Secret, status and Events apart) and token
+// requests per credential (by grant), peak RSS; the same after a restart; and the ratio to a
+// baseline client doing only the unavoidable writes at the same concurrency.
+// service-principal (default): ServicePrincipal credentials with the seeded app's secret; the
+// unavoidable writes are token Secret create + one status write per credential.
+// delegated: Personal credentials; the operator (with the seeded public client) asks a device
+// code for each, and a crowd approves them through the fake's control API as they appear (poll
+// interval 1 s); the unavoidable writes add the state Secret create (msal's cache).
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { CoreV1Api, type KubeConfig } from "@kubernetes/client-node";
 import { pino } from "pino";
 import { loadKubeConfig } from "../src/kube/client.ts";
 import { Informer } from "../src/kube/informer.ts";
@@ -19,15 +25,20 @@ import { freePorts } from "../test/harness/ports.ts";
 import { demo } from "../test/fakes/index.ts";
 import { startFakeProcess } from "./fake-process.ts";
 import { auditFlags, countWrites, OPERATOR_USER } from "./audit.ts";
-import { baseline, createCredentials, createNamespace, isReady, settled } from "./workload.ts";
+import { PERSONAL_USER, slowDowns, startCrowd, tokenCounts, type Crowd, type TokenCounts } from "./delegated.ts";
+import { report } from "./report.ts";
+import { baseline, baselineWrites, createCredentials, createNamespace, isReady, settled, type Kind } from "./workload.ts";
 
-const { values } = parseArgs({ options: { credentials: { type: "string", default: "1000" }, workers: { type: "string", default: "4" } } });
+const { values } = parseArgs({ options: { credentials: { type: "string", default: "1000" }, workers: { type: "string", default: "4" }, kind: { type: "string", default: "service-principal" } } });
 const n = Number(values.credentials);
 const workers = Number(values.workers);
-if (!Number.isInteger(n) || n < 1 || !Number.isInteger(workers) || workers < 1) {
-  console.error("usage: npm run bench -- --credentials N [--workers W]  (N and W positive integers)");
+const kind = values.kind as Kind;
+if (!Number.isInteger(n) || n < 1 || !Number.isInteger(workers) || workers < 1 || (kind !== "service-principal" && kind !== "delegated")) {
+  console.error("usage: npm run bench -- --credentials N [--workers W] [--kind service-principal|delegated]  (N and W positive integers)");
   process.exit(2);
 }
+/** The fake's device-code poll interval in the delegated run (its default is 5 s). */
+const POLL_INTERVAL_S = 1;
 
 const dir = await mkdtemp(join(tmpdir(), "ccop-bench-"));
 const audit = await auditFlags(dir);
@@ -41,11 +52,12 @@ try {
   const { tenantId, clientId } = demo;
   await createNamespace(admin, "bench");
   await createNamespace(admin, "baseline");
-  console.log(`creating ${n} credentials (not timed)`);
-  await createCredentials(admin, { namespace: "bench", n, tenantId, clientId, secret: demo.secret });
+  console.log(`creating ${n} ${kind} credentials (not timed)`);
+  await createCredentials(admin, { namespace: "bench", n, tenantId, clientId, kind, secret: demo.secret });
+  if (kind === "delegated") await fake.updateSettings({ deviceCodePollIntervalSeconds: POLL_INTERVAL_S });
 
   const [port] = (await freePorts(1)) as [number];
-  const args = ["--kubeconfig", operatorKubeconfig, "--namespaces", "bench", "--authority-host", fake.url, "--ca-bundle", fake.caPath, "--leader-elect", "false", "--http-address", `127.0.0.1:${port}`, "--workers", String(workers), "--log-level", "warn"];
+  const args = ["--kubeconfig", operatorKubeconfig, "--namespaces", "bench", "--authority-host", fake.url, "--ca-bundle", fake.caPath, "--leader-elect", "false", "--http-address", `127.0.0.1:${port}`, "--workers", String(workers), "--log-level", "warn", ...(kind === "delegated" ? ["--microsoft-client-id", demo.publicClientId] : [])];
   const ready = new Informer<{ metadata?: { name?: string }; status?: unknown }>({ kubeConfig: admin, logger: pino({ level: "warn" }), path: "/apis/cloudcredentials.io/v1alpha1/namespaces/bench/microsoftcredentials" });
   // Counted as events arrive: scanning 10,000 objects every poll would steal the operator's CPU.
   const readyNames = new Set<string>();
@@ -57,13 +69,18 @@ try {
   ready.on("update", track);
   ready.start();
 
+  // A crowd of people approving codes as they appear, 16 at a time, looking every 200 ms.
+  const crowd: Crowd | undefined = kind === "delegated" ? startCrowd(fake, { user: PERSONAL_USER, people: 16, everyMs: 200 }) : undefined;
   const start = performance.now();
   let operator: OperatorProcess = startOperatorProcess(args, join(dir, "operator-1.log"));
   await settled({ what: "every credential Ready", check: () => readyNames.size >= n, exited: operator.exited });
   const readySeconds = (performance.now() - start) / 1000;
+  await crowd?.stop();
   await new Promise((resolve) => setTimeout(resolve, 2000)); // late writes would show up now
   const first = await countWrites(audit.logPath);
-  const tokenRequests = await fake.tokenRequests();
+  const tokenRequests: TokenCounts = await tokenCounts(fake);
+  const slowDown = kind === "delegated" ? await slowDowns(fake, POLL_INTERVAL_S) : 0;
+  const stateBytes = kind === "delegated" ? await stateSecretBytes(admin) : 0;
   const peakRss = await operator.peakRssMb();
   console.log(`operator memory now: ${await memoryBreakdown(port)}`);
   await operator.stop();
@@ -73,27 +90,24 @@ try {
   await settled({ what: "the restarted operator to reconcile every credential", check: () => reconciledAll(port, n), exited: operator.exited });
   await new Promise((resolve) => setTimeout(resolve, 2000));
   const restart = await countWrites(audit.logPath, first.position);
-  const restartTokens = await fake.tokenRequests();
+  const restartTokens: TokenCounts = await tokenCounts(fake);
   const restartRss = await operator.peakRssMb();
   await operator.stop();
   await ready.stop();
 
-  console.log(`baseline: ${n} × (create token Secret + write status) at concurrency ${workers}`);
-  const baselineSeconds = await baseline(admin, { namespace: "baseline", n, tenantId, clientId, concurrency: workers });
-
-  const f = (x: number, d = 2): string => x.toFixed(d);
-  console.table({
-    creation: { ready_s: f(readySeconds), writes_per_credential: f(first.writes / n), events_per_credential: f(first.events / n), token_requests_per_credential: f(tokenRequests / n), peak_rss_mb: f(peakRss, 0) },
-    restart: { ready_s: "-", writes_per_credential: f(restart.writes / n), events_per_credential: f(restart.events / n), token_requests_per_credential: f(restartTokens / n), peak_rss_mb: f(restartRss, 0) },
-    baseline: { ready_s: f(baselineSeconds), writes_per_credential: "2.00", events_per_credential: "0.00", token_requests_per_credential: "0.00", peak_rss_mb: "-" },
-  });
-  console.log(
-    `RESULT credentials=${n} ready_s=${f(readySeconds)} writes_per_credential=${f(first.writes / n)} token_requests_per_credential=${f(tokenRequests / n)} restart_writes=${restart.writes} restart_token_requests=${restartTokens} ratio_vs_baseline=${f(readySeconds / baselineSeconds)} peak_rss_mb=${f(Math.max(peakRss, restartRss), 0)}`,
-  );
+  console.log(`baseline: the simplest client doing only the unavoidable writes, ${n} × (${baselineWrites(kind)}), at concurrency ${workers}, timed from its first write${kind === "delegated" ? ` (state Secret of ${stateBytes} bytes, as big as the operator's; no person to wait for)` : ""}`);
+  const baselineSeconds = await baseline(admin, { namespace: "baseline", n, tenantId, clientId, kind, concurrency: workers, stateBytes });
+  report({ n, kind, readySeconds, baselineSeconds, first, restart, tokens: tokenRequests, restartTokens, peakRss, restartRss, slowDowns: slowDown, approved: crowd?.approved });
 } finally {
   await fake.stop();
   await cp.stop();
   await rm(dir, { recursive: true, force: true });
+}
+
+/** Bytes of msal's cache in the first credential's state Secret (for a baseline of the same size). */
+async function stateSecretBytes(kc: KubeConfig): Promise<number> {
+  const secret = await kc.makeApiClient(CoreV1Api).readNamespacedSecret({ name: "app-00000-state", namespace: "bench" });
+  return Buffer.from(secret.data?.["msal-cache"] ?? "", "base64").length;
 }
 
 /** True once the operator's own metrics say it reconciled every credential and its queue is empty. */

@@ -19,13 +19,15 @@ export async function createNamespace(kc: KubeConfig, name: string): Promise<voi
 
 const credentialName = (i: number): string => `app-${String(i).padStart(5, "0")}`;
 
-function credential(i: number, tenantId: string, clientId: string): object {
-  return {
-    apiVersion: "cloudcredentials.io/v1alpha1",
-    kind: "MicrosoftCredential",
-    metadata: { name: credentialName(i) },
-    spec: { tenantType: "ServicePrincipal", tenantId, scopes: ["OneDrive", "Calendar"], servicePrincipal: { clientId, clientSecretRef: { name: "app-secret", key: "client-secret" } } },
-  };
+/** ServicePrincipal (the default) or Personal: what `--kind` selects. */
+export type Kind = "service-principal" | "delegated";
+
+function credential(i: number, w: Workload): object {
+  const spec =
+    w.kind === "delegated"
+      ? { tenantType: "Personal", scopes: ["OneDrive", "Calendar"] }
+      : { tenantType: "ServicePrincipal", tenantId: w.tenantId, scopes: ["OneDrive", "Calendar"], servicePrincipal: { clientId: w.clientId, clientSecretRef: { name: "app-secret", key: "client-secret" } } };
+  return { apiVersion: "cloudcredentials.io/v1alpha1", kind: "MicrosoftCredential", metadata: { name: credentialName(i) }, spec };
 }
 
 export interface Workload {
@@ -33,6 +35,7 @@ export interface Workload {
   readonly n: number;
   readonly tenantId: string;
   readonly clientId: string;
+  readonly kind: Kind;
 }
 
 export async function createCredentials(kc: KubeConfig, w: Workload & { secret: string }): Promise<void> {
@@ -40,7 +43,7 @@ export async function createCredentials(kc: KubeConfig, w: Workload & { secret: 
   const custom = kc.makeApiClient(CustomObjectsApi);
   await core.createNamespacedSecret({ namespace: w.namespace, body: { metadata: { name: "app-secret" }, stringData: { "client-secret": w.secret } } });
   await pool(w.n, 32, async (i) => {
-    await custom.createNamespacedCustomObject({ ...GROUP, namespace: w.namespace, body: credential(i, w.tenantId, w.clientId) });
+    await custom.createNamespacedCustomObject({ ...GROUP, namespace: w.namespace, body: credential(i, w) });
   });
 }
 
@@ -61,40 +64,54 @@ export async function settled(o: { what: string; check: () => boolean | Promise<
   }
 }
 
+/** The token Secret and status the operator writes for a Ready credential. */
+function readyObjects(name: string): { tokenData: Record<string, string>; status: object } {
+  const now = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+  const expiresAt = new Date(Date.now() + 3600_000).toISOString().replace(/\.\d{3}Z$/, "Z");
+  const condition = (type: string, status: string, reason: string, message: string): object => ({ type, status, reason, message, observedGeneration: 1, lastTransitionTime: now });
+  const tokenData = { "access-token": randomBytes(1200).toString("base64url"), "expires-at": expiresAt, "token-type": "Bearer" };
+  const status = {
+    observedGeneration: 1,
+    displayName: name,
+    tokenSecretName: `${name}-token`,
+    accessTokenExpiresAt: expiresAt,
+    lastRefreshTime: now,
+    nextRefreshTime: expiresAt,
+    grantedScopes: ["https://graph.microsoft.com/.default"],
+    conditions: [condition("Broken", "False", "Healthy", "Nothing needs a person."), condition("Ready", "True", "TokenValid", `The access token is valid until ${expiresAt}.`), condition("SignInPending", "False", "NoSignIn", "No sign-in is waiting.")],
+  };
+  return { tokenData, status };
+}
+
+/** The unavoidable writes per credential: a state Secret only for delegated credentials. */
+export const baselineWrites = (kind: Kind): string => (kind === "delegated" ? "state Secret create + token Secret create + status write" : "token Secret create + status write");
+
 /**
- * The unavoidable work, done by the simplest client: per credential, create its token Secret and
- * write its status once, at the operator's concurrency. Returns seconds.
+ * The unavoidable work, done by the simplest client: per credential, create its state Secret
+ * (delegated only: msal's cache, `stateBytes` long, as big as the operator's), create its token
+ * Secret and write its status once, at the operator's concurrency. Returns seconds.
  */
-export async function baseline(kc: KubeConfig, w: Workload & { concurrency: number }): Promise<number> {
+export async function baseline(kc: KubeConfig, w: Workload & { concurrency: number; stateBytes: number }): Promise<number> {
   const core = kc.makeApiClient(CoreV1Api);
   const custom = kc.makeApiClient(CustomObjectsApi);
   const uids: string[] = [];
   await pool(w.n, 32, async (i) => {
-    const created = (await custom.createNamespacedCustomObject({ ...GROUP, namespace: w.namespace, body: credential(i, w.tenantId, w.clientId) })) as { metadata: { uid: string } };
+    const created = (await custom.createNamespacedCustomObject({ ...GROUP, namespace: w.namespace, body: credential(i, w) })) as { metadata: { uid: string } };
     uids[i] = created.metadata.uid;
   });
-  const token = randomBytes(1200).toString("base64url");
-  const now = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
-  const expiresAt = new Date(Date.now() + 3600_000).toISOString().replace(/\.\d{3}Z$/, "Z");
-  const condition = (type: string, status: string, reason: string, message: string): object => ({ type, status, reason, message, observedGeneration: 1, lastTransitionTime: now });
+  const cache = randomBytes(Math.ceil((w.stateBytes * 3) / 4)).toString("base64").slice(0, w.stateBytes);
   const start = performance.now();
   await pool(w.n, w.concurrency, async (i) => {
     const name = credentialName(i);
-    // The same Secret and status the operator writes: owned by the credential, so the garbage
-    // collector tracks it too.
+    // The same Secrets and status the operator writes: owned by the credential, so the garbage
+    // collector tracks them too.
     const ownerReferences = [{ apiVersion: "cloudcredentials.io/v1alpha1", kind: "MicrosoftCredential", name, uid: uids[i] ?? "", controller: true }];
     const labels = { "app.kubernetes.io/managed-by": "cloud-credentials-operator", "cloudcredentials.io/credential": name };
-    await core.createNamespacedSecret({ namespace: w.namespace, body: { metadata: { name: `${name}-token`, labels, ownerReferences }, type: "cloudcredentials.io/access-token", stringData: { "access-token": token, "expires-at": expiresAt, "token-type": "Bearer" } } });
-    const status = {
-      observedGeneration: 1,
-      displayName: name,
-      tokenSecretName: `${name}-token`,
-      accessTokenExpiresAt: expiresAt,
-      lastRefreshTime: now,
-      nextRefreshTime: expiresAt,
-      grantedScopes: ["https://graph.microsoft.com/.default"],
-      conditions: [condition("Broken", "False", "Healthy", "Nothing needs a person."), condition("Ready", "True", "TokenValid", `The access token is valid until ${expiresAt}.`), condition("SignInPending", "False", "NoSignIn", "No sign-in is waiting.")],
-    };
+    const { tokenData, status } = readyObjects(name);
+    if (w.kind === "delegated") {
+      await core.createNamespacedSecret({ namespace: w.namespace, body: { metadata: { name: `${name}-state`, labels, ownerReferences }, type: "cloudcredentials.io/state", stringData: { "msal-cache": cache } } });
+    }
+    await core.createNamespacedSecret({ namespace: w.namespace, body: { metadata: { name: `${name}-token`, labels, ownerReferences }, type: "cloudcredentials.io/access-token", stringData: tokenData } });
     await custom.patchNamespacedCustomObjectStatus({ ...GROUP, namespace: w.namespace, name, body: { status } }, setHeaderOptions("Content-Type", PatchStrategy.MergePatch));
   });
   return (performance.now() - start) / 1000;

@@ -1,0 +1,74 @@
+// The delegated side of the benchmark: a crowd of people approving the device codes the operator
+// asks for, through the fake's control API (what the sign-in page does), as the codes appear.
+import type { FakeProcess } from "./fake-process.ts";
+import { pool } from "./workload.ts";
+
+/** The seeded personal account (test/fakes/seed.ts) every Personal credential signs in as. */
+export const PERSONAL_USER = "megan@outlook.com";
+
+export interface Crowd {
+  /** Codes approved so far. */
+  readonly approved: number;
+  /** Stops looking for codes; resolves once the last approvals are done. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Every `everyMs`, lists the pending codes and approves the new ones, `people` at a time (each
+ * approval is one person pressing Approve). A code the fake refused is reported and not retried.
+ */
+export function startCrowd(fake: FakeProcess, o: { user: string; people: number; everyMs: number }): Crowd {
+  const seen = new Set<string>();
+  let approved = 0;
+  let stopped = false;
+  const round = async (): Promise<void> => {
+    const fresh = (await fake.deviceCodes("pending")).map((c) => c.userCode).filter((code) => !seen.has(code));
+    for (const code of fresh) seen.add(code);
+    await pool(fresh.length, o.people, async (i) => {
+      const code = fresh[i] ?? "";
+      if (await fake.approve(code, o.user)) approved++;
+      else console.error(`the fake refused to approve ${code}`);
+    });
+  };
+  const loop = (async () => {
+    while (!stopped) {
+      await round();
+      await new Promise((resolve) => setTimeout(resolve, o.everyMs));
+    }
+  })();
+  return {
+    get approved() {
+      return approved;
+    },
+    stop: async () => {
+      stopped = true;
+      await loop;
+    },
+  };
+}
+
+/** slow_down answers the fake gave, read from the codes' intervals (each one added 5 s). */
+export async function slowDowns(fake: FakeProcess, intervalSeconds: number): Promise<number> {
+  const codes = await fake.deviceCodes();
+  return codes.reduce((sum, c) => sum + Math.max(0, c.interval - intervalSeconds) / 5, 0);
+}
+
+/** Token-endpoint requests by grant, and `/devicecode` requests. */
+export interface TokenCounts {
+  readonly total: number;
+  readonly deviceCode: number;
+  readonly refreshToken: number;
+  readonly clientCredentials: number;
+  readonly deviceCodeRequests: number;
+}
+
+export async function tokenCounts(fake: FakeProcess): Promise<TokenCounts> {
+  const [total, deviceCode, refreshToken, clientCredentials, deviceCodeRequests] = await Promise.all([
+    fake.tokenRequests(),
+    fake.tokenRequests("device_code"),
+    fake.tokenRequests("refresh_token"),
+    fake.tokenRequests("client_credentials"),
+    fake.deviceCodeRequests(),
+  ]);
+  return { total, deviceCode, refreshToken, clientCredentials, deviceCodeRequests };
+}
