@@ -85,6 +85,28 @@ describe("device-code sign-in", () => {
     expect(fake.requestCount({ endpoint: "devicecode" })).toBe(codesBefore);
   });
 
+  it("after a slow_down polls at the longer interval from then on, across a restart too (RFC 8628)", async () => {
+    fake.updateDelegatedSettings({ deviceCodePollIntervalSeconds: 3 });
+    try {
+      await apply(kubeconfig, namespace, credential("patient", { tenantType: "WorkOrSchool", tenantId: TENANT, scopes: ["OneDrive"] }));
+      const userCode = await pendingCode("patient");
+      const polls = (): { at: number; error?: string }[] => fake.requests({ grant: "device_code" }).filter((r) => r.clientId === CLIENT).map((r) => ({ at: Date.parse(r.at), ...(r.error === undefined ? {} : { error: r.error }) }));
+      const before = polls().length;
+      await waitFor("a first poll", () => Promise.resolve(polls().length > before ? true : undefined), 20_000);
+      // A restart right after a poll: the new process polls at once, too early → slow_down (interval 3 → 8 s).
+      await running.stop();
+      running = await startOperator(kubeconfig, namespace, fake, ["--microsoft-client-id", CLIENT]);
+      await waitFor("the slow_down", () => Promise.resolve(polls().some((p) => p.error === "slow_down") ? true : undefined), 20_000);
+      const slowDowns = polls().filter((p) => p.error === "slow_down").length;
+      await new Promise((resolve) => setTimeout(resolve, 20_000)); // two or three more polls at 8 s
+      expect(polls().filter((p) => p.error === "slow_down")).toHaveLength(slowDowns);
+      fake.approveDeviceCode({ userCode, user: "adele@contoso.onmicrosoft.com" });
+      await waitForCondition(kubeconfig, [namespace, "patient"], { type: "Ready", status: "True" }, 30_000);
+    } finally {
+      fake.updateDelegatedSettings({ deviceCodePollIntervalSeconds: 1 });
+    }
+  }, 120_000);
+
   it("refuses another account than the bound one and keeps the bound account's tokens", async () => {
     const before = (await tokenData("reports"))["access-token"];
     await kubectlOk(kubeconfig, ["annotate", "mscred", "reports", "-n", namespace, "cloudcredentials.io/authenticate=1", "--overwrite"]);

@@ -136,11 +136,7 @@ export class DelegatedFlow {
     }
     try {
       const result = await pollDeviceCode(this.#deps.network, ctx.target, signIn);
-      if (result.kind === "pending") {
-        this.#nextPoll.set(ctx.key, ctx.now + result.intervalMs);
-        this.#deps.requeueAt(ctx.key, ctx.now + result.intervalMs);
-        return await this.#pending(ctx, signIn, ctx.extras);
-      }
+      if (result.kind === "pending") return await this.#stillPending(ctx, signIn, result.intervalMs);
       this.#nextPoll.delete(ctx.key);
       // The device code is spent: keep what it was exchanged for until msal's cache holds it.
       const redeemed = { ...signIn, refreshToken: result.refreshToken };
@@ -155,6 +151,19 @@ export class DelegatedFlow {
       await writeState(this.#deps, ctx.credential, withoutSignIn, ctx.stateSecret);
       return this.#reporter.broken(ctx, error.classified.reason, "sign-in", { detail: error.classified.detail, extras: ctx.extras });
     }
+  }
+
+  /**
+   * Nobody signed in yet. After a slow_down the longer interval holds for every later poll (RFC
+   * 8628), so it is kept with the sign-in; the next poll is counted from when this one returned.
+   */
+  async #stillPending(ctx: DelegatedContext, signIn: PendingSignIn, intervalMs: number): Promise<Outcome> {
+    const current = intervalMs > signIn.intervalMs ? { ...signIn, intervalMs } : signIn;
+    if (current !== signIn) await writeState(this.#deps, ctx.credential, { ...ctx.state, signIn: current }, ctx.stateSecret);
+    const next = this.#deps.now() + current.intervalMs;
+    this.#nextPoll.set(ctx.key, next);
+    this.#deps.requeueAt(ctx.key, next);
+    return this.#pending(ctx, current, ctx.extras);
   }
 
   /**
