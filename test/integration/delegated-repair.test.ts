@@ -67,6 +67,8 @@ describe("repairing a delegated credential", () => {
     await signIn("calendar", ADELE, { key: "lastHandledAuthenticate", value: "repair-1" });
     const ready = await waitForCondition(kubeconfig, [namespace, "calendar"], { type: "Ready", status: "True" });
     expect(conditionOf(ready, "Broken")?.status).toBe("False");
+    // A repair is a recovery people look for: a Ready Event says so.
+    await waitFor("the Ready Event", async () => ((await kubectlOk(kubeconfig, ["get", "events", "-n", namespace, "--field-selector", "involvedObject.name=calendar,reason=Ready", "-o", "name"])) !== "" ? true : undefined));
     expect((ready["status"] as Json)["account"]).toMatchObject({ username: ADELE });
   });
 

@@ -71,6 +71,8 @@ describe("device-code sign-in", () => {
     expect(decodeJwt((await tokenData("photos"))["access-token"] ?? "")?.payload).toMatchObject({ aud: GRAPH, tid: consumersTenantId });
     const state = await getJson(kubeconfig, ["secret", "photos-state", "-n", namespace]);
     expect(Object.keys((state?.["data"] ?? {}) as Json)).toEqual(["msal-cache"]);
+    // A first sign-in is no recovery: status says Ready, no Ready Event.
+    expect(await kubectlOk(kubeconfig, ["get", "events", "-n", namespace, "--field-selector", "involvedObject.name=photos,reason=Ready", "-o", "name"])).toBe("");
   });
 
   it("resumes the same sign-in after an operator restart: the person's code still works", async () => {

@@ -36,8 +36,10 @@ function eventFor(prev: MicrosoftCredentialStatus, next: MicrosoftCredentialStat
   const before = conditionOf(prev.conditions, "Ready");
   const after = conditionOf(next.conditions, "Ready");
   if (after === undefined || (before?.status === after.status && before.reason === after.reason)) return undefined;
-  // A first success is visible in status; an Event is kept for recoveries, which people look for.
-  if (after.status === "True") return before === undefined ? undefined : { type: "Normal", reason: "Ready", message: after.message };
+  // A first success is visible in status (a first sign-in too: no account before it); an Event is
+  // kept for recoveries, which people look for.
+  const first = before === undefined || (before.reason === "SignInPending" && prev.account === undefined);
+  if (after.status === "True") return first ? undefined : { type: "Normal", reason: "Ready", message: after.message };
   // A sign-in has its own Normal Event (SignInRequired) with the code; waiting is not a warning.
   if (after.reason === "SignInPending") return undefined;
   return { type: "Warning", reason: after.reason, message: after.message };
