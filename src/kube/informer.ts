@@ -285,3 +285,16 @@ export class Informer<T extends KubeObject> {
     }
   }
 }
+
+/**
+ * The collection paths to watch: `<root>/<plural>` for all namespaces, or one per namespace.
+ * `root` is `/api/v1` or `/apis/<group>/<version>`.
+ */
+export function collectionPaths(namespaces: readonly string[], root: string, plural: string): string[] {
+  return namespaces.length === 0 ? [`${root}/${plural}`] : namespaces.map((ns) => `${root}/namespaces/${ns}/${plural}`);
+}
+
+/** One read view over the informers of several namespaces. */
+export function firstOf<T extends KubeObject>(informers: readonly Informer<T>[]): { get(key: string): T | undefined } {
+  return { get: (key) => informers.map((i) => i.get(key)).find((o) => o !== undefined) };
+}

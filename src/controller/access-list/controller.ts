@@ -2,7 +2,7 @@ import { CoreV1Api, CustomObjectsApi, type KubeConfig, type V1ConfigMap } from "
 import type { Logger } from "pino";
 import { ACCESS_LIST, GROUP, LABELS, MANAGED_BY, VERSION, type Cloud } from "../../crds/index.ts";
 import { sleep } from "../../kube/backoff.ts";
-import { Informer } from "../../kube/informer.ts";
+import { collectionPaths, firstOf, Informer } from "../../kube/informer.ts";
 import { objectKey } from "../../kube/objects.ts";
 import type { CloudEndpoints } from "../../microsoft/clouds.ts";
 import type { NetworkClient } from "../../microsoft/network.ts";
@@ -26,13 +26,6 @@ export interface AccessListControllerDeps {
   readonly now: () => number;
   /** The credential controller's caches: shared, not listed twice. */
   readonly credentials: readonly Informer<RawCredential>[];
-}
-
-const collectionPaths = (namespaces: readonly string[], group: string, plural: string): string[] =>
-  namespaces.length === 0 ? [`${group}/${plural}`] : namespaces.map((ns) => `${group}/namespaces/${ns}/${plural}`);
-
-function firstOf<T extends RawAccessList | V1ConfigMap | RawCredential>(informers: readonly Informer<T>[]): { get(key: string): T | undefined } {
-  return { get: (key) => informers.map((i) => i.get(key)).find((o) => o !== undefined) };
 }
 
 const credentialKeyOf = (list: RawAccessList): string => `${list.metadata?.namespace ?? ""}/${(list.spec as { credentialRef?: { name?: string } } | undefined)?.credentialRef?.name ?? ""}`;

@@ -3,7 +3,7 @@
 import type { KubeConfig, V1Role, V1RoleBinding } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { ACCESS_LIST, GROUP, LABELS, MANAGED_BY, VERSION } from "../../crds/index.ts";
-import { Informer } from "../../kube/informer.ts";
+import { collectionPaths, firstOf, Informer } from "../../kube/informer.ts";
 import type { KubeObject } from "../../kube/objects.ts";
 import { RBAC_GROUP, slimRbac } from "../../kube/rbac.ts";
 import type { AccessListLookup } from "./access-bindings.ts";
@@ -45,10 +45,6 @@ class AccessListIndex implements AccessListLookup {
   }
 }
 
-function firstOf<T extends KubeObject>(informers: readonly Informer<T>[]): ReadStore<T> {
-  return { get: (key) => informers.map((i) => i.get(key)).find((o) => o !== undefined) };
-}
-
 /** The Roles, RoleBindings and AccessList references of the watched namespaces. */
 export class AccessCaches {
   readonly #roles: readonly Informer<V1Role>[];
@@ -60,7 +56,7 @@ export class AccessCaches {
   readonly accessLists: AccessListLookup = this.#index;
 
   constructor(kubeConfig: KubeConfig, logger: Logger, namespaces: readonly string[]) {
-    const paths = (root: string, plural: string): string[] => (namespaces.length === 0 ? [`${root}/${plural}`] : namespaces.map((ns) => `${root}/namespaces/${ns}/${plural}`));
+    const paths = (root: string, plural: string): string[] => collectionPaths(namespaces, root, plural);
     const labelSelector = `${LABELS.managedBy}=${MANAGED_BY}`;
     const rbacRoot = `/apis/${RBAC_GROUP}/v1`;
     this.#roles = paths(rbacRoot, "roles").map((path) => new Informer<V1Role>({ kubeConfig, logger, path, labelSelector, transform: slimRbac }));

@@ -5,7 +5,7 @@ import { isDeepStrictEqual } from "node:util";
 import { ANNOTATIONS, GROUP, LABELS, MANAGED_BY, MICROSOFT_CREDENTIAL, VERSION, type Cloud } from "../../crds/index.ts";
 import { eventRecorder } from "../../kube/events.ts";
 import { sleep } from "../../kube/backoff.ts";
-import { Informer } from "../../kube/informer.ts";
+import { collectionPaths, firstOf, Informer } from "../../kube/informer.ts";
 import { objectKey } from "../../kube/objects.ts";
 import type { CloudEndpoints } from "../../microsoft/clouds.ts";
 import { WorkQueue, type Outcome } from "../queue.ts";
@@ -52,14 +52,6 @@ function slimCredential(credential: RawCredential): RawCredential {
   return { ...credential, metadata };
 }
 
-function paths(namespaces: readonly string[], clusterPath: string, namespaced: (ns: string) => string): string[] {
-  return namespaces.length === 0 ? [clusterPath] : namespaces.map(namespaced);
-}
-
-function firstOf<T extends RawCredential | V1Secret>(informers: readonly Informer<T>[]): { get(key: string): T | undefined } {
-  return { get: (key) => informers.map((i) => i.get(key)).find((o) => o !== undefined) };
-}
-
 const personalAnnotations = (c: RawCredential): Record<string, string> =>
   Object.fromEntries(Object.entries(c.metadata?.annotations ?? {}).filter(([key]) => key !== ANNOTATIONS.brokenInputs));
 
@@ -83,8 +75,8 @@ export class CredentialController {
     const logger = log.child({ controller: "microsoftcredential" });
     const crPath = `/apis/${GROUP}/${VERSION}`;
     const plural = MICROSOFT_CREDENTIAL.plural;
-    this.credentials = paths(namespaces, `${crPath}/${plural}`, (ns) => `${crPath}/namespaces/${ns}/${plural}`).map((path) => new Informer<RawCredential>({ kubeConfig, logger, path, transform: slimCredential }));
-    const secretPaths = paths(namespaces, "/api/v1/secrets", (ns) => `/api/v1/namespaces/${ns}/secrets`);
+    this.credentials = collectionPaths(namespaces, crPath, plural).map((path) => new Informer<RawCredential>({ kubeConfig, logger, path, transform: slimCredential }));
+    const secretPaths = collectionPaths(namespaces, "/api/v1", "secrets");
     const labelSelector = `${LABELS.managedBy}=${MANAGED_BY}`;
     this.#owned = secretPaths.map((path) => new Informer<V1Secret>({ kubeConfig, logger, path, labelSelector, transform: slimTokenSecret }));
     this.#referenced = secretPaths.map((path) => new Informer<V1Secret>({ kubeConfig, logger, path, keep: (s: V1Secret) => this.#references.isReferenced(s) }));
