@@ -18,6 +18,7 @@ import { startControlPlane } from "../harness/control-plane.ts";
 import { chartCrdFiles } from "../harness/crds.ts";
 import { kubectlOk } from "../harness/kubectl.ts";
 import { startOperatorProcess } from "../harness/operator-process.ts";
+import { assertNoSecretsLeaked, operatorLogDir } from "../harness/secret-scan.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -50,7 +51,7 @@ async function microsoft(stops: Stop[]): Promise<{ url: string; caPath: string }
   return { url: fake.url, caPath: fake.caPath };
 }
 
-async function operator(kubeconfig: string, fake: { url: string; caPath: string }, stops: Stop[]): Promise<void> {
+async function operator(kubeconfig: string, fake: { url: string; caPath: string }, stops: Stop[], logDir: string): Promise<void> {
   if (process.env["E2E_OPERATOR"] === "in-cluster") {
     const namespace = process.env["E2E_OPERATOR_NAMESPACE"] ?? "cloud-credentials-operator";
     await kubectlOk(kubeconfig, ["wait", "--for=condition=Available", "deployment", "-n", namespace, "-l", "app.kubernetes.io/name=cloud-credentials-operator", "--timeout=120s"]);
@@ -58,23 +59,29 @@ async function operator(kubeconfig: string, fake: { url: string; caPath: string 
   }
   const leases = "cloud-credentials-operator-e2e";
   await kubectlOk(kubeconfig, ["create", "namespace", leases, "--dry-run=client", "-o", "yaml"]).then((yaml) => kubectlOk(kubeconfig, ["apply", "-f", "-"], { input: yaml }));
-  const logDir = process.env["E2E_LOG_DIR"] ?? (await mkdtemp(join(tmpdir(), "cco-e2e-")));
-  await mkdir(logDir, { recursive: true });
+  await mkdir(operatorLogDir(logDir), { recursive: true });
   const args = ["--kubeconfig", kubeconfig, "--leader-election-namespace", leases, "--http-address", "127.0.0.1:0", "--authority-host", fake.url, "--graph-base-url", `${fake.url}/v1.0`, "--ca-bundle", fake.caPath, "--microsoft-client-id", "33333333-3333-4333-8333-333333333333", "--access-list-resync", "10s"];
-  const running = startOperatorProcess(args, join(logDir, "operator.log"));
+  const running = startOperatorProcess(args, join(operatorLogDir(logDir), "operator.log"));
   stops.push(() => running.stop());
   process.stdout.write(`e2e: operator log ${running.logFile}\n`);
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const stops: Stop[] = [];
+  // Every stop runs, even after one failed (a leak found must not leave processes behind).
   const teardown = async (): Promise<void> => {
-    for (const stop of stops.reverse()) await stop();
+    const failures: unknown[] = [];
+    for (const stop of stops.reverse()) await stop().catch((error: unknown) => failures.push(error));
+    if (failures.length > 0) throw failures[0];
   };
   try {
     const kubeconfig = await cluster(stops);
     const fake = await microsoft(stops);
-    await operator(kubeconfig, fake, stops);
+    const logDir = process.env["E2E_LOG_DIR"] ?? (await mkdtemp(join(tmpdir(), "cco-e2e-")));
+    await operator(kubeconfig, fake, stops, logDir);
+    // The same secret scan as the integration run, before anything stops: the operator's log, and
+    // the Events and statuses of the cluster (only a cluster started here: another one is not ours to judge).
+    if (!process.env["E2E_KUBECONFIG"]) stops.push(() => assertNoSecretsLeaked(kubeconfig, logDir));
     project.provide("e2e", { kubeconfig, fakeUrl: fake.url, fakeCaPath: fake.caPath });
     return teardown;
   } catch (error) {
