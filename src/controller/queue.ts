@@ -39,6 +39,13 @@ interface Timer {
 
 type State = "new" | "running" | "stopped";
 
+/**
+ * The longest single setTimeout the queue arms: 24 days. Node turns any delay of 2^31 ms (24.8
+ * days) or more into 1 ms, which made a long requeue a hot loop; longer delays are waited out in
+ * chunks of at most this.
+ */
+export const MAX_TIMER_MS = 24 * 24 * 3_600_000;
+
 export class WorkQueue {
   readonly #handler: Handler;
   readonly #workers: number;
@@ -129,9 +136,18 @@ export class WorkQueue {
     this.#pump();
   }
 
-  /** Makes `key` ready after `delayMs`, unless it is due earlier anyway (the earliest time wins). */
+  /**
+   * Makes `key` ready after `delayMs`, unless it is due earlier anyway (the earliest time wins).
+   * Any delay is safe: beyond 24 days the timer is re-armed, and Infinity means never.
+   */
   addAfter(key: string, delayMs: number): void {
     if (this.#state === "stopped") return;
+    if (Number.isNaN(delayMs)) {
+      // A bug upstream, not a reason to spin: wait as for a first retry.
+      this.#logger?.warn({ key }, "a delay of NaN ms was asked for; waiting the base retry delay instead");
+      this.addAfter(key, this.#policy.baseMs);
+      return;
+    }
     if (delayMs <= 0) {
       this.add(key);
       return;
@@ -141,10 +157,20 @@ export class WorkQueue {
     const existing = this.#timers.get(key);
     if (existing !== undefined && existing.dueAt <= dueAt) return;
     this.#clearTimer(key);
+    this.#arm(key, dueAt, delayMs);
+  }
+
+  /** Sets the key's timer for `remainingMs`, re-arming in chunks of at most MAX_TIMER_MS. */
+  #arm(key: string, dueAt: number, remainingMs: number): void {
+    const chunk = Math.min(remainingMs, MAX_TIMER_MS);
     const handle = setTimeout(() => {
+      if (remainingMs > chunk) {
+        this.#arm(key, dueAt, remainingMs - chunk);
+        return;
+      }
       this.#timers.delete(key);
       this.add(key);
-    }, delayMs);
+    }, chunk);
     this.#timers.set(key, { dueAt, handle });
   }
 

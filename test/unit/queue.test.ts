@@ -176,6 +176,43 @@ describe("WorkQueue", () => {
     expect(calls).toEqual([{ key: "a", at: 1000 }]);
   });
 
+  it("waits out a delay longer than setTimeout can hold (30 days) instead of running at once", async () => {
+    const day = 24 * 3_600_000;
+    const { queue, calls } = recordingQueue(() => ({ kind: "requeueAfter", delayMs: 30 * day }));
+    queue.start();
+    queue.addAfter("a", 30 * day);
+    await vi.advanceTimersByTimeAsync(200);
+    expect(calls).toEqual([]);
+    await vi.advanceTimersByTimeAsync(30 * day - 201);
+    expect(calls).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(calls).toEqual([{ key: "a", at: 30 * day }]);
+    // The handler asks for another 30 days: nothing in the next 29 days and 23 hours either.
+    await vi.advanceTimersByTimeAsync(30 * day - 3_600_000);
+    expect(calls).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(3_600_000);
+    expect(calls).toEqual([{ key: "a", at: 30 * day }, { key: "a", at: 60 * day }]);
+  });
+
+  it("waits at least a retryAfterMs longer than setTimeout can hold", async () => {
+    const { queue, calls } = recordingQueue(() => ({ kind: "retry", reason: "throttled", retryAfterMs: 40 * 24 * 3_600_000 }));
+    queue.start();
+    queue.add("a");
+    await vi.advanceTimersByTimeAsync(39 * 24 * 3_600_000);
+    expect(calls).toHaveLength(1);
+  });
+
+  it("never runs a key whose delay is Infinity, and waits the base delay for NaN", async () => {
+    const { queue, calls } = recordingQueue(() => done, { baseDelayMs: 1000 });
+    queue.start();
+    queue.addAfter("never", Number.POSITIVE_INFINITY);
+    queue.addAfter("nan", Number.NaN);
+    await vi.advanceTimersByTimeAsync(999);
+    expect(calls).toEqual([]);
+    await vi.advanceTimersByTimeAsync(100 * 24 * 3_600_000);
+    expect(calls).toEqual([{ key: "nan", at: 1000 }]);
+  });
+
   it("runs a key at once when it is added while on a timer, and drops the timer", async () => {
     const { queue, calls } = recordingQueue(() => done);
     queue.start();
