@@ -1,5 +1,6 @@
 import type { BrokenReason } from "../crds/index.ts";
 import { scrub } from "../log.ts";
+import { clampRetryAfter } from "./retry-after.ts";
 
 /**
  * Every failure from Microsoft is classified once, here, into what the controller needs to know:
@@ -30,7 +31,16 @@ const BROKEN_BY_AADSTS: Readonly<Record<string, BrokenReason>> = {
   "53000": "ConditionalAccessBlocked",
   "7000222": "ClientSecretExpired",
   "7000215": "ClientCredentialInvalid",
+  // Workload identity federation: no federated credential of the app matches the assertion.
+  // 70021 is the older, general answer; Entra now names the claim that did not match, with
+  // `invalid_client`: issuer (700211), audience (700212), subject (700213), a subject that matches
+  // only when case is ignored (7002138) or another subject form (7002137).
   "70021": "FederationMismatch",
+  "700211": "FederationMismatch",
+  "700212": "FederationMismatch",
+  "700213": "FederationMismatch",
+  "7002137": "FederationMismatch",
+  "7002138": "FederationMismatch",
   "7000218": "AppRegistrationInvalid",
   "700016": "AppRegistrationInvalid",
   "700022": "AppRegistrationInvalid",
@@ -100,20 +110,18 @@ function brokenReason(f: ErrorFacts): BrokenReason | undefined {
   return (f.aadsts === undefined ? undefined : BROKEN_BY_AADSTS[f.aadsts]) ?? BROKEN_BY_ERROR[f.error];
 }
 
-/** Classifies an error from msal, our network client or our own device-code polling. */
+/**
+ * Classifies an error from msal, our network client or our own device-code polling. A transient
+ * one keeps `retryAfterMs`, never more than an hour (retry-after.ts).
+ */
 export function classify(e: unknown, retryAfterMs?: number): Classified {
   const f = factsOf(e);
   const code = f.aadsts === undefined ? f.error : `AADSTS${f.aadsts}`;
   const reason = brokenReason(f);
   if (reason !== undefined) return { kind: "broken", reason, code, detail: f.detail };
-  return { kind: "transient", reason: transientReason(f), code: code || "unknown", detail: f.detail, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
+  const wait = retryAfterMs === undefined ? {} : { retryAfterMs: clampRetryAfter(retryAfterMs) };
+  return { kind: "transient", reason: transientReason(f), code: code || "unknown", detail: f.detail, ...wait };
 }
 
-/** Retry-After in milliseconds: seconds (what Microsoft sends) or an HTTP date. */
-export function parseRetryAfter(value: string | undefined, now: number): number | undefined {
-  if (value === undefined || value.trim() === "") return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
+/** Retry-After is parsed (and capped at 1 h) in retry-after.ts; re-exported for the token clients. */
+export { parseRetryAfter } from "./retry-after.ts";

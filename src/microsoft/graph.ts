@@ -1,6 +1,7 @@
 import { AuthenticationHandler, Client, GraphError, RetryHandler, RetryHandlerOptions, type Context, type Middleware, type ShouldRetry } from "@microsoft/microsoft-graph-client";
 import { isKnownGraphHost } from "./clouds.ts";
 import type { NetworkClient } from "./network.ts";
+import { parseRetryAfter } from "./retry-after.ts";
 
 /** Longest Retry-After the client waits for in-process; a longer one is handed back to the caller. */
 const MAX_INLINE_RETRY_SECONDS = 10;
@@ -57,13 +58,9 @@ export type GraphFailure =
   | { readonly kind: "throttled"; readonly retryAfterMs: number; readonly message: string }
   | { readonly kind: "transient"; readonly message: string };
 
+/** The response's Retry-After (capped at an hour), or 0 when it has none. */
 function retryAfterMs(headers: Headers | undefined): number {
-  const value = headers?.get("retry-after");
-  if (value === null || value === undefined) return 0;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? 0 : Math.max(0, at - Date.now());
+  return parseRetryAfter(headers?.get("retry-after"), Date.now()) ?? 0;
 }
 
 const BY_STATUS: Readonly<Record<number, "notFound" | "accessDenied" | "unauthorized" | "invalid" | "throttled">> = {

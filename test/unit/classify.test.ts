@@ -1,6 +1,7 @@
 import { AuthError, ServerError } from "@azure/msal-node";
 import { describe, expect, it } from "vitest";
 import { classify, parseRetryAfter } from "../../src/microsoft/errors.ts";
+import { classifyGraphError } from "../../src/microsoft/graph.ts";
 
 const server = (error: string, aadsts: string, status = 400): ServerError =>
   new ServerError(error, "corr", `AADSTS${aadsts}: something happened. Trace ID: x`, "", aadsts, status);
@@ -10,6 +11,13 @@ describe("classify", () => {
     ["expired client secret", server("invalid_client", "7000222", 401), "ClientSecretExpired"],
     ["wrong client secret", server("invalid_client", "7000215", 401), "ClientCredentialInvalid"],
     ["no federated identity record", server("invalid_client", "70021", 400), "FederationMismatch"],
+    ["no federated identity record (invalid_request, as Entra used to answer)", server("invalid_request", "70021", 400), "FederationMismatch"],
+    ["a federated credential for another issuer", server("invalid_client", "700211", 401), "FederationMismatch"],
+    ["a federated credential for another audience", server("invalid_client", "700212", 401), "FederationMismatch"],
+    ["a federated credential for another subject", server("invalid_client", "700213", 401), "FederationMismatch"],
+    ["a federated credential whose subject differs only in case", server("invalid_client", "7002138", 401), "FederationMismatch"],
+    ["a federated credential for another subject form", server("invalid_client", "7002137", 401), "FederationMismatch"],
+    ["a federated credential for another subject, as invalid_request", server("invalid_request", "700213", 400), "FederationMismatch"],
     ["app not in tenant", server("unauthorized_client", "700016"), "AppRegistrationInvalid"],
     ["refresh token expired by inactivity", server("invalid_grant", "700082"), "RefreshTokenExpired"],
     ["password changed", server("invalid_grant", "50173"), "RefreshTokenRevoked"],
@@ -42,6 +50,12 @@ describe("classify", () => {
     expect(classify(server("", "", 429), 30_000)).toMatchObject({ kind: "transient", reason: "Throttled", retryAfterMs: 30_000 });
   });
 
+  it("never keeps a Retry-After of more than an hour, so the next retry time can always be written", () => {
+    expect(classify(server("", "", 429), 3_000_000_000)).toMatchObject({ kind: "transient", retryAfterMs: 3_600_000 });
+    expect(classify(server("", "", 429), Number.POSITIVE_INFINITY)).toMatchObject({ retryAfterMs: 3_600_000 });
+    expect(classify(server("", "", 429), -5)).toMatchObject({ retryAfterMs: 0 });
+  });
+
   it("never carries a token in its detail", () => {
     const jwt = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl";
     const c = classify(new Error(`request failed: Authorization: Bearer ${jwt} refresh_token=0.AAAA-secret`));
@@ -57,7 +71,30 @@ describe("parseRetryAfter", () => {
     ["Thu, 26 Nov 2026 12:01:00 GMT", 60_000],
     ["", undefined],
     ["soon", undefined],
-  ])("%j → %j ms", (value, ms) => {
+    ["1.5", 1500],
+    [" 30 ", 30_000],
+    ["-5", undefined],
+    ["0x10", undefined],
+    ["1e3", undefined],
+    ["Thu, 26 Nov 2026 11:00:00 GMT", 0],
+    ["3600", 3_600_000],
+    ["3000000", 3_600_000],
+    ["99999999999999999999999999", 3_600_000],
+    ["Fri, 31 Dec 9999 23:59:59 GMT", 3_600_000],
+  ])("%j → %j ms (capped at an hour)", (value, ms) => {
     expect(parseRetryAfter(value, Date.parse("2026-11-26T12:00:00Z"))).toBe(ms);
+  });
+});
+
+describe("a Graph throttle's Retry-After", () => {
+  const throttled = (retryAfter?: string): unknown => ({ statusCode: 429, message: "Too many requests", headers: new Headers(retryAfter === undefined ? {} : { "retry-after": retryAfter }) });
+
+  it.each([
+    ["30", 30_000],
+    ["3000000", 3_600_000],
+    [undefined, 0],
+    ["later", 0],
+  ])("%j → wait %j ms", (value, ms) => {
+    expect(classifyGraphError(throttled(value))).toMatchObject({ kind: "throttled", retryAfterMs: ms });
   });
 });
