@@ -40,7 +40,8 @@ describe("OneDrive items, delegated", () => {
     expect(byPath).toMatchObject({
       id: file.id, name: "Budget #1.xlsx",
       file: { mimeType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" },
-      parentReference: { driveId: drive["id"], id: folder["id"], path: `/drives/${String(drive["id"])}/root:/Reports/Q1 & Q2` },
+      // Graph's itemReference.path is percent-encoded.
+      parentReference: { driveId: drive["id"], id: folder["id"], path: `/drives/${String(drive["id"])}/root:/Reports/Q1%20%26%20Q2` },
     });
     expect(String(byPath["webUrl"])).toMatch(/^https:\/\/t[0-9a-f]{8}-my\.sharepoint\.com\/personal\/.+\/Documents\/Reports\/Q1%20&%20Q2\/Budget%20#1\.xlsx$/);
     expect(await get(me, `/drives/${String(drive["id"])}/items/${file.id}`)).toMatchObject({ id: file.id, name: "Budget #1.xlsx" });

@@ -2,7 +2,7 @@
 // method of the same name on FakeGraphControl. Documented in ../README.md.
 import { json, type Reply } from "../http.ts";
 import type { FakeGraphControl } from "./control.ts";
-import type { AccessDenialInput, CalendarInput, DriveItemInput, DriveItemRef, DriveOwner, GraphRequestFilter, ListInput, PowerBiGroupInput, SiteInput } from "./types.ts";
+import type { AccessDenialInput, CalendarInput, DriveItemInput, DriveItemRef, DriveOwner, GraphFailureInput, GraphRequestFilter, ListInput, PowerBiGroupInput, SiteInput } from "./types.ts";
 
 type Body = Record<string, unknown>;
 type Handler = (control: FakeGraphControl, body: Body, query: URLSearchParams) => Reply;
@@ -28,7 +28,7 @@ function found(value: unknown, what: string): Reply {
 }
 
 const routes: readonly (readonly [string, string, Handler])[] = [
-  ["GET", "", (c) => json(200, { sites: c.sites(), accessDenials: c.accessDenials(), throttles: c.graphThrottles(), requests: c.graphRequestCount() })],
+  ["GET", "", (c) => json(200, { sites: c.sites(), accessDenials: c.accessDenials(), throttles: c.graphThrottles(), failures: c.graphFailures(), requests: c.graphRequestCount() })],
   ["POST", "/items", (c, b) => json(201, c.addDriveItem(b as unknown as DriveItemInput))],
   ["GET", "/items", (c, _, q) => (q.has("path") ? found(c.driveItem(refOf(q)), "item") : json(200, c.driveItems(ownerOf(q))))],
   ["DELETE", "/items", (c, _, q) => found(c.removeDriveItem(refOf(q)), "item")],
@@ -49,6 +49,10 @@ const routes: readonly (readonly [string, string, Handler])[] = [
   ["POST", "/throttles", (c, b) => json(201, { id: c.injectGraphThrottle(b) })],
   ["GET", "/throttles", (c) => json(200, c.graphThrottles())],
   ["DELETE", "/throttles", (c) => (c.clearGraphThrottles(), json(200, { cleared: true }))],
+  ["POST", "/failures", (c, b) => json(201, { id: c.injectGraphFailure(b as unknown as GraphFailureInput) })],
+  ["GET", "/failures", (c) => json(200, c.graphFailures())],
+  // ?id= removes one; without it clears them all.
+  ["DELETE", "/failures", (c, _, q) => (q.has("id") ? found(c.removeGraphFailure(q.get("id") ?? ""), "failure") : (c.clearGraphFailures(), json(200, { cleared: true })))],
   ["GET", "/requests", (c, _, q) => json(200, { count: c.graphRequestCount(filterOf(q)), recent: c.graphRequests(filterOf(q)) })],
   ["DELETE", "/requests", (c) => (c.resetGraphRequests(), json(200, { reset: true }))],
   ["POST", "/reset", (c) => (c.resetGraph(), json(200, { reset: true }))],

@@ -7,7 +7,7 @@ import { listView, newList, parseSiteUrl, siteView, type Site } from "./sites.ts
 import type { GraphState } from "./state.ts";
 import type {
   AccessDenialInput, AccessDenialView, CalendarInput, CalendarView, DriveItemInput, DriveItemRef, DriveItemView, DriveOwner, DriveView,
-  GraphRequestFilter, GraphRequestRecord, GraphThrottleInput, GraphThrottleView, ListInput, ListView, PowerBiGroupInput, PowerBiGroupView,
+  GraphFailureInput, GraphFailureView, GraphRequestFilter, GraphRequestRecord, GraphThrottleInput, GraphThrottleView, ListInput, ListView, PowerBiGroupInput, PowerBiGroupView,
   SiteInput, SiteView,
 } from "./types.ts";
 
@@ -45,12 +45,17 @@ export interface FakeGraphControl {
   injectGraphThrottle(input: GraphThrottleInput): string;
   graphThrottles(): GraphThrottleView[];
   clearGraphThrottles(): void;
+  /** The next `count` requests under `pathPrefix` (or every one, `always`) answer this Graph error after the token check; returns its id. */
+  injectGraphFailure(input: GraphFailureInput): string;
+  graphFailures(): GraphFailureView[];
+  removeGraphFailure(id: string): boolean;
+  clearGraphFailures(): void;
   /** Graph and Power BI requests since the last reset matching the filter (throttled and failed ones too). */
   graphRequestCount(filter?: GraphRequestFilter): number;
   /** The last 500 matching requests, oldest first, without tokens. */
   graphRequests(filter?: GraphRequestFilter): GraphRequestRecord[];
   resetGraphRequests(): void;
-  /** No drives, sites, calendars, workspaces, denials, throttles or requests. */
+  /** No drives, sites, calendars, workspaces, denials, throttles, failures or requests. */
   resetGraph(): void;
 }
 
@@ -172,12 +177,17 @@ export function createGraphControl(state: GraphState): FakeGraphControl {
     injectGraphThrottle: (input) => state.throttles.inject(input),
     graphThrottles: () => state.throttles.list(),
     clearGraphThrottles: () => state.throttles.clear(),
+    injectGraphFailure: (input) => state.failures.inject(input),
+    graphFailures: () => state.failures.list(),
+    removeGraphFailure: (id) => state.failures.remove(id),
+    clearGraphFailures: () => state.failures.clear(),
     graphRequestCount: (filter) => state.log.count(filter),
     graphRequests: (filter) => state.log.recent(filter),
     resetGraphRequests: () => state.log.reset(),
     resetGraph: () => {
       store.reset();
       state.throttles.clear();
+      state.failures.clear();
       state.log.reset();
     },
   };

@@ -10,6 +10,8 @@ import type { GraphState } from "./state.ts";
 export interface Call {
   readonly state: GraphState;
   readonly principal: Principal;
+  /** The request's query string (`$top`, `$skip`); other options are ignored. */
+  readonly query?: URLSearchParams;
 }
 
 /** The drive part of a path: `me/drive`, `users/{ref}/drive`, `drives/{id}` or `sites/{id}/drive`, decoded. */

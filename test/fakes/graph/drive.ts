@@ -66,6 +66,11 @@ function contentOf(kind: DriveItemKind, name: string, input: Omit<DriveItemInput
   return { kind, mimeType, size: input.size ?? 1024, worksheets: [...(input.worksheets ?? ["Sheet1"])] };
 }
 
+/** `/a b/c` → `/a%20b/c`: each segment percent-encoded. */
+function encodePath(path: string): string {
+  return path.split("/").map((s) => encodeURIComponent(s)).join("/");
+}
+
 export function isWorkbook(item: DriveItem): boolean {
   return item.kind === "file" && (extension(item.name) === "xlsx" || item.mimeType === xlsx);
 }
@@ -146,7 +151,8 @@ export class Drive {
     const { driveType, siteId } = this.init;
     const isRoot = item.id === this.rootId;
     const parent = item.parentId === undefined ? undefined : this.#items.get(item.parentId);
-    const parentPath = parent === undefined ? undefined : `/drives/${this.id}/root:${parent.id === this.rootId ? "" : this.pathOf(parent)}`;
+    // Graph's itemReference.path is percent-encoded (`/drive/root:/Documents/my%20file.docx`).
+    const parentPath = parent === undefined ? undefined : `/drives/${this.id}/root:${parent.id === this.rootId ? "" : encodePath(this.pathOf(parent))}`;
     const time = new Date(item.createdAt).toISOString();
     return {
       id: item.id,

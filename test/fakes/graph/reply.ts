@@ -1,5 +1,5 @@
 // One Graph or Power BI request on its way through: an injected throttle answers first, then the
-// bearer token is checked, then the route answers. Every request is logged (without the token)
+// bearer token is checked, then an injected failure answers, then the route. Every request is logged (without the token)
 // and every answer carries `request-id` and `client-request-id`, as Graph's do.
 import { randomUUID } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
@@ -23,7 +23,8 @@ export function isGraphPath(path: string): boolean {
 }
 
 function throttled(throttle: GraphThrottleInput): GraphHttpError {
-  const headers = { "retry-after": String(throttle.retryAfterSeconds ?? 1) };
+  const seconds = throttle.retryAfterSeconds === undefined ? 1 : throttle.retryAfterSeconds;
+  const headers: Record<string, string> = seconds === null ? {} : { "retry-after": String(seconds) };
   if ((throttle.status ?? 429) === 503) return new GraphHttpError(503, "serviceNotAvailable", "The service is temporarily unavailable. Retry after the time in Retry-After.", { headers });
   return new GraphHttpError(429, "TooManyRequests", "Too many requests. Retry after the time in Retry-After.", { headers });
 }
@@ -31,13 +32,16 @@ function throttled(throttle: GraphThrottleInput): GraphHttpError {
 function answer(state: GraphState, request: GraphRequest, api: Api): unknown {
   const path = request.url.pathname;
   const principal = authenticate({ headers: request.headers, api, signer: state.signer, now: state.clock.now(), baseUrl: state.baseUrl });
+  // An injected failure answers after the token is checked, as Graph's own item errors do.
+  const failure = state.failures.take(path);
+  if (failure !== undefined) throw failure;
   const route = findRoute(path);
   if (route === undefined) {
     const segment = path.split("/").filter((s) => s !== "")[api === "powerbi" ? 3 : 1] ?? "";
     throw badRequest(`Resource not found for the segment '${decodeURIComponent(segment)}'.`);
   }
   if (request.method !== "GET") throw new GraphHttpError(405, "Request_BadRequest", `The SIMULATED Graph serves only GET, not ${request.method}.`);
-  return route.handler({ state, principal }, route.params);
+  return route.handler({ state, principal, query: request.url.searchParams }, route.params);
 }
 
 function errorReply(error: GraphHttpError, api: Api, ids: RequestIds): Reply {

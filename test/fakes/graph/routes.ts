@@ -3,7 +3,7 @@
 // throws Graph's error. Documented in ../README.md ("The fake Microsoft Graph").
 import { isSelf, namedUser, requirePermission, requireSite, signedInUser } from "./access.ts";
 import { decodeDrivePath, driveLocator, itemById, itemByPath, resolveDrive, worksheets, type Call } from "./drive-routes.ts";
-import { GraphHttpError, notFound, userNotFound } from "./errors.ts";
+import { badRequest, GraphHttpError, notFound, userNotFound } from "./errors.ts";
 import { findList, listView, siteView, type Site } from "./sites.ts";
 import { personalGraphId } from "./store.ts";
 import type { User } from "../user-model.ts";
@@ -17,6 +17,34 @@ const WORKBOOK = "(?<workbook>/workbook/worksheets)?";
 function collection(call: Call, context: string, value: readonly unknown[]): Record<string, unknown> {
   return { "@odata.context": `${call.state.baseUrl}/v1.0/$metadata#${context}`, value };
 }
+
+/** A whole number option (`$top`, `$skip`) of the query, or the default; anything else is Graph's 400. */
+function wholeNumber(call: Call, name: string, fallback: number, min: number): number {
+  const raw = call.query?.get(name) ?? null;
+  if (raw === null) return fallback;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value < min) throw badRequest(`Invalid value '${raw}' for query option ${name}.`);
+  return value;
+}
+
+/**
+ * One page of a collection, as Graph pages it: `$top` items (the service's default page size
+ * without it) from `$skip`, and `@odata.nextLink` (the same query with the next `$skip`) while
+ * more remain. `path` is the request's path, for the next link.
+ */
+function page(call: Call, context: string, value: readonly unknown[], { path, defaultSize }: { path: string; defaultSize: number }): Record<string, unknown> {
+  const top = wholeNumber(call, "$top", defaultSize, 1);
+  const skip = wholeNumber(call, "$skip", 0, 0);
+  const body = collection(call, context, value.slice(skip, skip + top));
+  if (skip + top >= value.length) return body;
+  const query = new URLSearchParams(call.query);
+  query.set("$top", String(top));
+  query.set("$skip", String(skip + top));
+  return { ...body, "@odata.nextLink": `${call.state.baseUrl}${path}?${query.toString()}` };
+}
+
+/** Outlook's default page size for calendars (and most of its collections). */
+const CALENDAR_PAGE = 10;
 
 function entity(call: Call, context: string, value: object): Record<string, unknown> {
   return { "@odata.context": `${call.state.baseUrl}/v1.0/$metadata#${context}/$entity`, ...value };
@@ -46,7 +74,8 @@ function calendars(call: Call, params: Params): unknown {
   // Another person's calendars need a share, which the fake does not model.
   if (call.principal.kind === "user" && !isSelf(call.principal, user)) throw new GraphHttpError(403, "ErrorAccessDenied", "Access is denied. Check credentials and try again.");
   const all = call.state.store.calendars(user).map((c) => call.state.store.calendarView(user, c));
-  return collection(call, `users('${encodeURIComponent(user.userPrincipalName)}')/calendars`, all);
+  const path = params["user"] === undefined ? "/v1.0/me/calendars" : `/v1.0/users/${params["user"]}/calendars`;
+  return page(call, `users('${encodeURIComponent(user.userPrincipalName)}')/calendars`, all, { path, defaultSize: CALENDAR_PAGE });
 }
 
 function driveItem(call: Call, params: Params): unknown {

@@ -4,11 +4,13 @@ import type { FakeClock } from "../clock.ts";
 import type { Directory } from "../directory.ts";
 import type { TokenSigner } from "../tokens.ts";
 import { GraphStore } from "./store.ts";
+import { Failures } from "./failures.ts";
 import { GraphRequestLog, Throttles } from "./traffic.ts";
 
 export interface GraphState {
   readonly store: GraphStore;
   readonly throttles: Throttles;
+  readonly failures: Failures;
   readonly log: GraphRequestLog;
   readonly directory: Directory;
   readonly clock: FakeClock;
@@ -29,6 +31,7 @@ export function createGraphState(deps: GraphStateDeps): GraphState {
   return {
     store,
     throttles: new Throttles(),
+    failures: new Failures(),
     log: new GraphRequestLog(),
     directory: deps.directory,
     clock: deps.clock,

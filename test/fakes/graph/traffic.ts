@@ -1,5 +1,5 @@
 // Graph traffic: throttles a test injects (the next N requests, optionally under a path, answer
-// 429 or 503 with Retry-After) and the count and log of every Graph and Power BI request, so a
+// 429 or 503 with a Retry-After of any size, or none) and the count and log of every Graph and Power BI request, so a
 // test can assert "no Graph call happened". Neither ever holds a token.
 import { randomUUID } from "node:crypto";
 import { FakeInputError } from "../app-model.ts";
@@ -18,7 +18,7 @@ function check(ok: boolean, message: string): void {
 function validate({ count = 1, status = 429, retryAfterSeconds = 1, pathPrefix = "/" }: GraphThrottleInput): void {
   check(Number.isInteger(count) && count >= 1, "count must be a positive integer");
   check(status === 429 || status === 503, "status must be 429 or 503");
-  check(Number.isInteger(retryAfterSeconds) && retryAfterSeconds >= 0, "retryAfterSeconds must be an integer >= 0");
+  check(retryAfterSeconds === null || (Number.isInteger(retryAfterSeconds) && retryAfterSeconds >= 0), "retryAfterSeconds must be an integer >= 0, or null for no Retry-After header");
   check(typeof pathPrefix === "string" && pathPrefix.startsWith("/"), "pathPrefix must start with /");
 }
 

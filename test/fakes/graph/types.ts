@@ -159,8 +159,8 @@ export interface GraphThrottleInput {
   readonly count?: number;
   /** 429 (TooManyRequests) or 503 (serviceNotAvailable). Default: 429. */
   readonly status?: 429 | 503;
-  /** The Retry-After header in seconds. Default: 1. */
-  readonly retryAfterSeconds?: number;
+  /** The Retry-After header in seconds (any size: the client must cap it). Default: 1; `null`: no Retry-After header at all. */
+  readonly retryAfterSeconds?: number | null;
   /** Only requests whose URL path starts with this (e.g. `/v1.0/sites`). Default: every Graph and Power BI request. */
   readonly pathPrefix?: string;
 }
@@ -168,6 +168,37 @@ export interface GraphThrottleInput {
 export interface GraphThrottleView extends GraphThrottleInput {
   readonly id: string;
   readonly remaining: number;
+}
+
+/**
+ * A Graph error for one item or path, answered after the token is checked (Graph's own order), for
+ * the next `count` matching requests or, with `always`, every one until removed.
+ */
+export interface GraphFailureInput {
+  /** Any HTTP error status but 429 (that is a throttle): e.g. 423, 500, 503, or 401 for Excel's refusal. */
+  readonly status: number;
+  /** Only requests whose URL path (percent-encoded, as sent) starts with this, e.g. `/v1.0/drives/{driveId}/items/{itemId}/workbook`. */
+  readonly pathPrefix: string;
+  /** Graph's error code. Default: Graph's for the status (`resourceLocked` for 423, `generalException` for 500, `serviceNotAvailable` for 503, ...). */
+  readonly code?: string;
+  /** Default: Graph's description of the status. */
+  readonly message?: string;
+  /** Pads the message to this many characters: a very long error message (up to 4 MiB). */
+  readonly messageLength?: number;
+  /** `innerError.code` and `message`, as the Excel service nests them. */
+  readonly inner?: { readonly code: string; readonly message: string };
+  /** A Retry-After header in seconds. Default: none. */
+  readonly retryAfterSeconds?: number;
+  /** How many matching requests it answers. Default: 1. */
+  readonly count?: number;
+  /** Answers every matching request until removed (`removeGraphFailure`, `clearGraphFailures`). */
+  readonly always?: boolean;
+}
+
+export interface GraphFailureView extends GraphFailureInput {
+  readonly id: string;
+  /** null: `always`. */
+  readonly remaining: number | null;
 }
 
 export interface GraphRequestFilter {
