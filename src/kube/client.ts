@@ -6,6 +6,19 @@ const SERVICE_ACCOUNT_TOKEN = "/var/run/secrets/kubernetes.io/serviceaccount/tok
 
 export type KubeAccess = { readonly inCluster: true } | { readonly inCluster: false; readonly kubeconfig: string };
 
+/** Requests that belong to no leadership term (see detach()). */
+const detached = new WeakSet<RequestContext>();
+
+/**
+ * Marks a request as not part of the leader's work, so abortWorkWith's signal leaves it alone:
+ * informers' lists (every replica keeps its caches, leader or not) and leader election's own lease
+ * requests (a leader whose work was cut off must still release its lease). Watches need no mark:
+ * client-node's Watch aborts them with its own controller, never the context's signal.
+ */
+export function detach(context: RequestContext): void {
+  detached.add(context);
+}
+
 /**
  * A KubeConfig that reuses one connection pool. @kubernetes/client-node 2.0 builds a new undici
  * Agent for every request, so every API call paid a TLS handshake and left an Agent behind:
@@ -14,15 +27,41 @@ export type KubeAccess = { readonly inCluster: true } | { readonly inCluster: fa
  */
 export class PooledKubeConfig extends KubeConfig {
   #dispatcher: Dispatcher | undefined;
+  #work: AbortSignal | undefined;
+
+  /**
+   * From now on, every request through this config that is not detached (typed APIs, requestJson)
+   * is aborted when `signal` aborts: those in flight at once, later ones before they are sent. The
+   * operator passes the signal of its leadership term, so a leader that lost its lease writes
+   * nothing more to Kubernetes, while the informers keep their caches.
+   */
+  abortWorkWith(signal: AbortSignal): void {
+    this.#work = signal;
+  }
 
   override async applySecurityAuthentication(context: RequestContext): Promise<void> {
     await super.applySecurityAuthentication(context);
+    const work = this.#work;
+    if (work !== undefined && !detached.has(context)) {
+      const own = context.getSignal();
+      context.setSignal(own === undefined ? work : AbortSignal.any([own, work]));
+    }
     const created = context.getDispatcher();
     if (created === undefined) return;
     if (this.#dispatcher === undefined) this.#dispatcher = created;
     // Any other Agent it built is dropped unused: it opened no connection.
     context.setDispatcher(this.#dispatcher);
   }
+}
+
+/**
+ * abortWorkWith for any KubeConfig: false (nothing done) when it is not a PooledKubeConfig, which
+ * the operator always gets from loadKubeConfig.
+ */
+export function abortWorkWith(kubeConfig: KubeConfig, signal: AbortSignal): boolean {
+  if (!(kubeConfig instanceof PooledKubeConfig)) return false;
+  kubeConfig.abortWorkWith(signal);
+  return true;
 }
 
 /**

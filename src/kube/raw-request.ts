@@ -7,6 +7,7 @@
 // The typed Lease API also reads MicroTime fields back as strings although they are typed as Date.
 import { ApiException, HttpMethod, IsomorphicFetchHttpLibrary, RequestContext } from "@kubernetes/client-node";
 import type { KubeConfig } from "@kubernetes/client-node";
+import { detach } from "./client.ts";
 
 export type QueryValue = string | number | boolean | undefined;
 
@@ -19,6 +20,13 @@ export interface RawRequestOptions {
   readonly body?: unknown;
   /** Aborts the request (e.g. on stop or at a deadline). */
   readonly signal?: AbortSignal;
+  /** The Accept header. Default `application/json`. */
+  readonly accept?: string;
+  /**
+   * Not part of the leader's work: the leadership signal (PooledKubeConfig.abortWorkWith) does not
+   * abort it. For informers, which every replica runs, and for leader election itself.
+   */
+  readonly detached?: boolean;
 }
 
 const http = new IsomorphicFetchHttpLibrary();
@@ -41,6 +49,18 @@ function parseJson(text: string): unknown {
   }
 }
 
+function requestContext(kubeConfig: KubeConfig, path: string, method: NonNullable<RawRequestOptions["method"]>, options: RawRequestOptions): RequestContext {
+  const context = new RequestContext(requestUrl(kubeConfig, path, options.query ?? {}), HttpMethod[method]);
+  context.setHeaderParam("Accept", options.accept ?? "application/json");
+  if (options.body !== undefined) {
+    context.setHeaderParam("Content-Type", "application/json");
+    context.setBody(JSON.stringify(options.body));
+  }
+  if (options.signal !== undefined) context.setSignal(options.signal);
+  if (options.detached === true) detach(context);
+  return context;
+}
+
 /**
  * Sends one request and returns the parsed JSON body. A status outside 2xx throws client-node's
  * ApiException (code = HTTP status, body = the parsed Status), like the typed APIs do, so the
@@ -48,13 +68,7 @@ function parseJson(text: string): unknown {
  */
 export async function requestJson(kubeConfig: KubeConfig, path: string, options: RawRequestOptions = {}): Promise<unknown> {
   const method = options.method ?? "GET";
-  const context = new RequestContext(requestUrl(kubeConfig, path, options.query ?? {}), HttpMethod[method]);
-  context.setHeaderParam("Accept", "application/json");
-  if (options.body !== undefined) {
-    context.setHeaderParam("Content-Type", "application/json");
-    context.setBody(JSON.stringify(options.body));
-  }
-  if (options.signal !== undefined) context.setSignal(options.signal);
+  const context = requestContext(kubeConfig, path, method, options);
   await kubeConfig.applySecurityAuthentication(context);
   const response = await http.send(context).toPromise();
   const body = parseJson(await response.body.text());
