@@ -1,14 +1,16 @@
 // Lease-based leader election, as client-go's leaderelection: a candidate takes the Lease when it is
 // free or expired, the leader renews it every retryPeriod, and a leader that cannot renew within
 // renewDeadline, or finds another holder, stops leading at once. renewDeadline < leaseDuration
-// means an old leader has stopped before anyone may take over (up to clock skew between nodes).
+// means an old leader has stopped before anyone may take over. Clocks of different nodes are
+// never compared: a candidate judges expiry by how long the lease record has stayed unchanged on
+// its own clock (client-go's observedTime), so a skewed clock cannot steal a live lease.
 // Like client-go's Run, an elector leads at most once: after losing the lease the process should
 // exit and start afresh, so nothing from the lost term lingers.
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { sleep } from "./backoff.ts";
-import { decideLease, readLease, releasedSpec, writeLease } from "./lease-record.ts";
-import type { Lease, LeaseRef } from "./lease-record.ts";
+import { decideLease, observeLease, readLease, releasedSpec, writeLease } from "./lease-record.ts";
+import type { Lease, LeaseObservation, LeaseRef } from "./lease-record.ts";
 
 export interface LeaderElectionOptions {
   readonly kubeConfig: KubeConfig;
@@ -31,7 +33,11 @@ export interface LeaderElectionOptions {
   readonly onStartedLeading: (signal: AbortSignal) => void | Promise<void>;
   /** Called once when leadership ends: lost, or given up by stop(). */
   readonly onStoppedLeading?: () => void;
-  /** Default Date.now; lease times are wall-clock times shared with other replicas. */
+  /**
+   * This candidate's clock. Default Date.now. Written into the lease as acquire and renew times
+   * (for people and tools); expiry and deadlines are measured on it alone, never against the
+   * times another replica wrote.
+   */
   readonly now?: () => number;
   /** Jitter for the acquire attempts. Default Math.random. */
   readonly random?: () => number;
@@ -59,6 +65,8 @@ export class LeaderElector {
   #lastWritten: Lease | undefined;
   #lastRenewAt = 0;
   #observedHolder: string | undefined;
+  /** The lease record as last read, and when (local clock) it was first seen so. */
+  #observed: LeaseObservation | undefined;
   #running: Promise<void> | undefined;
 
   constructor(options: LeaderElectionOptions) {
@@ -153,7 +161,10 @@ export class LeaderElector {
     const now = this.#now();
     try {
       const current = await readLease(this.#options.kubeConfig, this.#lease, signal);
-      const decision = decideLease(current?.spec, this.#options.identity, now, this.#leaseDurationMs);
+      // Observed when the answer came: a slow read must not make the lease look older than it is.
+      const readAt = this.#now();
+      this.#observed = observeLease(this.#observed, current?.spec, readAt);
+      const decision = decideLease(current?.spec, this.#options.identity, this.#leaseDurationMs, { nowMs: readAt, observedAtMs: this.#observed.atMs });
       if (decision.kind === "heldByOther") {
         this.#observe(decision.holder);
         return "heldByOther";
