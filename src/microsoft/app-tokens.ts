@@ -1,5 +1,6 @@
 import { X509Certificate } from "node:crypto";
 import { ConfidentialClientApplication, type Configuration, type INetworkModule } from "@azure/msal-node";
+import { rememberSecret } from "../log.ts";
 import { authorityConfig } from "./authority.ts";
 import type { CloudEndpoints } from "./clouds.ts";
 import { classify, parseRetryAfter, type Classified } from "./errors.ts";
@@ -80,6 +81,8 @@ export async function acquireAppToken(network: INetworkModule, request: AppToken
     if (result?.accessToken === undefined || result.expiresOn === null) {
       throw new MicrosoftError({ kind: "transient", reason: "MicrosoftError", code: "empty_response", detail: "the token response had no access token" });
     }
+    // Known to the log scrubber by value, whatever its shape.
+    rememberSecret(result.accessToken);
     return { token: result.accessToken, expiresOn: result.expiresOn, scopes: result.scopes };
   } catch (error) {
     if (error instanceof MicrosoftError) throw error;

@@ -1,4 +1,5 @@
 import { PublicClientApplication, type AccountInfo, type ICachePlugin, type INetworkModule } from "@azure/msal-node";
+import { rememberSecret } from "../log.ts";
 import { MicrosoftError, type AccessToken } from "./app-tokens.ts";
 import { authorityConfig } from "./authority.ts";
 import type { DeviceCodeTarget } from "./device-code.ts";
@@ -43,6 +44,24 @@ function cachePlugin(initial: string | undefined): { plugin: ICachePlugin; chang
   };
 }
 
+/** The refresh and access tokens in a serialized msal cache, made known to the log scrubber. */
+function rememberCacheSecrets(serialized: string | undefined): void {
+  if (serialized === undefined) return;
+  let cache: unknown;
+  try {
+    cache = JSON.parse(serialized);
+  } catch {
+    return;
+  }
+  for (const section of ["RefreshToken", "AccessToken"]) {
+    const entries = (cache as Record<string, unknown> | null)?.[section];
+    if (typeof entries !== "object" || entries === null) continue;
+    for (const entry of Object.values(entries as Record<string, { secret?: unknown }>)) {
+      if (typeof entry.secret === "string") rememberSecret(entry.secret);
+    }
+  }
+}
+
 function application(network: INetworkModule, target: DeviceCodeTarget, plugin: ICachePlugin): PublicClientApplication {
   return new PublicClientApplication({
     auth: { clientId: target.clientId, ...authorityConfig(target.endpoints, target.tenant) },
@@ -55,6 +74,7 @@ function toAccessToken(result: { accessToken: string; expiresOn: Date | null; sc
   if (result?.accessToken === undefined || result.expiresOn === null) {
     throw new MicrosoftError({ kind: "transient", reason: "MicrosoftError", code: "empty_response", detail: "the token response had no access token" });
   }
+  rememberSecret(result.accessToken);
   return { token: result.accessToken, expiresOn: result.expiresOn, scopes: result.scopes };
 }
 
@@ -65,6 +85,7 @@ const classified = (error: unknown): MicrosoftError => (error instanceof Microso
  * account from the id token), and gets the first access token with it.
  */
 export async function importRefreshToken(network: INetworkModule, target: DeviceCodeTarget, refreshToken: string, scopes: readonly string[]): Promise<DelegatedResult> {
+  rememberSecret(refreshToken);
   const cache = cachePlugin(undefined);
   const app = application(network, target, cache.plugin);
   try {
@@ -72,6 +93,7 @@ export async function importRefreshToken(network: INetworkModule, target: Device
     if (result?.account === null || result?.account === undefined) {
       throw new MicrosoftError({ kind: "transient", reason: "MicrosoftError", code: "no_account", detail: "the token response had no id token, so no account" });
     }
+    rememberCacheSecrets(cache.changed());
     return { token: toAccessToken(result), account: result.account, changedCache: cache.changed() };
   } catch (error) {
     throw classified(error);
@@ -84,12 +106,14 @@ export async function importRefreshToken(network: INetworkModule, target: Device
  */
 export async function refreshDelegated(network: INetworkModule, target: DeviceCodeTarget, request: RefreshRequest): Promise<DelegatedResult> {
   const { homeAccountId, scopes } = request;
+  rememberCacheSecrets(request.cache);
   const plugin = cachePlugin(request.cache);
   const app = application(network, target, plugin.plugin);
   try {
     const account = await app.getTokenCache().getAccountByHomeId(homeAccountId);
     if (account === null) throw new MicrosoftError({ kind: "broken", reason: "RefreshTokenExpired", code: "no_tokens_found", detail: "no account in the token cache" });
     const result = await app.acquireTokenSilent({ account, scopes: [...scopes], forceRefresh: true });
+    rememberCacheSecrets(plugin.changed());
     return { token: toAccessToken(result), account: result.account ?? account, changedCache: plugin.changed() };
   } catch (error) {
     throw classified(error);

@@ -2,6 +2,8 @@ import { randomBytes } from "node:crypto";
 import { ApiException } from "@kubernetes/client-node";
 import { afterEach, describe, expect, it } from "vitest";
 import { createLogger, forgetSecrets, rememberSecret, scrub } from "../../src/log.ts";
+import { endpointsFor } from "../../src/microsoft/clouds.ts";
+import { importRefreshToken, refreshDelegated } from "../../src/microsoft/delegated-tokens.ts";
 
 // Shapes of what Microsoft hands out (random, so nothing here is a real token).
 const jwt = `eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJodHRwczovL2dyYXBoLm1pY3Jvc29mdC5jb20ifQ.${randomBytes(64).toString("base64url")}`;
@@ -91,5 +93,19 @@ describe("the operator's log", () => {
     expect(text()).not.toContain("bottom");
     expect(text().length).toBeLessThan(20_000);
     expectAbsent(text(), personalAccessToken);
+  });
+
+  it("knows the refresh tokens the operator holds, even when Microsoft cannot be reached", async () => {
+    // Shaped like nothing the patterns know: only the exact value can be redacted.
+    const imported = `imported-${randomBytes(40).toString("hex")}`;
+    const cached = `cached-${randomBytes(40).toString("hex")}`;
+    const unreachable = { sendGetRequestAsync: () => Promise.reject(new Error("offline")), sendPostRequestAsync: () => Promise.reject(new Error("offline")) };
+    const target = { endpoints: endpointsFor("Public"), tenant: "consumers", clientId: "33333333-3333-4333-8333-333333333333" };
+    const cache = JSON.stringify({ Account: {}, IdToken: {}, AccessToken: {}, AppMetadata: {}, RefreshToken: { key: { credential_type: "RefreshToken", secret: cached } } });
+    await expect(importRefreshToken(unreachable, target, imported, ["User.Read"])).rejects.toThrow();
+    await expect(refreshDelegated(unreachable, target, { cache, homeAccountId: "uid.utid", scopes: ["User.Read"] })).rejects.toThrow();
+    const { log, text } = capture();
+    log.warn(`Microsoft echoed ${imported} and ${cached}`);
+    expect(text()).toContain("Microsoft echoed [REDACTED] and [REDACTED]");
   });
 });
