@@ -9,11 +9,22 @@ export interface NetworkOptions {
   readonly extraCaPem?: string;
   /** An http(s) proxy URL for every request to Microsoft. */
   readonly httpsProxy?: string;
+  /** Largest identity-platform response body read, in bytes. Default 1 MiB. */
+  readonly maxIdentityBodyBytes?: number;
 }
+
+/** Identity responses are a few kB (tokens, errors); anything near this is not an answer to use. */
+const MAX_IDENTITY_BODY_BYTES = 1024 * 1024;
 
 export interface NetworkClient extends INetworkModule {
   /** fetch through the same pool, CA bundle, proxy and timeout (the Graph client's transport). */
   fetch(url: string, init?: RequestInit): Promise<Response>;
+  /**
+   * From now on, every request (msal's and fetch's, in flight or later) is aborted when `signal`
+   * aborts: requests after that fail at once, unsent. The operator passes the signal of its
+   * leadership term, so a leader that lost its lease sends Microsoft nothing more.
+   */
+  abortWorkWith(signal: AbortSignal): void;
   /** Closes the connection pool. */
   close(): Promise<void>;
 }
@@ -46,26 +57,59 @@ function parseBody(text: string, status: number): unknown {
   }
 }
 
+type BodyReadable = Dispatcher.ResponseData["body"];
+
+/**
+ * Reads a body up to `maxBytes`; undefined (the rest discarded unread, the connection closed) when
+ * it is longer. Content-Length decides before anything is read.
+ */
+async function readCapped(body: BodyReadable, headers: Record<string, string>, maxBytes: number): Promise<string | undefined> {
+  const declared = Number(headers["content-length"]);
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    body.destroy();
+    return undefined;
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > maxBytes) {
+      body.destroy();
+      return undefined;
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/**
+ * An over-long answer becomes an OAuth error body msal reports as is: the status survives, the
+ * error is not one that needs a person, so it is classified transient and retried with backoff.
+ */
+function tooLarge(status: number, maxBytes: number): unknown {
+  return { error: "response_too_large", error_description: `HTTP ${status} with a body over ${maxBytes} bytes; not read (a proxy or an outage page?)` };
+}
+
 /** The network module msal uses: timeouts, extra CA bundle and proxy, error bodies kept. */
 export function createNetworkClient(options: NetworkOptions): NetworkClient {
   const dispatcher = dispatcherFor(options);
+  const maxBytes = options.maxIdentityBodyBytes ?? MAX_IDENTITY_BODY_BYTES;
+  let work: AbortSignal | undefined;
+  const signalFor = (own?: AbortSignal | null): AbortSignal =>
+    AbortSignal.any([AbortSignal.timeout(options.timeoutMs), ...(own ? [own] : []), ...(work ? [work] : [])]);
   async function send<T>(method: "GET" | "POST", url: string, init: NetworkRequestOptions | undefined): Promise<NetworkResponse<T>> {
-    const response = await request(url, {
-      method,
-      headers: init?.headers,
-      body: init?.body,
-      dispatcher,
-      signal: AbortSignal.timeout(options.timeoutMs),
-    });
-    const text = await response.body.text();
-    return { status: response.statusCode, headers: flatten(response.headers), body: parseBody(text, response.statusCode) as T };
+    const response = await request(url, { method, headers: init?.headers, body: init?.body, dispatcher, signal: signalFor() });
+    const headers = flatten(response.headers);
+    const text = await readCapped(response.body, headers, maxBytes);
+    const body = text === undefined ? tooLarge(response.statusCode, maxBytes) : parseBody(text, response.statusCode);
+    return { status: response.statusCode, headers, body: body as T };
   }
   return {
     sendGetRequestAsync: <T>(url: string, init?: NetworkRequestOptions) => send<T>("GET", url, init),
     sendPostRequestAsync: <T>(url: string, init?: NetworkRequestOptions) => send<T>("POST", url, init),
-    fetch: async (url, init) => {
-      const signal = init?.signal ? AbortSignal.any([init.signal, AbortSignal.timeout(options.timeoutMs)]) : AbortSignal.timeout(options.timeoutMs);
-      return await fetch(url, { ...init, dispatcher, signal } as Parameters<typeof fetch>[1]);
+    fetch: async (url, init) => await fetch(url, { ...init, dispatcher, signal: signalFor(init?.signal) } as Parameters<typeof fetch>[1]),
+    abortWorkWith: (signal) => {
+      work = signal;
     },
     close: () => dispatcher.close(),
   };
