@@ -60,22 +60,79 @@ function failure(response: { status: number; body: Record<string, unknown>; retr
   return new MicrosoftError(classify(error, parseRetryAfter(response.retryAfter, Date.now())));
 }
 
+interface Bounds {
+  readonly min: number;
+  readonly max: number;
+  /** Used when the field is missing or not a number. */
+  readonly absent: number;
+  /** Used for 0 or less, when that means "not given" rather than "as short as possible". */
+  readonly notPositive?: number;
+}
+
+/** Bounds on what /devicecode may answer (RFC 8628 §3.2); outside them the answer is not used. */
+export const DEVICE_CODE_LIMITS = {
+  /** `interval` in seconds: missing or unreadable is RFC 8628's default, 5 s; 0 (the fake's test setting) is 1 s. */
+  intervalSeconds: { min: 1, max: 60, absent: 5 } satisfies Bounds,
+  /** `expires_in` in seconds: missing, unreadable or 0 is Entra's usual 900 s (microsoft.md). */
+  expiresInSeconds: { min: 60, max: 86_400, absent: 900, notPositive: 900 } satisfies Bounds,
+  /** Lengths the MicrosoftCredential status accepts (signIn.userCode, .message, .verificationUri). */
+  userCode: 64,
+  message: 4096,
+  verificationUri: 2048,
+} as const;
+
+/** A number of seconds from the answer (a JSON number or a numeric string), within the bounds. */
+function seconds(value: unknown, bounds: Bounds): number {
+  const n = typeof value === "number" ? value : typeof value === "string" && value.trim() !== "" ? Number(value) : Number.NaN;
+  if (Number.isNaN(n)) return bounds.absent;
+  if (n <= 0 && bounds.notPositive !== undefined) return bounds.notPositive;
+  return Math.min(bounds.max, Math.max(bounds.min, n));
+}
+
+/** An answer that cannot be shown to a person: transient (a new code is asked for later), and it never reaches status. */
+function invalidResponse(detail: string): MicrosoftError {
+  return new MicrosoftError({ kind: "transient", reason: "MicrosoftError", code: "invalid_response", detail: `the /devicecode answer ${detail}` });
+}
+
+function checkLength(body: Record<string, unknown>, key: "user_code" | "message" | "verification_uri", max: number): string {
+  const value = text(body, key);
+  if (value.length > max) throw invalidResponse(`has a ${key} of ${value.length} characters, more than the ${max} a sign-in can show; not used`);
+  return value;
+}
+
 /** Starts a sign-in: a code for the person and a device code for the operator to poll with. */
 export async function requestDeviceCode(network: INetworkModule, target: DeviceCodeTarget, scopes: readonly string[], now: number): Promise<DeviceCode> {
   const response = await post(network, endpoint(target, "devicecode"), form({ client_id: target.clientId, scope: scopes.join(" ") }));
   const b = response.body;
   if (response.status !== 200 || typeof b["device_code"] !== "string" || typeof b["user_code"] !== "string") throw failure(response);
+  if (b["device_code"] === "" || b["user_code"] === "") throw invalidResponse("has an empty device_code or user_code");
+  const limits = DEVICE_CODE_LIMITS;
   return {
     deviceCode: b["device_code"],
-    userCode: b["user_code"],
-    verificationUri: text(b, "verification_uri"),
-    message: text(b, "message"),
-    expiresAt: now + Number(b["expires_in"] ?? 900) * 1000,
-    intervalMs: Math.max(1, Number(b["interval"] ?? 5)) * 1000,
+    userCode: checkLength(b, "user_code", limits.userCode),
+    verificationUri: checkLength(b, "verification_uri", limits.verificationUri),
+    message: checkLength(b, "message", limits.message),
+    expiresAt: now + seconds(b["expires_in"], limits.expiresInSeconds) * 1000,
+    intervalMs: Math.round(seconds(b["interval"], limits.intervalSeconds) * 1000),
   };
 }
 
-/** One poll of the token endpoint; `slow_down` lengthens the interval by 5 s as RFC 8628 says. */
+/**
+ * A poll interval kept within DEVICE_CODE_LIMITS: one stored before the limits existed may be
+ * anything (NaN was stored as null), and repeated slow_downs stop lengthening it at 60 s.
+ */
+export function boundedIntervalMs(ms: unknown): number {
+  const { min, max, absent } = DEVICE_CODE_LIMITS.intervalSeconds;
+  if (typeof ms !== "number" || Number.isNaN(ms)) return absent * 1000;
+  return Math.min(max * 1000, Math.max(min * 1000, ms));
+}
+
+/**
+ * One poll of the token endpoint; `slow_down` lengthens the interval by 5 s as RFC 8628 says.
+ * A failure is thrown as a MicrosoftError; a transient one carries the server's Retry-After
+ * (capped at an hour) in `classified.retryAfterMs`, so the next poll can wait
+ * max(interval, retryAfterMs).
+ */
 export async function pollDeviceCode(network: INetworkModule, target: DeviceCodeTarget, code: Pick<DeviceCode, "deviceCode" | "intervalMs">): Promise<PollResult> {
   const body = form({ grant_type: "urn:ietf:params:oauth:grant-type:device_code", client_id: target.clientId, device_code: code.deviceCode, client_info: "1" });
   const response = await post(network, endpoint(target, "token"), body);
@@ -83,7 +140,8 @@ export async function pollDeviceCode(network: INetworkModule, target: DeviceCode
   if (response.status === 200 && typeof response.body["refresh_token"] === "string") {
     return { kind: "tokens", refreshToken: response.body["refresh_token"], scope: text(response.body, "scope") };
   }
-  if (error === "authorization_pending") return { kind: "pending", intervalMs: code.intervalMs };
-  if (error === "slow_down") return { kind: "pending", intervalMs: code.intervalMs + 5000 };
+  const intervalMs = boundedIntervalMs(code.intervalMs);
+  if (error === "authorization_pending") return { kind: "pending", intervalMs };
+  if (error === "slow_down") return { kind: "pending", intervalMs: boundedIntervalMs(intervalMs + 5000) };
   throw failure(response);
 }

@@ -49,10 +49,18 @@ export function earliestExpiry(state: TokenSecretState, slots: readonly TokenSlo
 
 /**
  * When to refresh: `refreshBefore` ahead of expiry, but never earlier than halfway through the
- * token's remaining life, so a short-lived token cannot cause a refresh loop.
+ * token's remaining life, so a short-lived token cannot cause a refresh loop. Bounded after the
+ * refresh: a token that came back already expired (`expires_in` 0 or missing means "expired at
+ * once", microsoft.md) waits a minute; any other at least 10 s (tests use 20 s tokens, refreshed
+ * every 10 s) and at most a day, so an absurd `expires_in` cannot make a time status cannot hold.
  */
 export function nextRefreshAt(expiresAt: number, refreshedAt: number, refreshBefore: number): number {
-  return Math.max(expiresAt - refreshBefore, refreshedAt + (expiresAt - refreshedAt) / 2);
+  const expiredTokenWaitMs = 60_000;
+  const minIntervalMs = 10_000;
+  const maxIntervalMs = 24 * 3_600_000;
+  if (!(expiresAt > refreshedAt)) return refreshedAt + expiredTokenWaitMs;
+  const byExpiry = Math.max(expiresAt - refreshBefore, refreshedAt + (expiresAt - refreshedAt) / 2);
+  return Math.min(refreshedAt + maxIntervalMs, Math.max(refreshedAt + minIntervalMs, byExpiry));
 }
 
 /** The token Secret's data, base64-encoded for the API. */
