@@ -7,6 +7,7 @@ import type { Cloud } from "./crds/index.ts";
 import { AccessListController } from "./controller/access-list/controller.ts";
 import { CredentialController } from "./controller/microsoft-credential/controller.ts";
 import { startHttpServer, type HttpServer } from "./http/server.ts";
+import { abortWorkWith } from "./kube/client.ts";
 import { LeaderElector } from "./kube/leader-election.ts";
 import { OperatorMetrics } from "./metrics.ts";
 import { endpointsFor } from "./microsoft/clouds.ts";
@@ -129,9 +130,13 @@ function electLeader(deps: OperatorDeps, controllers: Controllers, stop: () => P
     leaseDurationMs: config.leaseDuration,
     renewDeadlineMs: config.renewDeadline,
     retryPeriodMs: config.retryPeriod,
-    // Work runs while this promise does; stop() waits for it before releasing the lease, so a
-    // successor never reconciles beside us.
+    // The term's signal aborts every Microsoft and Kubernetes request of the work when leadership
+    // ends (lost, renew deadline passed, or stop()): in flight at once, later ones unsent. So an
+    // old leader writes nothing once a successor may lead, and its reconciles end at their next
+    // request instead of finishing their remaining steps. Informers and the lease are detached.
     onStartedLeading: async (signal) => {
+      deps.network.abortWorkWith(signal);
+      if (!abortWorkWith(deps.kubeConfig, signal)) deps.log.warn("the KubeConfig is not a PooledKubeConfig: Kubernetes requests in flight outlive leadership");
       controllers.startWorkers();
       if (!signal.aborted) await once(signal, "abort");
       await controllers.stopWorkers();
