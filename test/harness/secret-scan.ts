@@ -8,10 +8,16 @@ import { kubectl } from "./kubectl.ts";
 /** Where every operator of the run writes its log lines (in-process and child processes). */
 export const operatorLogDir = (logDir: string): string => join(logDir, "operators");
 
-/** Shapes of what the identity platform (and its fake) hands out. Secrets are long: no false alarms on ids. */
+/**
+ * Shapes of what the identity platform (and its fake) hands out. Secrets are long: no false alarms
+ * on ids. Access tokens of work accounts are JWTs, those of Microsoft accounts opaque (`EwA…`,
+ * `EwB…`, `EwC…`, base64); refresh tokens are `0.A…`/`1.A…` (work) or `M.C…`/`M.R…` (Microsoft
+ * accounts, with `.`, `!`, `*` and `$` among the characters).
+ */
 const PATTERNS: readonly { readonly what: string; readonly pattern: RegExp }[] = [
   { what: "a JWT (access or id token)", pattern: /eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}/ },
-  { what: "a refresh token", pattern: /\b(?:1\.A|M\.C5)[A-Za-z0-9_-]{100,}/ },
+  { what: "an opaque access token", pattern: /\bEw[ABC][A-Za-z0-9+/_-]{100,}/ },
+  { what: "a refresh token", pattern: /\b(?:[01]\.A|M\.[CR])[A-Za-z0-9_.!*$+/-]{100,}/ },
   { what: "a device code", pattern: /DAQABAAEAAAD[A-Za-z0-9_-]{60,}/ },
   { what: "a token field with a value", pattern: /"(?:refresh_token|access_token|device_code|deviceCode|refreshToken|accessToken)"\s*:\s*"[^"[][^"]{7,}"/ },
 ];
@@ -27,7 +33,7 @@ export function findSecrets(texts: readonly ScannedText[], knownSecrets: readonl
   const findings: string[] = [];
   for (const { where, text } of texts) {
     for (const { what, pattern } of PATTERNS) if (pattern.test(text)) findings.push(`${where}: ${what}`);
-    for (const secret of knownSecrets) if (text.includes(secret)) findings.push(`${where}: the value of a token Secret (${secret.slice(0, 6)}…)`);
+    for (const secret of knownSecrets) if (text.includes(secret)) findings.push(`${where}: a value held in a token or state Secret (${secret.slice(0, 6)}…)`);
   }
   return findings;
 }
@@ -67,14 +73,39 @@ async function clusterTexts(kubeconfig: string): Promise<ScannedText[]> {
   return texts;
 }
 
-/** Token values the operator holds right now, to look for them verbatim. */
+const decoded = (value: string): string => Buffer.from(value, "base64").toString("utf8");
+
+function parsed(text: string | undefined): Record<string, unknown> {
+  try {
+    const value = JSON.parse(text ?? "") as unknown;
+    return typeof value === "object" && value !== null ? (value as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+/** What a state Secret holds: the refresh and access tokens of msal's cache, a sign-in's device code and refresh token. */
+export function stateSecrets(data: Readonly<Record<string, string>>): string[] {
+  const cache = parsed(data["msal-cache"] === undefined ? undefined : decoded(data["msal-cache"]));
+  const entries = (section: string): unknown[] => {
+    const value = cache[section];
+    return typeof value === "object" && value !== null ? Object.values(value) : [];
+  };
+  const fromCache = [...entries("RefreshToken"), ...entries("AccessToken")].map((entry) => (entry as { secret?: unknown } | null)?.secret);
+  const signIn = parsed(data["sign-in"] === undefined ? undefined : decoded(data["sign-in"]));
+  return [...fromCache, signIn["deviceCode"], signIn["refreshToken"]].filter((v): v is string => typeof v === "string");
+}
+
+/** Token values the operator holds right now (token and state Secrets), to look for them verbatim. */
 async function heldTokens(kubeconfig: string): Promise<string[]> {
   const secrets = (await getAll(kubeconfig, "secrets")).items ?? [];
-  return secrets
+  const data = (s: Record<string, unknown>): Record<string, string> => (s["data"] ?? {}) as Record<string, string>;
+  const accessTokens = secrets
     .filter((s) => s["type"] === "cloudcredentials.io/access-token")
-    .flatMap((s) => Object.entries((s["data"] ?? {}) as Record<string, string>).filter(([key]) => key.endsWith("access-token")))
-    .map(([, value]) => Buffer.from(value, "base64").toString("utf8"))
-    .filter((token) => token.length > 20);
+    .flatMap((s) => Object.entries(data(s)).filter(([key]) => key.endsWith("access-token")))
+    .map(([, value]) => decoded(value));
+  const stateTokens = secrets.filter((s) => s["type"] === "cloudcredentials.io/state").flatMap((s) => stateSecrets(data(s)));
+  return [...accessTokens, ...stateTokens].filter((token) => token.length > 20);
 }
 
 /** Scans the whole run; throws with every finding (never the secret) when something leaked. */
