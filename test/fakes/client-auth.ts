@@ -4,7 +4,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import type { App } from "./app-model.ts";
 import { checkCertificateAssertion, checkFederatedAssertion, isCertificateAssertion, type AssertionContext } from "./assertions.ts";
 import { aadsts } from "./errors.ts";
-import { decodeJwt } from "./jwt.ts";
+import { decodeJwt, type DecodedJwt } from "./jwt.ts";
 import type { CredentialKind } from "./tokens.ts";
 
 export const jwtBearerAssertionType = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
@@ -63,8 +63,45 @@ function checkAssertion(context: AssertionContext, assertion: string, assertionT
     checkCertificateAssertion(context, jwt);
     return "certificate";
   }
+  checkFederatedClaims(context.app, jwt);
   checkFederatedAssertion(context, jwt);
   return "federated";
+}
+
+const FEDERATION_DOCS = "Check the federated identity credential's Issuer, Subject and Audience against the presented assertion. https://learn.microsoft.com/entra/workload-id/workload-identity-federation";
+
+function claim(jwt: DecodedJwt, name: string): string {
+  const value = jwt.payload[name];
+  return typeof value === "string" ? value : "";
+}
+
+function audiencesOf(jwt: DecodedJwt): string[] {
+  const aud = jwt.payload["aud"];
+  if (typeof aud === "string") return [aud];
+  return Array.isArray(aud) ? aud.filter((a): a is string => typeof a === "string") : [];
+}
+
+/**
+ * Which claim of a federated assertion no federated identity credential of the app matches, as
+ * current Entra answers it (invalid_client): the issuer (700211), then the subject (700213, or
+ * 7002138 when it matches only with case ignored), then the audience (700212). Matching is
+ * case-sensitive. When a trust matches all three, the signature and validity checks follow.
+ */
+function checkFederatedClaims(app: App, jwt: DecodedJwt): void {
+  const [iss, sub, aud] = [claim(jwt, "iss"), claim(jwt, "sub"), audiencesOf(jwt)];
+  const byIssuer = app.federationTrusts.filter((t) => t.issuer === iss);
+  if (byIssuer.length === 0) throw aadsts("FederatedIssuerMismatch", `No matching federated identity record found for presented assertion issuer '${iss}'. ${FEDERATION_DOCS}`);
+  const bySubject = byIssuer.filter((t) => t.subject === sub);
+  if (bySubject.length === 0) {
+    const caseOnly = byIssuer.some((t) => t.subject.toLowerCase() === sub.toLowerCase());
+    if (caseOnly) {
+      throw aadsts("FederatedSubjectCaseMismatch", `No matching federated identity record found for presented assertion subject '${sub}'. A federated identity credential matches it only when case is ignored; matching is case-sensitive. ${FEDERATION_DOCS}`);
+    }
+    throw aadsts("FederatedSubjectMismatch", `No matching federated identity record found for presented assertion subject '${sub}'. ${FEDERATION_DOCS}`);
+  }
+  if (!bySubject.some((t) => t.audiences.some((a) => aud.includes(a)))) {
+    throw aadsts("FederatedAudienceMismatch", `No matching federated identity record found for presented assertion audience '${aud.join(",")}'. ${FEDERATION_DOCS}`);
+  }
 }
 
 /** Checks the credentials against the app; returns how the client proved itself. */

@@ -75,7 +75,16 @@ const appBroken = {
   AppNotFoundInTenant: c("AppBroken", [400, "unauthorized_client", 700016], "Application was not found in the directory. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant."),
   AppDisabled: c("AppBroken", [400, "unauthorized_client", 7000112], "Application is disabled."),
   AppNotMultiTenant: c("AppBroken", [400, "invalid_request", 50194], "Application is not configured as a multi-tenant application. Usage of the /common endpoint is not supported for such applications created after '10/15/2018'. Use a tenant-specific endpoint or configure the application to be multi-tenant."),
+  // The older, general answer to a federated assertion no trust matches; the fake's own checks
+  // now answer as current Entra does (below), this stays for injection.
   NoMatchingFederatedIdentity: c("AppBroken", [400, "invalid_request", 70021], "No matching federated identity record found for presented assertion."),
+  // Current Entra names the claim that matched no federated identity credential, with
+  // invalid_client (observed 401): issuer, audience, subject, and a subject that matches only when
+  // case is ignored (matching has been case-sensitive since 2025).
+  FederatedIssuerMismatch: c("AppBroken", [401, "invalid_client", 700211], "No matching federated identity record found for presented assertion issuer."),
+  FederatedAudienceMismatch: c("AppBroken", [401, "invalid_client", 700212], "No matching federated identity record found for presented assertion audience."),
+  FederatedSubjectMismatch: c("AppBroken", [401, "invalid_client", 700213], "No matching federated identity record found for presented assertion subject."),
+  FederatedSubjectCaseMismatch: c("AppBroken", [401, "invalid_client", 7002138], "No matching federated identity record found for presented assertion subject; one matches it only when case is ignored, and matching is case-sensitive."),
   ClientAssertionInvalidSignature: c("AppBroken", [401, "invalid_client", 700027], "Client assertion failed signature validation."),
   ClientAssertionExpired: c("AppBroken", [401, "invalid_client", 700024], "Client assertion is not within its valid time range."),
   ClientAssertionAudienceMismatch: c("AppBroken", [401, "invalid_client", 700023], "Client assertion audience claim does not match Realm issuer."),

@@ -1,5 +1,10 @@
 import { AuthError, ServerError } from "@azure/msal-node";
-import { describe, expect, it } from "vitest";
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { acquireAppToken, MicrosoftError } from "../../src/microsoft/app-tokens.ts";
+import { endpointsFor } from "../../src/microsoft/clouds.ts";
+import { createNetworkClient, type NetworkClient } from "../../src/microsoft/network.ts";
+import { createServiceAccountIssuer, startFakeIdentity, type FakeIdentity } from "../fakes/index.ts";
 import { classify, parseRetryAfter } from "../../src/microsoft/errors.ts";
 import { classifyGraphError } from "../../src/microsoft/graph.ts";
 
@@ -96,5 +101,48 @@ describe("a Graph throttle's Retry-After", () => {
     ["later", 0],
   ])("%j → wait %j ms", (value, ms) => {
     expect(classifyGraphError(throttled(value))).toMatchObject({ kind: "throttled", retryAfterMs: ms });
+  });
+});
+
+describe("a workload identity token no federated credential matches, end to end through the fake identity platform", () => {
+  const tenantId = randomUUID();
+  const clientId = randomUUID();
+  const subject = "system:serviceaccount:finance:reports";
+  const kubernetes = createServiceAccountIssuer();
+  let fake: FakeIdentity;
+  let network: NetworkClient;
+
+  beforeAll(async () => {
+    fake = await startFakeIdentity();
+    fake.addTenant({ id: tenantId, domains: ["fabrikam.onmicrosoft.com"] });
+    fake.addApp({ clientId, tenantId, federationTrusts: [kubernetes.trustFor(subject)], roles: { "https://graph.microsoft.com": ["Sites.Read.All"] } });
+    network = createNetworkClient({ timeoutMs: 5000, extraCaPem: fake.caPem });
+  });
+
+  afterAll(async () => {
+    await network?.close();
+    await fake?.close();
+  });
+
+  const acquire = (sign: () => string): Promise<unknown> =>
+    acquireAppToken(network, { endpoints: endpointsFor("Public", { authorityHost: fake.url }), tenantId, clientId, credential: { kind: "assertion", getAssertion: () => Promise.resolve(sign()) }, resource: "https://graph.microsoft.com" });
+
+  it.each([
+    ["another issuer", () => createServiceAccountIssuer({ issuer: "https://oidc.example.com" }).sign({ subject }), "AADSTS700211"],
+    ["another subject", () => kubernetes.sign({ subject: "system:serviceaccount:finance:intruder" }), "AADSTS700213"],
+    ["the subject in another case", () => kubernetes.sign({ subject: subject.toUpperCase() }), "AADSTS7002138"],
+    ["another audience", () => kubernetes.sign({ subject, audience: "https://kubernetes.default.svc" }), "AADSTS700212"],
+  ])("%s: invalid_client from Entra, Broken FederationMismatch for the operator", async (_name, sign, code) => {
+    const error = await acquire(sign).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(MicrosoftError);
+    expect((error as MicrosoftError).classified).toMatchObject({ kind: "broken", reason: "FederationMismatch", code });
+    expect(fake.requests({ clientId }).at(-1)).toMatchObject({ status: 401, error: "invalid_client" });
+  });
+
+  it("a matching token gets its access token", async () => {
+    await expect(acquire(() => kubernetes.sign({ subject }))).resolves.toMatchObject({ scopes: ["https://graph.microsoft.com/.default"] });
   });
 });
