@@ -37,10 +37,15 @@ export interface UserInput {
    * The fake keeps one consent list per user, not per app. Default: none.
    */
   readonly consentedScopes?: readonly string[];
+  /**
+   * Access tokens are opaque (`EwB…`, base64), as Microsoft gives Microsoft accounts, not JWTs; the
+   * fake Graph accepts both. Default: true for a personal account, false for a work account.
+   */
+  readonly opaqueAccessTokens?: boolean;
 }
 
 /** Fields of a user that can change; `kind`, `tenantId` and `id` cannot. */
-export type UserPatch = Partial<Pick<UserInput, "displayName" | "userPrincipalName" | "disabled" | "mfaRequired" | "conditionalAccessBlocked" | "consentedScopes">>;
+export type UserPatch = Partial<Pick<UserInput, "displayName" | "userPrincipalName" | "disabled" | "mfaRequired" | "conditionalAccessBlocked" | "consentedScopes" | "opaqueAccessTokens">>;
 
 export interface UserView {
   readonly id: string;
@@ -53,6 +58,7 @@ export interface UserView {
   readonly conditionalAccessBlocked: boolean;
   /** Fully qualified, e.g. `https://graph.microsoft.com/Files.ReadWrite`. */
   readonly consentedScopes: readonly string[];
+  readonly opaqueAccessTokens: boolean;
   /** Set by `revokeUserTokens`: refresh tokens issued before it answer AADSTS50173. */
   readonly tokensValidFrom?: string;
 }

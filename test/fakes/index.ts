@@ -5,6 +5,7 @@ export { errorCatalogue, isErrorClassName, type ErrorCategory, type ErrorClass, 
 export { createSelfSignedCertificate, thumbprints, type SelfSignedOptions, type TestCertificate } from "./pki.ts";
 export { createServiceAccountIssuer, type ServiceAccountIssuer, type ServiceAccountIssuerOptions, type ServiceAccountTokenOptions } from "./service-account.ts";
 export { decodeJwt, verifyJwt, type DecodedJwt } from "./jwt.ts";
+export { accessTokenClaims } from "./opaque-tokens.ts";
 export { consumersTenantId } from "./user-model.ts";
 export { defaultSettings } from "./settings.ts";
 export { demo, seedDemo } from "./seed.ts";

@@ -21,15 +21,21 @@ export type NewRefreshGrant = Omit<RefreshGrant, "hash" | "lastUsedAt">;
 
 const sha256 = (value: string): string => createHash("sha256").update(value).digest("hex");
 
+function personalRefreshToken(): string {
+  const part = (bytes: number): string => randomBytes(bytes).toString("base64url");
+  return `M.C5${String(10 + randomBytes(1).readUInt8() % 90)}_BAY.0.U.-C${part(150)}!${part(60)}*${part(24)}$$`;
+}
+
 export class RefreshTokens {
   #byHash = new Map<string, RefreshGrant>();
 
   /**
-   * A new refresh token. Shaped like Entra's (work accounts `1.A…`, Microsoft accounts `M.C5…`),
-   * but only a random string: clients must treat it as opaque.
+   * A new refresh token. Shaped like Microsoft's (work accounts `1.A…`, base64url; Microsoft
+   * accounts `M.C5xx_BAY.0.U.-C…` with `!`, `*` and `$` among the characters), but only a random
+   * string: clients must treat it as opaque.
    */
   issue(input: NewRefreshGrant, personal: boolean): string {
-    const token = `${personal ? "M.C5" : "1.A"}${randomBytes(240).toString("base64url")}`;
+    const token = personal ? personalRefreshToken() : `1.A${randomBytes(240).toString("base64url")}`;
     this.#byHash.set(sha256(token), { ...input, hash: sha256(token), lastUsedAt: input.issuedAt });
     return token;
   }

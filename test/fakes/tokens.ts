@@ -1,9 +1,11 @@
 // Access tokens the fake issues: RS256 JWTs in Entra's v1 format (the format Graph and Power BI
 // receive), signed by the fake's token-signing certificate and published in its JWKS, so a fake
-// Graph can validate them the way the real one does (signature, aud, iss, tid, roles, exp).
+// Graph can validate them the way the real one does (signature, aud, iss, tid, roles, exp); and,
+// for Microsoft accounts, opaque tokens whose claims the signer keeps (`opaque`).
 import { createPrivateKey, randomBytes, X509Certificate, type JsonWebKey, type KeyObject } from "node:crypto";
 import type { App } from "./app-model.ts";
 import { base64url, signJwt } from "./jwt.ts";
+import { OpaqueAccessTokens } from "./opaque-tokens.ts";
 
 export interface PublishedKey extends JsonWebKey {
   readonly kid: string;
@@ -19,6 +21,8 @@ export interface TokenSigner {
   readonly certificatePem: string;
   jwks(): { readonly keys: readonly PublishedKey[] };
   sign(payload: Record<string, unknown>): string;
+  /** The opaque access tokens this fake issued, with their claims (Graph looks them up). */
+  readonly opaque: OpaqueAccessTokens;
 }
 
 export function createTokenSigner(certificatePem: string, privateKeyPem: string): TokenSigner {
@@ -33,6 +37,7 @@ export function createTokenSigner(certificatePem: string, privateKeyPem: string)
     certificatePem,
     jwks: () => ({ keys: [published] }),
     sign: (payload) => signJwt({ typ: "JWT", alg: "RS256", x5t: kid, kid }, payload, privateKey),
+    opaque: new OpaqueAccessTokens(),
   };
 }
 

@@ -19,6 +19,8 @@ export interface User {
   readonly conditionalAccessBlocked: boolean;
   /** Fully qualified scopes, as given (deduplicated by `scopeKey`). */
   readonly consentedScopes: readonly string[];
+  /** Access tokens are opaque `EwB…` (Microsoft accounts, by default), not JWTs. */
+  readonly opaqueAccessTokens: boolean;
   /** Refresh tokens from an older generation are revoked (AADSTS50173). */
   readonly tokenGeneration: number;
   /** Fake-clock ms of the last revocation, for the error's description. */
@@ -67,6 +69,7 @@ export function applyUserPatch(user: User, patch: UserPatch): User {
     mfaRequired: flag(patch.mfaRequired, "mfaRequired", user.mfaRequired),
     conditionalAccessBlocked: flag(patch.conditionalAccessBlocked, "conditionalAccessBlocked", user.conditionalAccessBlocked),
     consentedScopes: patch.consentedScopes === undefined ? user.consentedScopes : normalizeConsent(patch.consentedScopes),
+    opaqueAccessTokens: flag(patch.opaqueAccessTokens, "opaqueAccessTokens", user.opaqueAccessTokens),
   };
 }
 
@@ -79,6 +82,7 @@ export function parseUser(input: UserInput): User {
   const empty: User = {
     id, tenantId, userPrincipalName, displayName: userPrincipalName, kind,
     disabled: false, mfaRequired: false, conditionalAccessBlocked: false, consentedScopes: [], tokenGeneration: 0,
+    opaqueAccessTokens: kind === "personal",
   };
   return applyUserPatch(empty, input);
 }
@@ -94,6 +98,7 @@ export function userView(user: User): UserView {
     mfaRequired: user.mfaRequired,
     conditionalAccessBlocked: user.conditionalAccessBlocked,
     consentedScopes: user.consentedScopes,
+    opaqueAccessTokens: user.opaqueAccessTokens,
   };
   return user.tokensValidFrom === undefined ? view : { ...view, tokensValidFrom: new Date(user.tokensValidFrom).toISOString() };
 }

@@ -3,7 +3,8 @@
 // `name`, `idtyp: user`. The id token is v2 (aud = the client id); msal reads its claims without
 // checking the signature, and builds the account from it and from client_info, the base64url of
 // `{"uid": <oid>, "utid": <tid>}`, which Entra only sends when the request has `client_info=1`.
-// (Real Microsoft-account access tokens for Graph are opaque; the fake issues JWTs for both.)
+// Microsoft accounts get opaque access tokens (`EwB…`), as from Microsoft, unless the user says
+// `opaqueAccessTokens: false`; the claims are the same, kept by the fake for its Graph.
 import { createHash, randomBytes } from "node:crypto";
 import type { App } from "./app-model.ts";
 import { base64url } from "./jwt.ts";
@@ -108,7 +109,7 @@ export function userTokenResponse(signer: TokenSigner, input: UserTokenInput): R
     scope: input.scope,
     expires_in: lifetime,
     ext_expires_in: lifetime,
-    access_token: signer.sign(accessTokenClaims(input, iat)),
+    access_token: input.user.opaqueAccessTokens ? signer.opaque.issue(accessTokenClaims(input, iat), input.now) : signer.sign(accessTokenClaims(input, iat)),
   };
   if (input.refreshToken !== undefined) response["refresh_token"] = input.refreshToken;
   if (input.oidc.includes("openid")) response["id_token"] = signer.sign(idTokenClaims(input, iat));

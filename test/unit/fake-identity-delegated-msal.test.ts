@@ -7,7 +7,7 @@ import { PublicClientApplication, type AccountInfo, type AuthenticationResult } 
 import { Agent, request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createNetworkClient, type NetworkClient } from "../../src/microsoft/network.ts";
-import { consumersTenantId, decodeJwt, startFakeIdentity, type FakeIdentity, type UserInput } from "../fakes/index.ts";
+import { accessTokenClaims, consumersTenantId, decodeJwt, startFakeIdentity, type FakeIdentity, type UserInput } from "../fakes/index.ts";
 
 const graph = "https://graph.microsoft.com";
 const powerBi = "https://analysis.windows.net/powerbi/api";
@@ -261,7 +261,7 @@ describe("personal Microsoft accounts", () => {
     const app = msal("consumers");
     const { result, account } = await imported(app, await signIn(person.userPrincipalName, { tenant: "consumers", scopes: graphScopes }));
     expect(account).toMatchObject({ username: "megan@outlook.com", tenantId: consumersTenantId, homeAccountId: `${person.id}.${consumersTenantId}` });
-    expect(decodeJwt(result.accessToken)?.payload).toMatchObject({ tid: consumersTenantId, idp: "live.com", scp: "Files.ReadWrite Calendars.ReadWrite User.Read" });
+    expect(accessTokenClaims(result.accessToken)).toMatchObject({ tid: consumersTenantId, idp: "live.com", scp: "Files.ReadWrite Calendars.ReadWrite User.Read" });
     expect((await app.acquireTokenSilent({ account, scopes: graphScopes, forceRefresh: true })).account?.tenantId).toBe(consumersTenantId);
   });
 

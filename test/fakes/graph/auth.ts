@@ -1,9 +1,11 @@
 // Bearer tokens, checked the way Graph (and Power BI) check them: a JWT signed by the fake's
-// token-signing key, issued by `https://sts.windows.net/{tid}/`, for this API's audience, within
-// its lifetime on the fake's clock (5 minutes of clock skew, Microsoft.IdentityModel's default),
-// carrying `scp` (delegated) or `roles` (app-only).
+// token-signing key, or an opaque Microsoft-account token (`EwB…`) this fake issued, issued by
+// `https://sts.windows.net/{tid}/`, for this API's audience, within its lifetime on the fake's
+// clock (5 minutes of clock skew, Microsoft.IdentityModel's default), carrying `scp` (delegated)
+// or `roles` (app-only).
 import type { IncomingHttpHeaders } from "node:http";
 import { decodeJwt, verifyJwt } from "../jwt.ts";
+import { accessTokenClaims } from "../opaque-tokens.ts";
 import type { TokenSigner } from "../tokens.ts";
 import { GraphHttpError } from "./errors.ts";
 
@@ -43,7 +45,7 @@ const str = (value: unknown): string | undefined => (typeof value === "string" &
 
 export function claimed(headers: IncomingHttpHeaders): Claimed {
   const token = bearer(headers);
-  const payload = token === undefined ? undefined : decodeJwt(token)?.payload;
+  const payload = token === undefined ? undefined : accessTokenClaims(token);
   if (payload === undefined) return {};
   const appOnly = payload["idtyp"] === "app" || (payload["scp"] === undefined && payload["roles"] !== undefined);
   const user = str(payload["upn"]) ?? str(payload["email"]) ?? str(payload["unique_name"]);
@@ -79,17 +81,23 @@ function words(value: unknown): Set<string> {
   return new Set(typeof value === "string" ? value.split(" ").filter((s) => s !== "") : []);
 }
 
-/** The claims of a token this fake signed for this API; anything else throws the 401. */
-function verifiedClaims(input: AuthInput): Record<string, unknown> {
-  const token = bearer(input.headers);
-  if (token === undefined) throw invalid(input, "Access token is empty.");
+/** The claims of a JWT this fake signed; anything else throws the 401. */
+function signedClaims(input: AuthInput, token: string): Readonly<Record<string, unknown>> {
   const jwt = decodeJwt(token);
   if (jwt === undefined) throw invalid(input, "Access token is not a well-formed JWT.");
   if (jwt.header["alg"] !== "RS256" || !verifyJwt(jwt, input.signer.publicKey)) throw invalid(input, "Access token validation failure: the signature does not verify.");
-  const aud = str(jwt.payload["aud"]) ?? "";
-  if (!audiences[input.api].some((a) => a.toLowerCase() === aud.toLowerCase())) throw invalid(input, "Access token validation failure. Invalid audience.");
-  if (jwt.payload["iss"] !== `https://sts.windows.net/${str(jwt.payload["tid"]) ?? ""}/`) throw invalid(input, "Access token validation failure. Invalid issuer.");
   return jwt.payload;
+}
+
+/** The claims of a token this fake issued (an opaque one, or a signed JWT) for this API; anything else throws the 401. */
+function verifiedClaims(input: AuthInput): Readonly<Record<string, unknown>> {
+  const token = bearer(input.headers);
+  if (token === undefined) throw invalid(input, "Access token is empty.");
+  const payload = input.signer.opaque.find(token) ?? signedClaims(input, token);
+  const aud = str(payload["aud"]) ?? "";
+  if (!audiences[input.api].some((a) => a.toLowerCase() === aud.toLowerCase())) throw invalid(input, "Access token validation failure. Invalid audience.");
+  if (payload["iss"] !== `https://sts.windows.net/${str(payload["tid"]) ?? ""}/`) throw invalid(input, "Access token validation failure. Invalid issuer.");
+  return payload;
 }
 
 const seconds = (value: unknown): number => (typeof value === "number" ? value : 0);
