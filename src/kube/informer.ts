@@ -1,12 +1,13 @@
 // A typed informer: list, then watch from the list's resourceVersion, keeping an in-memory store
 // and telling handlers about adds, updates and deletes. What @kubernetes/client-node's own
 // informer lacks, and why this one exists: it restarts after ANY error or end of stream (with
-// capped backoff), relists on 410 Gone, and a watchdog relists when the watch went silent.
+// capped backoff), relists on 410 Gone, and a watchdog relists when the watch went silent. Its
+// requests are detached from leadership: a replica that is not (or no longer) leading keeps them.
 import type { KubeConfig, Watch } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { backoffDelay, sleep } from "./backoff.ts";
 import type { BackoffPolicy } from "./backoff.ts";
-import { listAll, objectKey } from "./objects.ts";
+import { listAll, METADATA_ONLY_WATCH, objectKey } from "./objects.ts";
 import type { KubeObject } from "./objects.ts";
 import { createWatch, runWatch } from "./watch-session.ts";
 import type { WatchEnd, WatchEventType } from "./watch-session.ts";
@@ -30,6 +31,13 @@ export interface InformerOptions<T extends KubeObject> {
   readonly backoff?: Partial<BackoffPolicy>;
   /** Objects per list page. Default 500. */
   readonly pageSize?: number;
+  /**
+   * List and watch only metadata (PartialObjectMetadata: name, namespace, labels, annotations,
+   * resourceVersion, ownerReferences...; never data, spec or status). For Secrets this keeps every
+   * Secret's data off the network and out of memory; read the data of the few needed with a GET by
+   * name. Stored objects have kind PartialObjectMetadata and apiVersion meta.k8s.io/v1.
+   */
+  readonly metadataOnly?: boolean;
   /**
    * A client-side filter for what selectors cannot express: objects it rejects are not stored nor
    * reported (they still cross the network). Evaluated on every list and event, before transform;
@@ -105,7 +113,8 @@ export class Informer<T extends KubeObject> {
     this.#random = options.random ?? Math.random;
     // client-node's own inactivity cut-off must not come before the server's timeout or the watchdog.
     const longestWatchMs = 2 * (options.watchTimeoutSeconds ?? 300) * 1000;
-    this.#watch = createWatch(options.kubeConfig, Math.max(longestWatchMs, this.#silenceMs) + 30_000);
+    const accept = options.metadataOnly === true ? METADATA_ONLY_WATCH : undefined;
+    this.#watch = createWatch(options.kubeConfig, Math.max(longestWatchMs, this.#silenceMs) + 30_000, accept);
   }
 
   /** Registers a handler; returns a function that unregisters it. */
@@ -184,8 +193,10 @@ export class Informer<T extends KubeObject> {
   }
 
   async #relist(): Promise<void> {
-    const { kubeConfig, path, labelSelector, fieldSelector, pageSize } = this.#options;
-    const listed = await listAll<T>(kubeConfig, path, { labelSelector, fieldSelector, pageSize, signal: this.#abort.signal });
+    const { kubeConfig, path, labelSelector, fieldSelector, pageSize, metadataOnly } = this.#options;
+    // Detached: the leadership signal never stops an informer (every replica keeps its caches).
+    const options = { labelSelector, fieldSelector, pageSize, metadataOnly, signal: this.#abort.signal, detached: true };
+    const listed = await listAll<T>(kubeConfig, path, options);
     this.#replace(listed.items);
     this.#resourceVersion = listed.resourceVersion;
     this.#lastHeardAt = Date.now();

@@ -61,7 +61,20 @@ export interface ListOptions {
   /** Objects per page; paging keeps a large list from being one huge response. Default 500. */
   readonly pageSize?: number;
   readonly signal?: AbortSignal;
+  /**
+   * Only each object's metadata (a PartialObjectMetadataList: no data, spec or status), so that
+   * large objects such as Secrets never cross the network whole. Items get kind
+   * PartialObjectMetadata and apiVersion meta.k8s.io/v1, as watch events of METADATA_ONLY_WATCH do.
+   */
+  readonly metadataOnly?: boolean;
+  /** Not part of the leader's work (see RawRequestOptions.detached): informers' lists. */
+  readonly detached?: boolean;
 }
+
+/** Accept header of a list that returns only metadata (what client-go's metadata client sends). */
+export const METADATA_ONLY_LIST = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1";
+/** Accept header of a watch whose events carry only metadata. */
+export const METADATA_ONLY_WATCH = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1";
 
 /**
  * Lists every object of a collection, page by page. Items of a list carry no kind/apiVersion; they
@@ -78,7 +91,8 @@ export async function listAll<T extends KubeObject>(kubeConfig: KubeConfig, path
       limit: options.pageSize ?? 500,
       continue: continueToken,
     };
-    const page = (await requestJson(kubeConfig, path, { query, signal: options.signal })) as ListPage;
+    const accept = options.metadataOnly === true ? METADATA_ONLY_LIST : undefined;
+    const page = (await requestJson(kubeConfig, path, { query, signal: options.signal, accept, detached: options.detached })) as ListPage;
     if (!Array.isArray(page.items)) throw new Error(`GET ${path} did not return a list`);
     const kind = page.kind?.replace(/List$/, "");
     for (const item of page.items as T[]) items.push({ ...item, apiVersion: page.apiVersion, kind });

@@ -8,7 +8,7 @@
 // a normal end. Watch also aborts a connection that received no bytes for 30 s, reporting a
 // TimeoutError: on a quiet resource that is routine, not a failure.
 import { Watch } from "@kubernetes/client-node";
-import type { KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfig, RequestContext } from "@kubernetes/client-node";
 import type { KubeObject } from "./objects.ts";
 import type { QueryValue } from "./raw-request.ts";
 
@@ -35,10 +35,25 @@ interface Status {
  * arrive, so no bookmark would ever reach the informer's watchdog. The field is private in the
  * typings, hence the cast; if a later client-node drops it, watches are merely cut more often.
  */
-export function createWatch(kubeConfig: KubeConfig, inactivityTimeoutMs: number): Watch {
-  const watch = new Watch(kubeConfig);
+export function createWatch(kubeConfig: KubeConfig, inactivityTimeoutMs: number, accept?: string): Watch {
+  const watch = new Watch(accept === undefined ? kubeConfig : withAccept(kubeConfig, accept));
   if ("requestTimeoutMs" in watch) (watch as unknown as { requestTimeoutMs: number }).requestTimeoutMs = inactivityTimeoutMs;
   return watch;
+}
+
+/**
+ * The KubeConfig as Watch sees it, with an Accept header added (Watch.watch takes no headers). Watch
+ * calls only getCurrentCluster() and applySecurityAuthentication() on its config.
+ */
+function withAccept(kubeConfig: KubeConfig, accept: string): KubeConfig {
+  const view = {
+    getCurrentCluster: () => kubeConfig.getCurrentCluster(),
+    applySecurityAuthentication: async (context: RequestContext): Promise<void> => {
+      await kubeConfig.applySecurityAuthentication(context);
+      context.setHeaderParam("Accept", accept);
+    },
+  };
+  return view as unknown as KubeConfig;
 }
 
 function classify(error: unknown, status: Status | undefined, aborted: boolean): WatchEnd {
