@@ -71,6 +71,9 @@ function recordingRetryAfter(network: INetworkModule): { network: INetworkModule
  * credential would hold memory for 10,000 credentials for no gain.
  */
 export async function acquireAppToken(network: INetworkModule, request: AppTokenRequest): Promise<AccessToken> {
+  // The client secret or private key is known to the log scrubber by value too.
+  if (request.credential.kind === "secret") rememberSecret(request.credential.secret);
+  if (request.credential.kind === "certificate") rememberSecret(request.credential.privateKeyPem);
   const recorder = recordingRetryAfter(network);
   const app = new ConfidentialClientApplication({
     auth: { clientId: request.clientId, ...authorityConfig(request.endpoints, request.tenantId), ...clientAuth(request.credential) },

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { ApiException } from "@kubernetes/client-node";
 import { afterEach, describe, expect, it } from "vitest";
 import { createLogger, forgetSecrets, rememberSecret, scrub } from "../../src/log.ts";
+import { acquireAppToken } from "../../src/microsoft/app-tokens.ts";
 import { endpointsFor } from "../../src/microsoft/clouds.ts";
 import { importRefreshToken, refreshDelegated } from "../../src/microsoft/delegated-tokens.ts";
 
@@ -95,7 +96,7 @@ describe("the operator's log", () => {
     expectAbsent(text(), personalAccessToken);
   });
 
-  it("knows the refresh tokens the operator holds, even when Microsoft cannot be reached", async () => {
+  it("knows the refresh tokens and client secrets the operator holds, even when Microsoft cannot be reached", async () => {
     // Shaped like nothing the patterns know: only the exact value can be redacted.
     const imported = `imported-${randomBytes(40).toString("hex")}`;
     const cached = `cached-${randomBytes(40).toString("hex")}`;
@@ -104,8 +105,11 @@ describe("the operator's log", () => {
     const cache = JSON.stringify({ Account: {}, IdToken: {}, AccessToken: {}, AppMetadata: {}, RefreshToken: { key: { credential_type: "RefreshToken", secret: cached } } });
     await expect(importRefreshToken(unreachable, target, imported, ["User.Read"])).rejects.toThrow();
     await expect(refreshDelegated(unreachable, target, { cache, homeAccountId: "uid.utid", scopes: ["User.Read"] })).rejects.toThrow();
+    const secret = `client-secret-${randomBytes(20).toString("hex")}`;
+    const app = { endpoints: target.endpoints, tenantId: "11111111-1111-4111-8111-111111111111", clientId: target.clientId, resource: "https://graph.microsoft.com" };
+    await expect(acquireAppToken(unreachable, { ...app, credential: { kind: "secret", secret } })).rejects.toThrow();
     const { log, text } = capture();
-    log.warn(`Microsoft echoed ${imported} and ${cached}`);
-    expect(text()).toContain("Microsoft echoed [REDACTED] and [REDACTED]");
+    log.warn(`Microsoft echoed ${imported} and ${cached}, sent with ${secret}`);
+    expect(text()).toContain("Microsoft echoed [REDACTED] and [REDACTED], sent with [REDACTED]");
   });
 });
