@@ -1,6 +1,7 @@
 // The command line of kubectl-mscred: which command, which flags, and usage errors that say what
 // to type instead. Pure: no cluster, no process.
 import { parseArgs } from "node:util";
+import { printable } from "./printable.ts";
 
 export const COMMANDS = ["status", "broken", "authenticate", "reauthenticate", "login"] as const;
 export type CommandName = (typeof COMMANDS)[number];
@@ -59,6 +60,8 @@ export class UsageError extends Error {
 }
 
 export const DEFAULT_TIMEOUT_MS = 15 * 60_000;
+/** The longest login --timeout: a day (a device code lives 15 minutes; timers cannot hold 25 days). */
+export const MAX_TIMEOUT_MS = 24 * 3_600_000;
 const UNIT_MS: Readonly<Record<string, number>> = { s: 1000, m: 60_000, h: 3_600_000 };
 
 /** `90s`, `15m`, `1h` or `1h30m`, as kubectl's --timeout takes them. */
@@ -123,7 +126,8 @@ export function parseInvocation(argv: readonly string[]): Invocation {
   let timeoutMs = DEFAULT_TIMEOUT_MS;
   if (values.timeout !== undefined) {
     const parsed = parseDuration(values.timeout);
-    if (parsed === undefined) throw new UsageError(`--timeout ${values.timeout} is not a duration; write it like 90s, 15m or 1h`, word);
+    if (parsed === undefined) throw new UsageError(`--timeout ${printable(values.timeout)} is not a duration; write it like 90s, 15m or 1h`, word);
+    if (parsed > MAX_TIMEOUT_MS) throw new UsageError(`--timeout ${values.timeout} is longer than 24h, the most login waits; a sign-in code expires long before`, word);
     timeoutMs = parsed;
   }
   const cluster: ClusterFlags = { kubeconfig: values.kubeconfig, context: values.context, namespace: values.namespace };

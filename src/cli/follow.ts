@@ -1,5 +1,6 @@
 // Following one credential with a watch (no polling) until a decision says it is done.
 import { createWatch, runWatch } from "../kube/watch-session.ts";
+import { MAX_TIMEOUT_MS } from "./args.ts";
 import type { Cluster, CredentialObject } from "./cluster.ts";
 import { credentialsPath } from "./cluster.ts";
 
@@ -15,7 +16,8 @@ export async function follow<T>(cluster: Cluster, start: CredentialObject, decid
   const first = decide(start);
   if (first !== undefined) return { kind: "done", value: first };
   const stop = new AbortController();
-  const timer = setTimeout(() => stop.abort(), timeoutMs);
+  // Never more than setTimeout can hold (2^31 ms would fire at once); args.ts allows at most a day.
+  const timer = setTimeout(() => stop.abort(), Math.min(timeoutMs, MAX_TIMEOUT_MS));
   let end: FollowEnd<T> | undefined;
   const finish = (value: FollowEnd<T>): void => {
     end = value;

@@ -1,6 +1,8 @@
 // What kubectl-mscred prints about credentials. Pure: the credentials and the time in, lines out.
+// Text from the cluster goes through printable(): no escape sequence reaches the terminal.
 import { SIGN_IN_REPAIRS, type BrokenReason, type Condition } from "../crds/index.ts";
 import type { CredentialObject } from "./cluster.ts";
+import { printable } from "./printable.ts";
 
 /** Broken reasons that a person fixes by signing in (after an admin's step, for some). */
 const SIGN_IN_FIXES: ReadonlySet<string> = new Set<BrokenReason>(SIGN_IN_REPAIRS);
@@ -58,6 +60,7 @@ function row(c: CredentialObject, now: number): string[] {
   const ready = conditionOf(c, "Ready");
   const { namespace, name } = c.metadata;
   const status = c.status ?? {};
+  // Every cell is printable before the columns are measured, so the table lines up as shown.
   return [
     namespace,
     name,
@@ -68,7 +71,7 @@ function row(c: CredentialObject, now: number): string[] {
     ready?.reason ?? NONE,
     relativeTime(status.accessTokenExpiresAt, now),
     relativeTime(status.reauthenticateBy, now),
-  ];
+  ].map(printable);
 }
 
 /** The Broken condition's reason and message (who must act, the command), and the plugin's way to sign in when that fixes it. */
@@ -76,7 +79,7 @@ export function whatToDo(c: CredentialObject): string[] {
   const broken = conditionOf(c, "Broken");
   if (broken?.status !== "True") return [];
   const { namespace, name } = c.metadata;
-  const lines = [`${namespace}/${name} is Broken: ${broken.reason}`, `  ${broken.message}`];
+  const lines = [`${namespace}/${name} is Broken: ${printable(broken.reason)}`, `  ${printable(broken.message)}`];
   if (SIGN_IN_FIXES.has(broken.reason)) lines.push(`  With this plugin, sign in and wait: kubectl mscred login ${name} -n ${namespace}`);
   return lines;
 }
@@ -85,7 +88,7 @@ export function whatToDo(c: CredentialObject): string[] {
 export function pendingSignIn(c: CredentialObject, now: number): string[] {
   const signIn = c.status?.signIn;
   if (signIn === undefined) return [];
-  return [`${c.metadata.namespace}/${c.metadata.name} waits for a sign-in (code expires ${relativeTime(signIn.expiresAt, now)}):`, `  ${signIn.message}`];
+  return [`${c.metadata.namespace}/${c.metadata.name} waits for a sign-in (code expires ${relativeTime(signIn.expiresAt, now)}):`, `  ${printable(signIn.message)}`];
 }
 
 /** The table, then what to do about each Broken credential, then the pending sign-ins. */

@@ -6,6 +6,7 @@ import { helpText } from "./help.ts";
 import { EXIT, type ExitCode, type Io } from "./io.ts";
 import { clusterAccess, KubeConfigError, type Environment } from "./kubeconfig.ts";
 import { login } from "./login.ts";
+import { printable } from "./printable.ts";
 
 type Run = Extract<Invocation, { kind: "run" }>;
 
@@ -49,8 +50,17 @@ function describe(error: unknown): string {
   return typeof cause === "string" ? `cannot reach the API server (${cause}): ${text}; check the kubeconfig's cluster and that the cluster is up` : text;
 }
 
+/**
+ * The Io the commands print through: every line made printable (no escape sequence or control
+ * character from a spec, status, annotation or server message reaches the terminal), one line each.
+ */
+export function printableIo(io: Io): Io {
+  return { ...io, out: (line) => io.out(printable(line)), err: (line) => io.err(printable(line)), confirm: (question) => io.confirm(printable(question)), now: () => io.now() };
+}
+
 /** Runs the plugin; reports every failure on stderr with what to do, and returns the exit code. */
-export async function main(argv: readonly string[], io: Io, env: Environment): Promise<ExitCode> {
+export async function main(argv: readonly string[], terminal: Io, env: Environment): Promise<ExitCode> {
+  const io = printableIo(terminal);
   let invocation: Invocation;
   try {
     invocation = parseInvocation(argv);
@@ -60,7 +70,8 @@ export async function main(argv: readonly string[], io: Io, env: Environment): P
     return EXIT.usage;
   }
   if (invocation.kind === "help") {
-    io.out(helpText(invocation.command));
+    // The help text is ours, several lines in one.
+    terminal.out(helpText(invocation.command));
     return EXIT.ok;
   }
   try {

@@ -6,6 +6,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseDuration, parseInvocation, UsageError } from "../../src/cli/args.ts";
+import { EXIT, type Io } from "../../src/cli/io.ts";
+import { main, printableIo } from "../../src/cli/main.ts";
+import { printable } from "../../src/cli/printable.ts";
 import type { CredentialObject } from "../../src/cli/cluster.ts";
 import { relativeTime, renderCredentials, sortCredentials } from "../../src/cli/format.ts";
 import { clusterAccess, KubeConfigError } from "../../src/cli/kubeconfig.ts";
@@ -54,6 +57,8 @@ describe("the command line", () => {
     [["authenticate", "photos", "--yes"], "authenticate does not take --yes"],
     [["login", "photos", "-A"], "login does not take --all-namespaces"],
     [["login", "photos", "--timeout", "soon"], "--timeout soon is not a duration; write it like 90s, 15m or 1h"],
+    [["login", "photos", "--timeout", "25h"], "--timeout 25h is longer than 24h, the most login waits"],
+    [["login", "photos", "--timeout", "600h"], "--timeout 600h is longer than 24h"],
   ])("%j is a usage error", (argv, message) => {
     expect(() => parseInvocation(argv)).toThrow(UsageError);
     expect(() => parseInvocation(argv)).toThrow(message);
@@ -98,6 +103,71 @@ describe("what status prints", () => {
   it("offers login only where signing in fixes it", () => {
     const noClient = cred("x", [["Broken", "True", "MicrosoftAPINotConfigured", "Set --microsoft-client-id"]]);
     expect(renderCredentials([noClient], NOW).join("\n")).not.toContain("kubectl mscred login");
+  });
+});
+
+/** Every character a terminal acts on: C0 (tab and newline too), DEL, C1. */
+// eslint-disable-next-line no-control-regex -- what the test looks for
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+describe("text from the cluster never drives the terminal", () => {
+  const ESC = "\u001b";
+  const hostile = [
+    `${ESC}[2J${ESC}[H`, // clear the screen, cursor home
+    `${ESC}]0;pwned${"\u0007"}`, // window title
+    `${ESC}]8;;https://evil.example${ESC}\\click${ESC}]8;;${ESC}\\`, // an OSC 8 hyperlink
+    `${ESC}[31mred${ESC}[0m`,
+    "\u009b31mC1 red\u009b0m", // the 8-bit CSI
+    "\u009d0;C1 title\u009c",
+    "line\nteam/other is Ready\r\u0000\u0008\u007f",
+    "\u202eevil\u202c", // right-to-left override
+  ].join(" ");
+
+  it.each([
+    ["a plain name", "Finance reports", "Finance reports"],
+    ["colours", `${"\u001b"}[1;31mBroken${"\u001b"}[0m`, "Broken"],
+    ["a hyperlink keeps its text only", `${"\u001b"}]8;;https://evil.example${"\u0007"}click${"\u001b"}]8;;${"\u0007"}`, "click"],
+    ["line breaks and tabs become spaces", "one\ntwo\tthree\r\nfour", "one two three  four"],
+    ["a lone ESC at the end", `done${"\u001b"}`, "done"],
+    ["Unicode beyond the controls stays", "Équipe 財務 🚀", "Équipe 財務 🚀"],
+  ])("printable: %s", (_name, text, want) => {
+    expect(printable(text)).toBe(want);
+  });
+
+  it("status prints display names, accounts, reasons and messages without control characters, its columns aligned", () => {
+    const evil = cred("evil", [["Ready", "False", `Bad${hostile}`], ["Broken", "True", "RefreshTokenRevoked", `revoked ${hostile}`]], {
+      spec: { displayName: `Payroll ${hostile}`, teams: [hostile] },
+      status: { account: { username: `ada${hostile}@contoso.com` }, signIn: { userCode: "F7XQ9J2KL", verificationUri: "https://microsoft.com/devicelogin", message: `Sign in ${hostile}`, expiresAt: "2026-12-01T12:15:00Z" } },
+    });
+    const lines = renderCredentials([evil, ready], NOW);
+    for (const line of lines) expect(line).not.toMatch(CONTROL);
+    expect(lines.join("\n")).not.toMatch(/\u202e|\u009b|\u009d/);
+    expect(lines.join("\n")).not.toContain("evil.example");
+    const [header = "", first = "", second = ""] = lines;
+    // The ACCOUNT column starts at the same place in every row.
+    const at = header.indexOf("ACCOUNT");
+    expect(first.slice(at)).toMatch(/^ada/);
+    expect(second.slice(at)).toMatch(/^<none>|^ada@contoso.com/);
+    expect(lines).toContain(`  revoked ${printable(hostile)}`);
+  });
+
+  it("every line a command prints goes out printable, on one line", () => {
+    const printed: string[] = [];
+    const terminal: Io = { out: (l) => printed.push(l), err: (l) => printed.push(l), interactive: false, confirm: () => Promise.resolve(false), now: () => new Date(NOW) };
+    const io = printableIo(terminal);
+    io.out(`Teams that use it: ${hostile}`);
+    io.err(`error: the API server answered 422: ${hostile}`);
+    expect(printed).toHaveLength(2);
+    for (const line of printed) expect(line).not.toMatch(CONTROL);
+  });
+
+  it("a command line with escape sequences is answered without them", async () => {
+    const printed: string[] = [];
+    const terminal: Io = { out: (l) => printed.push(l), err: (l) => printed.push(l), interactive: false, confirm: () => Promise.resolve(false), now: () => new Date(NOW) };
+    expect(await main([`st${"\u001b"}[2Jatus`], terminal, {})).toBe(EXIT.usage);
+    expect(await main(["login", "photos", "--timeout", `1${"\u001b"}[2Jh`], terminal, {})).toBe(EXIT.usage);
+    expect(printed).toHaveLength(2);
+    for (const line of printed) expect(line).not.toMatch(CONTROL);
   });
 });
 
