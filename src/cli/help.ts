@@ -78,7 +78,7 @@ sign-in link and code, then waits until the credential is Ready (prints the acco
 (prints the reason and what to do, exit code 3).
 
 Flags:
-      --timeout DURATION  how long to wait, like 90s, 15m, 1h (default 15m; exit code 4 after)`,
+      --timeout DURATION  how long to wait, like 90s, 15m, 1h (default 15m, at most 24h; exit code 4 after)`,
 };
 
 /** The plugin's help, or a command's. */
