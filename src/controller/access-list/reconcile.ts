@@ -3,17 +3,18 @@ import type { Logger } from "pino";
 import { isDeepStrictEqual } from "node:util";
 import { ACCESS_LIST, type AccessListStatus, type Cloud } from "../../crds/index.ts";
 import { backoffDelay } from "../../kube/backoff.ts";
+import { isConflict } from "../../kube/errors.ts";
 import { replaceStatus } from "../../kube/writes.ts";
 import type { CloudEndpoints } from "../../microsoft/clouds.ts";
-import { createGraphClient } from "../../microsoft/graph.ts";
+import { createGraphClient, type GraphFailure } from "../../microsoft/graph.ts";
 import type { NetworkClient } from "../../microsoft/network.ts";
 import { conditionOf } from "../conditions.ts";
 import type { ReadStore } from "../microsoft-credential/context.ts";
 import { parseCredential, type RawCredential } from "../microsoft-credential/parse.ts";
 import type { Credential } from "../microsoft-credential/types.ts";
 import type { Outcome } from "../queue.ts";
-import { ItemResolver, ResolutionInterrupted, type Principal } from "./resolve.ts";
-import { parseAccessList, resolvedStatus, waitingStatus, type AccessList, type RawAccessList } from "./status.ts";
+import { ItemResolver, ResolutionInterrupted, type ItemResult, type Principal } from "./resolve.ts";
+import { interruptedStatus, isCurrent, parseAccessList, resolvedStatus, waitingStatus, type AccessList, type RawAccessList, type StatusWithRetry } from "./status.ts";
 
 export interface AccessListReconcilerDeps {
   readonly core: CoreV1Api;
@@ -27,11 +28,43 @@ export interface AccessListReconcilerDeps {
   readonly resyncMs: number;
   readonly log: Logger;
   readonly now: () => number;
+  /** Pause before another try of an item Graph failed on alone (tests shorten it). Default 1 s. */
+  readonly itemRetryDelayMs?: number;
 }
 
 const DONE: Outcome = { kind: "done" };
 /** Backoff between interrupted passes; Retry-After wins when longer. */
 const RETRY_POLICY = { baseMs: 2000, maxMs: 300_000, jitter: 0.2 };
+/** The longest wait after an interrupted pass, whatever Retry-After says (msal caps its own at an hour too). */
+const MAX_WAIT_MS = 3_600_000;
+/** Passes in a row an item may interrupt (503/504, no answer) before such a failure is its own: Unavailable. */
+const MAX_STRIKES = 3;
+/** After a pass that left items Unavailable, the next one comes sooner than the resync: this backoff. */
+const UNAVAILABLE_POLICY = { baseMs: 30_000, maxMs: 1_800_000, jitter: 0.2 };
+
+/** An interrupted pass: how many in a row, no Graph call before `at`, and the item counted against (and how often). */
+interface Retry {
+  readonly failures: number;
+  readonly at: number;
+  readonly strike?: { readonly item: string; readonly count: number };
+}
+
+/** A finished pass whose status write lost a race (409): written again without asking Graph. */
+interface Unwritten {
+  readonly generation: number;
+  readonly resolvedFor: string;
+  readonly results: readonly ItemResult[];
+  readonly at: number;
+}
+
+const WHY: Readonly<Record<GraphFailure["kind"], string>> = {
+  throttled: "Microsoft Graph throttled the requests",
+  unauthorized: "Microsoft Graph refused the access token",
+  transient: "Microsoft Graph was unavailable or did not answer",
+  notFound: "Microsoft Graph answered 404",
+  accessDenied: "Microsoft Graph answered 403",
+  invalid: "Microsoft Graph answered 400",
+};
 /** A token this close to expiry is not used: the credential is about to refresh it. */
 const TOKEN_MARGIN_MS = 60_000;
 
@@ -49,8 +82,11 @@ function principalOf(c: Credential): Principal {
 /** Resolves an AccessList's items as its credential's account, when due, and reports them. */
 export class AccessListReconciler {
   readonly #deps: AccessListReconcilerDeps;
-  /** After interrupted passes (throttled, outage): how many, and no Graph call before `at`. */
-  readonly #retry = new Map<string, { readonly failures: number; readonly at: number }>();
+  /** After interrupted passes (throttled, outage): no Graph call before `at`. */
+  readonly #retry = new Map<string, Retry>();
+  /** After passes that left items Unavailable: how many in a row, and when the next one is. */
+  readonly #soon = new Map<string, { readonly passes: number; readonly at: number }>();
+  readonly #unwritten = new Map<string, Unwritten>();
 
   constructor(deps: AccessListReconcilerDeps) {
     this.#deps = deps;
@@ -58,6 +94,8 @@ export class AccessListReconciler {
 
   forget(key: string): void {
     this.#retry.delete(key);
+    this.#soon.delete(key);
+    this.#unwritten.delete(key);
   }
 
   async reconcile(key: string): Promise<Outcome> {
@@ -68,57 +106,107 @@ export class AccessListReconciler {
       this.#deps.log.error({ accessList: key, problem: list.error }, "cannot read AccessList");
       return DONE;
     }
+    const found = this.#credentialOf(list);
+    if ("waiting" in found) return this.#write(list, found.waiting);
+    const { credential, resolvedFor } = found;
+    const unwritten = this.#unwritten.get(key);
+    if (unwritten !== undefined && unwritten.generation === list.generation && unwritten.resolvedFor === resolvedFor) return this.#finish(key, list, unwritten);
+    this.#unwritten.delete(key);
+    const due = this.#nextResolution(key, list, resolvedFor);
+    const now = this.#deps.now();
+    if (due > now) return { kind: "requeueAfter", delayMs: due - now };
+    return this.#resolve(key, list, credential, resolvedFor);
+  }
+
+  /** The list's credential when it is Ready, else the status that says what the list waits for. */
+  #credentialOf(list: AccessList): { readonly credential: Credential; readonly resolvedFor: string } | { readonly waiting: AccessListStatus } {
     const now = this.#deps.now();
     const credentialName = list.spec.credentialRef.name;
     const rawCredential = this.#deps.credentials.get(`${list.namespace}/${credentialName}`);
     const parsed = rawCredential === undefined ? undefined : parseCredential(rawCredential);
     if (parsed === undefined || "error" in parsed) {
-      return this.#write(list, waitingStatus(list, "CredentialNotFound", `MicrosoftCredential ${credentialName} does not exist in namespace ${list.namespace}: create it, or fix spec.credentialRef.name.`, now));
+      return { waiting: waitingStatus(list, "CredentialNotFound", `MicrosoftCredential ${credentialName} does not exist in namespace ${list.namespace}: create it, or fix spec.credentialRef.name.`, now) };
     }
     const credential = parsed.credential;
     const ready = conditionOf(credential.status.conditions, "Ready");
     const resolvedFor = resolvedForOf(credential);
     if (ready?.status !== "True" || resolvedFor === undefined) {
       // No Graph call with a credential that is not Ready: a Broken one waits for a person.
-      return this.#write(list, waitingStatus(list, "CredentialNotReady", `MicrosoftCredential ${credentialName} is not Ready (${ready?.reason ?? "Unknown"}); the items are resolved once it is: kubectl -n ${list.namespace} get mscred ${credentialName}`, now));
+      return { waiting: waitingStatus(list, "CredentialNotReady", `MicrosoftCredential ${credentialName} is not Ready (${ready?.reason ?? "Unknown"}); the items are resolved once it is: kubectl -n ${list.namespace} get mscred ${credentialName}`, now) };
     }
-    const due = this.#nextResolution(key, list, resolvedFor);
-    if (due > now) return { kind: "requeueAfter", delayMs: due - now };
-    return this.#resolve(key, list, credential, resolvedFor);
+    return { credential, resolvedFor };
   }
 
-  /** When the items must be resolved next: now after a change, else at the resync or after a backoff. */
+  /** When the items must be resolved next: now after a change, else at the resync, sooner for Unavailable items, never before a retry time. */
   #nextResolution(key: string, list: AccessList, resolvedFor: string): number {
     const retry = this.#retry.get(key);
     if (retry !== undefined) return retry.at;
-    const { status } = list;
-    const reason = conditionOf(status.conditions, "Ready")?.reason;
-    const stale = status.observedGeneration !== list.generation || status.resolvedFor !== resolvedFor || reason === "CredentialNotReady" || reason === "CredentialNotFound";
+    const status: StatusWithRetry = list.status;
+    // Kept in status across restarts: an interrupted pass waits whatever changed.
+    const notBefore = Date.parse(status.nextResolveTime ?? "");
+    if (!Number.isNaN(notBefore) && notBefore > this.#deps.now()) return notBefore;
     const last = Date.parse(status.lastResolvedTime ?? "");
-    if (stale || Number.isNaN(last)) return 0;
-    return last + this.#deps.resyncMs;
+    if (!isCurrent(list, resolvedFor) || Number.isNaN(last)) return 0;
+    const unavailable = (status.items ?? []).some((i) => i.reason === "Unavailable");
+    if (!unavailable) return last + this.#deps.resyncMs;
+    return Math.min(this.#soon.get(key)?.at ?? last + UNAVAILABLE_POLICY.baseMs, last + this.#deps.resyncMs);
   }
 
   async #resolve(key: string, list: AccessList, credential: Credential, resolvedFor: string): Promise<Outcome> {
     const accessToken = await this.#accessToken(credential);
     if (accessToken === undefined) return { kind: "requeueAfter", delayMs: 5000 };
     const graph = createGraphClient({ graphBaseUrl: this.#deps.endpoints(credential.spec.cloud).graphBaseUrl, network: this.#deps.network, accessToken });
+    const strike = this.#retry.get(key)?.strike;
+    const struckOut = new Set(strike !== undefined && strike.count >= MAX_STRIKES ? [strike.item] : []);
+    const options = { struckOut, ...(this.#deps.itemRetryDelayMs === undefined ? {} : { retryDelayMs: this.#deps.itemRetryDelayMs }) };
+    let results: ItemResult[];
     try {
-      const results = await new ItemResolver(graph, principalOf(credential)).resolveAll(list.spec.items);
-      this.#retry.delete(key);
-      await this.#write(list, resolvedStatus(list, results, resolvedFor, this.#deps.now()));
-      return { kind: "requeueAfter", delayMs: this.#deps.resyncMs };
+      results = await new ItemResolver(graph, principalOf(credential), options).resolveAll(list.spec.items);
     } catch (error) {
       if (!(error instanceof ResolutionInterrupted)) throw error;
-      const { failure } = error;
-      const failures = (this.#retry.get(key)?.failures ?? 0) + 1;
-      const retryAfterMs = failure.kind === "throttled" ? failure.retryAfterMs : 0;
-      const delayMs = Math.max(retryAfterMs, backoffDelay(RETRY_POLICY, failures));
-      this.#deps.log.warn({ accessList: key, failure: failure.kind, failures, delayMs }, "resolving items through Microsoft Graph was interrupted; will retry");
-      // Until then no trigger (an edit, the credential refreshing) makes a call.
-      this.#retry.set(key, { failures, at: this.#deps.now() + delayMs });
-      return { kind: "requeueAfter", delayMs };
+      return this.#interrupted(key, list, resolvedFor, error);
     }
+    this.#retry.delete(key);
+    return this.#finish(key, list, { generation: list.generation, resolvedFor, results, at: this.#deps.now() });
+  }
+
+  /** Writes a finished pass; a lost race (409) is written again on the next reconcile without asking Graph. */
+  async #finish(key: string, list: AccessList, pass: Unwritten): Promise<Outcome> {
+    this.#unwritten.set(key, pass);
+    try {
+      await this.#write(list, resolvedStatus(list, pass.results, pass.resolvedFor, pass.at));
+    } catch (error) {
+      if (isConflict(error)) return { kind: "retry", reason: "the AccessList changed while its status was written" };
+      this.#unwritten.delete(key);
+      throw error;
+    }
+    this.#unwritten.delete(key);
+    const unavailable = pass.results.some((r) => r.reason === "Unavailable");
+    if (!unavailable) {
+      this.#soon.delete(key);
+      return { kind: "requeueAfter", delayMs: this.#deps.resyncMs };
+    }
+    const passes = (this.#soon.get(key)?.passes ?? 0) + 1;
+    const delayMs = Math.min(backoffDelay(UNAVAILABLE_POLICY, passes), this.#deps.resyncMs);
+    this.#soon.set(key, { passes, at: pass.at + delayMs });
+    return { kind: "requeueAfter", delayMs };
+  }
+
+  /** The pass waits: Retry-After or a backoff (capped), reported in status; a failure that keeps coming from one item is counted against it. */
+  async #interrupted(key: string, list: AccessList, resolvedFor: string, error: ResolutionInterrupted): Promise<Outcome> {
+    const { failure, item } = error;
+    const previous = this.#retry.get(key);
+    const failures = (previous?.failures ?? 0) + 1;
+    const retryAfterMs = failure.kind === "throttled" ? failure.retryAfterMs : 0;
+    const delayMs = Math.min(Math.max(retryAfterMs, backoffDelay(RETRY_POLICY, failures)), MAX_WAIT_MS);
+    const strike = item === undefined ? undefined : { item, count: previous?.strike?.item === item ? previous.strike.count + 1 : 1 };
+    const now = this.#deps.now();
+    this.#deps.log.warn({ accessList: key, failure: failure.kind, item, failures, delayMs }, "resolving items through Microsoft Graph was interrupted; will retry");
+    // Until then no trigger (an edit, the credential refreshing) makes a call.
+    this.#retry.set(key, { failures, at: now + delayMs, ...(strike === undefined ? {} : { strike }) });
+    const why = item === undefined ? WHY[failure.kind] : `${WHY[failure.kind]} for item ${item}`;
+    await this.#write(list, interruptedStatus(list, resolvedFor, why, { next: now + delayMs, now }));
+    return { kind: "requeueAfter", delayMs };
   }
 
   /** The credential's current access token from its token Secret, if it is not about to expire. */

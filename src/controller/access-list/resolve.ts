@@ -28,11 +28,29 @@ export interface Principal {
 export class ResolutionInterrupted extends Error {
   override readonly name = "ResolutionInterrupted";
   readonly failure: GraphFailure;
-  constructor(failure: GraphFailure) {
+  /** The item it is counted against (a 503/504 or a network failure may be that item's alone); undefined: the whole service (429, 401). */
+  readonly item?: string;
+  constructor(failure: GraphFailure, item?: string) {
     super(failure.message);
     this.failure = failure;
+    if (item !== undefined) this.item = item;
   }
 }
+
+export interface ResolverOptions {
+  /**
+   * Items that interrupted enough passes in a row (503/504, network failures): such a failure is
+   * now theirs (`Unavailable`), and the other items resolve.
+   */
+  readonly struckOut?: ReadonlySet<string>;
+  /** Pause before the second and third try of an item that failed on its own (423, 500, ...); default 1 s, then 2 s. */
+  readonly retryDelayMs?: number;
+}
+
+/** Tries of one item in a pass when Graph fails on it alone (423 locked, 500, ...). */
+export const ITEM_TRIES = 3;
+/** Calendar pages read at most (of 100): an account with more calendars is not searched further. */
+const MAX_CALENDAR_PAGES = 50;
 
 interface DriveItem {
   id?: string;
@@ -52,11 +70,19 @@ function sitePath(siteUrl: string): string {
   return path === "" ? `/sites/${url.hostname}` : `/sites/${url.hostname}:${path}`;
 }
 
-/** The drive path Graph reports (`/drive/root:/Reports`) and the name: `/Reports/2026`. */
+const decodeSegment = (segment: string): string => {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+};
+
+/** The drive path Graph reports, percent-encoded (`/drive/root:/Reports%202026`), and the name: `/Reports 2026/Budget.xlsx`. */
 function drivePathOf(item: DriveItem): string | undefined {
   const parent = item.parentReference?.path;
   if (parent === undefined || item.name === undefined) return undefined;
-  const inDrive = parent.replace(/^.*?root:/, "");
+  const inDrive = parent.replace(/^.*?root:/, "").split("/").map(decodeSegment).join("/");
   return `${inDrive}/${item.name}`.replace(/^\/*/, "/");
 }
 
@@ -78,18 +104,72 @@ const UNSUPPORTED: Readonly<Record<Principal["kind"], Partial<Record<AccessListI
 
 const XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
-/** Resolves AccessList items through Microsoft Graph, one pass, with a cache of the sites it met. */
+/** How a failed Graph call counts: the item's own result, another try of the item, or an interruption of the pass. */
+type Verdict =
+  | { readonly kind: "result"; readonly result: ItemResult }
+  | { readonly kind: "retry"; readonly message: string }
+  | { readonly kind: "interrupt"; readonly failure: GraphFailure; readonly counted: boolean };
+
+/** The HTTP status of a Graph client error; undefined for a network failure (the client says -1). */
+function statusOf(error: unknown): number | undefined {
+  const status = typeof error === "object" && error !== null ? (error as { statusCode?: unknown }).statusCode : undefined;
+  return typeof status === "number" && status > 0 ? status : undefined;
+}
+
+function verdictOf(item: AccessListItem, error: unknown, struckOut: boolean): Verdict {
+  const failure = classifyGraphError(error);
+  const status = statusOf(error);
+  const unavailable = (): Verdict => ({ kind: "result", result: unresolved(item.name, "Unavailable", `Microsoft Graph kept failing on ${describe(item)} (${status === undefined ? "no answer" : `HTTP ${String(status)}`}); it is tried again at the next resolution: ${failure.message}`) });
+  switch (failure.kind) {
+    case "notFound":
+      return { kind: "result", result: unresolved(item.name, "NotFound", `Microsoft Graph found no ${describe(item)}.`) };
+    case "accessDenied":
+      return { kind: "result", result: unresolved(item.name, "AccessDenied", `The account may not open ${describe(item)}: ${failure.message}`) };
+    case "invalid":
+      return { kind: "result", result: unresolved(item.name, "Invalid", `Microsoft Graph refused the locator of ${describe(item)}: ${failure.message}`) };
+    case "unauthorized":
+      return { kind: "interrupt", failure, counted: false };
+    case "throttled":
+      // 429 is the app's or tenant's budget: wait. 503/504 on one item can be that item's alone.
+      if (status === 429) return { kind: "interrupt", failure, counted: false };
+      return struckOut ? unavailable() : { kind: "interrupt", failure, counted: true };
+    case "transient":
+      if (status === undefined) return struckOut ? unavailable() : { kind: "interrupt", failure, counted: true };
+      return { kind: "retry", message: `HTTP ${String(status)}: ${failure.message}` };
+  }
+}
+
+/** A 401 from the Excel service for a token Graph just accepted: Excel refuses this workbook to this account. */
+function excelRefusal(item: AccessListItem, error: unknown): ItemResult | undefined {
+  const raw = (error as { code?: unknown } | undefined)?.code;
+  const code = typeof raw === "string" ? raw : "401";
+  if (statusOf(error) !== 401 || code === "InvalidAuthenticationToken") return undefined;
+  const message = error instanceof Error ? error.message : String(error);
+  return unresolved(item.name, "AccessDenied", `The Excel workbook API refused to open ${describe(item)} for this account (${code}): ${message}`);
+}
+
+const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Resolves AccessList items through Microsoft Graph, one pass, with a cache of the sites and calendars it met. */
 export class ItemResolver {
   readonly #graph: Client;
   readonly #principal: Principal;
+  readonly #struckOut: ReadonlySet<string>;
+  readonly #retryDelayMs: number;
   readonly #siteIds = new Map<string, Promise<{ id?: string; webUrl?: string }>>();
+  #calendars: Promise<{ id?: string; name?: string }[]> | undefined;
 
-  constructor(graph: Client, principal: Principal) {
+  constructor(graph: Client, principal: Principal, options: ResolverOptions = {}) {
     this.#graph = graph;
     this.#principal = principal;
+    this.#struckOut = options.struckOut ?? new Set();
+    this.#retryDelayMs = options.retryDelayMs ?? 1000;
   }
 
-  /** Every item in order; throws ResolutionInterrupted when the whole pass must be retried. */
+  /**
+   * Every item in order. A failure of one item is that item's result (after ITEM_TRIES tries when
+   * Graph fails on it alone); throws ResolutionInterrupted when the whole pass must wait.
+   */
   async resolveAll(items: readonly AccessListItem[]): Promise<ItemResult[]> {
     const results: ItemResult[] = [];
     for (const item of items) results.push(await this.#resolve(item));
@@ -97,14 +177,18 @@ export class ItemResolver {
   }
 
   async #resolve(item: AccessListItem): Promise<ItemResult> {
-    try {
-      return await this.#locate(item);
-    } catch (error) {
-      const failure = classifyGraphError(error);
-      if (failure.kind === "notFound") return unresolved(item.name, "NotFound", `Microsoft Graph found no ${describe(item)}.`);
-      if (failure.kind === "accessDenied") return unresolved(item.name, "AccessDenied", `The account may not open ${describe(item)}: ${failure.message}`);
-      if (failure.kind === "invalid") return unresolved(item.name, "Invalid", `Microsoft Graph refused the locator of ${describe(item)}: ${failure.message}`);
-      throw new ResolutionInterrupted(failure);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#locate(item);
+      } catch (error) {
+        const verdict = verdictOf(item, error, this.#struckOut.has(item.name));
+        if (verdict.kind === "result") return verdict.result;
+        if (verdict.kind === "interrupt") throw new ResolutionInterrupted(verdict.failure, verdict.counted ? item.name : undefined);
+        if (attempt >= ITEM_TRIES) {
+          return unresolved(item.name, "Unavailable", `Microsoft Graph failed ${String(ITEM_TRIES)} times on ${describe(item)}; it is tried again at the next resolution. Last answer: ${verdict.message}`);
+        }
+        await pause(this.#retryDelayMs * attempt);
+      }
     }
   }
 
@@ -134,7 +218,13 @@ export class ItemResolver {
     const driveId = found.parentReference?.driveId;
     if (item.type === "Workbook" && driveId !== undefined && found.id !== undefined) {
       // The workbook API must open it (Excel permission, a work account's drive).
-      await this.#graph.api(`/drives/${encodeURIComponent(driveId)}/items/${encodeURIComponent(found.id)}/workbook/worksheets`).top(1).get();
+      try {
+        await this.#graph.api(`/drives/${encodeURIComponent(driveId)}/items/${encodeURIComponent(found.id)}/workbook/worksheets`).top(1).get();
+      } catch (error) {
+        const refused = excelRefusal(item, error);
+        if (refused === undefined) throw error;
+        return refused;
+      }
     }
     return { name: item.name, resolved: true, id: found.id, driveId, webUrl: found.webUrl, path: drivePathOf(found) ?? item.path };
   }
@@ -159,6 +249,8 @@ export class ItemResolver {
     if (site === undefined) {
       site = this.#graph.api(sitePath(siteUrl)).select("id,webUrl").get() as Promise<{ id?: string; webUrl?: string }>;
       this.#siteIds.set(siteUrl, site);
+      // A failure is not kept: the next try asks again.
+      site.catch(() => this.#siteIds.delete(siteUrl));
     }
     return site;
   }
@@ -175,10 +267,26 @@ export class ItemResolver {
   }
 
   async #calendar(item: AccessListItem): Promise<ItemResult> {
-    const page = (await this.#graph.api("/me/calendars").select("id,name").top(100).get()) as { value?: { id?: string; name?: string }[] };
-    const found = (page.value ?? []).find((c) => c.name?.toLowerCase() === item.calendarName?.toLowerCase());
+    this.#calendars ??= this.#allCalendars();
+    const calendars = this.#calendars;
+    calendars.catch(() => {
+      if (this.#calendars === calendars) this.#calendars = undefined;
+    });
+    const found = (await calendars).find((c) => c.name?.toLowerCase() === item.calendarName?.toLowerCase());
     if (found === undefined) return unresolved(item.name, "NotFound", `The account has no calendar named ${item.calendarName ?? ""}.`);
     return { name: item.name, resolved: true, id: found.id };
+  }
+
+  /** The account's calendars, every page (`@odata.nextLink`), up to MAX_CALENDAR_PAGES. */
+  async #allCalendars(): Promise<{ id?: string; name?: string }[]> {
+    type Page = { value?: { id?: string; name?: string }[]; "@odata.nextLink"?: string };
+    let page = (await this.#graph.api("/me/calendars").select("id,name").top(100).get()) as Page;
+    const all = [...(page.value ?? [])];
+    for (let pages = 1; typeof page["@odata.nextLink"] === "string" && pages < MAX_CALENDAR_PAGES; pages++) {
+      page = (await this.#graph.api(page["@odata.nextLink"]).get()) as Page;
+      all.push(...(page.value ?? []));
+    }
+    return all;
   }
 }
 

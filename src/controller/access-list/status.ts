@@ -1,6 +1,7 @@
 import type { KubernetesObject } from "@kubernetes/client-node";
 import { accessListSpecSchema, type AccessListSpec, type AccessListStatus } from "../../crds/index.ts";
-import { rfc3339, setCondition, type ConditionInput } from "../conditions.ts";
+import { conditionOf, rfc3339, setCondition, type ConditionInput } from "../conditions.ts";
+import { CONDITION_MESSAGE_LIMIT, cut, fitItem } from "./fit.ts";
 import type { ItemResult } from "./resolve.ts";
 
 export type RawAccessList = KubernetesObject & { spec?: unknown; status?: AccessListStatus };
@@ -24,11 +25,22 @@ export function parseAccessList(raw: RawAccessList): AccessList | { error: strin
 }
 
 /** Reasons Ready may carry (documented in docs/access-lists.md). */
-export type AccessListReason = "Resolved" | "ItemsNotFound" | "AccessDenied" | "ItemsUnresolved" | "CredentialNotReady" | "CredentialNotFound";
+export type AccessListReason = "Resolved" | "ItemsNotFound" | "AccessDenied" | "ItemsUnresolved" | "CredentialNotReady" | "CredentialNotFound" | "GraphUnavailable";
+
+/**
+ * The status with `nextResolveTime`: no Graph call before it after an interrupted pass (throttled,
+ * outage), across restarts. Not in the CRD schema yet (the API server prunes it until it is).
+ */
+export type StatusWithRetry = AccessListStatus & { nextResolveTime?: string };
 
 const names = (results: readonly ItemResult[]): string => results.map((r) => r.name).join(", ");
 
 function readyFrom(results: readonly ItemResult[], resolvedFor: string): ConditionInput {
+  const ready = readyOf(results, resolvedFor);
+  return { ...ready, message: cut(ready.message, CONDITION_MESSAGE_LIMIT) };
+}
+
+function readyOf(results: readonly ItemResult[], resolvedFor: string): ConditionInput {
   const failed = results.filter((r) => !r.resolved);
   if (failed.length === 0) return { type: "Ready", status: "True", reason: "Resolved", message: `All ${String(results.length)} items resolved as ${resolvedFor}.` };
   const notFound = failed.filter((r) => r.reason === "NotFound");
@@ -47,8 +59,31 @@ export function resolvedStatus(list: AccessList, results: readonly ItemResult[],
     conditions: setCondition(list.status.conditions ?? [], readyFrom(results, resolvedFor), list.generation, new Date(now)),
     resolvedFor,
     lastResolvedTime: rfc3339(now),
-    items: results.map((r) => Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined)) as ItemResult),
+    items: results.map(fitItem),
   };
+}
+
+/** Whether status.items are this spec's, resolved as this account (not a waiting or older status). */
+export function isCurrent(list: AccessList, resolvedFor: string): boolean {
+  const { status } = list;
+  const reason = conditionOf(status.conditions, "Ready")?.reason;
+  return status.observedGeneration === list.generation && status.resolvedFor === resolvedFor && status.items !== undefined && reason !== "CredentialNotReady" && reason !== "CredentialNotFound" && reason !== "GraphUnavailable";
+}
+
+/**
+ * After an interrupted pass: the last results stay (their Ready, with when and why in its message),
+ * or Ready is GraphUnavailable when none are this spec's; `nextResolveTime` says when.
+ */
+export function interruptedStatus(list: AccessList, resolvedFor: string, why: string, times: { readonly next: number; readonly now: number }): StatusWithRetry {
+  const when = rfc3339(times.next);
+  const current = isCurrent(list, resolvedFor);
+  const ready: ConditionInput = current
+    ? (() => {
+        const last = readyFrom(list.status.items ?? [], resolvedFor);
+        return { ...last, message: cut(`${last.message} Resolving them again was interrupted (${why}): the next try is after ${when}.`, CONDITION_MESSAGE_LIMIT) };
+      })()
+    : { type: "Ready", status: "False", reason: "GraphUnavailable", message: cut(`Microsoft Graph could not resolve the items (${why}); the next try is after ${when}.`, CONDITION_MESSAGE_LIMIT) };
+  return { ...list.status, conditions: setCondition(list.status.conditions ?? [], ready, list.generation, new Date(times.now)), nextResolveTime: when };
 }
 
 /** Waiting for the credential: the last results stay, Ready says why nothing is resolved. */

@@ -40,7 +40,9 @@ function page(call: Call, context: string, value: readonly unknown[], { path, de
   const query = new URLSearchParams(call.query);
   query.set("$top", String(top));
   query.set("$skip", String(skip + top));
-  return { ...body, "@odata.nextLink": `${call.state.baseUrl}${path}?${query.toString()}` };
+  // Graph writes the options' `$` as is: `?$top=100&$skip=100`.
+  const options = [...query].map(([k, v]) => `${encodeURIComponent(k).replaceAll("%24", "$")}=${encodeURIComponent(v)}`).join("&");
+  return { ...body, "@odata.nextLink": `${call.state.baseUrl}${path}?${options}` };
 }
 
 /** Outlook's default page size for calendars (and most of its collections). */
