@@ -22,7 +22,7 @@ afterAll(async () => {
   await setup.close();
 });
 
-const item = (name: string, fields: Partial<AccessListItem>): AccessListItem => ({ name, type: "Folder", access: "Read", ...fields }) as AccessListItem;
+const item = (name: string, fields: Partial<AccessListItem>): AccessListItem => ({ name, type: "Folder", access: "Read", ...fields });
 const resolver = (struckOut: readonly string[] = []): ItemResolver => new ItemResolver(graphClient(setup, token), { kind: "work" }, { struckOut: new Set(struckOut), retryDelayMs: 10 });
 const named = (results: readonly ItemResult[], name: string): ItemResult | undefined => results.find((r) => r.name === name);
 
