@@ -1,12 +1,14 @@
 // The informer against a real API server: events, label selectors, an API server restart and the
 // watchdog. Changes are made with kubectl, so the informer is the only client code under test.
 import { readFileSync } from "node:fs";
-import { KubeConfig } from "@kubernetes/client-node";
+import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from "vitest";
+import { PooledKubeConfig } from "../../src/kube/client.ts";
 import { Informer } from "../../src/kube/informer.ts";
 import type { InformerOptions } from "../../src/kube/informer.ts";
 import { resourcePath } from "../../src/kube/objects.ts";
+import { requestJson } from "../../src/kube/raw-request.ts";
 import { startControlPlane } from "../harness/control-plane.ts";
 import type { ControlPlane } from "../harness/control-plane.ts";
 import { kubectlOk } from "../harness/kubectl.ts";
@@ -14,6 +16,7 @@ import { createNamespace } from "./namespace.ts";
 
 interface Obj {
   kind?: string;
+  apiVersion?: string;
   metadata?: { name?: string; namespace?: string; resourceVersion?: string; labels?: Record<string, string>; managedFields?: unknown[] };
   data?: Record<string, string>;
 }
@@ -177,6 +180,81 @@ describe("Informer against the shared control plane", () => {
 
     await vi.waitFor(() => expect(names(informer)).toEqual(["appears", "stays"]), waitLong);
     expect(events).toEqual(["add:stays", "add:vanishes", "add:appears", "delete:vanishes"]);
+  });
+});
+
+function secretList(namespace: string, names: readonly string[]): string {
+  const items = names.map((name) => ({ apiVersion: "v1", kind: "Secret", metadata: { name, namespace, labels: { bulk: "yes" } }, stringData: { password: `${name}-${"p".repeat(2000)}` } }));
+  return JSON.stringify({ apiVersion: "v1", kind: "List", items });
+}
+
+describe("Informer with metadataOnly", () => {
+  const kubeconfig = inject("kubeconfig");
+
+  it("lists and watches Secrets as metadata: adds, updates and deletes with resourceVersion, never data", async () => {
+    const namespace = await createNamespace(kubeconfig, "informer-meta");
+    const many = Array.from({ length: 40 }, (_, i) => `bulk-${String(i).padStart(2, "0")}`);
+    await kubectlOk(kubeconfig, ["apply", "-f", "-"], { input: secretList(namespace, many) });
+    const seen: Obj[] = [];
+    const path = resourcePath({ version: "v1", plural: "secrets", namespace });
+    // Small pages: the continue tokens of a metadata list work too.
+    const { informer, events } = startInformer({ kubeConfig: kubeConfigFrom(kubeconfig), path, metadataOnly: true, pageSize: 15 });
+    informer.on("add", (o) => seen.push(o));
+    informer.on("update", (o) => seen.push(o));
+    informer.on("delete", (o) => seen.push(o));
+    await vi.waitFor(() => expect(informer.hasSynced()).toBe(true), waitLong);
+    expect(names(informer)).toEqual(many);
+    expect(informer.get(`${namespace}/bulk-07`)).toMatchObject({ kind: "PartialObjectMetadata", apiVersion: "meta.k8s.io/v1", metadata: { name: "bulk-07", labels: { bulk: "yes" } } });
+
+    await kubectlOk(kubeconfig, ["apply", "-f", "-"], { input: secretList(namespace, ["late"]) });
+    await vi.waitFor(() => expect(events).toContain("add:late"), waitLong);
+    const added = informer.get(`${namespace}/late`)?.metadata?.resourceVersion;
+    await kubectlOk(kubeconfig, ["patch", "secret", "late", "-n", namespace, "-p", JSON.stringify({ stringData: { password: "changed" } })]);
+    await vi.waitFor(() => expect(events).toContain("update:late"), waitLong);
+    const updated = informer.get(`${namespace}/late`)?.metadata?.resourceVersion;
+    await kubectlOk(kubeconfig, ["delete", "secret", "late", "-n", namespace]);
+    await vi.waitFor(() => expect(events).toContain("delete:late"), waitLong);
+
+    expect(events.filter((e) => e.endsWith(":late"))).toEqual(["add:late", "update:late", "delete:late"]);
+    expect(added).toMatch(/^\d+$/);
+    expect(updated).toMatch(/^\d+$/);
+    expect(updated).not.toBe(added);
+    // Listed and watched alike: metadata only, never a Secret's data or type.
+    expect(seen.length).toBe(many.length + 3);
+    for (const object of seen) {
+      expect(object.kind).toBe("PartialObjectMetadata");
+      expect(object.metadata?.resourceVersion).toMatch(/^\d+$/);
+      expect(Object.keys(object).sort()).toEqual(["apiVersion", "kind", "metadata"]);
+    }
+  });
+});
+
+describe("Informer on a KubeConfig whose work was aborted (a replica that lost its lease)", () => {
+  const kubeconfig = inject("kubeconfig");
+
+  it("keeps listing and watching, while the work's requests are refused unsent", async () => {
+    const namespace = await createNamespace(kubeconfig, "informer-term");
+    const kubeConfig = new PooledKubeConfig();
+    kubeConfig.loadFromFile(kubeconfig);
+    const term = new AbortController();
+    kubeConfig.abortWorkWith(term.signal);
+    const path = resourcePath({ version: "v1", plural: "configmaps", namespace });
+    const { informer, events } = startInformer({ kubeConfig, path, fieldSelector: "metadata.name!=kube-root-ca.crt" });
+    await vi.waitFor(() => expect(informer.hasSynced()).toBe(true), waitLong);
+    // While the term lasts, work goes through.
+    await requestJson(kubeConfig, path, { method: "POST", body: { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "during" } } });
+    await vi.waitFor(() => expect(events).toEqual(["add:during"]), waitLong);
+
+    term.abort();
+    const write = requestJson(kubeConfig, path, { method: "POST", body: { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "after-the-term" } } });
+    await expect(write).rejects.toMatchObject({ name: "AbortError" });
+    const typed = kubeConfig.makeApiClient(CoreV1Api).createNamespacedConfigMap({ namespace, body: { metadata: { name: "typed-after-the-term" } } });
+    await expect(typed).rejects.toMatchObject({ name: "AbortError" });
+    await createConfigMap(kubeconfig, namespace, "from-elsewhere");
+    await vi.waitFor(() => expect(events).toEqual(["add:during", "add:from-elsewhere"]), waitLong);
+    // The watch went on, and the refused write never reached the API server.
+    expect(names(informer)).toEqual(["during", "from-elsewhere"]);
+    expect(await kubectlOk(kubeconfig, ["get", "configmaps", "-n", namespace, "-o", "name"])).not.toMatch(/after-the-term/);
   });
 });
 
