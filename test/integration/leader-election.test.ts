@@ -142,6 +142,22 @@ describe("LeaderElector", () => {
     expect(Date.parse(after.acquireTime ?? "")).toBeGreaterThanOrEqual(Date.parse(lastSeen.renewTime ?? "") + timings.leaseDurationMs);
   });
 
+  it("a candidate whose clock runs 14 s ahead never takes the lease of a live leader", async () => {
+    const a = candidate("skewed", "a");
+    a.elector.start();
+    await vi.waitFor(() => expect(a.elector.isLeader()).toBe(true), waitLong);
+    // 14 s is seven lease durations here: judged by the holder's renewTime, every renewal looks expired.
+    const b = candidate("skewed", "b", { now: () => Date.now() + 14_000 });
+    b.elector.start();
+    await delay(4 * timings.leaseDurationMs);
+    expect(b.starts).toBe(0);
+    expect(a.stops).toBe(0);
+    expect((await leaseSpec("skewed")).holderIdentity).toBe("a");
+    // Once the leader stops renewing (and releases), the skewed candidate takes over.
+    await a.elector.stop();
+    await vi.waitFor(() => expect(b.elector.isLeader()).toBe(true), waitLong);
+  });
+
   it("stops leading at once when another holder takes the lease by force", async () => {
     // A renew deadline longer than the wait below: only noticing the new holder ends leadership in time.
     const a = candidate("forced", "a", { leaseDurationMs: 60_000, renewDeadlineMs: 40_000 });
