@@ -52,19 +52,33 @@ export class AccessListController {
     const labelSelector = `${LABELS.managedBy}=${MANAGED_BY}`;
     this.#configMaps = collectionPaths(namespaces, "/api/v1", "configmaps").map((path) => new Informer<V1ConfigMap>({ kubeConfig, logger, path, labelSelector }));
     const core = kubeConfig.makeApiClient(CoreV1Api);
+    const custom = kubeConfig.makeApiClient(CustomObjectsApi);
     const accessLists = firstOf(this.#lists);
     const credentials = firstOf(this.#credentials);
-    this.#reconciler = new AccessListReconciler({ core, custom: kubeConfig.makeApiClient(CustomObjectsApi), accessLists, credentials, network: deps.network, endpoints: deps.endpoints, resyncMs: deps.resyncMs, log: logger, now: deps.now });
+    this.#reconciler = new AccessListReconciler({ core, custom, accessLists, credentials, network: deps.network, endpoints: deps.endpoints, resyncMs: deps.resyncMs, log: logger, now: deps.now });
     this.queue = new WorkQueue((key) => this.#reconciler.reconcile(key), { workers: deps.workers, logger });
-    const publisher = { core, credentials, accessLists, configMaps: firstOf(this.#configMaps), listsOf: (key: string) => [...(this.#index.get(key) ?? [])] };
+    const publisher = { core, custom, credentials, accessLists, configMaps: firstOf(this.#configMaps), listsOf: (key: string) => this.#listsOf(key), now: deps.now };
     this.#publish = new WorkQueue((key) => publishAccess(publisher, key), { workers: 1, logger });
     this.#wire();
   }
 
   #reindex(list: RawAccessList, previous?: RawAccessList): void {
-    if (previous !== undefined) this.#index.get(credentialKeyOf(previous))?.delete(objectKey(previous));
+    if (previous !== undefined) this.#unindex(previous);
     const key = credentialKeyOf(list);
     this.#index.set(key, (this.#index.get(key) ?? new Set()).add(objectKey(list)));
+  }
+
+  /** Drops a list from the index, and its credential's entry with its last list (no growth with deleted lists). */
+  #unindex(list: RawAccessList): void {
+    const key = credentialKeyOf(list);
+    const lists = this.#index.get(key);
+    lists?.delete(objectKey(list));
+    if (lists?.size === 0) this.#index.delete(key);
+  }
+
+  /** How many credentials have AccessLists in the index (for tests: it shrinks as lists go). */
+  indexSize(): number {
+    return this.#index.size;
   }
 
   #listsOf(credentialKey: string): string[] {
@@ -86,7 +100,7 @@ export class AccessListController {
         if (credentialKeyOf(previous) !== credentialKeyOf(l)) this.#publish.add(credentialKeyOf(previous));
       });
       informer.on("delete", (l) => {
-        this.#index.get(credentialKeyOf(l))?.delete(objectKey(l));
+        this.#unindex(l);
         this.#reconciler.forget(objectKey(l));
         this.queue.forget(objectKey(l));
         this.#publish.add(credentialKeyOf(l));
