@@ -24,7 +24,12 @@ interface Values {
   readonly resources: Record<string, unknown>;
   readonly podSecurityContext: Record<string, unknown>;
   readonly securityContext: Record<string, unknown>;
-  readonly metrics: { readonly port: number };
+  readonly metrics: { readonly port: number; readonly listenOnPodIP: boolean };
+  readonly namespaces: readonly string[];
+  readonly rbac: { readonly aggregateToDefaultRoles: boolean };
+  readonly workloadIdentity: { readonly audiences: readonly string[] };
+  readonly signIn: { readonly allowedTenants: readonly string[]; readonly allowedAccountDomains: readonly string[]; readonly requireAccount: boolean };
+  readonly admissionPolicies: { readonly enabled: boolean };
 }
 
 const readYaml = <T>(...path: string[]): T => parse(readFileSync(join(chartDir, ...path), "utf8")) as T;
@@ -34,7 +39,10 @@ export interface OperatorInstallProps extends ChartProps {
   readonly namespace?: string;
 }
 
-/** Namespace, CRDs, ServiceAccount, RBAC, Deployment and metrics Service, as the chart's defaults give them. */
+/**
+ * Namespace, CRDs, ServiceAccount, RBAC (with the aggregated view/edit/admin rights), admission
+ * policies, Deployment and metrics Service, as the chart's defaults give them.
+ */
 export class OperatorInstall extends Chart {
   constructor(scope: Construct, id: string, props: OperatorInstallProps = {}) {
     const namespace = props.namespace ?? "cloud-credentials-operator";
@@ -52,6 +60,8 @@ export class OperatorInstall extends Chart {
     }
     new k8s.KubeServiceAccount(this, "service-account", { metadata: { name, namespace, labels }, automountServiceAccountToken: true });
     rbac(this, { name, namespace, labels });
+    if (values.rbac.aggregateToDefaultRoles) aggregateRoles(this, { name, namespace, labels });
+    if (values.admissionPolicies.enabled) admissionPolicies(this, { name, namespace, labels }, values);
     new k8s.KubeService(this, "metrics", {
       metadata: { name: `${name}-metrics`, namespace, labels },
       spec: { type: "ClusterIP", selector, ports: [{ name: "http-metrics", port: values.metrics.port, targetPort: k8s.IntOrString.fromString("http"), protocol: "TCP" }] },
@@ -81,6 +91,50 @@ function rbac(scope: Construct, { name, namespace, labels }: Naming): void {
   new k8s.KubeRoleBinding(scope, "leader-election-binding", { metadata: { name: leaderElection, namespace, labels }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: leaderElection }, subjects });
 }
 
+const aggregate = (...roles: string[]): Record<string, string> => Object.fromEntries(roles.map((r) => [`rbac.authorization.k8s.io/aggregate-to-${r}`, "true"]));
+
+/** Rights on our resources for the built-in view, edit and admin ClusterRoles (templates/aggregate-roles.yaml). */
+function aggregateRoles(scope: Construct, { name, labels }: Naming): void {
+  const group = "cloudcredentials.io";
+  new k8s.KubeClusterRole(scope, "aggregate-view", {
+    metadata: { name: `${name}-view`, labels: { ...labels, ...aggregate("view", "edit", "admin") } },
+    rules: [{ apiGroups: [group], resources: ["microsoftcredentials", "accesslists"], verbs: ["get", "list", "watch"] }],
+  });
+  new k8s.KubeClusterRole(scope, "aggregate-edit", {
+    metadata: { name: `${name}-edit`, labels: { ...labels, ...aggregate("edit", "admin") } },
+    rules: [
+      { apiGroups: [group], resources: ["microsoftcredentials", "accesslists"], verbs: ["create", "update", "patch", "delete", "deletecollection"] },
+      { apiGroups: [group], resources: ["microsoftcredentials"], verbs: ["resolve"] },
+    ],
+  });
+}
+
+/**
+ * The ValidatingAdmissionPolicies and bindings of files/admission-policies.yaml, with its
+ * placeholders replaced as templates/admission-policies.yaml does.
+ */
+export function admissionPolicyObjects({ name, namespace }: Pick<Naming, "name" | "namespace">, values: Pick<Values, "namespaces" | "workloadIdentity" | "signIn">, serviceAccount = name): { apiVersion: string; kind: string; metadata: { name: string }; spec: Record<string, unknown> }[] {
+  const replacements: Record<string, string> = {
+    __FULLNAME__: name,
+    __OPERATOR__: `system:serviceaccount:${namespace}:${serviceAccount}`,
+    __AUDIENCES__: JSON.stringify(values.workloadIdentity.audiences),
+    __ALLOWED_TENANTS__: JSON.stringify(values.signIn.allowedTenants),
+    __ALLOWED_ACCOUNT_DOMAINS__: JSON.stringify(values.signIn.allowedAccountDomains),
+    __REQUIRE_ACCOUNT__: String(values.signIn.requireAccount),
+    __WATCHED_NAMESPACES__: JSON.stringify(values.namespaces),
+  };
+  const text = readFileSync(join(chartDir, "files", "admission-policies.yaml"), "utf8").replaceAll(/__[A-Z_]+__/g, (token) => replacements[token] ?? token);
+  const objects = parse(text) as { apiVersion: string; kind: string; metadata: { name: string }; spec: Record<string, unknown> }[];
+  for (const o of objects) if (values.namespaces.length === 0) delete o.spec["matchResources"];
+  return objects;
+}
+
+function admissionPolicies(scope: Construct, { name, namespace, labels }: Naming, values: Values): void {
+  for (const o of admissionPolicyObjects({ name, namespace }, values)) {
+    new ApiObject(scope, `${o.kind}-${o.metadata.name}`, { ...o, metadata: { ...o.metadata, labels } });
+  }
+}
+
 interface DeploymentInput extends Naming {
   readonly selector: Record<string, string>;
   readonly values: Values;
@@ -89,7 +143,7 @@ interface DeploymentInput extends Naming {
 
 /** The Deployment the chart renders with its defaults (env in the chart's order). */
 function deployment({ name, namespace, labels, selector, values, image }: DeploymentInput): { apiVersion: string; kind: string; metadata: object; spec: object } {
-  const env = Object.entries({
+  const env: { name: string; value?: string; valueFrom?: object }[] = Object.entries({
     CCO_IN_CLUSTER: "true",
     CCO_NAMESPACES: "",
     CCO_LEADER_ELECT: "true",
@@ -98,13 +152,19 @@ function deployment({ name, namespace, labels, selector, values, image }: Deploy
     CCO_LEASE_DURATION: values.leaderElection.leaseDuration,
     CCO_RENEW_DEADLINE: values.leaderElection.renewDeadline,
     CCO_RETRY_PERIOD: values.leaderElection.retryPeriod,
-    CCO_HTTP_ADDRESS: `:${String(values.metrics.port)}`,
+    CCO_HTTP_ADDRESS: `${values.metrics.listenOnPodIP ? "$(POD_IP)" : ""}:${String(values.metrics.port)}`,
     CCO_LOG_LEVEL: values.logLevel,
     CCO_WORKERS: String(values.workers),
     CCO_REQUEST_TIMEOUT: values.requestTimeout,
     CCO_ACCESS_LIST_RESYNC: values.accessListResync,
     CCO_CLOUD: values.microsoft.cloud,
+    CCO_WORKLOAD_IDENTITY_AUDIENCES: values.workloadIdentity.audiences.join(","),
+    CCO_ALLOWED_TENANTS: values.signIn.allowedTenants.join(","),
+    CCO_ALLOWED_ACCOUNT_DOMAINS: values.signIn.allowedAccountDomains.join(","),
+    CCO_REQUIRE_ACCOUNT: String(values.signIn.requireAccount),
   }).map(([key, value]) => ({ name: key, value }));
+  // $(POD_IP) is expanded by the kubelet from the variable defined before it.
+  if (values.metrics.listenOnPodIP) env.splice(env.findIndex((e) => e.name === "CCO_HTTP_ADDRESS"), 0, { name: "POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } });
   const container = {
     name: "operator",
     image,
