@@ -1,42 +1,21 @@
 import { randomUUID } from "node:crypto";
-import { spawn } from "node:child_process";
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { parseAllDocuments } from "yaml";
-import { findBinary, repoRoot } from "../harness/assets.ts";
+import { repoRoot } from "../harness/assets.ts";
 import { kubectl, kubectlOk } from "../harness/kubectl.ts";
 import { consumersTenantId, startFakeIdentity, type FakeIdentity } from "../fakes/index.ts";
+import { chartDir as chart, helm, serviceAccountKubeconfig } from "./helm.ts";
 import { createNamespace } from "./namespace.ts";
 import { startOperator, type InProcessOperator } from "./operator-fixture.ts";
 import { apply, conditionOf, getJson, waitFor, waitForCondition, type Json } from "./wait.ts";
 
 const kubeconfig = inject("kubeconfig");
 const controlPlane = inject("controlPlane");
-const chart = join(repoRoot, "charts", "cloud-credentials-operator");
 const TENANT = "6b7c8d9e-0f1a-4b2c-9d3e-4f5a6b7c8d9e";
 const PUBLIC_CLIENT = randomUUID();
 const GRAPH = "https://graph.microsoft.com";
-
-interface Run {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs the helm built with the control plane against the test cluster. */
-function helm(args: readonly string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(findBinary("helm"), [...args, "--kubeconfig", kubeconfig], { env: { ...process.env, HELM_CACHE_HOME: join(tmpdir(), "cco-helm-cache"), HELM_CONFIG_HOME: join(tmpdir(), "cco-helm-config") } });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on("data", (b: Buffer) => out.push(b));
-    child.stderr.on("data", (b: Buffer) => err.push(b));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? -1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }));
-  });
-}
 
 async function template(...set: string[]): Promise<Json[]> {
   const run = await helm(["template", "cco", chart, "--namespace", "cco-system", ...set.flatMap((s) => ["--set", s])]);
@@ -45,23 +24,7 @@ async function template(...set: string[]): Promise<Json[]> {
 }
 
 const ofKind = (objects: Json[], kind: string): Json[] => objects.filter((o) => o["kind"] === kind);
-
-/** A kubeconfig that authenticates with a token from the TokenRequest API for the chart's ServiceAccount. */
-async function serviceAccountKubeconfig(namespace: string, serviceAccount: string): Promise<string> {
-  const token = (await kubectlOk(kubeconfig, ["create", "token", serviceAccount, "-n", namespace, "--duration", "1h"])).trim();
-  const ca = (await readFile(controlPlane.pki.servingCaCert)).toString("base64");
-  const path = join(await mkdtemp(join(tmpdir(), "cco-sa-")), "kubeconfig");
-  const config = {
-    apiVersion: "v1",
-    kind: "Config",
-    clusters: [{ name: "test", cluster: { server: controlPlane.server, "certificate-authority-data": ca } }],
-    users: [{ name: serviceAccount, user: { token } }],
-    contexts: [{ name: "test", context: { cluster: "test", user: serviceAccount } }],
-    "current-context": "test",
-  };
-  await writeFile(path, JSON.stringify(config), { mode: 0o600 });
-  return path;
-}
+const operatorEnv = (objects: Json[]): Json[] => (((((ofKind(objects, "Deployment")[0] as Json)["spec"] as Json)["template"] as Json)["spec"] as Json)["containers"] as Json[])[0]?.["env"] as Json[];
 
 describe("the Helm chart, rendered", () => {
   it("passes helm lint", async () => {
@@ -114,11 +77,70 @@ describe("the Helm chart, rendered", () => {
 
   it("has a namespaced mode with Roles in the watched namespaces only", async () => {
     const objects = await template("rbac.namespaced=true", "namespaces={team-a,team-b}");
-    expect(ofKind(objects, "ClusterRole")).toHaveLength(0);
+    // Only the rights aggregated into view, edit and admin: none for the operator.
+    expect(ofKind(objects, "ClusterRole").map((r) => (r["metadata"] as Json)["name"])).toEqual(["cco-cloud-credentials-operator-view", "cco-cloud-credentials-operator-edit"]);
     expect(ofKind(objects, "ClusterRoleBinding")).toHaveLength(0);
     expect(ofKind(objects, "Role").map((r) => (r["metadata"] as Json)["namespace"]).sort()).toEqual(["cco-system", "team-a", "team-b"]);
-    const env = (((((ofKind(objects, "Deployment")[0] as Json)["spec"] as Json)["template"] as Json)["spec"] as Json)["containers"] as Json[])[0]?.["env"];
+    const env = operatorEnv(objects);
     expect(env).toContainEqual({ name: "CCO_NAMESPACES", value: "team-a,team-b" });
+  });
+
+  it("passes the workload-identity audiences and sign-in limits to the operator and into the admission policies", async () => {
+    const defaults = await template();
+    expect(operatorEnv(defaults)).toEqual(expect.arrayContaining([
+      { name: "CCO_WORKLOAD_IDENTITY_AUDIENCES", value: "api://AzureADTokenExchange" },
+      { name: "CCO_ALLOWED_TENANTS", value: "" },
+      { name: "CCO_ALLOWED_ACCOUNT_DOMAINS", value: "" },
+      { name: "CCO_REQUIRE_ACCOUNT", value: "false" },
+    ]));
+    const objects = await template("workloadIdentity.audiences={api://AzureADTokenExchange,api://corp-exchange}", "signIn.allowedTenants={contoso.com,consumers}", "signIn.allowedAccountDomains={contoso.com}", "signIn.requireAccount=true", "namespaces={team-a}");
+    expect(operatorEnv(objects)).toEqual(expect.arrayContaining([
+      { name: "CCO_WORKLOAD_IDENTITY_AUDIENCES", value: "api://AzureADTokenExchange,api://corp-exchange" },
+      { name: "CCO_ALLOWED_TENANTS", value: "contoso.com,consumers" },
+      { name: "CCO_ALLOWED_ACCOUNT_DOMAINS", value: "contoso.com" },
+      { name: "CCO_REQUIRE_ACCOUNT", value: "true" },
+    ]));
+    const policies = ofKind(objects, "ValidatingAdmissionPolicy");
+    const text = JSON.stringify(policies).replaceAll('\\"', '"');
+    expect(text).toContain('["api://AzureADTokenExchange","api://corp-exchange"]');
+    expect(text).toContain('["contoso.com","consumers"]');
+    expect(text).toContain("!true");
+    expect(text).toContain("system:serviceaccount:cco-system:cco-cloud-credentials-operator");
+    expect(text).not.toMatch(/__[A-Z_]+__/);
+    // Credential policies in the watched namespaces only; the operator's everywhere.
+    const bindings = new Map(ofKind(objects, "ValidatingAdmissionPolicyBinding").map((b) => [String((b["metadata"] as Json)["name"]), b["spec"] as Json]));
+    expect(bindings.get("cco-cloud-credentials-operator-credential-inputs")?.["matchResources"]).toEqual({ namespaceSelector: { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "In", values: ["team-a"] }] } });
+    expect(bindings.get("cco-cloud-credentials-operator-operator-owned-objects")?.["matchResources"]).toBeUndefined();
+    for (const b of bindings.values()) expect(b["validationActions"]).toEqual(["Deny"]);
+    expect(ofKind(defaults, "ValidatingAdmissionPolicyBinding").every((b) => (b["spec"] as Json)["matchResources"] === undefined)).toBe(true);
+    const off = await template("admissionPolicies.enabled=false");
+    expect([...ofKind(off, "ValidatingAdmissionPolicy"), ...ofKind(off, "ValidatingAdmissionPolicyBinding")]).toHaveLength(0);
+  });
+
+  it("reads the proxy URL (it may carry a password) from a Secret when httpsProxySecret is set, and still takes a plain httpsProxy", async () => {
+    expect(operatorEnv(await template("httpsProxySecret.name=proxy"))).toContainEqual({ name: "CCO_HTTPS_PROXY", valueFrom: { secretKeyRef: { name: "proxy", key: "https-proxy" } } });
+    expect(operatorEnv(await template("httpsProxy=http://proxy.internal:3128"))).toContainEqual({ name: "CCO_HTTPS_PROXY", value: "http://proxy.internal:3128" });
+    expect(operatorEnv(await template()).map((e) => e["name"])).not.toContain("CCO_HTTPS_PROXY");
+  });
+
+  it("can listen on the pod IP only", async () => {
+    const env = operatorEnv(await template("metrics.listenOnPodIP=true"));
+    const podIp = env.findIndex((e) => e["name"] === "POD_IP");
+    expect(env[podIp]).toEqual({ name: "POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } });
+    expect(env.findIndex((e) => e["name"] === "CCO_HTTP_ADDRESS")).toBeGreaterThan(podIp);
+    expect(env).toContainEqual({ name: "CCO_HTTP_ADDRESS", value: "$(POD_IP):8080" });
+  });
+
+  it("aggregates read rights into view and write and resolve rights into edit and admin", async () => {
+    const roles = new Map(ofKind(await template(), "ClusterRole").map((r) => [String((r["metadata"] as Json)["name"]), r]));
+    const view = roles.get("cco-cloud-credentials-operator-view") as Json;
+    const edit = roles.get("cco-cloud-credentials-operator-edit") as Json;
+    expect((view["metadata"] as Json)["labels"]).toMatchObject({ "rbac.authorization.k8s.io/aggregate-to-view": "true", "rbac.authorization.k8s.io/aggregate-to-edit": "true", "rbac.authorization.k8s.io/aggregate-to-admin": "true" });
+    expect((edit["metadata"] as Json)["labels"]).toMatchObject({ "rbac.authorization.k8s.io/aggregate-to-edit": "true", "rbac.authorization.k8s.io/aggregate-to-admin": "true" });
+    expect((edit["metadata"] as Json)["labels"]).not.toHaveProperty(["rbac.authorization.k8s.io/aggregate-to-view"]);
+    expect(JSON.stringify(view["rules"])).not.toMatch(/create|update|patch|delete|resolve/);
+    expect(edit["rules"]).toContainEqual({ apiGroups: ["cloudcredentials.io"], resources: ["microsoftcredentials"], verbs: ["resolve"] });
+    expect(ofKind(await template("rbac.aggregateToDefaultRoles=false"), "ClusterRole").map((r) => (r["metadata"] as Json)["name"])).toEqual(["cco-cloud-credentials-operator"]);
   });
 
   it("renders the optional ServiceMonitor and PrometheusRule with the three alerts", async () => {
@@ -136,6 +158,10 @@ describe("the Helm chart, rendered", () => {
     [["microsoft.clientId=not-a-guid"], "/microsoft/clientId"],
     [["accessListResync=soon"], "/accessListResync"],
     [["unknownValue=1"], "unknownValue"],
+    [["workloadIdentity.audiences={}"], "/workloadIdentity/audiences"],
+    [["signIn.allowedTenants={not a tenant}"], "/signIn/allowedTenants/0"],
+    [["signIn.allowedAccountDomains={@contoso.com}"], "/signIn/allowedAccountDomains/0"],
+    [["httpsProxy=http://a:b@proxy:3128", "httpsProxySecret.name=proxy"], "set httpsProxy or httpsProxySecret.name, not both"],
   ])("refuses %j with a message naming what to fix", async (set, message) => {
     const run = await helm(["template", "cco", chart, ...set.flatMap((s) => ["--set", s])]);
     expect(run.code).not.toBe(0);
@@ -153,7 +179,10 @@ describe("the operator with exactly the chart's RBAC", () => {
   beforeAll(async () => {
     release = await createNamespace(kubeconfig, "chart");
     workloads = await createNamespace(kubeconfig, "chart-apps");
-    const install = await helm(["install", "cco", chart, "--namespace", release, "--set", "crds.enabled=false", "--set", `microsoft.clientId=${PUBLIC_CLIENT}`]);
+    // namespaces: the admission policies for credentials then bind to this file's namespace only
+    // (the operator's own policies apply everywhere), so other files sharing the control plane are
+    // not affected.
+    const install = await helm(["install", "cco", chart, "--namespace", release, "--set", "crds.enabled=false", "--set", `microsoft.clientId=${PUBLIC_CLIENT}`, "--set", `namespaces={${workloads}}`]);
     if (install.code !== 0) throw new Error(`helm install failed: ${install.stderr}`);
     fake = await startFakeIdentity();
     fake.addTenant({ id: TENANT, domains: ["fabrikam.onmicrosoft.com"] });
@@ -161,6 +190,11 @@ describe("the operator with exactly the chart's RBAC", () => {
     fake.updateDelegatedSettings({ deviceCodePollIntervalSeconds: 1 });
     fake.addUser({ tenantId: consumersTenantId, userPrincipalName: "megan@outlook.com", kind: "personal" });
     operatorKubeconfig = await serviceAccountKubeconfig(release, "cco-cloud-credentials-operator");
+    // The policies are in force (a server-side dry run goes through admission) before the operator starts.
+    await waitFor("the operator's admission policies", async () => {
+      const run = await kubectl(operatorKubeconfig, ["create", "secret", "generic", "probe", "-n", workloads, "--dry-run=server"]);
+      return run.code !== 0 && run.stderr.includes("ValidatingAdmissionPolicy") ? true : undefined;
+    });
     const leaderElection = ["--leader-elect", "true", "--leader-election-namespace", release, "--leader-election-id", "cco-cloud-credentials-operator", "--graph-base-url", `${fake.url}/v1.0`, "--microsoft-client-id", PUBLIC_CLIENT];
     running = await startOperator(operatorKubeconfig, workloads, fake, leaderElection);
   });
@@ -171,7 +205,9 @@ describe("the operator with exactly the chart's RBAC", () => {
     await helm(["uninstall", "cco", "--namespace", release]);
   });
 
-  it("leads through the chart's Lease, and signs in, refreshes, binds teams and publishes access lists", async () => {
+  it("leads through the chart's Lease, and signs in, refreshes, binds teams and publishes access lists, within the chart's admission policies", async () => {
+    const policies = ((await getJson(kubeconfig, ["validatingadmissionpolicybindings", "-l", "app.kubernetes.io/instance=cco"]))?.["items"] ?? []) as Json[];
+    expect(policies).toHaveLength(6);
     await waitFor("the Lease", async () => ((await getJson(kubeconfig, ["lease", "cco-cloud-credentials-operator", "-n", release])) ? true : undefined));
     const secret = randomUUID();
     const appId = randomUUID();
@@ -181,6 +217,8 @@ describe("the operator with exactly the chart's RBAC", () => {
     const publicKeyPem = await readFile(controlPlane.pki.serviceAccountPublicKey, "utf8");
     const federated = randomUUID();
     fake.addApp({ clientId: federated, tenantId: TENANT, federationTrusts: [{ issuer: `${controlPlane.server}/`, subject: `system:serviceaccount:${workloads}:sync`, publicKeyPem }] });
+    // The ServiceAccount opts in to workload identity (the operator's TokenRequest policy needs it).
+    await kubectlOk(kubeconfig, ["annotate", "serviceaccount", "sync", "-n", workloads, `azure.workload.identity/client-id=${federated}`]);
     await apply(kubeconfig, workloads, { apiVersion: "cloudcredentials.io/v1alpha1", kind: "MicrosoftCredential", metadata: { name: "app" }, spec: { tenantType: "ServicePrincipal", tenantId: TENANT, scopes: ["OneDrive"], servicePrincipal: { clientId: appId, clientSecretRef: { name: "app-secret", key: "client-secret" } } } });
     await apply(kubeconfig, workloads, { apiVersion: "cloudcredentials.io/v1alpha1", kind: "MicrosoftCredential", metadata: { name: "federated" }, spec: { tenantType: "ServicePrincipal", tenantId: TENANT, scopes: ["OneDrive"], servicePrincipal: { clientId: federated, workloadIdentity: { serviceAccountName: "sync" } } } });
     await apply(kubeconfig, workloads, { apiVersion: "cloudcredentials.io/v1alpha1", kind: "MicrosoftCredential", metadata: { name: "photos" }, spec: { tenantType: "Personal", scopes: ["OneDrive"], teams: ["family"], manager: "megan" } });
