@@ -102,6 +102,12 @@ describe("the admission policies for people who write credentials", () => {
     expectRefused(await create(mallory, apps, credential("share-token", { tenantType: "Personal", scopes: ["OneDrive"], teams: ["mallory-friends"] })), "spec.teams would let mallory-friends read the token Secret share-token-token, but you (mallory) may not get secrets/share-token-token");
   });
 
+  it("checks every right the teams would get, one by one: reading a Secret is not watching it", async () => {
+    await kubectlOk(kubeconfig, ["create", "role", "read-db", "-n", apps, "--verb=get", "--resource=secrets", "--resource-name=db-password"]);
+    await kubectlOk(kubeconfig, ["create", "rolebinding", "read-db", "-n", apps, "--role=read-db", "--user=mallory"]);
+    expectRefused(await create(mallory, apps, credential("share-db-2", { tenantType: "Personal", scopes: ["OneDrive"], teams: ["mallory-friends"], tokenSecret: { name: "db-password" } })), "but you (mallory) may not watch secrets/db-password");
+  });
+
   it("refuses a manager its author may not make (mallory may edit AccessLists but not resolve the credential)", async () => {
     expectRefused(await create(mallory, apps, credential("managed", { tenantType: "Personal", scopes: ["OneDrive"], manager: "mallory" })), "spec.manager would let mallory edit the AccessLists of managed", "but you (mallory) may not resolve microsoftcredentials/managed in namespace");
   });
@@ -116,6 +122,7 @@ describe("the admission policies for people who write credentials", () => {
     expectAccepted(await kubectl(mallory, ["annotate", "-n", apps, "mscred", "shared", `cloudcredentials.io/authenticate=${String(Date.now())}`]));
     expectAccepted(await kubectl(mallory, ["label", "-n", apps, "mscred", "shared", "cost-center=42"]));
     expectRefused(await kubectl(mallory, ["patch", "-n", apps, "mscred", "shared", "--type=merge", "-p", JSON.stringify({ spec: { teams: ["finance", "mallory-friends"] } })]), "spec.teams would let finance, mallory-friends read the token Secret shared-token");
+    expectRefused(await kubectl(mallory, ["patch", "-n", apps, "mscred", "shared", "--type=merge", "-p", JSON.stringify({ spec: { tokenSecret: { name: "db-password" } } })]), "spec.teams would let finance read the token Secret db-password, but you (mallory) may not ");
     expectRefused(await kubectl(mallory, ["patch", "-n", apps, "mscred", "shared", "--type=merge", "-p", JSON.stringify({ spec: { manager: "mallory" } })]), "spec.manager would let mallory");
   });
 
