@@ -1,6 +1,7 @@
 import { accessListSpecSchema, accessListStatusSchema } from "./access-list.ts";
 import { microsoftCredentialSpecSchema, microsoftCredentialStatusSchema } from "./microsoft-credential.ts";
 import { ACCESS_LIST, MICROSOFT_CREDENTIAL } from "./names.ts";
+import { nameLengthRule } from "./schema-helpers.ts";
 import { toCrd } from "./to-crd.ts";
 
 const condition = (type: string, field: "status" | "reason"): string => `.status.conditions[?(@.type=="${type}")].${field}`;
@@ -14,6 +15,7 @@ export function customResourceDefinitions(): Record<string, unknown>[] {
         "MicrosoftCredential declares a Microsoft 365 credential (personal, work or school account, or service principal) that the operator signs in, refreshes and publishes as an access-token Secret.",
       spec: microsoftCredentialSpecSchema,
       status: microsoftCredentialStatusSchema,
+      nameRules: [nameLengthRule(MICROSOFT_CREDENTIAL.kind)],
       printerColumns: [
         { name: "Tenant", type: "string", jsonPath: ".spec.tenantType", description: "Personal, WorkOrSchool or ServicePrincipal." },
         { name: "Account", type: "string", jsonPath: ".status.account.username", description: "The signed-in account." },
@@ -33,6 +35,7 @@ export function customResourceDefinitions(): Record<string, unknown>[] {
         "AccessList names the folders and items (OneDrive, SharePoint, lists, calendars, workbooks) that the teams of a MicrosoftCredential may use; its manager edits it.",
       spec: accessListSpecSchema,
       status: accessListStatusSchema,
+      nameRules: [nameLengthRule(ACCESS_LIST.kind)],
       printerColumns: [
         { name: "Credential", type: "string", jsonPath: ".spec.credentialRef.name", description: "The MicrosoftCredential used." },
         { name: "Ready", type: "string", jsonPath: condition("Ready", "status"), description: "Every item resolved." },

@@ -32,6 +32,19 @@ const TENANT_ID = /^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}
 const DURATION = /^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$/;
 const EMAIL = /^[^@\s]+@[^@\s]+$/;
 
+/**
+ * Teams are RBAC groups the token is granted to. Groups of the system: prefix name everyone
+ * (system:authenticated, system:unauthenticated), every ServiceAccount (system:serviceaccounts),
+ * nodes or cluster administrators: refused, except the ServiceAccounts of one namespace.
+ */
+const NAMESPACE_SERVICE_ACCOUNTS = /^system:serviceaccounts:[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+export const isRefusedTeam = (team: string): boolean => team.startsWith("system:") && !NAMESPACE_SERVICE_ACCOUNTS.test(team);
+const TEAM_RULE = {
+  rule: `!self.startsWith('system:') || self.matches(${celString(NAMESPACE_SERVICE_ACCOUNTS.source)})`,
+  message: "a team must be a group of people or system:serviceaccounts:<namespace>; other system: groups (system:authenticated, system:serviceaccounts, system:masters...) would grant the token far beyond a team",
+  messageExpression: "'team ' + self + ' is refused: a team must be a group of people or system:serviceaccounts:<namespace>; other system: groups (system:authenticated, system:serviceaccounts, system:masters...) would grant the token far beyond a team'",
+};
+
 const secretKeyRef = z
   .object({
     name: objectName("Name of a Secret in the credential's namespace."),
@@ -89,7 +102,10 @@ const specFields = z.object({
     .max(SCOPES.length),
   account: matching(EMAIL, "account must be a user principal name or email such as ada@contoso.com", "The only account allowed to sign in (UPN or email). Unset: the first account that signs in is bound.").optional(),
   manager: z.string().min(1).max(253).optional().describe("Kubernetes user name (as the API server authenticates it) who manages the AccessLists of this credential."),
-  teams: stringSet(z.string().min(1).max(253), "Kubernetes group names allowed to use the credential, e.g. finance-analysts or system:serviceaccounts:finance-jobs.")
+  teams: stringSet(
+    withRules(z.string().min(1).max(253), "A Kubernetes group name.", [TEAM_RULE]),
+    "Kubernetes group names allowed to use the credential, e.g. finance-analysts or system:serviceaccounts:finance-jobs. Groups of the system: prefix are refused (system:authenticated would hand the token to everyone), except system:serviceaccounts:<namespace>.",
+  )
     .max(64)
     .optional(),
   servicePrincipal: servicePrincipalSchema.optional(),
@@ -97,7 +113,11 @@ const specFields = z.object({
   // No schema default: unset means the operator's --cloud (api.md's "default cloud"), Public unless configured.
   cloud: z.enum(CLOUDS).optional().describe("Microsoft cloud: Public, USGovernment, USGovernmentDoD or China. Unset: the operator's default cloud (--cloud, Public unless configured)."),
   tokenSecret: z
-    .object({ name: objectName("Name of the token Secret; default <metadata.name>-token.") })
+    .object({
+      name: withRules(objectName("Name of the token Secret; default <metadata.name>-token. Not a name ending in -state (those hold refresh tokens)."), "Name of the token Secret; default <metadata.name>-token.", [
+        { rule: "!self.endsWith('-state')", message: "tokenSecret.name must not end in -state: those names belong to the state Secrets that hold refresh tokens, which are never shared" },
+      ]),
+    })
     .optional()
     .describe("The Secret consumers mount to read the access token."),
   refreshBefore: withRules(

@@ -80,3 +80,18 @@ export const conditionsSchema = z
 export function stringSet<T extends z.ZodType<string>>(item: T, description: string): z.ZodArray<T> {
   return z.array(item).meta({ description, "x-kubernetes-list-type": "set" });
 }
+
+/**
+ * Object names of at most 63 characters: the name is the value of the cloudcredentials.io/credential
+ * label on everything the operator creates (labels hold 63), and `<name>-consumer` and the like
+ * must stay valid names.
+ */
+export const MAX_NAME_LENGTH = 63;
+
+export function nameLengthRule(kind: string): CelRule {
+  return {
+    rule: `self.size() <= ${String(MAX_NAME_LENGTH)}`,
+    message: `${kind} names have at most ${String(MAX_NAME_LENGTH)} characters (the name becomes a label value on the objects the operator creates): choose a shorter metadata.name`,
+    reason: "FieldValueInvalid",
+  };
+}

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { CATEGORY, GROUP, VERSION } from "./names.ts";
+import type { CelRule } from "./schema-helpers.ts";
 
 /** An OpenAPI v3 schema node as the API server reads it (structural schema). */
 export type OpenApiSchema = { [key: string]: unknown };
@@ -22,6 +23,8 @@ export interface CrdSource {
   readonly spec: z.ZodType;
   readonly status: z.ZodType;
   readonly printerColumns: readonly PrinterColumn[];
+  /** Rules on metadata.name. */
+  readonly nameRules?: readonly CelRule[];
 }
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
@@ -73,7 +76,8 @@ export function toCrd(source: CrdSource): Record<string, unknown> {
     properties: {
       apiVersion: { type: "string", description: "APIVersion defines the versioned schema of this representation of an object." },
       kind: { type: "string", description: "Kind is a string value representing the REST resource this object represents." },
-      metadata: { type: "object" },
+      // Only name and generateName may be constrained here; rules on name say why.
+      metadata: source.nameRules === undefined ? { type: "object" } : { type: "object", properties: { name: { type: "string", "x-kubernetes-validations": source.nameRules } } },
       spec: openApiSchemaOf(source.spec),
       status: openApiSchemaOf(source.status),
     },

@@ -37,7 +37,7 @@ describe("the CRDs", () => {
   });
 
   it.each([...invalidCredentials, ...invalidAccessLists].map((c) => [c.name, c] as const))("reject %s with a message that says what to fix", async (_name, c) => {
-    const result = await kubectl(kubeconfig, ["apply", "--dry-run=server", "-n", namespace, "-f", "-"], { input: manifest(c) });
+    const result = await kubectl(kubeconfig, ["apply", "--dry-run=server", "-n", namespace, "-f", "-"], { input: manifest(c, c.objectName) });
     expect(result.code).not.toBe(0);
     expect(result.stderr).toContain(c.message);
   });
@@ -55,6 +55,12 @@ describe("the CRDs", () => {
     const spec = JSON.parse(await kubectlOk(kubeconfig, ["get", "mscred", "family-photos", "-n", namespace, "-o", "jsonpath={.spec}"])) as Record<string, unknown>;
     expect(spec).toMatchObject({ storage: "OneDrive", refreshBefore: "15m" });
     expect(spec).not.toHaveProperty("cloud"); // the operator's --cloud decides
+  });
+
+  it("accept a 63-character name and system:serviceaccounts:<namespace> as a team", async () => {
+    const spec = { tenantType: "WorkOrSchool", scopes: ["OneDrive"], teams: ["system:serviceaccounts:finance-jobs", "finance"] };
+    const out = await kubectlOk(kubeconfig, ["apply", "--dry-run=server", "-n", namespace, "-f", "-"], { input: manifest({ name: "ok", kind: "MicrosoftCredential", spec, message: "" }, "c".repeat(63)) });
+    expect(out).toMatch(/created \(server dry run\)/);
   });
 });
 

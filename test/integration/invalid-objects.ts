@@ -7,6 +7,8 @@ export interface InvalidCase {
   readonly spec: Spec | undefined;
   /** A part of kubectl's error that tells the user what to fix. */
   readonly message: string;
+  /** metadata.name, when the name itself is what is wrong. */
+  readonly objectName?: string;
 }
 
 const work = { tenantType: "WorkOrSchool", scopes: ["OneDrive"] };
@@ -63,6 +65,12 @@ export const invalidCredentials: readonly InvalidCase[] = [
   credential("an unknown cloud", { ...work, cloud: "Mars" }, 'Unsupported value: "Mars"'),
   credential("a displayName too long", { ...work, displayName: "x".repeat(129) }, "spec.displayName: Too long"),
   credential("teams as a string", { ...work, teams: "finance" }, "spec.teams: Invalid value"),
+  credential("team system:authenticated", { ...work, teams: ["finance", "system:authenticated"] }, "team system:authenticated is refused"),
+  credential("team system:unauthenticated", { ...work, teams: ["system:unauthenticated"] }, "team system:unauthenticated is refused"),
+  credential("team system:serviceaccounts", { ...work, teams: ["system:serviceaccounts"] }, "team system:serviceaccounts is refused"),
+  credential("team system:masters", { ...work, teams: ["system:masters"] }, "team system:masters is refused"),
+  credential("a tokenSecret named like a state Secret", { ...work, tokenSecret: { name: "family-photos-state" } }, "tokenSecret.name must not end in -state"),
+  { ...credential("a 64-character name", work, "MicrosoftCredential names have at most 63 characters"), objectName: "c".repeat(64) },
 ];
 
 export const invalidAccessLists: readonly InvalidCase[] = [
@@ -83,4 +91,5 @@ export const invalidAccessLists: readonly InvalidCase[] = [
     spec: { credentialRef: { name: "c" }, items: [{ name: "x", type: "Site", siteUrl }, { name: "x", type: "Calendar", calendarName: "Calendar" }] },
     message: "Duplicate value",
   },
+  { ...accessList("a 64-character name", { type: "Site", siteUrl }, "AccessList names have at most 63 characters"), objectName: "a".repeat(64) },
 ];
