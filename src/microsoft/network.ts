@@ -11,10 +11,14 @@ export interface NetworkOptions {
   readonly httpsProxy?: string;
   /** Largest identity-platform response body read, in bytes. Default 1 MiB. */
   readonly maxIdentityBodyBytes?: number;
+  /** Largest Graph (fetch) response body read, in bytes. Default 16 MiB. */
+  readonly maxFetchBodyBytes?: number;
 }
 
 /** Identity responses are a few kB (tokens, errors); anything near this is not an answer to use. */
 const MAX_IDENTITY_BODY_BYTES = 1024 * 1024;
+/** Graph pages are larger (item lists, long error messages), but never this large. */
+const MAX_FETCH_BODY_BYTES = 16 * 1024 * 1024;
 
 export interface NetworkClient extends INetworkModule {
   /** fetch through the same pool, CA bundle, proxy and timeout (the Graph client's transport). */
@@ -90,6 +94,35 @@ function tooLarge(status: number, maxBytes: number): unknown {
   return { error: "response_too_large", error_description: `HTTP ${status} with a body over ${maxBytes} bytes; not read (a proxy or an outage page?)` };
 }
 
+/** The error of a fetch whose body is over the cap: transient for the callers (no HTTP status). */
+export class ResponseTooLargeError extends Error {
+  override readonly name = "ResponseTooLargeError";
+  constructor(url: string, status: number, maxBytes: number) {
+    super(`HTTP ${status} from ${new URL(url).host} with a body over ${maxBytes} bytes; not read`);
+  }
+}
+
+/**
+ * The response with a body that errors once more than `maxBytes` have been read (rejects at once
+ * when Content-Length says so), so that its reader never holds more than that.
+ */
+function capResponse(url: string, response: Response, maxBytes: number): Response {
+  if (response.body === null) return response;
+  if (Number(response.headers.get("content-length")) > maxBytes) {
+    void response.body.cancel();
+    throw new ResponseTooLargeError(url, response.status, maxBytes);
+  }
+  let size = 0;
+  const limit = new TransformStream<Uint8Array, Uint8Array>({
+    transform(chunk, controller) {
+      size += chunk.byteLength;
+      if (size > maxBytes) controller.error(new ResponseTooLargeError(url, response.status, maxBytes));
+      else controller.enqueue(chunk);
+    },
+  });
+  return new Response(response.body.pipeThrough(limit), { status: response.status, statusText: response.statusText, headers: response.headers });
+}
+
 /** The network module msal uses: timeouts, extra CA bundle and proxy, error bodies kept. */
 export function createNetworkClient(options: NetworkOptions): NetworkClient {
   const dispatcher = dispatcherFor(options);
@@ -107,7 +140,10 @@ export function createNetworkClient(options: NetworkOptions): NetworkClient {
   return {
     sendGetRequestAsync: <T>(url: string, init?: NetworkRequestOptions) => send<T>("GET", url, init),
     sendPostRequestAsync: <T>(url: string, init?: NetworkRequestOptions) => send<T>("POST", url, init),
-    fetch: async (url, init) => await fetch(url, { ...init, dispatcher, signal: signalFor(init?.signal) } as Parameters<typeof fetch>[1]),
+    fetch: async (url, init) => {
+      const response = await fetch(url, { ...init, dispatcher, signal: signalFor(init?.signal) } as Parameters<typeof fetch>[1]);
+      return capResponse(url, response, options.maxFetchBodyBytes ?? MAX_FETCH_BODY_BYTES);
+    },
     abortWorkWith: (signal) => {
       work = signal;
     },

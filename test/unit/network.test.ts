@@ -123,6 +123,24 @@ describe("the network client's limits", () => {
     await server.close();
   });
 
+  it("Graph (fetch): a body over the cap is refused, declared or streamed; a small one reads normally", async () => {
+    const server = await localServer((req, res) => {
+      if (req.url === "/small") return void res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ value: [1, 2] }));
+      if (req.url === "/declared") return void res.writeHead(200, { "content-length": String(300 * 1024) }).end(Buffer.alloc(300 * 1024, 0x61));
+      res.writeHead(502, { "content-type": "text/html" });
+      res.write(Buffer.alloc(200 * 1024, 0x61));
+      res.end(Buffer.alloc(200 * 1024, 0x61));
+    });
+    const network = createNetworkClient({ timeoutMs: 5000, maxFetchBodyBytes: 256 * 1024 });
+    expect(await (await network.fetch(`${server.url}/small`)).json()).toEqual({ value: [1, 2] });
+    await expect(network.fetch(`${server.url}/declared`)).rejects.toThrow(`HTTP 200 from ${server.url.slice(7)} with a body over 262144 bytes; not read`);
+    const streamed = await network.fetch(`${server.url}/streamed`);
+    expect(streamed.status).toBe(502);
+    await expect(streamed.text()).rejects.toMatchObject({ name: "ResponseTooLargeError", message: expect.stringContaining("HTTP 502") as unknown });
+    await network.close();
+    await server.close();
+  });
+
   it("abortWorkWith: a request in flight is abandoned when the signal aborts, and later ones are never sent", async () => {
     const server = await localServer(() => undefined); // never answers
     const network = createNetworkClient({ timeoutMs: 60_000 });
