@@ -52,6 +52,7 @@ function buildControllers(deps: OperatorDeps, metrics: OperatorMetrics, now: () 
     ...common,
     network: metrics.countingTokenRequests(deps.network),
     publicClientId: config.microsoftClientId,
+    policy: { workloadIdentityAudiences: config.workloadIdentityAudiences, allowedTenants: config.allowedTenants, allowedAccountDomains: config.allowedAccountDomains, requireAccount: config.requireAccount },
     observe: (seconds, outcome) => metrics.reconcileDuration.observe({ controller: "microsoftcredential", result: outcome === "error" ? "error" : outcome.kind }, seconds),
   });
   const accessLists = new AccessListController({ ...common, network: deps.network, resyncMs: config.accessListResync, credentials: credentials.credentials });

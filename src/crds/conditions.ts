@@ -28,6 +28,8 @@ export const BROKEN_REASONS = [
   "MicrosoftAPINotConfigured",
   // Added (see docs/adr/0004): the token Secret name is taken by another object.
   "TokenSecretConflict",
+  // Added (see docs/adr/0008): the operator refuses the credential as written (docs/security.md).
+  "NotPermitted",
 ] as const;
 export type BrokenReason = (typeof BROKEN_REASONS)[number];
 

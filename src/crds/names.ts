@@ -19,6 +19,13 @@ export const ACCESS_LIST = {
   shortNames: ["msaccess"],
 } as const;
 
+/**
+ * A custom RBAC verb on microsoftcredentials: "may have AccessList items resolved as this
+ * credential's account". Creating an AccessList needs it (admission policy); the manager Role and
+ * the aggregated edit and admin ClusterRoles grant it.
+ */
+export const RESOLVE_VERB = "resolve";
+
 /** Labels the operator sets. */
 export const LABELS = {
   managedBy: "app.kubernetes.io/managed-by",

@@ -101,7 +101,8 @@ describe("teams", () => {
     await eventually("bob reads the token", () => canGet(bob, "secret", "payroll-token"), true);
     expect(await canGet(bob, "mscred", "payroll")).toBe(true);
     expect(await canI(bob, "watch", "secret/payroll-token")).toBe(true);
-    expect(await canI(bob, "get", "configmap/payroll-access")).toBe(true);
+    // The items ConfigMap is granted once the operator has published it (no AccessList yet).
+    expect(await canI(bob, "get", "configmap/payroll-access")).toBe(false);
     // By name only: not the client secret beside it, not a list, no write.
     expect(await canGet(bob, "secret", "payroll-client")).toBe(false);
     expect(await canI(bob, "list", "secrets")).toBe(false);
@@ -196,17 +197,24 @@ describe("teams", () => {
 
     await apply(kubeconfig, namespace, { apiVersion: "cloudcredentials.io/v1alpha1", kind: "MicrosoftCredential", metadata: { name: "waiting" }, spec: { tenantType: "Personal", scopes: ["OneDrive"], teams: ["ops"] } });
     await waitForCondition(kubeconfig, [namespace, "waiting"], { type: "SignInPending", status: "True" });
-    await eventually("ops may get the waiting credential's token", () => canI({ as: "gus", asGroups: ["ops"] }, "get", "secret/waiting-token"), true);
+    await eventually("ops may get the waiting credential", () => canI({ as: "gus", asGroups: ["ops"] }, "get", "mscred/waiting"), true);
     await kubectlOk(kubeconfig, ["delete", "mscred", "waiting", "-n", namespace]); // stops its polling
+    // Neither has a token Secret yet: none is granted, so a Secret of that name that somebody
+    // else creates meanwhile is not handed to the team.
+    expect(await canI({ as: "gus", asGroups: ["ops"] }, "get", "secret/broken-token")).toBe(false);
   });
 });
 
 describe("manager", () => {
-  it("with no AccessList to manage, the manager's Role grants nothing (no rule, not an empty resourceNames)", async () => {
+  const RESOLVE_EXPENSES = { apiGroups: ["cloudcredentials.io"], resources: ["microsoftcredentials"], resourceNames: ["expenses"], verbs: ["resolve"] };
+
+  it("with no AccessList to manage, the manager's Role grants no AccessList (no rule, not an empty resourceNames), only resolve on the credential", async () => {
     await servicePrincipal("expenses", { manager: "alice" });
     await apply(kubeconfig, namespace, accessList("unrelated", "someone-else"));
     await waitFor("the manager RoleBinding", () => rbacObject("rolebinding", "expenses-manager"));
-    expect(await rulesOf("expenses-manager")).toEqual([]);
+    expect(await rulesOf("expenses-manager")).toEqual([RESOLVE_EXPENSES]);
+    expect(await canI(alice, "resolve", "mscred/expenses")).toBe(true);
+    expect(await canI(alice, "resolve", "mscred/payroll")).toBe(false);
     expect((await rbacObject("rolebinding", "expenses-manager"))?.["subjects"]).toEqual([{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: "alice" }]);
     expect(await canGet(alice, "accesslist", "unrelated")).toBe(false);
     expect(await canI(alice, "get", "accesslists")).toBe(false);
@@ -215,7 +223,7 @@ describe("manager", () => {
   it("edits the AccessLists that reference the credential, and nothing else", async () => {
     await apply(kubeconfig, namespace, accessList("expenses-files", "expenses"));
     await eventually("alice reads expenses-files", () => canGet(alice, "accesslist", "expenses-files"), true);
-    expect(await rulesOf("expenses-manager")).toEqual([{ apiGroups: ["cloudcredentials.io"], resources: ["accesslists"], resourceNames: ["expenses-files"], verbs: ["get", "update", "patch"] }]);
+    expect(await rulesOf("expenses-manager")).toEqual([RESOLVE_EXPENSES, { apiGroups: ["cloudcredentials.io"], resources: ["accesslists"], resourceNames: ["expenses-files"], verbs: ["get", "update", "patch"] }]);
     // patch, and update (a full replace of what she read).
     expect(await allowed(alice, ["label", "accesslist", "expenses-files", "reviewed=yes"])).toBe(true);
     const current = await kubectlOk(kubeconfig, ["get", "accesslist", "expenses-files", "-n", namespace, "-o", "json"], alice);
@@ -242,7 +250,7 @@ describe("manager", () => {
     await apply(kubeconfig, namespace, accessList("expenses-more", "expenses"));
     await eventually("alice reads the new list", () => canGet(alice, "accesslist", "expenses-more"), true);
     await kubectlOk(kubeconfig, ["delete", "accesslist", "unrelated", "expenses-more", "expenses-files", "-n", namespace]);
-    await waitFor("the manager Role without rules", async () => (await rulesOf("expenses-manager")).length === 0 || undefined);
+    await waitFor("the manager Role without AccessList rules", async () => (await rulesOf("expenses-manager")).length === 1 || undefined);
     await apply(kubeconfig, namespace, accessList("expenses-files", "expenses"));
     await eventually("alice reads the new list", () => canGet(alice, "accesslist", "expenses-files"), true);
   });
@@ -267,6 +275,8 @@ describe("a delegated credential's state Secret", () => {
     const member: Who = { as: "kim", asGroups: ["family"] };
     await eventually("the family reads the token", () => canGet(member, "secret", "photos-token"), true);
     await eventually("lee manages photos-albums", () => canGet({ as: "lee" }, "accesslist", "photos-albums"), true);
+    // Once the operator published the items ConfigMap, the family may read it too.
+    await eventually("the family reads the items ConfigMap", () => canI(member, "get", "configmap/photos-access"), true);
     expect(await getJson(kubeconfig, ["secret", "photos-state", "-n", namespace])).toBeDefined();
     for (const who of [member, { as: "lee" }, bob, eve]) {
       expect(await canGet(who, "secret", "photos-state")).toBe(false);

@@ -53,13 +53,16 @@ afterAll(async () => {
 });
 
 describe("device-code sign-in", () => {
-  it("shows the code in status, an Event and kubectl -o wide; once approved the credential is Ready for that account", async () => {
+  it("shows the code in status and kubectl -o wide, and an Event where to find it; once approved the credential is Ready for that account", async () => {
     await apply(kubeconfig, namespace, credential("photos", { tenantType: "Personal", scopes: ["OneDrive", "Calendar"] }));
     const userCode = await pendingCode("photos");
     expect(await kubectlOk(kubeconfig, ["get", "mscred", "photos", "-n", namespace, "-o", "wide"])).toContain(userCode);
     const events = await kubectlOk(kubeconfig, ["get", "events", "-n", namespace, "--field-selector", "involvedObject.name=photos,reason=SignInRequired", "-o", "jsonpath={.items[*].message}"]);
-    expect(events).toContain(userCode);
+    // The Event says where to sign in and where to read the code; the code itself is only for
+    // readers of the credential, not for everyone who reads Events.
     expect(events).toContain(`${fake.url}/devicelogin`);
+    expect(events).toContain("kubectl mscred login photos");
+    expect(events).not.toContain(userCode);
 
     fake.approveDeviceCode({ userCode, user: "megan@outlook.com" });
     const ready = await waitForCondition(kubeconfig, [namespace, "photos"], { type: "Ready", status: "True" });

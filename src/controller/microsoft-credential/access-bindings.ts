@@ -3,13 +3,11 @@
 // edit the AccessLists that reference the credential. Both are kept whatever the token's health.
 import type { RbacAuthorizationV1Api, V1PolicyRule, V1Role, V1RoleBinding, RbacV1Subject } from "@kubernetes/client-node";
 import type { Logger } from "pino";
-import { ACCESS_LIST, GROUP, LABELS, MICROSOFT_CREDENTIAL } from "../../crds/index.ts";
+import { ACCESS_LIST, GROUP, LABELS, MICROSOFT_CREDENTIAL, RESOLVE_VERB } from "../../crds/index.ts";
 import { isAlreadyExists } from "../../kube/errors.ts";
 import type { EventRecorder } from "../../kube/events.ts";
 import { applyRole, applyRoleBinding, deleteRole, deleteRoleBinding, RBAC_GROUP } from "../../kube/rbac.ts";
 import { managedLabels, ownerReference } from "../../kube/writes.ts";
-// The ConfigMap the AccessList controller publishes: the resolved items the teams may use.
-import { accessConfigMapName } from "../access-list/publish.ts";
 import type { ReadStore } from "./context.ts";
 import type { Credential } from "./types.ts";
 import { ownerOf } from "./write.ts";
@@ -32,30 +30,47 @@ function grant(c: Credential, name: string, rules: V1PolicyRule[], subjects: Rba
 }
 
 /**
- * The teams (groups) may get and watch the token Secret and the items ConfigMap, and get the
- * credential, each by name. None without teams. Pure.
+ * What the operator may grant a credential's teams: only objects it created and owns for this
+ * credential (a name is not enough: a Secret or ConfigMap of that name may be someone else's).
  */
-export function consumerGrant(c: Credential, tokenSecretName: string): Grant | undefined {
+export interface Grantable {
+  /** The token Secret, once it exists and this credential owns it. */
+  readonly tokenSecret?: string;
+  /** The access ConfigMap, once it exists and this credential owns it. */
+  readonly accessConfigMap?: string;
+}
+
+/**
+ * The teams (groups) may get and watch the token Secret and the items ConfigMap, and get the
+ * credential, each by name, and each object only once it is known to be ours. None without teams.
+ * Pure.
+ */
+export function consumerGrant(c: Credential, grantable: Grantable): Grant | undefined {
   const teams = [...new Set(c.spec.teams ?? [])].sort();
   if (teams.length === 0) return undefined;
   const rules: V1PolicyRule[] = [
-    { apiGroups: [""], resources: ["secrets"], resourceNames: [tokenSecretName], verbs: ["get", "watch"] },
-    { apiGroups: [""], resources: ["configmaps"], resourceNames: [accessConfigMapName(c.metadata.name)], verbs: ["get", "watch"] },
+    ...(grantable.tokenSecret === undefined ? [] : [{ apiGroups: [""], resources: ["secrets"], resourceNames: [grantable.tokenSecret], verbs: ["get", "watch"] }]),
+    ...(grantable.accessConfigMap === undefined ? [] : [{ apiGroups: [""], resources: ["configmaps"], resourceNames: [grantable.accessConfigMap], verbs: ["get", "watch"] }]),
     { apiGroups: [GROUP], resources: [MICROSOFT_CREDENTIAL.plural], resourceNames: [c.metadata.name], verbs: ["get"] },
   ];
   return grant(c, consumerName(c.metadata.name), rules, teams.map((name) => ({ apiGroup: RBAC_GROUP, kind: "Group", name })));
 }
 
 /**
- * The manager (a user) may get, update and patch the AccessLists that reference the credential,
- * by name. An empty resourceNames would grant every AccessList in the namespace, so with none to
- * manage the Role has no rule at all. None without a manager. Pure.
+ * The manager (a user) may have items resolved as the credential's account (the custom verb
+ * `resolve` on the credential, which an AccessList's author needs), and get, update and patch the
+ * AccessLists that reference the credential, by name. An empty resourceNames would grant every
+ * AccessList in the namespace, so with none to manage there is no AccessList rule. None without a
+ * manager. Pure.
  */
 export function managerGrant(c: Credential, accessLists: readonly string[]): Grant | undefined {
   const manager = c.spec.manager;
   if (manager === undefined) return undefined;
   const names = [...new Set(accessLists)].sort();
-  const rules: V1PolicyRule[] = names.length === 0 ? [] : [{ apiGroups: [GROUP], resources: [ACCESS_LIST.plural], resourceNames: names, verbs: ["get", "update", "patch"] }];
+  const rules: V1PolicyRule[] = [
+    { apiGroups: [GROUP], resources: [MICROSOFT_CREDENTIAL.plural], resourceNames: [c.metadata.name], verbs: [RESOLVE_VERB] },
+    ...(names.length === 0 ? [] : [{ apiGroups: [GROUP], resources: [ACCESS_LIST.plural], resourceNames: names, verbs: ["get", "update", "patch"] }]),
+  ];
   return grant(c, managerName(c.metadata.name), rules, [{ apiGroup: RBAC_GROUP, kind: "User", name: manager }]);
 }
 
@@ -84,11 +99,12 @@ export class AccessBindings {
     this.#deps = deps;
   }
 
-  async apply(c: Credential, tokenSecretName: string): Promise<void> {
+  /** `grantable` undefined: the credential is refused (see policy.ts), so nobody is granted anything. */
+  async apply(c: Credential, grantable: Grantable | undefined): Promise<void> {
     const { namespace, name } = c.metadata;
-    await this.#converge(c, consumerName(name), consumerGrant(c, tokenSecretName));
+    await this.#converge(c, consumerName(name), grantable === undefined ? undefined : consumerGrant(c, grantable));
     const accessLists = c.spec.manager === undefined ? [] : this.#deps.accessLists.referencing(namespace, name);
-    await this.#converge(c, managerName(name), managerGrant(c, accessLists));
+    await this.#converge(c, managerName(name), grantable === undefined ? undefined : managerGrant(c, accessLists));
   }
 
   async #converge(c: Credential, name: string, wanted: Grant | undefined): Promise<void> {

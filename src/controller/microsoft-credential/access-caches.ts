@@ -1,6 +1,7 @@
-// The caches the access bindings are decided from: the Roles and RoleBindings the operator owns
-// (label-selected), and which AccessLists reference which credential (nothing else of them).
-import type { KubeConfig, V1Role, V1RoleBinding } from "@kubernetes/client-node";
+// The caches the access bindings are decided from: the Roles, RoleBindings and ConfigMaps the
+// operator labelled (a ConfigMap is granted only once it is known to be ours), and which
+// AccessLists reference which credential (nothing else of them).
+import type { KubeConfig, V1ConfigMap, V1Role, V1RoleBinding } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { ACCESS_LIST, GROUP, LABELS, MANAGED_BY, VERSION } from "../../crds/index.ts";
 import { collectionPaths, firstOf, Informer } from "../../kube/informer.ts";
@@ -17,6 +18,12 @@ interface AccessListRef extends KubeObject {
 function slimAccessList(list: AccessListRef): AccessListRef {
   const { name, namespace, resourceVersion } = list.metadata ?? {};
   return { metadata: { name, namespace, resourceVersion }, spec: { credentialRef: { name: list.spec?.credentialRef?.name ?? "" } } };
+}
+
+/** A ConfigMap as cached here: whose it is, not what it says. */
+function slimConfigMap(map: V1ConfigMap): V1ConfigMap {
+  const { name, namespace, uid, resourceVersion, labels, ownerReferences } = map.metadata ?? {};
+  return { metadata: { name, namespace, uid, resourceVersion, labels, ownerReferences } };
 }
 
 /** `namespace/credential` of the credential an AccessList references. */
@@ -50,8 +57,10 @@ export class AccessCaches {
   readonly #roles: readonly Informer<V1Role>[];
   readonly #roleBindings: readonly Informer<V1RoleBinding>[];
   readonly #accessLists: readonly Informer<AccessListRef>[];
+  readonly #configMaps: readonly Informer<V1ConfigMap>[];
   readonly #index = new AccessListIndex();
   readonly roles: ReadStore<V1Role>;
+  readonly configMaps: ReadStore<V1ConfigMap>;
   readonly roleBindings: ReadStore<V1RoleBinding>;
   readonly accessLists: AccessListLookup = this.#index;
 
@@ -62,7 +71,9 @@ export class AccessCaches {
     this.#roles = paths(rbacRoot, "roles").map((path) => new Informer<V1Role>({ kubeConfig, logger, path, labelSelector, transform: slimRbac }));
     this.#roleBindings = paths(rbacRoot, "rolebindings").map((path) => new Informer<V1RoleBinding>({ kubeConfig, logger, path, labelSelector, transform: slimRbac }));
     this.#accessLists = paths(`/apis/${GROUP}/${VERSION}`, ACCESS_LIST.plural).map((path) => new Informer<AccessListRef>({ kubeConfig, logger, path, transform: slimAccessList }));
+    this.#configMaps = paths("/api/v1", "configmaps").map((path) => new Informer<V1ConfigMap>({ kubeConfig, logger, path, labelSelector, transform: slimConfigMap }));
     this.roles = firstOf(this.#roles);
+    this.configMaps = firstOf(this.#configMaps);
     this.roleBindings = firstOf(this.#roleBindings);
   }
 
@@ -73,12 +84,17 @@ export class AccessCaches {
    * references another credential.
    */
   wire(retrigger: (credentialKey: string) => void): void {
-    const owner = (o: V1Role | V1RoleBinding): void => {
+    const owner = (o: { metadata?: { namespace?: string; labels?: Record<string, string> } }): void => {
       const credential = o.metadata?.labels?.[LABELS.credential];
       if (credential !== undefined) retrigger(`${o.metadata?.namespace ?? ""}/${credential}`);
     };
     for (const informer of [...this.#roles, ...this.#roleBindings] as Informer<V1Role | V1RoleBinding>[]) {
       informer.on("update", owner);
+      informer.on("delete", owner);
+    }
+    // The access ConfigMap came or went: the consumer Role grants it only while it is ours.
+    for (const informer of this.#configMaps as Informer<V1ConfigMap>[]) {
+      informer.on("add", owner);
       informer.on("delete", owner);
     }
     for (const informer of this.#accessLists) {
@@ -101,7 +117,7 @@ export class AccessCaches {
   }
 
   get #all(): Informer<KubeObject>[] {
-    return [...this.#roles, ...this.#roleBindings, ...this.#accessLists] as Informer<KubeObject>[];
+    return [...this.#roles, ...this.#roleBindings, ...this.#accessLists, ...this.#configMaps] as Informer<KubeObject>[];
   }
 
   start(): void {

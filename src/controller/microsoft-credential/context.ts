@@ -5,6 +5,7 @@ import type { Cloud } from "../../crds/index.ts";
 import type { EventRecorder } from "../../kube/events.ts";
 import type { CloudEndpoints } from "../../microsoft/clouds.ts";
 import { parseCredential, type RawCredential } from "./parse.ts";
+import type { CredentialPolicy } from "./policy.ts";
 import { refreshBeforeMs, tokenSecretName, tokenSlots } from "./tokens.ts";
 import type { Credential, TokenSlot } from "./types.ts";
 
@@ -26,6 +27,8 @@ export interface CredentialReconcilerDeps {
   readonly endpoints: (cloud: Cloud | undefined) => CloudEndpoints;
   /** The operator's public client application id for device-code sign-in, if configured. */
   readonly publicClientId: string | undefined;
+  /** What the operator refuses to do, whoever asks (policy.ts). */
+  readonly policy: CredentialPolicy;
   readonly log: Logger;
   readonly now: () => number;
   readonly random?: () => number;

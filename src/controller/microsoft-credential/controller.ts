@@ -11,6 +11,7 @@ import type { CloudEndpoints } from "../../microsoft/clouds.ts";
 import { WorkQueue, type Outcome } from "../queue.ts";
 import { AccessCaches } from "./access-caches.ts";
 import type { RawCredential } from "./parse.ts";
+import { DEFAULT_POLICY, type CredentialPolicy } from "./policy.ts";
 import { CredentialReconciler } from "./reconcile.ts";
 import { SecretReferences } from "./references.ts";
 
@@ -25,6 +26,8 @@ export interface CredentialControllerDeps {
   readonly endpoints: (cloud: Cloud | undefined) => CloudEndpoints;
   /** The operator's public client application id for device-code sign-in, if configured. */
   readonly publicClientId: string | undefined;
+  /** What the operator refuses to do for any credential (flags; see policy.ts). */
+  readonly policy?: CredentialPolicy;
   readonly now: () => number;
   /** Observes each reconcile (metrics). */
   readonly observe?: (seconds: number, outcome: Outcome | "error") => void;
@@ -93,10 +96,11 @@ export class CredentialController {
       network: deps.network,
       endpoints: deps.endpoints,
       publicClientId: deps.publicClientId,
+      policy: deps.policy ?? DEFAULT_POLICY,
       log: logger,
       now: deps.now,
       requeueAt: (key, at) => this.queue.addAfter(key, Math.max(0, at - deps.now())),
-    }, { rbac: kubeConfig.makeApiClient(RbacAuthorizationV1Api), roles: access.roles, roleBindings: access.roleBindings, accessLists: access.accessLists });
+    }, { rbac: kubeConfig.makeApiClient(RbacAuthorizationV1Api), roles: access.roles, roleBindings: access.roleBindings, accessLists: access.accessLists, configMaps: access.configMaps });
     this.queue = new WorkQueue((key) => this.#timed(key, deps.observe), { workers: deps.workers, logger });
     this.#wire();
   }
@@ -129,11 +133,21 @@ export class CredentialController {
         this.queue.forget(objectKey(c));
       });
     }
-    // Someone deleted a token Secret: put it back. (Our own writes need no reaction.)
+    const credentialOf = (s: V1Secret): string | undefined => {
+      const credential = s.metadata?.labels?.[LABELS.credential];
+      return credential === undefined ? undefined : `${s.metadata?.namespace ?? ""}/${credential}`;
+    };
     for (const informer of this.#owned) {
+      // Someone deleted a token Secret: put it back. (Our own writes need no reaction.)
       informer.on("delete", (s) => {
-        const credential = s.metadata?.labels?.[LABELS.credential];
-        if (credential !== undefined) this.queue.add(`${s.metadata?.namespace ?? ""}/${credential}`);
+        const key = credentialOf(s);
+        if (key !== undefined) this.queue.add(key);
+      });
+      // A token Secret is granted to the teams only once it exists and is ours: now it is.
+      informer.on("add", (s) => {
+        const key = credentialOf(s);
+        const teams = (firstOf(this.credentials).get(key ?? "")?.spec as { teams?: unknown[] } | undefined)?.teams ?? [];
+        if (key !== undefined && teams.length > 0) this.queue.add(key);
       });
     }
     for (const informer of this.#referenced) {

@@ -9,7 +9,8 @@ import type { Outcome } from "../queue.ts";
 import type { Context, CredentialReconcilerDeps } from "./context.ts";
 import type { StatusExtras } from "./plan.ts";
 import type { Reporter } from "./report.ts";
-import { readState, stateSecretName, writeState, type CredentialState, type PendingSignIn } from "./state.ts";
+import { accountRefusal } from "./policy.ts";
+import { readState, StateSecretConflict, stateSecretName, writeState, type CredentialState, type PendingSignIn } from "./state.ts";
 import type { TokenFlow, TokenSource } from "./token-flow.ts";
 import { ownerOf } from "./write.ts";
 
@@ -35,6 +36,38 @@ function requestedAction(ctx: Context): { purpose: "authenticate" | "reauthentic
   const authenticate = annotations[ANNOTATIONS.authenticate];
   if (authenticate && authenticate !== status.lastHandledAuthenticate) return { purpose: "authenticate", value: authenticate };
   return undefined;
+}
+
+/**
+ * Broken reasons whose cause the operator sees go away without a person signing in: the client id
+ * configured, the conflicting Secret deleted, the refusal lifted (policy.ts). Re-checked on every
+ * reconcile; none of them needs a call to Microsoft to check.
+ */
+const RECHECKED = new Set<string>(["MicrosoftAPINotConfigured", "TokenSecretConflict", "NotPermitted"]);
+
+const ownedBy = (secret: V1Secret, c: Context["credential"]): boolean => (secret.metadata?.ownerReferences ?? []).some((o) => o.uid === c.metadata.uid && o.controller === true);
+
+/**
+ * Why the account that signed in may not be bound, or undefined. The account is bound by its
+ * immutable home account id once known (a user name can be renamed or recycled); spec.account
+ * names the account by user name. reauthenticate may move to another account, within spec.account.
+ */
+function bindingRefusal(c: Context["credential"], purpose: Purpose, signedIn: { username: string; homeAccountId: string }): string | undefined {
+  const wanted = c.spec.account;
+  if (wanted !== undefined && wanted.toLowerCase() !== signedIn.username.toLowerCase()) return `${signedIn.username} signed in, but this credential is bound to ${wanted}`;
+  const bound = purpose === "reauthenticate" ? undefined : c.status.account;
+  if (bound?.homeAccountId) {
+    return bound.homeAccountId === signedIn.homeAccountId ? undefined : `${signedIn.username} signed in, but this credential is bound to the account ${bound.username ?? ""} (${bound.homeAccountId})`;
+  }
+  if (bound?.username !== undefined && bound.username.toLowerCase() !== signedIn.username.toLowerCase()) return `${signedIn.username} signed in, but this credential is bound to ${bound.username}`;
+  return undefined;
+}
+
+/** The SignInRequired Event: who must sign in and where to find the code, not the code. */
+function signInEventMessage(c: Context["credential"], code: { verificationUri: string; expiresAt: number }): string {
+  const { namespace, name } = c.metadata;
+  const who = c.spec.account ?? c.status.account?.username ?? "The account owner";
+  return `${who} must sign in at ${code.verificationUri} before ${rfc3339(code.expiresAt)} with the code shown to readers of this credential: kubectl -n ${namespace} get mscred ${name} -o wide, or kubectl mscred login ${name} -n ${namespace}.`;
 }
 
 /** The state once a sign-in ended: the cache (the bound account's refresh token) stays. */
@@ -63,15 +96,28 @@ export class DelegatedFlow {
     const clientId = base.credential.spec.clientId ?? this.#deps.publicClientId;
     if (clientId === undefined) return this.#reporter.broken(base, "MicrosoftAPINotConfigured", "no-client-id");
     const ctx = this.#context(base, clientId);
+    const stateName = stateSecretName(ctx.credential);
+    // A state Secret of another object (or of an earlier credential of this name, which the garbage
+    // collector has yet to remove) is neither read nor written; its deletion re-triggers this.
+    if (ctx.stateSecret !== undefined && !ownedBy(ctx.stateSecret, ctx.credential)) return this.#reporter.broken(ctx, "TokenSecretConflict", "conflict", { secretName: stateName });
+    try {
+      return await this.#decide(ctx);
+    } catch (error) {
+      if (!(error instanceof StateSecretConflict)) throw error;
+      return this.#reporter.broken(ctx, "TokenSecretConflict", "conflict", { secretName: stateName });
+    }
+  }
+
+  async #decide(ctx: DelegatedContext): Promise<Outcome> {
     const action = requestedAction(ctx);
     if (action !== undefined) return this.#startSignIn(ctx, action.purpose, action.value);
     const { signIn } = ctx.state;
     if (signIn !== undefined) return signIn.refreshToken === undefined ? this.#poll(ctx, signIn) : this.#redeemed(ctx, signIn, signIn.refreshToken);
     // Broken waits for a person (an authenticate or reauthenticate), making no call: after a
     // sign-in expired, was declined or brought the wrong account, and after a refresh token died.
-    // Only a missing client id is re-checked: the operator may have been configured since.
+    // What the operator can see clearing by itself is re-checked (see RECHECKED).
     const broken = ctx.credential.status.conditions?.find((c) => c.type === "Broken" && c.status === "True");
-    if (broken !== undefined && broken.reason !== "MicrosoftAPINotConfigured") return this.#reporter.stillBroken(ctx, broken, ctx.extras);
+    if (broken !== undefined && !RECHECKED.has(broken.reason)) return this.#reporter.stillBroken(ctx, broken, ctx.extras);
     // Never signed in: one sign-in starts by itself.
     if (ctx.state.cache === undefined) return this.#startSignIn(ctx, "initial", undefined);
     // A scope was added: its permission needs the person's consent, so a sign-in starts.
@@ -101,7 +147,8 @@ export class DelegatedFlow {
     }
     const signIn: PendingSignIn = { ...code, purpose, tenant: ctx.target.tenant, clientId: ctx.clientId };
     await writeState(this.#deps, ctx.credential, { ...ctx.state, signIn }, ctx.stateSecret);
-    await this.#deps.events.record(ownerOf(ctx.credential), "Normal", "SignInRequired", code.message);
+    // The code itself stays in status, for who may read the credential: Events are read more widely.
+    await this.#deps.events.record(ownerOf(ctx.credential), "Normal", "SignInRequired", signInEventMessage(ctx.credential, code));
     if (purpose === "reauthenticate") await this.#warnReauthenticate(ctx);
     this.#nextPoll.set(ctx.key, ctx.now + code.intervalMs);
     this.#deps.requeueAt(ctx.key, ctx.now + code.intervalMs);
@@ -187,13 +234,12 @@ export class DelegatedFlow {
   /** The person signed in: bind (or refuse) the account, keep the refresh token, fill the token Secret. */
   async #signedIn(ctx: DelegatedContext, signIn: PendingSignIn, refreshToken: string): Promise<Outcome> {
     const imported = await importRefreshToken(this.#deps.network, ctx.target, refreshToken, graphScopes(ctx.credential.spec.scopes, ctx.endpoints));
-    const expected = ctx.credential.spec.account ?? (signIn.purpose === "reauthenticate" ? undefined : ctx.credential.status.account?.username);
     const username = imported.account.username;
-    const withoutSignIn = signInDropped(ctx.state);
-    if (expected !== undefined && expected.toLowerCase() !== username.toLowerCase()) {
+    const refused = bindingRefusal(ctx.credential, signIn.purpose, imported.account) ?? accountRefusal(username, this.#deps.policy);
+    if (refused !== undefined) {
       // The wrong account's tokens are discarded: the cache and token Secret keep the bound account's.
-      await writeState(this.#deps, ctx.credential, withoutSignIn, ctx.stateSecret);
-      return this.#reporter.broken(ctx, "AccountMismatch", `mismatch:${username}`, { detail: `${username} signed in, but this credential is bound to ${expected}`, extras: ctx.extras });
+      await writeState(this.#deps, ctx.credential, signInDropped(ctx.state), ctx.stateSecret);
+      return this.#reporter.broken(ctx, "AccountMismatch", `mismatch:${username}`, { detail: refused, extras: ctx.extras });
     }
     const cache = imported.changedCache ?? "";
     const stateSecret = await writeState(this.#deps, ctx.credential, { cache }, ctx.stateSecret);
@@ -222,8 +268,9 @@ export class DelegatedFlow {
         }
         return result.token;
       },
-      afterTokens: async () => {
+      persist: async () => {
         if (changed) await writeState(this.#deps, ctx.credential, { cache }, ctx.stateSecret);
+        changed = false;
       },
     };
   }

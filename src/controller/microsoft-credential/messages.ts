@@ -46,7 +46,8 @@ const BUILDERS: Partial<Record<BrokenReason, MessageBuilder>> = {
   AccountNotFound: (c, ctx) =>
     `${account(c)} no longer exists in the directory.${microsoftSays(ctx)} A directory administrator must restore it, then it must sign in again (${authenticate(c)}); or move the credential to another account, which may break existing connections: ${reauthenticate(c)}`,
   TokenSecretConflict: (c, ctx) =>
-    `Secret ${c.metadata.namespace}/${ctx.secretName ?? ""} already exists and does not belong to this credential; the operator will not overwrite it. Delete it (kubectl -n ${c.metadata.namespace} delete secret ${ctx.secretName ?? ""}) or choose another spec.tokenSecret.name.`,
+    `Secret ${c.metadata.namespace}/${ctx.secretName ?? ""} already exists and does not belong to this credential; the operator will not overwrite it, nor grant it to anyone. Delete it (kubectl -n ${c.metadata.namespace} delete secret ${ctx.secretName ?? ""})${ctx.secretName?.endsWith("-state") === true ? "" : " or choose another spec.tokenSecret.name"}.`,
+  NotPermitted: (c, ctx) => `${ctx.detail ?? "The operator refuses this credential as written."} Until then the credential gets no tokens and grants nothing (see docs/security.md).`,
 };
 
 /** The command that starts a new sign-in for the bound account. */

@@ -1,13 +1,20 @@
+import type { V1ConfigMap } from "@kubernetes/client-node";
 import { acquireAppToken } from "../../microsoft/app-tokens.ts";
 import type { Outcome } from "../queue.ts";
-import { AccessBindings, type AccessBindingsDeps } from "./access-bindings.ts";
-import { loadContext, type Context, type CredentialReconcilerDeps } from "./context.ts";
+// The ConfigMap the AccessList controller publishes: the resolved items the teams may use.
+import { accessConfigMapName } from "../access-list/publish.ts";
+import { AccessBindings, type AccessBindingsDeps, type Grantable } from "./access-bindings.ts";
+import { loadContext, type Context, type CredentialReconcilerDeps, type ReadStore } from "./context.ts";
 import { DelegatedFlow } from "./delegated.ts";
 import { Reporter, DONE } from "./report.ts";
+import { refusal } from "./policy.ts";
 import { loadMaterial, secretReader, type SecretReader } from "./service-principal.ts";
 import { TokenFlow, type NoSource, type TokenSource } from "./token-flow.ts";
 
 export type { CredentialReconcilerDeps, ReadStore } from "./context.ts";
+
+/** How often a workload identity waiting for its ServiceAccount looks again (one GET, no call to Microsoft). */
+const SERVICE_ACCOUNT_RECHECK_MS = 60_000;
 
 /** Reconciles MicrosoftCredentials: load, plan, act, write status once. */
 export class CredentialReconciler {
@@ -16,12 +23,16 @@ export class CredentialReconciler {
   readonly #tokens: TokenFlow;
   readonly #delegated: DelegatedFlow;
   readonly #access: AccessBindings;
+  readonly #configMaps: ReadStore<V1ConfigMap>;
+  readonly #reporter: Reporter;
 
-  constructor(deps: CredentialReconcilerDeps, access: Omit<AccessBindingsDeps, "events" | "log">) {
+  constructor(deps: CredentialReconcilerDeps, access: Omit<AccessBindingsDeps, "events" | "log"> & { configMaps: ReadStore<V1ConfigMap> }) {
     this.#deps = deps;
     this.#access = new AccessBindings({ ...access, events: deps.events, log: deps.log });
+    this.#configMaps = access.configMaps;
     this.#readSecret = secretReader(deps.core, (key) => deps.referencedSecrets.get(key));
     const reporter = new Reporter(deps);
+    this.#reporter = reporter;
     this.#tokens = new TokenFlow(deps, reporter);
     this.#delegated = new DelegatedFlow(deps, reporter, this.#tokens);
   }
@@ -29,15 +40,35 @@ export class CredentialReconciler {
   async reconcile(key: string): Promise<Outcome> {
     const ctx = loadContext(this.#deps, key);
     if (ctx === undefined) return DONE;
+    // A credential the operator refuses as written gets no grant and makes no call.
+    const refused = refusal(ctx.credential, this.#deps.policy);
     // Who may use the credential does not depend on its health: granted first, whatever the
     // tokens do; a failure here is retried after the tokens had their turn.
-    const access = await this.#access.apply(ctx.credential, ctx.secretName).then(
+    const access = await this.#access.apply(ctx.credential, refused === undefined ? this.#grantable(ctx) : undefined).then(
       () => undefined,
       (error: unknown) => ({ error }),
     );
-    const outcome = ctx.credential.spec.tenantType === "ServicePrincipal" ? await this.#tokens.run(ctx, () => this.#servicePrincipal(ctx)) : await this.#delegated.reconcile(ctx);
+    const outcome = await this.#tokensOf(ctx, refused);
     if (access !== undefined) throw access.error;
     return outcome;
+  }
+
+  #tokensOf(ctx: Context, refused: string | undefined): Promise<Outcome> {
+    if (refused !== undefined) return this.#reporter.broken(ctx, "NotPermitted", "refused", { detail: refused });
+    if (ctx.credential.spec.tenantType === "ServicePrincipal") return this.#tokens.run(ctx, () => this.#servicePrincipal(ctx));
+    return this.#delegated.reconcile(ctx);
+  }
+
+  /** What the teams may be granted: only what exists and this credential owns. */
+  #grantable(ctx: Context): Grantable {
+    const { namespace, name, uid } = ctx.credential.metadata;
+    const ours = (o: { metadata?: { ownerReferences?: { uid: string; controller?: boolean }[] } } | undefined): boolean =>
+      (o?.metadata?.ownerReferences ?? []).some((r) => r.uid === uid && r.controller === true);
+    const configMap = accessConfigMapName(name);
+    return {
+      ...(ours(ctx.secret) ? { tokenSecret: ctx.secretName } : {}),
+      ...(ours(this.#configMaps.get(`${namespace}/${configMap}`)) ? { accessConfigMap: configMap } : {}),
+    };
   }
 
   /** The credential was deleted: drop what is remembered of it in memory. */
@@ -49,7 +80,10 @@ export class CredentialReconciler {
   async #servicePrincipal(ctx: Context): Promise<TokenSource | NoSource> {
     const material = await loadMaterial(this.#deps.core, this.#readSecret, ctx.credential);
     if (material.kind !== "ok") {
-      return { broken: material.kind === "missing" ? "ClientCredentialMissing" : "ClientCredentialInvalid", inputsVersion: material.version, message: { ...material, detail: material.message } };
+      // ServiceAccounts are not watched: one that appears or opts in is seen within a minute.
+      if (ctx.credential.spec.servicePrincipal?.workloadIdentity !== undefined) this.#deps.requeueAt(ctx.key, ctx.now + SERVICE_ACCOUNT_RECHECK_MS);
+      const broken = ({ missing: "ClientCredentialMissing", invalid: "ClientCredentialInvalid", refused: "NotPermitted" } as const)[material.kind];
+      return { broken, inputsVersion: material.version, message: { ...material, detail: material.message } };
     }
     const { spec } = ctx.credential;
     return {

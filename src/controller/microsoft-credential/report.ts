@@ -15,8 +15,35 @@ export const DONE: Outcome = { kind: "done" };
 /** Backoff between attempts after transient failures (Retry-After wins when longer). */
 const RETRY_POLICY = { baseMs: 2000, maxMs: 300_000, jitter: 0.2 };
 
-/** What a person could change to repair a Broken credential: its spec, or what it reads. */
-export const brokenInputs = (c: Credential, inputsVersion: string): string => `generation=${c.metadata.generation ?? 0},credential=${inputsVersion}`;
+/**
+ * What a person could change to repair a Broken credential: its spec, what it reads, or the
+ * authenticate annotation (which asks a service principal to try again at once).
+ */
+export function brokenInputs(c: Credential, inputsVersion: string): string {
+  const authenticate = c.metadata.annotations?.[ANNOTATIONS.authenticate];
+  return `generation=${String(c.metadata.generation ?? 0)},credential=${inputsVersion}${authenticate ? `,authenticate=${authenticate}` : ""}`;
+}
+
+/**
+ * Broken reasons of a service principal that an administrator repairs in Entra (a federated
+ * credential, a certificate, consent), where the operator cannot watch: tried again hourly.
+ */
+const ENTRA_SIDE = new Set<BrokenReason>(["FederationMismatch", "AppRegistrationInvalid", "ConsentRequired", "ClientCredentialInvalid", "ConditionalAccessBlocked"]);
+export const ENTRA_SIDE_RETRY_MS = 3600_000;
+const RETRY_MARK = ",retry=";
+
+/**
+ * Whether a Broken credential still waits for a person: nothing it reads changed since it broke
+ * (`marked` is its broken-inputs annotation) and no hourly retry is due. `retryAt`: when to look again.
+ */
+export function waitsForPerson(marked: string | undefined, inputs: string, now: number): { waits: boolean; retryAt?: number } {
+  if (marked === undefined) return { waits: false };
+  const at = marked.indexOf(RETRY_MARK);
+  if ((at < 0 ? marked : marked.slice(0, at)) !== inputs) return { waits: false };
+  if (at < 0) return { waits: true };
+  const retryAt = Date.parse(marked.slice(at + RETRY_MARK.length));
+  return Number.isNaN(retryAt) || retryAt <= now ? { waits: false } : { waits: true, retryAt };
+}
 
 /** Reports observations as status (written once, only when changed) and schedules what follows. */
 export class Reporter {
@@ -39,7 +66,11 @@ export class Reporter {
     const account = message.extras?.account;
     const credential = account === undefined ? ctx.credential : { ...ctx.credential, status: { ...ctx.credential.status, account } };
     const observation = { kind: "broken", reason, message: brokenMessage(reason, credential, message) } as const;
-    return this.report(ctx, observation, { brokenInputs: brokenInputs(ctx.credential, inputsVersion), ...(message.extras ? { extras: message.extras } : {}) });
+    const retryAt = ctx.credential.spec.tenantType === "ServicePrincipal" && ENTRA_SIDE.has(reason) ? ctx.now + ENTRA_SIDE_RETRY_MS : undefined;
+    const inputs = brokenInputs(ctx.credential, inputsVersion) + (retryAt === undefined ? "" : `${RETRY_MARK}${rfc3339(retryAt)}`);
+    const outcome = await this.report(ctx, observation, { brokenInputs: inputs, ...(message.extras ? { extras: message.extras } : {}) });
+    if (retryAt !== undefined) this.#deps.requeueAt(ctx.key, retryAt);
+    return outcome;
   }
 
   /**

@@ -1,5 +1,5 @@
 import { X509Certificate } from "node:crypto";
-import type { CoreV1Api, V1Secret } from "@kubernetes/client-node";
+import type { CoreV1Api, V1Secret, V1ServiceAccount } from "@kubernetes/client-node";
 import { isNotFound } from "../../kube/errors.ts";
 import type { AppCredential } from "../../microsoft/app-tokens.ts";
 import type { Credential } from "./types.ts";
@@ -7,7 +7,7 @@ import type { Credential } from "./types.ts";
 /** The client credential of a ServicePrincipal, read from Kubernetes, or why it cannot be. */
 export type Material =
   | { readonly kind: "ok"; readonly credential: AppCredential; readonly version: string }
-  | { readonly kind: "missing" | "invalid"; readonly message: string; readonly version: string; readonly secretName?: string; readonly secretKey?: string };
+  | { readonly kind: "missing" | "invalid" | "refused"; readonly message: string; readonly version: string; readonly secretName?: string; readonly secretKey?: string };
 
 const utf8 = (secret: V1Secret, key: string): string | undefined => {
   const value = secret.data?.[key];
@@ -58,7 +58,7 @@ async function certificate(read: SecretReader, namespace: string, name: string):
 }
 
 /** A fresh service-account token from the TokenRequest API, presented as the client assertion. */
-function workloadIdentity(core: CoreV1Api, namespace: string, wi: { serviceAccountName: string; audience: string }): Material {
+function workloadIdentity(core: CoreV1Api, namespace: string, wi: { serviceAccountName: string; audience: string }, version: string): Material {
   const getAssertion = async (): Promise<string> => {
     const request = await core.createNamespacedServiceAccountToken({
       name: wi.serviceAccountName,
@@ -69,15 +69,21 @@ function workloadIdentity(core: CoreV1Api, namespace: string, wi: { serviceAccou
     if (!token) throw new Error(`the TokenRequest API returned no token for ServiceAccount ${namespace}/${wi.serviceAccountName}`);
     return token;
   };
-  return { kind: "ok", credential: { kind: "assertion", getAssertion }, version: `sa:${wi.serviceAccountName}` };
+  return { kind: "ok", credential: { kind: "assertion", getAssertion }, version };
 }
 
-async function serviceAccountExists(core: CoreV1Api, namespace: string, name: string): Promise<boolean> {
+/**
+ * A ServiceAccount opts in to workload identity as Azure Workload Identity has it: annotated with
+ * the client id of the app that trusts its tokens. Without it the operator mints no token for it,
+ * whoever names it in a credential.
+ */
+export const WORKLOAD_IDENTITY_CLIENT_ID = "azure.workload.identity/client-id";
+
+async function readServiceAccount(core: CoreV1Api, namespace: string, name: string): Promise<V1ServiceAccount | undefined> {
   try {
-    await core.readNamespacedServiceAccount({ name, namespace });
-    return true;
+    return await core.readNamespacedServiceAccount({ name, namespace });
   } catch (error) {
-    if (isNotFound(error)) return false;
+    if (isNotFound(error)) return undefined;
     throw error;
   }
 }
@@ -88,10 +94,21 @@ export async function loadMaterial(core: CoreV1Api, read: SecretReader, c: Crede
   const ns = c.metadata.namespace;
   if (sp?.clientSecretRef) return clientSecret(read, ns, sp.clientSecretRef);
   if (sp?.certificateRef) return certificate(read, ns, sp.certificateRef.name);
-  if (sp?.workloadIdentity) {
-    const name = sp.workloadIdentity.serviceAccountName;
-    if (!(await serviceAccountExists(core, ns, name))) return { kind: "missing", message: `ServiceAccount ${ns}/${name} does not exist`, version: "absent" };
-    return workloadIdentity(core, ns, sp.workloadIdentity);
-  }
+  if (sp?.workloadIdentity) return optedIn(core, ns, { clientId: sp.clientId, ...sp.workloadIdentity });
   return { kind: "invalid", message: "spec.servicePrincipal names no client credential", version: "" };
+}
+
+/** The workload identity's ServiceAccount, if it exists and opted in for this app. */
+async function optedIn(core: CoreV1Api, ns: string, sp: { clientId: string; serviceAccountName: string; audience: string }): Promise<Material> {
+  const name = sp.serviceAccountName;
+  const account = await readServiceAccount(core, ns, name);
+  if (account === undefined) return { kind: "missing", message: `ServiceAccount ${ns}/${name} does not exist`, version: "absent" };
+  const version = `sa:${name}:${account.metadata?.resourceVersion ?? ""}`;
+  const optedIn = account.metadata?.annotations?.[WORKLOAD_IDENTITY_CLIENT_ID];
+  if (optedIn?.toLowerCase() !== sp.clientId.toLowerCase()) {
+    const fix = `kubectl -n ${ns} annotate serviceaccount ${name} ${WORKLOAD_IDENTITY_CLIENT_ID}=${sp.clientId} --overwrite`;
+    const found = optedIn === undefined ? "has no annotation" : `is annotated for the app ${optedIn}`;
+    return { kind: "refused", message: `ServiceAccount ${ns}/${name} ${found} ${WORKLOAD_IDENTITY_CLIENT_ID}=${sp.clientId}: without it the operator mints no token for it. Whoever owns the ServiceAccount opts in with: ${fix}.`, version };
+  }
+  return workloadIdentity(core, ns, sp, version);
 }

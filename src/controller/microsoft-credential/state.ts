@@ -1,5 +1,6 @@
 import type { V1Secret } from "@kubernetes/client-node";
 import { z } from "zod";
+import { isAlreadyExists } from "../../kube/errors.ts";
 import { managedLabels, ownerReference, applySecret } from "../../kube/writes.ts";
 import type { Credential } from "./types.ts";
 import { ownerOf, type WriteDeps } from "./write.ts";
@@ -55,8 +56,30 @@ export function readState(secret: V1Secret | undefined): CredentialState {
   return { ...(cache === undefined ? {} : { cache }), ...(signIn === undefined ? {} : { signIn }) };
 }
 
-/** Writes the state when it changed (optimistic: an update carries the resourceVersion read). */
+/** The state Secret's name is taken by a Secret that is not this credential's. */
+export class StateSecretConflict extends Error {
+  override readonly name = "StateSecretConflict";
+}
+
+/**
+ * Writes the state when it changed (optimistic: an update carries the resourceVersion read). A
+ * Secret of that name that is not in our cache is not ours: never overwritten.
+ */
 export async function writeState(deps: WriteDeps, c: Credential, state: CredentialState, current: V1Secret | undefined): Promise<V1Secret> {
+  try {
+    return await applyState(deps, c, state, current);
+  } catch (error) {
+    if (current === undefined && isAlreadyExists(error)) {
+      // Ours, and the cache lags behind our create (retried), or a Secret of that name we do not own.
+      const found = await deps.core.readNamespacedSecret({ namespace: c.metadata.namespace, name: stateSecretName(c) });
+      const ours = (found.metadata?.ownerReferences ?? []).some((o) => o.uid === c.metadata.uid && o.controller === true);
+      if (!ours) throw new StateSecretConflict(`Secret ${c.metadata.namespace}/${stateSecretName(c)} exists and is not this credential's`);
+    }
+    throw error;
+  }
+}
+
+async function applyState(deps: WriteDeps, c: Credential, state: CredentialState, current: V1Secret | undefined): Promise<V1Secret> {
   const data: Record<string, string> = {};
   if (state.cache !== undefined) data[KEYS.cache] = encode(state.cache);
   if (state.signIn !== undefined) data[KEYS.signIn] = encode(JSON.stringify(state.signIn));

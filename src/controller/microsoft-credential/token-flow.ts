@@ -5,7 +5,7 @@ import type { Outcome } from "../queue.ts";
 import type { Context, CredentialReconcilerDeps } from "./context.ts";
 import type { MessageContext } from "./messages.ts";
 import { plan, type StatusExtras } from "./plan.ts";
-import { brokenInputs, DONE, type Reporter } from "./report.ts";
+import { brokenInputs, DONE, waitsForPerson, type Reporter } from "./report.ts";
 import { earliestExpiry, readTokenSecret, tokenSecretData } from "./tokens.ts";
 import type { BrokenReason } from "../../crds/index.ts";
 import type { TokenSlot } from "./types.ts";
@@ -16,8 +16,11 @@ export interface TokenSource {
   /** What a person could change to repair it (a Secret's version, the account): see brokenInputs. */
   readonly inputsVersion: string;
   acquire(slot: TokenSlot): Promise<AccessToken>;
-  /** After the token Secret is written (e.g. store msal's changed cache). */
-  afterTokens?(): Promise<void>;
+  /**
+   * Keeps what acquiring changed (msal's cache with a rotated refresh token): before the token
+   * Secret is written, and also when a later token failed, so a rotated refresh token is never lost.
+   */
+  persist?(): Promise<void>;
   /** A refresh token's inactivity lifetime: status.reauthenticateBy is a refresh plus this. */
   readonly inactivityLifetimeMs?: number;
 }
@@ -62,22 +65,33 @@ export class TokenFlow {
 
   async #acquire(ctx: Context, prepared: TokenSource | NoSource, more: { currentExpiresAt: number | undefined; extras?: StatusExtras }): Promise<Outcome> {
     const extras = more.extras ? { extras: more.extras } : {};
-    // Broken, and nobody changed what broke: no call until a person acts.
-    if (ctx.credential.metadata.annotations?.[ANNOTATIONS.brokenInputs] === brokenInputs(ctx.credential, prepared.inputsVersion)) return DONE;
+    if (this.#waitsForPerson(ctx, prepared.inputsVersion)) return DONE;
     if ("broken" in prepared) return this.#reporter.broken(ctx, prepared.broken, prepared.inputsVersion, { ...prepared.message, ...extras });
+    const tokens = new Map<TokenSlot, AccessToken>();
     try {
-      const tokens = new Map<TokenSlot, AccessToken>();
       for (const slot of ctx.slots) tokens.set(slot, await prepared.acquire(slot));
-      return await this.#store(ctx, tokens, { source: prepared, ...extras });
     } catch (error) {
+      if (tokens.size > 0) await prepared.persist?.();
       if (!(error instanceof MicrosoftError)) throw error;
       const c = error.classified;
       if (c.kind === "broken") return this.#reporter.broken(ctx, c.reason, prepared.inputsVersion, { detail: c.detail, ...extras });
       return this.#reporter.failed(ctx, c, more.currentExpiresAt);
     }
+    await prepared.persist?.();
+    return this.#store(ctx, tokens, { lifetime: prepared.inactivityLifetimeMs, ...extras });
   }
 
-  async #store(ctx: Context, tokens: Map<TokenSlot, AccessToken>, more: { source: TokenSource; extras?: StatusExtras }): Promise<Outcome> {
+  /**
+   * Broken, and nobody changed what broke: no call until a person acts (or the hourly retry of what
+   * an administrator repairs in Entra, scheduled here).
+   */
+  #waitsForPerson(ctx: Context, inputsVersion: string): boolean {
+    const waiting = waitsForPerson(ctx.credential.metadata.annotations?.[ANNOTATIONS.brokenInputs], brokenInputs(ctx.credential, inputsVersion), ctx.now);
+    if (waiting.retryAt !== undefined) this.#deps.requeueAt(ctx.key, waiting.retryAt);
+    return waiting.waits;
+  }
+
+  async #store(ctx: Context, tokens: Map<TokenSlot, AccessToken>, more: { lifetime: number | undefined; extras?: StatusExtras }): Promise<Outcome> {
     try {
       await writeTokenSecret(this.#deps, ctx.credential, { name: ctx.secretName, data: tokenSecretData(tokens), current: ctx.secret });
     } catch (error) {
@@ -86,10 +100,9 @@ export class TokenFlow {
       if (!isAlreadyExists(error) || (await this.#ownsTokenSecret(ctx))) throw error;
       return this.#reporter.broken(ctx, "TokenSecretConflict", "conflict", { secretName: ctx.secretName });
     }
-    await more.source.afterTokens?.();
     const expiresAt = Math.min(...[...tokens.values()].map((t) => t.expiresOn.getTime()));
     const grantedScopes = [...new Set([...tokens.values()].flatMap((t) => t.scopes))].sort();
-    const lifetime = more.source.inactivityLifetimeMs;
+    const lifetime = more.lifetime;
     const observation = { kind: "tokens", expiresAt, refreshedAt: ctx.now, grantedScopes, ...(lifetime === undefined ? {} : { reauthenticateBy: ctx.now + lifetime }) } as const;
     return this.#reporter.report(ctx, observation, more.extras ? { extras: more.extras } : {});
   }
