@@ -18,6 +18,20 @@ export interface KubeObject {
   };
 }
 
+/** What a metadata-only list or watch returns for each object (InformerOptions.metadataOnly). */
+export interface PartialObjectMetadata extends KubeObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: KubeObject["metadata"] & {
+    uid?: string;
+    generation?: number;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    ownerReferences?: { apiVersion: string; kind: string; name: string; uid: string; controller?: boolean }[];
+    deletionTimestamp?: string;
+  };
+}
+
 /** The store key of an object: `namespace/name`, or `name` for a cluster-scoped object. */
 export function objectKey(object: KubeObject): string {
   const name = object.metadata?.name ?? "";
