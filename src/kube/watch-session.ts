@@ -9,6 +9,7 @@
 // TimeoutError: on a quiet resource that is routine, not a failure.
 import { Watch } from "@kubernetes/client-node";
 import type { KubeConfig, RequestContext } from "@kubernetes/client-node";
+import { detach } from "./client.ts";
 import type { KubeObject } from "./objects.ts";
 import type { QueryValue } from "./raw-request.ts";
 
@@ -36,21 +37,23 @@ interface Status {
  * typings, hence the cast; if a later client-node drops it, watches are merely cut more often.
  */
 export function createWatch(kubeConfig: KubeConfig, inactivityTimeoutMs: number, accept?: string): Watch {
-  const watch = new Watch(accept === undefined ? kubeConfig : withAccept(kubeConfig, accept));
+  const watch = new Watch(watchView(kubeConfig, accept));
   if ("requestTimeoutMs" in watch) (watch as unknown as { requestTimeoutMs: number }).requestTimeoutMs = inactivityTimeoutMs;
   return watch;
 }
 
 /**
- * The KubeConfig as Watch sees it, with an Accept header added (Watch.watch takes no headers). Watch
- * calls only getCurrentCluster() and applySecurityAuthentication() on its config.
+ * The KubeConfig as Watch sees it: its requests detached from the leadership signal (watches feed
+ * informers, which every replica keeps), and with an Accept header when asked (Watch.watch takes
+ * no headers). Watch calls only getCurrentCluster() and applySecurityAuthentication().
  */
-function withAccept(kubeConfig: KubeConfig, accept: string): KubeConfig {
+function watchView(kubeConfig: KubeConfig, accept: string | undefined): KubeConfig {
   const view = {
     getCurrentCluster: () => kubeConfig.getCurrentCluster(),
     applySecurityAuthentication: async (context: RequestContext): Promise<void> => {
+      detach(context);
       await kubeConfig.applySecurityAuthentication(context);
-      context.setHeaderParam("Accept", accept);
+      if (accept !== undefined) context.setHeaderParam("Accept", accept);
     },
   };
   return view as unknown as KubeConfig;
