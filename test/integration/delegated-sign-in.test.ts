@@ -115,6 +115,21 @@ describe("device-code sign-in", () => {
     }
   }, 120_000);
 
+  it("waits out a throttled poll's Retry-After before polling again, however short the interval", async () => {
+    await apply(kubeconfig, namespace, credential("throttled", { tenantType: "WorkOrSchool", tenantId: TENANT, scopes: ["OneDrive"] }));
+    const userCode = await pendingCode("throttled");
+    const polls = (): { error?: string }[] => fake.requests({ grant: "device_code" }).filter((r) => r.clientId === CLIENT);
+    const before = polls().length;
+    fake.injectFailure({ match: { grant: "device_code", clientId: CLIENT }, error: "TenantThrottled", retryAfterSeconds: 30 });
+    await waitFor("the throttled poll", () => Promise.resolve(polls().length > before ? true : undefined), 20_000);
+    const throttledAt = polls().length;
+    // At a 1 s interval the old code polled five more times here; Retry-After says 30 s.
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+    expect(polls().length).toBe(throttledAt);
+    await kubectlOk(kubeconfig, ["delete", "mscred", "throttled", "-n", namespace]);
+    expect(userCode).not.toBe("");
+  });
+
   it("refuses another account than the bound one and keeps the bound account's tokens", async () => {
     const before = (await tokenData("reports"))["access-token"];
     await kubectlOk(kubeconfig, ["annotate", "mscred", "reports", "-n", namespace, "cloudcredentials.io/authenticate=1", "--overwrite"]);

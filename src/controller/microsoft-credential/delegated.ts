@@ -192,7 +192,10 @@ export class DelegatedFlow {
     } catch (error) {
       if (!(error instanceof MicrosoftError)) throw error;
       if (error.classified.kind === "transient") {
-        this.#deps.requeueAt(ctx.key, ctx.now + signIn.intervalMs);
+        // Throttled or unavailable: not before the server's Retry-After (capped at an hour).
+        const next = this.#deps.now() + Math.max(signIn.intervalMs, error.classified.retryAfterMs ?? 0);
+        this.#nextPoll.set(ctx.key, next);
+        this.#deps.requeueAt(ctx.key, next);
         return this.#pending(ctx, signIn, ctx.extras);
       }
       await writeState(this.#deps, ctx.credential, withoutSignIn, ctx.stateSecret);
