@@ -1,3 +1,4 @@
+import { rememberSecret } from "../log.ts";
 import type { INetworkModule } from "@azure/msal-node";
 import type { CloudEndpoints } from "./clouds.ts";
 import { classify, parseRetryAfter } from "./errors.ts";
@@ -107,6 +108,7 @@ export async function requestDeviceCode(network: INetworkModule, target: DeviceC
   if (response.status !== 200 || typeof b["device_code"] !== "string" || typeof b["user_code"] !== "string") throw failure(response);
   if (b["device_code"] === "" || b["user_code"] === "") throw invalidResponse("has an empty device_code or user_code");
   const limits = DEVICE_CODE_LIMITS;
+  rememberSecret(b["device_code"]);
   return {
     deviceCode: b["device_code"],
     userCode: checkLength(b, "user_code", limits.userCode),
@@ -134,10 +136,13 @@ export function boundedIntervalMs(ms: unknown): number {
  * max(interval, retryAfterMs).
  */
 export async function pollDeviceCode(network: INetworkModule, target: DeviceCodeTarget, code: Pick<DeviceCode, "deviceCode" | "intervalMs">): Promise<PollResult> {
+  // Also after a restart or on a new leader, where the code was read back from the state Secret.
+  rememberSecret(code.deviceCode);
   const body = form({ grant_type: "urn:ietf:params:oauth:grant-type:device_code", client_id: target.clientId, device_code: code.deviceCode, client_info: "1" });
   const response = await post(network, endpoint(target, "token"), body);
   const error = response.body["error"];
   if (response.status === 200 && typeof response.body["refresh_token"] === "string") {
+    rememberSecret(response.body["refresh_token"]);
     return { kind: "tokens", refreshToken: response.body["refresh_token"], scope: text(response.body, "scope") };
   }
   const intervalMs = boundedIntervalMs(code.intervalMs);
