@@ -78,6 +78,11 @@ export const accessListStatusSchema = z
     conditions: conditionsSchema.optional(),
     resolvedFor: z.string().max(512).optional().describe("The account user name the items were resolved as (app:<client id> for a service principal)."),
     lastResolvedTime: z.string().max(64).optional().describe("When the items were last resolved through Microsoft Graph (RFC 3339); they are resolved again every resync period."),
+    nextResolveTime: z
+      .string()
+      .max(64)
+      .optional()
+      .describe("No Graph call before this time (RFC 3339) after an interrupted pass (throttled, an outage); kept across restarts."),
     items: z
       .array(
         z

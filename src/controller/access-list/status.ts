@@ -27,11 +27,8 @@ export function parseAccessList(raw: RawAccessList): AccessList | { error: strin
 /** Reasons Ready may carry (documented in docs/access-lists.md). */
 export type AccessListReason = "Resolved" | "ItemsNotFound" | "AccessDenied" | "ItemsUnresolved" | "CredentialNotReady" | "CredentialNotFound" | "GraphUnavailable";
 
-/**
- * The status with `nextResolveTime`: no Graph call before it after an interrupted pass (throttled,
- * outage), across restarts. Not in the CRD schema yet (the API server prunes it until it is).
- */
-export type StatusWithRetry = AccessListStatus & { nextResolveTime?: string };
+/** The status; `nextResolveTime`: no Graph call before it after an interrupted pass, across restarts. */
+export type StatusWithRetry = AccessListStatus;
 
 const names = (results: readonly ItemResult[]): string => results.map((r) => r.name).join(", ");
 
