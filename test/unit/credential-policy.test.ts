@@ -7,14 +7,15 @@ function credential(spec: MicrosoftCredentialSpecInput): Credential {
   return { metadata: { name: "photos", namespace: "family", uid: "uid-1" }, spec: microsoftCredentialSpecSchema.parse(spec), status: {} };
 }
 
-const work = { tenantType: "WorkOrSchool", scopes: ["OneDrive"] } as const;
-const personal = { tenantType: "Personal", scopes: ["OneDrive"] } as const;
+const work: MicrosoftCredentialSpecInput = { tenantType: "WorkOrSchool", scopes: ["OneDrive"] };
+const personal: MicrosoftCredentialSpecInput = { tenantType: "Personal", scopes: ["OneDrive"] };
+const wi = { serviceAccountName: "reports" };
 const sp = {
   tenantType: "ServicePrincipal",
   tenantId: "contoso.onmicrosoft.com",
   scopes: ["OneDrive"],
-  servicePrincipal: { clientId: "0f3a5d2e-8c1b-4a7e-9d6f-2b4c8e1a7f90", workloadIdentity: { serviceAccountName: "reports" } },
-} as const;
+  servicePrincipal: { clientId: "0f3a5d2e-8c1b-4a7e-9d6f-2b4c8e1a7f90", workloadIdentity: wi },
+} satisfies MicrosoftCredentialSpecInput;
 const policy = (extra: Partial<CredentialPolicy>): CredentialPolicy => ({ ...DEFAULT_POLICY, ...extra });
 
 // Objects written before a rule existed, or where the admission policies are not installed: the
