@@ -107,6 +107,8 @@ export async function listAll<T extends KubeObject>(kubeConfig: KubeConfig, path
     };
     const accept = options.metadataOnly === true ? METADATA_ONLY_LIST : undefined;
     const page = (await requestJson(kubeConfig, path, { query, signal: options.signal, accept, detached: options.detached })) as ListPage;
+    // An empty PartialObjectMetadataList carries "items": null.
+    if (page.items === null && page.kind?.endsWith("List") === true) page.items = [];
     if (!Array.isArray(page.items)) throw new Error(`GET ${path} did not return a list`);
     const kind = page.kind?.replace(/List$/, "");
     for (const item of page.items as T[]) items.push({ ...item, apiVersion: page.apiVersion, kind });

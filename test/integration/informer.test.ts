@@ -227,6 +227,17 @@ describe("Informer with metadataOnly", () => {
       expect(Object.keys(object).sort()).toEqual(["apiVersion", "kind", "metadata"]);
     }
   });
+
+  // The API server sends an empty PartialObjectMetadataList with "items": null.
+  it("syncs on an empty namespace and then sees the first Secret", async () => {
+    const namespace = await createNamespace(kubeconfig, "informer-meta-empty");
+    const path = resourcePath({ version: "v1", plural: "secrets", namespace });
+    const { informer, events } = startInformer({ kubeConfig: kubeConfigFrom(kubeconfig), path, metadataOnly: true });
+    await vi.waitFor(() => expect(informer.hasSynced()).toBe(true), waitLong);
+    expect(names(informer)).toEqual([]);
+    await kubectlOk(kubeconfig, ["apply", "-f", "-"], { input: secretList(namespace, ["first"]) });
+    await vi.waitFor(() => expect(events).toContain("add:first"), waitLong);
+  });
 });
 
 describe("Informer on a KubeConfig whose work was aborted (a replica that lost its lease)", () => {
