@@ -20,8 +20,6 @@ export interface CredentialReconcilerDeps {
   readonly credentials: ReadStore<RawCredential>;
   /** Secrets with the operator's label (token and state Secrets). */
   readonly ownedSecrets: ReadStore<V1Secret>;
-  /** Secrets that credentials reference (client secrets, certificates), as far as cached. */
-  readonly referencedSecrets: ReadStore<V1Secret>;
   readonly network: INetworkModule;
   /** The endpoints of a cloud; undefined: the operator's default cloud. */
   readonly endpoints: (cloud: Cloud | undefined) => CloudEndpoints;

@@ -6,7 +6,7 @@ import { ANNOTATIONS, GROUP, LABELS, MANAGED_BY, MICROSOFT_CREDENTIAL, VERSION, 
 import { eventRecorder } from "../../kube/events.ts";
 import { sleep } from "../../kube/backoff.ts";
 import { collectionPaths, firstOf, Informer } from "../../kube/informer.ts";
-import { objectKey } from "../../kube/objects.ts";
+import { objectKey, type PartialObjectMetadata } from "../../kube/objects.ts";
 import type { CloudEndpoints } from "../../microsoft/clouds.ts";
 import { WorkQueue, type Outcome } from "../queue.ts";
 import { AccessCaches } from "./access-caches.ts";
@@ -67,7 +67,7 @@ function changedByPerson(object: RawCredential, previous: RawCredential): boolea
 export class CredentialController {
   readonly credentials: readonly Informer<RawCredential>[];
   readonly #owned: readonly Informer<V1Secret>[];
-  readonly #referenced: readonly Informer<V1Secret>[];
+  readonly #referenced: readonly Informer<PartialObjectMetadata>[];
   readonly #references = new SecretReferences();
   readonly #access: AccessCaches;
   readonly #reconciler: CredentialReconciler;
@@ -82,7 +82,9 @@ export class CredentialController {
     const secretPaths = collectionPaths(namespaces, "/api/v1", "secrets");
     const labelSelector = `${LABELS.managedBy}=${MANAGED_BY}`;
     this.#owned = secretPaths.map((path) => new Informer<V1Secret>({ kubeConfig, logger, path, labelSelector, transform: slimTokenSecret }));
-    this.#referenced = secretPaths.map((path) => new Informer<V1Secret>({ kubeConfig, logger, path, keep: (s: V1Secret) => this.#references.isReferenced(s) }));
+    // Referenced Secrets as metadata only: their data never crosses the network to be dropped,
+    // however many and large the cluster's other Secrets are; it is read by name when tokens are due.
+    this.#referenced = secretPaths.map((path) => new Informer<PartialObjectMetadata>({ kubeConfig, logger, path, metadataOnly: true, keep: (s) => this.#references.isReferenced(s) }));
     this.#access = new AccessCaches(kubeConfig, logger, namespaces);
     const core = kubeConfig.makeApiClient(CoreV1Api);
     const access = this.#access;
@@ -92,7 +94,6 @@ export class CredentialController {
       events: eventRecorder(core, logger),
       credentials: firstOf(this.credentials),
       ownedSecrets: firstOf(this.#owned),
-      referencedSecrets: firstOf(this.#referenced),
       network: deps.network,
       endpoints: deps.endpoints,
       publicClientId: deps.publicClientId,
@@ -151,7 +152,7 @@ export class CredentialController {
       });
     }
     for (const informer of this.#referenced) {
-      const retrigger = (s: V1Secret): void => this.#references.credentialsReading(s).forEach((key) => this.queue.add(key));
+      const retrigger = (s: PartialObjectMetadata): void => this.#references.credentialsReading(s).forEach((key) => this.queue.add(key));
       informer.on("add", retrigger);
       informer.on("update", retrigger);
       informer.on("delete", retrigger);
@@ -164,7 +165,7 @@ export class CredentialController {
    * listed once the credentials are known, or the list would drop them as unreferenced.
    */
   async startInformers(signal: AbortSignal): Promise<void> {
-    const synced = async (informers: readonly Informer<RawCredential | V1Secret>[]): Promise<void> => {
+    const synced = async (informers: readonly { hasSynced(): boolean }[]): Promise<void> => {
       while (!informers.every((i) => i.hasSynced()) && !signal.aborted) await sleep(100, signal);
     };
     for (const informer of [...this.credentials, ...this.#owned]) informer.start();

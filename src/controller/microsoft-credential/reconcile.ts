@@ -30,7 +30,7 @@ export class CredentialReconciler {
     this.#deps = deps;
     this.#access = new AccessBindings({ ...access, events: deps.events, log: deps.log });
     this.#configMaps = access.configMaps;
-    this.#readSecret = secretReader(deps.core, (key) => deps.referencedSecrets.get(key));
+    this.#readSecret = secretReader(deps.core);
     const reporter = new Reporter(deps);
     this.#reporter = reporter;
     this.#tokens = new TokenFlow(deps, reporter);

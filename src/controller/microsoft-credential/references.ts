@@ -1,50 +1,86 @@
-import type { V1Secret } from "@kubernetes/client-node";
+import { LABELS, MANAGED_BY } from "../../crds/index.ts";
+import type { KubeObject } from "../../kube/objects.ts";
 import type { RawCredential } from "./parse.ts";
 
 type SpRef = { clientSecretRef?: { name?: string }; certificateRef?: { name?: string } };
+type Spec = { servicePrincipal?: SpRef; tokenSecret?: { name?: string } };
 
 /** The Secret names a credential reads its client credential from. */
 function secretNamesOf(credential: RawCredential): string[] {
-  const sp = (credential.spec as { servicePrincipal?: SpRef } | undefined)?.servicePrincipal;
+  const sp = (credential.spec as Spec | undefined)?.servicePrincipal;
   return [sp?.clientSecretRef?.name, sp?.certificateRef?.name].filter((n): n is string => n !== undefined);
 }
 
+/** The names of the Secrets a credential writes: taken by a Secret of someone else, they conflict. */
+function ownNamesOf(credential: RawCredential): string[] {
+  const name = credential.metadata?.name ?? "";
+  return [(credential.spec as Spec | undefined)?.tokenSecret?.name ?? `${name}-token`, `${name}-state`];
+}
+
+/** Secret keys (`namespace/name`) to the credentials that care about them. */
+class Index {
+  readonly #bySecret = new Map<string, Set<string>>();
+
+  add(secret: string, credentialKey: string): void {
+    const set = this.#bySecret.get(secret) ?? new Set();
+    set.add(credentialKey);
+    this.#bySecret.set(secret, set);
+  }
+
+  remove(secret: string, credentialKey: string): void {
+    const set = this.#bySecret.get(secret);
+    set?.delete(credentialKey);
+    if (set?.size === 0) this.#bySecret.delete(secret);
+  }
+
+  has(secret: string): boolean {
+    return this.#bySecret.has(secret);
+  }
+
+  credentials(secret: string): string[] {
+    return [...(this.#bySecret.get(secret) ?? [])];
+  }
+}
+
+const keyOf = (secret: KubeObject): string => `${secret.metadata?.namespace ?? ""}/${secret.metadata?.name ?? ""}`;
+
 /**
- * Which credentials read which Secrets. The referenced-Secret informer keeps only Secrets found
- * here, so memory does not grow with the cluster's other Secrets, and a Secret created after its
- * credential (GitOps ordering) re-triggers the credential.
+ * Which credentials read which Secrets, and which Secrets of someone else stand where a credential
+ * would write its own. The referenced-Secret informer (metadata only) keeps only Secrets found here,
+ * so memory does not grow with the cluster's other Secrets; a Secret created or changed after its
+ * credential (GitOps ordering, rotation) re-triggers the credential, and so does the removal of a
+ * Secret that took a credential's token or state Secret name (TokenSecretConflict clears at once).
  */
 export class SecretReferences {
-  readonly #bySecret = new Map<string, Set<string>>();
-  readonly #byCredential = new Map<string, string[]>();
+  readonly #read = new Index();
+  readonly #taken = new Index();
+  readonly #byCredential = new Map<string, { read: string[]; taken: string[] }>();
 
   /** Records what a credential references now (call on add and update). */
   set(credentialKey: string, credential: RawCredential): void {
     this.delete(credentialKey);
     const namespace = credential.metadata?.namespace ?? "";
-    const secrets = secretNamesOf(credential).map((name) => `${namespace}/${name}`);
-    this.#byCredential.set(credentialKey, secrets);
-    for (const secret of secrets) {
-      const set = this.#bySecret.get(secret) ?? new Set();
-      set.add(credentialKey);
-      this.#bySecret.set(secret, set);
-    }
+    const entry = { read: secretNamesOf(credential).map((n) => `${namespace}/${n}`), taken: ownNamesOf(credential).map((n) => `${namespace}/${n}`) };
+    this.#byCredential.set(credentialKey, entry);
+    entry.read.forEach((secret) => this.#read.add(secret, credentialKey));
+    entry.taken.forEach((secret) => this.#taken.add(secret, credentialKey));
   }
 
   delete(credentialKey: string): void {
-    for (const secret of this.#byCredential.get(credentialKey) ?? []) {
-      const set = this.#bySecret.get(secret);
-      set?.delete(credentialKey);
-      if (set?.size === 0) this.#bySecret.delete(secret);
-    }
+    const entry = this.#byCredential.get(credentialKey);
+    entry?.read.forEach((secret) => this.#read.remove(secret, credentialKey));
+    entry?.taken.forEach((secret) => this.#taken.remove(secret, credentialKey));
     this.#byCredential.delete(credentialKey);
   }
 
-  isReferenced(secret: V1Secret): boolean {
-    return this.#bySecret.has(`${secret.metadata?.namespace ?? ""}/${secret.metadata?.name ?? ""}`);
+  /** A Secret a credential reads, or one of someone else's under a name a credential writes (ours are cached elsewhere). */
+  isReferenced(secret: KubeObject & { metadata?: { labels?: Record<string, string> } }): boolean {
+    const key = keyOf(secret);
+    return this.#read.has(key) || (this.#taken.has(key) && secret.metadata?.labels?.[LABELS.managedBy] !== MANAGED_BY);
   }
 
-  credentialsReading(secret: V1Secret): string[] {
-    return [...(this.#bySecret.get(`${secret.metadata?.namespace ?? ""}/${secret.metadata?.name ?? ""}`) ?? [])];
+  credentialsReading(secret: KubeObject): string[] {
+    const key = keyOf(secret);
+    return [...new Set([...this.#read.credentials(key), ...this.#taken.credentials(key)])];
   }
 }

@@ -14,13 +14,11 @@ const utf8 = (secret: V1Secret, key: string): string | undefined => {
   return value === undefined ? undefined : Buffer.from(value, "base64").toString("utf8");
 };
 
-/** Where referenced Secrets are read: the cache of referenced Secrets first, the API otherwise. */
+/** Where referenced Secrets are read: by name, only when tokens are due (nothing caches their data). */
 export type SecretReader = (namespace: string, name: string) => Promise<V1Secret | undefined>;
 
-export function secretReader(core: CoreV1Api, cached: (key: string) => V1Secret | undefined): SecretReader {
+export function secretReader(core: CoreV1Api): SecretReader {
   return async (namespace, name) => {
-    const hit = cached(`${namespace}/${name}`);
-    if (hit !== undefined) return hit;
     try {
       return await core.readNamespacedSecret({ name, namespace });
     } catch (error) {
