@@ -55,7 +55,6 @@ export async function prepareSimulation(cp: ControlPlane, fake: FakeIdentity): P
   await kubectlOk(kc, ["create", "secret", "generic", "reporting-app", "-n", DEMO_NAMESPACE, "--from-literal=client-secret=demo-client-secret"]);
   const tls = { apiVersion: "v1", kind: "Secret", type: "kubernetes.io/tls", metadata: { name: "archive-app-cert" }, stringData: { "tls.crt": cert.certificatePem, "tls.key": cert.privateKeyPem } };
   await kubectlOk(kc, ["apply", "-n", DEMO_NAMESPACE, "-f", "-"], { input: JSON.stringify(tls) });
-  await kubectlOk(kc, ["create", "serviceaccount", "directory-sync", "-n", DEMO_NAMESPACE]);
   const files = await yamlFiles(join(repoRoot, "examples"));
   await kubectlOk(kc, ["apply", "-n", DEMO_NAMESPACE, ...files.flatMap((f) => ["-f", f])]);
 }

@@ -137,6 +137,7 @@ describe("a ServicePrincipal with workload identity", () => {
     const publicKeyPem = await readFile(controlPlane.pki.serviceAccountPublicKey, "utf8");
     const clientId = newApp({ federationTrusts: [{ issuer: `${controlPlane.server}/`, subject: `system:serviceaccount:${namespace}:directory-sync`, publicKeyPem }] });
     await kubectlOk(kubeconfig, ["create", "serviceaccount", "directory-sync", "-n", namespace]);
+    await kubectlOk(kubeconfig, ["annotate", "serviceaccount", "directory-sync", "-n", namespace, `azure.workload.identity/client-id=${clientId}`]);
     await apply(kubeconfig, namespace, credential("directory", { clientId, workloadIdentity: { serviceAccountName: "directory-sync" } }));
     await waitForCondition(kubeconfig, [namespace, "directory"], { type: "Ready", status: "True" });
     expect(fake.requests({ clientId }).at(-1)).toMatchObject({ credential: "assertion", status: 200 });
@@ -146,6 +147,7 @@ describe("a ServicePrincipal with workload identity", () => {
     const publicKeyPem = await readFile(controlPlane.pki.serviceAccountPublicKey, "utf8");
     const clientId = newApp({ federationTrusts: [{ issuer: `${controlPlane.server}/`, subject: `system:serviceaccount:${namespace}:someone-else`, publicKeyPem }] });
     await kubectlOk(kubeconfig, ["create", "serviceaccount", "mismatch", "-n", namespace]);
+    await kubectlOk(kubeconfig, ["annotate", "serviceaccount", "mismatch", "-n", namespace, `azure.workload.identity/client-id=${clientId}`]);
     await apply(kubeconfig, namespace, credential("mismatch", { clientId, workloadIdentity: { serviceAccountName: "mismatch" } }));
     await waitForCondition(kubeconfig, [namespace, "mismatch"], { type: "Broken", status: "True", reason: "FederationMismatch" });
   });
