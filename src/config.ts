@@ -50,8 +50,10 @@ function durationOption(defaultText: string, minText: string, maxText: string): 
  * A comma-separated list option: entries trimmed (lower-cased when asked), none empty, each
  * checked by `problem` (which says what is wrong with it, or undefined).
  */
-function listOption(problem: (entry: string) => string | undefined, lowercase = false): z.ZodPipe<z.ZodString, z.ZodTransform<string[], string>> {
+function listOption(problem: (entry: string) => string | undefined, { lowercase = false, nonEmpty = false } = {}): z.ZodPipe<z.ZodString, z.ZodTransform<string[], string>> {
   return z.string().transform((text, ctx) => {
+    // An empty value is an empty list (the chart renders an unset list as ""), where one may be empty.
+    if (text.trim() === "" && !nonEmpty) return [];
     const entries = text.split(",").map((e) => (lowercase ? e.trim().toLowerCase() : e.trim()));
     for (const entry of entries) {
       const wrong = entry === "" ? "has an empty entry (remove the extra comma, or leave the option unset)" : problem(entry);
@@ -107,11 +109,11 @@ const optionsSchema = z.object({
   workers: z.coerce.number().int().min(1).max(64).default(4),
   accessListResync: durationOption("1h", "1s", "24h"),
   /** Audiences a workload identity credential may ask its service-account token for. */
-  workloadIdentityAudiences: listOption(audienceProblem).default(["api://AzureADTokenExchange"]),
+  workloadIdentityAudiences: listOption(audienceProblem, { nonEmpty: true }).default(["api://AzureADTokenExchange"]),
   /** Tenants (GUID or domain, or consumers) credentials may sign in to; empty: any. */
-  allowedTenants: listOption(tenantProblem, true).default([]),
+  allowedTenants: listOption(tenantProblem, { lowercase: true }).default([]),
   /** DNS domains the signed-in accounts' usernames may be in; empty: any. */
-  allowedAccountDomains: listOption(domainProblem, true).default([]),
+  allowedAccountDomains: listOption(domainProblem, { lowercase: true }).default([]),
   /** Whether a Personal or WorkOrSchool credential must name spec.account. */
   requireAccount: flag.default(false),
 });

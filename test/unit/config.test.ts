@@ -61,9 +61,15 @@ describe("loadConfig", () => {
     expect(fromEnv).toMatchObject({ workloadIdentityAudiences: ["api://AzureADTokenExchange", "api://AzureADTokenExchangeUSGov"], requireAccount: false });
   });
 
+  // The chart renders an unset list as an empty value: it means "any", not "an empty entry".
+  it("reads an empty CCO_ALLOWED_TENANTS and CCO_ALLOWED_ACCOUNT_DOMAINS as no limit", () => {
+    expect(loadConfig(["--kubeconfig", "k"], { CCO_ALLOWED_TENANTS: "", CCO_ALLOWED_ACCOUNT_DOMAINS: " " })).toMatchObject({ allowedTenants: [], allowedAccountDomains: [] });
+  });
+
   it.each([
     [["--workload-identity-audiences", ""], "--workload-identity-audiences (or CCO_WORKLOAD_IDENTITY_AUDIENCES): has an empty entry"],
     [["--workload-identity-audiences", "api://AzureADTokenExchange,,x"], "--workload-identity-audiences (or CCO_WORKLOAD_IDENTITY_AUDIENCES): has an empty entry"],
+    [["--allowed-tenants", "contoso.com,"], "--allowed-tenants (or CCO_ALLOWED_TENANTS): has an empty entry"],
     [["--workload-identity-audiences", "api://a b"], `--workload-identity-audiences (or CCO_WORKLOAD_IDENTITY_AUDIENCES): "api://a b" is not an audience`],
     [["--allowed-tenants", "organizations"], "--allowed-tenants (or CCO_ALLOWED_TENANTS): organizations is not a tenant"],
     [["--allowed-tenants", "contoso"], `--allowed-tenants (or CCO_ALLOWED_TENANTS): "contoso" is not a tenant id (GUID), a domain such as contoso.onmicrosoft.com, or consumers`],

@@ -3,12 +3,23 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { synthInstall } from "../../cdk8s/install.ts";
+import { loadConfig } from "../../src/config.ts";
 
 const root = join(import.meta.dirname, "../..");
 
 describe("dist/install.yaml", () => {
   it("is what the cdk8s app synthesizes from the chart's defaults (run `npm run generate`)", async () => {
     expect(await readFile(join(root, "dist/install.yaml"), "utf8")).toBe(synthInstall());
+  });
+
+  // The chart's defaults once shipped timings the operator refuses (request timeout 30s with a
+  // 15s lease and a 10s renew deadline): the Deployment would never have started.
+  it("configures an operator that starts: its environment passes the operator's own checks", () => {
+    const objects = parseAllDocuments(synthInstall()).map((d) => d.toJSON() as { kind: string; spec?: { template?: { spec?: { containers?: { env?: { name: string; value?: string }[] }[] } } } });
+    const env = objects.find((o) => o.kind === "Deployment")?.spec?.template?.spec?.containers?.[0]?.env ?? [];
+    const plain = Object.fromEntries(env.filter((e) => e.value !== undefined).map((e) => [e.name, e.value]));
+    expect(Object.keys(plain)).toContain("CCO_REQUEST_TIMEOUT");
+    expect(() => loadConfig([], plain)).not.toThrow();
   });
 
   it("puts a namespace on namespaced objects only", () => {
