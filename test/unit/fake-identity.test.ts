@@ -154,16 +154,17 @@ describe("credentials that are wrong surface in msal as Entra's errors", () => {
     await expectServerError(token(msal(apps.certificate, forged)), { error: "invalid_client", code: 700027 });
   });
 
-  it("a service-account token for another subject: invalid_request, AADSTS70021", async () => {
+  // As Entra answers today: invalid_client with the 7002xx code of what did not match.
+  it("a service-account token for another subject: invalid_client, AADSTS700213", async () => {
     const sign = (): string => kubernetes.sign({ subject: "system:serviceaccount:default:intruder" });
-    await expectServerError(token(msal(apps.federated, federatedCredential(sign))), { error: "invalid_request", code: 70021 });
+    await expectServerError(token(msal(apps.federated, federatedCredential(sign))), { error: "invalid_client", code: 700213 });
     const description = fake.requests({ clientId: apps.federated }).at(-1);
-    expect(description).toMatchObject({ status: 400, errorCodes: [70021] });
+    expect(description).toMatchObject({ status: 401, errorCodes: [700213] });
   });
 
-  it("a service-account token for another audience: AADSTS70021", async () => {
+  it("a service-account token for another audience: invalid_client, AADSTS700212", async () => {
     const sign = (): string => kubernetes.sign({ subject, audience: "https://kubernetes.default.svc" });
-    await expectServerError(token(msal(apps.federated, federatedCredential(sign))), { error: "invalid_request", code: 70021 });
+    await expectServerError(token(msal(apps.federated, federatedCredential(sign))), { error: "invalid_client", code: 700212 });
   });
 
   it("a service-account token signed by another key: AADSTS700027", async () => {
