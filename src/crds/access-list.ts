@@ -62,6 +62,7 @@ export const accessListSpecSchema = z
     items: z
       .array(itemSchema)
       .max(256)
+      .check(z.refine((items: readonly { name: string }[]) => new Set(items.map((i) => i.name)).size === items.length, { message: "has two items of one name" }))
       .meta({
         description: "The folders and items the credential's teams may use, keyed by name.",
         "x-kubernetes-list-type": "map",

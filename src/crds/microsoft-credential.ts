@@ -30,7 +30,9 @@ export type Cloud = (typeof CLOUDS)[number];
 
 const TENANT_ID = /^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+|common|organizations|consumers)$/;
 const DURATION = /^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$/;
-const EMAIL = /^[^@\s]+@[^@\s]+$/;
+// ASCII whitespace spelled out: in JavaScript \s also matches U+00A0 and U+2028, in the API
+// server's CEL (RE2) it does not, and the two must agree or the operator cannot read what was admitted.
+const EMAIL = /^[^@ \t\n\v\f\r]+@[^@ \t\n\v\f\r]+$/;
 
 /**
  * Teams are RBAC groups the token is granted to. Groups of the system: prefix name everyone

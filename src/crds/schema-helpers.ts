@@ -38,7 +38,8 @@ export function matching(pattern: RegExp, message: string, description: string):
 }
 
 export const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
-export const HTTPS_URL = new RegExp("^https://[A-Za-z0-9.-]+(:[0-9]+)?(/[^\\s]*)?$");
+// ASCII whitespace spelled out, so that zod and CEL (RE2) agree (see EMAIL).
+export const HTTPS_URL = new RegExp("^https://[A-Za-z0-9.-]+(:[0-9]+)?(/[^ \\t\\n\\v\\f\\r]*)?$");
 
 export function guid(description: string): z.ZodString {
   return matching(GUID, "must be a GUID such as 00000000-0000-0000-0000-000000000000", description);
@@ -76,9 +77,12 @@ export const conditionsSchema = z
     "x-kubernetes-list-map-keys": ["type"],
   });
 
-/** A set of strings: order does not matter and duplicates are rejected. */
+/** A set of strings: order does not matter and duplicates are rejected (by zod as by the API server). */
 export function stringSet<T extends z.ZodType<string>>(item: T, description: string): z.ZodArray<T> {
-  return z.array(item).meta({ description, "x-kubernetes-list-type": "set" });
+  return z
+    .array(item)
+    .check(z.refine((values: readonly string[]) => new Set(values).size === values.length, { message: "has a duplicate value" }))
+    .meta({ description, "x-kubernetes-list-type": "set" });
 }
 
 /**

@@ -77,7 +77,7 @@ export function toCrd(source: CrdSource): Record<string, unknown> {
       apiVersion: { type: "string", description: "APIVersion defines the versioned schema of this representation of an object." },
       kind: { type: "string", description: "Kind is a string value representing the REST resource this object represents." },
       // Only name and generateName may be constrained here; rules on name say why.
-      metadata: source.nameRules === undefined ? { type: "object" } : { type: "object", properties: { name: { type: "string", "x-kubernetes-validations": source.nameRules } } },
+      metadata: source.nameRules === undefined ? { type: "object" } : { type: "object", properties: { name: { type: "string", description: `The ${source.kind}'s name: at most 63 characters.`, "x-kubernetes-validations": source.nameRules } } },
       spec: openApiSchemaOf(source.spec),
       status: openApiSchemaOf(source.status),
     },
