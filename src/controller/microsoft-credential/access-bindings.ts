@@ -92,8 +92,11 @@ export interface AccessBindingsDeps {
 /** Brings the two grants of a credential to what its spec says, writing only what differs from the cache. */
 export class AccessBindings {
   readonly #deps: AccessBindingsDeps;
-  /** Conflicts already reported (namespace/kind/name/uid), so that each is told once. */
-  readonly #warned = new Set<string>();
+  /**
+   * Conflicts already reported: namespace/kind/name → the foreign object's uid, so that each is
+   * told once. An entry goes once the name is ours again, so the map holds only live conflicts.
+   */
+  readonly #warned = new Map<string, string>();
 
   constructor(deps: AccessBindingsDeps) {
     this.#deps = deps;
@@ -129,19 +132,24 @@ export class AccessBindings {
    * told once. Returns whether the object is ours to build on.
    */
   async #guard(c: Credential, target: { kind: "Role" | "RoleBinding"; name: string }, write: () => Promise<unknown>): Promise<boolean> {
+    const { namespace } = c.metadata;
+    const where = `${namespace}/${target.kind}/${target.name}`;
     try {
       await write();
+      this.#warned.delete(where);
       return true;
     } catch (error) {
       if (!isAlreadyExists(error)) throw error;
     }
-    const { namespace } = c.metadata;
     const { rbac } = this.#deps;
     const found = target.kind === "Role" ? await rbac.readNamespacedRole({ namespace, name: target.name }) : await rbac.readNamespacedRoleBinding({ namespace, name: target.name });
-    if ((found.metadata?.ownerReferences ?? []).some((o) => o.uid === c.metadata.uid && o.controller === true)) return true;
-    const seen = `${namespace}/${target.kind}/${target.name}/${found.metadata?.uid ?? ""}`;
-    if (this.#warned.has(seen)) return false;
-    this.#warned.add(seen);
+    if ((found.metadata?.ownerReferences ?? []).some((o) => o.uid === c.metadata.uid && o.controller === true)) {
+      this.#warned.delete(where);
+      return true;
+    }
+    const foreign = found.metadata?.uid ?? "";
+    if (this.#warned.get(where) === foreign) return false;
+    this.#warned.set(where, foreign);
     this.#deps.log.warn({ credential: `${namespace}/${c.metadata.name}`, kind: target.kind, name: target.name }, "not overwriting a Role or RoleBinding the operator does not own");
     const message = `${target.kind} ${namespace}/${target.name} already exists and does not belong to this credential; the operator will not overwrite it, so the access it should grant is not granted. Delete it (kubectl -n ${namespace} delete ${target.kind.toLowerCase()} ${target.name}), then edit the credential.`;
     await this.#deps.events.record(ownerOf(c), "Warning", "BindingConflict", message);
