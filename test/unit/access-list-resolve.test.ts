@@ -2,7 +2,7 @@
 // production client. Item failures (423, 500, Excel's 401, a 1 MB message) are that item's result;
 // 429 interrupts the pass; a 503 or no answer from one item interrupts it until the item is struck
 // out. Calendars past the first page are found; a deep CJK path and long values fit status.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { fitItem, STATUS_LIMITS } from "../../src/controller/access-list/fit.ts";
 import { ItemResolver, ITEM_TRIES, ResolutionInterrupted, type ItemResult } from "../../src/controller/access-list/resolve.ts";
 import type { AccessListItem } from "../../src/crds/index.ts";
@@ -41,6 +41,23 @@ describe("an item Graph fails on alone", () => {
     expect(named(results, "good")).toMatchObject({ resolved: true, id: folder.id });
     expect(named(results, "book")).toMatchObject({ resolved: false, reason: "Unavailable", message: expect.stringContaining("HTTP 500") as string });
     expect(setup.fake.graphRequestCount({ pathPrefix: book.probe })).toBe(ITEM_TRIES);
+    setup.fake.clearGraphFailures();
+  });
+
+  // A leader that lost its lease must not linger through every item's retries before it exits.
+  it("stops trying at once when its work is aborted", async () => {
+    const book = workbook("/Good/aborted.xlsx");
+    setup.fake.injectGraphFailure({ status: 500, pathPrefix: book.probe, always: true });
+    setup.fake.resetGraphRequests();
+    const work = new AbortController();
+    const slow = new ItemResolver(graphClient(setup, token), { kind: "work" }, { retryDelayMs: 60_000, signal: work.signal });
+    const pass = slow.resolveAll([item("book", { type: "Workbook", path: "/Good/aborted.xlsx" })]);
+    await vi.waitFor(() => expect(setup.fake.graphRequestCount({ pathPrefix: book.probe })).toBeGreaterThan(0));
+    const tried = setup.fake.graphRequestCount({ pathPrefix: book.probe });
+    work.abort();
+    // Without the signal the pass would sleep a minute before its second try.
+    await expect(pass).rejects.toThrow();
+    expect(setup.fake.graphRequestCount({ pathPrefix: book.probe })).toBe(tried);
     setup.fake.clearGraphFailures();
   });
 

@@ -56,7 +56,7 @@ export class AccessListController {
     const accessLists = firstOf(this.#lists);
     const credentials = firstOf(this.#credentials);
     this.#reconciler = new AccessListReconciler({ core, custom, accessLists, credentials, network: deps.network, endpoints: deps.endpoints, resyncMs: deps.resyncMs, log: logger, now: deps.now });
-    this.queue = new WorkQueue((key) => this.#reconciler.reconcile(key), { workers: deps.workers, logger });
+    this.queue = new WorkQueue((key, signal) => this.#reconciler.reconcile(key, signal), { workers: deps.workers, logger });
     const publisher = { core, custom, credentials, accessLists, configMaps: firstOf(this.#configMaps), listsOf: (key: string) => this.#listsOf(key), now: deps.now };
     this.#publish = new WorkQueue((key) => publishAccess(publisher, key), { workers: 1, logger });
     this.#wire();

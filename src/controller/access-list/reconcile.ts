@@ -98,7 +98,7 @@ export class AccessListReconciler {
     this.#unwritten.delete(key);
   }
 
-  async reconcile(key: string): Promise<Outcome> {
+  async reconcile(key: string, signal?: AbortSignal): Promise<Outcome> {
     const raw = this.#deps.accessLists.get(key);
     if (raw === undefined) return DONE;
     const list = parseAccessList(raw);
@@ -115,7 +115,7 @@ export class AccessListReconciler {
     const due = this.#nextResolution(key, list, resolvedFor);
     const now = this.#deps.now();
     if (due > now) return { kind: "requeueAfter", delayMs: due - now };
-    return this.#resolve(key, list, credential, resolvedFor);
+    return this.#resolve(key, list, { credential, resolvedFor, signal });
   }
 
   /** The list's credential when it is Ready, else the status that says what the list waits for. */
@@ -152,13 +152,14 @@ export class AccessListReconciler {
     return Math.min(this.#soon.get(key)?.at ?? last + UNAVAILABLE_POLICY.baseMs, last + this.#deps.resyncMs);
   }
 
-  async #resolve(key: string, list: AccessList, credential: Credential, resolvedFor: string): Promise<Outcome> {
+  async #resolve(key: string, list: AccessList, on: { credential: Credential; resolvedFor: string; signal: AbortSignal | undefined }): Promise<Outcome> {
+    const { credential, resolvedFor, signal } = on;
     const accessToken = await this.#accessToken(credential);
     if (accessToken === undefined) return { kind: "requeueAfter", delayMs: 5000 };
     const graph = createGraphClient({ graphBaseUrl: this.#deps.endpoints(credential.spec.cloud).graphBaseUrl, network: this.#deps.network, accessToken });
     const strike = this.#retry.get(key)?.strike;
     const struckOut = new Set(strike !== undefined && strike.count >= MAX_STRIKES ? [strike.item] : []);
-    const options = { struckOut, ...(this.#deps.itemRetryDelayMs === undefined ? {} : { retryDelayMs: this.#deps.itemRetryDelayMs }) };
+    const options = { struckOut, signal, ...(this.#deps.itemRetryDelayMs === undefined ? {} : { retryDelayMs: this.#deps.itemRetryDelayMs }) };
     let results: ItemResult[];
     try {
       results = await new ItemResolver(graph, principalOf(credential), options).resolveAll(list.spec.items);

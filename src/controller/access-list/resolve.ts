@@ -1,3 +1,4 @@
+import { sleep } from "../../kube/backoff.ts";
 import type { Client } from "@microsoft/microsoft-graph-client";
 import type { AccessListItem } from "../../crds/index.ts";
 import { classifyGraphError, type GraphFailure } from "../../microsoft/graph.ts";
@@ -43,6 +44,8 @@ export interface ResolverOptions {
    * now theirs (`Unavailable`), and the other items resolve.
    */
   readonly struckOut?: ReadonlySet<string>;
+  /** Aborts when the work stops (leadership lost, shutdown): no more tries, no more pauses. */
+  readonly signal?: AbortSignal;
   /** Pause before the second and third try of an item that failed on its own (423, 500, ...); default 1 s, then 2 s. */
   readonly retryDelayMs?: number;
 }
@@ -148,7 +151,6 @@ function excelRefusal(item: AccessListItem, error: unknown): ItemResult | undefi
   return unresolved(item.name, "AccessDenied", `The Excel workbook API refused to open ${describe(item)} for this account (${code}): ${message}`);
 }
 
-const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Resolves AccessList items through Microsoft Graph, one pass, with a cache of the sites and calendars it met. */
 export class ItemResolver {
@@ -156,6 +158,7 @@ export class ItemResolver {
   readonly #principal: Principal;
   readonly #struckOut: ReadonlySet<string>;
   readonly #retryDelayMs: number;
+  readonly #signal: AbortSignal | undefined;
   readonly #siteIds = new Map<string, Promise<{ id?: string; webUrl?: string }>>();
   #calendars: Promise<{ id?: string; name?: string }[]> | undefined;
 
@@ -164,6 +167,7 @@ export class ItemResolver {
     this.#principal = principal;
     this.#struckOut = options.struckOut ?? new Set();
     this.#retryDelayMs = options.retryDelayMs ?? 1000;
+    this.#signal = options.signal;
   }
 
   /**
@@ -181,13 +185,15 @@ export class ItemResolver {
       try {
         return await this.#locate(item);
       } catch (error) {
+        if (this.#signal?.aborted === true) throw error;
         const verdict = verdictOf(item, error, this.#struckOut.has(item.name));
         if (verdict.kind === "result") return verdict.result;
         if (verdict.kind === "interrupt") throw new ResolutionInterrupted(verdict.failure, verdict.counted ? item.name : undefined);
         if (attempt >= ITEM_TRIES) {
           return unresolved(item.name, "Unavailable", `Microsoft Graph failed ${String(ITEM_TRIES)} times on ${describe(item)}; it is tried again at the next resolution. Last answer: ${verdict.message}`);
         }
-        await pause(this.#retryDelayMs * attempt);
+        await sleep(this.#retryDelayMs * attempt, this.#signal);
+        if (this.#signal?.aborted === true) throw error;
       }
     }
   }
