@@ -94,6 +94,13 @@ export const METADATA_ONLY_WATCH = "application/json;as=PartialObjectMetadata;g=
  * Lists every object of a collection, page by page. Items of a list carry no kind/apiVersion; they
  * get the list's (kind without "List"), so listed and watched objects look the same.
  */
+/** A page's items; an empty PartialObjectMetadataList carries "items": null. */
+function itemsOf<T>(page: ListPage, path: string): T[] {
+  if (page.items === null && page.kind?.endsWith("List") === true) return [];
+  if (!Array.isArray(page.items)) throw new Error(`GET ${path} did not return a list`);
+  return page.items as T[];
+}
+
 export async function listAll<T extends KubeObject>(kubeConfig: KubeConfig, path: string, options: ListOptions = {}): Promise<ListResult<T>> {
   const items: T[] = [];
   let continueToken: string | undefined;
@@ -107,11 +114,8 @@ export async function listAll<T extends KubeObject>(kubeConfig: KubeConfig, path
     };
     const accept = options.metadataOnly === true ? METADATA_ONLY_LIST : undefined;
     const page = (await requestJson(kubeConfig, path, { query, signal: options.signal, accept, detached: options.detached })) as ListPage;
-    // An empty PartialObjectMetadataList carries "items": null.
-    if (page.items === null && page.kind?.endsWith("List") === true) page.items = [];
-    if (!Array.isArray(page.items)) throw new Error(`GET ${path} did not return a list`);
     const kind = page.kind?.replace(/List$/, "");
-    for (const item of page.items as T[]) items.push({ ...item, apiVersion: page.apiVersion, kind });
+    for (const item of itemsOf<T>(page, path)) items.push({ ...item, apiVersion: page.apiVersion, kind });
     resourceVersion = page.metadata?.resourceVersion;
     continueToken = page.metadata?.continue || undefined;
   } while (continueToken !== undefined);

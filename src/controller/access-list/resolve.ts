@@ -180,12 +180,16 @@ export class ItemResolver {
     return results;
   }
 
+  #aborted(): boolean {
+    return this.#signal?.aborted === true;
+  }
+
   async #resolve(item: AccessListItem): Promise<ItemResult> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.#locate(item);
       } catch (error) {
-        if (this.#signal?.aborted === true) throw error;
+        if (this.#aborted()) throw error;
         const verdict = verdictOf(item, error, this.#struckOut.has(item.name));
         if (verdict.kind === "result") return verdict.result;
         if (verdict.kind === "interrupt") throw new ResolutionInterrupted(verdict.failure, verdict.counted ? item.name : undefined);
@@ -193,7 +197,7 @@ export class ItemResolver {
           return unresolved(item.name, "Unavailable", `Microsoft Graph failed ${String(ITEM_TRIES)} times on ${describe(item)}; it is tried again at the next resolution. Last answer: ${verdict.message}`);
         }
         await sleep(this.#retryDelayMs * attempt, this.#signal);
-        if (this.#signal?.aborted === true) throw error;
+        if (this.#aborted()) throw error;
       }
     }
   }
