@@ -276,8 +276,9 @@ export class Informer<T extends KubeObject> {
     const previous = this.#store.get(key);
     if (type === "DELETED" || !this.#keep(raw as T)) {
       this.#store.delete(key);
-      // An object we never stored (e.g. one `keep` rejected) needs no delete.
-      if (previous !== undefined) this.#emit("delete", type === "DELETED" ? this.#transform(raw as T) : previous);
+      // An object never stored needs no delete, unless `keep` wants it now: it was rejected when
+      // listed and became interesting since (a Secret a credential named after it was listed).
+      if (previous !== undefined || (type === "DELETED" && this.#keep(raw as T))) this.#emit("delete", type === "DELETED" ? this.#transform(raw as T) : (previous as T));
     } else {
       const object = this.#transform(raw as T);
       this.#store.set(key, object);
