@@ -10,7 +10,7 @@ import type { Context, CredentialReconcilerDeps } from "./context.ts";
 import type { StatusExtras } from "./plan.ts";
 import type { Reporter } from "./report.ts";
 import { accountRefusal } from "./policy.ts";
-import { readState, StateSecretConflict, stateSecretName, writeState, type CredentialState, type PendingSignIn } from "./state.ts";
+import { ownedBy, readState, StateSecretConflict, stateSecretName, takenBySomeoneElse, writeState, type CredentialState, type PendingSignIn } from "./state.ts";
 import type { TokenFlow, TokenSource } from "./token-flow.ts";
 import { ownerOf } from "./write.ts";
 
@@ -44,8 +44,6 @@ function requestedAction(ctx: Context): { purpose: "authenticate" | "reauthentic
  * reconcile; none of them needs a call to Microsoft to check.
  */
 const RECHECKED = new Set<string>(["MicrosoftAPINotConfigured", "TokenSecretConflict", "NotPermitted"]);
-
-const ownedBy = (secret: V1Secret, c: Context["credential"]): boolean => (secret.metadata?.ownerReferences ?? []).some((o) => o.uid === c.metadata.uid && o.controller === true);
 
 /**
  * Why the account that signed in may not be bound, or undefined. The account is bound by its
@@ -137,6 +135,9 @@ export class DelegatedFlow {
   async #startSignIn(ctx: DelegatedContext, purpose: Purpose, actionValue: string | undefined): Promise<Outcome> {
     const handled = purpose === "authenticate" ? { lastHandledAuthenticate: actionValue } : purpose === "reauthenticate" ? { lastHandledReauthenticate: actionValue } : {};
     const extras = { ...ctx.extras, ...handled };
+    // Nobody is asked to sign in for a credential whose Secrets could not be written.
+    const taken = await this.#takenName(ctx);
+    if (taken !== undefined) return this.#reporter.broken(ctx, "TokenSecretConflict", "conflict", { secretName: taken, extras });
     let code;
     try {
       code = await requestDeviceCode(this.#deps.network, ctx.target, [...graphScopes(ctx.credential.spec.scopes, ctx.endpoints), ...OIDC_SCOPES], ctx.now);
@@ -153,6 +154,13 @@ export class DelegatedFlow {
     this.#nextPoll.set(ctx.key, ctx.now + code.intervalMs);
     this.#deps.requeueAt(ctx.key, ctx.now + code.intervalMs);
     return this.#pending(ctx, signIn, extras);
+  }
+
+  /** The token or state Secret name, if a Secret of someone else holds it (the caches miss unlabelled ones). */
+  async #takenName(ctx: DelegatedContext): Promise<string | undefined> {
+    const names = [...(ctx.secret === undefined ? [ctx.secretName] : []), ...(ctx.stateSecret === undefined ? [stateSecretName(ctx.credential)] : [])];
+    for (const name of names) if (await takenBySomeoneElse(this.#deps, ctx.credential, name)) return name;
+    return undefined;
   }
 
   /** Moving to another account may break what uses this one: say what, before anyone signs in. */

@@ -8,6 +8,7 @@ import { loadContext, type Context, type CredentialReconcilerDeps, type ReadStor
 import { DelegatedFlow } from "./delegated.ts";
 import { Reporter, DONE } from "./report.ts";
 import { refusal } from "./policy.ts";
+import { ownedBy, takenBySomeoneElse } from "./state.ts";
 import { loadMaterial, secretReader, type SecretReader } from "./service-principal.ts";
 import { TokenFlow, type NoSource, type TokenSource } from "./token-flow.ts";
 
@@ -53,10 +54,23 @@ export class CredentialReconciler {
     return outcome;
   }
 
-  #tokensOf(ctx: Context, refused: string | undefined): Promise<Outcome> {
+  async #tokensOf(ctx: Context, refused: string | undefined): Promise<Outcome> {
     if (refused !== undefined) return this.#reporter.broken(ctx, "NotPermitted", "refused", { detail: refused });
+    const taken = await this.#stillTaken(ctx);
+    if (taken) return this.#reporter.broken(ctx, "TokenSecretConflict", "conflict", { secretName: ctx.secretName });
     if (ctx.credential.spec.tenantType === "ServicePrincipal") return this.#tokens.run(ctx, () => this.#servicePrincipal(ctx));
     return this.#delegated.reconcile(ctx);
+  }
+
+  /**
+   * The token Secret's name is held by a Secret that is not this credential's: one cached (ours by
+   * label, another credential's by owner), or, while a conflict is reported, one read by name, so
+   * that the conflict is re-checked without a request to Microsoft and clears once the name is free.
+   */
+  async #stillTaken(ctx: Context): Promise<boolean> {
+    if (ctx.secret !== undefined) return !ownedBy(ctx.secret, ctx.credential);
+    const broken = ctx.credential.status.conditions?.find((c) => c.type === "Broken" && c.status === "True");
+    return broken?.reason === "TokenSecretConflict" && (await takenBySomeoneElse(this.#deps, ctx.credential, ctx.secretName));
   }
 
   /** What the teams may be granted: only what exists and this credential owns. */

@@ -1,6 +1,6 @@
 import type { V1Secret } from "@kubernetes/client-node";
 import { z } from "zod";
-import { isAlreadyExists } from "../../kube/errors.ts";
+import { isAlreadyExists, isNotFound } from "../../kube/errors.ts";
 import { managedLabels, ownerReference, applySecret } from "../../kube/writes.ts";
 import type { Credential } from "./types.ts";
 import { ownerOf, type WriteDeps } from "./write.ts";
@@ -56,6 +56,23 @@ export function readState(secret: V1Secret | undefined): CredentialState {
   return { ...(cache === undefined ? {} : { cache }), ...(signIn === undefined ? {} : { signIn }) };
 }
 
+/** Whether a Secret is this credential's own (its controller ownerReference). */
+export const ownedBy = (secret: V1Secret, c: Credential): boolean => (secret.metadata?.ownerReferences ?? []).some((o) => o.uid === c.metadata.uid && o.controller === true);
+
+/**
+ * Whether a Secret of this name exists and is not the credential's own, read by name: for names the
+ * caches cannot answer (a Secret without the operator's label is not cached), asked only before a
+ * sign-in starts and while a conflict is reported, never on every reconcile.
+ */
+export async function takenBySomeoneElse(deps: Pick<WriteDeps, "core">, c: Credential, name: string): Promise<boolean> {
+  try {
+    return !ownedBy(await deps.core.readNamespacedSecret({ namespace: c.metadata.namespace, name }), c);
+  } catch (error) {
+    if (isNotFound(error)) return false;
+    throw error;
+  }
+}
+
 /** The state Secret's name is taken by a Secret that is not this credential's. */
 export class StateSecretConflict extends Error {
   override readonly name = "StateSecretConflict";
@@ -72,8 +89,7 @@ export async function writeState(deps: WriteDeps, c: Credential, state: Credenti
     if (current === undefined && isAlreadyExists(error)) {
       // Ours, and the cache lags behind our create (retried), or a Secret of that name we do not own.
       const found = await deps.core.readNamespacedSecret({ namespace: c.metadata.namespace, name: stateSecretName(c) });
-      const ours = (found.metadata?.ownerReferences ?? []).some((o) => o.uid === c.metadata.uid && o.controller === true);
-      if (!ours) throw new StateSecretConflict(`Secret ${c.metadata.namespace}/${stateSecretName(c)} exists and is not this credential's`);
+      if (!ownedBy(found, c)) throw new StateSecretConflict(`Secret ${c.metadata.namespace}/${stateSecretName(c)} exists and is not this credential's`);
     }
     throw error;
   }
