@@ -38,6 +38,12 @@ const code = (text: string, cell = true): string => {
   const fence = text.includes("`") ? "``" : "`";
   return `${fence}${cell ? text.replaceAll("|", "\\|") : text}${fence}`;
 };
+/**
+ * A CEL rule as code. A rule holding `](` would read as a Markdown link to link checkers (and to
+ * some renderers): such a rule is written as HTML code, with Markdown's punctuation as entities.
+ */
+const ruleCode = (rule: string): string =>
+  rule.includes("](") ? `<code>${rule.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll("]", "&#93;").replaceAll("[", "&#91;").replaceAll("*", "&#42;").replaceAll("_", "&#95;").replaceAll("\\", "&#92;")}</code>` : code(rule, false);
 /** A message as a sentence: one closing period. */
 const sentence = (text: string): string => (/[.!?]$/.test(text) ? text : `${text}.`);
 
@@ -98,7 +104,7 @@ function ruleLines(fields: readonly Field[]): string[] {
       const where = rule.fieldPath === undefined ? code(f.path, false) : `${code(f.path, false)}, reported at ${code(f.path + rule.fieldPath, false)}`;
       const dynamic = rule.messageExpression === undefined ? "" : " The API server's message names the offending value.";
       const reason = rule.reason === undefined ? "" : `, ${code(rule.reason, false)}`;
-      lines.push(`- ${where}${reason}: ${sentence(prose(rule.message).replaceAll("\\|", "|"))}${dynamic}`, `  Rule: ${code(rule.rule, false)}`);
+      lines.push(`- ${where}${reason}: ${sentence(prose(rule.message).replaceAll("\\|", "|"))}${dynamic}`, `  Rule: ${ruleCode(rule.rule)}`);
     }
   }
   return lines;
