@@ -66,7 +66,7 @@ function typeOf(node: Node): string {
     const keys = node["x-kubernetes-list-map-keys"];
     const item = typeOf(asNode(node["items"]));
     if (listType === "set") return `set of ${item}`;
-    if (listType === "map") return `list of ${item}, keyed by ${(keys as string[]).map(code).join(", ")}`;
+    if (listType === "map") return `list of ${item}, keyed by ${(keys as string[]).map((v) => code(v)).join(", ")}`;
     return `list of ${item}`;
   }
   if (type === "string" && node["format"] === "date-time") return "string (RFC 3339 time)";
@@ -110,7 +110,8 @@ function ruleLines(fields: readonly Field[]): string[] {
   return lines;
 }
 
-function section(title: string, root: Node, prefix: string, intro: string, required = false): string[] {
+function section(prefix: string, root: Node, intro: string, required = false): string[] {
+  const title = prefix;
   const fields = fieldsOf(root, prefix, required);
   const rules = ruleLines(fields);
   return [
@@ -136,8 +137,8 @@ function kindSection(crd: Node): string[] {
   const schema = asNode(asNode(version["schema"])["openAPIV3Schema"]);
   const properties = asNode(schema["properties"]);
   const kind = str(names["kind"]);
-  const shortNames = (names["shortNames"] as string[]).map(code).join(", ");
-  const categories = (names["categories"] as string[]).map(code).join(", ");
+  const shortNames = (names["shortNames"] as string[]).map((v) => code(v)).join(", ");
+  const categories = (names["categories"] as string[]).map((v) => code(v)).join(", ");
   return [
     `## ${kind}`,
     "",
@@ -145,9 +146,9 @@ function kindSection(crd: Node): string[] {
     "",
     `${code(API_VERSION)}, namespaced. Plural ${code(str(names["plural"]))}, singular ${code(str(names["singular"]))}, short names ${shortNames}, categories ${categories}. The status is a subresource.`,
     "",
-    ...section("metadata", asNode(properties["metadata"]), "metadata", "Only the name is constrained."),
-    ...section("spec", asNode(properties["spec"]), "spec", str(asNode(properties["spec"])["description"]), true),
-    ...section("status", asNode(properties["status"]), "status", `${str(asNode(properties["status"])["description"])} Written by the operator only.`),
+    ...section("metadata", asNode(properties["metadata"]), "Only the name is constrained."),
+    ...section("spec", asNode(properties["spec"]), str(asNode(properties["spec"])["description"]), true),
+    ...section("status", asNode(properties["status"]), `${str(asNode(properties["status"])["description"])} Written by the operator only.`),
     "### Printer columns",
     "",
     ...columnTable(version["additionalPrinterColumns"] as Column[]),
