@@ -19,7 +19,7 @@ function labelsOf(c: RawCredential): { namespace: string; name: string; tenant_t
   return { namespace: c.metadata?.namespace ?? "", name: c.metadata?.name ?? "", tenant_type: spec.tenantType ?? "" };
 }
 
-/** api.md's metrics, on a registry of their own. */
+/** docs/design/api.md's metrics, on a registry of their own. */
 export class OperatorMetrics {
   readonly registry = new Registry();
   readonly tokenRequests: Counter<"grant" | "result">;

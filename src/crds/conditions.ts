@@ -1,4 +1,4 @@
-/** Condition types and the closed sets of reasons (api.md). Documented in docs/broken-reasons.md. */
+/** Condition types and the closed sets of reasons (docs/design/api.md). Documented in docs/broken-reasons.md. */
 
 export const CONDITION_TYPES = ["Ready", "Broken", "SignInPending"] as const;
 export type ConditionType = (typeof CONDITION_TYPES)[number];

@@ -18,7 +18,7 @@ export type TenantType = (typeof TENANT_TYPES)[number];
 export const SCOPES = ["Calendar", "Excel", "List", "OneDrive", "PowerBI", "UserDirectory"] as const;
 export type Scope = (typeof SCOPES)[number];
 
-/** Which scopes each tenant type may request (api.md; reasons in microsoft.md). */
+/** Which scopes each tenant type may request (docs/design/api.md; reasons in docs/design/microsoft.md). */
 export const SCOPES_BY_TENANT_TYPE: Readonly<Record<TenantType, readonly Scope[]>> = {
   Personal: ["Calendar", "OneDrive"],
   WorkOrSchool: SCOPES,
@@ -112,7 +112,7 @@ const specFields = z.object({
     .optional(),
   servicePrincipal: servicePrincipalSchema.optional(),
   clientId: guid("Overrides the operator-wide public client application id for device-code sign-in (Personal and WorkOrSchool).").optional(),
-  // No schema default: unset means the operator's --cloud (api.md's "default cloud"), Public unless configured.
+  // No schema default: unset means the operator's --cloud (docs/design/api.md's "default cloud"), Public unless configured.
   cloud: z.enum(CLOUDS).optional().describe("Microsoft cloud: Public, USGovernment, USGovernmentDoD or China. Unset: the operator's default cloud (--cloud, Public unless configured)."),
   tokenSecret: z
     .object({
@@ -134,7 +134,7 @@ const specFields = z.object({
   ),
 });
 
-/** Cross-field rules of api.md, one CEL rule each, with a message that says what to fix. */
+/** Cross-field rules of docs/design/api.md, one CEL rule each, with a message that says what to fix. */
 function scopeRules(): CelRule[] {
   return TENANT_TYPES.filter((t) => SCOPES_BY_TENANT_TYPE[t].length < SCOPES.length).map((tenantType) => {
     const allowed = celList(SCOPES_BY_TENANT_TYPE[tenantType]);

@@ -1,4 +1,4 @@
-/** Names from the API contract (../shared/design/api.md): users write YAML against these. */
+/** Names from the API contract (docs/design/api.md): users write YAML against these. */
 
 export const GROUP = "cloudcredentials.io";
 export const VERSION = "v1alpha1";

@@ -5,7 +5,7 @@ import { authorityConfig } from "./authority.ts";
 import type { CloudEndpoints } from "./clouds.ts";
 import { classify, parseRetryAfter, type Classified } from "./errors.ts";
 
-/** How a service principal proves itself (api.md `servicePrincipal`). */
+/** How a service principal proves itself (docs/design/api.md `servicePrincipal`). */
 export type AppCredential =
   | { readonly kind: "secret"; readonly secret: string }
   | { readonly kind: "certificate"; readonly certificatePem: string; readonly privateKeyPem: string }

@@ -1,6 +1,6 @@
 import type { Cloud } from "../crds/index.ts";
 
-/** Where a Microsoft cloud lives (microsoft.md, "Clouds"). msal ignores AZURE_AUTHORITY_HOST. */
+/** Where a Microsoft cloud lives (docs/design/microsoft.md, "Clouds"). msal ignores AZURE_AUTHORITY_HOST. */
 export interface CloudEndpoints {
   /** https://login.microsoftonline.com */
   readonly authorityHost: string;

@@ -7,7 +7,7 @@ import { MicrosoftError } from "./app-tokens.ts";
 /**
  * The device authorization grant (RFC 8628), polled by the operator itself: msal's own
  * acquireTokenByDeviceCode cannot resume a code after a restart or failover, drops slow_down and
- * AADSTS codes, and busy-loops when /devicecode fails (microsoft.md).
+ * AADSTS codes, and busy-loops when /devicecode fails (docs/design/microsoft.md).
  */
 export interface DeviceCode {
   readonly deviceCode: string;
@@ -74,7 +74,7 @@ interface Bounds {
 export const DEVICE_CODE_LIMITS = {
   /** `interval` in seconds: missing or unreadable is RFC 8628's default, 5 s; 0 (the fake's test setting) is 1 s. */
   intervalSeconds: { min: 1, max: 60, absent: 5 } satisfies Bounds,
-  /** `expires_in` in seconds: missing, unreadable or 0 is Entra's usual 900 s (microsoft.md). */
+  /** `expires_in` in seconds: missing, unreadable or 0 is Entra's usual 900 s (docs/design/microsoft.md). */
   expiresInSeconds: { min: 60, max: 86_400, absent: 900, notPositive: 900 } satisfies Bounds,
   /** Lengths the MicrosoftCredential status accepts (signIn.userCode, .message, .verificationUri). */
   userCode: 64,

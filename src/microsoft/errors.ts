@@ -4,8 +4,8 @@ import { clampRetryAfter } from "./retry-after.ts";
 
 /**
  * Every failure from Microsoft is classified once, here, into what the controller needs to know:
- * a person must act (Broken, with a reason from api.md's closed set), or it is transient (retry
- * with backoff, never Broken). Branch on `error`, refine with AADSTS numbers (microsoft.md).
+ * a person must act (Broken, with a reason from docs/design/api.md's closed set), or it is transient (retry
+ * with backoff, never Broken). Branch on `error`, refine with AADSTS numbers (docs/design/microsoft.md).
  */
 export type Classified =
   | { readonly kind: "broken"; readonly reason: BrokenReason; readonly code: string; readonly detail: string }

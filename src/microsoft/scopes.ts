@@ -1,7 +1,7 @@
 import type { Scope } from "../crds/index.ts";
 import type { CloudEndpoints } from "./clouds.ts";
 
-/** Delegated Graph permissions per scope of the API (microsoft.md, "Scopes"). */
+/** Delegated Graph permissions per scope of the API (docs/design/microsoft.md, "Scopes"). */
 const GRAPH_PERMISSIONS: Readonly<Record<Exclude<Scope, "PowerBI">, readonly string[]>> = {
   Calendar: ["Calendars.ReadWrite"],
   Excel: ["Files.ReadWrite"],

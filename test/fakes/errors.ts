@@ -1,11 +1,11 @@
 // The AADSTS errors the fake answers with, by name, so a test can inject any of them and the fake's
-// own checks raise the same shapes. Grouped as in microsoft.md ("Sign in again, or transient?").
+// own checks raise the same shapes. Grouped as in docs/design/microsoft.md ("Sign in again, or transient?").
 // status/error/code pairs follow what Entra is documented or observed to send; where Entra's
 // choice is unknown the comment says so, and the AADSTS number is what the operator should trust.
 import { randomUUID } from "node:crypto";
 import { entraTimestamp } from "./clock.ts";
 
-/** Who has to act when this error comes back (mirrors microsoft.md). */
+/** Who has to act when this error comes back (mirrors docs/design/microsoft.md). */
 export type ErrorCategory = "SignInAgain" | "SignInAgainAfterAdmin" | "AppBroken" | "Transient";
 
 export interface ErrorClass {

@@ -1,4 +1,4 @@
-/** Objects the API server must reject, each with the message its rule promises (api.md). */
+/** Objects the API server must reject, each with the message its rule promises (docs/design/api.md). */
 
 type Spec = Record<string, unknown>;
 export interface InvalidCase {

@@ -108,7 +108,7 @@ describe("ownership", () => {
 });
 
 describe("observability", () => {
-  it("serves health, readiness and api.md's metrics computed from the cache", async () => {
+  it("serves health, readiness and docs/design/api.md's metrics computed from the cache", async () => {
     const base = `http://127.0.0.1:${String(running.operator.httpPort())}`;
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     expect((await fetch(`${base}/readyz`)).status).toBe(200);

@@ -91,7 +91,7 @@ function drivePathOf(item: DriveItem): string | undefined {
 
 const unresolved = (name: string, reason: string, message: string): ItemResult => ({ name, resolved: false, reason, message });
 
-/** Item types Microsoft Graph does not offer to a kind of principal (microsoft.md), and why. */
+/** Item types Microsoft Graph does not offer to a kind of principal (docs/design/microsoft.md), and why. */
 const UNSUPPORTED: Readonly<Record<Principal["kind"], Partial<Record<AccessListItem["type"], string>>>> = {
   work: {},
   personal: {

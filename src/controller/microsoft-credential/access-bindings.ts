@@ -1,4 +1,4 @@
-// Who may use a credential, as RBAC (api.md "Bindings the operator creates for teams and
+// Who may use a credential, as RBAC (docs/design/api.md "Bindings the operator creates for teams and
 // manager"): `<name>-consumer` lets the teams read the token, `<name>-manager` lets the manager
 // edit the AccessLists that reference the credential. Both are kept whatever the token's health.
 import type { RbacAuthorizationV1Api, V1PolicyRule, V1Role, V1RoleBinding, RbacV1Subject } from "@kubernetes/client-node";

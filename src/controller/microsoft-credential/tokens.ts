@@ -5,7 +5,7 @@ import type { Credential, TokenSecretState, TokenSlot } from "./types.ts";
 
 export const TOKEN_SECRET_TYPE = "cloudcredentials.io/access-token";
 
-/** The tokens a credential needs: Graph always, Power BI when in scope (api.md "Secrets"). */
+/** The tokens a credential needs: Graph always, Power BI when in scope (docs/design/api.md "Secrets"). */
 export function tokenSlots(credential: Credential, endpoints: CloudEndpoints): TokenSlot[] {
   const slots: TokenSlot[] = [{ resource: endpoints.graphResource, tokenKey: "access-token", expiresKey: "expires-at" }];
   if (credential.spec.scopes.includes("PowerBI")) {
@@ -51,7 +51,7 @@ export function earliestExpiry(state: TokenSecretState, slots: readonly TokenSlo
  * When to refresh: `refreshBefore` ahead of expiry, but never earlier than halfway through the
  * token's remaining life, so a short-lived token cannot cause a refresh loop. Bounded after the
  * refresh: a token that came back already expired (`expires_in` 0 or missing means "expired at
- * once", microsoft.md) waits a minute; any other at least 10 s (tests use 20 s tokens, refreshed
+ * once", docs/design/microsoft.md) waits a minute; any other at least 10 s (tests use 20 s tokens, refreshed
  * every 10 s) and at most a day, so an absurd `expires_in` cannot make a time status cannot hold.
  */
 export function nextRefreshAt(expiresAt: number, refreshedAt: number, refreshBefore: number): number {
