@@ -25,6 +25,17 @@ export default tseslint.config(
     },
   },
   {
+    // A controller folder uses another only through its index.ts, and only the AccessList controller
+    // depends on the credential controller; shared things live outside both (src/controller/*.ts,
+    // src/kube/, src/crds/).
+    files: ["src/controller/access-list/**/*.ts"],
+    rules: { "no-restricted-imports": ["error", { patterns: [{ regex: "/microsoft-credential/(?!index\\.ts$)", message: "Import the credential controller's index.ts, or move what is shared out of its folder." }] }] },
+  },
+  {
+    files: ["src/controller/microsoft-credential/**/*.ts"],
+    rules: { "no-restricted-imports": ["error", { patterns: [{ regex: "/access-list/", message: "The credential controller does not depend on the AccessList controller: move what both need out of its folder (src/controller/names.ts, access-lists.ts)." }] }] },
+  },
+  {
     // Test files are tables and describe blocks; their callbacks are long by nature.
     files: ["test/**/*.ts", "**/*.test.ts"],
     rules: { "max-lines-per-function": "off", "max-lines": ["error", { max: 400, skipBlankLines: true }] },

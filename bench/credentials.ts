@@ -110,11 +110,11 @@ async function stateSecretBytes(kc: KubeConfig): Promise<number> {
   return Buffer.from(secret.data?.["msal-cache"] ?? "", "base64").length;
 }
 
-/** True once the operator's own metrics say it reconciled every credential and its queue is empty. */
+/** True once the operator's own metrics say it reconciled every credential and its queue is empty (the credential controller's series only). */
 async function reconciledAll(port: number, count: number): Promise<boolean> {
   const text = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text(), () => "");
-  const done = [...text.matchAll(/^cloudcredentials_reconcile_duration_seconds_count\{[^}]*\} (\d+)$/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
-  const depth = Number(/^cloudcredentials_workqueue_depth (\d+)$/m.exec(text)?.[1] ?? "-1");
+  const done = [...text.matchAll(/^cloudcredentials_reconcile_duration_seconds_count\{controller="microsoftcredential",[^}]*\} (\d+)$/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+  const depth = Number(/^cloudcredentials_workqueue_depth\{controller="microsoftcredential"\} (\d+)$/m.exec(text)?.[1] ?? "-1");
   return done >= count && depth === 0;
 }
 

@@ -1,12 +1,14 @@
 import type { INetworkModule } from "@azure/msal-node";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import { conditionOf } from "./controller/conditions.ts";
-import type { RawCredential } from "./controller/microsoft-credential/parse.ts";
+import type { ObserveReconcile } from "./controller/controller.ts";
+import type { RawCredential } from "./controller/microsoft-credential/index.ts";
 
 export interface MetricSources {
   /** The credentials in the cache, read at scrape time: deleted objects leave no series. */
   credentials(): Iterable<RawCredential>;
-  queueDepth(): number;
+  /** Keys waiting in each work queue, by its `controller` label. */
+  queueDepths(): Iterable<readonly [controller: string, depth: number]>;
 }
 
 const seconds = (time: string | undefined): number | undefined => {
@@ -46,11 +48,19 @@ export class OperatorMetrics {
     perCredential("cloudcredentials_credential_broken", "1 when a person must act, with the reason.", (c) => (conditionOf(c.status?.conditions, "Broken")?.status === "True" ? 1 : 0), "Broken");
     perCredential("cloudcredentials_access_token_expiry_timestamp_seconds", "When the access token in the token Secret expires.", (c) => seconds(c.status?.accessTokenExpiresAt));
     perCredential("cloudcredentials_reauthenticate_by_timestamp_seconds", "When the refresh token would expire by inactivity.", (c) => seconds(c.status?.reauthenticateBy));
-    new Gauge({ name: "cloudcredentials_workqueue_depth", help: "Keys waiting in the work queue.", registers, collect() { this.set(sources.queueDepth()); } });
+    new Gauge({
+      name: "cloudcredentials_workqueue_depth", help: "Keys waiting in a controller's work queue.", labelNames: ["controller"], registers,
+      collect() {
+        for (const [controller, depth] of sources.queueDepths()) this.set({ controller }, depth);
+      },
+    });
     this.tokenRequests = new Counter({ name: "cloudcredentials_token_requests_total", help: "Requests to the Microsoft token endpoint.", labelNames: ["grant", "result"], registers });
     this.reconcileDuration = new Histogram({ name: "cloudcredentials_reconcile_duration_seconds", help: "Time spent in one reconcile.", labelNames: ["controller", "result"], registers, buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] });
     collectDefaultMetrics({ register: this.registry, prefix: "cloudcredentials_" });
   }
+
+  /** Observes one reconcile (or publish) of a controller's work queue. */
+  readonly observeReconcile: ObserveReconcile = (controller, seconds, result) => this.reconcileDuration.observe({ controller, result }, seconds);
 
   /** Wraps msal's network client to count token requests by grant and result. */
   countingTokenRequests(network: INetworkModule): INetworkModule {

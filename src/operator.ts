@@ -4,13 +4,15 @@ import { hostname } from "node:os";
 import type { Logger } from "pino";
 import type { Config } from "./config.ts";
 import type { Cloud } from "./crds/index.ts";
-import { AccessListController } from "./controller/access-list/controller.ts";
-import { CredentialController } from "./controller/microsoft-credential/controller.ts";
+import { AccessListController } from "./controller/access-list/index.ts";
+import { AccessListCache } from "./controller/access-lists.ts";
+import type { Caches, Controller } from "./controller/controller.ts";
+import { CredentialController } from "./controller/microsoft-credential/index.ts";
 import { startHttpServer, type HttpServer } from "./http/server.ts";
 import { abortWorkWith } from "./kube/client.ts";
 import { LeaderElector } from "./kube/leader-election.ts";
 import { OperatorMetrics } from "./metrics.ts";
-import { endpointsFor } from "./microsoft/clouds.ts";
+import { endpointsFor, type CloudEndpoints } from "./microsoft/clouds.ts";
 import type { NetworkClient } from "./microsoft/network.ts";
 
 export interface OperatorDeps {
@@ -34,54 +36,55 @@ export interface Operator {
   httpPort(): number | undefined;
 }
 
-/** Both controllers, started and stopped together. */
-interface Controllers {
+/** The operator's parts: the caches both controllers share, then the controllers, in start order. */
+interface Parts {
+  /** The credential controller, whose cache the per-credential metrics read. */
   readonly credentials: CredentialController;
-  synced(): boolean;
-  startInformers(signal: AbortSignal): Promise<unknown>;
-  startWorkers(): void;
-  stopWorkers(): Promise<unknown>;
-  stop(): Promise<unknown>;
+  /** Caches the controllers share (started before them, stopped after them). */
+  readonly shared: readonly Caches[];
+  readonly controllers: readonly Controller[];
 }
 
-function buildControllers(deps: OperatorDeps, metrics: OperatorMetrics, now: () => number): Controllers {
+function buildParts(deps: OperatorDeps, metrics: OperatorMetrics, now: () => number): Parts {
   const { config, log } = deps;
   const overrides = { authorityHost: config.authorityHost, graphBaseUrl: config.graphBaseUrl, graphResource: config.graphResource, powerBiResource: config.powerbiResource };
-  const common = { kubeConfig: deps.kubeConfig, log, namespaces: config.namespaces, workers: config.workers, endpoints: (cloud: Cloud | undefined) => endpointsFor(cloud ?? config.cloud, overrides), now };
+  const endpoints = (cloud: Cloud | undefined): CloudEndpoints => endpointsFor(cloud ?? config.cloud, overrides);
+  // One AccessList cache for both controllers: the AccessList controller's lists, the manager Role's names.
+  const accessLists = new AccessListCache(deps.kubeConfig, log, config.namespaces);
+  const common = { kubeConfig: deps.kubeConfig, log, namespaces: config.namespaces, workers: config.workers, endpoints, now, accessLists, observe: metrics.observeReconcile };
   const credentials = new CredentialController({
     ...common,
     network: metrics.countingTokenRequests(deps.network),
     publicClientId: config.microsoftClientId,
     policy: { workloadIdentityAudiences: config.workloadIdentityAudiences, allowedTenants: config.allowedTenants, allowedAccountDomains: config.allowedAccountDomains, requireAccount: config.requireAccount },
-    observe: (seconds, outcome) => metrics.reconcileDuration.observe({ controller: "microsoftcredential", result: outcome === "error" ? "error" : outcome.kind }, seconds),
   });
-  const accessLists = new AccessListController({ ...common, network: deps.network, resyncMs: config.accessListResync, credentials: credentials.credentials });
-  return {
-    credentials,
-    synced: () => credentials.synced() && accessLists.synced(),
-    startInformers: (signal) => Promise.all([credentials.startInformers(signal), accessLists.startInformers(signal)]),
-    startWorkers: () => {
-      credentials.startWorkers();
-      accessLists.startWorkers();
-    },
-    stopWorkers: () => Promise.all([credentials.queue.stop(), accessLists.stopWorkers()]),
-    stop: async () => {
-      await accessLists.stop();
-      await credentials.stop();
-    },
-  };
+  const lists = new AccessListController({ ...common, network: deps.network, resyncMs: config.accessListResync, credentials: credentials.credentials });
+  return { credentials, shared: [accessLists], controllers: [credentials, lists] };
+}
+
+const everyCache = (parts: Parts): Caches[] => [...parts.shared, ...parts.controllers];
+/** Starts every cache and resolves once all are synced (or `signal` aborted). */
+const startInformers = (parts: Parts, signal: AbortSignal): Promise<unknown> => Promise.all(everyCache(parts).map((c) => c.startInformers(signal)));
+const synced = (parts: Parts): boolean => everyCache(parts).every((c) => c.synced());
+const startWorkers = (parts: Parts): void => parts.controllers.forEach((c) => c.startWorkers());
+const stopWorkers = (parts: Parts): Promise<unknown> => Promise.all(parts.controllers.map((c) => c.stopWorkers()));
+
+/** Stops the controllers, last built first, then the caches they shared. */
+async function stopAll(parts: Parts): Promise<void> {
+  for (const controller of [...parts.controllers].reverse()) await controller.stop();
+  await Promise.all(parts.shared.map((c) => c.stop()));
 }
 
 /** Builds the operator from its parts (config, Kubernetes, Microsoft); `start()` runs it. */
 export function buildOperator(deps: OperatorDeps): Operator {
   const { config, log } = deps;
   const now = deps.now ?? Date.now;
-  // The metrics read the controller's caches at scrape time; the controller counts token requests.
+  // The metrics read the controllers' caches and queues at scrape time; the controllers count token requests and time reconciles.
   const metrics: OperatorMetrics = new OperatorMetrics({
-    credentials: () => controllers.credentials.credentials.flatMap((i) => i.list()),
-    queueDepth: () => controllers.credentials.queue.depth,
+    credentials: () => parts.credentials.credentials.flatMap((i) => i.list()),
+    queueDepths: () => parts.controllers.flatMap((c) => [...c.queueDepths()]),
   });
-  const controllers = buildControllers(deps, metrics, now);
+  const parts = buildParts(deps, metrics, now);
   let http: HttpServer | undefined;
   let elector: LeaderElector | undefined;
   let resolveStopped = (): void => undefined;
@@ -94,7 +97,7 @@ export function buildOperator(deps: OperatorDeps): Operator {
       log.info("stopping");
       starting.abort();
       await elector?.stop();
-      await controllers.stop();
+      await stopAll(parts);
       await http?.close();
       await deps.network.close();
       resolveStopped();
@@ -103,24 +106,24 @@ export function buildOperator(deps: OperatorDeps): Operator {
   return {
     stopped,
     stop,
-    ready: () => controllers.synced(),
+    ready: () => synced(parts),
     httpPort: () => http?.port,
     async start() {
-      http = await startHttpServer(config.httpAddress, { ready: () => controllers.synced(), registry: metrics.registry });
-      await controllers.startInformers(starting.signal);
+      http = await startHttpServer(config.httpAddress, { ready: () => synced(parts), registry: metrics.registry });
+      await startInformers(parts, starting.signal);
       if (starting.signal.aborted) return;
       if (!config.leaderElect) {
-        controllers.startWorkers();
+        startWorkers(parts);
         return;
       }
-      elector = electLeader(deps, controllers, stop);
+      elector = electLeader(deps, parts, stop);
       elector.start();
     },
   };
 }
 
 /** Leader election: work only while leading; losing the lease stops the operator at once. */
-function electLeader(deps: OperatorDeps, controllers: Controllers, stop: () => Promise<void>): LeaderElector {
+function electLeader(deps: OperatorDeps, parts: Parts, stop: () => Promise<void>): LeaderElector {
   const { config } = deps;
   return new LeaderElector({
     kubeConfig: deps.kubeConfig,
@@ -138,9 +141,9 @@ function electLeader(deps: OperatorDeps, controllers: Controllers, stop: () => P
     onStartedLeading: async (signal) => {
       deps.network.abortWorkWith(signal);
       if (!abortWorkWith(deps.kubeConfig, signal)) deps.log.warn("the KubeConfig is not a PooledKubeConfig: Kubernetes requests in flight outlive leadership");
-      controllers.startWorkers();
+      startWorkers(parts);
       if (!signal.aborted) await once(signal, "abort");
-      await controllers.stopWorkers();
+      await stopWorkers(parts);
     },
     // Losing the lease stops all work at once: another replica may be leading already.
     onStoppedLeading: () => void stop(),

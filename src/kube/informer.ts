@@ -9,6 +9,7 @@ import { backoffDelay, sleep } from "./backoff.ts";
 import type { BackoffPolicy } from "./backoff.ts";
 import { listAll, METADATA_ONLY_WATCH, objectKey } from "./objects.ts";
 import type { KubeObject } from "./objects.ts";
+import type { ReadStore } from "./store.ts";
 import { createWatch, runWatch } from "./watch-session.ts";
 import type { WatchEnd, WatchEventType } from "./watch-session.ts";
 
@@ -307,6 +308,6 @@ export function collectionPaths(namespaces: readonly string[], root: string, plu
 }
 
 /** One read view over the informers of several namespaces. */
-export function firstOf<T extends KubeObject>(informers: readonly Informer<T>[]): { get(key: string): T | undefined } {
+export function firstOf<T extends KubeObject>(informers: readonly Informer<T>[]): ReadStore<T> {
   return { get: (key) => informers.map((i) => i.get(key)).find((o) => o !== undefined) };
 }

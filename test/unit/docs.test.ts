@@ -19,7 +19,7 @@ const allDocs = `${docs.map((d) => d.text).join("\n")}\n${await read("README.md"
 const blocks = await docYamlBlocks();
 const ours = await docObjects(["MicrosoftCredential", "AccessList"]);
 const prometheusRules = await docObjects(["PrometheusRule"]);
-const metrics = new OperatorMetrics({ credentials: () => [], queueDepth: () => 0 });
+const metrics = new OperatorMetrics({ credentials: () => [], queueDepths: () => [] });
 const registered = (await metrics.registry.getMetricsAsJSON()).map((m) => ({ name: m.name, type: String(m.type) }));
 
 describe("docs/broken-reasons.md", () => {

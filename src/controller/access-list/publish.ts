@@ -3,14 +3,12 @@ import { MICROSOFT_CREDENTIAL } from "../../crds/index.ts";
 import { applyConfigMap, deleteConfigMap } from "../../kube/config-maps.ts";
 import { isAlreadyExists } from "../../kube/errors.ts";
 import { managedLabels, ownerReference } from "../../kube/writes.ts";
-import type { ReadStore } from "../microsoft-credential/context.ts";
-import type { RawCredential } from "../microsoft-credential/parse.ts";
+import type { ReadStore } from "../../kube/store.ts";
+import type { RawCredential } from "../microsoft-credential/index.ts";
+import { accessConfigMapName } from "../names.ts";
 import type { Outcome } from "../queue.ts";
 import { reportPublished, type PublishedReport } from "./published-condition.ts";
 import { parseAccessList, type AccessList, type RawAccessList } from "./status.ts";
-
-/** The ConfigMap the credential's teams read: the items its AccessLists resolved. */
-export const accessConfigMapName = (credentialName: string): string => `${credentialName}-access`;
 
 /** What the ConfigMap's data may hold: well under the API server's 1 MiB object limit, leaving room for metadata. */
 export const PUBLISH_LIMIT_BYTES = 900 * 1024;

@@ -1,10 +1,10 @@
-import type { KubernetesObject } from "@kubernetes/client-node";
 import { accessListSpecSchema, type AccessListSpec, type AccessListStatus } from "../../crds/index.ts";
+import type { RawAccessList } from "../access-lists.ts";
 import { conditionOf, rfc3339, setCondition, type ConditionInput } from "../conditions.ts";
 import { CONDITION_MESSAGE_LIMIT, cut, fitItem } from "./fit.ts";
 import type { ItemResult } from "./resolve.ts";
 
-export type RawAccessList = KubernetesObject & { spec?: unknown; status?: AccessListStatus };
+export type { RawAccessList } from "../access-lists.ts";
 
 export interface AccessList {
   readonly raw: RawAccessList;

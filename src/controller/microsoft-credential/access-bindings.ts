@@ -8,7 +8,7 @@ import { isAlreadyExists } from "../../kube/errors.ts";
 import type { EventRecorder } from "../../kube/events.ts";
 import { applyRole, applyRoleBinding, deleteRole, deleteRoleBinding, RBAC_GROUP } from "../../kube/rbac.ts";
 import { managedLabels, ownerReference } from "../../kube/writes.ts";
-import type { ReadStore } from "./context.ts";
+import type { ReadStore } from "../../kube/store.ts";
 import type { Credential } from "./types.ts";
 import { ownerOf } from "./write.ts";
 

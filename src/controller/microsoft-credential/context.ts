@@ -3,15 +3,14 @@ import type { INetworkModule } from "@azure/msal-node";
 import type { Logger } from "pino";
 import type { Cloud } from "../../crds/index.ts";
 import type { EventRecorder } from "../../kube/events.ts";
+import type { ReadStore } from "../../kube/store.ts";
 import type { CloudEndpoints } from "../../microsoft/clouds.ts";
 import { parseCredential, type RawCredential } from "./parse.ts";
 import type { CredentialPolicy } from "./policy.ts";
 import { refreshBeforeMs, tokenSecretName, tokenSlots } from "./tokens.ts";
 import type { Credential, TokenSlot } from "./types.ts";
 
-export interface ReadStore<T> {
-  get(key: string): T | undefined;
-}
+export type { ReadStore } from "../../kube/store.ts";
 
 export interface CredentialReconcilerDeps {
   readonly core: CoreV1Api;

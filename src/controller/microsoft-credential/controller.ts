@@ -8,7 +8,9 @@ import { sleep } from "../../kube/backoff.ts";
 import { collectionPaths, firstOf, Informer } from "../../kube/informer.ts";
 import { objectKey, type PartialObjectMetadata } from "../../kube/objects.ts";
 import type { CloudEndpoints } from "../../microsoft/clouds.ts";
-import { WorkQueue, type Outcome } from "../queue.ts";
+import type { AccessListCache } from "../access-lists.ts";
+import { timed, type Controller, type ObserveReconcile } from "../controller.ts";
+import { WorkQueue } from "../queue.ts";
 import { AccessCaches } from "./access-caches.ts";
 import type { RawCredential } from "./parse.ts";
 import { DEFAULT_POLICY, type CredentialPolicy } from "./policy.ts";
@@ -29,8 +31,10 @@ export interface CredentialControllerDeps {
   /** What the operator refuses to do for any credential (flags; see policy.ts). */
   readonly policy?: CredentialPolicy;
   readonly now: () => number;
+  /** The operator's AccessLists (started and stopped by operator.ts): the manager's Role names those that reference the credential. */
+  readonly accessLists: AccessListCache;
   /** Observes each reconcile (metrics). */
-  readonly observe?: (seconds: number, outcome: Outcome | "error") => void;
+  readonly observe?: ObserveReconcile;
 }
 
 /**
@@ -64,12 +68,13 @@ function changedByPerson(object: RawCredential, previous: RawCredential): boolea
 }
 
 /** The MicrosoftCredential controller: informers feed keys to a queue, the reconciler works them. */
-export class CredentialController {
+export class CredentialController implements Controller {
   readonly credentials: readonly Informer<RawCredential>[];
   readonly #owned: readonly Informer<V1Secret>[];
   readonly #referenced: readonly Informer<PartialObjectMetadata>[];
   readonly #references = new SecretReferences();
   readonly #access: AccessCaches;
+  readonly #accessLists: AccessListCache;
   readonly #reconciler: CredentialReconciler;
   readonly queue: WorkQueue;
 
@@ -86,6 +91,7 @@ export class CredentialController {
     // however many and large the cluster's other Secrets are; it is read by name when tokens are due.
     this.#referenced = secretPaths.map((path) => new Informer<PartialObjectMetadata>({ kubeConfig, logger, path, metadataOnly: true, keep: (s) => this.#references.isReferenced(s) }));
     this.#access = new AccessCaches(kubeConfig, logger, namespaces);
+    this.#accessLists = deps.accessLists;
     const core = kubeConfig.makeApiClient(CoreV1Api);
     const access = this.#access;
     this.#reconciler = new CredentialReconciler({
@@ -101,21 +107,9 @@ export class CredentialController {
       log: logger,
       now: deps.now,
       requeueAt: (key, at) => this.queue.addAfter(key, Math.max(0, at - deps.now())),
-    }, { rbac: kubeConfig.makeApiClient(RbacAuthorizationV1Api), roles: access.roles, roleBindings: access.roleBindings, accessLists: access.accessLists, configMaps: access.configMaps });
-    this.queue = new WorkQueue((key) => this.#timed(key, deps.observe), { workers: deps.workers, logger });
+    }, { rbac: kubeConfig.makeApiClient(RbacAuthorizationV1Api), roles: access.roles, roleBindings: access.roleBindings, accessLists: deps.accessLists, configMaps: access.configMaps });
+    this.queue = new WorkQueue(timed("microsoftcredential", (key) => this.#reconciler.reconcile(key), deps.observe), { workers: deps.workers, logger });
     this.#wire();
-  }
-
-  async #timed(key: string, observe: CredentialControllerDeps["observe"]): Promise<Outcome> {
-    const start = performance.now();
-    try {
-      const outcome = await this.#reconciler.reconcile(key);
-      observe?.((performance.now() - start) / 1000, outcome);
-      return outcome;
-    } catch (error) {
-      observe?.((performance.now() - start) / 1000, "error");
-      throw error;
-    }
   }
 
   #wire(): void {
@@ -158,6 +152,8 @@ export class CredentialController {
       informer.on("delete", retrigger);
     }
     this.#access.wire((key) => this.queue.add(key));
+    // An AccessList that comes, goes or references another credential changes the manager's Role.
+    this.#accessLists.onReferenceChange((key) => this.queue.add(key));
   }
 
   /**
@@ -174,12 +170,12 @@ export class CredentialController {
     if (signal.aborted) return;
     for (const informer of this.#referenced) informer.start();
     await synced([...this.#owned, ...this.#referenced]);
-    // The manager's Role names the AccessLists: never decided from a half-listed cache.
-    while (!this.#access.synced() && !signal.aborted) await sleep(100, signal);
+    // The manager's Role names the AccessLists: never decided from a half-listed cache (operator.ts starts the AccessLists').
+    while (!(this.#access.synced() && this.#accessLists.synced()) && !signal.aborted) await sleep(100, signal);
   }
 
   synced(): boolean {
-    return [...this.credentials, ...this.#owned, ...this.#referenced].every((i) => i.hasSynced()) && this.#access.synced();
+    return [...this.credentials, ...this.#owned, ...this.#referenced].every((i) => i.hasSynced()) && this.#access.synced() && this.#accessLists.synced();
   }
 
   /**
@@ -191,8 +187,17 @@ export class CredentialController {
     for (const informer of this.credentials) for (const c of informer.list()) this.queue.add(objectKey(c));
   }
 
-  async stop(): Promise<void> {
+  async stopWorkers(): Promise<void> {
     await this.queue.stop();
+  }
+
+  queueDepths(): ReadonlyMap<string, number> {
+    return new Map([["microsoftcredential", this.queue.depth]]);
+  }
+
+  /** Stops working and the caches it started (not the AccessLists: operator.ts owns those). */
+  async stop(): Promise<void> {
+    await this.stopWorkers();
     await Promise.all([...this.credentials, ...this.#owned, ...this.#referenced].map((i) => i.stop()));
     await this.#access.stop();
   }

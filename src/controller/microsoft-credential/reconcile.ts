@@ -2,7 +2,7 @@ import type { V1ConfigMap } from "@kubernetes/client-node";
 import { acquireAppToken } from "../../microsoft/app-tokens.ts";
 import type { Outcome } from "../queue.ts";
 // The ConfigMap the AccessList controller publishes: the resolved items the teams may use.
-import { accessConfigMapName } from "../access-list/publish.ts";
+import { accessConfigMapName } from "../names.ts";
 import { AccessBindings, type AccessBindingsDeps, type Grantable } from "./access-bindings.ts";
 import { loadContext, type Context, type CredentialReconcilerDeps, type ReadStore } from "./context.ts";
 import { DelegatedFlow } from "./delegated.ts";
