@@ -1,11 +1,12 @@
 import type { V1Secret } from "@kubernetes/client-node";
-import { ACCESS_LIST, ANNOTATIONS, GROUP, VERSION } from "../../crds/index.ts";
+import { ANNOTATIONS } from "../../crds/index.ts";
 import { MicrosoftError, type AccessToken } from "../../microsoft/app-tokens.ts";
 import { importRefreshToken, refreshDelegated } from "../../microsoft/delegated-tokens.ts";
 import { pollDeviceCode, requestDeviceCode, type DeviceCodeTarget } from "../../microsoft/device-code.ts";
 import { graphScopes, missingScopes, OIDC_SCOPES, powerBiScopes } from "../../microsoft/scopes.ts";
 import { rfc3339 } from "../conditions.ts";
 import type { Outcome } from "../queue.ts";
+import type { AccessListLookup } from "./access-bindings.ts";
 import type { Context, CredentialReconcilerDeps } from "./context.ts";
 import type { StatusExtras } from "./plan.ts";
 import type { Reporter } from "./report.ts";
@@ -76,13 +77,16 @@ export class DelegatedFlow {
   readonly #deps: CredentialReconcilerDeps;
   readonly #reporter: Reporter;
   readonly #tokens: TokenFlow;
+  /** Which AccessLists reference a credential (the shared cache): named in the reauthenticate warning. */
+  readonly #accessLists: AccessListLookup;
   /** When each pending sign-in may be polled next (in memory: a restart polls once at once). */
   readonly #nextPoll = new Map<string, number>();
 
-  constructor(deps: CredentialReconcilerDeps, reporter: Reporter, tokens: TokenFlow) {
+  constructor(deps: CredentialReconcilerDeps, reporter: Reporter, tokens: TokenFlow, accessLists: AccessListLookup) {
     this.#deps = deps;
     this.#reporter = reporter;
     this.#tokens = tokens;
+    this.#accessLists = accessLists;
   }
 
   /** The credential is gone: its sign-in will not be polled again. */
@@ -166,8 +170,7 @@ export class DelegatedFlow {
   /** Moving to another account may break what uses this one: say what, before anyone signs in. */
   async #warnReauthenticate(ctx: DelegatedContext): Promise<void> {
     const { namespace, name } = ctx.credential.metadata;
-    const list = (await this.#deps.custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: ACCESS_LIST.plural })) as { items?: { metadata?: { name?: string }; spec?: { credentialRef?: { name?: string } } }[] };
-    const accessLists = (list.items ?? []).filter((a) => a.spec?.credentialRef?.name === name).map((a) => a.metadata?.name ?? "");
+    const accessLists = [...this.#accessLists.referencing(namespace, name)].sort();
     const teams = ctx.credential.spec.teams ?? [];
     const message = `Reauthenticating ${name} may bind another account than ${ctx.extras.account?.username ?? "the current one"}: existing connections may break. AccessLists: ${accessLists.join(", ") || "none"}. Teams: ${teams.join(", ") || "none"}.`;
     await this.#deps.events.record(ownerOf(ctx.credential), "Warning", "Reauthenticate", message);

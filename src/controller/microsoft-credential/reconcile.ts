@@ -35,7 +35,7 @@ export class CredentialReconciler {
     const reporter = new Reporter(deps);
     this.#reporter = reporter;
     this.#tokens = new TokenFlow(deps, reporter);
-    this.#delegated = new DelegatedFlow(deps, reporter, this.#tokens);
+    this.#delegated = new DelegatedFlow(deps, reporter, this.#tokens, access.accessLists);
   }
 
   async reconcile(key: string): Promise<Outcome> {
