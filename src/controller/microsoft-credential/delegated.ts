@@ -9,9 +9,9 @@ import type { Outcome } from "../queue.ts";
 import type { AccessListLookup } from "./access-bindings.ts";
 import type { Context, CredentialReconcilerDeps } from "./context.ts";
 import type { StatusExtras } from "./plan.ts";
-import type { Reporter } from "./report.ts";
+import { DONE, type Reporter } from "./report.ts";
 import { accountRefusal } from "./policy.ts";
-import { ownedBy, readState, StateSecretConflict, stateSecretName, takenBySomeoneElse, writeState, type CredentialState, type PendingSignIn } from "./state.ts";
+import { ownedBy, readState, StateSecretConflict, stateSecretName, stateSecretWritable, takenBySomeoneElse, writeState, type CredentialState, type PendingSignIn } from "./state.ts";
 import type { TokenFlow, TokenSource } from "./token-flow.ts";
 import { ownerOf } from "./write.ts";
 
@@ -95,6 +95,8 @@ export class DelegatedFlow {
   }
 
   async reconcile(base: Context): Promise<Outcome> {
+    // Being deleted (a finalizer of someone else holds it): nothing is started for it any more.
+    if (base.credential.metadata.deletionTimestamp !== undefined) return DONE;
     const clientId = base.credential.spec.clientId ?? this.#deps.publicClientId;
     if (clientId === undefined) return this.#reporter.broken(base, "MicrosoftAPINotConfigured", "no-client-id");
     const ctx = this.#context(base, clientId);
@@ -139,9 +141,11 @@ export class DelegatedFlow {
   async #startSignIn(ctx: DelegatedContext, purpose: Purpose, actionValue: string | undefined): Promise<Outcome> {
     const handled = purpose === "authenticate" ? { lastHandledAuthenticate: actionValue } : purpose === "reauthenticate" ? { lastHandledReauthenticate: actionValue } : {};
     const extras = { ...ctx.extras, ...handled };
-    // Nobody is asked to sign in for a credential whose Secrets could not be written.
-    const taken = await this.#takenName(ctx);
-    if (taken !== undefined) return this.#reporter.broken(ctx, "TokenSecretConflict", "conflict", { secretName: taken, extras });
+    // Nobody is asked to sign in for a credential whose Secrets could not be written, nor in a
+    // namespace being deleted (its state Secret may be gone before the credential).
+    const blocked = await this.#blocked(ctx);
+    if (blocked === "terminating") return DONE;
+    if (blocked !== undefined) return this.#reporter.broken(ctx, "TokenSecretConflict", "conflict", { secretName: blocked.taken, extras });
     let code;
     try {
       code = await requestDeviceCode(this.#deps.network, ctx.target, [...graphScopes(ctx.credential.spec.scopes, ctx.endpoints), ...OIDC_SCOPES], ctx.now);
@@ -160,11 +164,15 @@ export class DelegatedFlow {
     return this.#pending(ctx, signIn, extras);
   }
 
-  /** The token or state Secret name, if a Secret of someone else holds it (the caches miss unlabelled ones). */
-  async #takenName(ctx: DelegatedContext): Promise<string | undefined> {
-    const names = [...(ctx.secret === undefined ? [ctx.secretName] : []), ...(ctx.stateSecret === undefined ? [stateSecretName(ctx.credential)] : [])];
-    for (const name of names) if (await takenBySomeoneElse(this.#deps, ctx.credential, name)) return name;
-    return undefined;
+  /**
+   * Whether a sign-in could keep what it brings: the token or state Secret name held by a Secret of
+   * someone else (the caches miss unlabelled ones), or the namespace being deleted.
+   */
+  async #blocked(ctx: DelegatedContext): Promise<{ taken: string } | "terminating" | undefined> {
+    if (ctx.secret === undefined && (await takenBySomeoneElse(this.#deps, ctx.credential, ctx.secretName))) return { taken: ctx.secretName };
+    if (ctx.stateSecret !== undefined) return undefined;
+    const state = await stateSecretWritable(this.#deps, ctx.credential);
+    return state === "free" ? undefined : state === "taken" ? { taken: stateSecretName(ctx.credential) } : state;
   }
 
   /** Moving to another account may break what uses this one: say what, before anyone signs in. */

@@ -7,6 +7,7 @@ import { AccessBindings, type AccessBindingsDeps, type Grantable } from "./acces
 import { loadContext, type Context, type CredentialReconcilerDeps, type ReadStore } from "./context.ts";
 import { DelegatedFlow } from "./delegated.ts";
 import { Reporter, DONE } from "./report.ts";
+import { isNamespaceTerminating } from "../../kube/errors.ts";
 import { refusal } from "./policy.ts";
 import { ownedBy, takenBySomeoneElse } from "./state.ts";
 import { loadMaterial, secretReader, type SecretReader } from "./service-principal.ts";
@@ -49,8 +50,12 @@ export class CredentialReconciler {
       () => undefined,
       (error: unknown) => ({ error }),
     );
-    const outcome = await this.#tokensOf(ctx, refused);
-    if (access !== undefined) throw access.error;
+    const outcome = await this.#tokensOf(ctx, refused).catch((error: unknown) => {
+      // The namespace is being deleted, the credential with it: retrying would only be refused again.
+      if (isNamespaceTerminating(error)) return DONE;
+      throw error;
+    });
+    if (access !== undefined && !isNamespaceTerminating(access.error)) throw access.error;
     return outcome;
   }
 

@@ -1,6 +1,6 @@
 import type { V1Secret } from "@kubernetes/client-node";
 import { z } from "zod";
-import { isAlreadyExists, isNotFound } from "../../kube/errors.ts";
+import { isAlreadyExists, isNamespaceTerminating, isNotFound } from "../../kube/errors.ts";
 import { managedLabels, ownerReference, applySecret } from "../../kube/writes.ts";
 import type { Credential } from "./types.ts";
 import { ownerOf, type WriteDeps } from "./write.ts";
@@ -73,6 +73,22 @@ export async function takenBySomeoneElse(deps: Pick<WriteDeps, "core">, c: Crede
   }
 }
 
+/**
+ * Whether the state Secret could be created now, asked with a server-side dry run before a person
+ * is asked to sign in: "free", "taken" by a Secret of someone else, or "terminating" when the
+ * namespace is being deleted (nothing is started there).
+ */
+export async function stateSecretWritable(deps: Pick<WriteDeps, "core">, c: Credential): Promise<"free" | "taken" | "terminating"> {
+  try {
+    await deps.core.createNamespacedSecret({ namespace: c.metadata.namespace, body: desiredState(c, {}), dryRun: "All" });
+    return "free";
+  } catch (error) {
+    if (isNamespaceTerminating(error)) return "terminating";
+    if (!isAlreadyExists(error)) throw error;
+    return (await takenBySomeoneElse(deps, c, stateSecretName(c))) ? "taken" : "free";
+  }
+}
+
 /** The state Secret's name is taken by a Secret that is not this credential's. */
 export class StateSecretConflict extends Error {
   override readonly name = "StateSecretConflict";
@@ -95,16 +111,20 @@ export async function writeState(deps: WriteDeps, c: Credential, state: Credenti
   }
 }
 
-async function applyState(deps: WriteDeps, c: Credential, state: CredentialState, current: V1Secret | undefined): Promise<V1Secret> {
+/** The state Secret as written: labelled, owned by the credential. */
+function desiredState(c: Credential, state: CredentialState): V1Secret {
   const data: Record<string, string> = {};
   if (state.cache !== undefined) data[KEYS.cache] = encode(state.cache);
   if (state.signIn !== undefined) data[KEYS.signIn] = encode(JSON.stringify(state.signIn));
-  const desired: V1Secret = {
+  return {
     apiVersion: "v1",
     kind: "Secret",
     type: STATE_SECRET_TYPE,
     metadata: { name: stateSecretName(c), namespace: c.metadata.namespace, labels: managedLabels(c.metadata.name), ownerReferences: [ownerReference(ownerOf(c))] },
     data,
   };
-  return applySecret(deps.core, desired, current);
+}
+
+function applyState(deps: WriteDeps, c: Credential, state: CredentialState, current: V1Secret | undefined): Promise<V1Secret> {
+  return applySecret(deps.core, desiredState(c, state), current);
 }
