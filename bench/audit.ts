@@ -41,6 +41,7 @@ type Kind = "events" | "stateSecrets" | "tokenSecrets" | "status" | "other";
 
 interface AuditEvent {
   stage?: string;
+  requestURI?: string;
   objectRef?: { resource?: string; subresource?: string; name?: string };
 }
 
@@ -61,7 +62,9 @@ export async function countWrites(logPath: string, from = 0): Promise<WriteCount
   const counts: Record<Kind, number> = { events: 0, stateSecrets: 0, tokenSecrets: 0, status: 0, other: 0 };
   for (const line of lines.slice(from)) {
     const event = JSON.parse(line) as AuditEvent;
-    if (event.stage === "ResponseComplete") counts[kindOf(event)]++;
+    // A server-side dry run (the check before a sign-in that the state Secret can be written)
+    // writes nothing: not counted as a write.
+    if (event.stage === "ResponseComplete" && !/[?&]dryRun=/.test(event.requestURI ?? "")) counts[kindOf(event)]++;
   }
   return { ...counts, writes: counts.stateSecrets + counts.tokenSecrets + counts.status + counts.other, position: lines.length };
 }
