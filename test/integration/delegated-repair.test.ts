@@ -161,8 +161,11 @@ describe("repairing a delegated credential", () => {
 
     await apply(kubeconfig, namespace, { apiVersion: "cloudcredentials.io/v1alpha1", kind: "MicrosoftCredential", metadata: { name: "grow" }, spec: { ...spec, scopes: ["Calendar", "OneDrive"] } });
     await waitForCondition(kubeconfig, [namespace, "grow"], { type: "SignInPending", status: "True" });
+    // Ready all along (the Calendar token stays valid); done once the consent sign-in ended.
+    expect(conditionOf(await getJson(kubeconfig, ["mscred", "grow", "-n", namespace]), "Ready")?.status).toBe("True");
     await signIn("grow", ADELE);
-    const ready = await waitForCondition(kubeconfig, [namespace, "grow"], { type: "Ready", status: "True" });
+    const ready = await waitForCondition(kubeconfig, [namespace, "grow"], { type: "SignInPending", status: "False" });
+    expect(conditionOf(ready, "Ready")?.status).toBe("True");
     expect(JSON.stringify((ready["status"] as Json)["grantedScopes"]).toLowerCase()).toContain("files.readwrite");
 
     const codes = fake.requestCount({ endpoint: "devicecode" });

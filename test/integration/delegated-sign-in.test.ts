@@ -133,11 +133,15 @@ describe("device-code sign-in", () => {
   it("refuses another account than the bound one and keeps the bound account's tokens", async () => {
     const before = (await tokenData("reports"))["access-token"];
     await kubectlOk(kubeconfig, ["annotate", "mscred", "reports", "-n", namespace, "cloudcredentials.io/authenticate=1", "--overwrite"]);
-    const userCode = await waitFor("a new sign-in", async () => {
+    const waiting = await waitFor("a new sign-in", async () => {
       const object = await getJson(kubeconfig, ["mscred", "reports", "-n", namespace]);
       const signIn = (object?.["status"] as Json | undefined)?.["signIn"] as Json | undefined;
-      return (object?.["status"] as Json | undefined)?.["lastHandledAuthenticate"] === "1" && signIn ? String(signIn["userCode"]) : undefined;
+      return (object?.["status"] as Json | undefined)?.["lastHandledAuthenticate"] === "1" && signIn ? object : undefined;
     });
+    const userCode = String(((waiting["status"] as Json)["signIn"] as Json)["userCode"]);
+    // The held token is still valid: Ready stays True beside the waiting sign-in.
+    expect(conditionOf(waiting, "Ready")).toMatchObject({ status: "True", reason: "TokenValid" });
+    expect(conditionOf(waiting, "SignInPending")?.status).toBe("True");
     fake.approveDeviceCode({ userCode, user: "alex@contoso.onmicrosoft.com" });
     const broken = await waitForCondition(kubeconfig, [namespace, "reports"], { type: "Broken", status: "True", reason: "AccountMismatch" });
     expect(conditionOf(broken, "Broken")?.message).toContain("adele@contoso.onmicrosoft.com");

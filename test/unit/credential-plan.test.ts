@@ -88,6 +88,22 @@ describe("nextStatus", () => {
     expect(nextStatus({ ...credential, status: after }, tokens, "app-token", at).failures).toBeUndefined();
   });
 
+  // Ready means a valid access token is in the token Secret; an authenticate on a healthy
+  // credential used to turn it False at once.
+  it("keeps Ready True while a sign-in waits and the held token is valid, then SignInPending", () => {
+    const signIn = { userCode: "ABCD-1234", verificationUri: "https://microsoft.com/devicelogin", message: "sign in", expiresAt: "2026-12-02T12:15:00Z" };
+    const ready = nextStatus(credential, tokens, "app-token", at);
+    const waiting = { kind: "signInPending", signIn, currentExpiresAt: NOW + 10 * MIN } as const;
+    const during = nextStatus({ ...credential, status: ready }, waiting, "app-token", at);
+    expect(during.conditions?.find((c) => c.type === "Ready")).toMatchObject({ status: "True", reason: "TokenValid" });
+    expect(during.conditions?.find((c) => c.type === "SignInPending")?.status).toBe("True");
+    expect(during.signIn).toEqual(signIn);
+    const expired = nextStatus({ ...credential, status: during }, waiting, "app-token", { ...at, now: NOW + 11 * MIN });
+    expect(expired.conditions?.find((c) => c.type === "Ready")).toMatchObject({ status: "False", reason: "SignInPending" });
+    const first = nextStatus(credential, { kind: "signInPending", signIn, currentExpiresAt: undefined }, "app-token", at);
+    expect(first.conditions?.find((c) => c.type === "Ready")).toMatchObject({ status: "False", reason: "SignInPending" });
+  });
+
   it("sets Ready False with the Broken reason when a person must act", () => {
     const status = nextStatus(credential, { kind: "broken", reason: "ClientSecretExpired", message: "renew it" }, "app-token", at);
     expect(status.conditions?.find((c) => c.type === "Ready")).toMatchObject({ status: "False", reason: "ClientSecretExpired", message: "renew it" });

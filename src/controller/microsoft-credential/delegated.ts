@@ -13,6 +13,7 @@ import { DONE, type Reporter } from "./report.ts";
 import { accountRefusal } from "./policy.ts";
 import { ownedBy, readState, StateSecretConflict, stateSecretName, stateSecretWritable, takenBySomeoneElse, writeState, type CredentialState, type PendingSignIn } from "./state.ts";
 import type { TokenFlow, TokenSource } from "./token-flow.ts";
+import { earliestExpiry, readTokenSecret } from "./tokens.ts";
 import { ownerOf } from "./write.ts";
 
 /** Refresh tokens expire after 90 days without use (Entra's default). */
@@ -67,6 +68,12 @@ function signInEventMessage(c: Context["credential"], code: { verificationUri: s
   const { namespace, name } = c.metadata;
   const who = c.spec.account ?? c.status.account?.username ?? "The account owner";
   return `${who} must sign in at ${code.verificationUri} before ${rfc3339(code.expiresAt)} with the code shown to readers of this credential: kubectl -n ${namespace} get mscred ${name} -o wide, or kubectl mscred login ${name} -n ${namespace}.`;
+}
+
+/** When the tokens this credential holds expire (its own token Secret), if it holds any. */
+function heldTokenExpiry(ctx: Context): number | undefined {
+  const held = readTokenSecret(ctx.secret, ctx.credential, ctx.slots);
+  return held.ownedByCredential ? earliestExpiry(held, ctx.slots) : undefined;
 }
 
 /** The state once a sign-in ended: the cache (the bound account's refresh token) stays. */
@@ -186,8 +193,9 @@ export class DelegatedFlow {
 
   #pending(ctx: DelegatedContext, signIn: PendingSignIn, extras: StatusExtras): Promise<Outcome> {
     const shown = { userCode: signIn.userCode, verificationUri: signIn.verificationUri, message: signIn.message, expiresAt: rfc3339(signIn.expiresAt) };
-    return this.#reporter.report(ctx, { kind: "signInPending", signIn: shown }, { extras });
+    return this.#reporter.report(ctx, { kind: "signInPending", signIn: shown, currentExpiresAt: heldTokenExpiry(ctx) }, { extras });
   }
+
 
   async #poll(ctx: DelegatedContext, signIn: PendingSignIn): Promise<Outcome> {
     const withoutSignIn = signInDropped(ctx.state);

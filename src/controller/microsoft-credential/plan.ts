@@ -42,7 +42,12 @@ export type Observation =
   /** Still backing off from earlier failures: only Ready is re-evaluated against the clock. */
   | { readonly kind: "backingOff"; readonly message: string; readonly currentExpiresAt: number | undefined }
   /** A device-code sign-in waits for a person (the user code and link are for them to see). */
-  | { readonly kind: "signInPending"; readonly signIn: NonNullable<MicrosoftCredentialStatus["signIn"]> };
+  | {
+      readonly kind: "signInPending";
+      readonly signIn: NonNullable<MicrosoftCredentialStatus["signIn"]>;
+      /** The token still held while a repair, consent or move waits: Ready stays True until it expires. */
+      readonly currentExpiresAt?: number | undefined;
+    };
 
 
 /** Ready while a refresh keeps failing: True until the token we hold expires, then RefreshFailing. */
@@ -67,7 +72,12 @@ function conditionsFor(o: Observation, now: number): ConditionInput[] {
       return [failingReady(o, now), healthy, notPending];
     case "signInPending": {
       const waiting = `Waiting for a person to sign in until ${o.signIn.expiresAt}: ${o.signIn.message}`;
-      return [{ type: "Ready", status: "False", reason: "SignInPending", message: waiting }, healthy, { type: "SignInPending", status: "True", reason: "WaitingForPerson", message: waiting }];
+      const pending: ConditionInput = { type: "SignInPending", status: "True", reason: "WaitingForPerson", message: waiting };
+      // Ready means a valid access token is in the token Secret: a sign-in waiting does not change that.
+      if (o.currentExpiresAt !== undefined && o.currentExpiresAt > now) {
+        return [{ type: "Ready", status: "True", reason: "TokenValid", message: `The access token is valid until ${rfc3339(o.currentExpiresAt)}; a sign-in is waiting for a person.` }, healthy, pending];
+      }
+      return [{ type: "Ready", status: "False", reason: "SignInPending", message: waiting }, healthy, pending];
     }
   }
 }
