@@ -175,6 +175,47 @@ describe("repairing a delegated credential", () => {
     expect(conditionOf(await getJson(kubeconfig, ["mscred", "grow", "-n", namespace]), "Ready")?.status).toBe("True");
   });
 
+  // An authenticate nobody completes used to stop the refreshes and end Broken SignInExpired,
+  // although the refresh token still worked.
+  it("an authenticate nobody completes ends the sign-in and leaves a working credential working", async () => {
+    await apply(kubeconfig, namespace, { apiVersion: "cloudcredentials.io/v1alpha1", kind: "MicrosoftCredential", metadata: { name: "steady" }, spec: { tenantType: "WorkOrSchool", tenantId: TENANT, scopes: ["Calendar"] } });
+    await signIn("steady", ADELE);
+    await waitForCondition(kubeconfig, [namespace, "steady"], { type: "Ready", status: "True" });
+    fake.updateDelegatedSettings({ deviceCodeLifetimeSeconds: 3 });
+    try {
+      await kubectlOk(kubeconfig, ["annotate", "mscred", "steady", "-n", namespace, "cloudcredentials.io/authenticate=later", "--overwrite"]);
+      await waitForCondition(kubeconfig, [namespace, "steady"], { type: "SignInPending", status: "True" });
+      const ended = await waitForCondition(kubeconfig, [namespace, "steady"], { type: "SignInPending", status: "False" }, 30_000);
+      expect(conditionOf(ended, "Broken")?.status).toBe("False");
+      expect(conditionOf(ended, "Ready")).toMatchObject({ status: "True", reason: "TokenValid" });
+      expect((ended["status"] as Json)["account"]).toMatchObject({ username: ADELE });
+      const events = await kubectlOk(kubeconfig, ["get", "events", "-n", namespace, "--field-selector", "involvedObject.name=steady,reason=SignInAbandoned", "-o", "jsonpath={.items[*].message}"]);
+      expect(events).toContain("keeps working with the tokens of " + ADELE);
+    } finally {
+      fake.updateDelegatedSettings({ deviceCodeLifetimeSeconds: 900 });
+    }
+  });
+
+  it("a consent nobody gives ends the sign-in, keeps the credential working, and starts no new one by itself", async () => {
+    const spec = { tenantType: "WorkOrSchool", tenantId: TENANT, scopes: ["Calendar"] };
+    await apply(kubeconfig, namespace, { apiVersion: "cloudcredentials.io/v1alpha1", kind: "MicrosoftCredential", metadata: { name: "wider" }, spec });
+    await signIn("wider", ADELE);
+    await waitForCondition(kubeconfig, [namespace, "wider"], { type: "Ready", status: "True" });
+    fake.updateDelegatedSettings({ deviceCodeLifetimeSeconds: 3 });
+    try {
+      await apply(kubeconfig, namespace, { apiVersion: "cloudcredentials.io/v1alpha1", kind: "MicrosoftCredential", metadata: { name: "wider" }, spec: { ...spec, scopes: ["Calendar", "OneDrive"] } });
+      await waitForCondition(kubeconfig, [namespace, "wider"], { type: "SignInPending", status: "True" });
+      const ended = await waitForCondition(kubeconfig, [namespace, "wider"], { type: "SignInPending", status: "False" }, 30_000);
+      expect(conditionOf(ended, "Ready")?.status).toBe("True");
+      const codes = fake.requestCount({ endpoint: "devicecode" });
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      expect(fake.requestCount({ endpoint: "devicecode" })).toBe(codes);
+      expect(conditionOf(await getJson(kubeconfig, ["mscred", "wider", "-n", namespace]), "Broken")?.status).toBe("False");
+    } finally {
+      fake.updateDelegatedSettings({ deviceCodeLifetimeSeconds: 900 });
+    }
+  });
+
   // Last: moving the fake's clock ages every refresh token of this file.
   it("a refresh token unused past Entra's inactivity limit is Broken RefreshTokenExpired", async () => {
     await apply(kubeconfig, namespace, { apiVersion: "cloudcredentials.io/v1alpha1", kind: "MicrosoftCredential", metadata: { name: "idle" }, spec: { tenantType: "WorkOrSchool", tenantId: TENANT, scopes: ["Calendar"], refreshBefore: "1m" } });

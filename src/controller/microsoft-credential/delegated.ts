@@ -8,7 +8,7 @@ import { rfc3339 } from "../conditions.ts";
 import type { Outcome } from "../queue.ts";
 import type { AccessListLookup } from "./access-bindings.ts";
 import type { Context, CredentialReconcilerDeps } from "./context.ts";
-import type { StatusExtras } from "./plan.ts";
+import { plan, type StatusExtras } from "./plan.ts";
 import { DONE, type Reporter } from "./report.ts";
 import { accountRefusal } from "./policy.ts";
 import { ownedBy, readState, StateSecretConflict, stateSecretName, stateSecretWritable, takenBySomeoneElse, writeState, type CredentialState, type PendingSignIn } from "./state.ts";
@@ -68,6 +68,12 @@ function signInEventMessage(c: Context["credential"], code: { verificationUri: s
   const { namespace, name } = c.metadata;
   const who = c.spec.account ?? c.status.account?.username ?? "The account owner";
   return `${who} must sign in at ${code.verificationUri} before ${rfc3339(code.expiresAt)} with the code shown to readers of this credential: kubectl -n ${namespace} get mscred ${name} -o wide, or kubectl mscred login ${name} -n ${namespace}.`;
+}
+
+/** A sign-in asked for on a credential whose refresh token works: it keeps working meanwhile. */
+function keepsWorking(ctx: DelegatedContext, purpose: Purpose): boolean {
+  const broken = ctx.credential.status.conditions?.find((c) => c.type === "Broken")?.status === "True";
+  return purpose !== "initial" && ctx.state.cache !== undefined && !broken;
 }
 
 /** When the tokens this credential holds expire (its own token Secret), if it holds any. */
@@ -133,7 +139,8 @@ export class DelegatedFlow {
     if (ctx.state.cache === undefined) return this.#startSignIn(ctx, "initial", undefined);
     // A scope was added: its permission needs the person's consent, so a sign-in starts.
     const granted = ctx.credential.status.grantedScopes;
-    if (granted !== undefined && missingScopes(graphScopes(ctx.credential.spec.scopes, ctx.endpoints), granted).length > 0) return this.#startSignIn(ctx, "consent", undefined);
+    const waived = ctx.state.consentWaived === ctx.credential.metadata.generation;
+    if (!waived && granted !== undefined && missingScopes(graphScopes(ctx.credential.spec.scopes, ctx.endpoints), granted).length > 0) return this.#startSignIn(ctx, "consent", undefined);
     return this.#tokens.run(ctx, () => Promise.resolve(this.#refreshSource(ctx)), { extras: ctx.extras });
   }
 
@@ -161,7 +168,7 @@ export class DelegatedFlow {
       if (error.classified.kind === "broken") return this.#reporter.broken(ctx, error.classified.reason, "sign-in", { detail: error.classified.detail, extras });
       return this.#reporter.failed(ctx, error.classified, undefined);
     }
-    const signIn: PendingSignIn = { ...code, purpose, tenant: ctx.target.tenant, clientId: ctx.clientId };
+    const signIn: PendingSignIn = { ...code, purpose, tenant: ctx.target.tenant, clientId: ctx.clientId, ...(keepsWorking(ctx, purpose) ? { working: true } : {}) };
     await writeState(this.#deps, ctx.credential, { ...ctx.state, signIn }, ctx.stateSecret);
     // The code itself stays in status, for who may read the credential: Events are read more widely.
     await this.#deps.events.record(ownerOf(ctx.credential), "Normal", "SignInRequired", signInEventMessage(ctx.credential, code));
@@ -199,10 +206,9 @@ export class DelegatedFlow {
 
   async #poll(ctx: DelegatedContext, signIn: PendingSignIn): Promise<Outcome> {
     const withoutSignIn = signInDropped(ctx.state);
-    if (ctx.now >= signIn.expiresAt) {
-      await writeState(this.#deps, ctx.credential, withoutSignIn, ctx.stateSecret);
-      return this.#reporter.broken(ctx, "SignInExpired", "sign-in", { extras: ctx.extras });
-    }
+    if (ctx.now >= signIn.expiresAt) return this.#expired(ctx, signIn);
+    // A repair waiting on a working credential: its tokens are kept fresh meanwhile.
+    if (signIn.working === true && this.#refreshDue(ctx)) return this.#refreshWhileWaiting(ctx, signIn);
     const due = this.#nextPoll.get(ctx.key) ?? ctx.now;
     if (due > ctx.now) {
       this.#deps.requeueAt(ctx.key, due);
@@ -225,9 +231,42 @@ export class DelegatedFlow {
         this.#deps.requeueAt(ctx.key, next);
         return this.#pending(ctx, signIn, ctx.extras);
       }
+      if (error.classified.reason === "SignInExpired") return this.#expired(ctx, signIn);
       await writeState(this.#deps, ctx.credential, withoutSignIn, ctx.stateSecret);
       return this.#reporter.broken(ctx, error.classified.reason, "sign-in", { detail: error.classified.detail, extras: ctx.extras });
     }
+  }
+
+  /**
+   * Nobody signed in before the code expired. A credential whose tokens worked when the sign-in
+   * started keeps them: the sign-in ends (an Event says so) and refreshes go on. Only a credential
+   * without working tokens is Broken SignInExpired.
+   */
+  async #expired(ctx: DelegatedContext, signIn: PendingSignIn): Promise<Outcome> {
+    const dropped = signInDropped(ctx.state);
+    const state = signIn.purpose === "consent" && signIn.working === true ? { ...dropped, consentWaived: ctx.credential.metadata.generation ?? 0 } : dropped;
+    const stateSecret = await writeState(this.#deps, ctx.credential, state, ctx.stateSecret);
+    this.#nextPoll.delete(ctx.key);
+    if (signIn.working !== true) return this.#reporter.broken(ctx, "SignInExpired", "sign-in", { extras: ctx.extras });
+    const account = ctx.extras.account?.username ?? "its account";
+    const waiting = signIn.purpose === "consent" ? " The added scopes are not granted until someone signs in." : "";
+    const message = `Nobody completed the ${signIn.purpose} sign-in before ${rfc3339(signIn.expiresAt)}; the credential keeps working with the tokens of ${account}.${waiting} Sign in when you are ready: kubectl mscred login ${ctx.credential.metadata.name} -n ${ctx.credential.metadata.namespace}.`;
+    await this.#deps.events.record(ownerOf(ctx.credential), "Normal", "SignInAbandoned", message);
+    const after: DelegatedContext = { ...ctx, state, stateSecret };
+    return this.#tokens.run(after, () => Promise.resolve(this.#refreshSource(after)), { extras: ctx.extras });
+  }
+
+  /** Whether the held tokens are due for a refresh (the same decision as outside a sign-in). */
+  #refreshDue(ctx: DelegatedContext): boolean {
+    return plan({ ...ctx, tokenSecret: readTokenSecret(ctx.secret, ctx.credential, ctx.slots) }).kind === "acquire";
+  }
+
+  /** Refreshes the tokens while the sign-in keeps waiting (shown beside them), then polls on schedule. */
+  async #refreshWhileWaiting(ctx: DelegatedContext, signIn: PendingSignIn): Promise<Outcome> {
+    const shown = { userCode: signIn.userCode, verificationUri: signIn.verificationUri, message: signIn.message, expiresAt: rfc3339(signIn.expiresAt) };
+    const outcome = await this.#tokens.run(ctx, () => Promise.resolve(this.#refreshSource(ctx)), { extras: { ...ctx.extras, signIn: shown } });
+    this.#deps.requeueAt(ctx.key, this.#nextPoll.get(ctx.key) ?? ctx.now + signIn.intervalMs);
+    return outcome;
   }
 
   /**
@@ -260,7 +299,6 @@ export class DelegatedFlow {
       return this.#reporter.broken(ctx, error.classified.reason, "sign-in", { detail: error.classified.detail, extras: ctx.extras });
     }
   }
-
   /** The person signed in: bind (or refuse) the account, keep the refresh token, fill the token Secret. */
   async #signedIn(ctx: DelegatedContext, signIn: PendingSignIn, refreshToken: string): Promise<Outcome> {
     const imported = await importRefreshToken(this.#deps.network, ctx.target, refreshToken, graphScopes(ctx.credential.spec.scopes, ctx.endpoints));

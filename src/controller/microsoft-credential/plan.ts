@@ -108,13 +108,23 @@ function tokenFields(prev: MicrosoftCredentialStatus, o: Observation, refreshBef
 }
 
 /** Status fields only the shell knows (the account, the actions handled, the sign-in deadline). */
-export type StatusExtras = Pick<MicrosoftCredentialStatus, "account" | "lastHandledAuthenticate" | "lastHandledReauthenticate">;
+export type StatusExtras = Pick<MicrosoftCredentialStatus, "account" | "lastHandledAuthenticate" | "lastHandledReauthenticate" | "signIn">;
+
+/** A sign-in waiting beside what is reported otherwise (tokens refreshed while a repair waits). */
+function pendingBeside(o: Observation, signIn: MicrosoftCredentialStatus["signIn"]): ConditionInput | undefined {
+  if (o.kind === "signInPending" || o.kind === "broken" || signIn === undefined) return undefined;
+  return { type: "SignInPending", status: "True", reason: "WaitingForPerson", message: `Waiting for a person to sign in until ${signIn.expiresAt}: ${signIn.message}` };
+}
 
 /** The status to write for an observation; equal to the current one when nothing changed. */
 export function nextStatus(credential: Credential, o: Observation, tokenSecretName: string, snapshot: Pick<Snapshot, "refreshBeforeMs" | "now"> & { extras?: StatusExtras }): MicrosoftCredentialStatus {
   const prev = credential.status;
   let conditions: Condition[] = prev.conditions ?? [];
-  for (const c of conditionsFor(o, snapshot.now)) conditions = setCondition(conditions, c, credential.metadata.generation, new Date(snapshot.now));
+  const beside = pendingBeside(o, snapshot.extras?.signIn);
+  for (const c of conditionsFor(o, snapshot.now)) {
+    const condition = beside !== undefined && c.type === "SignInPending" ? beside : c;
+    conditions = setCondition(conditions, condition, credential.metadata.generation, new Date(snapshot.now));
+  }
   return withoutUndefined({
     ...prev,
     observedGeneration: credential.metadata.generation,

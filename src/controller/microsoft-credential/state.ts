@@ -11,7 +11,7 @@ import { ownerOf, type WriteDeps } from "./write.ts";
  * works. Owned by the credential, labelled, never granted to anyone.
  */
 export const STATE_SECRET_TYPE = "cloudcredentials.io/state";
-const KEYS = { cache: "msal-cache", signIn: "sign-in" } as const;
+const KEYS = { cache: "msal-cache", signIn: "sign-in", consentWaived: "consent-waived" } as const;
 
 const signInSchema = z.object({
   deviceCode: z.string(),
@@ -30,12 +30,23 @@ const signInSchema = z.object({
    * until msal's cache holds it, so a failure in between does not lose the person's sign-in.
    */
   refreshToken: z.string().optional(),
+  /**
+   * Started on a credential whose refresh token worked (a repair, consent or move asked for while
+   * healthy): its tokens are kept fresh while the code waits, and if nobody signs in the sign-in
+   * ends and the credential keeps working (SignInExpired is for credentials without working tokens).
+   */
+  working: z.boolean().optional(),
 });
 export type PendingSignIn = z.infer<typeof signInSchema>;
 
 export interface CredentialState {
   readonly cache?: string;
   readonly signIn?: PendingSignIn;
+  /**
+   * The spec generation whose added scopes nobody consented to before the code expired: no new
+   * consent sign-in starts by itself for it (an authenticate still asks). Kept by every write.
+   */
+  readonly consentWaived?: number;
 }
 
 export const stateSecretName = (c: Credential): string => `${c.metadata.name}-state`;
@@ -46,14 +57,17 @@ const encode = (value: string): string => Buffer.from(value).toString("base64");
 /** Reads the state; a sign-in that does not parse is dropped (a new one can be asked for). */
 export function readState(secret: V1Secret | undefined): CredentialState {
   const cache = decode(secret?.data?.[KEYS.cache]);
-  const rawSignIn = decode(secret?.data?.[KEYS.signIn]);
-  let signIn: PendingSignIn | undefined;
+  const waived = Number(decode(secret?.data?.[KEYS.consentWaived]) ?? Number.NaN);
+  const signIn = parseSignIn(decode(secret?.data?.[KEYS.signIn]));
+  return { ...(cache === undefined ? {} : { cache }), ...(signIn === undefined ? {} : { signIn }), ...(Number.isInteger(waived) ? { consentWaived: waived } : {}) };
+}
+
+function parseSignIn(raw: string | undefined): PendingSignIn | undefined {
   try {
-    signIn = rawSignIn === undefined ? undefined : signInSchema.parse(JSON.parse(rawSignIn));
+    return raw === undefined ? undefined : signInSchema.parse(JSON.parse(raw));
   } catch {
-    signIn = undefined;
+    return undefined;
   }
-  return { ...(cache === undefined ? {} : { cache }), ...(signIn === undefined ? {} : { signIn }) };
 }
 
 /** Whether a Secret is this credential's own (its controller ownerReference). */
@@ -116,6 +130,7 @@ function desiredState(c: Credential, state: CredentialState): V1Secret {
   const data: Record<string, string> = {};
   if (state.cache !== undefined) data[KEYS.cache] = encode(state.cache);
   if (state.signIn !== undefined) data[KEYS.signIn] = encode(JSON.stringify(state.signIn));
+  if (state.consentWaived !== undefined) data[KEYS.consentWaived] = encode(String(state.consentWaived));
   return {
     apiVersion: "v1",
     kind: "Secret",
@@ -126,5 +141,6 @@ function desiredState(c: Credential, state: CredentialState): V1Secret {
 }
 
 function applyState(deps: WriteDeps, c: Credential, state: CredentialState, current: V1Secret | undefined): Promise<V1Secret> {
-  return applySecret(deps.core, desiredState(c, state), current);
+  const consentWaived = state.consentWaived ?? readState(current).consentWaived;
+  return applySecret(deps.core, desiredState(c, consentWaived === undefined ? state : { ...state, consentWaived }), current);
 }
