@@ -15,6 +15,14 @@ export function ownerReference(owner: OwnerRef): V1OwnerReference {
   return { apiVersion: API_VERSION, kind: owner.kind, name: owner.name, uid: owner.uid, controller: true };
 }
 
+/**
+ * Whether an object is controlled by the object of this uid (the controller ownerReference we set):
+ * what the operator may overwrite, delete or grant. A name alone never makes an object ours.
+ */
+export function isControlledBy(object: { metadata?: { ownerReferences?: readonly { uid: string; controller?: boolean }[] } } | undefined, uid: string): boolean {
+  return uid !== "" && (object?.metadata?.ownerReferences ?? []).some((o) => o.uid === uid && o.controller === true);
+}
+
 export function managedLabels(credentialName: string): Record<string, string> {
   return { [LABELS.managedBy]: MANAGED_BY, [LABELS.credential]: credentialName };
 }

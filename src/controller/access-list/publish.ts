@@ -2,7 +2,7 @@ import type { CoreV1Api, CustomObjectsApi, V1ConfigMap } from "@kubernetes/clien
 import { MICROSOFT_CREDENTIAL } from "../../crds/index.ts";
 import { applyConfigMap, deleteConfigMap } from "../../kube/config-maps.ts";
 import { isAlreadyExists } from "../../kube/errors.ts";
-import { managedLabels, ownerReference } from "../../kube/writes.ts";
+import { isControlledBy, managedLabels, ownerReference } from "../../kube/writes.ts";
 import type { ReadStore } from "../../kube/store.ts";
 import type { RawCredential } from "../microsoft-credential/index.ts";
 import { accessConfigMapName } from "../names.ts";
@@ -59,7 +59,7 @@ function fitted(lists: readonly AccessList[]): { readonly data: Record<string, s
   return { data, left };
 }
 
-const ownedBy = (map: V1ConfigMap, uid: string): boolean => uid !== "" && (map.metadata?.ownerReferences ?? []).some((r) => r.uid === uid);
+const ownedBy = (map: V1ConfigMap, uid: string): boolean => isControlledBy(map, uid);
 
 /** The ConfigMap of that name, ours or not: the cache holds only labelled ones, so ask when it has none. */
 async function currentOf(deps: PublisherDeps, namespace: string, name: string): Promise<V1ConfigMap | undefined> {

@@ -7,7 +7,7 @@ import { ACCESS_LIST, GROUP, LABELS, MICROSOFT_CREDENTIAL, RESOLVE_VERB } from "
 import { isAlreadyExists } from "../../kube/errors.ts";
 import type { EventRecorder } from "../../kube/events.ts";
 import { applyRole, applyRoleBinding, deleteRole, deleteRoleBinding, RBAC_GROUP } from "../../kube/rbac.ts";
-import { managedLabels, ownerReference } from "../../kube/writes.ts";
+import { isControlledBy, managedLabels, ownerReference } from "../../kube/writes.ts";
 import type { ReadStore } from "../../kube/store.ts";
 import type { Credential } from "./types.ts";
 import { ownerOf } from "./write.ts";
@@ -143,7 +143,7 @@ export class AccessBindings {
     }
     const { rbac } = this.#deps;
     const found = target.kind === "Role" ? await rbac.readNamespacedRole({ namespace, name: target.name }) : await rbac.readNamespacedRoleBinding({ namespace, name: target.name });
-    if ((found.metadata?.ownerReferences ?? []).some((o) => o.uid === c.metadata.uid && o.controller === true)) {
+    if (isControlledBy(found, c.metadata.uid)) {
       this.#warned.delete(where);
       return true;
     }

@@ -8,6 +8,7 @@ import { loadContext, type Context, type CredentialReconcilerDeps, type ReadStor
 import { DelegatedFlow } from "./delegated.ts";
 import { Reporter, DONE } from "./report.ts";
 import { isNamespaceTerminating } from "../../kube/errors.ts";
+import { isControlledBy } from "../../kube/writes.ts";
 import { refusal } from "./policy.ts";
 import { ownedBy, takenBySomeoneElse } from "./state.ts";
 import { loadMaterial, secretReader, type SecretReader } from "./service-principal.ts";
@@ -81,8 +82,7 @@ export class CredentialReconciler {
   /** What the teams may be granted: only what exists and this credential owns. */
   #grantable(ctx: Context): Grantable {
     const { namespace, name, uid } = ctx.credential.metadata;
-    const ours = (o: { metadata?: { ownerReferences?: { uid: string; controller?: boolean }[] } } | undefined): boolean =>
-      (o?.metadata?.ownerReferences ?? []).some((r) => r.uid === uid && r.controller === true);
+    const ours = (o: Parameters<typeof isControlledBy>[0]): boolean => isControlledBy(o, uid);
     const configMap = accessConfigMapName(name);
     return {
       ...(ours(ctx.secret) ? { tokenSecret: ctx.secretName } : {}),

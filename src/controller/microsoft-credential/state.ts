@@ -1,7 +1,7 @@
 import type { V1Secret } from "@kubernetes/client-node";
 import { z } from "zod";
 import { isAlreadyExists, isNamespaceTerminating, isNotFound } from "../../kube/errors.ts";
-import { managedLabels, ownerReference, applySecret } from "../../kube/writes.ts";
+import { isControlledBy, managedLabels, ownerReference, applySecret } from "../../kube/writes.ts";
 import type { Credential } from "./types.ts";
 import { ownerOf, type WriteDeps } from "./write.ts";
 
@@ -71,7 +71,7 @@ function parseSignIn(raw: string | undefined): PendingSignIn | undefined {
 }
 
 /** Whether a Secret is this credential's own (its controller ownerReference). */
-export const ownedBy = (secret: V1Secret, c: Credential): boolean => (secret.metadata?.ownerReferences ?? []).some((o) => o.uid === c.metadata.uid && o.controller === true);
+export const ownedBy = (secret: V1Secret, c: Credential): boolean => isControlledBy(secret, c.metadata.uid);
 
 /**
  * Whether a Secret of this name exists and is not the credential's own, read by name: for names the

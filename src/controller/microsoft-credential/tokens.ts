@@ -1,4 +1,5 @@
 import type { V1Secret } from "@kubernetes/client-node";
+import { isControlledBy } from "../../kube/writes.ts";
 import { parseDuration } from "../../config.ts";
 import type { CloudEndpoints } from "../../microsoft/clouds.ts";
 import type { Credential, TokenSecretState, TokenSlot } from "./types.ts";
@@ -27,7 +28,7 @@ const decode = (value: string | undefined): string | undefined => (value === und
 /** Reads expiries (never tokens) from the token Secret. */
 export function readTokenSecret(secret: V1Secret | undefined, credential: Credential, slots: readonly TokenSlot[]): TokenSecretState {
   if (secret === undefined) return { exists: false, ownedByCredential: false, expiries: new Map() };
-  const ownedByCredential = (secret.metadata?.ownerReferences ?? []).some((o) => o.uid === credential.metadata.uid && o.controller === true);
+  const ownedByCredential = isControlledBy(secret, credential.metadata.uid);
   const expiries = new Map<string, number>();
   for (const slot of slots) {
     const expires = Date.parse(decode(secret.data?.[slot.expiresKey]) ?? "");
