@@ -1,3 +1,4 @@
+import { MAX_RETRY_AFTER_MS } from "../../microsoft/retry-after.ts";
 import type { CoreV1Api, CustomObjectsApi } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { isDeepStrictEqual } from "node:util";
@@ -34,8 +35,6 @@ export interface AccessListReconcilerDeps {
 const DONE: Outcome = { kind: "done" };
 /** Backoff between interrupted passes; Retry-After wins when longer. */
 const RETRY_POLICY = { baseMs: 2000, maxMs: 300_000, jitter: 0.2 };
-/** The longest wait after an interrupted pass, whatever Retry-After says (msal caps its own at an hour too). */
-const MAX_WAIT_MS = 3_600_000;
 /** Passes in a row an item may interrupt (503/504, no answer) before such a failure is its own: Unavailable. */
 const MAX_STRIKES = 3;
 /** After a pass that left items Unavailable, the next one comes sooner than the resync: this backoff. */
@@ -198,7 +197,7 @@ export class AccessListReconciler {
     const previous = this.#retry.get(key);
     const failures = (previous?.failures ?? 0) + 1;
     const retryAfterMs = failure.kind === "throttled" ? failure.retryAfterMs : 0;
-    const delayMs = Math.min(Math.max(retryAfterMs, backoffDelay(RETRY_POLICY, failures)), MAX_WAIT_MS);
+    const delayMs = Math.min(Math.max(retryAfterMs, backoffDelay(RETRY_POLICY, failures)), MAX_RETRY_AFTER_MS);
     const strike = item === undefined ? undefined : { item, count: previous?.strike?.item === item ? previous.strike.count + 1 : 1 };
     const now = this.#deps.now();
     this.#deps.log.warn({ accessList: key, failure: failure.kind, item, failures, delayMs }, "resolving items through Microsoft Graph was interrupted; will retry");
