@@ -7,6 +7,7 @@ import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { kubectl, kubectlOk } from "../harness/kubectl.ts";
 import { consumersTenantId, startFakeIdentity, type FakeIdentity } from "../fakes/index.ts";
+import { asPerson, type Who } from "./as-person.ts";
 import { createNamespace } from "./namespace.ts";
 import { capturedLogLines, startOperator, type InProcessOperator } from "./operator-fixture.ts";
 import { operatorKubeconfig } from "./operator-rbac.ts";
@@ -22,11 +23,6 @@ const OWNED = { "app.kubernetes.io/managed-by": "cloud-credentials-operator" };
 let namespace = "";
 let fake: FakeIdentity;
 let running: InProcessOperator;
-
-interface Who {
-  readonly as: string;
-  readonly asGroups?: readonly string[];
-}
 
 /** A ServicePrincipal credential whose client secret works. */
 async function servicePrincipal(name: string, extra: Json = {}): Promise<string> {
@@ -50,20 +46,7 @@ async function patchSpec(name: string, spec: Json): Promise<void> {
   await kubectlOk(kubeconfig, ["patch", "mscred", name, "-n", namespace, "--type=merge", "-p", JSON.stringify({ spec })]);
 }
 
-/** A real request as that person: true when allowed, false when Forbidden (anything else fails). */
-async function allowed(who: Who, args: readonly string[], input?: string): Promise<boolean> {
-  const result = await kubectl(kubeconfig, [...args, "-n", namespace], { ...who, ...(input === undefined ? {} : { input }) });
-  if (result.code === 0) return true;
-  if (result.stderr.includes("Forbidden") || result.stderr.includes("forbidden")) return false;
-  throw new Error(`kubectl ${args.join(" ")} failed otherwise: ${result.stderr}`);
-}
-
-const canGet = (who: Who, resource: string, name: string): Promise<boolean> => allowed(who, ["get", resource, name, "-o", "name"]);
-
-async function canI(who: Who, verb: string, resource: string): Promise<boolean> {
-  const result = await kubectl(kubeconfig, ["auth", "can-i", verb, resource, "-n", namespace], who);
-  return result.stdout.trim() === "yes";
-}
+const { allowed, canGet, canI } = asPerson(kubeconfig, () => namespace);
 
 /** Waits until a check gives the wanted answer (access changes within one reconcile). */
 async function eventually(what: string, check: () => Promise<boolean>, want: boolean): Promise<void> {

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { findBinary, repoRoot } from "../harness/assets.ts";
 import { kubectl, kubectlOk, type KubectlResult } from "../harness/kubectl.ts";
 import { consumersTenantId, startFakeIdentity, type FakeIdentity } from "../fakes/index.ts";
+import { asPerson, type Who } from "./as-person.ts";
 import { createNamespace } from "./namespace.ts";
 import { startOperator, type InProcessOperator } from "./operator-fixture.ts";
 import { operatorKubeconfig } from "./operator-rbac.ts";
@@ -30,11 +31,6 @@ let namespace = "";
 let fake: FakeIdentity;
 let running: InProcessOperator;
 
-interface Who {
-  readonly as: string;
-  readonly asGroups?: readonly string[];
-}
-
 /** mallory may get, list, create, update and patch credentials in the namespace: nothing else. */
 const mallory: Who = { as: "mallory", asGroups: ["mallory-group"] };
 
@@ -48,18 +44,7 @@ async function applyAsOk(who: Who, manifest: Json): Promise<void> {
   if (result.code !== 0) throw new Error(`kubectl apply as ${who.as} failed: ${result.stderr}`);
 }
 
-/** A real GET as that person: true when allowed, false when Forbidden (anything else fails). */
-async function canGet(who: Who, resource: string, name: string): Promise<boolean> {
-  const result = await kubectl(kubeconfig, ["get", resource, name, "-n", namespace, "-o", "name"], who);
-  if (result.code === 0) return true;
-  if (/forbidden/i.test(result.stderr)) return false;
-  throw new Error(`kubectl get ${resource} ${name} failed otherwise: ${result.stderr}`);
-}
-
-async function canI(who: Who, verb: string, resource: string, ns = namespace): Promise<boolean> {
-  const result = await kubectl(kubeconfig, ["auth", "can-i", verb, resource, "-n", ns], who);
-  return result.stdout.trim() === "yes";
-}
+const { canGet, canI } = asPerson(kubeconfig, () => namespace);
 
 const statusOf = async (name: string, ns = namespace): Promise<Json> => ((await getJson(kubeconfig, ["mscred", name, "-n", ns]))?.["status"] ?? {}) as Json;
 
