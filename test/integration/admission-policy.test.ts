@@ -117,6 +117,16 @@ describe("the admission policies for people who write credentials", () => {
     expectRefused(await create(mallory, apps, accessList("peek", "finance")), "you (mallory) may not resolve items as the MicrosoftCredential finance", "ask the owner of that credential for it, or to make you its manager (spec.manager)");
   });
 
+  // Items of an existing list are resolved as the account too: changing them needs resolve as
+  // creating the list does, while a label or annotation does not.
+  it("refuses new items in an AccessList from someone who may update it but not resolve its credential", async () => {
+    await kubectlOk(kubeconfig, ["apply", "-n", apps, "-f", "-"], { input: JSON.stringify(accessList("team-docs", "finance")) });
+    const items = [{ name: "docs", type: "Folder", path: "/Documents" }, { name: "hr", type: "Folder", path: "/HR/Salaries" }];
+    expectRefused(await kubectl(mallory, ["patch", "-n", apps, "accesslist", "team-docs", "--type=merge", "-p", JSON.stringify({ spec: { items } })]), "you (mallory) may not resolve items as the MicrosoftCredential finance");
+    expectAccepted(await kubectl(mallory, ["label", "-n", apps, "accesslist", "team-docs", "reviewed=yes"]));
+    expectAccepted(await kubectl(editor, ["patch", "-n", apps, "accesslist", "team-docs", "--type=merge", "-p", JSON.stringify({ spec: { items } })]));
+  });
+
   it("still lets someone without those rights annotate and re-apply a credential others set up (only new or changed fields are checked)", async () => {
     await kubectlOk(kubeconfig, ["apply", "-n", apps, "-f", "-"], { input: JSON.stringify(servicePrincipal("shared", { clientSecretRef: { name: "app-secret", key: "client-secret" } }, { teams: ["finance"], manager: "ada" })) });
     expectAccepted(await kubectl(mallory, ["annotate", "-n", apps, "mscred", "shared", `cloudcredentials.io/authenticate=${String(Date.now())}`]));
