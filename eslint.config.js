@@ -29,11 +29,36 @@ export default tseslint.config(
     // depends on the credential controller; shared things live outside both (src/controller/*.ts,
     // src/kube/, src/crds/).
     files: ["src/controller/access-list/**/*.ts"],
-    rules: { "no-restricted-imports": ["error", { patterns: [{ regex: "/microsoft-credential/(?!index\\.ts$)", message: "Import the credential controller's index.ts, or move what is shared out of its folder." }] }] },
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              regex: "/microsoft-credential/(?!index\\.ts$)",
+              message: "Import the credential controller's index.ts, or move what is shared out of its folder.",
+            },
+          ],
+        },
+      ],
+    },
   },
   {
     files: ["src/controller/microsoft-credential/**/*.ts"],
-    rules: { "no-restricted-imports": ["error", { patterns: [{ regex: "/access-list/", message: "The credential controller does not depend on the AccessList controller: move what both need out of its folder (src/controller/names.ts, access-lists.ts)." }] }] },
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              regex: "/access-list/",
+              message:
+                "The credential controller does not depend on the AccessList controller: move what both need out of its folder (src/controller/names.ts, access-lists.ts).",
+            },
+          ],
+        },
+      ],
+    },
   },
   {
     // Test files are tables and describe blocks; their callbacks are long by nature.
@@ -42,7 +67,13 @@ export default tseslint.config(
   },
   {
     // Command-line entry points talk to people on the terminal.
-    files: ["scripts/**/*.ts", "test/harness/cluster-up.ts", "test/harness/build.ts", "test/fakes/main.ts", "bench/**/*.ts"],
+    files: [
+      "scripts/**/*.ts",
+      "test/harness/cluster-up.ts",
+      "test/harness/build.ts",
+      "test/fakes/main.ts",
+      "bench/**/*.ts",
+    ],
     rules: { "no-console": "off" },
   },
   { files: ["eslint.config.js"], ...tseslint.configs.disableTypeChecked },

@@ -20,7 +20,15 @@ export async function auditFlags(dir: string): Promise<{ args: string[]; logPath
   const logPath = `${dir}/audit.log`;
   await writeFile(policy, POLICY);
   await writeFile(logPath, "");
-  return { args: [`--audit-policy-file=${policy}`, `--audit-log-path=${logPath}`, "--audit-log-format=json", "--audit-log-mode=blocking"], logPath };
+  return {
+    args: [
+      `--audit-policy-file=${policy}`,
+      `--audit-log-path=${logPath}`,
+      "--audit-log-format=json",
+      "--audit-log-mode=blocking",
+    ],
+    logPath,
+  };
 }
 
 export interface WriteCount {
@@ -66,5 +74,9 @@ export async function countWrites(logPath: string, from = 0): Promise<WriteCount
     // writes nothing: not counted as a write.
     if (event.stage === "ResponseComplete" && !/[?&]dryRun=/.test(event.requestURI ?? "")) counts[kindOf(event)]++;
   }
-  return { ...counts, writes: counts.stateSecrets + counts.tokenSecrets + counts.status + counts.other, position: lines.length };
+  return {
+    ...counts,
+    writes: counts.stateSecrets + counts.tokenSecrets + counts.status + counts.other,
+    position: lines.length,
+  };
 }

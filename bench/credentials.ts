@@ -27,14 +27,36 @@ import { startFakeProcess } from "./fake-process.ts";
 import { auditFlags, countWrites, OPERATOR_USER } from "./audit.ts";
 import { PERSONAL_USER, slowDowns, startCrowd, tokenCounts, type Crowd, type TokenCounts } from "./delegated.ts";
 import { report } from "./report.ts";
-import { baseline, baselineWrites, createCredentials, createNamespace, isReady, settled, type Kind } from "./workload.ts";
+import {
+  baseline,
+  baselineWrites,
+  createCredentials,
+  createNamespace,
+  isReady,
+  settled,
+  type Kind,
+} from "./workload.ts";
 
-const { values } = parseArgs({ options: { credentials: { type: "string", default: "1000" }, workers: { type: "string", default: "4" }, kind: { type: "string", default: "service-principal" } } });
+const { values } = parseArgs({
+  options: {
+    credentials: { type: "string", default: "1000" },
+    workers: { type: "string", default: "4" },
+    kind: { type: "string", default: "service-principal" },
+  },
+});
 const n = Number(values.credentials);
 const workers = Number(values.workers);
 const kind = values.kind as Kind;
-if (!Number.isInteger(n) || n < 1 || !Number.isInteger(workers) || workers < 1 || (kind !== "service-principal" && kind !== "delegated")) {
-  console.error("usage: npm run bench -- --credentials N [--workers W] [--kind service-principal|delegated]  (N and W positive integers)");
+if (
+  !Number.isInteger(n) ||
+  n < 1 ||
+  !Number.isInteger(workers) ||
+  workers < 1 ||
+  (kind !== "service-principal" && kind !== "delegated")
+) {
+  console.error(
+    "usage: npm run bench -- --credentials N [--workers W] [--kind service-principal|delegated]  (N and W positive integers)",
+  );
   process.exit(2);
 }
 /** The fake's device-code poll interval in the delegated run (its default is 5 s). */
@@ -43,7 +65,11 @@ const POLL_INTERVAL_S = 1;
 const dir = await mkdtemp(join(tmpdir(), "ccop-bench-"));
 const audit = await auditFlags(dir);
 console.log(`starting the control plane and the fake identity platform (work folder ${dir})`);
-const cp = await startControlPlane({ crdFiles: await chartCrdFiles(), apiServerArgs: audit.args, logDir: join(dir, "logs") });
+const cp = await startControlPlane({
+  crdFiles: await chartCrdFiles(),
+  apiServerArgs: audit.args,
+  logDir: join(dir, "logs"),
+});
 const fake = await startFakeProcess();
 const admin = loadKubeConfig({ inCluster: false, kubeconfig: cp.kubeconfigPath });
 const operatorKubeconfig = await userKubeconfig(cp, { user: OPERATOR_USER, groups: ["system:masters"] });
@@ -57,8 +83,30 @@ try {
   if (kind === "delegated") await fake.updateSettings({ deviceCodePollIntervalSeconds: POLL_INTERVAL_S });
 
   const [port] = (await freePorts(1)) as [number];
-  const args = ["--kubeconfig", operatorKubeconfig, "--namespaces", "bench", "--authority-host", fake.url, "--ca-bundle", fake.caPath, "--leader-elect", "false", "--http-address", `127.0.0.1:${port}`, "--workers", String(workers), "--log-level", "warn", ...(kind === "delegated" ? ["--microsoft-client-id", demo.publicClientId] : [])];
-  const ready = new Informer<{ metadata?: { name?: string }; status?: unknown }>({ kubeConfig: admin, logger: pino({ level: "warn" }), path: "/apis/cloudcredentials.io/v1alpha1/namespaces/bench/microsoftcredentials" });
+  const args = [
+    "--kubeconfig",
+    operatorKubeconfig,
+    "--namespaces",
+    "bench",
+    "--authority-host",
+    fake.url,
+    "--ca-bundle",
+    fake.caPath,
+    "--leader-elect",
+    "false",
+    "--http-address",
+    `127.0.0.1:${port}`,
+    "--workers",
+    String(workers),
+    "--log-level",
+    "warn",
+    ...(kind === "delegated" ? ["--microsoft-client-id", demo.publicClientId] : []),
+  ];
+  const ready = new Informer<{ metadata?: { name?: string }; status?: unknown }>({
+    kubeConfig: admin,
+    logger: pino({ level: "warn" }),
+    path: "/apis/cloudcredentials.io/v1alpha1/namespaces/bench/microsoftcredentials",
+  });
   // Counted as events arrive: scanning 10,000 objects every poll would steal the operator's CPU.
   const readyNames = new Set<string>();
   const track = (o: { metadata?: { name?: string }; status?: unknown }): void => {
@@ -70,7 +118,8 @@ try {
   ready.start();
 
   // A crowd of people approving codes as they appear, 16 at a time, looking every 200 ms.
-  const crowd: Crowd | undefined = kind === "delegated" ? startCrowd(fake, { user: PERSONAL_USER, people: 16, everyMs: 200 }) : undefined;
+  const crowd: Crowd | undefined =
+    kind === "delegated" ? startCrowd(fake, { user: PERSONAL_USER, people: 16, everyMs: 200 }) : undefined;
   const start = performance.now();
   let operator: OperatorProcess = startOperatorProcess(args, join(dir, "operator-1.log"));
   await settled({ what: "every credential Ready", check: () => readyNames.size >= n, exited: operator.exited });
@@ -87,7 +136,11 @@ try {
 
   await fake.resetRequests();
   operator = startOperatorProcess(args, join(dir, "operator-2.log"));
-  await settled({ what: "the restarted operator to reconcile every credential", check: () => reconciledAll(port, n), exited: operator.exited });
+  await settled({
+    what: "the restarted operator to reconcile every credential",
+    check: () => reconciledAll(port, n),
+    exited: operator.exited,
+  });
   await new Promise((resolve) => setTimeout(resolve, 2000));
   const restart = await countWrites(audit.logPath, first.position);
   const restartTokens: TokenCounts = await tokenCounts(fake);
@@ -95,9 +148,32 @@ try {
   await operator.stop();
   await ready.stop();
 
-  console.log(`baseline: the simplest client doing only the unavoidable writes, ${n} × (${baselineWrites(kind)}), at concurrency ${workers}, timed from its first write${kind === "delegated" ? ` (state Secret of ${stateBytes} bytes, as big as the operator's; no person to wait for)` : ""}`);
-  const baselineSeconds = await baseline(admin, { namespace: "baseline", n, tenantId, clientId, kind, concurrency: workers, stateBytes });
-  report({ n, kind, readySeconds, baselineSeconds, first, restart, tokens: tokenRequests, restartTokens, peakRss, restartRss, slowDowns: slowDown, approved: crowd?.approved });
+  console.log(
+    `baseline: the simplest client doing only the unavoidable writes, ${n} × (${baselineWrites(kind)}), at concurrency ${workers}, timed from its first write${kind === "delegated" ? ` (state Secret of ${stateBytes} bytes, as big as the operator's; no person to wait for)` : ""}`,
+  );
+  const baselineSeconds = await baseline(admin, {
+    namespace: "baseline",
+    n,
+    tenantId,
+    clientId,
+    kind,
+    concurrency: workers,
+    stateBytes,
+  });
+  report({
+    n,
+    kind,
+    readySeconds,
+    baselineSeconds,
+    first,
+    restart,
+    tokens: tokenRequests,
+    restartTokens,
+    peakRss,
+    restartRss,
+    slowDowns: slowDown,
+    approved: crowd?.approved,
+  });
 } finally {
   await fake.stop();
   await cp.stop();
@@ -106,21 +182,43 @@ try {
 
 /** Bytes of msal's cache in the first credential's state Secret (for a baseline of the same size). */
 async function stateSecretBytes(kc: KubeConfig): Promise<number> {
-  const secret = await kc.makeApiClient(CoreV1Api).readNamespacedSecret({ name: "app-00000-state", namespace: "bench" });
+  const secret = await kc
+    .makeApiClient(CoreV1Api)
+    .readNamespacedSecret({ name: "app-00000-state", namespace: "bench" });
   return Buffer.from(secret.data?.["msal-cache"] ?? "", "base64").length;
 }
 
 /** True once the operator's own metrics say it reconciled every credential and its queue is empty (the credential controller's series only). */
 async function reconciledAll(port: number, count: number): Promise<boolean> {
-  const text = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text(), () => "");
-  const done = [...text.matchAll(/^cloudcredentials_reconcile_duration_seconds_count\{controller="microsoftcredential",[^}]*\} (\d+)$/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
-  const depth = Number(/^cloudcredentials_workqueue_depth\{controller="microsoftcredential"\} (\d+)$/m.exec(text)?.[1] ?? "-1");
+  const text = await fetch(`http://127.0.0.1:${port}/metrics`).then(
+    (r) => r.text(),
+    () => "",
+  );
+  const done = [
+    ...text.matchAll(
+      /^cloudcredentials_reconcile_duration_seconds_count\{controller="microsoftcredential",[^}]*\} (\d+)$/gm,
+    ),
+  ].reduce((sum, m) => sum + Number(m[1]), 0);
+  const depth = Number(
+    /^cloudcredentials_workqueue_depth\{controller="microsoftcredential"\} (\d+)$/m.exec(text)?.[1] ?? "-1",
+  );
   return done >= count && depth === 0;
 }
 
 /** The operator's own view of its memory (prom-client's process metrics), for reading RSS. */
 async function memoryBreakdown(port: number): Promise<string> {
-  const text = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text(), () => "");
-  const mb = (name: string): string => `${name}=${(Number(new RegExp(`^cloudcredentials_${name}(?:\\{[^}]*\\})? ([0-9.e+]+)$`, "m").exec(text)?.[1] ?? "0") / 1e6).toFixed(0)}MB`;
-  return ["process_resident_memory_bytes", "nodejs_heap_size_total_bytes", "nodejs_heap_size_used_bytes", "nodejs_external_memory_bytes"].map(mb).join(" ");
+  const text = await fetch(`http://127.0.0.1:${port}/metrics`).then(
+    (r) => r.text(),
+    () => "",
+  );
+  const mb = (name: string): string =>
+    `${name}=${(Number(new RegExp(`^cloudcredentials_${name}(?:\\{[^}]*\\})? ([0-9.e+]+)$`, "m").exec(text)?.[1] ?? "0") / 1e6).toFixed(0)}MB`;
+  return [
+    "process_resident_memory_bytes",
+    "nodejs_heap_size_total_bytes",
+    "nodejs_heap_size_used_bytes",
+    "nodejs_external_memory_bytes",
+  ]
+    .map(mb)
+    .join(" ");
 }

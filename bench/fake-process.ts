@@ -31,7 +31,9 @@ export interface FakeProcess {
 
 /** Starts `test/fakes/main.ts --seed` and reads its URL and CA from what it prints. */
 export async function startFakeProcess(): Promise<FakeProcess> {
-  const child = spawn(process.execPath, [join(repoRoot, "test/fakes/main.ts"), "--seed"], { stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, [join(repoRoot, "test/fakes/main.ts"), "--seed"], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   let printed = "";
   const fields = await new Promise<{ url: string; caPath: string }>((resolve, reject) => {
     child.once("exit", (code) => reject(new Error(`the fake identity platform exited (code ${String(code)})`)));
@@ -43,20 +45,30 @@ export async function startFakeProcess(): Promise<FakeProcess> {
     });
   });
   const dispatcher = new Agent({ connect: { ca: await readFile(fields.caPath, "utf8") } });
-  const control = async (method: "GET" | "DELETE" | "POST" | "PATCH", path: string, body?: object): Promise<{ status: number; json: unknown }> => {
-    const options = body === undefined ? { method, dispatcher } : { method, dispatcher, body: JSON.stringify(body), headers: { "content-type": "application/json" } };
+  const control = async (
+    method: "GET" | "DELETE" | "POST" | "PATCH",
+    path: string,
+    body?: object,
+  ): Promise<{ status: number; json: unknown }> => {
+    const options =
+      body === undefined
+        ? { method, dispatcher }
+        : { method, dispatcher, body: JSON.stringify(body), headers: { "content-type": "application/json" } };
     const response = await request(`${fields.url}/_fake/${path}`, options);
     return { status: response.statusCode, json: await response.body.json() };
   };
-  const count = async (query: string): Promise<number> => ((await control("GET", `requests?${query}`)).json as { count: number }).count;
+  const count = async (query: string): Promise<number> =>
+    ((await control("GET", `requests?${query}`)).json as { count: number }).count;
   return {
     ...fields,
     tokenRequests: (grant) => count(grant === undefined ? "endpoint=token" : `endpoint=token&grant=${grant}`),
     deviceCodeRequests: () => count("endpoint=devicecode"),
     resetRequests: async () => void (await control("DELETE", "requests")),
     updateSettings: async (settings) => void (await control("PATCH", "settings", settings)),
-    deviceCodes: async (which) => (await control("GET", which === "pending" ? "devicecodes/pending" : "devicecodes")).json as DeviceCodeView[],
-    approve: async (userCode, user) => (await control("POST", `devicecodes/${userCode}/approve`, { user })).status < 300,
+    deviceCodes: async (which) =>
+      (await control("GET", which === "pending" ? "devicecodes/pending" : "devicecodes")).json as DeviceCodeView[],
+    approve: async (userCode, user) =>
+      (await control("POST", `devicecodes/${userCode}/approve`, { user })).status < 300,
     stop: async () => {
       child.removeAllListeners("exit");
       child.kill("SIGTERM");

@@ -18,15 +18,29 @@ import { generateObjects, Rng } from "../test/fuzz/generate.ts";
 import { startControlPlane } from "../test/harness/control-plane.ts";
 import { chartCrdFiles } from "../test/harness/crds.ts";
 
-const { values } = parseArgs({ options: { count: { type: "string", default: "20000" }, "dry-run": { type: "string", default: "1000" }, seed: { type: "string" } } });
+const { values } = parseArgs({
+  options: {
+    count: { type: "string", default: "20000" },
+    "dry-run": { type: "string", default: "1000" },
+    seed: { type: "string" },
+  },
+});
 const count = Number(values.count);
 const dryRunCount = Number(values["dry-run"]);
 const seed = values.seed === undefined ? (Date.now() ^ (process.pid << 16)) >>> 0 : Number(values.seed) >>> 0;
-if (!Number.isInteger(count) || count < 1 || !Number.isInteger(dryRunCount) || dryRunCount < 0 || !Number.isInteger(Number(values.seed ?? 0))) {
+if (
+  !Number.isInteger(count) ||
+  count < 1 ||
+  !Number.isInteger(dryRunCount) ||
+  dryRunCount < 0 ||
+  !Number.isInteger(Number(values.seed ?? 0))
+) {
   console.error("usage: npm run bench:fuzz -- [--count N] [--dry-run M] [--seed S]  (N ≥ 1, M ≥ 0, S an integer)");
   process.exit(2);
 }
-console.log(`seed ${String(seed)} (replay: npm run bench:fuzz -- --count ${String(count)} --dry-run ${String(dryRunCount)} --seed ${String(seed)})`);
+console.log(
+  `seed ${String(seed)} (replay: npm run bench:fuzz -- --count ${String(count)} --dry-run ${String(dryRunCount)} --seed ${String(seed)})`,
+);
 
 // 1. zod: every spec is parsed, or refused with issues that carry messages; nothing else is thrown.
 const zodStart = performance.now();
@@ -38,13 +52,16 @@ for (const g of objects) {
   try {
     const parsed = schema.safeParse(g.spec);
     if (parsed.success) zodAccepted++;
-    else if (!(parsed.error instanceof z.ZodError) || parsed.error.issues.some((i) => i.message.trim() === "")) zodProblems.push(`${g.name}: an issue without a message`);
+    else if (!(parsed.error instanceof z.ZodError) || parsed.error.issues.some((i) => i.message.trim() === ""))
+      zodProblems.push(`${g.name}: an issue without a message`);
   } catch (error) {
     zodProblems.push(`${g.name}: threw ${String(error)}`);
   }
 }
 const zodSeconds = (performance.now() - zodStart) / 1000;
-console.log(`zod: ${String(count)} specs in ${zodSeconds.toFixed(2)} s, ${String(zodAccepted)} accepted, ${String(zodProblems.length)} problems`);
+console.log(
+  `zod: ${String(count)} specs in ${zodSeconds.toFixed(2)} s, ${String(zodAccepted)} accepted, ${String(zodProblems.length)} problems`,
+);
 
 // 2. The API server: a sample (the first M; they mix both kinds), server-side dry run.
 const dir = await mkdtemp(join(tmpdir(), "ccop-bench-fuzz-"));
@@ -56,20 +73,29 @@ try {
     const cp = await startControlPlane({ crdFiles: await chartCrdFiles(), logDir: join(dir, "logs") });
     try {
       const kc = loadKubeConfig({ inCluster: false, kubeconfig: cp.kubeconfigPath });
-      await requestJson(kc, "/api/v1/namespaces", { method: "POST", body: { apiVersion: "v1", kind: "Namespace", metadata: { name: "fuzz" } } });
+      await requestJson(kc, "/api/v1/namespaces", {
+        method: "POST",
+        body: { apiVersion: "v1", kind: "Namespace", metadata: { name: "fuzz" } },
+      });
       const sample = objects.slice(0, dryRunCount);
       const start = performance.now();
       const answers = await mapLimit(sample, 8, (g) => submit(kc, "fuzz", g, true));
       const seconds = (performance.now() - start) / 1000;
-      const t = tally(sample, sample.map((g, i) => judge(g, answers[i] ?? { kind: "rejected", code: 0, message: "no answer" })));
-      for (const p of t.problems.slice(0, 10)) console.log(`PROBLEM ${p.kind} ${p.name}: ${p.problem}\n  spec: ${p.spec}`);
+      const t = tally(
+        sample,
+        sample.map((g, i) => judge(g, answers[i] ?? { kind: "rejected", code: 0, message: "no answer" })),
+      );
+      for (const p of t.problems.slice(0, 10))
+        console.log(`PROBLEM ${p.kind} ${p.name}: ${p.problem}\n  spec: ${p.spec}`);
       if (t.problems.length > 0) exitCode = 1;
       dryRun = `dry_run=${String(sample.length)} accepted=${String(t.accepted)} rejected=${String(t.rejected)} cel_only=${String(t.celOnly)} disagreements=${String(t.disagreements)} problems=${String(t.problems.length)} dry_run_s=${seconds.toFixed(2)}`;
     } finally {
       await cp.stop();
     }
   }
-  console.log(`RESULT kind=fuzz seed=${String(seed)} count=${String(count)} zod_accepted=${String(zodAccepted)} zod_rejected=${String(count - zodAccepted)} zod_problems=${String(zodProblems.length)} zod_s=${zodSeconds.toFixed(2)} ${dryRun}`);
+  console.log(
+    `RESULT kind=fuzz seed=${String(seed)} count=${String(count)} zod_accepted=${String(zodAccepted)} zod_rejected=${String(count - zodAccepted)} zod_problems=${String(zodProblems.length)} zod_s=${zodSeconds.toFixed(2)} ${dryRun}`,
+  );
 } finally {
   await rm(dir, { recursive: true, force: true });
 }

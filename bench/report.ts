@@ -40,21 +40,42 @@ function row(m: Measured, w: WriteCount, t: TokenCounts): Record<string, string>
 
 export function report(m: Measured): void {
   const delegated = m.kind === "delegated";
-  const zero = { writes: delegated ? "3.00" : "2.00", state_secret: delegated ? "1.00" : "0.00", token_secret: "1.00", status: "1.00", other: "0.00", events: "0.00" };
+  const zero = {
+    writes: delegated ? "3.00" : "2.00",
+    state_secret: delegated ? "1.00" : "0.00",
+    token_secret: "1.00",
+    status: "1.00",
+    other: "0.00",
+    events: "0.00",
+  };
   console.log("per credential (writes from the audit log; token requests as the fake counted them):");
   console.table({
     creation: { ready_s: f(m.readySeconds), ...row(m, m.first, m.tokens), peak_rss_mb: f(m.peakRss, 0) },
     restart: { ready_s: "-", ...row(m, m.restart, m.restartTokens), peak_rss_mb: f(m.restartRss, 0) },
-    baseline: { ready_s: f(m.baselineSeconds), ...zero, token_requests: "0.00", device_code_polls: "0.00", refresh_token: "0.00", client_credentials: "0.00", devicecode_requests: "0.00", peak_rss_mb: "-" },
+    baseline: {
+      ready_s: f(m.baselineSeconds),
+      ...zero,
+      token_requests: "0.00",
+      device_code_polls: "0.00",
+      refresh_token: "0.00",
+      client_credentials: "0.00",
+      devicecode_requests: "0.00",
+      peak_rss_mb: "-",
+    },
   });
-  if (delegated) console.log(`device codes approved by the crowd: ${m.approved ?? 0}; slow_down answers: ${m.slowDowns}`);
+  if (delegated)
+    console.log(`device codes approved by the crowd: ${m.approved ?? 0}; slow_down answers: ${m.slowDowns}`);
   const restartTokens = m.restartTokens.total + m.restartTokens.deviceCodeRequests;
   const fields = [
     `RESULT kind=${m.kind} credentials=${m.n} ready_s=${f(m.readySeconds)} writes_per_credential=${f(m.first.writes / m.n)}`,
     ...(delegated ? [`state_secret=${f(m.first.stateSecrets / m.n)}`] : []),
     `token_secret=${f(m.first.tokenSecrets / m.n)} status=${f(m.first.status / m.n)} events=${f(m.first.events / m.n)}`,
     `token_requests_per_credential=${f(m.tokens.total / m.n)}`,
-    ...(delegated ? [`device_code_polls=${f(m.tokens.deviceCode / m.n)} refresh_token=${f(m.tokens.refreshToken / m.n)} slow_downs=${m.slowDowns}`] : []),
+    ...(delegated
+      ? [
+          `device_code_polls=${f(m.tokens.deviceCode / m.n)} refresh_token=${f(m.tokens.refreshToken / m.n)} slow_downs=${m.slowDowns}`,
+        ]
+      : []),
     `restart_writes=${m.restart.writes} restart_token_requests=${restartTokens}`,
     `baseline_s=${f(m.baselineSeconds)} ratio_vs_baseline=${f(m.readySeconds / m.baselineSeconds)} peak_rss_mb=${f(Math.max(m.peakRss, m.restartRss), 0)}`,
   ];

@@ -17,7 +17,11 @@ interface Values {
   readonly replicaCount: number;
   readonly microsoft: { readonly cloud: string };
   readonly requestTimeout: string;
-  readonly leaderElection: { readonly leaseDuration: string; readonly renewDeadline: string; readonly retryPeriod: string };
+  readonly leaderElection: {
+    readonly leaseDuration: string;
+    readonly renewDeadline: string;
+    readonly retryPeriod: string;
+  };
   readonly accessListResync: string;
   readonly logLevel: string;
   readonly workers: number;
@@ -28,7 +32,11 @@ interface Values {
   readonly namespaces: readonly string[];
   readonly rbac: { readonly aggregateToDefaultRoles: boolean };
   readonly workloadIdentity: { readonly audiences: readonly string[] };
-  readonly signIn: { readonly allowedTenants: readonly string[]; readonly allowedAccountDomains: readonly string[]; readonly requireAccount: boolean };
+  readonly signIn: {
+    readonly allowedTenants: readonly string[];
+    readonly allowedAccountDomains: readonly string[];
+    readonly requireAccount: boolean;
+  };
   readonly admissionPolicies: { readonly enabled: boolean };
 }
 
@@ -55,18 +63,51 @@ export class OperatorInstall extends Chart {
 
     new k8s.KubeNamespace(this, "namespace", { metadata: { name: namespace, labels } });
     // The same objects as files/crds: both come from the zod schemas.
-    for (const crd of customResourceDefinitions() as { metadata: { name: string; labels?: Record<string, string> }; spec: unknown }[]) {
-      new ApiObject(this, crd.metadata.name, { apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition", metadata: { name: crd.metadata.name, labels: { ...crd.metadata.labels, ...labels } }, spec: crd.spec });
+    for (const crd of customResourceDefinitions() as {
+      metadata: { name: string; labels?: Record<string, string> };
+      spec: unknown;
+    }[]) {
+      new ApiObject(this, crd.metadata.name, {
+        apiVersion: "apiextensions.k8s.io/v1",
+        kind: "CustomResourceDefinition",
+        metadata: { name: crd.metadata.name, labels: { ...crd.metadata.labels, ...labels } },
+        spec: crd.spec,
+      });
     }
-    new k8s.KubeServiceAccount(this, "service-account", { metadata: { name, namespace, labels }, automountServiceAccountToken: true });
+    new k8s.KubeServiceAccount(this, "service-account", {
+      metadata: { name, namespace, labels },
+      automountServiceAccountToken: true,
+    });
     rbac(this, { name, namespace, labels });
     if (values.rbac.aggregateToDefaultRoles) aggregateRoles(this, { name, namespace, labels });
     if (values.admissionPolicies.enabled) admissionPolicies(this, { name, namespace, labels }, values);
     new k8s.KubeService(this, "metrics", {
       metadata: { name: `${name}-metrics`, namespace, labels },
-      spec: { type: "ClusterIP", selector, ports: [{ name: "http-metrics", port: values.metrics.port, targetPort: k8s.IntOrString.fromString("http"), protocol: "TCP" }] },
+      spec: {
+        type: "ClusterIP",
+        selector,
+        ports: [
+          {
+            name: "http-metrics",
+            port: values.metrics.port,
+            targetPort: k8s.IntOrString.fromString("http"),
+            protocol: "TCP",
+          },
+        ],
+      },
     });
-    new ApiObject(this, "deployment", deployment({ name, namespace, labels, selector, values, image: `${values.image.repository}:${values.image.tag || appVersion}` }));
+    new ApiObject(
+      this,
+      "deployment",
+      deployment({
+        name,
+        namespace,
+        labels,
+        selector,
+        values,
+        image: `${values.image.repository}:${values.image.tag || appVersion}`,
+      }),
+    );
   }
 }
 
@@ -78,8 +119,17 @@ interface Naming {
 
 function rbac(scope: Construct, { name, namespace, labels }: Naming): void {
   const subjects = [{ kind: "ServiceAccount", name, namespace }];
-  new ApiObject(scope, "cluster-role", { apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRole", metadata: { name, labels }, rules: readYaml<unknown[]>("files", "rbac-rules.yaml") });
-  new k8s.KubeClusterRoleBinding(scope, "cluster-role-binding", { metadata: { name, labels }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name }, subjects });
+  new ApiObject(scope, "cluster-role", {
+    apiVersion: "rbac.authorization.k8s.io/v1",
+    kind: "ClusterRole",
+    metadata: { name, labels },
+    rules: readYaml<unknown[]>("files", "rbac-rules.yaml"),
+  });
+  new k8s.KubeClusterRoleBinding(scope, "cluster-role-binding", {
+    metadata: { name, labels },
+    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name },
+    subjects,
+  });
   const leaderElection = `${name}-leader-election`;
   new k8s.KubeRole(scope, "leader-election", {
     metadata: { name: leaderElection, namespace, labels },
@@ -88,22 +138,33 @@ function rbac(scope: Construct, { name, namespace, labels }: Naming): void {
       { apiGroups: ["coordination.k8s.io"], resources: ["leases"], resourceNames: [name], verbs: ["get", "update"] },
     ],
   });
-  new k8s.KubeRoleBinding(scope, "leader-election-binding", { metadata: { name: leaderElection, namespace, labels }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: leaderElection }, subjects });
+  new k8s.KubeRoleBinding(scope, "leader-election-binding", {
+    metadata: { name: leaderElection, namespace, labels },
+    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: leaderElection },
+    subjects,
+  });
 }
 
-const aggregate = (...roles: string[]): Record<string, string> => Object.fromEntries(roles.map((r) => [`rbac.authorization.k8s.io/aggregate-to-${r}`, "true"]));
+const aggregate = (...roles: string[]): Record<string, string> =>
+  Object.fromEntries(roles.map((r) => [`rbac.authorization.k8s.io/aggregate-to-${r}`, "true"]));
 
 /** Rights on our resources for the built-in view, edit and admin ClusterRoles (templates/aggregate-roles.yaml). */
 function aggregateRoles(scope: Construct, { name, labels }: Naming): void {
   const group = "cloudcredentials.io";
   new k8s.KubeClusterRole(scope, "aggregate-view", {
     metadata: { name: `${name}-view`, labels: { ...labels, ...aggregate("view", "edit", "admin") } },
-    rules: [{ apiGroups: [group], resources: ["microsoftcredentials", "accesslists"], verbs: ["get", "list", "watch"] }],
+    rules: [
+      { apiGroups: [group], resources: ["microsoftcredentials", "accesslists"], verbs: ["get", "list", "watch"] },
+    ],
   });
   new k8s.KubeClusterRole(scope, "aggregate-edit", {
     metadata: { name: `${name}-edit`, labels: { ...labels, ...aggregate("edit", "admin") } },
     rules: [
-      { apiGroups: [group], resources: ["microsoftcredentials", "accesslists"], verbs: ["create", "update", "patch", "delete", "deletecollection"] },
+      {
+        apiGroups: [group],
+        resources: ["microsoftcredentials", "accesslists"],
+        verbs: ["create", "update", "patch", "delete", "deletecollection"],
+      },
       { apiGroups: [group], resources: ["microsoftcredentials"], verbs: ["resolve"] },
     ],
   });
@@ -113,7 +174,11 @@ function aggregateRoles(scope: Construct, { name, labels }: Naming): void {
  * The ValidatingAdmissionPolicies and bindings of files/admission-policies.yaml, with its
  * placeholders replaced as templates/admission-policies.yaml does.
  */
-export function admissionPolicyObjects({ name, namespace }: Pick<Naming, "name" | "namespace">, values: Pick<Values, "namespaces" | "workloadIdentity" | "signIn">, serviceAccount = name): { apiVersion: string; kind: string; metadata: { name: string }; spec: Record<string, unknown> }[] {
+export function admissionPolicyObjects(
+  { name, namespace }: Pick<Naming, "name" | "namespace">,
+  values: Pick<Values, "namespaces" | "workloadIdentity" | "signIn">,
+  serviceAccount = name,
+): { apiVersion: string; kind: string; metadata: { name: string }; spec: Record<string, unknown> }[] {
   const replacements: Record<string, string> = {
     __FULLNAME__: name,
     __OPERATOR__: `system:serviceaccount:${namespace}:${serviceAccount}`,
@@ -123,8 +188,16 @@ export function admissionPolicyObjects({ name, namespace }: Pick<Naming, "name" 
     __REQUIRE_ACCOUNT__: String(values.signIn.requireAccount),
     __WATCHED_NAMESPACES__: JSON.stringify(values.namespaces),
   };
-  const text = readFileSync(join(chartDir, "files", "admission-policies.yaml"), "utf8").replaceAll(/__[A-Z_]+__/g, (token) => replacements[token] ?? token);
-  const objects = parse(text) as { apiVersion: string; kind: string; metadata: { name: string }; spec: Record<string, unknown> }[];
+  const text = readFileSync(join(chartDir, "files", "admission-policies.yaml"), "utf8").replaceAll(
+    /__[A-Z_]+__/g,
+    (token) => replacements[token] ?? token,
+  );
+  const objects = parse(text) as {
+    apiVersion: string;
+    kind: string;
+    metadata: { name: string };
+    spec: Record<string, unknown>;
+  }[];
   for (const o of objects) if (values.namespaces.length === 0) delete o.spec["matchResources"];
   return objects;
 }
@@ -142,7 +215,12 @@ interface DeploymentInput extends Naming {
 }
 
 /** The Deployment the chart renders with its defaults (env in the chart's order). */
-function deployment({ name, namespace, labels, selector, values, image }: DeploymentInput): { apiVersion: string; kind: string; metadata: object; spec: object } {
+function deployment({ name, namespace, labels, selector, values, image }: DeploymentInput): {
+  apiVersion: string;
+  kind: string;
+  metadata: object;
+  spec: object;
+} {
   const env: { name: string; value?: string; valueFrom?: object }[] = Object.entries({
     CCO_IN_CLUSTER: "true",
     CCO_NAMESPACES: "",
@@ -164,7 +242,12 @@ function deployment({ name, namespace, labels, selector, values, image }: Deploy
     CCO_REQUIRE_ACCOUNT: String(values.signIn.requireAccount),
   }).map(([key, value]) => ({ name: key, value }));
   // $(POD_IP) is expanded by the kubelet from the variable defined before it.
-  if (values.metrics.listenOnPodIP) env.splice(env.findIndex((e) => e.name === "CCO_HTTP_ADDRESS"), 0, { name: "POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } });
+  if (values.metrics.listenOnPodIP)
+    env.splice(
+      env.findIndex((e) => e.name === "CCO_HTTP_ADDRESS"),
+      0,
+      { name: "POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } },
+    );
   const container = {
     name: "operator",
     image,
@@ -186,7 +269,12 @@ function deployment({ name, namespace, labels, selector, values, image }: Deploy
       selector: { matchLabels: selector },
       template: {
         metadata: { labels: selector },
-        spec: { serviceAccountName: name, securityContext: values.podSecurityContext, containers: [container], volumes: [{ name: "tmp", emptyDir: { sizeLimit: "64Mi" } }] },
+        spec: {
+          serviceAccountName: name,
+          securityContext: values.podSecurityContext,
+          containers: [container],
+          volumes: [{ name: "tmp", emptyDir: { sizeLimit: "64Mi" } }],
+        },
       },
     },
   };

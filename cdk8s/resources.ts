@@ -4,7 +4,15 @@
 import { ApiObject, type ApiObjectMetadata } from "cdk8s";
 import type { Construct } from "constructs";
 import type { z } from "zod";
-import { ACCESS_LIST, API_VERSION, MICROSOFT_CREDENTIAL, accessListSpecSchema, microsoftCredentialSpecSchema, type AccessListSpecInput, type MicrosoftCredentialSpecInput } from "../src/crds/index.ts";
+import {
+  ACCESS_LIST,
+  API_VERSION,
+  MICROSOFT_CREDENTIAL,
+  accessListSpecSchema,
+  microsoftCredentialSpecSchema,
+  type AccessListSpecInput,
+  type MicrosoftCredentialSpecInput,
+} from "../src/crds/index.ts";
 
 /** Checks a spec against its schema; the error names each field and the problem. */
 function validated<S extends z.ZodType>(kind: string, id: string, schema: S, spec: z.input<S>): z.input<S> {
@@ -26,7 +34,11 @@ export class MicrosoftCredential extends ApiObject {
   static readonly GVK = { apiVersion: API_VERSION, kind: MICROSOFT_CREDENTIAL.kind } as const;
 
   constructor(scope: Construct, id: string, props: MicrosoftCredentialProps) {
-    super(scope, id, { ...MicrosoftCredential.GVK, ...(props.metadata ? { metadata: props.metadata } : {}), spec: validated(MICROSOFT_CREDENTIAL.kind, id, microsoftCredentialSpecSchema, props.spec) });
+    super(scope, id, {
+      ...MicrosoftCredential.GVK,
+      ...(props.metadata ? { metadata: props.metadata } : {}),
+      spec: validated(MICROSOFT_CREDENTIAL.kind, id, microsoftCredentialSpecSchema, props.spec),
+    });
   }
 }
 
@@ -40,6 +52,10 @@ export class AccessList extends ApiObject {
   static readonly GVK = { apiVersion: API_VERSION, kind: ACCESS_LIST.kind } as const;
 
   constructor(scope: Construct, id: string, props: AccessListProps) {
-    super(scope, id, { ...AccessList.GVK, ...(props.metadata ? { metadata: props.metadata } : {}), spec: validated(ACCESS_LIST.kind, id, accessListSpecSchema, props.spec) });
+    super(scope, id, {
+      ...AccessList.GVK,
+      ...(props.metadata ? { metadata: props.metadata } : {}),
+      spec: validated(ACCESS_LIST.kind, id, accessListSpecSchema, props.spec),
+    });
   }
 }

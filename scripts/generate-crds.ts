@@ -23,15 +23,21 @@ for (const file of files) {
   }
 }
 const expected = new Set(crds.map((f) => basename(f.path)));
-const extra = (await readdir(join(root, CRD_DIR)).catch(() => [])).filter((f) => f.endsWith(".yaml") && !expected.has(f));
+const extra = (await readdir(join(root, CRD_DIR)).catch(() => [])).filter(
+  (f) => f.endsWith(".yaml") && !expected.has(f),
+);
 
 if (check) {
   if (stale.length > 0 || extra.length > 0) {
-    console.error(`Generated files are stale: ${[...stale, ...extra.map((f) => `${CRD_DIR}/${f} (not generated)`)].join(", ")}`);
+    console.error(
+      `Generated files are stale: ${[...stale, ...extra.map((f) => `${CRD_DIR}/${f} (not generated)`)].join(", ")}`,
+    );
     console.error("Run `npm run generate` and commit the result.");
     process.exit(1);
   }
-  console.log(`Generated files are up to date (${String(files.length)}: ${CRD_DIR}, dist/install.yaml, docs/reference.md).`);
+  console.log(
+    `Generated files are up to date (${String(files.length)}: ${CRD_DIR}, dist/install.yaml, docs/reference.md).`,
+  );
 } else {
   console.log(stale.length > 0 ? `Wrote ${stale.join(", ")}` : "Generated files already up to date.");
   if (extra.length > 0) console.warn(`Not generated, remove by hand if obsolete: ${extra.join(", ")}`);

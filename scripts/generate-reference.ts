@@ -32,7 +32,13 @@ const asNode = (value: unknown): Node => (value !== null && typeof value === "ob
 const str = (value: unknown): string => (typeof value === "string" ? value : JSON.stringify(value));
 
 /** Prose for Markdown: no HTML by accident (`<name>`), no table breaks. */
-const prose = (text: string): string => text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll("|", "\\|").replaceAll("\n", " ");
+const prose = (text: string): string =>
+  text
+    .replaceAll("&", "&amp;")
+    .replaceAll("<", "&lt;")
+    .replaceAll(">", "&gt;")
+    .replaceAll("|", "\\|")
+    .replaceAll("\n", " ");
 /** Inline code that may hold backticks; in a table cell, pipes are escaped (GFM reads them as cell ends first). */
 const code = (text: string, cell = true): string => {
   const fence = text.includes("`") ? "``" : "`";
@@ -43,7 +49,9 @@ const code = (text: string, cell = true): string => {
  * some renderers): such a rule is written as HTML code, with Markdown's punctuation as entities.
  */
 const ruleCode = (rule: string): string =>
-  rule.includes("](") ? `<code>${rule.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll("]", "&#93;").replaceAll("[", "&#91;").replaceAll("*", "&#42;").replaceAll("_", "&#95;").replaceAll("\\", "&#92;")}</code>` : code(rule, false);
+  rule.includes("](")
+    ? `<code>${rule.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll("]", "&#93;").replaceAll("[", "&#91;").replaceAll("*", "&#42;").replaceAll("_", "&#95;").replaceAll("\\", "&#92;")}</code>`
+    : code(rule, false);
 /** A message as a sentence: one closing period. */
 const sentence = (text: string): string => (/[.!?]$/.test(text) ? text : `${text}.`);
 
@@ -52,7 +60,9 @@ function fieldsOf(node: Node, path: string, required: boolean): Field[] {
   const here: Field[] = path === "" ? [] : [{ path, node, required }];
   const properties = asNode(node["properties"]);
   const requiredNames = new Set(Array.isArray(node["required"]) ? (node["required"] as string[]) : []);
-  const children = Object.entries(properties).flatMap(([name, child]) => fieldsOf(asNode(child), path === "" ? name : `${path}.${name}`, requiredNames.has(name)));
+  const children = Object.entries(properties).flatMap(([name, child]) =>
+    fieldsOf(asNode(child), path === "" ? name : `${path}.${name}`, requiredNames.has(name)),
+  );
   const items = node["items"];
   const itemFields = items === undefined ? [] : fieldsOf(asNode(items), `${path}[]`, true);
   return [...here, ...children, ...itemFields];
@@ -86,12 +96,16 @@ function boundsOf(node: Node): string {
   return parts.map((p) => p.trim()).join("; ");
 }
 
-const rulesOf = (node: Node): CelRule[] => (Array.isArray(node["x-kubernetes-validations"]) ? (node["x-kubernetes-validations"] as CelRule[]) : []);
+const rulesOf = (node: Node): CelRule[] =>
+  Array.isArray(node["x-kubernetes-validations"]) ? (node["x-kubernetes-validations"] as CelRule[]) : [];
 
 function fieldTable(fields: readonly Field[]): string[] {
   const rows = fields.map((f) => {
     const def = f.node["default"] === undefined ? "" : code(str(f.node["default"]));
-    const rules = rulesOf(f.node).length === 0 ? "" : ` (${String(rulesOf(f.node).length)} rule${rulesOf(f.node).length > 1 ? "s" : ""} below)`;
+    const rules =
+      rulesOf(f.node).length === 0
+        ? ""
+        : ` (${String(rulesOf(f.node).length)} rule${rulesOf(f.node).length > 1 ? "s" : ""} below)`;
     return `| ${code(f.path)} | ${typeOf(f.node)} | ${f.required ? "yes" : ""} | ${def} | ${boundsOf(f.node)} | ${prose(str(f.node["description"] ?? ""))}${rules} |`;
   });
   return ["| field | type | required | default | bounds | description |", "|---|---|---|---|---|---|", ...rows];
@@ -101,10 +115,17 @@ function ruleLines(fields: readonly Field[]): string[] {
   const lines: string[] = [];
   for (const f of fields) {
     for (const rule of rulesOf(f.node)) {
-      const where = rule.fieldPath === undefined ? code(f.path, false) : `${code(f.path, false)}, reported at ${code(f.path + rule.fieldPath, false)}`;
-      const dynamic = rule.messageExpression === undefined ? "" : " The API server's message names the offending value.";
+      const where =
+        rule.fieldPath === undefined
+          ? code(f.path, false)
+          : `${code(f.path, false)}, reported at ${code(f.path + rule.fieldPath, false)}`;
+      const dynamic =
+        rule.messageExpression === undefined ? "" : " The API server's message names the offending value.";
       const reason = rule.reason === undefined ? "" : `, ${code(rule.reason, false)}`;
-      lines.push(`- ${where}${reason}: ${sentence(prose(rule.message).replaceAll("\\|", "|"))}${dynamic}`, `  Rule: ${ruleCode(rule.rule)}`);
+      lines.push(
+        `- ${where}${reason}: ${sentence(prose(rule.message).replaceAll("\\|", "|"))}${dynamic}`,
+        `  Rule: ${ruleCode(rule.rule)}`,
+      );
     }
   }
   return lines;
@@ -121,12 +142,17 @@ function section(prefix: string, root: Node, intro: string, required = false): s
     "",
     ...fieldTable(fields),
     "",
-    ...(rules.length === 0 ? [] : ["Rules the API server enforces (CEL), with the message a refused object gets:", "", ...rules, ""]),
+    ...(rules.length === 0
+      ? []
+      : ["Rules the API server enforces (CEL), with the message a refused object gets:", "", ...rules, ""]),
   ];
 }
 
 function columnTable(columns: readonly Column[]): string[] {
-  const rows = columns.map((c) => `| ${c.name} | ${code(c.jsonPath)} | ${c.type} | ${c.priority === 1 ? "`-o wide`" : "always"} | ${prose(c.description)} |`);
+  const rows = columns.map(
+    (c) =>
+      `| ${c.name} | ${code(c.jsonPath)} | ${c.type} | ${c.priority === 1 ? "`-o wide`" : "always"} | ${prose(c.description)} |`,
+  );
   return ["| column | JSONPath | type | shown | description |", "|---|---|---|---|---|", ...rows];
 }
 
@@ -148,7 +174,11 @@ function kindSection(crd: Node): string[] {
     "",
     ...section("metadata", asNode(properties["metadata"]), "Only the name is constrained."),
     ...section("spec", asNode(properties["spec"]), str(asNode(properties["spec"])["description"]), true),
-    ...section("status", asNode(properties["status"]), `${str(asNode(properties["status"])["description"])} Written by the operator only.`),
+    ...section(
+      "status",
+      asNode(properties["status"]),
+      `${str(asNode(properties["status"])["description"])} Written by the operator only.`,
+    ),
     "### Printer columns",
     "",
     ...columnTable(version["additionalPrinterColumns"] as Column[]),

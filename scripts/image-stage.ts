@@ -28,7 +28,11 @@ const image = await replayImage({ contextDir: repoRoot, workDir, node: repoNode,
 const [exe = "", ...args] = startCommand(image, repoNode, operatorArgs);
 console.error(`starting in ${image.appDir}: node ${args.join(" ")}`);
 // The image's environment, plus PATH and how to reach Kubernetes (KUBERNETES_SERVICE_*) if set.
-const passed = Object.fromEntries(Object.entries(process.env).filter(([k]) => k === "PATH" || k.startsWith("KUBERNETES_SERVICE_") || k.startsWith("CCO_")));
+const passed = Object.fromEntries(
+  Object.entries(process.env).filter(
+    ([k]) => k === "PATH" || k.startsWith("KUBERNETES_SERVICE_") || k.startsWith("CCO_"),
+  ),
+);
 const child = spawn(exe, args, { cwd: image.appDir, env: { ...passed, ...image.env }, stdio: "inherit" });
 for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => child.kill(signal));
 const code = await new Promise<number>((resolve) => child.once("exit", (c, s) => resolve(c ?? (s === null ? 1 : 128))));

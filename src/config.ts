@@ -10,14 +10,20 @@ export function parseDuration(text: string): number | undefined {
 }
 
 /** A duration option's text, in milliseconds, within [min, max] when a range is given. */
-const duration = (example: string, range?: { readonly minText: string; readonly maxText: string }): z.ZodPipe<z.ZodString, z.ZodTransform<number, string>> =>
+const duration = (
+  example: string,
+  range?: { readonly minText: string; readonly maxText: string },
+): z.ZodPipe<z.ZodString, z.ZodTransform<number, string>> =>
   z.string().transform((text, ctx) => {
     const ms = parseDuration(text);
     if (ms === undefined) {
       ctx.addIssue({ code: "custom", message: `must be a duration such as ${example}` });
       return 0;
     }
-    if (range !== undefined && !(ms >= (parseDuration(range.minText) ?? 0) && ms <= (parseDuration(range.maxText) ?? 0))) {
+    if (
+      range !== undefined &&
+      !(ms >= (parseDuration(range.minText) ?? 0) && ms <= (parseDuration(range.maxText) ?? 0))
+    ) {
       ctx.addIssue({ code: "custom", message: `must be between ${range.minText} and ${range.maxText}, got ${text}` });
     }
     return ms;
@@ -25,7 +31,12 @@ const duration = (example: string, range?: { readonly minText: string; readonly 
 
 /** A duration in the units parseDuration reads: 30s, 1m30s, 500ms. */
 export function formatDuration(ms: number): string {
-  const units: [string, number][] = [["h", 3_600_000], ["m", 60_000], ["s", 1000], ["ms", 1]];
+  const units: [string, number][] = [
+    ["h", 3_600_000],
+    ["m", 60_000],
+    ["s", 1000],
+    ["ms", 1],
+  ];
   let rest = Math.round(ms);
   let text = "";
   for (const [unit, size] of units) {
@@ -40,7 +51,11 @@ export function formatDuration(ms: number): string {
 const durationDefaults = new WeakMap<z.ZodType, string>();
 
 /** A duration option with its default and the range it must be in, e.g. durationOption("30s", "1s", "5m"). */
-function durationOption(defaultText: string, minText: string, maxText: string): z.ZodDefault<z.ZodPipe<z.ZodString, z.ZodTransform<number, string>>> {
+function durationOption(
+  defaultText: string,
+  minText: string,
+  maxText: string,
+): z.ZodDefault<z.ZodPipe<z.ZodString, z.ZodTransform<number, string>>> {
   const schema = duration(defaultText, { minText, maxText }).default(parseDuration(defaultText) ?? 0);
   durationDefaults.set(schema, defaultText);
   return schema;
@@ -50,13 +65,17 @@ function durationOption(defaultText: string, minText: string, maxText: string): 
  * A comma-separated list option: entries trimmed (lower-cased when asked), none empty, each
  * checked by `problem` (which says what is wrong with it, or undefined).
  */
-function listOption(problem: (entry: string) => string | undefined, { lowercase = false, nonEmpty = false } = {}): z.ZodPipe<z.ZodString, z.ZodTransform<string[], string>> {
+function listOption(
+  problem: (entry: string) => string | undefined,
+  { lowercase = false, nonEmpty = false } = {},
+): z.ZodPipe<z.ZodString, z.ZodTransform<string[], string>> {
   return z.string().transform((text, ctx) => {
     // An empty value is an empty list (the chart renders an unset list as ""), where one may be empty.
     if (text.trim() === "" && !nonEmpty) return [];
     const entries = text.split(",").map((e) => (lowercase ? e.trim().toLowerCase() : e.trim()));
     for (const entry of entries) {
-      const wrong = entry === "" ? "has an empty entry (remove the extra comma, or leave the option unset)" : problem(entry);
+      const wrong =
+        entry === "" ? "has an empty entry (remove the extra comma, or leave the option unset)" : problem(entry);
       if (wrong !== undefined) ctx.addIssue({ code: "custom", message: wrong });
     }
     return entries;
@@ -67,15 +86,19 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const DNS_DOMAIN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
 const audienceProblem = (entry: string): string | undefined =>
-  /^[^\s,]{1,600}$/.test(entry) && !/\p{Cc}/u.test(entry) ? undefined : `"${entry.slice(0, 80)}" is not an audience: no spaces or control characters, at most 600 characters`;
+  /^[^\s,]{1,600}$/.test(entry) && !/\p{Cc}/u.test(entry)
+    ? undefined
+    : `"${entry.slice(0, 80)}" is not an audience: no spaces or control characters, at most 600 characters`;
 
 function tenantProblem(entry: string): string | undefined {
-  if (entry === "organizations" || entry === "common") return `${entry} is not a tenant: list tenant ids or domains (and consumers for personal accounts)`;
+  if (entry === "organizations" || entry === "common")
+    return `${entry} is not a tenant: list tenant ids or domains (and consumers for personal accounts)`;
   if (entry === "consumers" || GUID.test(entry) || DNS_DOMAIN.test(entry)) return undefined;
   return `"${entry.slice(0, 80)}" is not a tenant id (GUID), a domain such as contoso.onmicrosoft.com, or consumers`;
 }
 
-const domainProblem = (entry: string): string | undefined => (DNS_DOMAIN.test(entry) ? undefined : `"${entry.slice(0, 80)}" is not a DNS domain such as contoso.com`);
+const domainProblem = (entry: string): string | undefined =>
+  DNS_DOMAIN.test(entry) ? undefined : `"${entry.slice(0, 80)}" is not a DNS domain such as contoso.com`;
 
 const flag = z.enum(["true", "false"], { message: "must be true or false" }).transform((v) => v === "true");
 const optionalUrl = z.url({ protocol: /^https$/, message: "must be an https URL" }).optional();
@@ -84,7 +107,9 @@ const optionalUrl = z.url({ protocol: /^https$/, message: "must be an https URL"
 const optionsSchema = z.object({
   kubeconfig: z.string().min(1).optional(),
   inCluster: flag.default(false),
-  microsoftClientId: z.uuid({ message: "must be the application (client) id GUID of the Entra app registration" }).optional(),
+  microsoftClientId: z
+    .uuid({ message: "must be the application (client) id GUID of the Entra app registration" })
+    .optional(),
   cloud: z.enum(CLOUDS).default("Public"),
   authorityHost: optionalUrl,
   graphBaseUrl: optionalUrl,
@@ -95,7 +120,15 @@ const optionsSchema = z.object({
   // Shorter than leaseDuration - renewDeadline (checked below): a request in flight ends before
   // another replica may take the lease.
   requestTimeout: durationOption("15s", "1s", "5m"),
-  namespaces: z.string().default("").transform((s) => s.split(",").map((n) => n.trim()).filter(Boolean)),
+  namespaces: z
+    .string()
+    .default("")
+    .transform((s) =>
+      s
+        .split(",")
+        .map((n) => n.trim())
+        .filter(Boolean),
+    ),
   leaderElect: flag.default(true),
   leaderElectionNamespace: z.string().min(1).default("cloud-credentials-operator"),
   leaderElectionId: z.string().min(1).default("cloud-credentials-operator"),
@@ -104,7 +137,10 @@ const optionsSchema = z.object({
   leaseDuration: durationOption("60s", "1s", "1h"),
   renewDeadline: durationOption("40s", "100ms", "1h"),
   retryPeriod: durationOption("2s", "100ms", "10m"),
-  httpAddress: z.string().regex(/^[^:]*:\d+$/, "must be host:port such as :8080 or 127.0.0.1:8080").default(":8080"),
+  httpAddress: z
+    .string()
+    .regex(/^[^:]*:\d+$/, "must be host:port such as :8080 or 127.0.0.1:8080")
+    .default(":8080"),
   logLevel: z.enum(["trace", "debug", "info", "warn", "error", "fatal"]).default("info"),
   workers: z.coerce.number().int().min(1).max(64).default(4),
   accessListResync: durationOption("1h", "1s", "24h"),
@@ -124,13 +160,20 @@ type Options = z.output<typeof optionsSchema>;
 function checkTimings(o: Options, ctx: z.RefinementCtx): void {
   if (!o.leaderElect) return;
   const issue = (key: keyof Options, message: string): void => ctx.addIssue({ code: "custom", path: [key], message });
-  if (o.renewDeadline >= o.leaseDuration) issue("renewDeadline", `must be shorter than --lease-duration (${formatDuration(o.leaseDuration)})`);
+  if (o.renewDeadline >= o.leaseDuration)
+    issue("renewDeadline", `must be shorter than --lease-duration (${formatDuration(o.leaseDuration)})`);
   if (o.retryPeriod * 1.2 >= o.renewDeadline) {
-    issue("retryPeriod", `must be shorter than --renew-deadline / 1.2 (${formatDuration(o.renewDeadline / 1.2)}): the leader must be able to retry a renewal before its deadline`);
+    issue(
+      "retryPeriod",
+      `must be shorter than --renew-deadline / 1.2 (${formatDuration(o.renewDeadline / 1.2)}): the leader must be able to retry a renewal before its deadline`,
+    );
   }
   const gap = o.leaseDuration - o.renewDeadline;
   if (gap > 0 && o.requestTimeout >= gap) {
-    issue("requestTimeout", `must be shorter than --lease-duration minus --renew-deadline (${formatDuration(gap)}) when --leader-elect is true, so that a request in flight ends before another replica may take the lease; lower it or widen that gap`);
+    issue(
+      "requestTimeout",
+      `must be shorter than --lease-duration minus --renew-deadline (${formatDuration(gap)}) when --leader-elect is true, so that a request in flight ends before another replica may take the lease; lower it or widen that gap`,
+    );
   }
 }
 
@@ -181,7 +224,8 @@ export function usage(): string {
   const lines = KEYS.map((k) => {
     const def = optionsSchema.shape[k].safeParse(undefined);
     const value: unknown = def.success ? def.data : undefined;
-    const text = durationDefaults.get(optionsSchema.shape[k]) ?? (Array.isArray(value) ? value.join(",") : JSON.stringify(value));
+    const text =
+      durationDefaults.get(optionsSchema.shape[k]) ?? (Array.isArray(value) ? value.join(",") : JSON.stringify(value));
     const shown = value === undefined || (Array.isArray(value) && value.length === 0) ? "" : ` (default ${text})`;
     return `  --${toFlag(k)}  ${toEnv(k)}${shown}`;
   });

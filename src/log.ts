@@ -13,7 +13,8 @@ const OPAQUE_ACCESS = /\bEw[ABC][A-Za-z0-9+/_-]{60,}={0,2}/g;
  */
 const REFRESH = /\b(?:[01]\.A|M\.[CR])[A-Za-z0-9_.!*$+/-]{40,}={0,2}/g;
 const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi;
-const FORM_SECRET = /\b(client_secret|client_assertion|refresh_token|access_token|device_code|code|assertion)=[^&\s"]+/gi;
+const FORM_SECRET =
+  /\b(client_secret|client_assertion|refresh_token|access_token|device_code|code|assertion)=[^&\s"]+/gi;
 
 /** How many exact values are remembered (the newest win), and the shortest one worth remembering. */
 const REMEMBERED_MAX = 512;
@@ -59,9 +60,24 @@ export function scrub(text: string): string {
 
 /** Keys whose values are never logged, wherever they appear in a logged object. */
 const SECRET_KEYS = [
-  "accessToken", "access_token", "refreshToken", "refresh_token", "idToken", "id_token",
-  "deviceCode", "device_code", "clientSecret", "client_secret", "clientAssertion", "client_assertion",
-  "privateKey", "authorization", "Authorization", "password", "data", "stringData",
+  "accessToken",
+  "access_token",
+  "refreshToken",
+  "refresh_token",
+  "idToken",
+  "id_token",
+  "deviceCode",
+  "device_code",
+  "clientSecret",
+  "client_secret",
+  "clientAssertion",
+  "client_assertion",
+  "privateKey",
+  "authorization",
+  "Authorization",
+  "password",
+  "data",
+  "stringData",
 ];
 const SECRET_KEY_SET: ReadonlySet<string> = new Set(SECRET_KEYS);
 
@@ -121,7 +137,8 @@ function scrubDeep(value: unknown, depth: number, walk: Walk): unknown {
   if (typeof fields === "string") return fields;
   if (Array.isArray(fields)) return fields.map((item) => scrubDeep(item, depth + 1, walk));
   const copy: Record<string, unknown> = {};
-  for (const [key, field] of Object.entries(fields)) copy[key] = SECRET_KEY_SET.has(key) ? "[REDACTED]" : scrubDeep(field, depth + 1, walk);
+  for (const [key, field] of Object.entries(fields))
+    copy[key] = SECRET_KEY_SET.has(key) ? "[REDACTED]" : scrubDeep(field, depth + 1, walk);
   return copy;
 }
 

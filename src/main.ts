@@ -22,12 +22,16 @@ function fail(message: string): never {
 function setUp(): { config: Config; kubeConfig: KubeConfig; extraCaPem: string | undefined } {
   try {
     const config = loadConfig(argv, process.env);
-    const kubeConfig = loadKubeConfig(config.inCluster ? { inCluster: true } : { inCluster: false, kubeconfig: config.kubeconfig ?? "" });
+    const kubeConfig = loadKubeConfig(
+      config.inCluster ? { inCluster: true } : { inCluster: false, kubeconfig: config.kubeconfig ?? "" },
+    );
     const extraCaPem = config.caBundle === undefined ? undefined : readFileSync(config.caBundle, "utf8");
     return { config, kubeConfig, extraCaPem };
   } catch (error) {
     if (error instanceof ConfigError) fail(error.message);
-    fail(`cannot start: ${error instanceof Error ? error.message : String(error)} (check --kubeconfig, --in-cluster and --ca-bundle)`);
+    fail(
+      `cannot start: ${error instanceof Error ? error.message : String(error)} (check --kubeconfig, --in-cluster and --ca-bundle)`,
+    );
   }
 }
 

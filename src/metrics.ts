@@ -31,36 +31,84 @@ export class OperatorMetrics {
     const registers = [this.registry];
     const credentialLabels = ["namespace", "name", "tenant_type"] as const;
     /** A gauge per credential; with `reasonOf`, also a `reason` label (the condition's reason). */
-    const perCredential = (name: string, help: string, value: (c: RawCredential) => number | undefined, reasonOf?: "Ready" | "Broken"): void => {
+    const perCredential = (
+      name: string,
+      help: string,
+      value: (c: RawCredential) => number | undefined,
+      reasonOf?: "Ready" | "Broken",
+    ): void => {
       new Gauge({
-        name, help, labelNames: [...credentialLabels, ...(reasonOf ? ["reason"] : [])], registers,
+        name,
+        help,
+        labelNames: [...credentialLabels, ...(reasonOf ? ["reason"] : [])],
+        registers,
         collect() {
           this.reset();
           for (const c of sources.credentials()) {
             const v = value(c);
-            if (v !== undefined) this.set({ ...labelsOf(c), ...(reasonOf ? { reason: conditionOf(c.status?.conditions, reasonOf)?.reason ?? "" } : {}) }, v);
+            if (v !== undefined)
+              this.set(
+                {
+                  ...labelsOf(c),
+                  ...(reasonOf ? { reason: conditionOf(c.status?.conditions, reasonOf)?.reason ?? "" } : {}),
+                },
+                v,
+              );
           }
         },
       });
     };
     // Ready's reason tells a refresh failing (RefreshFailing) from a sign-in waiting (SignInPending).
-    perCredential("cloudcredentials_credential_ready", "1 when a valid access token for every requested resource is in the token Secret, with Ready's reason.", (c) => (conditionOf(c.status?.conditions, "Ready")?.status === "True" ? 1 : 0), "Ready");
-    perCredential("cloudcredentials_credential_broken", "1 when a person must act, with the reason.", (c) => (conditionOf(c.status?.conditions, "Broken")?.status === "True" ? 1 : 0), "Broken");
-    perCredential("cloudcredentials_access_token_expiry_timestamp_seconds", "When the access token in the token Secret expires.", (c) => seconds(c.status?.accessTokenExpiresAt));
-    perCredential("cloudcredentials_reauthenticate_by_timestamp_seconds", "When the refresh token would expire by inactivity.", (c) => seconds(c.status?.reauthenticateBy));
+    perCredential(
+      "cloudcredentials_credential_ready",
+      "1 when a valid access token for every requested resource is in the token Secret, with Ready's reason.",
+      (c) => (conditionOf(c.status?.conditions, "Ready")?.status === "True" ? 1 : 0),
+      "Ready",
+    );
+    perCredential(
+      "cloudcredentials_credential_broken",
+      "1 when a person must act, with the reason.",
+      (c) => (conditionOf(c.status?.conditions, "Broken")?.status === "True" ? 1 : 0),
+      "Broken",
+    );
+    perCredential(
+      "cloudcredentials_access_token_expiry_timestamp_seconds",
+      "When the access token in the token Secret expires.",
+      (c) => seconds(c.status?.accessTokenExpiresAt),
+    );
+    perCredential(
+      "cloudcredentials_reauthenticate_by_timestamp_seconds",
+      "When the refresh token would expire by inactivity.",
+      (c) => seconds(c.status?.reauthenticateBy),
+    );
     new Gauge({
-      name: "cloudcredentials_workqueue_depth", help: "Keys waiting in a controller's work queue.", labelNames: ["controller"], registers,
+      name: "cloudcredentials_workqueue_depth",
+      help: "Keys waiting in a controller's work queue.",
+      labelNames: ["controller"],
+      registers,
       collect() {
         for (const [controller, depth] of sources.queueDepths()) this.set({ controller }, depth);
       },
     });
-    this.tokenRequests = new Counter({ name: "cloudcredentials_token_requests_total", help: "Requests to the Microsoft token endpoint.", labelNames: ["grant", "result"], registers });
-    this.reconcileDuration = new Histogram({ name: "cloudcredentials_reconcile_duration_seconds", help: "Time spent in one reconcile.", labelNames: ["controller", "result"], registers, buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] });
+    this.tokenRequests = new Counter({
+      name: "cloudcredentials_token_requests_total",
+      help: "Requests to the Microsoft token endpoint.",
+      labelNames: ["grant", "result"],
+      registers,
+    });
+    this.reconcileDuration = new Histogram({
+      name: "cloudcredentials_reconcile_duration_seconds",
+      help: "Time spent in one reconcile.",
+      labelNames: ["controller", "result"],
+      registers,
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    });
     collectDefaultMetrics({ register: this.registry, prefix: "cloudcredentials_" });
   }
 
   /** Observes one reconcile (or publish) of a controller's work queue. */
-  readonly observeReconcile: ObserveReconcile = (controller, seconds, result) => this.reconcileDuration.observe({ controller, result }, seconds);
+  readonly observeReconcile: ObserveReconcile = (controller, seconds, result) =>
+    this.reconcileDuration.observe({ controller, result }, seconds);
 
   /** Wraps msal's network client to count token requests by grant and result. */
   countingTokenRequests(network: INetworkModule): INetworkModule {
@@ -75,7 +123,8 @@ export class OperatorMetrics {
           if (url.includes("/oauth2/v2.0/token")) counter.inc({ grant: decodeURIComponent(grant), result });
           return response as never;
         } catch (error) {
-          if (url.includes("/oauth2/v2.0/token")) counter.inc({ grant: decodeURIComponent(grant), result: "network_error" });
+          if (url.includes("/oauth2/v2.0/token"))
+            counter.inc({ grant: decodeURIComponent(grant), result: "network_error" });
           throw error;
         }
       },

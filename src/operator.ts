@@ -47,24 +47,49 @@ interface Parts {
 
 function buildParts(deps: OperatorDeps, metrics: OperatorMetrics, now: () => number): Parts {
   const { config, log } = deps;
-  const overrides = { authorityHost: config.authorityHost, graphBaseUrl: config.graphBaseUrl, graphResource: config.graphResource, powerBiResource: config.powerbiResource };
+  const overrides = {
+    authorityHost: config.authorityHost,
+    graphBaseUrl: config.graphBaseUrl,
+    graphResource: config.graphResource,
+    powerBiResource: config.powerbiResource,
+  };
   const endpoints = (cloud: Cloud | undefined): CloudEndpoints => endpointsFor(cloud ?? config.cloud, overrides);
   // One AccessList cache for both controllers: the AccessList controller's lists, the manager Role's names.
   const accessLists = new AccessListCache(deps.kubeConfig, log, config.namespaces);
-  const common = { kubeConfig: deps.kubeConfig, log, namespaces: config.namespaces, workers: config.workers, endpoints, now, accessLists, observe: metrics.observeReconcile };
+  const common = {
+    kubeConfig: deps.kubeConfig,
+    log,
+    namespaces: config.namespaces,
+    workers: config.workers,
+    endpoints,
+    now,
+    accessLists,
+    observe: metrics.observeReconcile,
+  };
   const credentials = new CredentialController({
     ...common,
     network: metrics.countingTokenRequests(deps.network),
     publicClientId: config.microsoftClientId,
-    policy: { workloadIdentityAudiences: config.workloadIdentityAudiences, allowedTenants: config.allowedTenants, allowedAccountDomains: config.allowedAccountDomains, requireAccount: config.requireAccount },
+    policy: {
+      workloadIdentityAudiences: config.workloadIdentityAudiences,
+      allowedTenants: config.allowedTenants,
+      allowedAccountDomains: config.allowedAccountDomains,
+      requireAccount: config.requireAccount,
+    },
   });
-  const lists = new AccessListController({ ...common, network: deps.network, resyncMs: config.accessListResync, credentials: credentials.credentials });
+  const lists = new AccessListController({
+    ...common,
+    network: deps.network,
+    resyncMs: config.accessListResync,
+    credentials: credentials.credentials,
+  });
   return { credentials, shared: [accessLists], controllers: [credentials, lists] };
 }
 
 const everyCache = (parts: Parts): Caches[] => [...parts.shared, ...parts.controllers];
 /** Starts every cache and resolves once all are synced (or `signal` aborted). */
-const startInformers = (parts: Parts, signal: AbortSignal): Promise<unknown> => Promise.all(everyCache(parts).map((c) => c.startInformers(signal)));
+const startInformers = (parts: Parts, signal: AbortSignal): Promise<unknown> =>
+  Promise.all(everyCache(parts).map((c) => c.startInformers(signal)));
 const synced = (parts: Parts): boolean => everyCache(parts).every((c) => c.synced());
 const startWorkers = (parts: Parts): void => parts.controllers.forEach((c) => c.startWorkers());
 const stopWorkers = (parts: Parts): Promise<unknown> => Promise.all(parts.controllers.map((c) => c.stopWorkers()));
@@ -140,7 +165,8 @@ function electLeader(deps: OperatorDeps, parts: Parts, stop: () => Promise<void>
     // request instead of finishing their remaining steps. Informers and the lease are detached.
     onStartedLeading: async (signal) => {
       deps.network.abortWorkWith(signal);
-      if (!abortWorkWith(deps.kubeConfig, signal)) deps.log.warn("the KubeConfig is not a PooledKubeConfig: Kubernetes requests in flight outlive leadership");
+      if (!abortWorkWith(deps.kubeConfig, signal))
+        deps.log.warn("the KubeConfig is not a PooledKubeConfig: Kubernetes requests in flight outlive leadership");
       startWorkers(parts);
       if (!signal.aborted) await once(signal, "abort");
       await stopWorkers(parts);

@@ -8,7 +8,13 @@
 import { createWriteStream } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { ApiextensionsV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1CustomResourceDefinition } from "@kubernetes/client-node";
+import {
+  ApiextensionsV1Api,
+  PatchStrategy,
+  setHeaderOptions,
+  type KubeConfig,
+  type V1CustomResourceDefinition,
+} from "@kubernetes/client-node";
 import { loadConfig } from "../../src/config.ts";
 import { customResourceDefinitions } from "../../src/crds/index.ts";
 import { loadKubeConfig } from "../../src/kube/client.ts";
@@ -37,20 +43,40 @@ interface Options {
 }
 
 function options(argv: readonly string[]): Options {
-  const { values } = parseArgs({ args: [...argv], strict: true, options: { kubeconfig: { type: "string" }, "client-id": { type: "string" }, namespace: { type: "string" }, log: { type: "string" }, help: { type: "boolean" } } });
+  const { values } = parseArgs({
+    args: [...argv],
+    strict: true,
+    options: {
+      kubeconfig: { type: "string" },
+      "client-id": { type: "string" },
+      namespace: { type: "string" },
+      log: { type: "string" },
+      help: { type: "boolean" },
+    },
+  });
   if (values.help) {
     console.log(USAGE);
     process.exit(0);
   }
   if ((values.kubeconfig === undefined) !== (values["client-id"] === undefined)) {
-    throw new Error(`--kubeconfig and --client-id go together: the cluster to run in, and the application (client) id of your Entra app registration for device-code sign-in (docs/getting-started.md).\n${USAGE}`);
+    throw new Error(
+      `--kubeconfig and --client-id go together: the cluster to run in, and the application (client) id of your Entra app registration for device-code sign-in (docs/getting-started.md).\n${USAGE}`,
+    );
   }
   return { kubeconfig: values.kubeconfig, clientId: values["client-id"], namespace: values.namespace, log: values.log };
 }
 
 /** Runs the operator in this process, logging to a file (the terminal shows the table). */
-async function runOperator(kubeconfig: string, args: readonly string[], logFile: string, extraCaPem?: string): Promise<Operator> {
-  const config = loadConfig(["--kubeconfig", kubeconfig, "--leader-elect", "false", "--http-address", "127.0.0.1:0", ...args], {});
+async function runOperator(
+  kubeconfig: string,
+  args: readonly string[],
+  logFile: string,
+  extraCaPem?: string,
+): Promise<Operator> {
+  const config = loadConfig(
+    ["--kubeconfig", kubeconfig, "--leader-elect", "false", "--http-address", "127.0.0.1:0", ...args],
+    {},
+  );
   const operator = buildOperator({
     config,
     kubeConfig: loadKubeConfig({ inCluster: false, kubeconfig }),
@@ -66,19 +92,38 @@ async function applyCrds(kubeConfig: KubeConfig): Promise<void> {
   const api = kubeConfig.makeApiClient(ApiextensionsV1Api);
   for (const crd of customResourceDefinitions() as unknown as V1CustomResourceDefinition[]) {
     const name = crd.metadata?.name ?? "";
-    await api.patchCustomResourceDefinition({ name, body: crd, fieldManager: "cloud-credentials-operator-demo", force: true }, setHeaderOptions("Content-Type", PatchStrategy.ServerSideApply));
+    await api.patchCustomResourceDefinition(
+      { name, body: crd, fieldManager: "cloud-credentials-operator-demo", force: true },
+      setHeaderOptions("Content-Type", PatchStrategy.ServerSideApply),
+    );
   }
 }
 
 async function simulated(stop: AbortSignal): Promise<void> {
   await buildBinariesIfMissing();
-  console.log("Starting a local Kubernetes control plane and SIMULATED Microsoft services (identity platform and Graph)…");
+  console.log(
+    "Starting a local Kubernetes control plane and SIMULATED Microsoft services (identity platform and Graph)…",
+  );
   const cp = await startControlPlane({ crdFiles: await chartCrdFiles() });
   const fake = await startFakeIdentity();
   try {
     await prepareSimulation(cp, fake);
     const logFile = join(cp.logDir, "operator.log");
-    const operator = await runOperator(cp.kubeconfigPath, ["--microsoft-client-id", PUBLIC_CLIENT, "--authority-host", fake.url, "--graph-base-url", fake.graphBaseUrl, "--access-list-resync", "30s"], logFile, fake.caPem);
+    const operator = await runOperator(
+      cp.kubeconfigPath,
+      [
+        "--microsoft-client-id",
+        PUBLIC_CLIENT,
+        "--authority-host",
+        fake.url,
+        "--graph-base-url",
+        fake.graphBaseUrl,
+        "--access-list-resync",
+        "30s",
+      ],
+      logFile,
+      fake.caPem,
+    );
     const signIn = await waitForSignIn(cp.kubeconfigPath);
     console.log(`
 Microsoft: SIMULATED at ${fake.url} — no real Microsoft service is contacted.
@@ -105,7 +150,15 @@ Ctrl-C stops everything.`);
 /** The sign-in message of the personal example, once the operator shows it. */
 async function waitForSignIn(kubeconfig: string): Promise<string> {
   for (let i = 0; i < 60; i++) {
-    const message = await kubectlOk(kubeconfig, ["get", "mscred", "family-photos", "-n", DEMO_NAMESPACE, "-o", "jsonpath={.status.signIn.message}"]);
+    const message = await kubectlOk(kubeconfig, [
+      "get",
+      "mscred",
+      "family-photos",
+      "-n",
+      DEMO_NAMESPACE,
+      "-o",
+      "jsonpath={.status.signIn.message}",
+    ]);
     if (message !== "") return message;
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
@@ -115,10 +168,16 @@ async function waitForSignIn(kubeconfig: string): Promise<string> {
 async function real(o: Required<Pick<Options, "kubeconfig" | "clientId">> & Options, stop: AbortSignal): Promise<void> {
   const namespace = o.namespace ?? "default";
   const kubeConfig = loadKubeConfig({ inCluster: false, kubeconfig: o.kubeconfig });
-  console.log(`Applying the CRDs to ${kubeConfig.getCurrentCluster()?.server ?? "the cluster"}, then running the operator for namespace ${namespace} against the real Microsoft identity platform…`);
+  console.log(
+    `Applying the CRDs to ${kubeConfig.getCurrentCluster()?.server ?? "the cluster"}, then running the operator for namespace ${namespace} against the real Microsoft identity platform…`,
+  );
   await applyCrds(kubeConfig);
   const logFile = o.log ?? "cloud-credentials-operator.log";
-  const operator = await runOperator(o.kubeconfig, ["--microsoft-client-id", o.clientId, "--namespaces", namespace], logFile);
+  const operator = await runOperator(
+    o.kubeconfig,
+    ["--microsoft-client-id", o.clientId, "--namespaces", namespace],
+    logFile,
+  );
   console.log(`Operator log: ${logFile}
 Create a credential, for example:  kubectl apply -n ${namespace} -f examples/personal-onedrive.yaml
 then follow the sign-in message it shows. Ctrl-C stops the operator (the credentials stay).`);
@@ -130,7 +189,8 @@ try {
   const o = options(process.argv.slice(2));
   const controller = new AbortController();
   for (const s of ["SIGINT", "SIGTERM"] as const) process.once(s, () => controller.abort());
-  if (o.kubeconfig !== undefined && o.clientId !== undefined) await real({ ...o, kubeconfig: o.kubeconfig, clientId: o.clientId }, controller.signal);
+  if (o.kubeconfig !== undefined && o.clientId !== undefined)
+    await real({ ...o, kubeconfig: o.kubeconfig, clientId: o.clientId }, controller.signal);
   else await simulated(controller.signal);
   process.exit(0);
 } catch (error: unknown) {

@@ -131,8 +131,14 @@ export function instructionsOf(stage: Stage, keyword: string): Instruction[] {
  * The paths a `.dockerignore` of the form "`*`, then `!path` lines" sends to the build. Any other
  * form is refused, so that what the replay copies is what Docker would.
  */
-export function parseDockerignore(text: string): { readonly sent: (path: string) => boolean; readonly included: readonly string[] } {
-  const lines = text.split("\n").map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("#"));
+export function parseDockerignore(text: string): {
+  readonly sent: (path: string) => boolean;
+  readonly included: readonly string[];
+} {
+  const lines = text
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l !== "" && !l.startsWith("#"));
   if (lines[0] !== "*" || lines.slice(1).some((l) => !l.startsWith("!") || /[*?[\]]/.test(l))) {
     throw new Error('.dockerignore: keep to "*" followed by "!path" lines');
   }

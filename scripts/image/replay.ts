@@ -53,7 +53,9 @@ function run(command: readonly string[], cwd: string): Promise<void> {
     child.stdout.on("data", (d: Buffer) => (output += d.toString()));
     child.stderr.on("data", (d: Buffer) => (output += d.toString()));
     child.once("error", reject);
-    child.once("exit", (code) => (code === 0 ? resolve() : reject(new Error(`${command.join(" ")} exited ${String(code)}:\n${output}`))));
+    child.once("exit", (code) =>
+      code === 0 ? resolve() : reject(new Error(`${command.join(" ")} exited ${String(code)}:\n${output}`)),
+    );
   });
 }
 
@@ -63,8 +65,15 @@ export async function replayImage(options: ReplayOptions): Promise<ReplayedImage
   const states = new Map<string, StageState>();
   let last: StageState | undefined;
   for (const [index, stage] of dockerfile.stages.entries()) {
-    if (!/^node:24[.-]/.test(stage.from)) throw new Error(`stage ${stage.name ?? String(index)}: only node:24 base images can be replayed (${stage.from})`);
-    const state: StageState = { root: join(options.workDir, stage.name ?? `stage-${String(index)}`), workdir: "/", env: {}, entrypoint: [], cmd: [] };
+    if (!/^node:24[.-]/.test(stage.from))
+      throw new Error(`stage ${stage.name ?? String(index)}: only node:24 base images can be replayed (${stage.from})`);
+    const state: StageState = {
+      root: join(options.workDir, stage.name ?? `stage-${String(index)}`),
+      workdir: "/",
+      env: {},
+      entrypoint: [],
+      cmd: [],
+    };
     await mkdir(state.root, { recursive: true });
     // As in Docker, a global ARG is seen inside a stage only when the stage declares it again.
     const vars: Record<string, string> = {};
@@ -155,7 +164,8 @@ async function copy(i: Instruction, step: Step): Promise<void> {
 /** Only npm commands are replayed (other commands would act on this machine, not on an image). */
 async function runNpm(i: Instruction, step: Step): Promise<void> {
   const command = i.execForm ? i.args : words(i.text);
-  if (command[0] !== "npm" || command.some((w) => /[;&|<>`$]/.test(w))) throw new Error(`cannot replay RUN ${i.text}: only a single npm command is replayed`);
+  if (command[0] !== "npm" || command.some((w) => /[;&|<>`$]/.test(w)))
+    throw new Error(`cannot replay RUN ${i.text}: only a single npm command is replayed`);
   // --prefer-offline: from the local npm cache when it has the package (same versions: the lockfile).
   const npm = [...npmCommand(step.options.node), ...command.slice(1), "--prefer-offline"];
   step.options.log?.(`RUN ${command.join(" ")}`);

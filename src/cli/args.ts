@@ -72,7 +72,8 @@ export function parseDuration(text: string): number | undefined {
   return total > 0 ? total : undefined;
 }
 
-const isCommand = (word: string | undefined): word is CommandName => (COMMANDS as readonly string[]).includes(word ?? "");
+const isCommand = (word: string | undefined): word is CommandName =>
+  (COMMANDS as readonly string[]).includes(word ?? "");
 
 function unknownFlag(error: Error, command: CommandName | undefined): UsageError {
   const flag = /'([^']+)'/.exec(error.message)?.[1] ?? "that flag";
@@ -80,14 +81,21 @@ function unknownFlag(error: Error, command: CommandName | undefined): UsageError
   return new UsageError(`unknown flag ${flag}; see ${where} for the flags it takes`, command);
 }
 
-function parse(argv: readonly string[]): ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>> {
+function parse(
+  argv: readonly string[],
+): ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>> {
   const command = argv.find((a) => !a.startsWith("-"));
   try {
     return parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
   } catch (error) {
     const code = (error as { code?: unknown }).code;
-    if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") throw unknownFlag(error as Error, isCommand(command) ? command : undefined);
-    if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") throw new UsageError(`${(error as Error).message.replace(/^Option '([^']+)'.*/, "flag $1 needs a value")}`, isCommand(command) ? command : undefined);
+    if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION")
+      throw unknownFlag(error as Error, isCommand(command) ? command : undefined);
+    if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE")
+      throw new UsageError(
+        `${(error as Error).message.replace(/^Option '([^']+)'.*/, "flag $1 needs a value")}`,
+        isCommand(command) ? command : undefined,
+      );
     throw error;
   }
 }
@@ -102,11 +110,20 @@ function checkFlags(command: CommandName, values: Readonly<Record<string, unknow
 
 function nameOf(command: CommandName, rest: readonly string[]): string | undefined {
   if (!NAMED.has(command)) {
-    if (rest.length > 0) throw new UsageError(`${command} takes no NAME (got ${rest.join(" ")}); use -n NAMESPACE or -A to choose where to look`, command);
+    if (rest.length > 0)
+      throw new UsageError(
+        `${command} takes no NAME (got ${rest.join(" ")}); use -n NAMESPACE or -A to choose where to look`,
+        command,
+      );
     return undefined;
   }
-  if (rest.length === 0) throw new UsageError(`${command} needs the credential's NAME: kubectl mscred ${command} NAME [-n NAMESPACE]`, command);
-  if (rest.length > 1) throw new UsageError(`${command} takes one NAME, got ${rest.length}: ${rest.join(" ")}`, command);
+  if (rest.length === 0)
+    throw new UsageError(
+      `${command} needs the credential's NAME: kubectl mscred ${command} NAME [-n NAMESPACE]`,
+      command,
+    );
+  if (rest.length > 1)
+    throw new UsageError(`${command} takes one NAME, got ${rest.length}: ${rest.join(" ")}`, command);
   return rest[0];
 }
 
@@ -115,21 +132,41 @@ export function parseInvocation(argv: readonly string[]): Invocation {
   const { values, positionals } = parse(argv);
   const [word, ...rest] = positionals;
   if (word === "help") {
-    if (rest[0] !== undefined && !isCommand(rest[0])) throw new UsageError(`unknown command "${rest[0]}"; the commands are ${COMMANDS.join(", ")}`);
+    if (rest[0] !== undefined && !isCommand(rest[0]))
+      throw new UsageError(`unknown command "${rest[0]}"; the commands are ${COMMANDS.join(", ")}`);
     return rest[0] === undefined ? { kind: "help" } : { kind: "help", command: rest[0] };
   }
   if (word === undefined) return { kind: "help" };
-  if (!isCommand(word)) throw new UsageError(`unknown command "${word}"; the commands are ${COMMANDS.join(", ")} (see kubectl mscred --help)`);
+  if (!isCommand(word))
+    throw new UsageError(
+      `unknown command "${word}"; the commands are ${COMMANDS.join(", ")} (see kubectl mscred --help)`,
+    );
   if (values.help === true) return { kind: "help", command: word };
   checkFlags(word, values);
   const name = nameOf(word, rest);
   let timeoutMs = DEFAULT_TIMEOUT_MS;
   if (values.timeout !== undefined) {
     const parsed = parseDuration(values.timeout);
-    if (parsed === undefined) throw new UsageError(`--timeout ${printable(values.timeout)} is not a duration; write it like 90s, 15m or 1h`, word);
-    if (parsed > MAX_TIMEOUT_MS) throw new UsageError(`--timeout ${values.timeout} is longer than 24h, the most login waits; a sign-in code expires long before`, word);
+    if (parsed === undefined)
+      throw new UsageError(
+        `--timeout ${printable(values.timeout)} is not a duration; write it like 90s, 15m or 1h`,
+        word,
+      );
+    if (parsed > MAX_TIMEOUT_MS)
+      throw new UsageError(
+        `--timeout ${values.timeout} is longer than 24h, the most login waits; a sign-in code expires long before`,
+        word,
+      );
     timeoutMs = parsed;
   }
   const cluster: ClusterFlags = { kubeconfig: values.kubeconfig, context: values.context, namespace: values.namespace };
-  return { kind: "run", command: word, cluster, name, allNamespaces: values["all-namespaces"] === true, yes: values.yes === true, timeoutMs };
+  return {
+    kind: "run",
+    command: word,
+    cluster,
+    name,
+    allNamespaces: values["all-namespaces"] === true,
+    yes: values.yes === true,
+    timeoutMs,
+  };
 }

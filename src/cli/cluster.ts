@@ -10,7 +10,13 @@ import { patchMetadata } from "../kube/writes.ts";
 
 /** A MicrosoftCredential as listed: any field may be missing on a fresh object. */
 export interface CredentialObject extends KubeObject {
-  metadata: { name: string; namespace: string; resourceVersion?: string; annotations?: Record<string, string>; labels?: Record<string, string> };
+  metadata: {
+    name: string;
+    namespace: string;
+    resourceVersion?: string;
+    annotations?: Record<string, string>;
+    labels?: Record<string, string>;
+  };
   spec?: Partial<MicrosoftCredentialSpec>;
   status?: Omit<MicrosoftCredentialStatus, "conditions"> & { conditions?: Condition[] };
 }
@@ -23,14 +29,17 @@ interface AccessListObject extends KubeObject {
 /** The credential does not exist: exit code 1, with where to look. */
 export class NotFoundError extends Error {
   constructor(namespace: string, name: string) {
-    super(`MicrosoftCredential ${name} not found in namespace ${namespace}; list them with kubectl mscred status -n ${namespace} (or -A)`);
+    super(
+      `MicrosoftCredential ${name} not found in namespace ${namespace}; list them with kubectl mscred status -n ${namespace} (or -A)`,
+    );
     this.name = "NotFoundError";
   }
 }
 
 export type Action = "authenticate" | "reauthenticate";
 
-export const credentialsPath = (namespace?: string): string => resourcePath({ group: GROUP, version: VERSION, plural: MICROSOFT_CREDENTIAL.plural, namespace });
+export const credentialsPath = (namespace?: string): string =>
+  resourcePath({ group: GROUP, version: VERSION, plural: MICROSOFT_CREDENTIAL.plural, namespace });
 
 export class Cluster {
   readonly kubeConfig: KubeConfig;
@@ -49,7 +58,10 @@ export class Cluster {
 
   async credential(namespace: string, name: string): Promise<CredentialObject> {
     try {
-      return (await requestJson(this.kubeConfig, `${credentialsPath(namespace)}/${encodeURIComponent(name)}`)) as CredentialObject;
+      return (await requestJson(
+        this.kubeConfig,
+        `${credentialsPath(namespace)}/${encodeURIComponent(name)}`,
+      )) as CredentialObject;
     } catch (error) {
       if (isNotFound(error)) throw new NotFoundError(namespace, name);
       throw error;
@@ -60,14 +72,21 @@ export class Cluster {
   async accessListsOf(namespace: string, name: string): Promise<string[]> {
     const path = resourcePath({ group: GROUP, version: VERSION, plural: ACCESS_LIST.plural, namespace });
     const lists = (await listAll<AccessListObject>(this.kubeConfig, path)).items;
-    return lists.filter((a) => a.spec?.credentialRef?.name === name).map((a) => a.metadata?.name ?? "").sort();
+    return lists
+      .filter((a) => a.spec?.credentialRef?.name === name)
+      .map((a) => a.metadata?.name ?? "")
+      .sort();
   }
 
   /** Sets the action annotation to `value` with a JSON merge patch. */
   async annotate(credential: CredentialObject, action: Action, value: string): Promise<void> {
     const { namespace, name } = credential.metadata;
     try {
-      await patchMetadata(this.#custom, { plural: MICROSOFT_CREDENTIAL.plural, namespace, name }, { annotations: { [ANNOTATIONS[action]]: value } });
+      await patchMetadata(
+        this.#custom,
+        { plural: MICROSOFT_CREDENTIAL.plural, namespace, name },
+        { annotations: { [ANNOTATIONS[action]]: value } },
+      );
     } catch (error) {
       if (isNotFound(error)) throw new NotFoundError(namespace, name);
       throw error;

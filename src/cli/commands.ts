@@ -11,12 +11,17 @@ export interface ListRequest {
   readonly brokenOnly: boolean;
 }
 
-const where = (namespace: string | undefined): string => (namespace === undefined ? "in any namespace" : `in namespace ${namespace}`);
+const where = (namespace: string | undefined): string =>
+  namespace === undefined ? "in any namespace" : `in namespace ${namespace}`;
 
 export async function list(cluster: Cluster, io: Io, request: ListRequest): Promise<ExitCode> {
   const credentials = await cluster.credentials(request.namespace, request.brokenOnly);
   if (credentials.length === 0) {
-    io.out(request.brokenOnly ? `No Broken credentials ${where(request.namespace)}.` : `No MicrosoftCredentials ${where(request.namespace)}.`);
+    io.out(
+      request.brokenOnly
+        ? `No Broken credentials ${where(request.namespace)}.`
+        : `No MicrosoftCredentials ${where(request.namespace)}.`,
+    );
     return EXIT.ok;
   }
   for (const line of renderCredentials(credentials, io.now().getTime())) io.out(line);
@@ -27,7 +32,9 @@ export async function list(cluster: Cluster, io: Io, request: ListRequest): Prom
 export function refuseServicePrincipal(credential: CredentialObject, io: Io, command: string): boolean {
   if (credential.spec?.tenantType !== "ServicePrincipal") return false;
   const { namespace, name } = credential.metadata;
-  io.err(`error: ${namespace}/${name} is a ServicePrincipal credential: it signs in with its app credential, so there is no sign-in to ${command}. ${command} is for Personal and WorkOrSchool credentials; see kubectl mscred status -n ${namespace} for what it needs.`);
+  io.err(
+    `error: ${namespace}/${name} is a ServicePrincipal credential: it signs in with its app credential, so there is no sign-in to ${command}. ${command} is for Personal and WorkOrSchool credentials; see kubectl mscred status -n ${namespace} for what it needs.`,
+  );
   return true;
 }
 
@@ -67,7 +74,9 @@ export async function reauthenticate(cluster: Cluster, io: Io, request: Reauthen
   for (const line of whatMayBreak(credential, await cluster.accessListsOf(namespace, name))) io.out(line);
   if (!request.yes) {
     if (!io.interactive) {
-      io.err(`error: not reauthenticating ${namespace}/${name}: stdin is not a terminal, so nobody can confirm. Nothing was changed. Pass --yes to confirm: kubectl mscred reauthenticate ${name} -n ${namespace} --yes`);
+      io.err(
+        `error: not reauthenticating ${namespace}/${name}: stdin is not a terminal, so nobody can confirm. Nothing was changed. Pass --yes to confirm: kubectl mscred reauthenticate ${name} -n ${namespace} --yes`,
+      );
       return EXIT.failed;
     }
     if (!(await io.confirm(`Reauthenticate ${namespace}/${name}?`))) {
@@ -77,7 +86,9 @@ export async function reauthenticate(cluster: Cluster, io: Io, request: Reauthen
   }
   const value = newActionValue(credential, "reauthenticate", io.now());
   await cluster.annotate(credential, "reauthenticate", value);
-  io.out(`Requested a sign-in that may bind another account for ${namespace}/${name} (${ANNOTATIONS.reauthenticate}=${value}).`);
+  io.out(
+    `Requested a sign-in that may bind another account for ${namespace}/${name} (${ANNOTATIONS.reauthenticate}=${value}).`,
+  );
   io.out(`See the code and wait for it: kubectl mscred login ${name} -n ${namespace}`);
   return EXIT.ok;
 }

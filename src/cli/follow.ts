@@ -4,14 +4,20 @@ import { MAX_TIMEOUT_MS } from "./args.ts";
 import type { Cluster, CredentialObject } from "./cluster.ts";
 import { credentialsPath } from "./cluster.ts";
 
-export type FollowEnd<T> = { readonly kind: "done"; readonly value: T } | { readonly kind: "timedOut" } | { readonly kind: "deleted" };
+export type FollowEnd<T> =
+  { readonly kind: "done"; readonly value: T } | { readonly kind: "timedOut" } | { readonly kind: "deleted" };
 
 /**
  * Calls `decide` with the credential now and after every change, until it returns a value, the
  * credential is deleted or `timeoutMs` passes. A watch cut by the server continues where it was; a
  * watch too old to continue (410 Gone) reads the credential again.
  */
-export async function follow<T>(cluster: Cluster, start: CredentialObject, decide: (c: CredentialObject) => T | undefined, timeoutMs: number): Promise<FollowEnd<T>> {
+export async function follow<T>(
+  cluster: Cluster,
+  start: CredentialObject,
+  decide: (c: CredentialObject) => T | undefined,
+  timeoutMs: number,
+): Promise<FollowEnd<T>> {
   const { namespace, name } = start.metadata;
   const first = decide(start);
   if (first !== undefined) return { kind: "done", value: first };

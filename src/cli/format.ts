@@ -8,7 +8,10 @@ import { printable } from "./printable.ts";
 const SIGN_IN_FIXES: ReadonlySet<string> = new Set<BrokenReason>(SIGN_IN_REPAIRS);
 
 /** Broken reasons that no sign-in can fix: login says so instead of starting one. */
-export const SIGN_IN_CANNOT_FIX: ReadonlySet<string> = new Set<BrokenReason>(["MicrosoftAPINotConfigured", "TokenSecretConflict"]);
+export const SIGN_IN_CANNOT_FIX: ReadonlySet<string> = new Set<BrokenReason>([
+  "MicrosoftAPINotConfigured",
+  "TokenSecretConflict",
+]);
 
 export const NONE = "<none>";
 
@@ -49,10 +52,22 @@ export function relativeTime(iso: string | undefined, now: number): string {
 export function table(rows: readonly (readonly string[])[]): string[] {
   const widths: number[] = [];
   for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
-  return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join("   "));
+  return rows.map((row) =>
+    row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join("   "),
+  );
 }
 
-const HEADER = ["NAMESPACE", "NAME", "DISPLAY NAME", "TENANT", "ACCOUNT", "READY", "REASON", "TOKEN EXPIRES", "REAUTHENTICATE BY"];
+const HEADER = [
+  "NAMESPACE",
+  "NAME",
+  "DISPLAY NAME",
+  "TENANT",
+  "ACCOUNT",
+  "READY",
+  "REASON",
+  "TOKEN EXPIRES",
+  "REAUTHENTICATE BY",
+];
 
 const displayName = (c: CredentialObject): string => c.status?.displayName ?? c.spec?.displayName ?? c.metadata.name;
 
@@ -80,7 +95,8 @@ export function whatToDo(c: CredentialObject): string[] {
   if (broken?.status !== "True") return [];
   const { namespace, name } = c.metadata;
   const lines = [`${namespace}/${name} is Broken: ${printable(broken.reason)}`, `  ${printable(broken.message)}`];
-  if (SIGN_IN_FIXES.has(broken.reason)) lines.push(`  With this plugin, sign in and wait: kubectl mscred login ${name} -n ${namespace}`);
+  if (SIGN_IN_FIXES.has(broken.reason))
+    lines.push(`  With this plugin, sign in and wait: kubectl mscred login ${name} -n ${namespace}`);
   return lines;
 }
 
@@ -88,7 +104,10 @@ export function whatToDo(c: CredentialObject): string[] {
 export function pendingSignIn(c: CredentialObject, now: number): string[] {
   const signIn = c.status?.signIn;
   if (signIn === undefined) return [];
-  return [`${c.metadata.namespace}/${c.metadata.name} waits for a sign-in (code expires ${relativeTime(signIn.expiresAt, now)}):`, `  ${printable(signIn.message)}`];
+  return [
+    `${c.metadata.namespace}/${c.metadata.name} waits for a sign-in (code expires ${relativeTime(signIn.expiresAt, now)}):`,
+    `  ${printable(signIn.message)}`,
+  ];
 }
 
 /** The table, then what to do about each Broken credential, then the pending sign-ins. */

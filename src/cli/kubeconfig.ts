@@ -53,7 +53,10 @@ function files(flags: ClusterFlags, env: Environment): string[] {
   if (env.KUBECONFIG) {
     const listed = env.KUBECONFIG.split(delimiter).filter(Boolean);
     const found = listed.filter((f) => existsSync(f));
-    if (found.length === 0) throw new KubeConfigError(`KUBECONFIG names no file that exists (${listed.join(delimiter)}); fix it or pass --kubeconfig`);
+    if (found.length === 0)
+      throw new KubeConfigError(
+        `KUBECONFIG names no file that exists (${listed.join(delimiter)}); fix it or pass --kubeconfig`,
+      );
     return found;
   }
   const home = env.HOME ? join(env.HOME, ".kube", "config") : undefined;
@@ -64,7 +67,8 @@ function pick(flags: ClusterFlags, env: Environment): KubeConfig {
   const paths = files(flags, env);
   const kc = new PooledKubeConfig();
   if (paths.length === 0) {
-    if (env.KUBERNETES_SERVICE_HOST === undefined) throw new KubeConfigError("no kubeconfig: set KUBECONFIG, pass --kubeconfig PATH, or create ~/.kube/config");
+    if (env.KUBERNETES_SERVICE_HOST === undefined)
+      throw new KubeConfigError("no kubeconfig: set KUBECONFIG, pass --kubeconfig PATH, or create ~/.kube/config");
     kc.loadFromCluster();
     return kc;
   }
@@ -79,12 +83,21 @@ export function clusterAccess(flags: ClusterFlags, env: Environment): ClusterAcc
   const kc = pick(flags, env);
   if (flags.context !== undefined) {
     if (kc.getContextObject(flags.context) === null) {
-      throw new KubeConfigError(`no context "${flags.context}" in the kubeconfig; the contexts are: ${kc.getContexts().map((c) => c.name).join(", ") || "none"}`);
+      throw new KubeConfigError(
+        `no context "${flags.context}" in the kubeconfig; the contexts are: ${
+          kc
+            .getContexts()
+            .map((c) => c.name)
+            .join(", ") || "none"
+        }`,
+      );
     }
     kc.setCurrentContext(flags.context);
   }
   if (kc.getCurrentCluster() === null) {
-    throw new KubeConfigError("the kubeconfig has no current context with a cluster: pass --context NAME, or run kubectl config use-context NAME");
+    throw new KubeConfigError(
+      "the kubeconfig has no current context with a cluster: pass --context NAME, or run kubectl config use-context NAME",
+    );
   }
   const namespace = flags.namespace ?? kc.getContextObject(kc.getCurrentContext())?.namespace ?? "default";
   return { kubeConfig: kc, namespace };

@@ -73,11 +73,17 @@ function timedOut(io: Io, request: LoginRequest, last: Progress | undefined): Ex
   const { namespace, name } = request;
   const after = duration(request.timeoutMs);
   if (last?.kind === "starting") {
-    io.err(`error: timed out after ${after}: the operator has not started the sign-in. Is it running and watching namespace ${namespace}?`);
+    io.err(
+      `error: timed out after ${after}: the operator has not started the sign-in. Is it running and watching namespace ${namespace}?`,
+    );
   } else if (last?.kind === "pending") {
-    io.err(`error: timed out after ${after} waiting for the sign-in; it stays pending until its code expires. Keep waiting with: kubectl mscred login ${name} -n ${namespace}`);
+    io.err(
+      `error: timed out after ${after} waiting for the sign-in; it stays pending until its code expires. Keep waiting with: kubectl mscred login ${name} -n ${namespace}`,
+    );
   } else {
-    io.err(`error: timed out after ${after}: ${namespace}/${name} is neither Ready nor Broken yet; see kubectl mscred status -n ${namespace}`);
+    io.err(
+      `error: timed out after ${after}: ${namespace}/${name} is neither Ready nor Broken yet; see kubectl mscred status -n ${namespace}`,
+    );
   }
   return EXIT.timedOut;
 }
@@ -87,16 +93,25 @@ function printBroken(io: Io, c: CredentialObject): ExitCode {
   return EXIT.broken;
 }
 
-async function begin(cluster: Cluster, io: Io, credential: CredentialObject): Promise<{ requested: Requested | undefined } | ExitCode> {
+async function begin(
+  cluster: Cluster,
+  io: Io,
+  credential: CredentialObject,
+): Promise<{ requested: Requested | undefined } | ExitCode> {
   const { namespace, name } = credential.metadata;
   const start = startOf(credential);
   if (start.kind === "cannotSignIn") return printBroken(io, credential);
   if (start.kind === "alreadyReady") {
-    io.out(`${namespace}/${name} is Ready, signed in as ${start.account ?? "its account"}; nothing to do. To sign in again anyway: kubectl mscred authenticate ${name} -n ${namespace}`);
+    io.out(
+      `${namespace}/${name} is Ready, signed in as ${start.account ?? "its account"}; nothing to do. To sign in again anyway: kubectl mscred authenticate ${name} -n ${namespace}`,
+    );
     return EXIT.ok;
   }
   if (start.kind === "wait") {
-    if (start.requested !== undefined) io.out(`A sign-in was already requested (${ANNOTATIONS[start.requested.action]}=${start.requested.value}); waiting for it.`);
+    if (start.requested !== undefined)
+      io.out(
+        `A sign-in was already requested (${ANNOTATIONS[start.requested.action]}=${start.requested.value}); waiting for it.`,
+      );
     return { requested: start.requested };
   }
   const value = newActionValue(credential, "authenticate", io.now());
@@ -113,15 +128,20 @@ export async function login(cluster: Cluster, io: Io, request: LoginRequest): Pr
   if (typeof begun === "number") return begun;
   let last: Progress | undefined;
   let shownCode: string | undefined;
-  const end = await follow(cluster, credential, (c) => {
-    last = progressOf(c, begun.requested);
-    if (last.kind === "pending" && last.userCode !== shownCode) {
-      shownCode = last.userCode;
-      io.out(last.message);
-      io.out(`Waiting for the sign-in (up to ${duration(request.timeoutMs)})...`);
-    }
-    return last.kind === "ready" || last.kind === "broken" ? c : undefined;
-  }, request.timeoutMs);
+  const end = await follow(
+    cluster,
+    credential,
+    (c) => {
+      last = progressOf(c, begun.requested);
+      if (last.kind === "pending" && last.userCode !== shownCode) {
+        shownCode = last.userCode;
+        io.out(last.message);
+        io.out(`Waiting for the sign-in (up to ${duration(request.timeoutMs)})...`);
+      }
+      return last.kind === "ready" || last.kind === "broken" ? c : undefined;
+    },
+    request.timeoutMs,
+  );
   if (end.kind === "deleted") {
     io.err(`error: ${namespace}/${name} was deleted while waiting for its sign-in.`);
     return EXIT.failed;

@@ -18,7 +18,10 @@ async function dispatch(run: Run, io: Io, env: Environment): Promise<ExitCode> {
   switch (run.command) {
     case "status":
     case "broken":
-      return list(cluster, io, { namespace: run.allNamespaces ? undefined : namespace, brokenOnly: run.command === "broken" });
+      return list(cluster, io, {
+        namespace: run.allNamespaces ? undefined : namespace,
+        brokenOnly: run.command === "broken",
+      });
     case "authenticate":
       return authenticate(cluster, io, namespace, name);
     case "reauthenticate":
@@ -42,12 +45,19 @@ function describe(error: unknown): string {
   const { code, body } = error as { code?: unknown; body?: unknown };
   if (typeof code === "number") {
     const message = (parseBody(body) as { message?: unknown } | undefined)?.message;
-    const hint = code === 403 ? " (ask for access, or check it: kubectl auth can-i --list)" : code === 401 ? " (your kubeconfig's credentials were refused: log in to the cluster again)" : "";
+    const hint =
+      code === 403
+        ? " (ask for access, or check it: kubectl auth can-i --list)"
+        : code === 401
+          ? " (your kubeconfig's credentials were refused: log in to the cluster again)"
+          : "";
     return `the API server answered ${code}: ${typeof message === "string" ? message : "no message"}${hint}`;
   }
   const cause = (error as { cause?: { code?: unknown } }).cause?.code;
   const text = error instanceof Error ? error.message : String(error);
-  return typeof cause === "string" ? `cannot reach the API server (${cause}): ${text}; check the kubeconfig's cluster and that the cluster is up` : text;
+  return typeof cause === "string"
+    ? `cannot reach the API server (${cause}): ${text}; check the kubeconfig's cluster and that the cluster is up`
+    : text;
 }
 
 /**
@@ -55,7 +65,13 @@ function describe(error: unknown): string {
  * character from a spec, status, annotation or server message reaches the terminal), one line each.
  */
 export function printableIo(io: Io): Io {
-  return { ...io, out: (line) => io.out(printable(line)), err: (line) => io.err(printable(line)), confirm: (question) => io.confirm(printable(question)), now: () => io.now() };
+  return {
+    ...io,
+    out: (line) => io.out(printable(line)),
+    err: (line) => io.err(printable(line)),
+    confirm: (question) => io.confirm(printable(question)),
+    now: () => io.now(),
+  };
 }
 
 /** Runs the plugin; reports every failure on stderr with what to do, and returns the exit code. */

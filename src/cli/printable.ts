@@ -6,9 +6,11 @@
 
 /* eslint-disable no-control-regex -- matching control characters is the point of this file */
 /** 7-bit escape sequences: CSI (ESC [ ... final), OSC / DCS / SOS / PM / APC strings up to BEL or ST, and two-character escapes. */
-const ESCAPE_SEQUENCE = /\u001b(?:\[[\u0030-\u003f]*[\u0020-\u002f]*[\u0040-\u007e]?|[\]PX^_][^\u0007\u001b\u009c]*(?:\u0007|\u001b\\|\u009c)?|[\u0020-\u002f]*[\u0030-\u007e]?)/g;
+const ESCAPE_SEQUENCE =
+  /\u001b(?:\[[\u0030-\u003f]*[\u0020-\u002f]*[\u0040-\u007e]?|[\]PX^_][^\u0007\u001b\u009c]*(?:\u0007|\u001b\\|\u009c)?|[\u0020-\u002f]*[\u0030-\u007e]?)/g;
 /** The same sequences introduced by their 8-bit C1 forms (CSI U+009B, OSC U+009D, DCS U+0090, ...). */
-const C1_SEQUENCE = /\u009b[\u0030-\u003f]*[\u0020-\u002f]*[\u0040-\u007e]?|[\u009d\u0090\u0098\u009e\u009f][^\u0007\u001b\u009c]*(?:\u0007|\u001b\\|\u009c)?/g;
+const C1_SEQUENCE =
+  /\u009b[\u0030-\u003f]*[\u0020-\u002f]*[\u0040-\u007e]?|[\u009d\u0090\u0098\u009e\u009f][^\u0007\u001b\u009c]*(?:\u0007|\u001b\\|\u009c)?/g;
 /** Line breaks and tabs: kept as a space, so that words stay apart but one value stays on one line. */
 const BREAKS = /[\t\n\v\f\r\u0085\u2028\u2029]/g;
 /** Every other C0 and C1 control, DEL, and the bidirectional overrides that reorder what is shown. */

@@ -65,7 +65,9 @@ export class AccessListCache implements Caches, ReadStore<RawAccessList> {
 
   constructor(kubeConfig: KubeConfig, log: Logger, namespaces: readonly string[]) {
     const logger = log.child({ controller: "accesslist" });
-    this.#informers = collectionPaths(namespaces, `/apis/${GROUP}/${VERSION}`, ACCESS_LIST.plural).map((path) => new Informer<RawAccessList>({ kubeConfig, logger, path }));
+    this.#informers = collectionPaths(namespaces, `/apis/${GROUP}/${VERSION}`, ACCESS_LIST.plural).map(
+      (path) => new Informer<RawAccessList>({ kubeConfig, logger, path }),
+    );
     this.#store = firstOf(this.#informers);
     // Registered first, so every handler registered later finds the index up to date.
     this.on("add", (list) => this.index.add(list));

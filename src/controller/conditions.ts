@@ -6,7 +6,12 @@ export type ConditionInput = Omit<Condition, "lastTransitionTime" | "observedGen
  * Sets a condition the way the API conventions ask: lastTransitionTime changes only when the
  * status changes, so rewriting the same observation writes nothing new.
  */
-export function setCondition(conditions: readonly Condition[], input: ConditionInput, generation: number | undefined, now: Date): Condition[] {
+export function setCondition(
+  conditions: readonly Condition[],
+  input: ConditionInput,
+  generation: number | undefined,
+  now: Date,
+): Condition[] {
   const previous = conditions.find((c) => c.type === input.type);
   const transitioned = previous === undefined || previous.status !== input.status;
   const next: Condition = {

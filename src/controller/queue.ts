@@ -74,10 +74,15 @@ export class WorkQueue {
 
   constructor(handler: Handler, options: WorkQueueOptions = {}) {
     const workers = options.workers ?? 2;
-    if (!Number.isInteger(workers) || workers < 1) throw new RangeError(`workers must be a positive integer, got ${workers}`);
+    if (!Number.isInteger(workers) || workers < 1)
+      throw new RangeError(`workers must be a positive integer, got ${workers}`);
     this.#handler = handler;
     this.#workers = workers;
-    this.#policy = { baseMs: options.baseDelayMs ?? 1000, maxMs: options.maxDelayMs ?? 300_000, jitter: options.jitter ?? 0.2 };
+    this.#policy = {
+      baseMs: options.baseDelayMs ?? 1000,
+      maxMs: options.maxDelayMs ?? 300_000,
+      jitter: options.jitter ?? 0.2,
+    };
     this.#random = options.random ?? Math.random;
     this.#now = options.now ?? Date.now;
     this.#logger = options.logger;

@@ -8,7 +8,12 @@ const LOCATORS = ["path", "driveId", "itemId", "siteUrl", "listName", "calendarN
 type Locator = (typeof LOCATORS)[number];
 
 /** How each item type is located; an item carries these fields and no other locator. */
-const LOCATOR_RULES: readonly { types: readonly ItemType[]; needs: string; allowed: readonly Locator[]; how: string }[] = [
+const LOCATOR_RULES: readonly {
+  types: readonly ItemType[];
+  needs: string;
+  allowed: readonly Locator[];
+  how: string;
+}[] = [
   {
     types: ["Folder", "File", "Workbook"],
     needs: "has(self.path) ? !has(self.driveId) && !has(self.itemId) : has(self.driveId) && has(self.itemId)",
@@ -16,8 +21,18 @@ const LOCATOR_RULES: readonly { types: readonly ItemType[]; needs: string; allow
     how: "is located by path (such as /Reports/2026) or by driveId and itemId, not both",
   },
   { types: ["Site"], needs: "has(self.siteUrl)", allowed: ["siteUrl"], how: "is located by siteUrl" },
-  { types: ["List"], needs: "has(self.siteUrl) && has(self.listName)", allowed: ["siteUrl", "listName"], how: "is located by siteUrl and listName" },
-  { types: ["Calendar"], needs: "has(self.calendarName)", allowed: ["calendarName"], how: "is located by calendarName (the default calendar is Calendar)" },
+  {
+    types: ["List"],
+    needs: "has(self.siteUrl) && has(self.listName)",
+    allowed: ["siteUrl", "listName"],
+    how: "is located by siteUrl and listName",
+  },
+  {
+    types: ["Calendar"],
+    needs: "has(self.calendarName)",
+    allowed: ["calendarName"],
+    how: "is located by calendarName (the default calendar is Calendar)",
+  },
 ];
 
 function locatorRule(r: (typeof LOCATOR_RULES)[number]): CelRule {
@@ -41,9 +56,16 @@ const itemSchema = withRules(
     ]).optional(),
     driveId: z.string().min(1).max(256).optional().describe("Drive id of a Folder, File or Workbook (with itemId)."),
     itemId: z.string().min(1).max(256).optional().describe("Item id of a Folder, File or Workbook (with driveId)."),
-    siteUrl: httpsUrl("SharePoint site of a Site or List item, e.g. https://contoso.sharepoint.com/sites/finance.").optional(),
+    siteUrl: httpsUrl(
+      "SharePoint site of a Site or List item, e.g. https://contoso.sharepoint.com/sites/finance.",
+    ).optional(),
     listName: z.string().min(1).max(256).optional().describe("Display name of a List item's list."),
-    calendarName: z.string().min(1).max(256).optional().describe("Name of a Calendar item's calendar; the default calendar is Calendar."),
+    calendarName: z
+      .string()
+      .min(1)
+      .max(256)
+      .optional()
+      .describe("Name of a Calendar item's calendar; the default calendar is Calendar."),
   }),
   "A folder, file, workbook, site, list or calendar the teams may use, with the locator its type needs.",
   LOCATOR_RULES.map(locatorRule),
@@ -57,12 +79,21 @@ export const accessListSpecSchema = z
     credentialRef: withRules(
       z.object({ name: objectName("Name of the MicrosoftCredential.") }),
       "The MicrosoftCredential in the same namespace whose account the items are resolved with. Immutable.",
-      [{ rule: "self == oldSelf", message: "credentialRef is immutable: create a new AccessList for another credential" }],
+      [
+        {
+          rule: "self == oldSelf",
+          message: "credentialRef is immutable: create a new AccessList for another credential",
+        },
+      ],
     ),
     items: z
       .array(itemSchema)
       .max(256)
-      .check(z.refine((items: readonly { name: string }[]) => new Set(items.map((i) => i.name)).size === items.length, { message: "has two items of one name" }))
+      .check(
+        z.refine((items: readonly { name: string }[]) => new Set(items.map((i) => i.name)).size === items.length, {
+          message: "has two items of one name",
+        }),
+      )
       .meta({
         description: "The folders and items the credential's teams may use, keyed by name.",
         "x-kubernetes-list-type": "map",
@@ -77,13 +108,25 @@ export const accessListStatusSchema = z
   .object({
     observedGeneration: z.int().min(0).optional().describe("The metadata.generation the status was computed from."),
     conditions: conditionsSchema.optional(),
-    resolvedFor: z.string().max(512).optional().describe("The account user name the items were resolved as (app:<client id> for a service principal)."),
-    lastResolvedTime: z.string().max(64).optional().describe("When the items were last resolved through Microsoft Graph (RFC 3339); they are resolved again every resync period."),
+    resolvedFor: z
+      .string()
+      .max(512)
+      .optional()
+      .describe("The account user name the items were resolved as (app:<client id> for a service principal)."),
+    lastResolvedTime: z
+      .string()
+      .max(64)
+      .optional()
+      .describe(
+        "When the items were last resolved through Microsoft Graph (RFC 3339); they are resolved again every resync period.",
+      ),
     nextResolveTime: z
       .string()
       .max(64)
       .optional()
-      .describe("No Graph call before this time (RFC 3339) after an interrupted pass (throttled, an outage); kept across restarts."),
+      .describe(
+        "No Graph call before this time (RFC 3339) after an interrupted pass (throttled, an outage); kept across restarts.",
+      ),
     items: z
       .array(
         z

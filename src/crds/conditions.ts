@@ -37,5 +37,17 @@ export type BrokenReason = (typeof BROKEN_REASONS)[number];
 export const READY_REASONS = ["TokenValid", "RefreshFailing", "SignInPending", "Reconciling"] as const;
 export type ReadyReason = (typeof READY_REASONS)[number] | BrokenReason;
 
+/** Reasons an AccessList's Ready may carry (documented in docs/access-lists.md). */
+export const ACCESS_LIST_REASONS = [
+  "Resolved",
+  "ItemsNotFound",
+  "AccessDenied",
+  "ItemsUnresolved",
+  "CredentialNotReady",
+  "CredentialNotFound",
+  "GraphUnavailable",
+] as const;
+export type AccessListReason = (typeof ACCESS_LIST_REASONS)[number];
+
 /** Broken=False reason. */
 export const NOT_BROKEN = "Healthy";

@@ -28,7 +28,8 @@ export const SCOPES_BY_TENANT_TYPE: Readonly<Record<TenantType, readonly Scope[]
 export const CLOUDS = ["Public", "USGovernment", "USGovernmentDoD", "China"] as const;
 export type Cloud = (typeof CLOUDS)[number];
 
-const TENANT_ID = /^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+|common|organizations|consumers)$/;
+const TENANT_ID =
+  /^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+|common|organizations|consumers)$/;
 const DURATION = /^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$/;
 // ASCII whitespace spelled out: in JavaScript \s also matches U+00A0 and U+2028, in the API
 // server's CEL (RE2) it does not, and the two must agree or the operator cannot read what was admitted.
@@ -40,11 +41,14 @@ const EMAIL = /^[^@ \t\n\v\f\r]+@[^@ \t\n\v\f\r]+$/;
  * nodes or cluster administrators: refused, except the ServiceAccounts of one namespace.
  */
 const NAMESPACE_SERVICE_ACCOUNTS = /^system:serviceaccounts:[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-export const isRefusedTeam = (team: string): boolean => team.startsWith("system:") && !NAMESPACE_SERVICE_ACCOUNTS.test(team);
+export const isRefusedTeam = (team: string): boolean =>
+  team.startsWith("system:") && !NAMESPACE_SERVICE_ACCOUNTS.test(team);
 const TEAM_RULE = {
   rule: `!self.startsWith('system:') || self.matches(${celString(NAMESPACE_SERVICE_ACCOUNTS.source)})`,
-  message: "a team must be a group of people or system:serviceaccounts:<namespace>; other system: groups (system:authenticated, system:serviceaccounts, system:masters...) would grant the token far beyond a team",
-  messageExpression: "'team ' + self + ' is refused: a team must be a group of people or system:serviceaccounts:<namespace>; other system: groups (system:authenticated, system:serviceaccounts, system:masters...) would grant the token far beyond a team'",
+  message:
+    "a team must be a group of people or system:serviceaccounts:<namespace>; other system: groups (system:authenticated, system:serviceaccounts, system:masters...) would grant the token far beyond a team",
+  messageExpression:
+    "'team ' + self + ' is refused: a team must be a group of people or system:serviceaccounts:<namespace>; other system: groups (system:authenticated, system:serviceaccounts, system:masters...) would grant the token far beyond a team'",
 };
 
 const secretKeyRef = z
@@ -65,7 +69,12 @@ const servicePrincipalSchema = withRules(
     workloadIdentity: z
       .object({
         serviceAccountName: objectName("ServiceAccount whose token is presented as the federated credential."),
-        audience: z.string().min(1).max(512).default("api://AzureADTokenExchange").describe("Audience of the service-account token."),
+        audience: z
+          .string()
+          .min(1)
+          .max(512)
+          .default("api://AzureADTokenExchange")
+          .describe("Audience of the service-account token."),
       })
       .optional()
       .describe("Workload identity federation: a service-account token is exchanged for Microsoft tokens."),
@@ -80,18 +89,31 @@ const servicePrincipalSchema = withRules(
 );
 
 const specFields = z.object({
-  displayName: z.string().min(1).max(128).optional().describe("The name people see; defaults to metadata.name. Renaming is editing it."),
+  displayName: z
+    .string()
+    .min(1)
+    .max(128)
+    .optional()
+    .describe("The name people see; defaults to metadata.name. Renaming is editing it."),
   tenantType: withRules(
     z.enum(TENANT_TYPES),
     "Personal (Microsoft account), WorkOrSchool (Entra ID account) or ServicePrincipal (app-only). Immutable.",
-    [{ rule: "self == oldSelf", message: "tenantType is immutable: create a new MicrosoftCredential for another tenant type" }],
+    [
+      {
+        rule: "self == oldSelf",
+        message: "tenantType is immutable: create a new MicrosoftCredential for another tenant type",
+      },
+    ],
   ),
   tenantId: matching(
     TENANT_ID,
     "tenantId must be a tenant GUID, a verified domain such as contoso.onmicrosoft.com, organizations or consumers",
     "Personal: absent or consumers. WorkOrSchool: a tenant GUID or domain; defaults to organizations. ServicePrincipal: required, a tenant GUID or domain.",
   ).optional(),
-  storage: z.enum(["OneDrive", "SharePoint"]).default("OneDrive").describe("Where files live: OneDrive (default) or SharePoint (needs sharePoint.siteUrl)."),
+  storage: z
+    .enum(["OneDrive", "SharePoint"])
+    .default("OneDrive")
+    .describe("Where files live: OneDrive (default) or SharePoint (needs sharePoint.siteUrl)."),
   sharePoint: z
     .object({ siteUrl: httpsUrl("The SharePoint site, e.g. https://contoso.sharepoint.com/sites/finance.") })
     .optional()
@@ -102,8 +124,19 @@ const specFields = z.object({
   )
     .min(1)
     .max(SCOPES.length),
-  account: matching(EMAIL, "account must be a user principal name or email such as ada@contoso.com", "The only account allowed to sign in (UPN or email). Unset: the first account that signs in is bound.").optional(),
-  manager: z.string().min(1).max(253).optional().describe("Kubernetes user name (as the API server authenticates it) who manages the AccessLists of this credential."),
+  account: matching(
+    EMAIL,
+    "account must be a user principal name or email such as ada@contoso.com",
+    "The only account allowed to sign in (UPN or email). Unset: the first account that signs in is bound.",
+  ).optional(),
+  manager: z
+    .string()
+    .min(1)
+    .max(253)
+    .optional()
+    .describe(
+      "Kubernetes user name (as the API server authenticates it) who manages the AccessLists of this credential.",
+    ),
   teams: stringSet(
     withRules(z.string().min(1).max(253), "A Kubernetes group name.", [TEAM_RULE]),
     "Kubernetes group names allowed to use the credential, e.g. finance-analysts or system:serviceaccounts:finance-jobs. Groups of the system: prefix are refused (system:authenticated would hand the token to everyone), except system:serviceaccounts:<namespace>.",
@@ -111,14 +144,31 @@ const specFields = z.object({
     .max(64)
     .optional(),
   servicePrincipal: servicePrincipalSchema.optional(),
-  clientId: guid("Overrides the operator-wide public client application id for device-code sign-in (Personal and WorkOrSchool).").optional(),
+  clientId: guid(
+    "Overrides the operator-wide public client application id for device-code sign-in (Personal and WorkOrSchool).",
+  ).optional(),
   // No schema default: unset means the operator's --cloud (docs/design/api.md's "default cloud"), Public unless configured.
-  cloud: z.enum(CLOUDS).optional().describe("Microsoft cloud: Public, USGovernment, USGovernmentDoD or China. Unset: the operator's default cloud (--cloud, Public unless configured)."),
+  cloud: z
+    .enum(CLOUDS)
+    .optional()
+    .describe(
+      "Microsoft cloud: Public, USGovernment, USGovernmentDoD or China. Unset: the operator's default cloud (--cloud, Public unless configured).",
+    ),
   tokenSecret: z
     .object({
-      name: withRules(objectName("Name of the token Secret; default <metadata.name>-token. Not a name ending in -state (those hold refresh tokens)."), "Name of the token Secret; default <metadata.name>-token.", [
-        { rule: "!self.endsWith('-state')", message: "tokenSecret.name must not end in -state: those names belong to the state Secrets that hold refresh tokens, which are never shared" },
-      ]),
+      name: withRules(
+        objectName(
+          "Name of the token Secret; default <metadata.name>-token. Not a name ending in -state (those hold refresh tokens).",
+        ),
+        "Name of the token Secret; default <metadata.name>-token.",
+        [
+          {
+            rule: "!self.endsWith('-state')",
+            message:
+              "tokenSecret.name must not end in -state: those names belong to the state Secrets that hold refresh tokens, which are never shared",
+          },
+        ],
+      ),
     })
     .optional()
     .describe("The Secret consumers mount to read the access token."),
@@ -158,17 +208,20 @@ const specRules: CelRule[] = [
   },
   {
     rule: "self.tenantType != 'WorkOrSchool' || !has(self.tenantId) || !(self.tenantId in ['common', 'consumers'])",
-    message: "tenantType WorkOrSchool needs tenantId organizations (the default), a tenant GUID or a verified domain; common and consumers would admit personal accounts",
+    message:
+      "tenantType WorkOrSchool needs tenantId organizations (the default), a tenant GUID or a verified domain; common and consumers would admit personal accounts",
     fieldPath: ".tenantId",
   },
   {
     rule: "self.tenantType != 'ServicePrincipal' || (has(self.tenantId) && !(self.tenantId in ['common', 'organizations', 'consumers']))",
-    message: "tenantType ServicePrincipal needs tenantId: the directory (tenant) GUID or a verified domain such as contoso.onmicrosoft.com (not common, organizations or consumers)",
+    message:
+      "tenantType ServicePrincipal needs tenantId: the directory (tenant) GUID or a verified domain such as contoso.onmicrosoft.com (not common, organizations or consumers)",
     fieldPath: ".tenantId",
   },
   {
     rule: "!has(self.storage) || self.storage != 'SharePoint' || self.tenantType != 'Personal'",
-    message: "storage SharePoint is not available for tenantType Personal: personal Microsoft accounts have OneDrive only",
+    message:
+      "storage SharePoint is not available for tenantType Personal: personal Microsoft accounts have OneDrive only",
     fieldPath: ".storage",
   },
   {
@@ -184,19 +237,22 @@ const specRules: CelRule[] = [
   },
   {
     rule: "self.tenantType != 'ServicePrincipal' || has(self.servicePrincipal)",
-    message: "tenantType ServicePrincipal needs servicePrincipal: clientId and one of clientSecretRef, certificateRef, workloadIdentity",
+    message:
+      "tenantType ServicePrincipal needs servicePrincipal: clientId and one of clientSecretRef, certificateRef, workloadIdentity",
     fieldPath: ".servicePrincipal",
     reason: "FieldValueRequired",
   },
   {
     rule: "self.tenantType == 'ServicePrincipal' || !has(self.servicePrincipal)",
-    message: "servicePrincipal is only for tenantType ServicePrincipal: Personal and WorkOrSchool credentials sign in with a device code",
+    message:
+      "servicePrincipal is only for tenantType ServicePrincipal: Personal and WorkOrSchool credentials sign in with a device code",
     fieldPath: ".servicePrincipal",
     reason: "FieldValueForbidden",
   },
   {
     rule: "self.tenantType != 'ServicePrincipal' || !has(self.clientId)",
-    message: "clientId overrides the public client for device-code sign-in; for tenantType ServicePrincipal set servicePrincipal.clientId",
+    message:
+      "clientId overrides the public client for device-code sign-in; for tenantType ServicePrincipal set servicePrincipal.clientId",
     fieldPath: ".clientId",
     reason: "FieldValueForbidden",
   },
@@ -216,17 +272,26 @@ export const microsoftCredentialSpecSchema = withRules(
 export type MicrosoftCredentialSpec = z.infer<typeof microsoftCredentialSpecSchema>;
 export type MicrosoftCredentialSpecInput = z.input<typeof microsoftCredentialSpecSchema>;
 
-const timestamp = (description: string): z.ZodOptional<z.ZodISODateTime> => z.iso.datetime().optional().describe(description);
+const timestamp = (description: string): z.ZodOptional<z.ZodISODateTime> =>
+  z.iso.datetime().optional().describe(description);
 
 export const microsoftCredentialStatusSchema = z
   .object({
     observedGeneration: z.int().min(0).optional().describe("The metadata.generation the status was computed from."),
     conditions: conditionsSchema.optional(),
-    displayName: z.string().max(253).optional().describe("spec.displayName, or metadata.name when unset: what `kubectl get -o wide` prints."),
+    displayName: z
+      .string()
+      .max(253)
+      .optional()
+      .describe("spec.displayName, or metadata.name when unset: what `kubectl get -o wide` prints."),
     account: z
       .object({
         username: z.string().max(512).optional().describe("The account's user name (UPN or email)."),
-        homeAccountId: z.string().max(512).optional().describe("The account's home account id (object id and tenant id)."),
+        homeAccountId: z
+          .string()
+          .max(512)
+          .optional()
+          .describe("The account's home account id (object id and tenant id)."),
         tenantId: z.string().max(128).optional().describe("The tenant the account signed in to."),
         name: z.string().max(512).optional().describe("The account's display name."),
       })
@@ -246,15 +311,30 @@ export const microsoftCredentialStatusSchema = z
     lastRefreshTime: timestamp("When tokens were last refreshed."),
     nextRefreshTime: timestamp("When the next refresh is planned."),
     reauthenticateBy: timestamp("When the refresh token would expire by inactivity if nothing refreshed it."),
-    grantedScopes: z.array(z.string().max(512)).max(64).optional().describe("What the identity platform actually granted."),
-    lastHandledAuthenticate: z.string().max(1024).optional().describe("The cloudcredentials.io/authenticate value last acted on."),
-    lastHandledReauthenticate: z.string().max(1024).optional().describe("The cloudcredentials.io/reauthenticate value last acted on."),
+    grantedScopes: z
+      .array(z.string().max(512))
+      .max(64)
+      .optional()
+      .describe("What the identity platform actually granted."),
+    lastHandledAuthenticate: z
+      .string()
+      .max(1024)
+      .optional()
+      .describe("The cloudcredentials.io/authenticate value last acted on."),
+    lastHandledReauthenticate: z
+      .string()
+      .max(1024)
+      .optional()
+      .describe("The cloudcredentials.io/reauthenticate value last acted on."),
     failures: z
       .object({
         count: z.int().min(0).describe("Transient failures in a row."),
         lastTime: z.iso.datetime().optional().describe("When the last one happened."),
         lastReason: z.string().max(1024).optional().describe("Why, as one CamelCase word."),
-        nextRetryTime: z.iso.datetime().optional().describe("No request to Microsoft before this time (backoff and Retry-After, kept across restarts)."),
+        nextRetryTime: z.iso
+          .datetime()
+          .optional()
+          .describe("No request to Microsoft before this time (backoff and Retry-After, kept across restarts)."),
       })
       .optional()
       .describe("Transient failures since the last success (reset on success)."),

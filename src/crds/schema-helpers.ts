@@ -81,7 +81,11 @@ export const conditionsSchema = z
 export function stringSet<T extends z.ZodType<string>>(item: T, description: string): z.ZodArray<T> {
   return z
     .array(item)
-    .check(z.refine((values: readonly string[]) => new Set(values).size === values.length, { message: "has a duplicate value" }))
+    .check(
+      z.refine((values: readonly string[]) => new Set(values).size === values.length, {
+        message: "has a duplicate value",
+      }),
+    )
     .meta({ description, "x-kubernetes-list-type": "set" });
 }
 

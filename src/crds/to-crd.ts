@@ -74,10 +74,28 @@ export function toCrd(source: CrdSource): Record<string, unknown> {
     description: source.description,
     required: ["spec"],
     properties: {
-      apiVersion: { type: "string", description: "APIVersion defines the versioned schema of this representation of an object." },
-      kind: { type: "string", description: "Kind is a string value representing the REST resource this object represents." },
+      apiVersion: {
+        type: "string",
+        description: "APIVersion defines the versioned schema of this representation of an object.",
+      },
+      kind: {
+        type: "string",
+        description: "Kind is a string value representing the REST resource this object represents.",
+      },
       // Only name and generateName may be constrained here; rules on name say why.
-      metadata: source.nameRules === undefined ? { type: "object" } : { type: "object", properties: { name: { type: "string", description: `The ${source.kind}'s name: at most 63 characters.`, "x-kubernetes-validations": source.nameRules } } },
+      metadata:
+        source.nameRules === undefined
+          ? { type: "object" }
+          : {
+              type: "object",
+              properties: {
+                name: {
+                  type: "string",
+                  description: `The ${source.kind}'s name: at most 63 characters.`,
+                  "x-kubernetes-validations": source.nameRules,
+                },
+              },
+            },
       spec: openApiSchemaOf(source.spec),
       status: openApiSchemaOf(source.status),
     },
@@ -87,7 +105,10 @@ export function toCrd(source: CrdSource): Record<string, unknown> {
     kind: "CustomResourceDefinition",
     metadata: {
       name: `${source.plural}.${GROUP}`,
-      labels: { "app.kubernetes.io/name": "cloud-credentials-operator", "app.kubernetes.io/part-of": "cloud-credentials-operator" },
+      labels: {
+        "app.kubernetes.io/name": "cloud-credentials-operator",
+        "app.kubernetes.io/part-of": "cloud-credentials-operator",
+      },
     },
     spec: {
       group: GROUP,

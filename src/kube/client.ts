@@ -73,15 +73,23 @@ export function loadKubeConfig(access: KubeAccess): KubeConfig {
   if (access.inCluster) {
     // loadFromCluster() builds https://undefined:undefined outside a pod and the informers retry it forever.
     if (!process.env["KUBERNETES_SERVICE_HOST"] || !process.env["KUBERNETES_SERVICE_PORT"]) {
-      throw new Error("not running in a pod: KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are not set (outside a cluster use --kubeconfig PATH)");
+      throw new Error(
+        "not running in a pod: KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are not set (outside a cluster use --kubeconfig PATH)",
+      );
     }
     if (!existsSync(SERVICE_ACCOUNT_TOKEN)) {
-      throw new Error(`no service account token at ${SERVICE_ACCOUNT_TOKEN}: the pod needs automountServiceAccountToken (or a projected token there)`);
+      throw new Error(
+        `no service account token at ${SERVICE_ACCOUNT_TOKEN}: the pod needs automountServiceAccountToken (or a projected token there)`,
+      );
     }
     kc.loadFromCluster();
   } else kc.loadFromFile(access.kubeconfig);
   if (kc.getCurrentCluster() === null) {
-    throw new Error(access.inCluster ? "not running in a pod: no in-cluster configuration" : `kubeconfig ${access.kubeconfig} has no current cluster`);
+    throw new Error(
+      access.inCluster
+        ? "not running in a pod: no in-cluster configuration"
+        : `kubeconfig ${access.kubeconfig} has no current cluster`,
+    );
   }
   return kc;
 }

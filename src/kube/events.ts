@@ -17,7 +17,13 @@ export function eventRecorder(core: CoreV1Api, log: Logger, component = "cloud-c
           namespace: object.namespace,
           body: {
             metadata: { generateName: `${object.name}.`, namespace: object.namespace },
-            involvedObject: { apiVersion: API_VERSION, kind: object.kind, name: object.name, namespace: object.namespace, uid: object.uid },
+            involvedObject: {
+              apiVersion: API_VERSION,
+              kind: object.kind,
+              name: object.name,
+              namespace: object.namespace,
+              uid: object.uid,
+            },
             type,
             reason,
             message: message.slice(0, 1024),

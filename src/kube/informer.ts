@@ -144,7 +144,9 @@ export class Informer<T extends KubeObject> {
 
   start(): void {
     if (this.#abort.signal.aborted) throw new Error("a stopped Informer cannot start again");
-    this.#running ??= this.#run().catch((error: unknown) => this.#log.error({ err: error }, "informer stopped unexpectedly"));
+    this.#running ??= this.#run().catch((error: unknown) =>
+      this.#log.error({ err: error }, "informer stopped unexpectedly"),
+    );
   }
 
   /** Stops listing and watching; resolves when the current request has been abandoned. */
@@ -196,7 +198,14 @@ export class Informer<T extends KubeObject> {
   async #relist(): Promise<void> {
     const { kubeConfig, path, labelSelector, fieldSelector, pageSize, metadataOnly } = this.#options;
     // Detached: the leadership signal never stops an informer (every replica keeps its caches).
-    const options = { labelSelector, fieldSelector, pageSize, metadataOnly, signal: this.#abort.signal, detached: true };
+    const options = {
+      labelSelector,
+      fieldSelector,
+      pageSize,
+      metadataOnly,
+      signal: this.#abort.signal,
+      detached: true,
+    };
     const listed = await listAll<T>(kubeConfig, path, options);
     this.#replace(listed.items);
     this.#resourceVersion = listed.resourceVersion;
@@ -279,7 +288,8 @@ export class Informer<T extends KubeObject> {
       this.#store.delete(key);
       // An object never stored needs no delete, unless `keep` wants it now: it was rejected when
       // listed and became interesting since (a Secret a credential named after it was listed).
-      if (previous !== undefined || (type === "DELETED" && this.#keep(raw as T))) this.#emit("delete", type === "DELETED" ? this.#transform(raw as T) : (previous as T));
+      if (previous !== undefined || (type === "DELETED" && this.#keep(raw as T)))
+        this.#emit("delete", type === "DELETED" ? this.#transform(raw as T) : (previous as T));
     } else {
       const object = this.#transform(raw as T);
       this.#store.set(key, object);

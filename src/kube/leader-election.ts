@@ -78,8 +78,10 @@ export class LeaderElector {
     this.#retryPeriodMs = options.retryPeriodMs ?? 2000;
     this.#now = options.now ?? Date.now;
     this.#random = options.random ?? Math.random;
-    if (!(this.#leaseDurationMs > this.#renewDeadlineMs)) throw new RangeError("leaseDurationMs must be greater than renewDeadlineMs");
-    if (!(this.#renewDeadlineMs > this.#retryPeriodMs * (1 + JITTER))) throw new RangeError("renewDeadlineMs must be greater than 1.2 × retryPeriodMs");
+    if (!(this.#leaseDurationMs > this.#renewDeadlineMs))
+      throw new RangeError("leaseDurationMs must be greater than renewDeadlineMs");
+    if (!(this.#renewDeadlineMs > this.#retryPeriodMs * (1 + JITTER)))
+      throw new RangeError("renewDeadlineMs must be greater than 1.2 × retryPeriodMs");
     if (!options.identity) throw new RangeError("identity must not be empty");
   }
 
@@ -90,7 +92,9 @@ export class LeaderElector {
   /** Starts competing for the lease. */
   start(): void {
     if (this.#stop.signal.aborted) throw new Error("a stopped LeaderElector cannot start again");
-    this.#running ??= this.#run().catch((error: unknown) => this.#log.error({ err: error }, "leader election stopped unexpectedly"));
+    this.#running ??= this.#run().catch((error: unknown) =>
+      this.#log.error({ err: error }, "leader election stopped unexpectedly"),
+    );
   }
 
   /**
@@ -150,7 +154,10 @@ export class LeaderElector {
       // A request still pending at the deadline is abandoned: the deadline is what keeps the old
       // leader from working while a successor may already have taken over.
       const remainingMs = this.#lastRenewAt + this.#renewDeadlineMs - this.#now();
-      const result = remainingMs > 0 ? await this.#tryAcquireOrRenew(AbortSignal.any([stop, AbortSignal.timeout(remainingMs)])) : "failed";
+      const result =
+        remainingMs > 0
+          ? await this.#tryAcquireOrRenew(AbortSignal.any([stop, AbortSignal.timeout(remainingMs)]))
+          : "failed";
       if (stop.aborted) return "stopped";
       if (result === "heldByOther") return "heldByOther";
       if (result === "failed" && this.#now() - this.#lastRenewAt >= this.#renewDeadlineMs) return "renewDeadline";
@@ -164,13 +171,21 @@ export class LeaderElector {
       // Observed when the answer came: a slow read must not make the lease look older than it is.
       const readAt = this.#now();
       this.#observed = observeLease(this.#observed, current?.spec, readAt);
-      const decision = decideLease(current?.spec, this.#options.identity, this.#leaseDurationMs, { nowMs: readAt, observedAtMs: this.#observed.atMs });
+      const decision = decideLease(current?.spec, this.#options.identity, this.#leaseDurationMs, {
+        nowMs: readAt,
+        observedAtMs: this.#observed.atMs,
+      });
       if (decision.kind === "heldByOther") {
         this.#observe(decision.holder);
         return "heldByOther";
       }
       const resourceVersion = current?.metadata.resourceVersion;
-      const written = await writeLease(this.#options.kubeConfig, this.#lease, { resourceVersion, spec: decision.spec }, signal);
+      const written = await writeLease(
+        this.#options.kubeConfig,
+        this.#lease,
+        { resourceVersion, spec: decision.spec },
+        signal,
+      );
       if (written === undefined) return "failed";
       this.#lastWritten = written;
       this.#lastRenewAt = now;
@@ -195,7 +210,12 @@ export class LeaderElector {
     try {
       const spec = releasedSpec(last.spec, this.#now());
       const resourceVersion = last.metadata.resourceVersion;
-      const written = await writeLease(this.#options.kubeConfig, this.#lease, { resourceVersion, spec }, AbortSignal.timeout(this.#renewDeadlineMs));
+      const written = await writeLease(
+        this.#options.kubeConfig,
+        this.#lease,
+        { resourceVersion, spec },
+        AbortSignal.timeout(this.#renewDeadlineMs),
+      );
       if (written !== undefined) this.#log.info("released the lease");
     } catch (error: unknown) {
       this.#log.warn({ err: error }, "could not release the lease; a successor waits for it to expire");

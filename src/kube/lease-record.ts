@@ -47,11 +47,21 @@ export interface LeaseObservation {
 }
 
 function recordOf(spec: LeaseSpec | undefined): string {
-  return JSON.stringify([spec?.holderIdentity ?? "", spec?.acquireTime ?? "", spec?.renewTime ?? "", spec?.leaseDurationSeconds ?? 0, spec?.leaseTransitions ?? 0]);
+  return JSON.stringify([
+    spec?.holderIdentity ?? "",
+    spec?.acquireTime ?? "",
+    spec?.renewTime ?? "",
+    spec?.leaseDurationSeconds ?? 0,
+    spec?.leaseTransitions ?? 0,
+  ]);
 }
 
 /** The observation after reading `current` at local time `nowMs`: unchanged record, unchanged time. */
-export function observeLease(previous: LeaseObservation | undefined, current: LeaseSpec | undefined, nowMs: number): LeaseObservation {
+export function observeLease(
+  previous: LeaseObservation | undefined,
+  current: LeaseSpec | undefined,
+  nowMs: number,
+): LeaseObservation {
   const record = recordOf(current);
   return previous?.record === record ? previous : { record, atMs: nowMs };
 }
@@ -62,14 +72,20 @@ export function observeLease(previous: LeaseObservation | undefined, current: Le
  * holder keeps moving `observedAtMs` forward. The record's own duration counts (the holder says how
  * long it is valid); `fallbackDurationMs` only when the record has none.
  */
-export function isLeaseFree(spec: LeaseSpec | undefined, observedAtMs: number, nowMs: number, fallbackDurationMs: number): boolean {
+export function isLeaseFree(
+  spec: LeaseSpec | undefined,
+  observedAtMs: number,
+  nowMs: number,
+  fallbackDurationMs: number,
+): boolean {
   if (!spec?.holderIdentity) return true;
   const seconds = spec.leaseDurationSeconds;
   const durationMs = seconds !== undefined && seconds > 0 ? seconds * 1000 : fallbackDurationMs;
   return observedAtMs + durationMs <= nowMs;
 }
 
-export type LeaseDecision = { readonly kind: "heldByOther"; readonly holder: string } | { readonly kind: "write"; readonly spec: LeaseSpec };
+export type LeaseDecision =
+  { readonly kind: "heldByOther"; readonly holder: string } | { readonly kind: "write"; readonly spec: LeaseSpec };
 
 /** Times on the candidate's own clock: now, and when it first saw the record as it is (observeLease). */
 export interface LocalTimes {
@@ -78,14 +94,20 @@ export interface LocalTimes {
 }
 
 /** What `identity` should do with the lease now: renew it, take it over, or leave it to its holder. */
-export function decideLease(current: LeaseSpec | undefined, identity: string, leaseDurationMs: number, at: LocalTimes): LeaseDecision {
+export function decideLease(
+  current: LeaseSpec | undefined,
+  identity: string,
+  leaseDurationMs: number,
+  at: LocalTimes,
+): LeaseDecision {
   const { nowMs, observedAtMs } = at;
   const now = microTime(nowMs);
   const leaseDurationSeconds = Math.ceil(leaseDurationMs / 1000);
   if (current?.holderIdentity === identity) {
     return { kind: "write", spec: { ...current, leaseDurationSeconds, renewTime: now } };
   }
-  if (!isLeaseFree(current, observedAtMs, nowMs, leaseDurationMs)) return { kind: "heldByOther", holder: current?.holderIdentity ?? "" };
+  if (!isLeaseFree(current, observedAtMs, nowMs, leaseDurationMs))
+    return { kind: "heldByOther", holder: current?.holderIdentity ?? "" };
   return {
     kind: "write",
     spec: {
@@ -101,7 +123,12 @@ export function decideLease(current: LeaseSpec | undefined, identity: string, le
 /** The spec that gives the lease up: no holder, so a successor need not wait for it to expire. */
 export function releasedSpec(current: LeaseSpec | undefined, nowMs: number): LeaseSpec {
   const now = microTime(nowMs);
-  return { leaseDurationSeconds: 1, acquireTime: now, renewTime: now, leaseTransitions: current?.leaseTransitions ?? 0 };
+  return {
+    leaseDurationSeconds: 1,
+    acquireTime: now,
+    renewTime: now,
+    leaseTransitions: current?.leaseTransitions ?? 0,
+  };
 }
 
 function leasePath(ref: LeaseRef, withName: boolean): string {
@@ -110,7 +137,11 @@ function leasePath(ref: LeaseRef, withName: boolean): string {
 }
 
 /** The lease, or undefined when it does not exist yet. */
-export async function readLease(kubeConfig: KubeConfig, ref: LeaseRef, signal?: AbortSignal): Promise<Lease | undefined> {
+export async function readLease(
+  kubeConfig: KubeConfig,
+  ref: LeaseRef,
+  signal?: AbortSignal,
+): Promise<Lease | undefined> {
   try {
     return (await requestJson(kubeConfig, leasePath(ref, true), { signal, detached: true })) as Lease;
   } catch (error: unknown) {
@@ -138,7 +169,12 @@ export async function writeLease(
   };
   const create = write.resourceVersion === undefined;
   try {
-    return (await requestJson(kubeConfig, leasePath(ref, !create), { method: create ? "POST" : "PUT", body, signal, detached: true })) as Lease;
+    return (await requestJson(kubeConfig, leasePath(ref, !create), {
+      method: create ? "POST" : "PUT",
+      body,
+      signal,
+      detached: true,
+    })) as Lease;
   } catch (error: unknown) {
     if (isConflict(error)) return undefined;
     throw error;

@@ -101,7 +101,11 @@ function itemsOf<T>(page: ListPage, path: string): T[] {
   return page.items as T[];
 }
 
-export async function listAll<T extends KubeObject>(kubeConfig: KubeConfig, path: string, options: ListOptions = {}): Promise<ListResult<T>> {
+export async function listAll<T extends KubeObject>(
+  kubeConfig: KubeConfig,
+  path: string,
+  options: ListOptions = {},
+): Promise<ListResult<T>> {
   const items: T[] = [];
   let continueToken: string | undefined;
   let resourceVersion: string | undefined;
@@ -113,7 +117,12 @@ export async function listAll<T extends KubeObject>(kubeConfig: KubeConfig, path
       continue: continueToken,
     };
     const accept = options.metadataOnly === true ? METADATA_ONLY_LIST : undefined;
-    const page = (await requestJson(kubeConfig, path, { query, signal: options.signal, accept, detached: options.detached })) as ListPage;
+    const page = (await requestJson(kubeConfig, path, {
+      query,
+      signal: options.signal,
+      accept,
+      detached: options.detached,
+    })) as ListPage;
     const kind = page.kind?.replace(/List$/, "");
     for (const item of itemsOf<T>(page, path)) items.push({ ...item, apiVersion: page.apiVersion, kind });
     resourceVersion = page.metadata?.resourceVersion;

@@ -49,7 +49,12 @@ function parseJson(text: string): unknown {
   }
 }
 
-function requestContext(kubeConfig: KubeConfig, path: string, method: NonNullable<RawRequestOptions["method"]>, options: RawRequestOptions): RequestContext {
+function requestContext(
+  kubeConfig: KubeConfig,
+  path: string,
+  method: NonNullable<RawRequestOptions["method"]>,
+  options: RawRequestOptions,
+): RequestContext {
   const context = new RequestContext(requestUrl(kubeConfig, path, options.query ?? {}), HttpMethod[method]);
   context.setHeaderParam("Accept", options.accept ?? "application/json");
   if (options.body !== undefined) {
@@ -66,14 +71,21 @@ function requestContext(kubeConfig: KubeConfig, path: string, method: NonNullabl
  * ApiException (code = HTTP status, body = the parsed Status), like the typed APIs do, so the
  * helpers in errors.ts classify both alike.
  */
-export async function requestJson(kubeConfig: KubeConfig, path: string, options: RawRequestOptions = {}): Promise<unknown> {
+export async function requestJson(
+  kubeConfig: KubeConfig,
+  path: string,
+  options: RawRequestOptions = {},
+): Promise<unknown> {
   const method = options.method ?? "GET";
   const context = requestContext(kubeConfig, path, method, options);
   await kubeConfig.applySecurityAuthentication(context);
   const response = await http.send(context).toPromise();
   const body = parseJson(await response.body.text());
   if (response.httpStatusCode < 200 || response.httpStatusCode > 299) {
-    const message = typeof body === "object" && body !== null && "message" in body ? String(body.message) : `HTTP ${response.httpStatusCode}`;
+    const message =
+      typeof body === "object" && body !== null && "message" in body
+        ? String(body.message)
+        : `HTTP ${response.httpStatusCode}`;
     throw new ApiException(response.httpStatusCode, `${method} ${path}: ${message}`, body, response.headers);
   }
   return body;

@@ -38,7 +38,8 @@ interface Status {
  */
 export function createWatch(kubeConfig: KubeConfig, inactivityTimeoutMs: number, accept?: string): Watch {
   const watch = new Watch(watchView(kubeConfig, accept));
-  if ("requestTimeoutMs" in watch) (watch as unknown as { requestTimeoutMs: number }).requestTimeoutMs = inactivityTimeoutMs;
+  if ("requestTimeoutMs" in watch)
+    (watch as unknown as { requestTimeoutMs: number }).requestTimeoutMs = inactivityTimeoutMs;
   return watch;
 }
 
@@ -63,7 +64,10 @@ function classify(error: unknown, status: Status | undefined, aborted: boolean):
   if (aborted) return { kind: "aborted" };
   if (status !== undefined) {
     if (status.code === 410) return { kind: "gone" };
-    return { kind: "failed", error: new Error(`watch error ${status.code ?? "?"} ${status.reason ?? ""}: ${status.message ?? ""}`) };
+    return {
+      kind: "failed",
+      error: new Error(`watch error ${status.code ?? "?"} ${status.reason ?? ""}: ${status.message ?? ""}`),
+    };
   }
   if (error === null || error === undefined) return { kind: "closed" };
   if (error instanceof Error && error.name === "TimeoutError") return { kind: "closed" };

@@ -19,7 +19,10 @@ export function ownerReference(owner: OwnerRef): V1OwnerReference {
  * Whether an object is controlled by the object of this uid (the controller ownerReference we set):
  * what the operator may overwrite, delete or grant. A name alone never makes an object ours.
  */
-export function isControlledBy(object: { metadata?: { ownerReferences?: readonly { uid: string; controller?: boolean }[] } } | undefined, uid: string): boolean {
+export function isControlledBy(
+  object: { metadata?: { ownerReferences?: readonly { uid: string; controller?: boolean }[] } } | undefined,
+  uid: string,
+): boolean {
   return uid !== "" && (object?.metadata?.ownerReferences ?? []).some((o) => o.uid === uid && o.controller === true);
 }
 
@@ -41,7 +44,11 @@ function sameSecret(current: V1Secret, desired: V1Secret): boolean {
  * Updates carry the resourceVersion we read, so a concurrent writer makes this fail (and retry).
  * Returns the Secret as it now is, for a second write in the same reconcile.
  */
-export async function applySecret(core: CoreV1Api, desired: V1Secret, current: V1Secret | undefined): Promise<V1Secret> {
+export async function applySecret(
+  core: CoreV1Api,
+  desired: V1Secret,
+  current: V1Secret | undefined,
+): Promise<V1Secret> {
   const namespace = desired.metadata?.namespace ?? "";
   if (current === undefined) {
     return await core.createNamespacedSecret({ namespace, body: desired });
@@ -49,7 +56,11 @@ export async function applySecret(core: CoreV1Api, desired: V1Secret, current: V
   if (sameSecret(current, desired)) return current;
   const body: V1Secret = {
     ...desired,
-    metadata: { ...current.metadata, ...desired.metadata, labels: { ...current.metadata?.labels, ...desired.metadata?.labels } },
+    metadata: {
+      ...current.metadata,
+      ...desired.metadata,
+      labels: { ...current.metadata?.labels, ...desired.metadata?.labels },
+    },
   };
   return await core.replaceNamespacedSecret({ name: desired.metadata?.name ?? "", namespace, body });
 }
@@ -61,8 +72,18 @@ export interface CustomRef {
 }
 
 /** Replaces the status subresource (optimistic: a stale resourceVersion fails with 409). */
-export async function replaceStatus(custom: CustomObjectsApi, ref: CustomRef, object: Record<string, unknown>, status: unknown): Promise<void> {
-  await custom.replaceNamespacedCustomObjectStatus({ group: GROUP, version: VERSION, ...ref, body: { ...object, status } });
+export async function replaceStatus(
+  custom: CustomObjectsApi,
+  ref: CustomRef,
+  object: Record<string, unknown>,
+  status: unknown,
+): Promise<void> {
+  await custom.replaceNamespacedCustomObjectStatus({
+    group: GROUP,
+    version: VERSION,
+    ...ref,
+    body: { ...object, status },
+  });
 }
 
 /** Sets or removes labels and annotations in one JSON merge patch (null removes). */
@@ -71,5 +92,8 @@ export async function patchMetadata(
   ref: CustomRef,
   metadata: { labels?: Record<string, string | null>; annotations?: Record<string, string | null> },
 ): Promise<void> {
-  await custom.patchNamespacedCustomObject({ group: GROUP, version: VERSION, ...ref, body: { metadata } }, setHeaderOptions("Content-Type", PatchStrategy.MergePatch));
+  await custom.patchNamespacedCustomObject(
+    { group: GROUP, version: VERSION, ...ref, body: { metadata } },
+    setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+  );
 }

@@ -42,7 +42,9 @@ function clientAuth(credential: AppCredential): Partial<Configuration["auth"]> {
       return { clientSecret: credential.secret };
     case "certificate": {
       const thumbprintSha256 = new X509Certificate(credential.certificatePem).fingerprint256.replaceAll(":", "");
-      return { clientCertificate: { thumbprintSha256, privateKey: credential.privateKeyPem, x5c: credential.certificatePem } };
+      return {
+        clientCertificate: { thumbprintSha256, privateKey: credential.privateKeyPem, x5c: credential.certificatePem },
+      };
     }
     case "assertion":
       return { clientAssertion: () => credential.getAssertion() };
@@ -50,7 +52,10 @@ function clientAuth(credential: AppCredential): Partial<Configuration["auth"]> {
 }
 
 /** Remembers the Retry-After of the last answer, which msal's errors do not carry. */
-function recordingRetryAfter(network: INetworkModule): { network: INetworkModule; retryAfter: () => string | undefined } {
+function recordingRetryAfter(network: INetworkModule): {
+  network: INetworkModule;
+  retryAfter: () => string | undefined;
+} {
   let last: string | undefined;
   return {
     retryAfter: () => last,
@@ -76,13 +81,22 @@ export async function acquireAppToken(network: INetworkModule, request: AppToken
   if (request.credential.kind === "certificate") rememberSecret(request.credential.privateKeyPem);
   const recorder = recordingRetryAfter(network);
   const app = new ConfidentialClientApplication({
-    auth: { clientId: request.clientId, ...authorityConfig(request.endpoints, request.tenantId), ...clientAuth(request.credential) },
+    auth: {
+      clientId: request.clientId,
+      ...authorityConfig(request.endpoints, request.tenantId),
+      ...clientAuth(request.credential),
+    },
     system: { networkClient: recorder.network },
   });
   try {
     const result = await app.acquireTokenByClientCredential({ scopes: [`${request.resource}/.default`] });
     if (result?.accessToken === undefined || result.expiresOn === null) {
-      throw new MicrosoftError({ kind: "transient", reason: "MicrosoftError", code: "empty_response", detail: "the token response had no access token" });
+      throw new MicrosoftError({
+        kind: "transient",
+        reason: "MicrosoftError",
+        code: "empty_response",
+        detail: "the token response had no access token",
+      });
     }
     // Known to the log scrubber by value, whatever its shape.
     rememberSecret(result.accessToken);

@@ -7,7 +7,10 @@ import { isKnownMicrosoftHost } from "./clouds.ts";
  * has the same layout in every Microsoft cloud, and discovering it would cost one request per
  * client application (we build one per token request; see app-tokens.ts).
  */
-export function authorityConfig(endpoints: CloudEndpoints, tenant: string): Pick<Configuration["auth"], "authority" | "knownAuthorities" | "authorityMetadata"> {
+export function authorityConfig(
+  endpoints: CloudEndpoints,
+  tenant: string,
+): Pick<Configuration["auth"], "authority" | "knownAuthorities" | "authorityMetadata"> {
   const base = `${endpoints.authorityHost}/${tenant}`;
   const metadata = {
     token_endpoint: `${base}/oauth2/v2.0/token`,

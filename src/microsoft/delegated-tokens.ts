@@ -72,26 +72,42 @@ function application(network: INetworkModule, target: DeviceCodeTarget, plugin: 
 
 function toAccessToken(result: { accessToken: string; expiresOn: Date | null; scopes: string[] } | null): AccessToken {
   if (result?.accessToken === undefined || result.expiresOn === null) {
-    throw new MicrosoftError({ kind: "transient", reason: "MicrosoftError", code: "empty_response", detail: "the token response had no access token" });
+    throw new MicrosoftError({
+      kind: "transient",
+      reason: "MicrosoftError",
+      code: "empty_response",
+      detail: "the token response had no access token",
+    });
   }
   rememberSecret(result.accessToken);
   return { token: result.accessToken, expiresOn: result.expiresOn, scopes: result.scopes };
 }
 
-const classified = (error: unknown): MicrosoftError => (error instanceof MicrosoftError ? error : new MicrosoftError(classify(error)));
+const classified = (error: unknown): MicrosoftError =>
+  error instanceof MicrosoftError ? error : new MicrosoftError(classify(error));
 
 /**
  * Imports the refresh token a device-code sign-in returned into msal's cache (which creates the
  * account from the id token), and gets the first access token with it.
  */
-export async function importRefreshToken(network: INetworkModule, target: DeviceCodeTarget, refreshToken: string, scopes: readonly string[]): Promise<DelegatedResult> {
+export async function importRefreshToken(
+  network: INetworkModule,
+  target: DeviceCodeTarget,
+  refreshToken: string,
+  scopes: readonly string[],
+): Promise<DelegatedResult> {
   rememberSecret(refreshToken);
   const cache = cachePlugin(undefined);
   const app = application(network, target, cache.plugin);
   try {
     const result = await app.acquireTokenByRefreshToken({ refreshToken, scopes: [...scopes], forceCache: true });
     if (result?.account === null || result?.account === undefined) {
-      throw new MicrosoftError({ kind: "transient", reason: "MicrosoftError", code: "no_account", detail: "the token response had no id token, so no account" });
+      throw new MicrosoftError({
+        kind: "transient",
+        reason: "MicrosoftError",
+        code: "no_account",
+        detail: "the token response had no id token, so no account",
+      });
     }
     rememberCacheSecrets(cache.changed());
     return { token: toAccessToken(result), account: result.account, changedCache: cache.changed() };
@@ -104,14 +120,24 @@ export async function importRefreshToken(network: INetworkModule, target: Device
  * A fresh access token for one resource from the cached refresh token. `force` refreshes even if
  * msal holds a valid token (the operator decides when to refresh, by `refreshBefore`).
  */
-export async function refreshDelegated(network: INetworkModule, target: DeviceCodeTarget, request: RefreshRequest): Promise<DelegatedResult> {
+export async function refreshDelegated(
+  network: INetworkModule,
+  target: DeviceCodeTarget,
+  request: RefreshRequest,
+): Promise<DelegatedResult> {
   const { homeAccountId, scopes } = request;
   rememberCacheSecrets(request.cache);
   const plugin = cachePlugin(request.cache);
   const app = application(network, target, plugin.plugin);
   try {
     const account = await app.getTokenCache().getAccountByHomeId(homeAccountId);
-    if (account === null) throw new MicrosoftError({ kind: "broken", reason: "RefreshTokenExpired", code: "no_tokens_found", detail: "no account in the token cache" });
+    if (account === null)
+      throw new MicrosoftError({
+        kind: "broken",
+        reason: "RefreshTokenExpired",
+        code: "no_tokens_found",
+        detail: "no account in the token cache",
+      });
     const result = await app.acquireTokenSilent({ account, scopes: [...scopes], forceRefresh: true });
     rememberCacheSecrets(plugin.changed());
     return { token: toAccessToken(result), account: result.account ?? account, changedCache: plugin.changed() };

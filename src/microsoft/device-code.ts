@@ -44,10 +44,18 @@ function endpoint(target: DeviceCodeTarget, path: "devicecode" | "token"): strin
   return `${target.endpoints.authorityHost}/${target.tenant}/oauth2/v2.0/${path}`;
 }
 
-async function post(network: INetworkModule, url: string, body: string): Promise<{ status: number; body: Record<string, unknown>; retryAfter?: string }> {
+async function post(
+  network: INetworkModule,
+  url: string,
+  body: string,
+): Promise<{ status: number; body: Record<string, unknown>; retryAfter?: string }> {
   try {
     const response = await network.sendPostRequestAsync<Record<string, unknown>>(url, { headers: FORM_HEADERS, body });
-    return { status: response.status, body: response.body, ...(response.headers["retry-after"] ? { retryAfter: response.headers["retry-after"] } : {}) };
+    return {
+      status: response.status,
+      body: response.body,
+      ...(response.headers["retry-after"] ? { retryAfter: response.headers["retry-after"] } : {}),
+    };
   } catch (error) {
     throw new MicrosoftError(classify(error));
   }
@@ -57,7 +65,12 @@ async function post(network: INetworkModule, url: string, body: string): Promise
 function failure(response: { status: number; body: Record<string, unknown>; retryAfter?: string }): MicrosoftError {
   const { body } = response;
   const codes = Array.isArray(body["error_codes"]) ? (body["error_codes"] as unknown[]) : [];
-  const error = { error: text(body, "error"), message: text(body, "error_description", `HTTP ${response.status}`), status: response.status, errorNo: codes.length > 0 ? String(codes[0]) : undefined };
+  const error = {
+    error: text(body, "error"),
+    message: text(body, "error_description", `HTTP ${response.status}`),
+    status: response.status,
+    errorNo: codes.length > 0 ? String(codes[0]) : undefined,
+  };
   return new MicrosoftError(classify(error, parseRetryAfter(response.retryAfter, Date.now())));
 }
 
@@ -84,7 +97,8 @@ export const DEVICE_CODE_LIMITS = {
 
 /** A number of seconds from the answer (a JSON number or a numeric string), within the bounds. */
 function seconds(value: unknown, bounds: Bounds): number {
-  const n = typeof value === "number" ? value : typeof value === "string" && value.trim() !== "" ? Number(value) : Number.NaN;
+  const n =
+    typeof value === "number" ? value : typeof value === "string" && value.trim() !== "" ? Number(value) : Number.NaN;
   if (Number.isNaN(n)) return bounds.absent;
   if (n <= 0 && bounds.notPositive !== undefined) return bounds.notPositive;
   return Math.min(bounds.max, Math.max(bounds.min, n));
@@ -92,20 +106,42 @@ function seconds(value: unknown, bounds: Bounds): number {
 
 /** An answer that cannot be shown to a person: transient (a new code is asked for later), and it never reaches status. */
 function invalidResponse(detail: string): MicrosoftError {
-  return new MicrosoftError({ kind: "transient", reason: "MicrosoftError", code: "invalid_response", detail: `the /devicecode answer ${detail}` });
+  return new MicrosoftError({
+    kind: "transient",
+    reason: "MicrosoftError",
+    code: "invalid_response",
+    detail: `the /devicecode answer ${detail}`,
+  });
 }
 
-function checkLength(body: Record<string, unknown>, key: "user_code" | "message" | "verification_uri", max: number): string {
+function checkLength(
+  body: Record<string, unknown>,
+  key: "user_code" | "message" | "verification_uri",
+  max: number,
+): string {
   const value = text(body, key);
-  if (value.length > max) throw invalidResponse(`has a ${key} of ${value.length} characters, more than the ${max} a sign-in can show; not used`);
+  if (value.length > max)
+    throw invalidResponse(
+      `has a ${key} of ${value.length} characters, more than the ${max} a sign-in can show; not used`,
+    );
   return value;
 }
 
 /** Starts a sign-in: a code for the person and a device code for the operator to poll with. */
-export async function requestDeviceCode(network: INetworkModule, target: DeviceCodeTarget, scopes: readonly string[], now: number): Promise<DeviceCode> {
-  const response = await post(network, endpoint(target, "devicecode"), form({ client_id: target.clientId, scope: scopes.join(" ") }));
+export async function requestDeviceCode(
+  network: INetworkModule,
+  target: DeviceCodeTarget,
+  scopes: readonly string[],
+  now: number,
+): Promise<DeviceCode> {
+  const response = await post(
+    network,
+    endpoint(target, "devicecode"),
+    form({ client_id: target.clientId, scope: scopes.join(" ") }),
+  );
   const b = response.body;
-  if (response.status !== 200 || typeof b["device_code"] !== "string" || typeof b["user_code"] !== "string") throw failure(response);
+  if (response.status !== 200 || typeof b["device_code"] !== "string" || typeof b["user_code"] !== "string")
+    throw failure(response);
   if (b["device_code"] === "" || b["user_code"] === "") throw invalidResponse("has an empty device_code or user_code");
   const limits = DEVICE_CODE_LIMITS;
   rememberSecret(b["device_code"]);
@@ -135,10 +171,19 @@ export function boundedIntervalMs(ms: unknown): number {
  * (capped at an hour) in `classified.retryAfterMs`, so the next poll can wait
  * max(interval, retryAfterMs).
  */
-export async function pollDeviceCode(network: INetworkModule, target: DeviceCodeTarget, code: Pick<DeviceCode, "deviceCode" | "intervalMs">): Promise<PollResult> {
+export async function pollDeviceCode(
+  network: INetworkModule,
+  target: DeviceCodeTarget,
+  code: Pick<DeviceCode, "deviceCode" | "intervalMs">,
+): Promise<PollResult> {
   // Also after a restart or on a new leader, where the code was read back from the state Secret.
   rememberSecret(code.deviceCode);
-  const body = form({ grant_type: "urn:ietf:params:oauth:grant-type:device_code", client_id: target.clientId, device_code: code.deviceCode, client_info: "1" });
+  const body = form({
+    grant_type: "urn:ietf:params:oauth:grant-type:device_code",
+    client_id: target.clientId,
+    device_code: code.deviceCode,
+    client_info: "1",
+  });
   const response = await post(network, endpoint(target, "token"), body);
   const error = response.body["error"];
   if (response.status === 200 && typeof response.body["refresh_token"] === "string") {

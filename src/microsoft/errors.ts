@@ -9,7 +9,13 @@ import { clampRetryAfter } from "./retry-after.ts";
  */
 export type Classified =
   | { readonly kind: "broken"; readonly reason: BrokenReason; readonly code: string; readonly detail: string }
-  | { readonly kind: "transient"; readonly reason: string; readonly code: string; readonly detail: string; readonly retryAfterMs?: number };
+  | {
+      readonly kind: "transient";
+      readonly reason: string;
+      readonly code: string;
+      readonly detail: string;
+      readonly retryAfterMs?: number;
+    };
 
 /** AADSTS numbers that need a person, and which Broken reason each one is. */
 const BROKEN_BY_AADSTS: Readonly<Record<string, BrokenReason>> = {
@@ -98,7 +104,8 @@ function factsOf(e: unknown): ErrorFacts {
 function transientReason(f: ErrorFacts): string {
   if (f.status === 429) return "Throttled";
   if (f.status !== undefined && f.status >= 500) return "ServiceUnavailable";
-  if (f.error === "network_error" || f.error === "" || /timeout|abort|ECONN|ENOTFOUND|socket/i.test(f.detail)) return "NetworkError";
+  if (f.error === "network_error" || f.error === "" || /timeout|abort|ECONN|ENOTFOUND|socket/i.test(f.detail))
+    return "NetworkError";
   return "MicrosoftError";
 }
 

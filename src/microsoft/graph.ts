@@ -1,4 +1,13 @@
-import { AuthenticationHandler, Client, GraphError, RetryHandler, RetryHandlerOptions, type Context, type Middleware, type ShouldRetry } from "@microsoft/microsoft-graph-client";
+import {
+  AuthenticationHandler,
+  Client,
+  GraphError,
+  RetryHandler,
+  RetryHandlerOptions,
+  type Context,
+  type Middleware,
+  type ShouldRetry,
+} from "@microsoft/microsoft-graph-client";
 import { isKnownGraphHost } from "./clouds.ts";
 import type { NetworkClient } from "./network.ts";
 import { parseRetryAfter } from "./retry-after.ts";
@@ -75,7 +84,10 @@ const BY_STATUS: Readonly<Record<number, "notFound" | "accessDenied" | "unauthor
 
 /** Classifies an error thrown by a Graph call (GraphError's name is just "Error": duck-typed). */
 export function classifyGraphError(error: unknown): GraphFailure {
-  const graph = error instanceof GraphError || (typeof error === "object" && error !== null && "statusCode" in error) ? (error as GraphError) : undefined;
+  const graph =
+    error instanceof GraphError || (typeof error === "object" && error !== null && "statusCode" in error)
+      ? (error as GraphError)
+      : undefined;
   const message = error instanceof Error ? error.message : String(error);
   const kind = BY_STATUS[graph?.statusCode ?? -1];
   if (kind === undefined) return { kind: "transient", message };

@@ -36,7 +36,8 @@ export interface NetworkClient extends INetworkModule {
 function dispatcherFor(options: NetworkOptions): Dispatcher {
   const ca = options.extraCaPem === undefined ? undefined : [...rootCertificates, options.extraCaPem];
   const connect = { ca, timeout: options.timeoutMs };
-  if (options.httpsProxy !== undefined) return new ProxyAgent({ uri: options.httpsProxy, requestTls: connect, proxyTls: connect });
+  if (options.httpsProxy !== undefined)
+    return new ProxyAgent({ uri: options.httpsProxy, requestTls: connect, proxyTls: connect });
   return new Agent({ connect });
 }
 
@@ -67,7 +68,11 @@ type BodyReadable = Dispatcher.ResponseData["body"];
  * Reads a body up to `maxBytes`; undefined (the rest discarded unread, the connection closed) when
  * it is longer. Content-Length decides before anything is read.
  */
-async function readCapped(body: BodyReadable, headers: Record<string, string>, maxBytes: number): Promise<string | undefined> {
+async function readCapped(
+  body: BodyReadable,
+  headers: Record<string, string>,
+  maxBytes: number,
+): Promise<string | undefined> {
   const declared = Number(headers["content-length"]);
   if (Number.isFinite(declared) && declared > maxBytes) {
     body.destroy();
@@ -91,7 +96,10 @@ async function readCapped(body: BodyReadable, headers: Record<string, string>, m
  * error is not one that needs a person, so it is classified transient and retried with backoff.
  */
 function tooLarge(status: number, maxBytes: number): unknown {
-  return { error: "response_too_large", error_description: `HTTP ${status} with a body over ${maxBytes} bytes; not read (a proxy or an outage page?)` };
+  return {
+    error: "response_too_large",
+    error_description: `HTTP ${status} with a body over ${maxBytes} bytes; not read (a proxy or an outage page?)`,
+  };
 }
 
 /** The error of a fetch whose body is over the cap: transient for the callers (no HTTP status). */
@@ -120,7 +128,11 @@ function capResponse(url: string, response: Response, maxBytes: number): Respons
       else controller.enqueue(chunk);
     },
   });
-  return new Response(response.body.pipeThrough(limit), { status: response.status, statusText: response.statusText, headers: response.headers });
+  return new Response(response.body.pipeThrough(limit), {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  });
 }
 
 /** The network module msal uses: timeouts, extra CA bundle and proxy, error bodies kept. */
@@ -130,8 +142,18 @@ export function createNetworkClient(options: NetworkOptions): NetworkClient {
   let work: AbortSignal | undefined;
   const signalFor = (own?: AbortSignal | null): AbortSignal =>
     AbortSignal.any([AbortSignal.timeout(options.timeoutMs), ...(own ? [own] : []), ...(work ? [work] : [])]);
-  async function send<T>(method: "GET" | "POST", url: string, init: NetworkRequestOptions | undefined): Promise<NetworkResponse<T>> {
-    const response = await request(url, { method, headers: init?.headers, body: init?.body, dispatcher, signal: signalFor() });
+  async function send<T>(
+    method: "GET" | "POST",
+    url: string,
+    init: NetworkRequestOptions | undefined,
+  ): Promise<NetworkResponse<T>> {
+    const response = await request(url, {
+      method,
+      headers: init?.headers,
+      body: init?.body,
+      dispatcher,
+      signal: signalFor(),
+    });
     const headers = flatten(response.headers);
     const text = await readCapped(response.body, headers, maxBytes);
     const body = text === undefined ? tooLarge(response.statusCode, maxBytes) : parseBody(text, response.statusCode);
@@ -141,7 +163,9 @@ export function createNetworkClient(options: NetworkOptions): NetworkClient {
     sendGetRequestAsync: <T>(url: string, init?: NetworkRequestOptions) => send<T>("GET", url, init),
     sendPostRequestAsync: <T>(url: string, init?: NetworkRequestOptions) => send<T>("POST", url, init),
     fetch: async (url, init) => {
-      const response = await fetch(url, { ...init, dispatcher, signal: signalFor(init?.signal) } as Parameters<typeof fetch>[1]);
+      const response = await fetch(url, { ...init, dispatcher, signal: signalFor(init?.signal) } as Parameters<
+        typeof fetch
+      >[1]);
       return capResponse(url, response, options.maxFetchBodyBytes ?? MAX_FETCH_BODY_BYTES);
     },
     abortWorkWith: (signal) => {

@@ -31,8 +31,19 @@ type Stop = () => Promise<unknown>;
 async function cluster(stops: Stop[]): Promise<string> {
   const external = process.env["E2E_KUBECONFIG"];
   if (external) {
-    await kubectlOk(external, ["apply", "--server-side", "--force-conflicts", ...(await chartCrdFiles()).flatMap((f) => ["-f", f])]);
-    await kubectlOk(external, ["wait", "--for=condition=Established", "crd/microsoftcredentials.cloudcredentials.io", "crd/accesslists.cloudcredentials.io", "--timeout=60s"]);
+    await kubectlOk(external, [
+      "apply",
+      "--server-side",
+      "--force-conflicts",
+      ...(await chartCrdFiles()).flatMap((f) => ["-f", f]),
+    ]);
+    await kubectlOk(external, [
+      "wait",
+      "--for=condition=Established",
+      "crd/microsoftcredentials.cloudcredentials.io",
+      "crd/accesslists.cloudcredentials.io",
+      "--timeout=60s",
+    ]);
     return external;
   }
   const controlPlane = await startControlPlane({ crdFiles: await chartCrdFiles() });
@@ -44,23 +55,59 @@ async function microsoft(stops: Stop[]): Promise<{ url: string; caPath: string }
   const url = process.env["E2E_FAKE_URL"];
   const caPath = process.env["E2E_FAKE_CA"];
   if (url && caPath) return { url, caPath };
-  if (url || caPath) throw new Error("E2E_FAKE_URL and E2E_FAKE_CA go together: the fake's URL and the path of its CA certificate (both printed by npm run fake-microsoft)");
+  if (url || caPath)
+    throw new Error(
+      "E2E_FAKE_URL and E2E_FAKE_CA go together: the fake's URL and the path of its CA certificate (both printed by npm run fake-microsoft)",
+    );
   const fake = await startFakeIdentity();
   seedDemo(fake);
   stops.push(() => fake.close());
   return { url: fake.url, caPath: fake.caPath };
 }
 
-async function operator(kubeconfig: string, fake: { url: string; caPath: string }, stops: Stop[], logDir: string): Promise<void> {
+async function operator(
+  kubeconfig: string,
+  fake: { url: string; caPath: string },
+  stops: Stop[],
+  logDir: string,
+): Promise<void> {
   if (process.env["E2E_OPERATOR"] === "in-cluster") {
     const namespace = process.env["E2E_OPERATOR_NAMESPACE"] ?? "cloud-credentials-operator";
-    await kubectlOk(kubeconfig, ["wait", "--for=condition=Available", "deployment", "-n", namespace, "-l", "app.kubernetes.io/name=cloud-credentials-operator", "--timeout=120s"]);
+    await kubectlOk(kubeconfig, [
+      "wait",
+      "--for=condition=Available",
+      "deployment",
+      "-n",
+      namespace,
+      "-l",
+      "app.kubernetes.io/name=cloud-credentials-operator",
+      "--timeout=120s",
+    ]);
     return;
   }
   const leases = "cloud-credentials-operator-e2e";
-  await kubectlOk(kubeconfig, ["create", "namespace", leases, "--dry-run=client", "-o", "yaml"]).then((yaml) => kubectlOk(kubeconfig, ["apply", "-f", "-"], { input: yaml }));
+  await kubectlOk(kubeconfig, ["create", "namespace", leases, "--dry-run=client", "-o", "yaml"]).then((yaml) =>
+    kubectlOk(kubeconfig, ["apply", "-f", "-"], { input: yaml }),
+  );
   await mkdir(operatorLogDir(logDir), { recursive: true });
-  const args = ["--kubeconfig", kubeconfig, "--leader-election-namespace", leases, "--http-address", "127.0.0.1:0", "--authority-host", fake.url, "--graph-base-url", `${fake.url}/v1.0`, "--ca-bundle", fake.caPath, "--microsoft-client-id", "33333333-3333-4333-8333-333333333333", "--access-list-resync", "10s"];
+  const args = [
+    "--kubeconfig",
+    kubeconfig,
+    "--leader-election-namespace",
+    leases,
+    "--http-address",
+    "127.0.0.1:0",
+    "--authority-host",
+    fake.url,
+    "--graph-base-url",
+    `${fake.url}/v1.0`,
+    "--ca-bundle",
+    fake.caPath,
+    "--microsoft-client-id",
+    "33333333-3333-4333-8333-333333333333",
+    "--access-list-resync",
+    "10s",
+  ];
   const running = startOperatorProcess(args, join(operatorLogDir(logDir), "operator.log"));
   stops.push(() => running.stop());
   process.stdout.write(`e2e: operator log ${running.logFile}\n`);

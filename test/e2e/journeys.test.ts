@@ -26,7 +26,11 @@ interface Run {
 
 /** kubectl as a person runs it, with the plugin on PATH. */
 function kubectl(args: readonly string[], input?: string): Promise<Run> {
-  const env = { ...process.env, KUBECONFIG: kubeconfig, PATH: `${join(repoRoot, "bin")}${delimiter}${process.env["PATH"] ?? ""}` };
+  const env = {
+    ...process.env,
+    KUBECONFIG: kubeconfig,
+    PATH: `${join(repoRoot, "bin")}${delimiter}${process.env["PATH"] ?? ""}`,
+  };
   return new Promise((resolve, reject) => {
     const child = spawn(findBinary("kubectl"), [...args], { env, stdio: "pipe" });
     let stdout = "";
@@ -46,11 +50,17 @@ async function ok(args: readonly string[], input?: string): Promise<string> {
 }
 
 const applyYaml = (yaml: string): Promise<string> => ok(["apply", "-n", namespace, "-f", "-"], yaml);
-const jsonpath = (resource: string, path: string): Promise<string> => ok(["get", resource, "-n", namespace, "-o", `jsonpath=${path}`]);
-const waitReady = (resource: string, timeout = "90s"): Promise<string> => ok(["wait", "-n", namespace, "--for=condition=Ready", resource, `--timeout=${timeout}`]);
+const jsonpath = (resource: string, path: string): Promise<string> =>
+  ok(["get", resource, "-n", namespace, "-o", `jsonpath=${path}`]);
+const waitReady = (resource: string, timeout = "90s"): Promise<string> =>
+  ok(["wait", "-n", namespace, "--for=condition=Ready", resource, `--timeout=${timeout}`]);
 
 async function fakeApi(method: string, path: string, body?: unknown): Promise<unknown> {
-  const response = await request(`${fakeUrl}${path}`, { method: method as "POST", dispatcher, ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { "content-type": "application/json" } }) });
+  const response = await request(`${fakeUrl}${path}`, {
+    method: method as "POST",
+    dispatcher,
+    ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { "content-type": "application/json" } }),
+  });
   const text = await response.body.text();
   if (response.statusCode >= 300) throw new Error(`${method} ${path}: ${String(response.statusCode)} ${text}`);
   return JSON.parse(text) as unknown;
@@ -59,9 +69,15 @@ async function fakeApi(method: string, path: string, body?: unknown): Promise<un
 /** A person on the sign-in page: enters the code, picks the account, approves. */
 async function signInWithBrowser(verificationUri: string, userCode: string, upn: string): Promise<void> {
   const post = async (form: Record<string, string>): Promise<string> => {
-    const response = await request(verificationUri, { method: "POST", dispatcher, body: new URLSearchParams(form).toString(), headers: { "content-type": "application/x-www-form-urlencoded" } });
+    const response = await request(verificationUri, {
+      method: "POST",
+      dispatcher,
+      body: new URLSearchParams(form).toString(),
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
     const html = await response.body.text();
-    if (response.statusCode !== 200) throw new Error(`the sign-in page answered ${String(response.statusCode)}: ${html}`);
+    if (response.statusCode !== 200)
+      throw new Error(`the sign-in page answered ${String(response.statusCode)}: ${html}`);
     return html;
   };
   const consent = await post({ otc: userCode });
@@ -95,7 +111,15 @@ afterAll(async () => {
 
 describe("a platform team", () => {
   it("declares a service principal in YAML and consumers get a token Secret", async () => {
-    await ok(["create", "secret", "generic", "reporting-app", "-n", namespace, `--from-literal=client-secret=${APP_SECRET}`]);
+    await ok([
+      "create",
+      "secret",
+      "generic",
+      "reporting-app",
+      "-n",
+      namespace,
+      `--from-literal=client-secret=${APP_SECRET}`,
+    ]);
     await applyYaml(`apiVersion: cloudcredentials.io/v1alpha1
 kind: MicrosoftCredential
 metadata:
@@ -109,9 +133,13 @@ spec:
     clientSecretRef: {name: reporting-app, key: client-secret}
 `);
     await waitReady("mscred/reporting-app");
-    const keys = Object.keys(JSON.parse(await jsonpath("secret/reporting-app-token", "{.data}")) as Record<string, string>).sort();
+    const keys = Object.keys(
+      JSON.parse(await jsonpath("secret/reporting-app-token", "{.data}")) as Record<string, string>,
+    ).sort();
     expect(keys).toEqual(["access-token", "expires-at", "powerbi-access-token", "powerbi-expires-at", "token-type"]);
-    expect(await ok(["get", "mscredentials", "-A"])).toMatch(/reporting-app\s+ServicePrincipal\s+(<none>\s+)?True\s+False\s+TokenValid/);
+    expect(await ok(["get", "mscredentials", "-A"])).toMatch(
+      /reporting-app\s+ServicePrincipal\s+(<none>\s+)?True\s+False\s+TokenValid/,
+    );
   });
 
   it("signs in a personal account on the sign-in page, and sees it healthy with the plugin", async () => {
@@ -158,17 +186,69 @@ spec:
     await completeSignIn("finance", ADELE);
     await waitReady("mscred/finance");
     await waitReady("accesslist/finance-items");
-    const published = JSON.parse(await jsonpath("configmap/finance-access", "{.data.finance-items\\.json}")) as { items: { name: string }[] };
+    const published = JSON.parse(await jsonpath("configmap/finance-access", "{.data.finance-items\\.json}")) as {
+      items: { name: string }[];
+    };
     expect(published.items.map((i) => i.name)).toEqual(["reports", "budget", "budgets", "team"]);
-    expect((await kubectl(["get", "configmap", "finance-access", "-n", namespace, "--as", "ann", "--as-group", "finance-analysts"])).code).toBe(0);
-    expect((await kubectl(["get", "secret", "finance-state", "-n", namespace, "--as", "ann", "--as-group", "finance-analysts"])).code).not.toBe(0);
-    expect((await kubectl(["patch", "accesslist", "finance-items", "-n", namespace, "--as", "finance-lead", "--type=merge", "-p", '{"spec":{"items":[{"name":"reports","type":"Folder","path":"/Reports/2026"}]}}'])).code).toBe(0);
+    expect(
+      (
+        await kubectl([
+          "get",
+          "configmap",
+          "finance-access",
+          "-n",
+          namespace,
+          "--as",
+          "ann",
+          "--as-group",
+          "finance-analysts",
+        ])
+      ).code,
+    ).toBe(0);
+    expect(
+      (
+        await kubectl([
+          "get",
+          "secret",
+          "finance-state",
+          "-n",
+          namespace,
+          "--as",
+          "ann",
+          "--as-group",
+          "finance-analysts",
+        ])
+      ).code,
+    ).not.toBe(0);
+    expect(
+      (
+        await kubectl([
+          "patch",
+          "accesslist",
+          "finance-items",
+          "-n",
+          namespace,
+          "--as",
+          "finance-lead",
+          "--type=merge",
+          "-p",
+          '{"spec":{"items":[{"name":"reports","type":"Folder","path":"/Reports/2026"}]}}',
+        ])
+      ).code,
+    ).toBe(0);
   });
 
   it("is told when a credential breaks, and repairs it with the plugin", async () => {
     // An app whose tokens live 20 s, so the operator refreshes (and finds out) quickly.
     const clientId = randomUUID();
-    await fakeApi("POST", "/_fake/apps", { clientId, tenantId: TENANT, allowPublicClientFlows: true, signInAudience: "AzureADandPersonalMicrosoftAccount", accessTokenLifetimeSeconds: 20, delegatedPermissions: { "https://graph.microsoft.com": ["User.Read", "Files.ReadWrite"] } });
+    await fakeApi("POST", "/_fake/apps", {
+      clientId,
+      tenantId: TENANT,
+      allowPublicClientFlows: true,
+      signInAudience: "AzureADandPersonalMicrosoftAccount",
+      accessTokenLifetimeSeconds: 20,
+      delegatedPermissions: { "https://graph.microsoft.com": ["User.Read", "Files.ReadWrite"] },
+    });
     await applyYaml(`apiVersion: cloudcredentials.io/v1alpha1
 kind: MicrosoftCredential
 metadata:
@@ -184,7 +264,9 @@ spec:
 
     await fakeApi("POST", `/_fake/users/${MEGAN}/revoke`); // a password change
     await ok(["wait", "-n", namespace, "--for=condition=Broken", "mscred/backups", "--timeout=90s"]);
-    expect(await ok(["get", "mscredentials", "-n", namespace, "-l", "cloudcredentials.io/broken=true", "-o", "name"])).toContain("backups");
+    expect(
+      await ok(["get", "mscredentials", "-n", namespace, "-l", "cloudcredentials.io/broken=true", "-o", "name"]),
+    ).toContain("backups");
     const broken = await ok(["mscred", "broken", "-n", namespace]);
     expect(broken).toContain("RefreshTokenRevoked");
     expect(broken).toContain("cloudcredentials.io/authenticate");

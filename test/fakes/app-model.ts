@@ -60,7 +60,8 @@ export interface App {
 }
 
 export function parseSecret(input: SecretInput): Secret {
-  if (typeof input.value !== "string" || input.value === "") throw new FakeInputError("a secret needs a non-empty value");
+  if (typeof input.value !== "string" || input.value === "")
+    throw new FakeInputError("a secret needs a non-empty value");
   const keyId = input.keyId === undefined ? randomUUID() : requireGuid(input.keyId, "secret keyId");
   if (input.expiresAt === undefined) return { keyId, value: input.value };
   const expiresAt = Date.parse(input.expiresAt);
@@ -76,7 +77,13 @@ function parseCertificate(pem: string): Certificate {
     throw new FakeInputError("a certificate must be a PEM X.509 certificate");
   }
   const { sha256, sha1 } = thumbprints(pem);
-  return { pem, publicKey: x509.publicKey, thumbprintSha256: sha256, thumbprintSha1: sha1, notAfter: Date.parse(x509.validTo) };
+  return {
+    pem,
+    publicKey: x509.publicKey,
+    thumbprintSha256: sha256,
+    thumbprintSha1: sha1,
+    notAfter: Date.parse(x509.validTo),
+  };
 }
 
 function trustKeys(input: FederationTrustInput): TrustKey[] {
@@ -92,7 +99,8 @@ function trustKeys(input: FederationTrustInput): TrustKey[] {
 }
 
 function parseTrust(input: FederationTrustInput, index: number): FederationTrust {
-  if (typeof input.issuer !== "string" || typeof input.subject !== "string") throw new FakeInputError("a federation trust needs issuer and subject");
+  if (typeof input.issuer !== "string" || typeof input.subject !== "string")
+    throw new FakeInputError("a federation trust needs issuer and subject");
   const keys = trustKeys(input);
   if (keys.length === 0) throw new FakeInputError("a federation trust needs publicKeyPem or a non-empty jwks");
   const audiences = input.audiences ?? ["api://AzureADTokenExchange"];
@@ -101,11 +109,17 @@ function parseTrust(input: FederationTrustInput, index: number): FederationTrust
 
 function lifetime(value: number | undefined): number {
   if (value === undefined) return 3599;
-  if (!Number.isInteger(value) || value < 1) throw new FakeInputError("accessTokenLifetimeSeconds must be a positive integer");
+  if (!Number.isInteger(value) || value < 1)
+    throw new FakeInputError("accessTokenLifetimeSeconds must be a positive integer");
   return value;
 }
 
-const audiences: readonly SignInAudience[] = ["AzureADMyOrg", "AzureADMultipleOrgs", "AzureADandPersonalMicrosoftAccount", "PersonalMicrosoftAccount"];
+const audiences: readonly SignInAudience[] = [
+  "AzureADMyOrg",
+  "AzureADMultipleOrgs",
+  "AzureADandPersonalMicrosoftAccount",
+  "PersonalMicrosoftAccount",
+];
 
 function audience(value: SignInAudience | undefined, current: SignInAudience): SignInAudience {
   if (value === undefined) return current;
@@ -113,9 +127,17 @@ function audience(value: SignInAudience | undefined, current: SignInAudience): S
   return value;
 }
 
-function permissions(value: AppPatch["delegatedPermissions"], current: App["delegatedPermissions"]): App["delegatedPermissions"] {
+function permissions(
+  value: AppPatch["delegatedPermissions"],
+  current: App["delegatedPermissions"],
+): App["delegatedPermissions"] {
   if (value === undefined) return current;
-  const valid = typeof value === "object" && value !== null && Object.values(value).every((names) => Array.isArray(names) && names.every((n) => typeof n === "string" && n !== ""));
+  const valid =
+    typeof value === "object" &&
+    value !== null &&
+    Object.values(value).every(
+      (names) => Array.isArray(names) && names.every((n) => typeof n === "string" && n !== ""),
+    );
   if (!valid) throw new FakeInputError("delegatedPermissions must map resource URIs to arrays of scope names");
   return value;
 }
@@ -129,7 +151,10 @@ export function applyPatch(app: App, patch: AppPatch): App {
     certificates: patch.certificates?.map(parseCertificate) ?? app.certificates,
     federationTrusts: patch.federationTrusts?.map(parseTrust) ?? app.federationTrusts,
     roles: patch.roles ?? app.roles,
-    accessTokenLifetimeSeconds: patch.accessTokenLifetimeSeconds === undefined ? app.accessTokenLifetimeSeconds : lifetime(patch.accessTokenLifetimeSeconds),
+    accessTokenLifetimeSeconds:
+      patch.accessTokenLifetimeSeconds === undefined
+        ? app.accessTokenLifetimeSeconds
+        : lifetime(patch.accessTokenLifetimeSeconds),
     allowPublicClientFlows: patch.allowPublicClientFlows ?? app.allowPublicClientFlows,
     signInAudience: audience(patch.signInAudience, app.signInAudience),
     delegatedPermissions: permissions(patch.delegatedPermissions, app.delegatedPermissions),
@@ -142,7 +167,10 @@ export function parseApp(input: AppInput): App {
     clientId,
     tenantId: requireGuid(input.tenantId, "tenantId"),
     displayName: `Fake app ${clientId}`,
-    servicePrincipalId: input.servicePrincipalId === undefined ? randomUUID() : requireGuid(input.servicePrincipalId, "servicePrincipalId"),
+    servicePrincipalId:
+      input.servicePrincipalId === undefined
+        ? randomUUID()
+        : requireGuid(input.servicePrincipalId, "servicePrincipalId"),
     secrets: [],
     certificates: [],
     federationTrusts: [],
@@ -164,9 +192,22 @@ export function appView(app: App): AppView {
     displayName: app.displayName,
     servicePrincipalId: app.servicePrincipalId,
     // Entra shows the first three characters as a hint; so does the fake, never more.
-    secrets: app.secrets.map((s) => ({ keyId: s.keyId, hint: s.value.slice(0, 3), ...(s.expiresAt === undefined ? {} : { expiresAt: iso(s.expiresAt) }) })),
-    certificates: app.certificates.map((c) => ({ thumbprintSha256: c.thumbprintSha256, thumbprintSha1: c.thumbprintSha1, notAfter: iso(c.notAfter) })),
-    federationTrusts: app.federationTrusts.map((t) => ({ name: t.name, issuer: t.issuer, subject: t.subject, audiences: t.audiences })),
+    secrets: app.secrets.map((s) => ({
+      keyId: s.keyId,
+      hint: s.value.slice(0, 3),
+      ...(s.expiresAt === undefined ? {} : { expiresAt: iso(s.expiresAt) }),
+    })),
+    certificates: app.certificates.map((c) => ({
+      thumbprintSha256: c.thumbprintSha256,
+      thumbprintSha1: c.thumbprintSha1,
+      notAfter: iso(c.notAfter),
+    })),
+    federationTrusts: app.federationTrusts.map((t) => ({
+      name: t.name,
+      issuer: t.issuer,
+      subject: t.subject,
+      audiences: t.audiences,
+    })),
     roles: app.roles,
     accessTokenLifetimeSeconds: app.accessTokenLifetimeSeconds,
     allowPublicClientFlows: app.allowPublicClientFlows,

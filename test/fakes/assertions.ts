@@ -41,7 +41,10 @@ function checkTimeRange(jwt: DecodedJwt, now: number): void {
   const expired = typeof exp !== "number" || exp <= nowSeconds;
   const early = typeof nbf === "number" && nbf > nowSeconds + skewSeconds;
   if (expired || early) {
-    throw aadsts("ClientAssertionExpired", `Client assertion is not within its valid time range. Current time: ${new Date(now).toISOString()}, assertion valid from ${iso(nbf)}, expiry time of assertion ${iso(exp)}.`);
+    throw aadsts(
+      "ClientAssertionExpired",
+      `Client assertion is not within its valid time range. Current time: ${new Date(now).toISOString()}, assertion valid from ${iso(nbf)}, expiry time of assertion ${iso(exp)}.`,
+    );
   }
 }
 
@@ -60,7 +63,10 @@ function findCertificate(app: App, jwt: DecodedJwt): Certificate {
   const { hex, sha256 } = thumbprintOf(jwt);
   const found = app.certificates.find((c) => (sha256 ? c.thumbprintSha256 : c.thumbprintSha1) === hex);
   if (found !== undefined) return found;
-  throw aadsts("ClientAssertionInvalidSignature", `The certificate with identifier used to sign the client assertion is not registered on application. [Reason - The key was not found., Thumbprint of key used by client: '${hex.toUpperCase()}', Please visit the Azure Portal, Graph Explorer or directly use MS Graph to see configured keys for app Id '${app.clientId}'.]`);
+  throw aadsts(
+    "ClientAssertionInvalidSignature",
+    `The certificate with identifier used to sign the client assertion is not registered on application. [Reason - The key was not found., Thumbprint of key used by client: '${hex.toUpperCase()}', Please visit the Azure Portal, Graph Explorer or directly use MS Graph to see configured keys for app Id '${app.clientId}'.]`,
+  );
 }
 
 export function checkCertificateAssertion(context: AssertionContext, jwt: DecodedJwt): void {
@@ -70,10 +76,16 @@ export function checkCertificateAssertion(context: AssertionContext, jwt: Decode
   if (iss !== app.clientId || sub !== app.clientId) throw aadsts("ClientAssertionClientIdMismatch");
   const certificate = findCertificate(app, jwt);
   if (certificate.notAfter <= now) {
-    throw aadsts("ClientAssertionInvalidSignature", `The certificate with identifier used to sign the client assertion is expired on application. [Reason - The key used is expired., Thumbprint of key used by client: '${certificate.thumbprintSha1.toUpperCase()}']`);
+    throw aadsts(
+      "ClientAssertionInvalidSignature",
+      `The certificate with identifier used to sign the client assertion is expired on application. [Reason - The key used is expired., Thumbprint of key used by client: '${certificate.thumbprintSha1.toUpperCase()}']`,
+    );
   }
   if (!verifyJwt(jwt, certificate.publicKey)) {
-    throw aadsts("ClientAssertionInvalidSignature", `Client assertion failed signature validation. [Reason - The provided signature value did not match the expected signature value., Thumbprint of key used by client: '${certificate.thumbprintSha1.toUpperCase()}']`);
+    throw aadsts(
+      "ClientAssertionInvalidSignature",
+      `Client assertion failed signature validation. [Reason - The provided signature value did not match the expected signature value., Thumbprint of key used by client: '${certificate.thumbprintSha1.toUpperCase()}']`,
+    );
   }
   if (!audiences(jwt).some((a) => context.tokenEndpoints.includes(a))) throw aadsts("ClientAssertionAudienceMismatch");
   checkTimeRange(jwt, now);
@@ -83,9 +95,14 @@ function findTrust(app: App, jwt: DecodedJwt): FederationTrust {
   const iss = claim(jwt, "iss");
   const sub = claim(jwt, "sub");
   const aud = audiences(jwt);
-  const trust = app.federationTrusts.find((t) => t.issuer === iss && t.subject === sub && t.audiences.some((a) => aud.includes(a)));
+  const trust = app.federationTrusts.find(
+    (t) => t.issuer === iss && t.subject === sub && t.audiences.some((a) => aud.includes(a)),
+  );
   if (trust !== undefined) return trust;
-  throw aadsts("NoMatchingFederatedIdentity", `No matching federated identity record found for presented assertion. Assertion Issuer: '${iss ?? ""}'. Assertion Subject: '${sub ?? ""}'. Assertion Audience: '${aud.join(",")}'. https://docs.microsoft.com/en-us/azure/active-directory/develop/workload-identity-federation`);
+  throw aadsts(
+    "NoMatchingFederatedIdentity",
+    `No matching federated identity record found for presented assertion. Assertion Issuer: '${iss ?? ""}'. Assertion Subject: '${sub ?? ""}'. Assertion Audience: '${aud.join(",")}'. https://docs.microsoft.com/en-us/azure/active-directory/develop/workload-identity-federation`,
+  );
 }
 
 function keysFor(trust: FederationTrust, jwt: DecodedJwt): KeyObject[] {
@@ -97,7 +114,10 @@ function keysFor(trust: FederationTrust, jwt: DecodedJwt): KeyObject[] {
 export function checkFederatedAssertion(context: AssertionContext, jwt: DecodedJwt): void {
   const trust = findTrust(context.app, jwt);
   if (!keysFor(trust, jwt).some((key) => verifyJwt(jwt, key))) {
-    throw aadsts("ClientAssertionInvalidSignature", `Client assertion failed signature validation. [Reason - The key was not found or the signature did not verify., Issuer: '${trust.issuer}']`);
+    throw aadsts(
+      "ClientAssertionInvalidSignature",
+      `Client assertion failed signature validation. [Reason - The key was not found or the signature did not verify., Issuer: '${trust.issuer}']`,
+    );
   }
   checkTimeRange(jwt, context.now);
 }

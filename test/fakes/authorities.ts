@@ -21,7 +21,10 @@ export function isAudience(segment: string): segment is Audience {
 }
 
 export function tenantNotFound(segment: string): AadstsError {
-  return aadsts("TenantNotFound", `Tenant '${segment}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant.`);
+  return aadsts(
+    "TenantNotFound",
+    `Tenant '${segment}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant.`,
+  );
 }
 
 /** Resolves a URL segment; anything unknown answers AADSTS90002. */
@@ -33,24 +36,36 @@ export function resolveAuthority(directory: Directory, segment: string): Authori
   return { kind: "tenant", segment, tenant };
 }
 
-const multiOrg = (app: App): boolean => app.signInAudience === "AzureADMultipleOrgs" || app.signInAudience === "AzureADandPersonalMicrosoftAccount";
-const personal = (app: App): boolean => app.signInAudience === "PersonalMicrosoftAccount" || app.signInAudience === "AzureADandPersonalMicrosoftAccount";
+const multiOrg = (app: App): boolean =>
+  app.signInAudience === "AzureADMultipleOrgs" || app.signInAudience === "AzureADandPersonalMicrosoftAccount";
+const personal = (app: App): boolean =>
+  app.signInAudience === "PersonalMicrosoftAccount" || app.signInAudience === "AzureADandPersonalMicrosoftAccount";
 
 function notFound(app: App, where: string): Error {
-  return aadsts("AppNotFoundInTenant", `Application with identifier '${app.clientId}' was not found in the directory '${where}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`);
+  return aadsts(
+    "AppNotFoundInTenant",
+    `Application with identifier '${app.clientId}' was not found in the directory '${where}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`,
+  );
 }
 
 function notForConsumers(app: App): Error {
-  return aadsts("AppNotFoundInTenant", `The client '${app.clientId}' does not exist or is not enabled for consumers. If you are the application developer, configure a new application through the App Registrations in the Azure Portal.`);
+  return aadsts(
+    "AppNotFoundInTenant",
+    `The client '${app.clientId}' does not exist or is not enabled for consumers. If you are the application developer, configure a new application through the App Registrations in the Azure Portal.`,
+  );
 }
 
 function notMultiTenant(app: App): Error {
-  return aadsts("AppNotMultiTenant", `Application '${app.clientId}'(${app.displayName}) is not configured as a multi-tenant application. Usage of the /common endpoint is not supported for such applications created after '10/15/2018'. Use a tenant-specific endpoint or configure the application to be multi-tenant.`);
+  return aadsts(
+    "AppNotMultiTenant",
+    `Application '${app.clientId}'(${app.displayName}) is not configured as a multi-tenant application. Usage of the /common endpoint is not supported for such applications created after '10/15/2018'. Use a tenant-specific endpoint or configure the application to be multi-tenant.`,
+  );
 }
 
 /** Whether the app may be used at this authority at all (Entra checks it before anything else). */
 export function checkAppAudience(app: App, authority: Authority): void {
-  const consumers = authority.kind === "consumers" || (authority.kind === "tenant" && authority.tenant.id === consumersTenantId);
+  const consumers =
+    authority.kind === "consumers" || (authority.kind === "tenant" && authority.tenant.id === consumersTenantId);
   if (consumers) {
     if (!personal(app)) throw notForConsumers(app);
     return;
@@ -85,5 +100,8 @@ function allowedBy(app: App, user: User): boolean {
 export function checkUserAtAuthority(app: App, authority: Authority, user: User): void {
   if (allowedAt(authority, user) && allowedBy(app, user)) return;
   const idp = user.kind === "personal" ? "live.com" : `https://sts.windows.net/${user.tenantId}/`;
-  throw aadsts("UserNotInTenant", `User account '${user.userPrincipalName}' from identity provider '${idp}' does not exist in tenant '${authority.segment}' and cannot access the application '${app.clientId}'(${app.displayName}) in that tenant. The account needs to be added as an external user in the tenant first. Sign out and sign in again with a different Azure Active Directory user account.`);
+  throw aadsts(
+    "UserNotInTenant",
+    `User account '${user.userPrincipalName}' from identity provider '${idp}' does not exist in tenant '${authority.segment}' and cannot access the application '${app.clientId}'(${app.displayName}) in that tenant. The account needs to be added as an external user in the tenant first. Sign out and sign in again with a different Azure Active Directory user account.`,
+  );
 }

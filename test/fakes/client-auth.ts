@@ -2,7 +2,12 @@
 // jwt-bearer client assertion (certificate or federated). Throws the AADSTS error Entra sends.
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { App } from "./app-model.ts";
-import { checkCertificateAssertion, checkFederatedAssertion, isCertificateAssertion, type AssertionContext } from "./assertions.ts";
+import {
+  checkCertificateAssertion,
+  checkFederatedAssertion,
+  isCertificateAssertion,
+  type AssertionContext,
+} from "./assertions.ts";
 import { aadsts } from "./errors.ts";
 import { decodeJwt, type DecodedJwt } from "./jwt.ts";
 import type { CredentialKind } from "./tokens.ts";
@@ -20,7 +25,11 @@ export function presentedCredentials(form: URLSearchParams, authorization: strin
   const secret = form.get("client_secret") ?? basicSecret(authorization);
   const assertion = form.get("client_assertion") ?? undefined;
   const assertionType = form.get("client_assertion_type") ?? undefined;
-  return { ...(secret === undefined ? {} : { secret }), ...(assertion === undefined ? {} : { assertion }), ...(assertionType === undefined ? {} : { assertionType }) };
+  return {
+    ...(secret === undefined ? {} : { secret }),
+    ...(assertion === undefined ? {} : { assertion }),
+    ...(assertionType === undefined ? {} : { assertionType }),
+  };
 }
 
 function basicSecret(authorization: string | undefined): string | undefined {
@@ -46,16 +55,29 @@ function sameSecret(a: string, b: string): boolean {
 function checkSecret(app: App, presented: string, now: number): void {
   const match = app.secrets.find((s) => sameSecret(s.value, presented));
   if (match === undefined) {
-    throw aadsts("InvalidClientSecret", `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${app.clientId}'.`);
+    throw aadsts(
+      "InvalidClientSecret",
+      `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${app.clientId}'.`,
+    );
   }
   if (match.expiresAt !== undefined && match.expiresAt <= now) {
-    throw aadsts("ExpiredClientSecret", `The provided client secret keys for app '${app.clientId}' are expired. Visit the Azure portal to create new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate credentials for added security: https://aka.ms/certCreds.`);
+    throw aadsts(
+      "ExpiredClientSecret",
+      `The provided client secret keys for app '${app.clientId}' are expired. Visit the Azure portal to create new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate credentials for added security: https://aka.ms/certCreds.`,
+    );
   }
 }
 
-function checkAssertion(context: AssertionContext, assertion: string, assertionType: string | undefined): CredentialKind {
+function checkAssertion(
+  context: AssertionContext,
+  assertion: string,
+  assertionType: string | undefined,
+): CredentialKind {
   if (assertionType !== jwtBearerAssertionType) {
-    throw aadsts("MalformedClientAssertion", `Invalid client_assertion_type '${assertionType ?? ""}'; expected '${jwtBearerAssertionType}'.`);
+    throw aadsts(
+      "MalformedClientAssertion",
+      `Invalid client_assertion_type '${assertionType ?? ""}'; expected '${jwtBearerAssertionType}'.`,
+    );
   }
   const jwt = decodeJwt(assertion);
   if (jwt === undefined) throw aadsts("MalformedClientAssertion");
@@ -68,7 +90,8 @@ function checkAssertion(context: AssertionContext, assertion: string, assertionT
   return "federated";
 }
 
-const FEDERATION_DOCS = "Check the federated identity credential's Issuer, Subject and Audience against the presented assertion. https://learn.microsoft.com/entra/workload-id/workload-identity-federation";
+const FEDERATION_DOCS =
+  "Check the federated identity credential's Issuer, Subject and Audience against the presented assertion. https://learn.microsoft.com/entra/workload-id/workload-identity-federation";
 
 function claim(jwt: DecodedJwt, name: string): string {
   const value = jwt.payload[name];
@@ -90,17 +113,30 @@ function audiencesOf(jwt: DecodedJwt): string[] {
 function checkFederatedClaims(app: App, jwt: DecodedJwt): void {
   const [iss, sub, aud] = [claim(jwt, "iss"), claim(jwt, "sub"), audiencesOf(jwt)];
   const byIssuer = app.federationTrusts.filter((t) => t.issuer === iss);
-  if (byIssuer.length === 0) throw aadsts("FederatedIssuerMismatch", `No matching federated identity record found for presented assertion issuer '${iss}'. ${FEDERATION_DOCS}`);
+  if (byIssuer.length === 0)
+    throw aadsts(
+      "FederatedIssuerMismatch",
+      `No matching federated identity record found for presented assertion issuer '${iss}'. ${FEDERATION_DOCS}`,
+    );
   const bySubject = byIssuer.filter((t) => t.subject === sub);
   if (bySubject.length === 0) {
     const caseOnly = byIssuer.some((t) => t.subject.toLowerCase() === sub.toLowerCase());
     if (caseOnly) {
-      throw aadsts("FederatedSubjectCaseMismatch", `No matching federated identity record found for presented assertion subject '${sub}'. A federated identity credential matches it only when case is ignored; matching is case-sensitive. ${FEDERATION_DOCS}`);
+      throw aadsts(
+        "FederatedSubjectCaseMismatch",
+        `No matching federated identity record found for presented assertion subject '${sub}'. A federated identity credential matches it only when case is ignored; matching is case-sensitive. ${FEDERATION_DOCS}`,
+      );
     }
-    throw aadsts("FederatedSubjectMismatch", `No matching federated identity record found for presented assertion subject '${sub}'. ${FEDERATION_DOCS}`);
+    throw aadsts(
+      "FederatedSubjectMismatch",
+      `No matching federated identity record found for presented assertion subject '${sub}'. ${FEDERATION_DOCS}`,
+    );
   }
   if (!bySubject.some((t) => t.audiences.some((a) => aud.includes(a)))) {
-    throw aadsts("FederatedAudienceMismatch", `No matching federated identity record found for presented assertion audience '${aud.join(",")}'. ${FEDERATION_DOCS}`);
+    throw aadsts(
+      "FederatedAudienceMismatch",
+      `No matching federated identity record found for presented assertion audience '${aud.join(",")}'. ${FEDERATION_DOCS}`,
+    );
   }
 }
 
@@ -110,6 +146,7 @@ export function authenticateClient(context: AssertionContext, credentials: Prese
     checkSecret(context.app, credentials.secret, context.now);
     return "secret";
   }
-  if (credentials.assertion !== undefined) return checkAssertion(context, credentials.assertion, credentials.assertionType);
+  if (credentials.assertion !== undefined)
+    return checkAssertion(context, credentials.assertion, credentials.assertionType);
   throw aadsts("MissingClientCredential");
 }

@@ -31,5 +31,8 @@ export function createClock(realNow: () => number = Date.now): FakeClock {
 
 /** Entra's `timestamp` field: `2016-01-09 02:02:12Z`. */
 export function entraTimestamp(ms: number): string {
-  return new Date(ms).toISOString().replace("T", " ").replace(/\.\d+Z$/, "Z");
+  return new Date(ms)
+    .toISOString()
+    .replace("T", " ")
+    .replace(/\.\d+Z$/, "Z");
 }

@@ -2,7 +2,14 @@
 // person would on the verification page) and the knobs of the device-code and refresh grants.
 import type { FakeContext } from "./context.ts";
 import { approveDeviceCode, declineDeviceCode, deviceCodeViews } from "./sign-in.ts";
-import type { ApproveDeviceCodeInput, DelegatedSettings, DeviceCodeView, UserInput, UserPatch, UserView } from "./types.ts";
+import type {
+  ApproveDeviceCodeInput,
+  DelegatedSettings,
+  DeviceCodeView,
+  UserInput,
+  UserPatch,
+  UserView,
+} from "./types.ts";
 import { userView } from "./user-model.ts";
 
 export interface DelegatedControl {
@@ -51,6 +58,7 @@ export function createDelegatedControl(context: FakeContext): DelegatedControl {
     pendingDeviceCodes: () => deviceCodeViews(context).filter((d) => d.status === "pending"),
     delegatedSettings: () => context.settings.get(),
     updateDelegatedSettings: (patch) => context.settings.update(patch),
-    refreshTokenCount: (user) => context.refreshTokens.count(user === undefined ? undefined : directory.requireUser(user).id),
+    refreshTokenCount: (user) =>
+      context.refreshTokens.count(user === undefined ? undefined : directory.requireUser(user).id),
   };
 }

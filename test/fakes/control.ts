@@ -7,8 +7,17 @@ import { errorCatalogue } from "./errors.ts";
 import { createGraphControl, type FakeGraphControl } from "./graph/control.ts";
 import type { GraphState } from "./graph/state.ts";
 import type {
-  AppInput, AppPatch, AppView, ClockView, FailureInput, FailureView, RequestFilter, RequestRecord,
-  SecretInput, TenantInput, TenantView,
+  AppInput,
+  AppPatch,
+  AppView,
+  ClockView,
+  FailureInput,
+  FailureView,
+  RequestFilter,
+  RequestRecord,
+  SecretInput,
+  TenantInput,
+  TenantView,
 } from "./types.ts";
 
 export interface FakeIdentityControl extends DelegatedControl, FakeGraphControl {
@@ -54,7 +63,10 @@ export interface FakeIdentityControl extends DelegatedControl, FakeGraphControl 
 
 export function createControl(context: FakeContext, graph: GraphState): FakeIdentityControl {
   const { directory, failures, log, clock } = context;
-  const clockView = (): ClockView => ({ now: new Date(clock.now()).toISOString(), offsetSeconds: clock.offsetSeconds() });
+  const clockView = (): ClockView => ({
+    now: new Date(clock.now()).toISOString(),
+    offsetSeconds: clock.offsetSeconds(),
+  });
   const graphControl = createGraphControl(graph);
   return {
     ...createDelegatedControl(context),

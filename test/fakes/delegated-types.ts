@@ -45,7 +45,18 @@ export interface UserInput {
 }
 
 /** Fields of a user that can change; `kind`, `tenantId` and `id` cannot. */
-export type UserPatch = Partial<Pick<UserInput, "displayName" | "userPrincipalName" | "disabled" | "mfaRequired" | "conditionalAccessBlocked" | "consentedScopes" | "opaqueAccessTokens">>;
+export type UserPatch = Partial<
+  Pick<
+    UserInput,
+    | "displayName"
+    | "userPrincipalName"
+    | "disabled"
+    | "mfaRequired"
+    | "conditionalAccessBlocked"
+    | "consentedScopes"
+    | "opaqueAccessTokens"
+  >
+>;
 
 export interface UserView {
   readonly id: string;

@@ -39,7 +39,10 @@ export interface DeviceCodeRecord {
   mfa?: boolean;
 }
 
-export type NewDeviceCode = Pick<DeviceCodeRecord, "clientId" | "segment" | "scopes" | "oidc" | "resources" | "consentable" | "issuedAt" | "expiresAt" | "interval">;
+export type NewDeviceCode = Pick<
+  DeviceCodeRecord,
+  "clientId" | "segment" | "scopes" | "oidc" | "resources" | "consentable" | "issuedAt" | "expiresAt" | "interval"
+>;
 
 const alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
 
@@ -61,7 +64,12 @@ export class DeviceCodes {
   /** Stores a new code; returns the device code, which only the client gets. */
   issue(input: NewDeviceCode): { readonly deviceCode: string; readonly record: DeviceCodeRecord } {
     const deviceCode = `DAQABAAEAAAD${randomBytes(192).toString("base64url")}`;
-    const record: DeviceCodeRecord = { ...input, hash: sha256(deviceCode), userCode: this.#newUserCode(), status: "pending" };
+    const record: DeviceCodeRecord = {
+      ...input,
+      hash: sha256(deviceCode),
+      userCode: this.#newUserCode(),
+      status: "pending",
+    };
     this.#byHash.set(record.hash, record);
     this.#byUserCode.set(record.userCode, record);
     return { deviceCode, record };
@@ -106,5 +114,9 @@ export function deviceCodeView(record: DeviceCodeRecord, now: number, upn: strin
     interval: record.interval,
   };
   const granted = record.granted?.flatMap((g) => g.names.map((n) => `${g.resource}/${n}`));
-  return { ...view, ...(upn === undefined ? {} : { user: upn }), ...(granted === undefined ? {} : { grantedScopes: granted }) };
+  return {
+    ...view,
+    ...(upn === undefined ? {} : { user: upn }),
+    ...(granted === undefined ? {} : { grantedScopes: granted }),
+  };
 }

@@ -2,16 +2,33 @@
 // sign in with a device code) and the resources an app may ask a token for.
 import { appView, applyPatch, FakeInputError, parseApp, parseSecret, requireGuid, type App } from "./app-model.ts";
 import { normalizeResource } from "./scopes.ts";
-import type { AppInput, AppPatch, AppView, SecretInput, TenantInput, TenantView, UserInput, UserPatch, UserView } from "./types.ts";
+import type {
+  AppInput,
+  AppPatch,
+  AppView,
+  SecretInput,
+  TenantInput,
+  TenantView,
+  UserInput,
+  UserPatch,
+  UserView,
+} from "./types.ts";
 import { applyUserPatch, consumersTenantId, parseUser, userView, type User } from "./user-model.ts";
 
 export { normalizeResource };
 
 /** Resources every fake knows, as in every real tenant. */
-export const defaultResources: readonly string[] = ["https://graph.microsoft.com", "https://analysis.windows.net/powerbi/api"];
+export const defaultResources: readonly string[] = [
+  "https://graph.microsoft.com",
+  "https://analysis.windows.net/powerbi/api",
+];
 
 /** The tenant of personal Microsoft accounts: always there, never listed among `tenants()`. */
-export const consumersTenant: TenantView = { id: consumersTenantId, domains: [], displayName: "Microsoft Accounts (SIMULATED consumers tenant)" };
+export const consumersTenant: TenantView = {
+  id: consumersTenantId,
+  domains: [],
+  displayName: "Microsoft Accounts (SIMULATED consumers tenant)",
+};
 
 export class Directory {
   #tenants = new Map<string, TenantView>();
@@ -97,7 +114,8 @@ export class Directory {
   /** Registers a person, replacing one with the same id or user principal name. */
   addUser(input: UserInput): UserView {
     const user = parseUser(input);
-    if (user.tenantId !== consumersTenantId && !this.#tenants.has(user.tenantId)) throw new FakeInputError(`tenant ${user.tenantId} is not registered`);
+    if (user.tenantId !== consumersTenantId && !this.#tenants.has(user.tenantId))
+      throw new FakeInputError(`tenant ${user.tenantId} is not registered`);
     const same = this.findUser(user.userPrincipalName);
     if (same !== undefined) this.#users.delete(same.id);
     this.#users.set(user.id, user);
@@ -119,7 +137,8 @@ export class Directory {
   updateUser(ref: string, patch: UserPatch): UserView {
     const user = applyUserPatch(this.requireUser(ref), patch);
     const clash = this.findUser(user.userPrincipalName);
-    if (clash !== undefined && clash.id !== user.id) throw new FakeInputError(`another user is ${user.userPrincipalName}`);
+    if (clash !== undefined && clash.id !== user.id)
+      throw new FakeInputError(`another user is ${user.userPrincipalName}`);
     this.#users.set(user.id, user);
     return userView(user);
   }
@@ -153,7 +172,8 @@ export class Directory {
   }
 
   addResource(uri: string): void {
-    if (typeof uri !== "string" || !/^[a-z][a-z0-9+.-]*:\/\/\S+$/i.test(uri)) throw new FakeInputError("a resource must be a URI such as https://example.com or api://<guid>");
+    if (typeof uri !== "string" || !/^[a-z][a-z0-9+.-]*:\/\/\S+$/i.test(uri))
+      throw new FakeInputError("a resource must be a URI such as https://example.com or api://<guid>");
     this.#resources.set(normalizeResource(uri), uri.replace(/\/+$/, ""));
   }
 

@@ -18,12 +18,15 @@ interface Pending {
 }
 
 function validate(input: FailureInput): void {
-  if (input.error !== undefined && !isErrorClassName(input.error)) throw new FakeInputError(`unknown error class ${String(input.error)} (see GET /_fake/errors)`);
-  if (input.response !== undefined && !Number.isInteger(input.response.status)) throw new FakeInputError("response.status must be an integer");
+  if (input.error !== undefined && !isErrorClassName(input.error))
+    throw new FakeInputError(`unknown error class ${String(input.error)} (see GET /_fake/errors)`);
+  if (input.response !== undefined && !Number.isInteger(input.response.status))
+    throw new FakeInputError("response.status must be an integer");
   const count = input.count ?? 1;
   if (!Number.isInteger(count) || count < 1) throw new FakeInputError("count must be a positive integer");
   if (input.delayMs !== undefined && !(input.delayMs >= 0)) throw new FakeInputError("delayMs must be >= 0");
-  if (input.retryAfterSeconds !== undefined && !(input.retryAfterSeconds >= 0)) throw new FakeInputError("retryAfterSeconds must be >= 0");
+  if (input.retryAfterSeconds !== undefined && !(input.retryAfterSeconds >= 0))
+    throw new FakeInputError("retryAfterSeconds must be >= 0");
 }
 
 function same(a: string | undefined, b: string | undefined): boolean {

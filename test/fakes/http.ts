@@ -31,7 +31,8 @@ export function send(response: ServerResponse, reply: Reply): void {
   const isText = typeof reply.body === "string";
   const payload = reply.body === undefined ? "" : isText ? reply.body : JSON.stringify(reply.body);
   const headers: Record<string, string> = { "cache-control": "no-store, no-cache", pragma: "no-cache" };
-  if (reply.body !== undefined) headers["content-type"] = isText ? "text/plain; charset=utf-8" : "application/json; charset=utf-8";
+  if (reply.body !== undefined)
+    headers["content-type"] = isText ? "text/plain; charset=utf-8" : "application/json; charset=utf-8";
   for (const [name, value] of Object.entries(reply.headers ?? {})) headers[name.toLowerCase()] = value;
   response.writeHead(reply.status, headers);
   response.end(payload);

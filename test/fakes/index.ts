@@ -1,9 +1,20 @@
 // The fake Microsoft identity platform's (and its fake Graph's) public surface. Tests import from here only.
 export { startFakeIdentity, type FakeIdentity, type FakeIdentityOptions } from "./server.ts";
 export type { FakeIdentityControl } from "./control.ts";
-export { errorCatalogue, isErrorClassName, type ErrorCategory, type ErrorClass, type ErrorClassName } from "./errors.ts";
+export {
+  errorCatalogue,
+  isErrorClassName,
+  type ErrorCategory,
+  type ErrorClass,
+  type ErrorClassName,
+} from "./errors.ts";
 export { createSelfSignedCertificate, thumbprints, type SelfSignedOptions, type TestCertificate } from "./pki.ts";
-export { createServiceAccountIssuer, type ServiceAccountIssuer, type ServiceAccountIssuerOptions, type ServiceAccountTokenOptions } from "./service-account.ts";
+export {
+  createServiceAccountIssuer,
+  type ServiceAccountIssuer,
+  type ServiceAccountIssuerOptions,
+  type ServiceAccountTokenOptions,
+} from "./service-account.ts";
 export { decodeJwt, verifyJwt, type DecodedJwt } from "./jwt.ts";
 export { accessTokenClaims } from "./opaque-tokens.ts";
 export { consumersTenantId } from "./user-model.ts";

@@ -57,7 +57,8 @@ export function decodeJwt(token: string): DecodedJwt | undefined {
 
 function keyOptions(algorithm: Algorithm, key: KeyObject): Parameters<typeof verify>[2] {
   if (algorithm.keyType === "ec") return { key, dsaEncoding: "ieee-p1363" };
-  if (algorithm.pss === true) return { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST };
+  if (algorithm.pss === true)
+    return { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST };
   return { key, padding: constants.RSA_PKCS1_PADDING };
 }
 
@@ -83,6 +84,10 @@ export function signJwt(header: Json & { readonly alg: string }, payload: Json, 
   const algorithm = algorithms[header.alg];
   if (algorithm === undefined) throw new Error(`unsupported JWS algorithm ${header.alg}`);
   const signingInput = `${base64url(JSON.stringify(header))}.${base64url(JSON.stringify(payload))}`;
-  const signature = sign(algorithm.hash, Buffer.from(signingInput), keyOptions(algorithm, privateKey) as Parameters<typeof sign>[2]);
+  const signature = sign(
+    algorithm.hash,
+    Buffer.from(signingInput),
+    keyOptions(algorithm, privateKey) as Parameters<typeof sign>[2],
+  );
   return `${signingInput}.${base64url(signature)}`;
 }

@@ -9,9 +9,12 @@ function out(line: string): void {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { port: { type: "string", default: "0" }, seed: { type: "boolean", default: false } } });
+  const { values } = parseArgs({
+    options: { port: { type: "string", default: "0" }, seed: { type: "boolean", default: false } },
+  });
   const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number, got ${values.port}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`--port must be a port number, got ${values.port}`);
   const fake = await startFakeIdentity({ port });
   out("This is a SIMULATED Microsoft identity platform (test fake), not Microsoft.");
   out(`url:      ${fake.url}`);
@@ -19,17 +22,24 @@ async function main(): Promise<void> {
   out(`control:  ${fake.url}/_fake/ (see test/fakes/README.md)`);
   if (values.seed) {
     seedDemo(fake);
-    out(`seeded:   tenant ${demo.tenantId} (${demo.domain}), app ${demo.clientId} with the demo secret from test/fakes/README.md`);
-    out(`public client ${demo.publicClientId} (device code), users ${demo.workUser.userPrincipalName} and ${demo.personalUser.userPrincipalName}`);
+    out(
+      `seeded:   tenant ${demo.tenantId} (${demo.domain}), app ${demo.clientId} with the demo secret from test/fakes/README.md`,
+    );
+    out(
+      `public client ${demo.publicClientId} (device code), users ${demo.workUser.userPrincipalName} and ${demo.personalUser.userPrincipalName}`,
+    );
     out(`sign-in page: ${fake.verificationUri}`);
     out(`authority: ${fake.authority(demo.tenantId)}  knownAuthorities: ["${fake.host}"]`);
   }
   const stop = (signal: string): void => {
     out(`${signal}: stopping`);
-    fake.close().then(() => process.exit(0), (e: unknown) => {
-      process.stderr.write(`close failed: ${String(e)}\n`);
-      process.exit(1);
-    });
+    fake.close().then(
+      () => process.exit(0),
+      (e: unknown) => {
+        process.stderr.write(`close failed: ${String(e)}\n`);
+        process.exit(1);
+      },
+    );
   };
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);

@@ -31,19 +31,81 @@ async function opensslIn(dir: string, args: readonly string[]): Promise<void> {
 const ecKey = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
 
 async function makeCa(dir: string): Promise<void> {
-  await opensslIn(dir, ["req", "-x509", ...ecKey, "-keyout", "ca.key", "-out", "ca.crt", "-days", validDays,
-    "-subj", "/CN=SIMULATED Microsoft identity platform test CA", "-config", "openssl.cnf", "-extensions", "ca"]);
+  await opensslIn(dir, [
+    "req",
+    "-x509",
+    ...ecKey,
+    "-keyout",
+    "ca.key",
+    "-out",
+    "ca.crt",
+    "-days",
+    validDays,
+    "-subj",
+    "/CN=SIMULATED Microsoft identity platform test CA",
+    "-config",
+    "openssl.cnf",
+    "-extensions",
+    "ca",
+  ]);
 }
 
 async function makeServerCert(dir: string): Promise<void> {
-  await opensslIn(dir, ["req", "-new", ...ecKey, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1", "-config", "openssl.cnf"]);
-  await opensslIn(dir, ["x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-set_serial", randomSerial(),
-    "-out", "server.crt", "-days", validDays, "-extfile", "openssl.cnf", "-extensions", "server"]);
+  await opensslIn(dir, [
+    "req",
+    "-new",
+    ...ecKey,
+    "-keyout",
+    "server.key",
+    "-out",
+    "server.csr",
+    "-subj",
+    "/CN=127.0.0.1",
+    "-config",
+    "openssl.cnf",
+  ]);
+  await opensslIn(dir, [
+    "x509",
+    "-req",
+    "-in",
+    "server.csr",
+    "-CA",
+    "ca.crt",
+    "-CAkey",
+    "ca.key",
+    "-set_serial",
+    randomSerial(),
+    "-out",
+    "server.crt",
+    "-days",
+    validDays,
+    "-extfile",
+    "openssl.cnf",
+    "-extensions",
+    "server",
+  ]);
 }
 
 async function makeSelfSigned(dir: string, name: string, commonName: string, days: string): Promise<void> {
-  await opensslIn(dir, ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", `${name}.key`, "-out", `${name}.crt`,
-    "-days", days, "-subj", `/CN=${commonName}`, "-config", "openssl.cnf", "-extensions", "leaf"]);
+  await opensslIn(dir, [
+    "req",
+    "-x509",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-keyout",
+    `${name}.key`,
+    "-out",
+    `${name}.crt`,
+    "-days",
+    days,
+    "-subj",
+    `/CN=${commonName}`,
+    "-config",
+    "openssl.cnf",
+    "-extensions",
+    "leaf",
+  ]);
 }
 
 function randomSerial(): string {
@@ -61,12 +123,24 @@ export async function createServerPki(): Promise<ServerPki> {
   const dir = await withConfig("fake-identity-");
   try {
     await makeCa(dir);
-    await Promise.all([makeServerCert(dir), makeSelfSigned(dir, "signing", "SIMULATED Entra token signing", validDays)]);
+    await Promise.all([
+      makeServerCert(dir),
+      makeSelfSigned(dir, "signing", "SIMULATED Entra token signing", validDays),
+    ]);
     const read = (name: string): Promise<string> => readFile(join(dir, name), "utf8");
-    const [caPem, serverCertPem, serverKeyPem, signingCertPem, signingKeyPem] = await Promise.all(
+    const [caPem, serverCertPem, serverKeyPem, signingCertPem, signingKeyPem] = (await Promise.all(
       ["ca.crt", "server.crt", "server.key", "signing.crt", "signing.key"].map(read),
-    ) as [string, string, string, string, string];
-    return { dir, caPem, caPath: join(dir, "ca.crt"), serverCertPem, serverKeyPem, signingCertPem, signingKeyPem, remove: () => rm(dir, { recursive: true, force: true }) };
+    )) as [string, string, string, string, string];
+    return {
+      dir,
+      caPem,
+      caPath: join(dir, "ca.crt"),
+      serverCertPem,
+      serverKeyPem,
+      signingCertPem,
+      signingKeyPem,
+      remove: () => rm(dir, { recursive: true, force: true }),
+    };
   } catch (e: unknown) {
     await rm(dir, { recursive: true, force: true });
     throw e;

@@ -23,7 +23,7 @@ const sha256 = (value: string): string => createHash("sha256").update(value).dig
 
 function personalRefreshToken(): string {
   const part = (bytes: number): string => randomBytes(bytes).toString("base64url");
-  return `M.C5${String(10 + randomBytes(1).readUInt8() % 90)}_BAY.0.U.-C${part(150)}!${part(60)}*${part(24)}$$`;
+  return `M.C5${String(10 + (randomBytes(1).readUInt8() % 90))}_BAY.0.U.-C${part(150)}!${part(60)}*${part(24)}$$`;
 }
 
 export class RefreshTokens {

@@ -48,6 +48,9 @@ export class RequestLog {
   }
 }
 
-function matchesAny(filter: RequestFilter, key: { readonly endpoint?: string } & Omit<RequestFilter, "endpoint">): boolean {
+function matchesAny(
+  filter: RequestFilter,
+  key: { readonly endpoint?: string } & Omit<RequestFilter, "endpoint">,
+): boolean {
   return (filter.endpoint === undefined || filter.endpoint === key.endpoint) && fieldsMatch(filter, key);
 }

@@ -65,9 +65,16 @@ function addTo(groups: Map<string, Group>, directory: Directory, scope: string):
   const { resource, name, bare } = split(scope);
   const canonical = directory.findResource(resource);
   if (canonical === undefined) {
-    throw aadsts("ResourceNotFound", `The resource principal named ${resource} was not found in the tenant. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.`);
+    throw aadsts(
+      "ResourceNotFound",
+      `The resource principal named ${resource} was not found in the tenant. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.`,
+    );
   }
-  if (name === "") throw aadsts("InvalidScope", `The provided value for the input parameter 'scope' is not valid. The scope ${scope} is not valid.`);
+  if (name === "")
+    throw aadsts(
+      "InvalidScope",
+      `The provided value for the input parameter 'scope' is not valid. The scope ${scope} is not valid.`,
+    );
   const key = normalizeResource(canonical);
   const group = groups.get(key) ?? { resource: canonical, names: [], isDefault: false, bare: true };
   if (name.toLowerCase() === ".default") group.isDefault = true;
@@ -93,7 +100,10 @@ export function parseDelegatedScopes(directory: Directory, scope: string): Deleg
 export function singleResource(scopes: DelegatedScopes, scope: string): ResourceScopes {
   const [first, second] = scopes.resources;
   if (first === undefined || second !== undefined) {
-    throw aadsts("MultipleResources", `The provided value for the input parameter scope is not valid because it contains more than one resource. Scope ${scope} is not valid.`);
+    throw aadsts(
+      "MultipleResources",
+      `The provided value for the input parameter scope is not valid because it contains more than one resource. Scope ${scope} is not valid.`,
+    );
   }
   return first;
 }
@@ -109,7 +119,10 @@ const same = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCas
 /** `<resource>/.default` stands alone: with named permissions of the same resource it is AADSTS70011. */
 function checkDefaultAlone(group: ResourceScopes): void {
   if (group.isDefault && group.names.length > 0) {
-    throw aadsts("InvalidScope", `The provided value for the input parameter 'scope' is not valid. The '.default' scope of ${group.resource} can't be combined with resource-specific scopes.`);
+    throw aadsts(
+      "InvalidScope",
+      `The provided value for the input parameter 'scope' is not valid. The '.default' scope of ${group.resource} can't be combined with resource-specific scopes.`,
+    );
   }
 }
 
@@ -122,18 +135,29 @@ export function consentableScopes(app: App, group: ResourceScopes): string[] {
   checkDefaultAlone(group);
   if (group.implicit) return [];
   if (group.isDefault) {
-    if (allowed.length === 0) throw aadsts("InvalidScope", `The provided value for the input parameter 'scope' is not valid. The app has no delegated permission on ${group.resource}.`);
+    if (allowed.length === 0)
+      throw aadsts(
+        "InvalidScope",
+        `The provided value for the input parameter 'scope' is not valid. The app has no delegated permission on ${group.resource}.`,
+      );
     return [...allowed];
   }
   return group.names.map((name) => {
     const found = allowed.find((a) => same(a, name));
-    if (found === undefined) throw aadsts("InvalidScope", `The provided value for the input parameter 'scope' is not valid. The scope ${group.bare ? name : `${group.resource}/${name}`} is not valid.`);
+    if (found === undefined)
+      throw aadsts(
+        "InvalidScope",
+        `The provided value for the input parameter 'scope' is not valid. The scope ${group.bare ? name : `${group.resource}/${name}`} is not valid.`,
+      );
     return found;
   });
 }
 
 function consentMissing(app: App, what: string): Error {
-  return aadsts("ConsentMissing", `The user or administrator has not consented to use the application with ID '${app.clientId}' named '${app.displayName}'. Send an interactive authorization request for this user and resource (${what}).`);
+  return aadsts(
+    "ConsentMissing",
+    `The user or administrator has not consented to use the application with ID '${app.clientId}' named '${app.displayName}'. Send an interactive authorization request for this user and resource (${what}).`,
+  );
 }
 
 /**
@@ -142,7 +166,9 @@ function consentMissing(app: App, what: string): Error {
  */
 export function grantedScopes(app: App, consented: ReadonlySet<string>, group: ResourceScopes): string[] {
   checkDefaultAlone(group);
-  const granted = appPermissions(app, group.resource).filter((name) => consented.has(scopeKey(`${group.resource}/${name}`)));
+  const granted = appPermissions(app, group.resource).filter((name) =>
+    consented.has(scopeKey(`${group.resource}/${name}`)),
+  );
   if (group.implicit) return granted;
   if (group.isDefault) {
     if (granted.length === 0) throw consentMissing(app, `${group.resource}/.default`);

@@ -11,16 +11,35 @@ export const demo = {
   clientId: "22222222-2222-4222-8222-222222222222",
   secret: "fake-demo-secret-not-a-real-one",
   roles: {
-    "https://graph.microsoft.com": ["Sites.ReadWrite.All", "Files.ReadWrite.All", "Calendars.ReadWrite", "User.Read.All"],
+    "https://graph.microsoft.com": [
+      "Sites.ReadWrite.All",
+      "Files.ReadWrite.All",
+      "Calendars.ReadWrite",
+      "User.Read.All",
+    ],
     "https://analysis.windows.net/powerbi/api": ["Tenant.Read.All"],
   },
   publicClientId: "33333333-3333-4333-8333-333333333333",
   delegatedPermissions: {
-    "https://graph.microsoft.com": ["User.Read", "Files.ReadWrite", "Calendars.ReadWrite", "Sites.ReadWrite.All", "User.Read.All"],
+    "https://graph.microsoft.com": [
+      "User.Read",
+      "Files.ReadWrite",
+      "Calendars.ReadWrite",
+      "Sites.ReadWrite.All",
+      "User.Read.All",
+    ],
     "https://analysis.windows.net/powerbi/api": ["Dataset.Read.All", "Report.Read.All", "Workspace.Read.All"],
   },
-  workUser: { id: "44444444-4444-4444-8444-444444444444", userPrincipalName: "adele@contoso.onmicrosoft.com", displayName: "Adele Vance (SIMULATED)" },
-  personalUser: { id: "00000000-0000-0000-5555-555555555555", userPrincipalName: "megan@outlook.com", displayName: "Megan Bowen (SIMULATED)" },
+  workUser: {
+    id: "44444444-4444-4444-8444-444444444444",
+    userPrincipalName: "adele@contoso.onmicrosoft.com",
+    displayName: "Adele Vance (SIMULATED)",
+  },
+  personalUser: {
+    id: "00000000-0000-0000-5555-555555555555",
+    userPrincipalName: "megan@outlook.com",
+    displayName: "Megan Bowen (SIMULATED)",
+  },
   siteUrl: "https://contoso.sharepoint.com/sites/finance",
 } as const;
 
@@ -33,8 +52,12 @@ function seedGraph(control: FakeIdentityControl): void {
   control.denyAccess({ user: work, path: "/Private" });
   control.addCalendar({ user: work, name: "Team" });
   control.addSite({
-    hostname: "contoso.sharepoint.com", path: "/sites/finance", displayName: "Finance (SIMULATED)", tenantId: demo.tenantId,
-    lists: [{ name: "Budgets" }, { name: "Approvals" }], items: [{ path: "/Forecasts/2026.xlsx" }, { path: "/Policies/travel.pdf" }],
+    hostname: "contoso.sharepoint.com",
+    path: "/sites/finance",
+    displayName: "Finance (SIMULATED)",
+    tenantId: demo.tenantId,
+    lists: [{ name: "Budgets" }, { name: "Approvals" }],
+    items: [{ path: "/Forecasts/2026.xlsx" }, { path: "/Policies/travel.pdf" }],
   });
   control.addPowerBiGroup({ member: work, name: "Finance reports (SIMULATED)" });
   control.addPowerBiGroup({ member: demo.clientId, name: "Automation (SIMULATED)" });

@@ -95,7 +95,8 @@ async function handle(services: Services, request: IncomingMessage, response: Se
   } catch (e: unknown) {
     // Aborted waits (the fake is closing) and bugs end here; a bug answers 500 with its message.
     if (context.closing.aborted) response.destroy();
-    else send(response, json(500, { error: "fake_internal_error", message: e instanceof Error ? e.message : String(e) }));
+    else
+      send(response, json(500, { error: "fake_internal_error", message: e instanceof Error ? e.message : String(e) }));
   }
 }
 
@@ -158,7 +159,12 @@ export async function startFakeIdentity(options: FakeIdentityOptions = {}): Prom
     settings: new Settings(),
     closing: closing.signal,
   };
-  const graph = createGraphState({ directory: context.directory, clock: context.clock, signer: context.signer, baseUrl: () => context.baseUrl });
+  const graph = createGraphState({
+    directory: context.directory,
+    clock: context.clock,
+    signer: context.signer,
+    baseUrl: () => context.baseUrl,
+  });
   const control = createControl(context, graph);
   const server = createServer({ key: pki.serverKeyPem, cert: pki.serverCertPem }, handler({ context, control, graph }));
   try {

@@ -35,7 +35,9 @@ export interface ServiceAccountIssuerOptions {
 }
 
 function keyPair(algorithm: "ES256" | "RS256"): { readonly privateKey: KeyObject; readonly publicKey: KeyObject } {
-  return algorithm === "ES256" ? generateKeyPairSync("ec", { namedCurve: "P-256" }) : generateKeyPairSync("rsa", { modulusLength: 2048 });
+  return algorithm === "ES256"
+    ? generateKeyPairSync("ec", { namedCurve: "P-256" })
+    : generateKeyPairSync("rsa", { modulusLength: 2048 });
 }
 
 export function createServiceAccountIssuer(options: ServiceAccountIssuerOptions = {}): ServiceAccountIssuer {
@@ -53,7 +55,8 @@ export function createServiceAccountIssuer(options: ServiceAccountIssuerOptions 
     jwks,
     sign(token: ServiceAccountTokenOptions): string {
       const iat = token.issuedAt ?? Math.floor(Date.now() / 1000);
-      const [, namespace = "default", name = "default"] = /^system:serviceaccount:([^:]+):(.+)$/.exec(token.subject) ?? [];
+      const [, namespace = "default", name = "default"] =
+        /^system:serviceaccount:([^:]+):(.+)$/.exec(token.subject) ?? [];
       const payload = {
         aud: [token.audience ?? "api://AzureADTokenExchange"],
         exp: iat + (token.lifetimeSeconds ?? 3600),

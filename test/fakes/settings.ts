@@ -20,10 +20,12 @@ export class Settings {
   update(patch: Partial<DelegatedSettings>): DelegatedSettings {
     const next = { ...this.#value };
     for (const [name, value] of Object.entries(patch)) {
-      if (!Object.hasOwn(defaultSettings, name)) throw new FakeInputError(`unknown setting ${name} (known: ${Object.keys(defaultSettings).join(", ")})`);
+      if (!Object.hasOwn(defaultSettings, name))
+        throw new FakeInputError(`unknown setting ${name} (known: ${Object.keys(defaultSettings).join(", ")})`);
       // 0 is allowed for the poll interval only: msal's own device-code loop then polls at once.
       const minimum = name === "deviceCodePollIntervalSeconds" ? 0 : 1;
-      if (!Number.isInteger(value) || value < minimum) throw new FakeInputError(`${name} must be an integer >= ${minimum}`);
+      if (!Number.isInteger(value) || value < minimum)
+        throw new FakeInputError(`${name} must be an integer >= ${minimum}`);
       (next as Record<string, number>)[name] = value;
     }
     this.#value = next;

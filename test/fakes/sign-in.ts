@@ -16,23 +16,37 @@ export class SignInRefused extends FakeInputError {}
 
 /** The account may sign in at all: not disabled (AADSTS50057), not blocked (AADSTS53003). */
 export function checkAccount(user: User): void {
-  if (user.disabled) throw aadsts("UserDisabled", "The user account is disabled. The user object in Active Directory backing this account has been disabled. An admin can re-enable this account through PowerShell.");
+  if (user.disabled)
+    throw aadsts(
+      "UserDisabled",
+      "The user account is disabled. The user object in Active Directory backing this account has been disabled. An admin can re-enable this account through PowerShell.",
+    );
   if (user.conditionalAccessBlocked) throw aadsts("ConditionalAccessBlocked");
 }
 
 /** A device code the person may still act on: known, pending and not expired. */
 export function pendingCode(context: FakeContext, userCode: string): DeviceCodeRecord {
   const record = context.deviceCodes.findByUserCode(userCode);
-  if (record === undefined) throw new SignInRefused(`AADSTS70018: The code '${userCode}' is not valid. Check the code and try again.`);
+  if (record === undefined)
+    throw new SignInRefused(`AADSTS70018: The code '${userCode}' is not valid. Check the code and try again.`);
   const status = statusAt(record, context.clock.now());
-  if (status === "expired") throw new SignInRefused("AADSTS70019: The code you entered has expired. Get a new code from the device you're trying to sign in to and try again.");
-  if (status !== "pending") throw new SignInRefused(`The code '${record.userCode}' was already used (${status}). Get a new code from the device and try again.`);
+  if (status === "expired")
+    throw new SignInRefused(
+      "AADSTS70019: The code you entered has expired. Get a new code from the device you're trying to sign in to and try again.",
+    );
+  if (status !== "pending")
+    throw new SignInRefused(
+      `The code '${record.userCode}' was already used (${status}). Get a new code from the device and try again.`,
+    );
   return record;
 }
 
 export function appOf(context: FakeContext, record: DeviceCodeRecord): App {
   const app = context.directory.findApp(record.clientId);
-  if (app === undefined) throw new SignInRefused(`AADSTS700016: Application with identifier '${record.clientId}' was not found in the directory.`);
+  if (app === undefined)
+    throw new SignInRefused(
+      `AADSTS700016: Application with identifier '${record.clientId}' was not found in the directory.`,
+    );
   return app;
 }
 
@@ -56,7 +70,10 @@ function grantOf(record: DeviceCodeRecord, scopes: readonly string[] | undefined
   const asked = new Set(record.consentable.flatMap((c) => c.names.map((n) => scopeKey(`${c.resource}/${n}`))));
   const unknown = [...(keys ?? [])].filter((k) => !asked.has(k));
   if (unknown.length > 0) throw new FakeInputError(`the device code did not ask for ${unknown.join(", ")}`);
-  return record.consentable.map((c) => ({ resource: c.resource, names: c.names.filter((n) => keys === undefined || keys.has(scopeKey(`${c.resource}/${n}`))) }));
+  return record.consentable.map((c) => ({
+    resource: c.resource,
+    names: c.names.filter((n) => keys === undefined || keys.has(scopeKey(`${c.resource}/${n}`))),
+  }));
 }
 
 function refused(e: unknown): never {
@@ -81,7 +98,10 @@ export function approveDeviceCode(context: FakeContext, input: ApproveDeviceCode
     refused(e);
   }
   const granted = grantOf(record, input.scopes);
-  context.directory.addConsent(user.id, granted.flatMap((g) => g.names.map((n) => `${g.resource}/${n}`)));
+  context.directory.addConsent(
+    user.id,
+    granted.flatMap((g) => g.names.map((n) => `${g.resource}/${n}`)),
+  );
   record.status = "approved";
   record.userId = user.id;
   record.granted = granted;

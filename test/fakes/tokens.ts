@@ -59,7 +59,10 @@ export function issueAppToken(signer: TokenSigner, request: AppTokenRequest): Re
   const { app, tenantId, resource } = request;
   const iat = Math.floor(request.now / 1000);
   const lifetime = app.accessTokenLifetimeSeconds;
-  const roles = app.roles[resource] ?? Object.entries(app.roles).find(([r]) => r.toLowerCase() === resource.toLowerCase())?.[1] ?? [];
+  const roles =
+    app.roles[resource] ??
+    Object.entries(app.roles).find(([r]) => r.toLowerCase() === resource.toLowerCase())?.[1] ??
+    [];
   const issuer = `https://sts.windows.net/${tenantId}/`;
   const claims: Record<string, unknown> = {
     aud: resource,

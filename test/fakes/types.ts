@@ -76,7 +76,8 @@ export interface AppInput {
   readonly delegatedPermissions?: Readonly<Record<string, readonly string[]>>;
 }
 
-export type SignInAudience = "AzureADMyOrg" | "AzureADMultipleOrgs" | "AzureADandPersonalMicrosoftAccount" | "PersonalMicrosoftAccount";
+export type SignInAudience =
+  "AzureADMyOrg" | "AzureADMultipleOrgs" | "AzureADandPersonalMicrosoftAccount" | "PersonalMicrosoftAccount";
 
 /** Fields of an app that can change after registration. */
 export type AppPatch = Partial<Omit<AppInput, "clientId" | "tenantId" | "servicePrincipalId">>;
@@ -88,8 +89,17 @@ export interface AppView {
   readonly displayName: string;
   readonly servicePrincipalId: string;
   readonly secrets: readonly { readonly keyId: string; readonly hint: string; readonly expiresAt?: string }[];
-  readonly certificates: readonly { readonly thumbprintSha256: string; readonly thumbprintSha1: string; readonly notAfter: string }[];
-  readonly federationTrusts: readonly { readonly name: string; readonly issuer: string; readonly subject: string; readonly audiences: readonly string[] }[];
+  readonly certificates: readonly {
+    readonly thumbprintSha256: string;
+    readonly thumbprintSha1: string;
+    readonly notAfter: string;
+  }[];
+  readonly federationTrusts: readonly {
+    readonly name: string;
+    readonly issuer: string;
+    readonly subject: string;
+    readonly audiences: readonly string[];
+  }[];
   readonly roles: Readonly<Record<string, readonly string[]>>;
   readonly accessTokenLifetimeSeconds: number;
   readonly allowPublicClientFlows: boolean;

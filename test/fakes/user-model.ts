@@ -37,7 +37,9 @@ function kindOf(input: UserInput, tenantId: string): UserKind {
   const kind = input.kind ?? (tenantId === consumersTenantId ? "personal" : "work");
   if (kind !== "work" && kind !== "personal") throw new FakeInputError("kind must be work or personal");
   if ((kind === "personal") !== (tenantId === consumersTenantId)) {
-    throw new FakeInputError(`a personal account lives in the consumers tenant ${consumersTenantId}, a work account in a registered tenant`);
+    throw new FakeInputError(
+      `a personal account lives in the consumers tenant ${consumersTenantId}, a work account in a registered tenant`,
+    );
   }
   return kind;
 }
@@ -50,13 +52,15 @@ function flag(value: unknown, name: string, current: boolean): boolean {
 
 /** Qualified and deduplicated: `Files.ReadWrite` becomes `https://graph.microsoft.com/Files.ReadWrite`. */
 export function normalizeConsent(scopes: readonly string[]): string[] {
-  if (!Array.isArray(scopes) || !scopes.every((s) => typeof s === "string" && s.trim() !== "")) throw new FakeInputError("consentedScopes must be an array of scope names");
+  if (!Array.isArray(scopes) || !scopes.every((s) => typeof s === "string" && s.trim() !== ""))
+    throw new FakeInputError("consentedScopes must be an array of scope names");
   const byKey = new Map(scopes.map((s: string) => [scopeKey(s), qualifyScope(s)] as const));
   return [...byKey.values()];
 }
 
 function upn(value: unknown): string {
-  if (typeof value !== "string" || !/^[^@\s]+@[^@\s]+$/.test(value)) throw new FakeInputError("userPrincipalName must look like name@domain");
+  if (typeof value !== "string" || !/^[^@\s]+@[^@\s]+$/.test(value))
+    throw new FakeInputError("userPrincipalName must look like name@domain");
   return value;
 }
 
@@ -67,8 +71,13 @@ export function applyUserPatch(user: User, patch: UserPatch): User {
     displayName: patch.displayName ?? user.displayName,
     disabled: flag(patch.disabled, "disabled", user.disabled),
     mfaRequired: flag(patch.mfaRequired, "mfaRequired", user.mfaRequired),
-    conditionalAccessBlocked: flag(patch.conditionalAccessBlocked, "conditionalAccessBlocked", user.conditionalAccessBlocked),
-    consentedScopes: patch.consentedScopes === undefined ? user.consentedScopes : normalizeConsent(patch.consentedScopes),
+    conditionalAccessBlocked: flag(
+      patch.conditionalAccessBlocked,
+      "conditionalAccessBlocked",
+      user.conditionalAccessBlocked,
+    ),
+    consentedScopes:
+      patch.consentedScopes === undefined ? user.consentedScopes : normalizeConsent(patch.consentedScopes),
     opaqueAccessTokens: flag(patch.opaqueAccessTokens, "opaqueAccessTokens", user.opaqueAccessTokens),
   };
 }
@@ -77,11 +86,20 @@ export function applyUserPatch(user: User, patch: UserPatch): User {
 export function parseUser(input: UserInput): User {
   const tenantId = requireGuid(input.tenantId, "tenantId");
   const kind = kindOf(input, tenantId);
-  const id = input.id === undefined ? (kind === "personal" ? personalId() : randomUUID()) : requireGuid(input.id, "user id");
+  const id =
+    input.id === undefined ? (kind === "personal" ? personalId() : randomUUID()) : requireGuid(input.id, "user id");
   const userPrincipalName = upn(input.userPrincipalName);
   const empty: User = {
-    id, tenantId, userPrincipalName, displayName: userPrincipalName, kind,
-    disabled: false, mfaRequired: false, conditionalAccessBlocked: false, consentedScopes: [], tokenGeneration: 0,
+    id,
+    tenantId,
+    userPrincipalName,
+    displayName: userPrincipalName,
+    kind,
+    disabled: false,
+    mfaRequired: false,
+    conditionalAccessBlocked: false,
+    consentedScopes: [],
+    tokenGeneration: 0,
     opaqueAccessTokens: kind === "personal",
   };
   return applyUserPatch(empty, input);
@@ -100,7 +118,9 @@ export function userView(user: User): UserView {
     consentedScopes: user.consentedScopes,
     opaqueAccessTokens: user.opaqueAccessTokens,
   };
-  return user.tokensValidFrom === undefined ? view : { ...view, tokensValidFrom: new Date(user.tokensValidFrom).toISOString() };
+  return user.tokensValidFrom === undefined
+    ? view
+    : { ...view, tokensValidFrom: new Date(user.tokensValidFrom).toISOString() };
 }
 
 /** The user's consent as a set of `scopeKey`s. */

@@ -109,7 +109,9 @@ export function userTokenResponse(signer: TokenSigner, input: UserTokenInput): R
     scope: input.scope,
     expires_in: lifetime,
     ext_expires_in: lifetime,
-    access_token: input.user.opaqueAccessTokens ? signer.opaque.issue(accessTokenClaims(input, iat), input.now) : signer.sign(accessTokenClaims(input, iat)),
+    access_token: input.user.opaqueAccessTokens
+      ? signer.opaque.issue(accessTokenClaims(input, iat), input.now)
+      : signer.sign(accessTokenClaims(input, iat)),
   };
   if (input.refreshToken !== undefined) response["refresh_token"] = input.refreshToken;
   if (input.oidc.includes("openid")) response["id_token"] = signer.sign(idTokenClaims(input, iat));

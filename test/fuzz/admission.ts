@@ -4,32 +4,55 @@
 // spec and the API server refuses it, the refusal must come from a CEL rule (zod does not carry
 // them); anything else is a disagreement between the two schemas, a bug.
 import type { KubeConfig } from "@kubernetes/client-node";
-import { accessListSpecSchema, customResourceDefinitions, GROUP, microsoftCredentialSpecSchema, VERSION } from "../../src/crds/index.ts";
+import {
+  accessListSpecSchema,
+  customResourceDefinitions,
+  GROUP,
+  microsoftCredentialSpecSchema,
+  VERSION,
+} from "../../src/crds/index.ts";
 import { MAX_NAME_LENGTH } from "../../src/crds/schema-helpers.ts";
 import { requestJson } from "../../src/kube/raw-request.ts";
 import type { Generated } from "./generate.ts";
 
 type Json = Record<string, unknown>;
 
-export type Answer = { readonly kind: "accepted"; readonly stored: Json } | { readonly kind: "rejected"; readonly code: number; readonly message: string };
+export type Answer =
+  | { readonly kind: "accepted"; readonly stored: Json }
+  | { readonly kind: "rejected"; readonly code: number; readonly message: string };
 
 const PLURALS = { MicrosoftCredential: "microsoftcredentials", AccessList: "accesslists" } as const;
 
 export function manifest(g: Generated): Json {
-  return { apiVersion: `${GROUP}/${VERSION}`, kind: g.kind, metadata: { name: g.name }, ...(g.spec === undefined ? {} : { spec: g.spec }) };
+  return {
+    apiVersion: `${GROUP}/${VERSION}`,
+    kind: g.kind,
+    metadata: { name: g.name },
+    ...(g.spec === undefined ? {} : { spec: g.spec }),
+  };
 }
 
 /** Creates the object (`dryRun` All: nothing is stored) and says what the API server answered. */
-export async function submit(kubeConfig: KubeConfig, namespace: string, g: Generated, dryRun: boolean): Promise<Answer> {
+export async function submit(
+  kubeConfig: KubeConfig,
+  namespace: string,
+  g: Generated,
+  dryRun: boolean,
+): Promise<Answer> {
   const path = `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${PLURALS[g.kind]}`;
   try {
-    const stored = (await requestJson(kubeConfig, path, { method: "POST", body: manifest(g), query: { dryRun: dryRun ? "All" : undefined } })) as Json;
+    const stored = (await requestJson(kubeConfig, path, {
+      method: "POST",
+      body: manifest(g),
+      query: { dryRun: dryRun ? "All" : undefined },
+    })) as Json;
     return { kind: "accepted", stored };
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     if (typeof code !== "number") throw error;
     const body = (error as { body?: unknown }).body;
-    const message = typeof body === "object" && body !== null && "message" in body ? String(body.message) : String(body);
+    const message =
+      typeof body === "object" && body !== null && "message" in body ? String(body.message) : String(body);
     return { kind: "rejected", code, message };
   }
 }
@@ -72,8 +95,10 @@ export interface Verdict {
   readonly zodAccepts: boolean;
 }
 
-const schemaOf = (g: Generated): typeof microsoftCredentialSpecSchema | typeof accessListSpecSchema => (g.kind === "MicrosoftCredential" ? microsoftCredentialSpecSchema : accessListSpecSchema);
-const issues = (error: { issues: readonly { path: PropertyKey[]; message: string }[] }): string => error.issues.map((i) => `${i.path.map(String).join(".")}: ${i.message}`).join("; ");
+const schemaOf = (g: Generated): typeof microsoftCredentialSpecSchema | typeof accessListSpecSchema =>
+  g.kind === "MicrosoftCredential" ? microsoftCredentialSpecSchema : accessListSpecSchema;
+const issues = (error: { issues: readonly { path: PropertyKey[]; message: string }[] }): string =>
+  error.issues.map((i) => `${i.path.map(String).join(".")}: ${i.message}`).join("; ");
 
 /** A refusal must be a 422 (400 for a body it cannot decode) whose message names a field; never a CEL rule that failed to run. */
 function rejectionProblems(code: number, message: string): string[] {
@@ -91,7 +116,13 @@ export function judge(g: Generated, answer: Answer): Verdict {
   if (answer.kind === "accepted") {
     // The operator reads what was stored (pruned and defaulted), with zod: it must parse.
     const stored = schemaOf(g).safeParse(answer.stored["spec"]);
-    return { category: "accepted", zodAccepts: zod.success, problems: stored.success ? [] : [`the API server stored a spec the operator cannot read (zod: ${issues(stored.error)})`] };
+    return {
+      category: "accepted",
+      zodAccepts: zod.success,
+      problems: stored.success
+        ? []
+        : [`the API server stored a spec the operator cannot read (zod: ${issues(stored.error)})`],
+    };
   }
   const problems = rejectionProblems(answer.code, answer.message);
   const { message } = answer;
@@ -102,7 +133,11 @@ export function judge(g: Generated, answer: Answer): Verdict {
 }
 
 /** Runs `fn` over `items`, `limit` at a time, in order of the results. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const results: R[] = new Array<R>(items.length);
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -126,9 +161,16 @@ export function tally(objects: readonly Generated[], verdicts: readonly Verdict[
   verdicts.forEach((v, i) => {
     const g = objects[i] as Generated;
     t[v.category] += 1;
-    if (v.problems.some((p) => p.startsWith("zod accepts") || p.startsWith("the API server stored"))) t.disagreements += 1;
+    if (v.problems.some((p) => p.startsWith("zod accepts") || p.startsWith("the API server stored")))
+      t.disagreements += 1;
     const spec = JSON.stringify(g.spec) ?? "undefined";
-    for (const problem of v.problems) t.problems.push({ name: g.name, kind: g.kind, problem, spec: spec.length > 300 ? `${spec.slice(0, 300)}…` : spec });
+    for (const problem of v.problems)
+      t.problems.push({
+        name: g.name,
+        kind: g.kind,
+        problem,
+        spec: spec.length > 300 ? `${spec.slice(0, 300)}…` : spec,
+      });
   });
   return t;
 }

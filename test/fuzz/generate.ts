@@ -57,7 +57,32 @@ type Json = Record<string, unknown>;
 
 const CJK = "報告書類日本語中文한국어資料";
 /** Characters that break naive code: controls, separators JS's \s knows and RE2's does not, astral. */
-const ODD = ["\u0000", "\n", "\t", "\r", "\v", "\f", "\u0085", "\u00a0", "\u2028", "\u2029", "\ufeff", "\u200b", "\u202e", "😀", "𝔘", "é", "e\u0301", "'", '"', "\\", "$", "%", "\ud800", "\udc00"];
+const ODD = [
+  "\u0000",
+  "\n",
+  "\t",
+  "\r",
+  "\v",
+  "\f",
+  "\u0085",
+  "\u00a0",
+  "\u2028",
+  "\u2029",
+  "\ufeff",
+  "\u200b",
+  "\u202e",
+  "😀",
+  "𝔘",
+  "é",
+  "e\u0301",
+  "'",
+  '"',
+  "\\",
+  "$",
+  "%",
+  "\ud800",
+  "\udc00",
+];
 const ALNUM = "abcdefghijklmnopqrstuvwxyz0123456789";
 
 export function word(rng: Rng, min = 1, max = 12, alphabet = ALNUM): string {
@@ -89,7 +114,18 @@ export function hostile(rng: Rng): string {
     case 5:
       return `${word(rng)}${rng.pick(ODD)}${word(rng)}`;
     case 6:
-      return rng.pick(["../../etc", "%2e%2e/%2e%2e", "..", "/./..", "ａｂｃ", "NUL", "CON", "-", "a-state", "system:masters"]);
+      return rng.pick([
+        "../../etc",
+        "%2e%2e/%2e%2e",
+        "..",
+        "/./..",
+        "ａｂｃ",
+        "NUL",
+        "CON",
+        "-",
+        "a-state",
+        "system:masters",
+      ]);
     case 7:
       return " ".repeat(rng.between(1, 5));
     default:
@@ -102,15 +138,63 @@ function wrongType(rng: Rng): unknown {
   return rng.pick<unknown>([null, 0, -1, 1.5, 1e21, true, [], ["x"], {}, { a: 1 }, "", "true"]);
 }
 
-const GUIDS = ["72f988bf-86f1-41af-91ab-2d7cd011db47", "0f3a5d2e-8c1b-4a7e-9d6f-2b4c8e1a7f90", "00000000-0000-0000-0000-000000000000", "ABCDEF01-2345-6789-ABCD-EF0123456789"];
-const BAD_GUIDS = ["my-app", "72f988bf86f141af91ab2d7cd011db47", "{72f988bf-86f1-41af-91ab-2d7cd011db47}", "72f988bf-86f1-41af-91ab-2d7cd011db4"];
+const GUIDS = [
+  "72f988bf-86f1-41af-91ab-2d7cd011db47",
+  "0f3a5d2e-8c1b-4a7e-9d6f-2b4c8e1a7f90",
+  "00000000-0000-0000-0000-000000000000",
+  "ABCDEF01-2345-6789-ABCD-EF0123456789",
+];
+const BAD_GUIDS = [
+  "my-app",
+  "72f988bf86f141af91ab2d7cd011db47",
+  "{72f988bf-86f1-41af-91ab-2d7cd011db47}",
+  "72f988bf-86f1-41af-91ab-2d7cd011db4",
+];
 
 function tenantId(rng: Rng): string {
-  return rng.pick(["common", "organizations", "consumers", ...GUIDS, "contoso.onmicrosoft.com", "Contoso.COM", "a.b", "not a tenant", "contoso", `${word(rng, 1, 60)}.${word(rng, 1, 60)}`, hostile(rng)]);
+  return rng.pick([
+    "common",
+    "organizations",
+    "consumers",
+    ...GUIDS,
+    "contoso.onmicrosoft.com",
+    "Contoso.COM",
+    "a.b",
+    "not a tenant",
+    "contoso",
+    `${word(rng, 1, 60)}.${word(rng, 1, 60)}`,
+    hostile(rng),
+  ]);
 }
 
 function duration(rng: Rng): string {
-  return rng.pick(["15m", "1m", "1h", "59m59s", "0s", "0m", "720h", "1e9ms", "60000ms", "3600000ms", "3600001ms", "1h0m0s", "1.5m", "0.5h", "30", "m", "-5m", "5M", "1us", "9999999999999999999h", "99999999999999999999999999999h", "1m1m1m", "15m ", " 15m", hostile(rng)]);
+  return rng.pick([
+    "15m",
+    "1m",
+    "1h",
+    "59m59s",
+    "0s",
+    "0m",
+    "720h",
+    "1e9ms",
+    "60000ms",
+    "3600000ms",
+    "3600001ms",
+    "1h0m0s",
+    "1.5m",
+    "0.5h",
+    "30",
+    "m",
+    "-5m",
+    "5M",
+    "1us",
+    "9999999999999999999h",
+    "99999999999999999999999999999h",
+    "1m1m1m",
+    "15m ",
+    " 15m",
+    hostile(rng),
+  ]);
 }
 
 function team(rng: Rng): string {
@@ -154,7 +238,20 @@ function siteUrl(rng: Rng): string {
 }
 
 function account(rng: Rng): string {
-  return rng.pick(["ada@contoso.com", "ADA@Contoso.COM", "ada", "@contoso.com", "ada@", "a@b@c", "ada\u00a0x@contoso.com", "ada\v@contoso.com", `${CJK}@例え.jp`, `${"a".repeat(2040)}@c.d`, "😀@😀", hostile(rng)]);
+  return rng.pick([
+    "ada@contoso.com",
+    "ADA@Contoso.COM",
+    "ada",
+    "@contoso.com",
+    "ada@",
+    "a@b@c",
+    "ada\u00a0x@contoso.com",
+    "ada\v@contoso.com",
+    `${CJK}@例え.jp`,
+    `${"a".repeat(2040)}@c.d`,
+    "😀@😀",
+    hostile(rng),
+  ]);
 }
 
 function servicePrincipal(rng: Rng): Json {
@@ -162,7 +259,13 @@ function servicePrincipal(rng: Rng): Json {
   const how = rng.int(3);
   if (how === 0) sp["clientSecretRef"] = { name: dnsName(rng), key: rng.pick(["client-secret", "secret", word(rng)]) };
   if (how === 1) sp["certificateRef"] = { name: dnsName(rng) };
-  if (how === 2) sp["workloadIdentity"] = rng.chance(0.5) ? { serviceAccountName: dnsName(rng) } : { serviceAccountName: dnsName(rng), audience: rng.pick(["api://AzureADTokenExchange", "https://kubernetes.default.svc", hostile(rng)]) };
+  if (how === 2)
+    sp["workloadIdentity"] = rng.chance(0.5)
+      ? { serviceAccountName: dnsName(rng) }
+      : {
+          serviceAccountName: dnsName(rng),
+          audience: rng.pick(["api://AzureADTokenExchange", "https://kubernetes.default.svc", hostile(rng)]),
+        };
   return sp;
 }
 
@@ -170,7 +273,8 @@ function servicePrincipal(rng: Rng): Json {
 function signIn(rng: Rng, tenantType: string): Json {
   if (tenantType === "ServicePrincipal") return { tenantId: rng.pick(GUIDS), servicePrincipal: servicePrincipal(rng) };
   const spec: Json = {};
-  if (tenantType === "WorkOrSchool" && rng.chance(0.5)) spec["tenantId"] = rng.pick(["organizations", ...GUIDS, "contoso.onmicrosoft.com"]);
+  if (tenantType === "WorkOrSchool" && rng.chance(0.5))
+    spec["tenantId"] = rng.pick(["organizations", ...GUIDS, "contoso.onmicrosoft.com"]);
   if (tenantType === "Personal" && rng.chance(0.3)) spec["tenantId"] = "consumers";
   if (rng.chance(0.3)) spec["account"] = "ada@contoso.com";
   if (rng.chance(0.2)) spec["clientId"] = rng.pick(GUIDS);
@@ -190,7 +294,11 @@ const OPTIONAL_FIELDS: readonly [number, (rng: Rng) => Json][] = [
 /** A valid base for a tenant type and a scope set, before hostile edits. */
 function baseCredential(rng: Rng, tenantType: string, scopes: string[]): Json {
   const spec: Json = { tenantType, scopes, ...signIn(rng, tenantType) };
-  if (tenantType !== "Personal" && rng.chance(0.2)) Object.assign(spec, { storage: "SharePoint", sharePoint: { siteUrl: "https://contoso.sharepoint.com/sites/finance" } });
+  if (tenantType !== "Personal" && rng.chance(0.2))
+    Object.assign(spec, {
+      storage: "SharePoint",
+      sharePoint: { siteUrl: "https://contoso.sharepoint.com/sites/finance" },
+    });
   for (const [p, field] of OPTIONAL_FIELDS) if (rng.chance(p)) Object.assign(spec, field(rng));
   return spec;
 }
@@ -201,33 +309,72 @@ const CREDENTIAL_EDITS: readonly ((rng: Rng, spec: Json) => void)[] = [
   (rng, s) => void (s[rng.pick(Object.keys(s))] = wrongType(rng)),
   (rng, s) => void (s[word(rng, 1, 20)] = rng.chance(0.5) ? hostile(rng) : wrongType(rng)),
   (rng, s) => void (s["tenantType"] = rng.pick([...TENANT_TYPES, "personal", "Guest", hostile(rng)])),
-  (rng, s) => void (s["scopes"] = rng.pick([[], ["Mail"], ["OneDrive", "OneDrive"], [...SCOPES, "Calendar"], "OneDrive", rng.some(SCOPES), Array.from({ length: 7 }, () => rng.pick(SCOPES))])),
+  (rng, s) =>
+    void (s["scopes"] = rng.pick([
+      [],
+      ["Mail"],
+      ["OneDrive", "OneDrive"],
+      [...SCOPES, "Calendar"],
+      "OneDrive",
+      rng.some(SCOPES),
+      Array.from({ length: 7 }, () => rng.pick(SCOPES)),
+    ])),
   (rng, s) => void (s["tenantId"] = tenantId(rng)),
   (rng, s) => void (s["displayName"] = hostile(rng)),
   (rng, s) => void (s["account"] = account(rng)),
-  (rng, s) => void (s["manager"] = rng.pick([hostile(rng), "system:admin", "system:serviceaccount:kube-system:default", `${"m".repeat(253)}`])),
+  (rng, s) =>
+    void (s["manager"] = rng.pick([
+      hostile(rng),
+      "system:admin",
+      "system:serviceaccount:kube-system:default",
+      `${"m".repeat(253)}`,
+    ])),
   (rng, s) => void (s["teams"] = Array.from({ length: rng.pick([0, 1, 2, 3, 64, 65, 100]) }, () => team(rng))),
   (rng, s) => void (s["teams"] = ["a", "a"]),
-  (rng, s) => void (s["tokenSecret"] = rng.pick<unknown>([{ name: `${dnsName(rng)}-state` }, { name: "-state" }, { name: "a-STATE" }, { name: "a-state " }, { name: hostile(rng) }, {}, { name: "x".repeat(300) }])),
+  (rng, s) =>
+    void (s["tokenSecret"] = rng.pick<unknown>([
+      { name: `${dnsName(rng)}-state` },
+      { name: "-state" },
+      { name: "a-STATE" },
+      { name: "a-state " },
+      { name: hostile(rng) },
+      {},
+      { name: "x".repeat(300) },
+    ])),
   (rng, s) => void (s["refreshBefore"] = duration(rng)),
   (rng, s) => void (s["cloud"] = rng.pick(["Mars", "public", hostile(rng)])),
   (rng, s) => void (s["storage"] = rng.pick(["SharePoint", "OneDrive", "Dropbox", hostile(rng)])),
   (rng, s) => void (s["sharePoint"] = rng.chance(0.8) ? { siteUrl: siteUrl(rng) } : wrongType(rng)),
   (rng, s) => void (s["clientId"] = rng.pick([...GUIDS, ...BAD_GUIDS, hostile(rng)])),
   (rng, s) => {
-    const sp = (typeof s["servicePrincipal"] === "object" && s["servicePrincipal"] !== null ? s["servicePrincipal"] : {}) as Json;
+    const sp = (
+      typeof s["servicePrincipal"] === "object" && s["servicePrincipal"] !== null ? s["servicePrincipal"] : {}
+    ) as Json;
     switch (rng.int(6)) {
       case 0:
         sp["clientId"] = rng.pick([...BAD_GUIDS, hostile(rng)]);
         break;
       case 1:
-        sp["clientSecretRef"] = rng.pick<unknown>([{ name: "app" }, { name: hostile(rng), key: hostile(rng) }, { key: "k" }]);
+        sp["clientSecretRef"] = rng.pick<unknown>([
+          { name: "app" },
+          { name: hostile(rng), key: hostile(rng) },
+          { key: "k" },
+        ]);
         break;
       case 2:
         sp["certificateRef"] = { name: rng.chance(0.5) ? dnsName(rng) : hostile(rng) };
         break;
       case 3:
-        sp["workloadIdentity"] = { serviceAccountName: rng.chance(0.7) ? dnsName(rng) : hostile(rng), audience: rng.pick(["api://AzureADTokenExchange", "https://kubernetes.default.svc", "", "x".repeat(513), hostile(rng)]) };
+        sp["workloadIdentity"] = {
+          serviceAccountName: rng.chance(0.7) ? dnsName(rng) : hostile(rng),
+          audience: rng.pick([
+            "api://AzureADTokenExchange",
+            "https://kubernetes.default.svc",
+            "",
+            "x".repeat(513),
+            hostile(rng),
+          ]),
+        };
         break;
       case 4:
         delete sp[rng.pick(Object.keys(sp).length > 0 ? Object.keys(sp) : ["clientId"])];
@@ -303,7 +450,9 @@ const RIGHT_LOCATORS: Readonly<Record<string, readonly (readonly string[])[]>> =
 /** One item: a right locator set most of the time, else a random one (wrong locators). */
 function item(rng: Rng, name: string): Json {
   const type = rng.chance(0.95) ? rng.pick(ITEM_TYPES) : rng.pick(["Mailbox", "folder", hostile(rng)]);
-  const locators = rng.chance(0.8) ? rng.pick(RIGHT_LOCATORS[type] ?? [["path"]]) : rng.some(Object.keys(LOCATOR_VALUES), 0.3);
+  const locators = rng.chance(0.8)
+    ? rng.pick(RIGHT_LOCATORS[type] ?? [["path"]])
+    : rng.some(Object.keys(LOCATOR_VALUES), 0.3);
   const out: Json = { name, type };
   for (const l of locators) out[l] = (LOCATOR_VALUES[l] as (rng: Rng) => string)(rng);
   if (rng.chance(0.4)) out["access"] = rng.pick(["Read", "ReadWrite", "Admin", "read"]);
@@ -315,14 +464,25 @@ function item(rng: Rng, name: string): Json {
 /** The index-th AccessList spec: a credentialRef and 0–300 items (a few lists of 256+). */
 export function accessListSpec(rng: Rng, credentialName: string): unknown {
   const count = rng.chance(0.05) ? rng.pick([255, 256, 257, 300]) : rng.between(0, 8);
-  const items = Array.from({ length: count }, (_, i) => item(rng, rng.chance(0.9) ? `item-${String(i)}` : rng.chance(0.5) ? `item-${String(rng.int(i + 1))}` : hostile(rng)));
+  const items = Array.from({ length: count }, (_, i) =>
+    item(
+      rng,
+      rng.chance(0.9) ? `item-${String(i)}` : rng.chance(0.5) ? `item-${String(rng.int(i + 1))}` : hostile(rng),
+    ),
+  );
   const spec: Json = { credentialRef: { name: credentialName }, items };
   switch (rng.chance(0.7) ? -1 : rng.int(5)) {
     case 0:
       delete spec[rng.pick(["credentialRef", "items"])];
       break;
     case 1:
-      spec["credentialRef"] = rng.pick<unknown>([{}, { name: "" }, { name: hostile(rng) }, wrongType(rng), { name: "x".repeat(300) }]);
+      spec["credentialRef"] = rng.pick<unknown>([
+        {},
+        { name: "" },
+        { name: hostile(rng) },
+        wrongType(rng),
+        { name: "x".repeat(300) },
+      ]);
       break;
     case 2:
       spec["items"] = wrongType(rng);
@@ -350,14 +510,22 @@ export interface Generated {
 }
 
 /** `count` objects, about two credentials for each AccessList; AccessLists reference generated credentials. */
-export function generateObjects(rng: Rng, count: number, options: { prefix?: string; hostileNames?: boolean } = {}): Generated[] {
+export function generateObjects(
+  rng: Rng,
+  count: number,
+  options: { prefix?: string; hostileNames?: boolean } = {},
+): Generated[] {
   const prefix = options.prefix ?? "f";
   const out: Generated[] = [];
   const credentials: string[] = [];
   for (let i = 0; i < count; i++) {
     if (i % 3 === 2 && credentials.length > 0) {
       const ref = rng.chance(0.85) ? rng.pick(credentials) : dnsName(rng);
-      out.push({ kind: "AccessList", name: objectName(rng, `${prefix}l`, i, options.hostileNames ?? false), spec: accessListSpec(rng, ref) });
+      out.push({
+        kind: "AccessList",
+        name: objectName(rng, `${prefix}l`, i, options.hostileNames ?? false),
+        spec: accessListSpec(rng, ref),
+      });
     } else {
       const name = objectName(rng, `${prefix}c`, i, options.hostileNames ?? false);
       out.push({ kind: "MicrosoftCredential", name, spec: credentialSpec(rng, credentials.length) });

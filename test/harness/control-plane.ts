@@ -112,7 +112,12 @@ async function bootstrap(
   const pki = await createPki(join(layout.dir, "pki"));
   const [clientPort, peerPort, apiPort] = (await freePorts(3)) as [number, number, number];
   const server = apiServerUrl(apiPort);
-  await writeKubeconfig(layout.kubeconfigPath, { server, caFile: pki.servingCaCert, certFile: pki.adminCert, keyFile: pki.adminKey });
+  await writeKubeconfig(layout.kubeconfigPath, {
+    server,
+    caFile: pki.servingCaCert,
+    certFile: pki.adminCert,
+    keyFile: pki.adminKey,
+  });
 
   const etcd = await startEtcd({
     binary: binaries.etcd,
@@ -158,7 +163,9 @@ async function failedStart(layout: Layout, running: Running, error: unknown): Pr
   }
   liveDirs.delete(layout.dir);
   const message = error instanceof Error ? error.message : String(error);
-  return new Error(`starting the control plane failed: ${message}\n(all logs are in ${layout.logDir})`, { cause: error });
+  return new Error(`starting the control plane failed: ${message}\n(all logs are in ${layout.logDir})`, {
+    cause: error,
+  });
 }
 
 /** Starts a fresh control plane; on any failure stops what it started and throws (with log tails). */

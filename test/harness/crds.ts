@@ -8,7 +8,11 @@ import { kubectl } from "./kubectl.ts";
  * Applies the CRD files (server-side: large CRDs exceed the client-side apply annotation limit)
  * and waits until every CRD is Established, so the kinds are served before anything uses them.
  */
-export async function installCrds(kubeconfigPath: string, files: readonly string[], timeoutSeconds = 60): Promise<void> {
+export async function installCrds(
+  kubeconfigPath: string,
+  files: readonly string[],
+  timeoutSeconds = 60,
+): Promise<void> {
   if (files.length === 0) return;
   const fileArgs = files.flatMap((file) => ["-f", file]);
   const applied = await kubectl(kubeconfigPath, ["apply", "--server-side", "--force-conflicts", ...fileArgs]);
@@ -16,10 +20,16 @@ export async function installCrds(kubeconfigPath: string, files: readonly string
     throw new Error(`installing CRDs failed (kubectl apply, exit ${applied.code}):\n${applied.stderr.trim()}`);
   }
   const waited = await kubectl(kubeconfigPath, [
-    "wait", "--for", "condition=Established", `--timeout=${timeoutSeconds}s`, ...fileArgs,
+    "wait",
+    "--for",
+    "condition=Established",
+    `--timeout=${timeoutSeconds}s`,
+    ...fileArgs,
   ]);
   if (waited.code !== 0) {
-    throw new Error(`CRDs not Established within ${timeoutSeconds} s (kubectl wait, exit ${waited.code}):\n${waited.stderr.trim()}`);
+    throw new Error(
+      `CRDs not Established within ${timeoutSeconds} s (kubectl wait, exit ${waited.code}):\n${waited.stderr.trim()}`,
+    );
   }
 }
 
@@ -34,7 +44,10 @@ export async function yamlFiles(dir: string): Promise<string[]> {
   } catch (error: unknown) {
     throw new Error(`cannot read ${dir}: ${String(error)}`, { cause: error });
   }
-  const files = names.filter((name) => /\.ya?ml$/.test(name)).sort().map((name) => join(dir, name));
+  const files = names
+    .filter((name) => /\.ya?ml$/.test(name))
+    .sort()
+    .map((name) => join(dir, name));
   if (files.length === 0) throw new Error(`no .yaml files in ${dir}`);
   return files;
 }
@@ -44,6 +57,9 @@ export async function chartCrdFiles(): Promise<string[]> {
   try {
     return await yamlFiles(chartCrdDir);
   } catch (error: unknown) {
-    throw new Error(`the chart's CRDs are missing (generate them with \`npm run generate\`): ${(error as Error).message}`, { cause: error });
+    throw new Error(
+      `the chart's CRDs are missing (generate them with \`npm run generate\`): ${(error as Error).message}`,
+      { cause: error },
+    );
   }
 }

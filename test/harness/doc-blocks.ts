@@ -36,7 +36,9 @@ export async function docYamlBlocks(): Promise<DocYaml[]> {
       blocks.push({
         where: `${name}:${String(line)}`,
         errors: documents.flatMap((d) => d.errors.map((e) => e.message)),
-        objects: documents.map((d) => d.toJSON() as unknown).filter((o): o is Record<string, unknown> => typeof o === "object" && o !== null),
+        objects: documents
+          .map((d) => d.toJSON() as unknown)
+          .filter((o): o is Record<string, unknown> => typeof o === "object" && o !== null),
       });
     }
   }
@@ -44,10 +46,20 @@ export async function docYamlBlocks(): Promise<DocYaml[]> {
 }
 
 /** Complete objects of the given kinds (apiVersion, kind and metadata.name set), with where they are. */
-export async function docObjects(kinds: readonly string[]): Promise<{ where: string; object: Record<string, unknown> }[]> {
+export async function docObjects(
+  kinds: readonly string[],
+): Promise<{ where: string; object: Record<string, unknown> }[]> {
   return (await docYamlBlocks()).flatMap((b) =>
     b.objects
-      .filter((o) => kinds.includes(String(o["kind"])) && typeof o["apiVersion"] === "string" && typeof (o["metadata"] as { name?: unknown } | undefined)?.name === "string")
-      .map((object) => ({ where: `${b.where} ${String(object["kind"])}/${String((object["metadata"] as { name: string }).name)}`, object })),
+      .filter(
+        (o) =>
+          kinds.includes(String(o["kind"])) &&
+          typeof o["apiVersion"] === "string" &&
+          typeof (o["metadata"] as { name?: unknown } | undefined)?.name === "string",
+      )
+      .map((object) => ({
+        where: `${b.where} ${String(object["kind"])}/${String((object["metadata"] as { name: string }).name)}`,
+        object,
+      })),
   );
 }

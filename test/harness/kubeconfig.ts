@@ -30,7 +30,10 @@ export async function writeKubeconfig(path: string, options: KubeconfigOptions):
     apiVersion: "v1",
     kind: "Config",
     clusters: [
-      { name: contextName, cluster: { server: options.server, "certificate-authority-data": await base64(options.caFile) } },
+      {
+        name: contextName,
+        cluster: { server: options.server, "certificate-authority-data": await base64(options.caFile) },
+      },
     ],
     users: [
       {

@@ -28,11 +28,18 @@ function impersonation(options: KubectlOptions): string[] {
 }
 
 /** Runs kubectl against `kubeconfigPath`; never throws for a non-zero exit (read `code`). */
-export function kubectl(kubeconfigPath: string, args: readonly string[], options: KubectlOptions = {}): Promise<KubectlResult> {
+export function kubectl(
+  kubeconfigPath: string,
+  args: readonly string[],
+  options: KubectlOptions = {},
+): Promise<KubectlResult> {
   const binary = findBinary("kubectl");
   // The discovery cache goes next to the kubeconfig: every control plane has a fresh port, and
   // ~/.kube/cache would collect one stale folder per test run.
-  const env = { ...process.env, KUBECACHEDIR: process.env["KUBECACHEDIR"] ?? join(dirname(kubeconfigPath), "kube-cache") };
+  const env = {
+    ...process.env,
+    KUBECACHEDIR: process.env["KUBECACHEDIR"] ?? join(dirname(kubeconfigPath), "kube-cache"),
+  };
   const fullArgs = [`--kubeconfig=${kubeconfigPath}`, ...impersonation(options), ...args];
   return new Promise((resolve, reject) => {
     const child = spawn(binary, fullArgs, { env, stdio: "pipe" });
@@ -47,7 +54,11 @@ export function kubectl(kubeconfigPath: string, args: readonly string[], options
     });
     child.on("close", (code) => {
       clearTimeout(timer);
-      resolve({ code: code ?? -1, stdout: Buffer.concat(stdout).toString("utf8"), stderr: Buffer.concat(stderr).toString("utf8") });
+      resolve({
+        code: code ?? -1,
+        stdout: Buffer.concat(stdout).toString("utf8"),
+        stderr: Buffer.concat(stderr).toString("utf8"),
+      });
     });
     // An empty, closed stdin when there is no input, so kubectl never waits on it.
     child.stdin.end(options.input ?? "");
@@ -55,7 +66,11 @@ export function kubectl(kubeconfigPath: string, args: readonly string[], options
 }
 
 /** Like kubectl, but resolves to stdout and throws (with stderr) when kubectl fails. */
-export async function kubectlOk(kubeconfigPath: string, args: readonly string[], options: KubectlOptions = {}): Promise<string> {
+export async function kubectlOk(
+  kubeconfigPath: string,
+  args: readonly string[],
+  options: KubectlOptions = {},
+): Promise<string> {
   const result = await kubectl(kubeconfigPath, args, options);
   if (result.code !== 0) {
     throw new Error(`kubectl ${args.join(" ")} failed (exit ${result.code}): ${result.stderr.trim()}`);

@@ -36,7 +36,10 @@ export async function openssl(args: readonly string[], cwd?: string): Promise<vo
     await execFileAsync("openssl", [...args], cwd === undefined ? {} : { cwd });
   } catch (error: unknown) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") {
-      throw new Error("openssl not found on PATH; the tests need it to make certificates (Debian/Ubuntu: apt-get install openssl)", { cause: error });
+      throw new Error(
+        "openssl not found on PATH; the tests need it to make certificates (Debian/Ubuntu: apt-get install openssl)",
+        { cause: error },
+      );
     }
     const stderr = (error as { stderr?: string }).stderr ?? "";
     throw new Error(`openssl ${args[0] ?? ""} failed: ${stderr.trim()}`, { cause: error });

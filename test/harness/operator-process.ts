@@ -32,7 +32,10 @@ function nodeFlags(): string[] {
 
 export function startOperatorProcess(args: readonly string[], logFile: string): OperatorProcess {
   const log = createWriteStream(logFile, { flags: "a" });
-  const child: ChildProcess = spawn(process.execPath, [...nodeFlags(), join(repoRoot, "src/main.ts"), ...args], { stdio: ["ignore", "pipe", "pipe"], cwd: repoRoot });
+  const child: ChildProcess = spawn(process.execPath, [...nodeFlags(), join(repoRoot, "src/main.ts"), ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+    cwd: repoRoot,
+  });
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));

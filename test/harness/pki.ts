@@ -71,8 +71,21 @@ function subject(commonName: string, organizations: readonly string[] = []): str
 async function selfSignedCa(dir: string, name: string, files: { cert: string; key: string }): Promise<void> {
   await generateKey(files.key);
   await openssl([
-    "req", "-x509", "-new", "-config", configPath(dir), "-extensions", "ca",
-    "-key", files.key, "-subj", subject(name), "-days", validDays, "-out", files.cert,
+    "req",
+    "-x509",
+    "-new",
+    "-config",
+    configPath(dir),
+    "-extensions",
+    "ca",
+    "-key",
+    files.key,
+    "-subj",
+    subject(name),
+    "-days",
+    validDays,
+    "-out",
+    files.cert,
   ]);
 }
 
@@ -87,12 +100,39 @@ interface SignRequest {
 async function signLeaf(dir: string, request: SignRequest): Promise<void> {
   await generateKey(request.key);
   const csr = `${request.cert}.csr`;
-  await openssl(["req", "-new", "-config", configPath(dir), "-key", request.key, "-subj", request.subject, "-out", csr]);
+  await openssl([
+    "req",
+    "-new",
+    "-config",
+    configPath(dir),
+    "-key",
+    request.key,
+    "-subj",
+    request.subject,
+    "-out",
+    csr,
+  ]);
   // A random serial instead of -CAcreateserial: parallel test workers would race on the .srl file.
   const serial = `0x${(randomBytes(1)[0]! & 0x7f).toString(16).padStart(2, "0")}${randomBytes(15).toString("hex")}`;
   await openssl([
-    "x509", "-req", "-in", csr, "-CA", request.ca.cert, "-CAkey", request.ca.key, "-set_serial", serial,
-    "-days", validDays, "-extfile", configPath(dir), "-extensions", request.profile, "-out", request.cert,
+    "x509",
+    "-req",
+    "-in",
+    csr,
+    "-CA",
+    request.ca.cert,
+    "-CAkey",
+    request.ca.key,
+    "-set_serial",
+    serial,
+    "-days",
+    validDays,
+    "-extfile",
+    configPath(dir),
+    "-extensions",
+    request.profile,
+    "-out",
+    request.cert,
   ]);
 }
 
@@ -110,10 +150,22 @@ export async function createPki(dir: string): Promise<Pki> {
   const clientCa = { cert: pki.clientCaCert, key: pki.clientCaKey };
   await Promise.all([
     selfSignedCa(dir, "cloud-credentials-operator-test-serving-ca", servingCa).then(() =>
-      signLeaf(dir, { ca: servingCa, subject: subject("localhost"), profile: "server", cert: pki.servingCert, key: pki.servingKey }),
+      signLeaf(dir, {
+        ca: servingCa,
+        subject: subject("localhost"),
+        profile: "server",
+        cert: pki.servingCert,
+        key: pki.servingKey,
+      }),
     ),
     selfSignedCa(dir, "cloud-credentials-operator-test-client-ca", clientCa).then(() =>
-      signLeaf(dir, { ca: clientCa, subject: subject("admin", ["system:masters"]), profile: "client", cert: pki.adminCert, key: pki.adminKey }),
+      signLeaf(dir, {
+        ca: clientCa,
+        subject: subject("admin", ["system:masters"]),
+        profile: "client",
+        cert: pki.adminCert,
+        key: pki.adminKey,
+      }),
     ),
     serviceAccountKeys(pki),
   ]);

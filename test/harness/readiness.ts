@@ -34,7 +34,10 @@ export async function waitFor(what: string, check: () => Promise<boolean>, optio
   for (;;) {
     const exit = options.process?.exitInfo();
     if (options.process && exit) {
-      throw await processError(options.process, `${options.process.name} ${describeExit(exit)} while waiting for ${what}`);
+      throw await processError(
+        options.process,
+        `${options.process.name} ${describeExit(exit)} while waiting for ${what}`,
+      );
     }
     try {
       if (await check()) return;
@@ -45,7 +48,9 @@ export async function waitFor(what: string, check: () => Promise<boolean>, optio
     if (Date.now() >= deadline) break;
     await sleep(options.intervalMs ?? 250);
   }
-  const message = `timed out after ${options.timeoutMs / 1000} s waiting for ${what}` + (lastProblem ? ` (last error: ${lastProblem})` : "");
+  const message =
+    `timed out after ${options.timeoutMs / 1000} s waiting for ${what}` +
+    (lastProblem ? ` (last error: ${lastProblem})` : "");
   throw options.process ? await processError(options.process, message) : new Error(message);
 }
 

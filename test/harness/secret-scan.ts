@@ -19,7 +19,10 @@ const PATTERNS: readonly { readonly what: string; readonly pattern: RegExp }[] =
   { what: "an opaque access token", pattern: /\bEw[ABC][A-Za-z0-9+/_-]{100,}/ },
   { what: "a refresh token", pattern: /\b(?:[01]\.A|M\.[CR])[A-Za-z0-9_.!*$+/-]{100,}/ },
   { what: "a device code", pattern: /DAQABAAEAAAD[A-Za-z0-9_-]{60,}/ },
-  { what: "a token field with a value", pattern: /"(?:refresh_token|access_token|device_code|deviceCode|refreshToken|accessToken)"\s*:\s*"[^"[][^"]{7,}"/ },
+  {
+    what: "a token field with a value",
+    pattern: /"(?:refresh_token|access_token|device_code|deviceCode|refreshToken|accessToken)"\s*:\s*"[^"[][^"]{7,}"/,
+  },
 ];
 
 export interface ScannedText {
@@ -33,7 +36,9 @@ export function findSecrets(texts: readonly ScannedText[], knownSecrets: readonl
   const findings: string[] = [];
   for (const { where, text } of texts) {
     for (const { what, pattern } of PATTERNS) if (pattern.test(text)) findings.push(`${where}: ${what}`);
-    for (const secret of knownSecrets) if (text.includes(secret)) findings.push(`${where}: a value held in a token or state Secret (${secret.slice(0, 6)}…)`);
+    for (const secret of knownSecrets)
+      if (text.includes(secret))
+        findings.push(`${where}: a value held in a token or state Secret (${secret.slice(0, 6)}…)`);
   }
   return findings;
 }
@@ -54,21 +59,30 @@ async function getAll(kubeconfig: string, resource: string): Promise<{ items?: R
   return JSON.parse(result.stdout) as { items?: Record<string, unknown>[] };
 }
 
-type Item = Record<string, unknown> & { metadata?: { namespace?: string; name?: string; labels?: unknown; annotations?: unknown } };
+type Item = Record<string, unknown> & {
+  metadata?: { namespace?: string; name?: string; labels?: unknown; annotations?: unknown };
+};
 
 function visibleParts(resource: string, item: Item): ScannedText {
   const { namespace = "", name = "", labels, annotations } = item.metadata ?? {};
-  return { where: `${resource} ${namespace}/${name}`, text: JSON.stringify({ labels, annotations, status: item["status"], data: item["data"], rules: item["rules"] }) };
+  return {
+    where: `${resource} ${namespace}/${name}`,
+    text: JSON.stringify({ labels, annotations, status: item["status"], data: item["data"], rules: item["rules"] }),
+  };
 }
 
 /** Status, labels and annotations of our objects; every Event. */
 async function clusterTexts(kubeconfig: string): Promise<ScannedText[]> {
   const texts: ScannedText[] = [];
   for (const resource of ["microsoftcredentials", "accesslists", "roles", "rolebindings", "configmaps"]) {
-    for (const item of ((await getAll(kubeconfig, resource)).items ?? []) as Item[]) texts.push(visibleParts(resource, item));
+    for (const item of ((await getAll(kubeconfig, resource)).items ?? []) as Item[])
+      texts.push(visibleParts(resource, item));
   }
   for (const event of ((await getAll(kubeconfig, "events")).items ?? []) as Item[]) {
-    texts.push({ where: `event ${event.metadata?.namespace ?? ""}/${event.metadata?.name ?? ""}`, text: JSON.stringify(event) });
+    texts.push({
+      where: `event ${event.metadata?.namespace ?? ""}/${event.metadata?.name ?? ""}`,
+      text: JSON.stringify(event),
+    });
   }
   return texts;
 }
@@ -91,7 +105,9 @@ export function stateSecrets(data: Readonly<Record<string, string>>): string[] {
     const value = cache[section];
     return typeof value === "object" && value !== null ? Object.values(value) : [];
   };
-  const fromCache = [...entries("RefreshToken"), ...entries("AccessToken")].map((entry) => (entry as { secret?: unknown } | null)?.secret);
+  const fromCache = [...entries("RefreshToken"), ...entries("AccessToken")].map(
+    (entry) => (entry as { secret?: unknown } | null)?.secret,
+  );
   const signIn = parsed(data["sign-in"] === undefined ? undefined : decoded(data["sign-in"]));
   return [...fromCache, signIn["deviceCode"], signIn["refreshToken"]].filter((v): v is string => typeof v === "string");
 }
@@ -104,7 +120,9 @@ async function heldTokens(kubeconfig: string): Promise<string[]> {
     .filter((s) => s["type"] === "cloudcredentials.io/access-token")
     .flatMap((s) => Object.entries(data(s)).filter(([key]) => key.endsWith("access-token")))
     .map(([, value]) => decoded(value));
-  const stateTokens = secrets.filter((s) => s["type"] === "cloudcredentials.io/state").flatMap((s) => stateSecrets(data(s)));
+  const stateTokens = secrets
+    .filter((s) => s["type"] === "cloudcredentials.io/state")
+    .flatMap((s) => stateSecrets(data(s)));
   return [...accessTokens, ...stateTokens].filter((token) => token.length > 20);
 }
 
@@ -112,5 +130,8 @@ async function heldTokens(kubeconfig: string): Promise<string[]> {
 export async function assertNoSecretsLeaked(kubeconfig: string, logDir: string): Promise<void> {
   const texts = [...(await logTexts(operatorLogDir(logDir))), ...(await clusterTexts(kubeconfig))];
   const findings = findSecrets(texts, await heldTokens(kubeconfig));
-  if (findings.length > 0) throw new Error(`Secrets leaked during the integration run (${String(findings.length)}):\n${findings.slice(0, 50).join("\n")}`);
+  if (findings.length > 0)
+    throw new Error(
+      `Secrets leaked during the integration run (${String(findings.length)}):\n${findings.slice(0, 50).join("\n")}`,
+    );
 }

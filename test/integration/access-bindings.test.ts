@@ -28,22 +28,50 @@ let running: InProcessOperator;
 async function servicePrincipal(name: string, extra: Json = {}): Promise<string> {
   const clientId = randomUUID();
   fake.addApp({ clientId, tenantId: TENANT, secrets: [{ value: `${name}-secret` }] });
-  await kubectlOk(kubeconfig, ["create", "secret", "generic", `${name}-client`, "-n", namespace, `--from-literal=client-secret=${name}-secret`]);
+  await kubectlOk(kubeconfig, [
+    "create",
+    "secret",
+    "generic",
+    `${name}-client`,
+    "-n",
+    namespace,
+    `--from-literal=client-secret=${name}-secret`,
+  ]);
   await apply(kubeconfig, namespace, {
     apiVersion: "cloudcredentials.io/v1alpha1",
     kind: "MicrosoftCredential",
     metadata: { name },
-    spec: { tenantType: "ServicePrincipal", tenantId: TENANT, scopes: ["OneDrive"], servicePrincipal: { clientId, clientSecretRef: { name: `${name}-client`, key: "client-secret" } }, ...extra },
+    spec: {
+      tenantType: "ServicePrincipal",
+      tenantId: TENANT,
+      scopes: ["OneDrive"],
+      servicePrincipal: { clientId, clientSecretRef: { name: `${name}-client`, key: "client-secret" } },
+      ...extra,
+    },
   });
   return clientId;
 }
 
 function accessList(name: string, credential: string): Json {
-  return { apiVersion: "cloudcredentials.io/v1alpha1", kind: "AccessList", metadata: { name }, spec: { credentialRef: { name: credential }, items: [{ name: "reports", type: "Folder", path: "/Reports" }] } };
+  return {
+    apiVersion: "cloudcredentials.io/v1alpha1",
+    kind: "AccessList",
+    metadata: { name },
+    spec: { credentialRef: { name: credential }, items: [{ name: "reports", type: "Folder", path: "/Reports" }] },
+  };
 }
 
 async function patchSpec(name: string, spec: Json): Promise<void> {
-  await kubectlOk(kubeconfig, ["patch", "mscred", name, "-n", namespace, "--type=merge", "-p", JSON.stringify({ spec })]);
+  await kubectlOk(kubeconfig, [
+    "patch",
+    "mscred",
+    name,
+    "-n",
+    namespace,
+    "--type=merge",
+    "-p",
+    JSON.stringify({ spec }),
+  ]);
 }
 
 const { allowed, canGet, canI } = asPerson(kubeconfig, () => namespace);
@@ -53,14 +81,21 @@ async function eventually(what: string, check: () => Promise<boolean>, want: boo
   await waitFor(what, async () => ((await check()) === want ? true : undefined));
 }
 
-const rbacObject = (kind: "role" | "rolebinding", name: string): Promise<Json | undefined> => getJson(kubeconfig, [kind, name, "-n", namespace]);
+const rbacObject = (kind: "role" | "rolebinding", name: string): Promise<Json | undefined> =>
+  getJson(kubeconfig, [kind, name, "-n", namespace]);
 const rulesOf = async (role: string): Promise<Json[]> => ((await rbacObject("role", role))?.["rules"] ?? []) as Json[];
 
 beforeAll(async () => {
   namespace = await createNamespace(kubeconfig, "access");
   fake = await startFakeIdentity();
   fake.addTenant({ id: TENANT, domains: ["fabrikam.onmicrosoft.com"] });
-  fake.addApp({ clientId: PUBLIC_CLIENT, tenantId: TENANT, allowPublicClientFlows: true, signInAudience: "AzureADandPersonalMicrosoftAccount", delegatedPermissions: { [GRAPH]: ["User.Read", "Files.ReadWrite"] } });
+  fake.addApp({
+    clientId: PUBLIC_CLIENT,
+    tenantId: TENANT,
+    allowPublicClientFlows: true,
+    signInAudience: "AzureADandPersonalMicrosoftAccount",
+    delegatedPermissions: { [GRAPH]: ["User.Read", "Files.ReadWrite"] },
+  });
   fake.updateDelegatedSettings({ deviceCodePollIntervalSeconds: 1 });
   fake.addUser({ tenantId: consumersTenantId, userPrincipalName: "lee@outlook.com", kind: "personal" });
   const asOperator = await operatorKubeconfig(kubeconfig, controlPlane, namespace);
@@ -95,8 +130,13 @@ describe("teams", () => {
     expect(await canGet(eve, "mscred", "payroll")).toBe(false);
 
     const role = await rbacObject("role", "payroll-consumer");
-    expect(role?.["metadata"]).toMatchObject({ labels: { ...OWNED, "cloudcredentials.io/credential": "payroll" }, ownerReferences: [{ kind: "MicrosoftCredential", name: "payroll", controller: true }] });
-    expect((await rbacObject("rolebinding", "payroll-consumer"))?.["subjects"]).toEqual([{ apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: "payroll-readers" }]);
+    expect(role?.["metadata"]).toMatchObject({
+      labels: { ...OWNED, "cloudcredentials.io/credential": "payroll" },
+      ownerReferences: [{ kind: "MicrosoftCredential", name: "payroll", controller: true }],
+    });
+    expect((await rbacObject("rolebinding", "payroll-consumer"))?.["subjects"]).toEqual([
+      { apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: "payroll-readers" },
+    ]);
   });
 
   it("adding a team grants, removing it revokes, removing all deletes the Role and RoleBinding", async () => {
@@ -111,7 +151,12 @@ describe("teams", () => {
 
     await patchSpec("payroll", { teams: null });
     await eventually("bob no longer reads the token", () => canGet(bob, "secret", "payroll-token"), false);
-    await waitFor("the consumer Role and RoleBinding gone", async () => ((await rbacObject("role", "payroll-consumer")) ?? (await rbacObject("rolebinding", "payroll-consumer"))) === undefined || undefined);
+    await waitFor(
+      "the consumer Role and RoleBinding gone",
+      async () =>
+        ((await rbacObject("role", "payroll-consumer")) ?? (await rbacObject("rolebinding", "payroll-consumer"))) ===
+          undefined || undefined,
+    );
   });
 
   it("lets every ServiceAccount of a namespace listed as system:serviceaccounts:<ns> read the token", async () => {
@@ -123,12 +168,37 @@ describe("teams", () => {
     const token = (await kubectlOk(kubeconfig, ["create", "token", "exporter", "-n", jobs, "--duration=10m"])).trim();
     const asExporter = join(dirname(kubeconfig), `exporter-${jobs}.kubeconfig`);
     const cluster = { server: controlPlane.server, "certificate-authority": controlPlane.pki.servingCaCert };
-    await writeFile(asExporter, JSON.stringify({ apiVersion: "v1", kind: "Config", clusters: [{ name: "c", cluster }], users: [{ name: "u", user: { token } }], contexts: [{ name: "c", context: { cluster: "c", user: "u" } }], "current-context": "c" }), { mode: 0o600 });
-    await waitFor("the ServiceAccount reads the token", async () => (await kubectl(asExporter, ["get", "secret", "ledger-token", "-n", namespace, "-o", "name"])).code === 0 || undefined);
+    await writeFile(
+      asExporter,
+      JSON.stringify({
+        apiVersion: "v1",
+        kind: "Config",
+        clusters: [{ name: "c", cluster }],
+        users: [{ name: "u", user: { token } }],
+        contexts: [{ name: "c", context: { cluster: "c", user: "u" } }],
+        "current-context": "c",
+      }),
+      { mode: 0o600 },
+    );
+    await waitFor(
+      "the ServiceAccount reads the token",
+      async () =>
+        (await kubectl(asExporter, ["get", "secret", "ledger-token", "-n", namespace, "-o", "name"])).code === 0 ||
+        undefined,
+    );
     const other = await kubectl(asExporter, ["get", "secret", "ledger-client", "-n", namespace]);
     expect(other.stderr).toContain("Forbidden");
     // A ServiceAccount of another namespace does not.
-    expect(await canGet({ as: "system:serviceaccount:elsewhere:exporter", asGroups: ["system:serviceaccounts", "system:serviceaccounts:elsewhere"] }, "secret", "ledger-token")).toBe(false);
+    expect(
+      await canGet(
+        {
+          as: "system:serviceaccount:elsewhere:exporter",
+          asGroups: ["system:serviceaccounts", "system:serviceaccounts:elsewhere"],
+        },
+        "secret",
+        "ledger-token",
+      ),
+    ).toBe(false);
   });
 
   it("puts back a deleted Role and an edited RoleBinding", async () => {
@@ -139,11 +209,28 @@ describe("teams", () => {
     await kubectlOk(kubeconfig, ["delete", "role", "billing-consumer", "-n", namespace]);
     await waitFor("a new consumer Role", async () => {
       const role = await rbacObject("role", "billing-consumer");
-      return role !== undefined && (role["metadata"] as Json)["uid"] !== (before?.["metadata"] as Json)["uid"] ? role : undefined;
+      return role !== undefined && (role["metadata"] as Json)["uid"] !== (before?.["metadata"] as Json)["uid"]
+        ? role
+        : undefined;
     });
     expect(await canGet(member, "secret", "billing-token")).toBe(true);
 
-    await kubectlOk(kubeconfig, ["patch", "rolebinding", "billing-consumer", "-n", namespace, "--type=json", "-p", JSON.stringify([{ op: "add", path: "/subjects/-", value: { apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: "marketing" } }])]);
+    await kubectlOk(kubeconfig, [
+      "patch",
+      "rolebinding",
+      "billing-consumer",
+      "-n",
+      namespace,
+      "--type=json",
+      "-p",
+      JSON.stringify([
+        {
+          op: "add",
+          path: "/subjects/-",
+          value: { apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: "marketing" },
+        },
+      ]),
+    ]);
     await waitFor("the RoleBinding's subjects put back", async () => {
       const subjects = (await rbacObject("rolebinding", "billing-consumer"))?.["subjects"] as Json[] | undefined;
       return subjects?.length === 1 ? subjects : undefined;
@@ -152,11 +239,25 @@ describe("teams", () => {
   });
 
   it("never overwrites a Role of that name it does not own, and says so in a Warning Event", async () => {
-    const foreign = { apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role", metadata: { name: "archive-consumer" }, rules: [{ apiGroups: [""], resources: ["pods"], verbs: ["get"] }] };
+    const foreign = {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "Role",
+      metadata: { name: "archive-consumer" },
+      rules: [{ apiGroups: [""], resources: ["pods"], verbs: ["get"] }],
+    };
     await apply(kubeconfig, namespace, foreign);
     await servicePrincipal("archive", { teams: ["archivists"] });
     const events = await waitFor("a BindingConflict Event", async () => {
-      const messages = await kubectlOk(kubeconfig, ["get", "events", "-n", namespace, "--field-selector", "involvedObject.name=archive,reason=BindingConflict", "-o", "jsonpath={.items[*].message}"]);
+      const messages = await kubectlOk(kubeconfig, [
+        "get",
+        "events",
+        "-n",
+        namespace,
+        "--field-selector",
+        "involvedObject.name=archive,reason=BindingConflict",
+        "-o",
+        "jsonpath={.items[*].message}",
+      ]);
       return messages === "" ? undefined : messages;
     });
     expect(events).toContain(`kubectl -n ${namespace} delete role archive-consumer`);
@@ -166,21 +267,52 @@ describe("teams", () => {
   });
 
   it("grants whatever the token's health: Broken, and waiting for a sign-in", async () => {
-    await kubectlOk(kubeconfig, ["create", "secret", "generic", "broken-client", "-n", namespace, "--from-literal=client-secret=wrong"]);
+    await kubectlOk(kubeconfig, [
+      "create",
+      "secret",
+      "generic",
+      "broken-client",
+      "-n",
+      namespace,
+      "--from-literal=client-secret=wrong",
+    ]);
     const clientId = randomUUID();
     fake.addApp({ clientId, tenantId: TENANT, secrets: [{ value: "right" }] });
     await apply(kubeconfig, namespace, {
       apiVersion: "cloudcredentials.io/v1alpha1",
       kind: "MicrosoftCredential",
       metadata: { name: "broken" },
-      spec: { tenantType: "ServicePrincipal", tenantId: TENANT, scopes: ["OneDrive"], teams: ["ops"], servicePrincipal: { clientId, clientSecretRef: { name: "broken-client", key: "client-secret" } } },
+      spec: {
+        tenantType: "ServicePrincipal",
+        tenantId: TENANT,
+        scopes: ["OneDrive"],
+        teams: ["ops"],
+        servicePrincipal: { clientId, clientSecretRef: { name: "broken-client", key: "client-secret" } },
+      },
     });
-    await waitForCondition(kubeconfig, [namespace, "broken"], { type: "Broken", status: "True", reason: "ClientCredentialInvalid" });
-    await eventually("ops may get the broken credential", () => canI({ as: "gus", asGroups: ["ops"] }, "get", "mscred/broken"), true);
+    await waitForCondition(kubeconfig, [namespace, "broken"], {
+      type: "Broken",
+      status: "True",
+      reason: "ClientCredentialInvalid",
+    });
+    await eventually(
+      "ops may get the broken credential",
+      () => canI({ as: "gus", asGroups: ["ops"] }, "get", "mscred/broken"),
+      true,
+    );
 
-    await apply(kubeconfig, namespace, { apiVersion: "cloudcredentials.io/v1alpha1", kind: "MicrosoftCredential", metadata: { name: "waiting" }, spec: { tenantType: "Personal", scopes: ["OneDrive"], teams: ["ops"] } });
+    await apply(kubeconfig, namespace, {
+      apiVersion: "cloudcredentials.io/v1alpha1",
+      kind: "MicrosoftCredential",
+      metadata: { name: "waiting" },
+      spec: { tenantType: "Personal", scopes: ["OneDrive"], teams: ["ops"] },
+    });
     await waitForCondition(kubeconfig, [namespace, "waiting"], { type: "SignInPending", status: "True" });
-    await eventually("ops may get the waiting credential", () => canI({ as: "gus", asGroups: ["ops"] }, "get", "mscred/waiting"), true);
+    await eventually(
+      "ops may get the waiting credential",
+      () => canI({ as: "gus", asGroups: ["ops"] }, "get", "mscred/waiting"),
+      true,
+    );
     await kubectlOk(kubeconfig, ["delete", "mscred", "waiting", "-n", namespace]); // stops its polling
     // Neither has a token Secret yet: none is granted, so a Secret of that name that somebody
     // else creates meanwhile is not handed to the team.
@@ -189,7 +321,12 @@ describe("teams", () => {
 });
 
 describe("manager", () => {
-  const RESOLVE_EXPENSES = { apiGroups: ["cloudcredentials.io"], resources: ["microsoftcredentials"], resourceNames: ["expenses"], verbs: ["resolve"] };
+  const RESOLVE_EXPENSES = {
+    apiGroups: ["cloudcredentials.io"],
+    resources: ["microsoftcredentials"],
+    resourceNames: ["expenses"],
+    verbs: ["resolve"],
+  };
 
   it("with no AccessList to manage, the manager's Role grants no AccessList (no rule, not an empty resourceNames), only resolve on the credential", async () => {
     await servicePrincipal("expenses", { manager: "alice" });
@@ -198,7 +335,9 @@ describe("manager", () => {
     expect(await rulesOf("expenses-manager")).toEqual([RESOLVE_EXPENSES]);
     expect(await canI(alice, "resolve", "mscred/expenses")).toBe(true);
     expect(await canI(alice, "resolve", "mscred/payroll")).toBe(false);
-    expect((await rbacObject("rolebinding", "expenses-manager"))?.["subjects"]).toEqual([{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: "alice" }]);
+    expect((await rbacObject("rolebinding", "expenses-manager"))?.["subjects"]).toEqual([
+      { apiGroup: "rbac.authorization.k8s.io", kind: "User", name: "alice" },
+    ]);
     expect(await canGet(alice, "accesslist", "unrelated")).toBe(false);
     expect(await canI(alice, "get", "accesslists")).toBe(false);
   });
@@ -206,34 +345,91 @@ describe("manager", () => {
   it("edits the AccessLists that reference the credential, and nothing else", async () => {
     await apply(kubeconfig, namespace, accessList("expenses-files", "expenses"));
     await eventually("alice reads expenses-files", () => canGet(alice, "accesslist", "expenses-files"), true);
-    expect(await rulesOf("expenses-manager")).toEqual([RESOLVE_EXPENSES, { apiGroups: ["cloudcredentials.io"], resources: ["accesslists"], resourceNames: ["expenses-files"], verbs: ["get", "update", "patch"] }]);
+    expect(await rulesOf("expenses-manager")).toEqual([
+      RESOLVE_EXPENSES,
+      {
+        apiGroups: ["cloudcredentials.io"],
+        resources: ["accesslists"],
+        resourceNames: ["expenses-files"],
+        verbs: ["get", "update", "patch"],
+      },
+    ]);
     // patch, and update (a full replace of what she read).
     expect(await allowed(alice, ["label", "accesslist", "expenses-files", "reviewed=yes"])).toBe(true);
-    const current = await kubectlOk(kubeconfig, ["get", "accesslist", "expenses-files", "-n", namespace, "-o", "json"], alice);
+    const current = await kubectlOk(
+      kubeconfig,
+      ["get", "accesslist", "expenses-files", "-n", namespace, "-o", "json"],
+      alice,
+    );
     const edited = JSON.parse(current) as { spec: { items: Json[] } };
     edited.spec.items.push({ name: "receipts", type: "Folder", path: "/Receipts" });
     expect(await allowed(alice, ["replace", "-f", "-"], JSON.stringify(edited))).toBe(true);
-    expect(((await getJson(kubeconfig, ["accesslist", "expenses-files", "-n", namespace]))?.["spec"] as { items: Json[] }).items).toHaveLength(2);
+    expect(
+      ((await getJson(kubeconfig, ["accesslist", "expenses-files", "-n", namespace]))?.["spec"] as { items: Json[] })
+        .items,
+    ).toHaveLength(2);
     // Not another credential's list, not the Secrets, not the credential.
     expect(await canGet(alice, "accesslist", "unrelated")).toBe(false);
     expect(await canI(alice, "create", "accesslists")).toBe(false);
     expect(await canI(alice, "delete", "accesslist/expenses-files")).toBe(false);
     expect(await canGet(alice, "secret", "expenses-token")).toBe(false);
     expect(await canGet(alice, "secret", "expenses-client")).toBe(false);
-    expect(await allowed(alice, ["patch", "mscred", "expenses", "--type=merge", "-p", JSON.stringify({ spec: { manager: "mallory" } })])).toBe(false);
+    expect(
+      await allowed(alice, [
+        "patch",
+        "mscred",
+        "expenses",
+        "--type=merge",
+        "-p",
+        JSON.stringify({ spec: { manager: "mallory" } }),
+      ]),
+    ).toBe(false);
     expect(await canI(alice, "update", "mscred/expenses")).toBe(false);
   });
 
   it("follows AccessLists that start or stop referencing the credential; nobody can retarget one", async () => {
     // credentialRef is immutable: a manager with update on a list cannot move its items into another credential's access.
-    const byManager = await kubectl(kubeconfig, ["patch", "accesslist", "expenses-files", "-n", namespace, "--type=merge", "-p", JSON.stringify({ spec: { credentialRef: { name: "unrelated-credential" } } })], alice);
+    const byManager = await kubectl(
+      kubeconfig,
+      [
+        "patch",
+        "accesslist",
+        "expenses-files",
+        "-n",
+        namespace,
+        "--type=merge",
+        "-p",
+        JSON.stringify({ spec: { credentialRef: { name: "unrelated-credential" } } }),
+      ],
+      alice,
+    );
     expect(byManager.stderr).toContain("credentialRef is immutable");
-    const byAdmin = await kubectl(kubeconfig, ["patch", "accesslist", "unrelated", "-n", namespace, "--type=merge", "-p", JSON.stringify({ spec: { credentialRef: { name: "expenses" } } })]);
+    const byAdmin = await kubectl(kubeconfig, [
+      "patch",
+      "accesslist",
+      "unrelated",
+      "-n",
+      namespace,
+      "--type=merge",
+      "-p",
+      JSON.stringify({ spec: { credentialRef: { name: "expenses" } } }),
+    ]);
     expect(byAdmin.stderr).toContain("credentialRef is immutable");
     await apply(kubeconfig, namespace, accessList("expenses-more", "expenses"));
     await eventually("alice reads the new list", () => canGet(alice, "accesslist", "expenses-more"), true);
-    await kubectlOk(kubeconfig, ["delete", "accesslist", "unrelated", "expenses-more", "expenses-files", "-n", namespace]);
-    await waitFor("the manager Role without AccessList rules", async () => (await rulesOf("expenses-manager")).length === 1 || undefined);
+    await kubectlOk(kubeconfig, [
+      "delete",
+      "accesslist",
+      "unrelated",
+      "expenses-more",
+      "expenses-files",
+      "-n",
+      namespace,
+    ]);
+    await waitFor(
+      "the manager Role without AccessList rules",
+      async () => (await rulesOf("expenses-manager")).length === 1 || undefined,
+    );
     await apply(kubeconfig, namespace, accessList("expenses-files", "expenses"));
     await eventually("alice reads the new list", () => canGet(alice, "accesslist", "expenses-files"), true);
   });
@@ -243,23 +439,47 @@ describe("manager", () => {
     await eventually("carol reads expenses-files", () => canGet(carol, "accesslist", "expenses-files"), true);
     expect(await canGet(alice, "accesslist", "expenses-files")).toBe(false);
     await patchSpec("expenses", { manager: null });
-    await eventually("carol no longer reads expenses-files", () => canGet(carol, "accesslist", "expenses-files"), false);
-    await waitFor("the manager Role and RoleBinding gone", async () => ((await rbacObject("role", "expenses-manager")) ?? (await rbacObject("rolebinding", "expenses-manager"))) === undefined || undefined);
+    await eventually(
+      "carol no longer reads expenses-files",
+      () => canGet(carol, "accesslist", "expenses-files"),
+      false,
+    );
+    await waitFor(
+      "the manager Role and RoleBinding gone",
+      async () =>
+        ((await rbacObject("role", "expenses-manager")) ?? (await rbacObject("rolebinding", "expenses-manager"))) ===
+          undefined || undefined,
+    );
   });
 });
 
 describe("a delegated credential's state Secret", () => {
   it("is read by nobody but the operator: neither a team nor the manager", async () => {
-    await apply(kubeconfig, namespace, { apiVersion: "cloudcredentials.io/v1alpha1", kind: "MicrosoftCredential", metadata: { name: "photos" }, spec: { tenantType: "Personal", scopes: ["OneDrive"], teams: ["family"], manager: "lee" } });
-    const pending = await waitForCondition(kubeconfig, [namespace, "photos"], { type: "SignInPending", status: "True" });
-    fake.approveDeviceCode({ userCode: String(((pending["status"] as Json)["signIn"] as Json)["userCode"]), user: "lee@outlook.com" });
+    await apply(kubeconfig, namespace, {
+      apiVersion: "cloudcredentials.io/v1alpha1",
+      kind: "MicrosoftCredential",
+      metadata: { name: "photos" },
+      spec: { tenantType: "Personal", scopes: ["OneDrive"], teams: ["family"], manager: "lee" },
+    });
+    const pending = await waitForCondition(kubeconfig, [namespace, "photos"], {
+      type: "SignInPending",
+      status: "True",
+    });
+    fake.approveDeviceCode({
+      userCode: String(((pending["status"] as Json)["signIn"] as Json)["userCode"]),
+      user: "lee@outlook.com",
+    });
     await waitForCondition(kubeconfig, [namespace, "photos"], { type: "Ready", status: "True" });
     await apply(kubeconfig, namespace, accessList("photos-albums", "photos"));
     const member: Who = { as: "kim", asGroups: ["family"] };
     await eventually("the family reads the token", () => canGet(member, "secret", "photos-token"), true);
     await eventually("lee manages photos-albums", () => canGet({ as: "lee" }, "accesslist", "photos-albums"), true);
     // Once the operator published the items ConfigMap, the family may read it too.
-    await eventually("the family reads the items ConfigMap", () => canI(member, "get", "configmap/photos-access"), true);
+    await eventually(
+      "the family reads the items ConfigMap",
+      () => canI(member, "get", "configmap/photos-access"),
+      true,
+    );
     expect(await getJson(kubeconfig, ["secret", "photos-state", "-n", namespace])).toBeDefined();
     for (const who of [member, { as: "lee" }, bob, eve]) {
       expect(await canGet(who, "secret", "photos-state")).toBe(false);
@@ -272,7 +492,16 @@ describe("a delegated credential's state Secret", () => {
 describe("renaming (spec.displayName)", () => {
   /** `namespace/kind/name@resourceVersion` of the credential's Roles and RoleBindings. */
   const bindingVersions = async (name: string): Promise<string> =>
-    kubectlOk(kubeconfig, ["get", "roles,rolebindings", "-n", namespace, "-l", `cloudcredentials.io/credential=${name}`, "-o", "jsonpath={range .items[*]}{.kind}/{.metadata.name}@{.metadata.resourceVersion} {end}"]);
+    kubectlOk(kubeconfig, [
+      "get",
+      "roles,rolebindings",
+      "-n",
+      namespace,
+      "-l",
+      `cloudcredentials.io/credential=${name}`,
+      "-o",
+      "jsonpath={range .items[*]}{.kind}/{.metadata.name}@{.metadata.resourceVersion} {end}",
+    ]);
 
   async function rename(name: string, displayName: string, clientId: string): Promise<void> {
     const tokenBefore = await getJson(kubeconfig, ["secret", `${name}-token`, "-n", namespace]);
@@ -290,7 +519,9 @@ describe("renaming (spec.displayName)", () => {
     const after = await waitForCondition(kubeconfig, [namespace, name], { type: "Ready", status: "True" });
     expect((after["status"] as Json)["signIn"]).toBeUndefined();
     expect(fake.requestCount({ clientId })).toBe(requestsBefore);
-    expect((await getJson(kubeconfig, ["secret", `${name}-token`, "-n", namespace]))?.["metadata"]).toMatchObject({ resourceVersion: (tokenBefore?.["metadata"] as Json)["resourceVersion"] });
+    expect((await getJson(kubeconfig, ["secret", `${name}-token`, "-n", namespace]))?.["metadata"]).toMatchObject({
+      resourceVersion: (tokenBefore?.["metadata"] as Json)["resourceVersion"],
+    });
     // Nor a Role or RoleBinding: what did not change is not written.
     expect(await bindingVersions(name)).toBe(bindingsBefore);
   }
@@ -310,20 +541,41 @@ describe("renaming (spec.displayName)", () => {
 });
 
 describe("deleting the credential", () => {
-  it("leaves no Role, RoleBinding or Secret behind (garbage collection, no finalizer)", { timeout: 120_000 }, async () => {
-    const credential = await getJson(kubeconfig, ["mscred", "payroll", "-n", namespace]);
-    expect((credential?.["metadata"] as Json)["finalizers"]).toBeUndefined();
-    await patchSpec("payroll", { teams: ["payroll-readers"], manager: "alice" });
-    await waitFor("payroll's Roles", async () => ((await rbacObject("role", "payroll-consumer")) && (await rbacObject("role", "payroll-manager"))) || undefined);
-    await kubectlOk(kubeconfig, ["delete", "mscred", "payroll", "-n", namespace]);
-    const selector = "cloudcredentials.io/credential=payroll";
-    await waitFor(
-      "nothing of payroll left",
-      async () => (await kubectlOk(kubeconfig, ["get", "roles,rolebindings,secrets", "-n", namespace, "-l", selector, "-o", "name"])).trim() === "" || undefined,
-      90_000,
-    );
-    expect(await canGet(bob, "secret", "payroll-token")).toBe(false);
-  });
+  it(
+    "leaves no Role, RoleBinding or Secret behind (garbage collection, no finalizer)",
+    { timeout: 120_000 },
+    async () => {
+      const credential = await getJson(kubeconfig, ["mscred", "payroll", "-n", namespace]);
+      expect((credential?.["metadata"] as Json)["finalizers"]).toBeUndefined();
+      await patchSpec("payroll", { teams: ["payroll-readers"], manager: "alice" });
+      await waitFor(
+        "payroll's Roles",
+        async () =>
+          ((await rbacObject("role", "payroll-consumer")) && (await rbacObject("role", "payroll-manager"))) ||
+          undefined,
+      );
+      await kubectlOk(kubeconfig, ["delete", "mscred", "payroll", "-n", namespace]);
+      const selector = "cloudcredentials.io/credential=payroll";
+      await waitFor(
+        "nothing of payroll left",
+        async () =>
+          (
+            await kubectlOk(kubeconfig, [
+              "get",
+              "roles,rolebindings,secrets",
+              "-n",
+              namespace,
+              "-l",
+              selector,
+              "-o",
+              "name",
+            ])
+          ).trim() === "" || undefined,
+        90_000,
+      );
+      expect(await canGet(bob, "secret", "payroll-token")).toBe(false);
+    },
+  );
 });
 
 describe("the operator's own permissions", () => {

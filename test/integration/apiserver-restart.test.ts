@@ -21,7 +21,12 @@ function credential(name: string): Json {
     apiVersion: "cloudcredentials.io/v1alpha1",
     kind: "MicrosoftCredential",
     metadata: { name },
-    spec: { tenantType: "ServicePrincipal", tenantId: TENANT, scopes: ["OneDrive"], servicePrincipal: { clientId, clientSecretRef: { name: "app", key: "client-secret" } } },
+    spec: {
+      tenantType: "ServicePrincipal",
+      tenantId: TENANT,
+      scopes: ["OneDrive"],
+      servicePrincipal: { clientId, clientSecretRef: { name: "app", key: "client-secret" } },
+    },
   };
 }
 
@@ -37,7 +42,12 @@ beforeAll(async () => {
   clientId = randomUUID();
   fake.addApp({ clientId, tenantId: TENANT, secrets: [{ value: "restart-secret" }] });
   await kubectlOk(cp.kubeconfigPath, ["create", "namespace", NAMESPACE]);
-  await apply(cp.kubeconfigPath, NAMESPACE, { apiVersion: "v1", kind: "Secret", metadata: { name: "app" }, stringData: { "client-secret": "restart-secret" } });
+  await apply(cp.kubeconfigPath, NAMESPACE, {
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name: "app" },
+    stringData: { "client-secret": "restart-secret" },
+  });
   running = await startOperator(cp.kubeconfigPath, NAMESPACE, fake);
 }, 180_000);
 
@@ -48,21 +58,34 @@ afterAll(async () => {
 });
 
 describe("kube-apiserver restarted under load", () => {
-  it("loses nothing: credentials created before, during and after all become Ready, and deletions are seen", { timeout: 240_000 }, async () => {
-    for (let i = 0; i < 15; i++) await apply(cp.kubeconfigPath, NAMESPACE, credential(`before-${i}`));
-    // Creating goes on while the API server is down: each apply is retried until it lands.
-    const during = (async (): Promise<void> => {
-      for (let i = 0; i < 10; i++) {
-        await waitFor(`during-${i} to be created`, () => apply(cp.kubeconfigPath, NAMESPACE, credential(`during-${i}`)).then(() => true), 90_000);
-      }
-    })();
-    await Promise.all([cp.restartApiServer(), during]);
-    for (let i = 0; i < 15; i++) await apply(cp.kubeconfigPath, NAMESPACE, credential(`after-${i}`));
-    await waitFor("40 Ready credentials", async () => ((await readyCount()) === 40 ? true : undefined), 90_000);
+  it(
+    "loses nothing: credentials created before, during and after all become Ready, and deletions are seen",
+    { timeout: 240_000 },
+    async () => {
+      for (let i = 0; i < 15; i++) await apply(cp.kubeconfigPath, NAMESPACE, credential(`before-${i}`));
+      // Creating goes on while the API server is down: each apply is retried until it lands.
+      const during = (async (): Promise<void> => {
+        for (let i = 0; i < 10; i++) {
+          await waitFor(
+            `during-${i} to be created`,
+            () => apply(cp.kubeconfigPath, NAMESPACE, credential(`during-${i}`)).then(() => true),
+            90_000,
+          );
+        }
+      })();
+      await Promise.all([cp.restartApiServer(), during]);
+      for (let i = 0; i < 15; i++) await apply(cp.kubeconfigPath, NAMESPACE, credential(`after-${i}`));
+      await waitFor("40 Ready credentials", async () => ((await readyCount()) === 40 ? true : undefined), 90_000);
 
-    // The watches recovered: a token Secret deleted now is put back.
-    await kubectlOk(cp.kubeconfigPath, ["delete", "secret", "after-3-token", "-n", NAMESPACE]);
-    await waitFor("the token Secret to be recreated", async () => ((await getJson(cp.kubeconfigPath, ["secret", "after-3-token", "-n", NAMESPACE])) ? true : undefined), 60_000);
-    expect(running.operator.ready()).toBe(true);
-  });
+      // The watches recovered: a token Secret deleted now is put back.
+      await kubectlOk(cp.kubeconfigPath, ["delete", "secret", "after-3-token", "-n", NAMESPACE]);
+      await waitFor(
+        "the token Secret to be recreated",
+        async () =>
+          (await getJson(cp.kubeconfigPath, ["secret", "after-3-token", "-n", NAMESPACE])) ? true : undefined,
+        60_000,
+      );
+      expect(running.operator.ready()).toBe(true);
+    },
+  );
 });

@@ -20,7 +20,10 @@ export interface AsPerson {
 /** `namespace` is read at each call (test files set theirs in beforeAll). */
 export function asPerson(kubeconfig: string, namespace: () => string): AsPerson {
   const allowed = async (who: Who, args: readonly string[], input?: string): Promise<boolean> => {
-    const result = await kubectl(kubeconfig, [...args, "-n", namespace()], { ...who, ...(input === undefined ? {} : { input }) });
+    const result = await kubectl(kubeconfig, [...args, "-n", namespace()], {
+      ...who,
+      ...(input === undefined ? {} : { input }),
+    });
     if (result.code === 0) return true;
     if (/forbidden/i.test(result.stderr)) return false;
     throw new Error(`kubectl ${args.join(" ")} failed otherwise: ${result.stderr}`);
@@ -28,6 +31,7 @@ export function asPerson(kubeconfig: string, namespace: () => string): AsPerson 
   return {
     allowed,
     canGet: (who, resource, name) => allowed(who, ["get", resource, name, "-o", "name"]),
-    canI: async (who, verb, resource, ns = namespace()) => (await kubectl(kubeconfig, ["auth", "can-i", verb, resource, "-n", ns], who)).stdout.trim() === "yes",
+    canI: async (who, verb, resource, ns = namespace()) =>
+      (await kubectl(kubeconfig, ["auth", "can-i", verb, resource, "-n", ns], who)).stdout.trim() === "yes",
   };
 }

@@ -19,10 +19,23 @@ beforeAll(async () => {
   fake = await startFakeIdentity();
   fake.addTenant({ id: TENANT });
   fake.addResource("https://graph.microsoft.us");
-  fake.addApp({ clientId, tenantId: TENANT, secrets: [{ value: SECRET }], roles: { "https://graph.microsoft.com": ["Files.Read.All"], "https://graph.microsoft.us": ["Files.Read.All"] } });
+  fake.addApp({
+    clientId,
+    tenantId: TENANT,
+    secrets: [{ value: SECRET }],
+    roles: { "https://graph.microsoft.com": ["Files.Read.All"], "https://graph.microsoft.us": ["Files.Read.All"] },
+  });
   // A government cluster: credentials that name no cloud are in USGovernment.
   running = await startOperator(kubeconfig, namespace, fake, ["--cloud", "USGovernment"]);
-  await kubectlOk(kubeconfig, ["create", "secret", "generic", "app", "-n", namespace, `--from-literal=client-secret=${SECRET}`]);
+  await kubectlOk(kubeconfig, [
+    "create",
+    "secret",
+    "generic",
+    "app",
+    "-n",
+    namespace,
+    `--from-literal=client-secret=${SECRET}`,
+  ]);
 });
 
 afterAll(async () => {
@@ -37,9 +50,24 @@ async function audienceOf(name: string): Promise<unknown> {
 
 describe("the operator's default cloud (--cloud)", () => {
   it("applies to credentials that name no cloud; spec.cloud still wins", async () => {
-    const spec = { tenantType: "ServicePrincipal", tenantId: TENANT, scopes: ["OneDrive"], servicePrincipal: { clientId, clientSecretRef: { name: "app", key: "client-secret" } } };
-    await apply(kubeconfig, namespace, { apiVersion: "cloudcredentials.io/v1alpha1", kind: "MicrosoftCredential", metadata: { name: "gov" }, spec });
-    await apply(kubeconfig, namespace, { apiVersion: "cloudcredentials.io/v1alpha1", kind: "MicrosoftCredential", metadata: { name: "public" }, spec: { ...spec, cloud: "Public" } });
+    const spec = {
+      tenantType: "ServicePrincipal",
+      tenantId: TENANT,
+      scopes: ["OneDrive"],
+      servicePrincipal: { clientId, clientSecretRef: { name: "app", key: "client-secret" } },
+    };
+    await apply(kubeconfig, namespace, {
+      apiVersion: "cloudcredentials.io/v1alpha1",
+      kind: "MicrosoftCredential",
+      metadata: { name: "gov" },
+      spec,
+    });
+    await apply(kubeconfig, namespace, {
+      apiVersion: "cloudcredentials.io/v1alpha1",
+      kind: "MicrosoftCredential",
+      metadata: { name: "public" },
+      spec: { ...spec, cloud: "Public" },
+    });
     await waitForCondition(kubeconfig, [namespace, "gov"], { type: "Ready", status: "True" });
     await waitForCondition(kubeconfig, [namespace, "public"], { type: "Ready", status: "True" });
     expect(await audienceOf("gov")).toBe("https://graph.microsoft.us");

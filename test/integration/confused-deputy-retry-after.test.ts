@@ -18,7 +18,12 @@ let namespace = "";
 let fake: FakeIdentity;
 let running: InProcessOperator;
 
-const credential = (name: string, spec: Json): Json => ({ apiVersion: "cloudcredentials.io/v1alpha1", kind: "MicrosoftCredential", metadata: { name }, spec });
+const credential = (name: string, spec: Json): Json => ({
+  apiVersion: "cloudcredentials.io/v1alpha1",
+  kind: "MicrosoftCredential",
+  metadata: { name },
+  spec,
+});
 
 beforeAll(async () => {
   namespace = await createNamespace(kubeconfig, "retry-after");
@@ -35,19 +40,48 @@ afterAll(async () => {
 describe("a Retry-After of 35 days on client_credentials (review test 3)", () => {
   const reconciles = async (): Promise<number> => {
     const text = await (await fetch(`http://127.0.0.1:${String(running.operator.httpPort())}/metrics`)).text();
-    return [...text.matchAll(/^cloudcredentials_reconcile_duration_seconds_count\{controller="microsoftcredential"[^}]*\} (\d+)/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+    return [
+      ...text.matchAll(
+        /^cloudcredentials_reconcile_duration_seconds_count\{controller="microsoftcredential"[^}]*\} (\d+)/gm,
+      ),
+    ].reduce((sum, m) => sum + Number(m[1]), 0);
   };
 
   it("makes one token request, shows a next retry within the hour, and stays idle (no request, barely a reconcile) after it", async () => {
     const clientId = randomUUID();
     fake.addApp({ clientId, tenantId: TENANT, secrets: [{ value: "throttled-secret" }] });
-    fake.injectFailure({ match: { clientId, grant: "client_credentials" }, count: 1000, error: "TenantThrottled", retryAfterSeconds: 3_000_000 });
-    await kubectlOk(kubeconfig, ["create", "secret", "generic", "throttled-client", "-n", namespace, "--from-literal=client-secret=throttled-secret"]);
+    fake.injectFailure({
+      match: { clientId, grant: "client_credentials" },
+      count: 1000,
+      error: "TenantThrottled",
+      retryAfterSeconds: 3_000_000,
+    });
+    await kubectlOk(kubeconfig, [
+      "create",
+      "secret",
+      "generic",
+      "throttled-client",
+      "-n",
+      namespace,
+      "--from-literal=client-secret=throttled-secret",
+    ]);
     const asked = Date.now();
-    await apply(kubeconfig, namespace, credential("throttled", { tenantType: "ServicePrincipal", tenantId: TENANT, scopes: ["OneDrive"], servicePrincipal: { clientId, clientSecretRef: { name: "throttled-client", key: "client-secret" } } }));
+    await apply(
+      kubeconfig,
+      namespace,
+      credential("throttled", {
+        tenantType: "ServicePrincipal",
+        tenantId: TENANT,
+        scopes: ["OneDrive"],
+        servicePrincipal: { clientId, clientSecretRef: { name: "throttled-client", key: "client-secret" } },
+      }),
+    );
     const object = await waitFor("a next retry time in status", async () => {
       const found = await getJson(kubeconfig, ["mscred", "throttled", "-n", namespace]);
-      return ((found?.["status"] as Json | undefined)?.["failures"] as Json | undefined)?.["nextRetryTime"] === undefined ? undefined : found;
+      return ((found?.["status"] as Json | undefined)?.["failures"] as Json | undefined)?.["nextRetryTime"] ===
+        undefined
+        ? undefined
+        : found;
     });
     const failures = (object["status"] as Json)["failures"] as Json;
     const next = Date.parse(String(failures["nextRetryTime"]));
@@ -65,8 +99,10 @@ describe("a Retry-After of 35 days on client_credentials (review test 3)", () =>
     await kubectlOk(kubeconfig, ["annotate", "mscred", "throttled", "-n", namespace, "touched=yes"]);
     await new Promise((resolve) => setTimeout(resolve, 8000));
     expect(fake.requestCount({ clientId })).toBe(1);
-    expect(await reconciles() - reconcilesBefore).toBeLessThanOrEqual(3);
-    const warnings = capturedLogLines.filter((l) => l.includes(`"credential":"${namespace}/throttled"`) && l.includes("will retry"));
+    expect((await reconciles()) - reconcilesBefore).toBeLessThanOrEqual(3);
+    const warnings = capturedLogLines.filter(
+      (l) => l.includes(`"credential":"${namespace}/throttled"`) && l.includes("will retry"),
+    );
     expect(warnings).toHaveLength(1);
     fake.clearFailures();
     await kubectlOk(kubeconfig, ["delete", "mscred", "throttled", "-n", namespace]);

@@ -27,8 +27,20 @@ let fake: FakeIdentity;
 let running: InProcessOperator;
 
 const team = { as: "tia", asGroups: ["analysts"] };
-const credential = (name: string, spec: Json): Json => ({ apiVersion: "cloudcredentials.io/v1alpha1", kind: "MicrosoftCredential", metadata: { name }, spec });
-const work = (name: string, extra: Json = {}): Json => credential(name, { tenantType: "WorkOrSchool", tenantId: ALLOWED, scopes: ["OneDrive"], teams: ["analysts"], ...extra });
+const credential = (name: string, spec: Json): Json => ({
+  apiVersion: "cloudcredentials.io/v1alpha1",
+  kind: "MicrosoftCredential",
+  metadata: { name },
+  spec,
+});
+const work = (name: string, extra: Json = {}): Json =>
+  credential(name, {
+    tenantType: "WorkOrSchool",
+    tenantId: ALLOWED,
+    scopes: ["OneDrive"],
+    teams: ["analysts"],
+    ...extra,
+  });
 const deviceCodes = (): number => fake.requestCount({ endpoint: "devicecode" });
 
 async function canGet(resource: string, name: string): Promise<boolean> {
@@ -42,16 +54,24 @@ async function pendingCode(name: string, handled?: string): Promise<string> {
   return waitFor(`a sign-in for ${name}`, async () => {
     const status = ((await getJson(kubeconfig, ["mscred", name, "-n", namespace]))?.["status"] ?? {}) as Json;
     const code = (status["signIn"] as Json | undefined)?.["userCode"];
-    return typeof code === "string" && (handled === undefined || status["lastHandledAuthenticate"] === handled) ? code : undefined;
+    return typeof code === "string" && (handled === undefined || status["lastHandledAuthenticate"] === handled)
+      ? code
+      : undefined;
   });
 }
 
 /** Refused as written: NotPermitted with that message, no device code asked for, no Role for the teams. */
 async function refused(name: string, message: string): Promise<Json> {
   const codes = deviceCodes();
-  const broken = await waitForCondition(kubeconfig, [namespace, name], { type: "Broken", status: "True", reason: "NotPermitted" });
+  const broken = await waitForCondition(kubeconfig, [namespace, name], {
+    type: "Broken",
+    status: "True",
+    reason: "NotPermitted",
+  });
   expect(conditionOf(broken, "Broken")?.message).toContain(message);
-  expect(conditionOf(broken, "Broken")?.message).toContain("Until then the credential gets no tokens and grants nothing");
+  expect(conditionOf(broken, "Broken")?.message).toContain(
+    "Until then the credential gets no tokens and grants nothing",
+  );
   expect((broken["status"] as Json)["signIn"]).toBeUndefined();
   // A poll interval later, still no sign-in was started.
   await new Promise((resolve) => setTimeout(resolve, 1500));
@@ -66,13 +86,28 @@ beforeAll(async () => {
   fake = await startFakeIdentity();
   fake.addTenant({ id: ALLOWED, domains: ["contoso.onmicrosoft.com", "fabrikam.com"] });
   fake.addTenant({ id: OTHER, domains: ["other.onmicrosoft.com"] });
-  fake.addApp({ clientId: CLIENT, tenantId: ALLOWED, allowPublicClientFlows: true, signInAudience: "AzureADandPersonalMicrosoftAccount", delegatedPermissions: { [GRAPH]: ["User.Read", "Files.ReadWrite"] } });
+  fake.addApp({
+    clientId: CLIENT,
+    tenantId: ALLOWED,
+    allowPublicClientFlows: true,
+    signInAudience: "AzureADandPersonalMicrosoftAccount",
+    delegatedPermissions: { [GRAPH]: ["User.Read", "Files.ReadWrite"] },
+  });
   fake.updateDelegatedSettings({ deviceCodePollIntervalSeconds: 1 });
   fake.addUser({ tenantId: ALLOWED, userPrincipalName: ADELE });
   fake.addUser({ tenantId: ALLOWED, userPrincipalName: EVE });
   fake.addUser({ tenantId: OTHER, userPrincipalName: OTTO });
   const asOperator = await operatorKubeconfig(kubeconfig, controlPlane, namespace);
-  running = await startOperator(asOperator, namespace, fake, ["--microsoft-client-id", CLIENT, "--allowed-tenants", ALLOWED, "--allowed-account-domains", "contoso.onmicrosoft.com", "--require-account", "true"]);
+  running = await startOperator(asOperator, namespace, fake, [
+    "--microsoft-client-id",
+    CLIENT,
+    "--allowed-tenants",
+    ALLOWED,
+    "--allowed-account-domains",
+    "contoso.onmicrosoft.com",
+    "--require-account",
+    "true",
+  ]);
 }, 120_000);
 
 afterAll(async () => {
@@ -86,24 +121,59 @@ describe("an operator limited to one tenant, one account domain, and named accou
     await refused("elsewhere", `This operator signs in only to the tenants ${ALLOWED}, not ${OTHER}`);
     expect(fake.requestCount({ tenant: OTHER })).toBe(0);
 
-    await kubectlOk(kubeconfig, ["patch", "mscred", "elsewhere", "-n", namespace, "--type=merge", "-p", JSON.stringify({ spec: { tenantId: ALLOWED, account: ADELE } })]);
+    await kubectlOk(kubeconfig, [
+      "patch",
+      "mscred",
+      "elsewhere",
+      "-n",
+      namespace,
+      "--type=merge",
+      "-p",
+      JSON.stringify({ spec: { tenantId: ALLOWED, account: ADELE } }),
+    ]);
     fake.approveDeviceCode({ userCode: await pendingCode("elsewhere"), user: ADELE });
     await waitForCondition(kubeconfig, [namespace, "elsewhere"], { type: "Ready", status: "True" });
-    await waitFor("the team reads the token", async () => ((await canGet("secret", "elsewhere-token")) ? true : undefined));
+    await waitFor("the team reads the token", async () =>
+      (await canGet("secret", "elsewhere-token")) ? true : undefined,
+    );
   });
 
   it("a Ready credential moved to a tenant outside the policy: NotPermitted, its grants withdrawn, no call to that tenant", async () => {
     const requests = fake.requestCount();
-    await kubectlOk(kubeconfig, ["patch", "mscred", "elsewhere", "-n", namespace, "--type=merge", "-p", JSON.stringify({ spec: { tenantId: OTHER } })]);
-    await waitForCondition(kubeconfig, [namespace, "elsewhere"], { type: "Broken", status: "True", reason: "NotPermitted" });
-    await waitFor("the team's access withdrawn", async () => ((await canGet("secret", "elsewhere-token")) ? undefined : true));
+    await kubectlOk(kubeconfig, [
+      "patch",
+      "mscred",
+      "elsewhere",
+      "-n",
+      namespace,
+      "--type=merge",
+      "-p",
+      JSON.stringify({ spec: { tenantId: OTHER } }),
+    ]);
+    await waitForCondition(kubeconfig, [namespace, "elsewhere"], {
+      type: "Broken",
+      status: "True",
+      reason: "NotPermitted",
+    });
+    await waitFor("the team's access withdrawn", async () =>
+      (await canGet("secret", "elsewhere-token")) ? undefined : true,
+    );
     expect(await canGet("mscred", "elsewhere")).toBe(false);
     expect(await getJson(kubeconfig, ["rolebinding", "elsewhere-consumer", "-n", namespace])).toBeUndefined();
     expect(fake.requestCount()).toBe(requests);
   });
 
   it("a personal account (the consumers tenant is not allowed): NotPermitted, no device code", async () => {
-    await apply(kubeconfig, namespace, credential("holiday", { tenantType: "Personal", scopes: ["OneDrive"], teams: ["analysts"], account: "megan@outlook.com" }));
+    await apply(
+      kubeconfig,
+      namespace,
+      credential("holiday", {
+        tenantType: "Personal",
+        scopes: ["OneDrive"],
+        teams: ["analysts"],
+        account: "megan@outlook.com",
+      }),
+    );
     await refused("holiday", `This operator signs in only to the tenants ${ALLOWED}, not consumers`);
   });
 
@@ -120,18 +190,33 @@ describe("an operator limited to one tenant, one account domain, and named accou
   it("someone of another domain enters adele's code: AccountMismatch, their tokens discarded, nothing bound or granted; adele then signs in", async () => {
     await apply(kubeconfig, namespace, work("reports", { account: ADELE }));
     fake.approveDeviceCode({ userCode: await pendingCode("reports"), user: EVE });
-    const broken = await waitForCondition(kubeconfig, [namespace, "reports"], { type: "Broken", status: "True", reason: "AccountMismatch" });
-    expect(conditionOf(broken, "Broken")?.message).toContain(`${EVE} signed in, but this credential is bound to ${ADELE}; its tokens were discarded`);
+    const broken = await waitForCondition(kubeconfig, [namespace, "reports"], {
+      type: "Broken",
+      status: "True",
+      reason: "AccountMismatch",
+    });
+    expect(conditionOf(broken, "Broken")?.message).toContain(
+      `${EVE} signed in, but this credential is bound to ${ADELE}; its tokens were discarded`,
+    );
     expect((broken["status"] as Json)["account"]).toBeUndefined();
     expect(await getJson(kubeconfig, ["secret", "reports-token", "-n", namespace])).toBeUndefined();
     const state = await getJson(kubeconfig, ["secret", "reports-state", "-n", namespace]);
     expect(Object.keys((state?.["data"] ?? {}) as Json)).toEqual([]); // no refresh token kept
     expect(await canGet("secret", "reports-token")).toBe(false);
 
-    await kubectlOk(kubeconfig, ["annotate", "mscred", "reports", "-n", namespace, "cloudcredentials.io/authenticate=1"]);
+    await kubectlOk(kubeconfig, [
+      "annotate",
+      "mscred",
+      "reports",
+      "-n",
+      namespace,
+      "cloudcredentials.io/authenticate=1",
+    ]);
     fake.approveDeviceCode({ userCode: await pendingCode("reports", "1"), user: ADELE });
     const ready = await waitForCondition(kubeconfig, [namespace, "reports"], { type: "Ready", status: "True" });
     expect((ready["status"] as Json)["account"]).toMatchObject({ username: ADELE });
-    await waitFor("the team reads the token", async () => ((await canGet("secret", "reports-token")) ? true : undefined));
+    await waitFor("the team reads the token", async () =>
+      (await canGet("secret", "reports-token")) ? true : undefined,
+    );
   });
 });

@@ -16,7 +16,12 @@ function uniqueName(prefix: string): string {
 }
 
 function configMap(namespace: string, name: string, extra: Record<string, unknown> = {}): string {
-  return JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { namespace, name, ...extra }, data: { key: "value" } });
+  return JSON.stringify({
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { namespace, name, ...extra },
+    data: { key: "value" },
+  });
 }
 
 describe("the local control plane", () => {
@@ -44,7 +49,15 @@ describe("the local control plane", () => {
     const owner = uniqueName("harness-owner");
     const dependent = uniqueName("harness-dependent");
     await kubectlOk(kubeconfig, ["apply", "-f", "-"], { input: configMap("default", owner) });
-    const uid = await kubectlOk(kubeconfig, ["get", "configmap", owner, "-n", "default", "-o", "jsonpath={.metadata.uid}"]);
+    const uid = await kubectlOk(kubeconfig, [
+      "get",
+      "configmap",
+      owner,
+      "-n",
+      "default",
+      "-o",
+      "jsonpath={.metadata.uid}",
+    ]);
     const ownerReferences = [{ apiVersion: "v1", kind: "ConfigMap", name: owner, uid }];
     await kubectlOk(kubeconfig, ["apply", "-f", "-"], { input: configMap("default", dependent, { ownerReferences }) });
 
@@ -85,7 +98,15 @@ describe("the local control plane", () => {
 
       await controlPlane.restartApiServer();
 
-      const value = await kubectlOk(admin, ["get", "configmap", "survivor", "-n", "default", "-o", "jsonpath={.data.key}"]);
+      const value = await kubectlOk(admin, [
+        "get",
+        "configmap",
+        "survivor",
+        "-n",
+        "default",
+        "-o",
+        "jsonpath={.data.key}",
+      ]);
       expect(value).toBe("value");
       expect(controlPlane.server).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
     } finally {

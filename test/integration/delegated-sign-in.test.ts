@@ -1,7 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { kubectlOk } from "../harness/kubectl.ts";
-import { accessTokenClaims, consumersTenantId, decodeJwt, startFakeIdentity, type FakeIdentity } from "../fakes/index.ts";
+import {
+  accessTokenClaims,
+  consumersTenantId,
+  decodeJwt,
+  startFakeIdentity,
+  type FakeIdentity,
+} from "../fakes/index.ts";
 import { createNamespace } from "./namespace.ts";
 import { capturedLogLines, startOperator, type InProcessOperator } from "./operator-fixture.ts";
 import { apply, conditionOf, decode, getJson, waitFor, waitForCondition, type Json } from "./wait.ts";
@@ -26,7 +32,9 @@ async function pendingCode(name: string): Promise<string> {
 
 async function tokenData(name: string): Promise<Record<string, string>> {
   const secret = await getJson(kubeconfig, ["secret", `${name}-token`, "-n", namespace]);
-  return Object.fromEntries(Object.entries((secret?.["data"] ?? {}) as Record<string, string>).map(([k, v]) => [k, decode(v)]));
+  return Object.fromEntries(
+    Object.entries((secret?.["data"] ?? {}) as Record<string, string>).map(([k, v]) => [k, decode(v)]),
+  );
 }
 
 beforeAll(async () => {
@@ -38,7 +46,10 @@ beforeAll(async () => {
     tenantId: TENANT,
     allowPublicClientFlows: true,
     signInAudience: "AzureADandPersonalMicrosoftAccount",
-    delegatedPermissions: { [GRAPH]: ["User.Read", "Files.ReadWrite", "Calendars.ReadWrite", "Sites.ReadWrite.All", "User.Read.All"], [POWERBI]: ["Dataset.Read.All"] },
+    delegatedPermissions: {
+      [GRAPH]: ["User.Read", "Files.ReadWrite", "Calendars.ReadWrite", "Sites.ReadWrite.All", "User.Read.All"],
+      [POWERBI]: ["Dataset.Read.All"],
+    },
   });
   fake.updateDelegatedSettings({ deviceCodePollIntervalSeconds: 1 });
   fake.addUser({ tenantId: consumersTenantId, userPrincipalName: "megan@outlook.com", kind: "personal" });
@@ -54,10 +65,23 @@ afterAll(async () => {
 
 describe("device-code sign-in", () => {
   it("shows the code in status and kubectl -o wide, and an Event where to find it; once approved the credential is Ready for that account", async () => {
-    await apply(kubeconfig, namespace, credential("photos", { tenantType: "Personal", scopes: ["OneDrive", "Calendar"] }));
+    await apply(
+      kubeconfig,
+      namespace,
+      credential("photos", { tenantType: "Personal", scopes: ["OneDrive", "Calendar"] }),
+    );
     const userCode = await pendingCode("photos");
     expect(await kubectlOk(kubeconfig, ["get", "mscred", "photos", "-n", namespace, "-o", "wide"])).toContain(userCode);
-    const events = await kubectlOk(kubeconfig, ["get", "events", "-n", namespace, "--field-selector", "involvedObject.name=photos,reason=SignInRequired", "-o", "jsonpath={.items[*].message}"]);
+    const events = await kubectlOk(kubeconfig, [
+      "get",
+      "events",
+      "-n",
+      namespace,
+      "--field-selector",
+      "involvedObject.name=photos,reason=SignInRequired",
+      "-o",
+      "jsonpath={.items[*].message}",
+    ]);
     // The Event says where to sign in and where to read the code; the code itself is only for
     // readers of the credential, not for everyone who reads Events.
     expect(events).toContain(`${fake.url}/devicelogin`);
@@ -78,11 +102,31 @@ describe("device-code sign-in", () => {
     const state = await getJson(kubeconfig, ["secret", "photos-state", "-n", namespace]);
     expect(Object.keys((state?.["data"] ?? {}) as Json)).toEqual(["msal-cache"]);
     // A first sign-in is no recovery: status says Ready, no Ready Event.
-    expect(await kubectlOk(kubeconfig, ["get", "events", "-n", namespace, "--field-selector", "involvedObject.name=photos,reason=Ready", "-o", "name"])).toBe("");
+    expect(
+      await kubectlOk(kubeconfig, [
+        "get",
+        "events",
+        "-n",
+        namespace,
+        "--field-selector",
+        "involvedObject.name=photos,reason=Ready",
+        "-o",
+        "name",
+      ]),
+    ).toBe("");
   });
 
   it("resumes the same sign-in after an operator restart: the person's code still works", async () => {
-    await apply(kubeconfig, namespace, credential("reports", { tenantType: "WorkOrSchool", tenantId: TENANT, scopes: ["OneDrive"], account: "adele@contoso.onmicrosoft.com" }));
+    await apply(
+      kubeconfig,
+      namespace,
+      credential("reports", {
+        tenantType: "WorkOrSchool",
+        tenantId: TENANT,
+        scopes: ["OneDrive"],
+        account: "adele@contoso.onmicrosoft.com",
+      }),
+    );
     const userCode = await pendingCode("reports");
     const codesBefore = fake.requestCount({ endpoint: "devicecode" });
     await running.stop();
@@ -96,15 +140,27 @@ describe("device-code sign-in", () => {
   it("after a slow_down polls at the longer interval from then on, across a restart too (RFC 8628)", async () => {
     fake.updateDelegatedSettings({ deviceCodePollIntervalSeconds: 3 });
     try {
-      await apply(kubeconfig, namespace, credential("patient", { tenantType: "WorkOrSchool", tenantId: TENANT, scopes: ["OneDrive"] }));
+      await apply(
+        kubeconfig,
+        namespace,
+        credential("patient", { tenantType: "WorkOrSchool", tenantId: TENANT, scopes: ["OneDrive"] }),
+      );
       const userCode = await pendingCode("patient");
-      const polls = (): { at: number; error?: string }[] => fake.requests({ grant: "device_code" }).filter((r) => r.clientId === CLIENT).map((r) => ({ at: Date.parse(r.at), ...(r.error === undefined ? {} : { error: r.error }) }));
+      const polls = (): { at: number; error?: string }[] =>
+        fake
+          .requests({ grant: "device_code" })
+          .filter((r) => r.clientId === CLIENT)
+          .map((r) => ({ at: Date.parse(r.at), ...(r.error === undefined ? {} : { error: r.error }) }));
       const before = polls().length;
       await waitFor("a first poll", () => Promise.resolve(polls().length > before ? true : undefined), 20_000);
       // A restart right after a poll: the new process polls at once, too early → slow_down (interval 3 → 8 s).
       await running.stop();
       running = await startOperator(kubeconfig, namespace, fake, ["--microsoft-client-id", CLIENT]);
-      await waitFor("the slow_down", () => Promise.resolve(polls().some((p) => p.error === "slow_down") ? true : undefined), 20_000);
+      await waitFor(
+        "the slow_down",
+        () => Promise.resolve(polls().some((p) => p.error === "slow_down") ? true : undefined),
+        20_000,
+      );
       const slowDowns = polls().filter((p) => p.error === "slow_down").length;
       await new Promise((resolve) => setTimeout(resolve, 20_000)); // two or three more polls at 8 s
       expect(polls().filter((p) => p.error === "slow_down")).toHaveLength(slowDowns);
@@ -116,11 +172,20 @@ describe("device-code sign-in", () => {
   }, 120_000);
 
   it("waits out a throttled poll's Retry-After before polling again, however short the interval", async () => {
-    await apply(kubeconfig, namespace, credential("throttled", { tenantType: "WorkOrSchool", tenantId: TENANT, scopes: ["OneDrive"] }));
+    await apply(
+      kubeconfig,
+      namespace,
+      credential("throttled", { tenantType: "WorkOrSchool", tenantId: TENANT, scopes: ["OneDrive"] }),
+    );
     const userCode = await pendingCode("throttled");
-    const polls = (): { error?: string }[] => fake.requests({ grant: "device_code" }).filter((r) => r.clientId === CLIENT);
+    const polls = (): { error?: string }[] =>
+      fake.requests({ grant: "device_code" }).filter((r) => r.clientId === CLIENT);
     const before = polls().length;
-    fake.injectFailure({ match: { grant: "device_code", clientId: CLIENT }, error: "TenantThrottled", retryAfterSeconds: 30 });
+    fake.injectFailure({
+      match: { grant: "device_code", clientId: CLIENT },
+      error: "TenantThrottled",
+      retryAfterSeconds: 30,
+    });
     await waitFor("the throttled poll", () => Promise.resolve(polls().length > before ? true : undefined), 20_000);
     const throttledAt = polls().length;
     // At a 1 s interval the old code polled five more times here; Retry-After says 30 s.
@@ -132,27 +197,49 @@ describe("device-code sign-in", () => {
 
   it("refuses another account than the bound one and keeps the bound account's tokens", async () => {
     const before = (await tokenData("reports"))["access-token"];
-    await kubectlOk(kubeconfig, ["annotate", "mscred", "reports", "-n", namespace, "cloudcredentials.io/authenticate=1", "--overwrite"]);
+    await kubectlOk(kubeconfig, [
+      "annotate",
+      "mscred",
+      "reports",
+      "-n",
+      namespace,
+      "cloudcredentials.io/authenticate=1",
+      "--overwrite",
+    ]);
     const waiting = await waitFor("a new sign-in", async () => {
       const object = await getJson(kubeconfig, ["mscred", "reports", "-n", namespace]);
       const signIn = (object?.["status"] as Json | undefined)?.["signIn"] as Json | undefined;
-      return (object?.["status"] as Json | undefined)?.["lastHandledAuthenticate"] === "1" && signIn ? object : undefined;
+      return (object?.["status"] as Json | undefined)?.["lastHandledAuthenticate"] === "1" && signIn
+        ? object
+        : undefined;
     });
     const userCode = String(((waiting["status"] as Json)["signIn"] as Json)["userCode"]);
     // The held token is still valid: Ready stays True beside the waiting sign-in.
     expect(conditionOf(waiting, "Ready")).toMatchObject({ status: "True", reason: "TokenValid" });
     expect(conditionOf(waiting, "SignInPending")?.status).toBe("True");
     fake.approveDeviceCode({ userCode, user: "alex@contoso.onmicrosoft.com" });
-    const broken = await waitForCondition(kubeconfig, [namespace, "reports"], { type: "Broken", status: "True", reason: "AccountMismatch" });
+    const broken = await waitForCondition(kubeconfig, [namespace, "reports"], {
+      type: "Broken",
+      status: "True",
+      reason: "AccountMismatch",
+    });
     expect(conditionOf(broken, "Broken")?.message).toContain("adele@contoso.onmicrosoft.com");
     expect((await tokenData("reports"))["access-token"]).toBe(before);
   });
 
   it("is Broken SignInDeclined when the person declines, and starts no new code by itself", async () => {
-    await apply(kubeconfig, namespace, credential("declined", { tenantType: "WorkOrSchool", tenantId: TENANT, scopes: ["Calendar"] }));
+    await apply(
+      kubeconfig,
+      namespace,
+      credential("declined", { tenantType: "WorkOrSchool", tenantId: TENANT, scopes: ["Calendar"] }),
+    );
     const userCode = await pendingCode("declined");
     fake.declineDeviceCode(userCode);
-    await waitForCondition(kubeconfig, [namespace, "declined"], { type: "Broken", status: "True", reason: "SignInDeclined" });
+    await waitForCondition(kubeconfig, [namespace, "declined"], {
+      type: "Broken",
+      status: "True",
+      reason: "SignInDeclined",
+    });
     const codes = fake.requestCount({ endpoint: "devicecode" });
     await new Promise((resolve) => setTimeout(resolve, 2000));
     expect(fake.requestCount({ endpoint: "devicecode" })).toBe(codes);
@@ -161,8 +248,16 @@ describe("device-code sign-in", () => {
   it("fills a Power BI token beside the Graph token from the same refresh token, once Power BI was consented", async () => {
     // Power BI's token is asked with .default: it carries what was consented for Power BI (in
     // Entra usually an administrator's consent for the app; the fake keeps consent per person).
-    fake.addUser({ tenantId: TENANT, userPrincipalName: "analyst@contoso.onmicrosoft.com", consentedScopes: [`${POWERBI}/Dataset.Read.All`] });
-    await apply(kubeconfig, namespace, credential("analytics", { tenantType: "WorkOrSchool", tenantId: TENANT, scopes: ["OneDrive", "PowerBI"] }));
+    fake.addUser({
+      tenantId: TENANT,
+      userPrincipalName: "analyst@contoso.onmicrosoft.com",
+      consentedScopes: [`${POWERBI}/Dataset.Read.All`],
+    });
+    await apply(
+      kubeconfig,
+      namespace,
+      credential("analytics", { tenantType: "WorkOrSchool", tenantId: TENANT, scopes: ["OneDrive", "PowerBI"] }),
+    );
     fake.approveDeviceCode({ userCode: await pendingCode("analytics"), user: "analyst@contoso.onmicrosoft.com" });
     await waitForCondition(kubeconfig, [namespace, "analytics"], { type: "Ready", status: "True" });
     const data = await tokenData("analytics");
@@ -172,8 +267,17 @@ describe("device-code sign-in", () => {
 
   it("is Broken SignInExpired when nobody signs in before the code expires", async () => {
     fake.updateDelegatedSettings({ deviceCodeLifetimeSeconds: 3 });
-    await apply(kubeconfig, namespace, credential("nobody", { tenantType: "WorkOrSchool", tenantId: TENANT, scopes: ["Calendar"] }));
-    const broken = await waitForCondition(kubeconfig, [namespace, "nobody"], { type: "Broken", status: "True", reason: "SignInExpired" }, 20_000);
+    await apply(
+      kubeconfig,
+      namespace,
+      credential("nobody", { tenantType: "WorkOrSchool", tenantId: TENANT, scopes: ["Calendar"] }),
+    );
+    const broken = await waitForCondition(
+      kubeconfig,
+      [namespace, "nobody"],
+      { type: "Broken", status: "True", reason: "SignInExpired" },
+      20_000,
+    );
     expect((broken["status"] as Json)["signIn"]).toBeUndefined();
     fake.updateDelegatedSettings({ deviceCodeLifetimeSeconds: 900 });
   });
@@ -181,7 +285,9 @@ describe("device-code sign-in", () => {
   it("keeps every token, refresh token and device code out of logs, Events and status", async () => {
     const statuses = await kubectlOk(kubeconfig, ["get", "mscred", "-n", namespace, "-o", "json"]);
     const events = await kubectlOk(kubeconfig, ["get", "events", "-n", namespace, "-o", "json"]);
-    const secrets = [await tokenData("photos"), await tokenData("reports")].flatMap((d) => [d["access-token"] ?? "x"]).filter((t) => t.length > 20);
+    const secrets = [await tokenData("photos"), await tokenData("reports")]
+      .flatMap((d) => [d["access-token"] ?? "x"])
+      .filter((t) => t.length > 20);
     for (const text of [statuses, events, capturedLogLines.join("\n")]) {
       for (const token of secrets) expect(text).not.toContain(token);
       expect(text).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\.eyJ/);

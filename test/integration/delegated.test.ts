@@ -23,8 +23,17 @@ afterAll(async () => {
 
 describe("a delegated credential without a public client application", () => {
   it("is Broken MicrosoftAPINotConfigured, saying who must act", async () => {
-    await apply(kubeconfig, namespace, { apiVersion: "cloudcredentials.io/v1alpha1", kind: "MicrosoftCredential", metadata: { name: "photos" }, spec: { tenantType: "Personal", scopes: ["OneDrive"] } });
-    const object = await waitForCondition(kubeconfig, [namespace, "photos"], { type: "Broken", status: "True", reason: "MicrosoftAPINotConfigured" });
+    await apply(kubeconfig, namespace, {
+      apiVersion: "cloudcredentials.io/v1alpha1",
+      kind: "MicrosoftCredential",
+      metadata: { name: "photos" },
+      spec: { tenantType: "Personal", scopes: ["OneDrive"] },
+    });
+    const object = await waitForCondition(kubeconfig, [namespace, "photos"], {
+      type: "Broken",
+      status: "True",
+      reason: "MicrosoftAPINotConfigured",
+    });
     expect(conditionOf(object, "Ready")).toMatchObject({ status: "False", reason: "MicrosoftAPINotConfigured" });
     expect(conditionOf(object, "Broken")?.message).toContain("--microsoft-client-id");
     expect(fake.requestCount()).toBe(0);

@@ -13,7 +13,15 @@ import { createNamespace } from "./namespace.ts";
 
 const kubeconfig = inject("kubeconfig");
 /** Kinds the local control plane serves: our CRDs and built-in kinds (not Flux's or the Prometheus Operator's). */
-const served = await docObjects(["MicrosoftCredential", "AccessList", "CronJob", "Pod", "ConfigMap", "Secret", "ServiceAccount"]);
+const served = await docObjects([
+  "MicrosoftCredential",
+  "AccessList",
+  "CronJob",
+  "Pod",
+  "ConfigMap",
+  "Secret",
+  "ServiceAccount",
+]);
 let namespace = "";
 
 beforeAll(async () => {
@@ -22,23 +30,40 @@ beforeAll(async () => {
 
 describe("the YAML in docs/", () => {
   it("has objects to check", () => {
-    expect(served.map((o) => o.object["kind"])).toEqual(expect.arrayContaining(["MicrosoftCredential", "AccessList", "CronJob"]));
+    expect(served.map((o) => o.object["kind"])).toEqual(
+      expect.arrayContaining(["MicrosoftCredential", "AccessList", "CronJob"]),
+    );
   });
 
-  it.each(served.map((o) => [o.where, o.object] as const))("%s is accepted by the API server (server-side dry run)", async (_where, object) => {
-    // Every example names its own namespace or none; the test's namespace stands in for it.
-    const metadata = Object.fromEntries(Object.entries(object["metadata"] as Record<string, unknown>).filter(([key]) => key !== "namespace"));
-    const manifest = JSON.stringify({ ...object, metadata });
-    const result = await kubectl(kubeconfig, ["apply", "--dry-run=server", "-n", namespace, "-f", "-"], { input: manifest });
-    expect(result.stderr).toBe("");
-    expect(result.code).toBe(0);
-  });
+  it.each(served.map((o) => [o.where, o.object] as const))(
+    "%s is accepted by the API server (server-side dry run)",
+    async (_where, object) => {
+      // Every example names its own namespace or none; the test's namespace stands in for it.
+      const metadata = Object.fromEntries(
+        Object.entries(object["metadata"] as Record<string, unknown>).filter(([key]) => key !== "namespace"),
+      );
+      const manifest = JSON.stringify({ ...object, metadata });
+      const result = await kubectl(kubeconfig, ["apply", "--dry-run=server", "-n", namespace, "-f", "-"], {
+        input: manifest,
+      });
+      expect(result.stderr).toBe("");
+      expect(result.code).toBe(0);
+    },
+  );
 });
 
 function helmTemplate(args: readonly string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    const env = { ...process.env, HELM_CACHE_HOME: join(tmpdir(), "cco-helm-cache"), HELM_CONFIG_HOME: join(tmpdir(), "cco-helm-config") };
-    const child = spawn(findBinary("helm"), ["template", "cloud-credentials-operator", join(repoRoot, "charts", "cloud-credentials-operator"), ...args], { env });
+    const env = {
+      ...process.env,
+      HELM_CACHE_HOME: join(tmpdir(), "cco-helm-cache"),
+      HELM_CONFIG_HOME: join(tmpdir(), "cco-helm-config"),
+    };
+    const child = spawn(
+      findBinary("helm"),
+      ["template", "cloud-credentials-operator", join(repoRoot, "charts", "cloud-credentials-operator"), ...args],
+      { env },
+    );
     let out = "";
     let err = "";
     child.stdout.on("data", (b: Buffer) => (out += b.toString()));
@@ -50,7 +75,9 @@ function helmTemplate(args: readonly string[]): Promise<string> {
 
 describe("docs/metrics-and-alerts.md", () => {
   it("shows the PrometheusRule the chart renders with its defaults", async () => {
-    const rendered = parseAllDocuments(await helmTemplate(["--namespace", "cloud-credentials-operator", "--set", "prometheusRule.enabled=true"]))
+    const rendered = parseAllDocuments(
+      await helmTemplate(["--namespace", "cloud-credentials-operator", "--set", "prometheusRule.enabled=true"]),
+    )
       .map((d) => d.toJSON() as Record<string, unknown> | null)
       .find((o) => o?.["kind"] === "PrometheusRule");
     const documented = (await docObjects(["PrometheusRule"])).map((o) => o.object);

@@ -43,7 +43,13 @@ beforeAll(async () => {
   kc = loadKubeConfig({ inCluster: false, kubeconfig });
   fake = await startFakeIdentity();
   fake.addTenant({ id: TENANT, domains: ["contoso.onmicrosoft.com"] });
-  fake.addApp({ clientId: CLIENT, tenantId: TENANT, allowPublicClientFlows: true, signInAudience: "AzureADandPersonalMicrosoftAccount", delegatedPermissions: { [GRAPH]: ["User.Read", "Files.ReadWrite", "Calendars.ReadWrite"] } });
+  fake.addApp({
+    clientId: CLIENT,
+    tenantId: TENANT,
+    allowPublicClientFlows: true,
+    signInAudience: "AzureADandPersonalMicrosoftAccount",
+    delegatedPermissions: { [GRAPH]: ["User.Read", "Files.ReadWrite", "Calendars.ReadWrite"] },
+  });
   answers = await mapLimit(objects, 6, (g) => submit(kc, namespace, g, true));
 });
 
@@ -60,7 +66,10 @@ const describeTally = (t: Tally): string =>
 
 describe(`generated objects, server-side dry run (${String(DRY_RUN_COUNT)}, seed ${String(SEED)})`, () => {
   it("each is accepted (and readable by the operator as stored), or refused with a message naming a field; zod and the CRD agree but for CEL rules", () => {
-    const t = tally(objects, objects.map((g, i) => judge(g, answers[i] as Answer)));
+    const t = tally(
+      objects,
+      objects.map((g, i) => judge(g, answers[i] as Answer)),
+    );
     expect(t.problems.length, describeTally(t)).toBe(0);
     // Both outcomes are exercised.
     expect(t.accepted, describeTally(t)).toBeGreaterThan(DRY_RUN_COUNT / 10);
@@ -69,18 +78,25 @@ describe(`generated objects, server-side dry run (${String(DRY_RUN_COUNT)}, seed
 });
 
 async function list(plural: string): Promise<Json[]> {
-  const body = (await requestJson(kc, `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${plural}`)) as { items: Json[] };
+  const body = (await requestJson(kc, `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${plural}`)) as {
+    items: Json[];
+  };
   return body.items;
 }
 
-const conditionTypes = (o: Json): string[] => (((o["status"] as Json | undefined)?.["conditions"] ?? []) as { type: string }[]).map((c) => c.type);
+const conditionTypes = (o: Json): string[] =>
+  (((o["status"] as Json | undefined)?.["conditions"] ?? []) as { type: string }[]).map((c) => c.type);
 const nameOf = (o: Json): string => String((o["metadata"] as Json)["name"]);
-const versions = (items: readonly Json[]): Map<string, string> => new Map(items.map((o) => [nameOf(o), String((o["metadata"] as Json)["resourceVersion"])]));
+const versions = (items: readonly Json[]): Map<string, string> =>
+  new Map(items.map((o) => [nameOf(o), String((o["metadata"] as Json)["resourceVersion"])]));
 
 /** Reconciles the operator counted (cloudcredentials_reconcile_duration_seconds_count, every result). */
 async function reconcileCount(): Promise<number> {
   const text = await fetch(`http://127.0.0.1:${String(running?.operator.httpPort())}/metrics`).then((r) => r.text());
-  return [...text.matchAll(/^cloudcredentials_reconcile_duration_seconds_count\{[^}]*\} (\d+)$/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+  return [...text.matchAll(/^cloudcredentials_reconcile_duration_seconds_count\{[^}]*\} (\d+)$/gm)].reduce(
+    (sum, m) => sum + Number(m[1]),
+    0,
+  );
 }
 
 /** Objects whose resourceVersion changed between two listings, and how often (by listing every second). */
@@ -88,7 +104,7 @@ async function watchWindow(ms: number): Promise<{ changes: Map<string, number>; 
   const changes = new Map<string, number>();
   const heap: number[] = [];
   let last = versions([...(await list("microsoftcredentials")), ...(await list("accesslists"))]);
-  for (const end = Date.now() + ms; Date.now() < end; ) {
+  for (const end = Date.now() + ms; Date.now() < end;) {
     await new Promise((resolve) => setTimeout(resolve, 1000));
     const now = versions([...(await list("microsoftcredentials")), ...(await list("accesslists"))]);
     for (const [name, rv] of now) if (last.get(name) !== rv) changes.set(name, (changes.get(name) ?? 0) + 1);
@@ -102,10 +118,18 @@ describe("the accepted objects, created for real with the operator running", () 
   let created: Generated[] = [];
 
   beforeAll(async () => {
-    running = await startOperator(kubeconfig, namespace, fake, ["--microsoft-client-id", CLIENT, "--graph-base-url", `${fake.url}/v1.0`]);
+    running = await startOperator(kubeconfig, namespace, fake, [
+      "--microsoft-client-id",
+      CLIENT,
+      "--graph-base-url",
+      `${fake.url}/v1.0`,
+    ]);
     void running.operator.stopped.then(() => (stoppedOnItsOwn = true));
     const accepted = objects.filter((_, i) => answers[i]?.kind === "accepted");
-    const chosen = [...accepted.filter((g) => g.kind === "MicrosoftCredential").slice(0, CREATE_CREDENTIALS), ...accepted.filter((g) => g.kind === "AccessList").slice(0, CREATE_LISTS)];
+    const chosen = [
+      ...accepted.filter((g) => g.kind === "MicrosoftCredential").slice(0, CREATE_CREDENTIALS),
+      ...accepted.filter((g) => g.kind === "AccessList").slice(0, CREATE_LISTS),
+    ];
     const results = await mapLimit(chosen, 4, (g) => submit(kc, namespace, g, false));
     created = chosen.filter((_, i) => results[i]?.kind === "accepted");
   }, 120_000);
@@ -116,21 +140,41 @@ describe("the accepted objects, created for real with the operator running", () 
     expect(credentials, `seed ${String(SEED)}`).toBeGreaterThan(10);
     let missing: string[] = [];
     try {
-      await waitFor(`Ready and Broken on ${String(credentials)} credentials, Ready on ${String(lists)} AccessLists`, async () => {
-        const creds = await list("microsoftcredentials");
-        const accessLists = await list("accesslists");
-        missing = [
-          ...creds.filter((c) => !conditionTypes(c).includes("Ready") || !conditionTypes(c).includes("Broken")).map((c) => `credential ${nameOf(c)}: ${JSON.stringify(c["spec"]).slice(0, 300)}`),
-          ...accessLists.filter((l) => !conditionTypes(l).includes("Ready")).map((l) => `AccessList ${nameOf(l)}: ${JSON.stringify(l["spec"]).slice(0, 300)}`),
-        ];
-        // A credential the operator logged it cannot read will get no status: waiting longer shows nothing new.
-        const stuck = missing.every((m) => capturedLogLines.some((l) => l.includes("cannot read") && l.includes(`/${(m.split(" ")[1] ?? "").replace(/:$/, "")}"`)));
-        return (missing.length === 0 || stuck) && creds.length === credentials && accessLists.length === lists ? true : undefined;
-      }, 150_000);
+      await waitFor(
+        `Ready and Broken on ${String(credentials)} credentials, Ready on ${String(lists)} AccessLists`,
+        async () => {
+          const creds = await list("microsoftcredentials");
+          const accessLists = await list("accesslists");
+          missing = [
+            ...creds
+              .filter((c) => !conditionTypes(c).includes("Ready") || !conditionTypes(c).includes("Broken"))
+              .map((c) => `credential ${nameOf(c)}: ${JSON.stringify(c["spec"]).slice(0, 300)}`),
+            ...accessLists
+              .filter((l) => !conditionTypes(l).includes("Ready"))
+              .map((l) => `AccessList ${nameOf(l)}: ${JSON.stringify(l["spec"]).slice(0, 300)}`),
+          ];
+          // A credential the operator logged it cannot read will get no status: waiting longer shows nothing new.
+          const stuck = missing.every((m) =>
+            capturedLogLines.some(
+              (l) => l.includes("cannot read") && l.includes(`/${(m.split(" ")[1] ?? "").replace(/:$/, "")}"`),
+            ),
+          );
+          return (missing.length === 0 || stuck) && creds.length === credentials && accessLists.length === lists
+            ? true
+            : undefined;
+        },
+        150_000,
+      );
     } catch (error) {
-      throw new Error(`seed ${String(SEED)}: ${String(missing.length)} objects without conditions:\n${missing.slice(0, 8).join("\n")}`, { cause: error });
+      throw new Error(
+        `seed ${String(SEED)}: ${String(missing.length)} objects without conditions:\n${missing.slice(0, 8).join("\n")}`,
+        { cause: error },
+      );
     }
-    expect(missing, `seed ${String(SEED)}: objects without conditions (the operator logged it cannot read these)`).toEqual([]);
+    expect(
+      missing,
+      `seed ${String(SEED)}: objects without conditions (the operator logged it cannot read these)`,
+    ).toEqual([]);
     expect(stoppedOnItsOwn).toBe(false);
   }, 180_000);
 
@@ -152,7 +196,9 @@ describe("the accepted objects, created for real with the operator running", () 
   }, 60_000);
 
   it("logs no spec the operator could not read", () => {
-    const unreadable = capturedLogLines.filter((l) => l.includes(namespace) && /cannot read|does not match this operator's API/.test(l));
+    const unreadable = capturedLogLines.filter(
+      (l) => l.includes(namespace) && /cannot read|does not match this operator's API/.test(l),
+    );
     expect(unreadable.slice(0, 5), `seed ${String(SEED)}`).toEqual([]);
   });
 });

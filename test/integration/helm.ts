@@ -20,13 +20,21 @@ export interface Run {
 export function helm(args: readonly string[]): Promise<Run> {
   const kubeconfig = inject("kubeconfig");
   return new Promise((resolve, reject) => {
-    const child = spawn(findBinary("helm"), [...args, "--kubeconfig", kubeconfig], { env: { ...process.env, HELM_CACHE_HOME: join(tmpdir(), "cco-helm-cache"), HELM_CONFIG_HOME: join(tmpdir(), "cco-helm-config") } });
+    const child = spawn(findBinary("helm"), [...args, "--kubeconfig", kubeconfig], {
+      env: {
+        ...process.env,
+        HELM_CACHE_HOME: join(tmpdir(), "cco-helm-cache"),
+        HELM_CONFIG_HOME: join(tmpdir(), "cco-helm-config"),
+      },
+    });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on("data", (b: Buffer) => out.push(b));
     child.stderr.on("data", (b: Buffer) => err.push(b));
     child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? -1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }));
+    child.on("close", (code) =>
+      resolve({ code: code ?? -1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }),
+    );
   });
 }
 
@@ -34,7 +42,9 @@ export function helm(args: readonly string[]): Promise<Run> {
 export async function serviceAccountKubeconfig(namespace: string, serviceAccount: string): Promise<string> {
   const kubeconfig = inject("kubeconfig");
   const controlPlane = inject("controlPlane");
-  const token = (await kubectlOk(kubeconfig, ["create", "token", serviceAccount, "-n", namespace, "--duration", "1h"])).trim();
+  const token = (
+    await kubectlOk(kubeconfig, ["create", "token", serviceAccount, "-n", namespace, "--duration", "1h"])
+  ).trim();
   const ca = (await readFile(controlPlane.pki.servingCaCert)).toString("base64");
   const path = join(await mkdtemp(join(tmpdir(), "cco-sa-")), "kubeconfig");
   const config = {

@@ -17,7 +17,13 @@ import { createNamespace } from "./namespace.ts";
 interface Obj {
   kind?: string;
   apiVersion?: string;
-  metadata?: { name?: string; namespace?: string; resourceVersion?: string; labels?: Record<string, string>; managedFields?: unknown[] };
+  metadata?: {
+    name?: string;
+    namespace?: string;
+    resourceVersion?: string;
+    labels?: Record<string, string>;
+    managedFields?: unknown[];
+  };
   data?: Record<string, string>;
 }
 
@@ -55,7 +61,16 @@ async function createConfigMap(kubeconfig: string, namespace: string, name: stri
 }
 
 async function setConfigMapValue(kubeconfig: string, namespace: string, name: string, value: string): Promise<void> {
-  await kubectlOk(kubeconfig, ["patch", "configmap", name, "-n", namespace, "--type=merge", "-p", JSON.stringify({ data: { value } })]);
+  await kubectlOk(kubeconfig, [
+    "patch",
+    "configmap",
+    name,
+    "-n",
+    namespace,
+    "--type=merge",
+    "-p",
+    JSON.stringify({ data: { value } }),
+  ]);
 }
 
 afterEach(async () => {
@@ -70,7 +85,10 @@ describe("Informer against the shared control plane", () => {
     const namespace = await createNamespace(kubeconfig, "informer-cm");
     const other = await createNamespace(kubeconfig, "informer-other");
     await createConfigMap(kubeconfig, namespace, "before");
-    const { informer, events } = startInformer({ kubeConfig, path: resourcePath({ version: "v1", plural: "configmaps", namespace }) });
+    const { informer, events } = startInformer({
+      kubeConfig,
+      path: resourcePath({ version: "v1", plural: "configmaps", namespace }),
+    });
     await vi.waitFor(() => expect(informer.hasSynced()).toBe(true), waitLong);
     expect(events).toContain("add:before");
     // Listed objects look like watched ones: kind set, managedFields dropped to save memory.
@@ -86,7 +104,12 @@ describe("Informer against the shared control plane", () => {
     await vi.waitFor(() => expect(events).toContain("delete:a"), waitLong);
 
     expect(informer.get(`${namespace}/a`)).toBeUndefined();
-    expect(events.filter((e) => !e.endsWith(":kube-root-ca.crt"))).toEqual(["add:before", "add:a", "update:a", "delete:a"]);
+    expect(events.filter((e) => !e.endsWith(":kube-root-ca.crt"))).toEqual([
+      "add:before",
+      "add:a",
+      "update:a",
+      "delete:a",
+    ]);
     expect(names(informer)).not.toContain("elsewhere");
   });
 
@@ -140,7 +163,12 @@ describe("Informer against the shared control plane", () => {
     const namespace = await createNamespace(kubeconfig, "informer-quiet");
     await createConfigMap(kubeconfig, namespace, "only");
     const path = resourcePath({ version: "v1", plural: "configmaps", namespace });
-    const { informer, events } = startInformer({ kubeConfig, path, fieldSelector: "metadata.name=only", silenceMs: 1500 });
+    const { informer, events } = startInformer({
+      kubeConfig,
+      path,
+      fieldSelector: "metadata.name=only",
+      silenceMs: 1500,
+    });
     await vi.waitFor(() => expect(informer.hasSynced()).toBe(true), waitLong);
     // Nothing changes in this namespace, so no event nor bookmark arrives and the watchdog fires.
     await vi.waitFor(() => {
@@ -172,7 +200,9 @@ describe("Informer against the shared control plane", () => {
 
     // Point the informer at a closed port. Its open watch stays connected until the watchdog cuts
     // it; the failed relist after that proves no connection is left to deliver events.
-    cutOff.loadFromString(readFileSync(kubeconfig, "utf8").replaceAll(inject("controlPlane").server, "https://127.0.0.1:1"));
+    cutOff.loadFromString(
+      readFileSync(kubeconfig, "utf8").replaceAll(inject("controlPlane").server, "https://127.0.0.1:1"),
+    );
     await vi.waitFor(() => expect(informer.status().consecutiveFailures).toBeGreaterThanOrEqual(1), waitLong);
     await kubectlOk(kubeconfig, ["delete", "configmap", "vanishes", "-n", namespace]);
     await createConfigMap(kubeconfig, namespace, "appears");
@@ -184,7 +214,12 @@ describe("Informer against the shared control plane", () => {
 });
 
 function secretList(namespace: string, names: readonly string[]): string {
-  const items = names.map((name) => ({ apiVersion: "v1", kind: "Secret", metadata: { name, namespace, labels: { bulk: "yes" } }, stringData: { password: `${name}-${"p".repeat(2000)}` } }));
+  const items = names.map((name) => ({
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name, namespace, labels: { bulk: "yes" } },
+    stringData: { password: `${name}-${"p".repeat(2000)}` },
+  }));
   return JSON.stringify({ apiVersion: "v1", kind: "List", items });
 }
 
@@ -198,18 +233,35 @@ describe("Informer with metadataOnly", () => {
     const seen: Obj[] = [];
     const path = resourcePath({ version: "v1", plural: "secrets", namespace });
     // Small pages: the continue tokens of a metadata list work too.
-    const { informer, events } = startInformer({ kubeConfig: kubeConfigFrom(kubeconfig), path, metadataOnly: true, pageSize: 15 });
+    const { informer, events } = startInformer({
+      kubeConfig: kubeConfigFrom(kubeconfig),
+      path,
+      metadataOnly: true,
+      pageSize: 15,
+    });
     informer.on("add", (o) => seen.push(o));
     informer.on("update", (o) => seen.push(o));
     informer.on("delete", (o) => seen.push(o));
     await vi.waitFor(() => expect(informer.hasSynced()).toBe(true), waitLong);
     expect(names(informer)).toEqual(many);
-    expect(informer.get(`${namespace}/bulk-07`)).toMatchObject({ kind: "PartialObjectMetadata", apiVersion: "meta.k8s.io/v1", metadata: { name: "bulk-07", labels: { bulk: "yes" } } });
+    expect(informer.get(`${namespace}/bulk-07`)).toMatchObject({
+      kind: "PartialObjectMetadata",
+      apiVersion: "meta.k8s.io/v1",
+      metadata: { name: "bulk-07", labels: { bulk: "yes" } },
+    });
 
     await kubectlOk(kubeconfig, ["apply", "-f", "-"], { input: secretList(namespace, ["late"]) });
     await vi.waitFor(() => expect(events).toContain("add:late"), waitLong);
     const added = informer.get(`${namespace}/late`)?.metadata?.resourceVersion;
-    await kubectlOk(kubeconfig, ["patch", "secret", "late", "-n", namespace, "-p", JSON.stringify({ stringData: { password: "changed" } })]);
+    await kubectlOk(kubeconfig, [
+      "patch",
+      "secret",
+      "late",
+      "-n",
+      namespace,
+      "-p",
+      JSON.stringify({ stringData: { password: "changed" } }),
+    ]);
     await vi.waitFor(() => expect(events).toContain("update:late"), waitLong);
     const updated = informer.get(`${namespace}/late`)?.metadata?.resourceVersion;
     await kubectlOk(kubeconfig, ["delete", "secret", "late", "-n", namespace]);
@@ -253,19 +305,29 @@ describe("Informer on a KubeConfig whose work was aborted (a replica that lost i
     const { informer, events } = startInformer({ kubeConfig, path, fieldSelector: "metadata.name!=kube-root-ca.crt" });
     await vi.waitFor(() => expect(informer.hasSynced()).toBe(true), waitLong);
     // While the term lasts, work goes through.
-    await requestJson(kubeConfig, path, { method: "POST", body: { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "during" } } });
+    await requestJson(kubeConfig, path, {
+      method: "POST",
+      body: { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "during" } },
+    });
     await vi.waitFor(() => expect(events).toEqual(["add:during"]), waitLong);
 
     term.abort();
-    const write = requestJson(kubeConfig, path, { method: "POST", body: { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "after-the-term" } } });
+    const write = requestJson(kubeConfig, path, {
+      method: "POST",
+      body: { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "after-the-term" } },
+    });
     await expect(write).rejects.toMatchObject({ name: "AbortError" });
-    const typed = kubeConfig.makeApiClient(CoreV1Api).createNamespacedConfigMap({ namespace, body: { metadata: { name: "typed-after-the-term" } } });
+    const typed = kubeConfig
+      .makeApiClient(CoreV1Api)
+      .createNamespacedConfigMap({ namespace, body: { metadata: { name: "typed-after-the-term" } } });
     await expect(typed).rejects.toMatchObject({ name: "AbortError" });
     await createConfigMap(kubeconfig, namespace, "from-elsewhere");
     await vi.waitFor(() => expect(events).toEqual(["add:during", "add:from-elsewhere"]), waitLong);
     // The watch went on, and the refused write never reached the API server.
     expect(names(informer)).toEqual(["during", "from-elsewhere"]);
-    expect(await kubectlOk(kubeconfig, ["get", "configmaps", "-n", namespace, "-o", "name"])).not.toMatch(/after-the-term/);
+    expect(await kubectlOk(kubeconfig, ["get", "configmaps", "-n", namespace, "-o", "name"])).not.toMatch(
+      /after-the-term/,
+    );
   });
 });
 

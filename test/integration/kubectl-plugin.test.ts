@@ -28,8 +28,17 @@ interface RunningPlugin {
 }
 
 /** `kubectl mscred ARGS`, with bin/ first on PATH and stdin not a terminal (an empty, closed pipe). */
-function startPlugin(args: readonly string[], env: Record<string, string | undefined> = { KUBECONFIG: kubeconfig }): RunningPlugin {
-  const childEnv = { ...process.env, KUBECONFIG: undefined, ...env, PATH: `${join(repoRoot, "bin")}${delimiter}${process.env["PATH"] ?? ""}`, KUBECACHEDIR: join(dirname(kubeconfig), "kube-cache") };
+function startPlugin(
+  args: readonly string[],
+  env: Record<string, string | undefined> = { KUBECONFIG: kubeconfig },
+): RunningPlugin {
+  const childEnv = {
+    ...process.env,
+    KUBECONFIG: undefined,
+    ...env,
+    PATH: `${join(repoRoot, "bin")}${delimiter}${process.env["PATH"] ?? ""}`,
+    KUBECACHEDIR: join(dirname(kubeconfig), "kube-cache"),
+  };
   const child = spawn(findBinary("kubectl"), ["mscred", ...args], { env: childEnv, stdio: "pipe" });
   const stdout: Buffer[] = [];
   const stderr: Buffer[] = [];
@@ -41,16 +50,31 @@ function startPlugin(args: readonly string[], env: Record<string, string | undef
     child.on("error", reject);
     child.on("close", (code) => {
       clearTimeout(timer);
-      resolve({ code: code ?? -1, stdout: Buffer.concat(stdout).toString("utf8"), stderr: Buffer.concat(stderr).toString("utf8") });
+      resolve({
+        code: code ?? -1,
+        stdout: Buffer.concat(stdout).toString("utf8"),
+        stderr: Buffer.concat(stderr).toString("utf8"),
+      });
     });
   });
   return { stdout: () => Buffer.concat(stdout).toString("utf8"), exited };
 }
 
-const plugin = (args: readonly string[], env?: Record<string, string | undefined>): Promise<KubectlResult> => startPlugin(args, env).exited;
+const plugin = (args: readonly string[], env?: Record<string, string | undefined>): Promise<KubectlResult> =>
+  startPlugin(args, env).exited;
 
-const credential = (name: string, spec: Json): Json => ({ apiVersion: "cloudcredentials.io/v1alpha1", kind: "MicrosoftCredential", metadata: { name }, spec });
-const work = (extra: Json = {}): Json => ({ tenantType: "WorkOrSchool", tenantId: TENANT, scopes: ["Calendar"], ...extra });
+const credential = (name: string, spec: Json): Json => ({
+  apiVersion: "cloudcredentials.io/v1alpha1",
+  kind: "MicrosoftCredential",
+  metadata: { name },
+  spec,
+});
+const work = (extra: Json = {}): Json => ({
+  tenantType: "WorkOrSchool",
+  tenantId: TENANT,
+  scopes: ["Calendar"],
+  ...extra,
+});
 
 async function statusOf(name: string): Promise<Json> {
   return ((await getJson(kubeconfig, ["mscred", name, "-n", namespace]))?.["status"] ?? {}) as Json;
@@ -61,7 +85,9 @@ async function pendingCode(name: string, handled?: { key: string; value: string 
   return waitFor(`a sign-in for ${name}`, async () => {
     const status = await statusOf(name);
     const code = (status["signIn"] as Json | undefined)?.["userCode"];
-    return typeof code === "string" && (handled === undefined || status[handled.key] === handled.value) ? code : undefined;
+    return typeof code === "string" && (handled === undefined || status[handled.key] === handled.value)
+      ? code
+      : undefined;
   });
 }
 
@@ -71,16 +97,26 @@ async function annotation(name: string, key: string): Promise<string | undefined
 }
 
 /** The code a running login printed (from the sign-in message). */
-const printedCode = (login: RunningPlugin): Promise<string> => waitFor("login to print the sign-in code", () => Promise.resolve(/enter the code (\S+) to authenticate/.exec(login.stdout())?.[1]));
+const printedCode = (login: RunningPlugin): Promise<string> =>
+  waitFor("login to print the sign-in code", () =>
+    Promise.resolve(/enter the code (\S+) to authenticate/.exec(login.stdout())?.[1]),
+  );
 
 /** The table row of a credential in the plugin's output. */
-const rowOf = (output: string, ns: string, name: string): string | undefined => output.split("\n").find((l) => l.startsWith(`${ns} `) && l.split(/\s+/)[1] === name);
+const rowOf = (output: string, ns: string, name: string): string | undefined =>
+  output.split("\n").find((l) => l.startsWith(`${ns} `) && l.split(/\s+/)[1] === name);
 
 beforeAll(async () => {
   namespace = await createNamespace(kubeconfig, "plugin");
   fake = await startFakeIdentity();
   fake.addTenant({ id: TENANT });
-  fake.addApp({ clientId: CLIENT, tenantId: TENANT, allowPublicClientFlows: true, signInAudience: "AzureADMultipleOrgs", delegatedPermissions: { "https://graph.microsoft.com": ["User.Read", "Calendars.ReadWrite"] } });
+  fake.addApp({
+    clientId: CLIENT,
+    tenantId: TENANT,
+    allowPublicClientFlows: true,
+    signInAudience: "AzureADMultipleOrgs",
+    delegatedPermissions: { "https://graph.microsoft.com": ["User.Read", "Calendars.ReadWrite"] },
+  });
   fake.updateDelegatedSettings({ deviceCodePollIntervalSeconds: 1 });
   fake.addUser({ tenantId: TENANT, userPrincipalName: ADELE });
   running = await startOperator(kubeconfig, namespace, fake, ["--microsoft-client-id", CLIENT]);
@@ -89,8 +125,21 @@ beforeAll(async () => {
   await apply(kubeconfig, namespace, credential("a-calendar", work({ displayName: "Team calendar" })));
   fake.approveDeviceCode({ userCode: await pendingCode("a-calendar"), user: ADELE });
   await waitForCondition(kubeconfig, [namespace, "a-calendar"], { type: "Ready", status: "True" });
-  await apply(kubeconfig, namespace, credential("z-reporting", { tenantType: "ServicePrincipal", tenantId: TENANT, scopes: ["OneDrive"], servicePrincipal: { clientId: randomUUID(), clientSecretRef: { name: "reporting-app", key: "client-secret" } } }));
-  await waitForCondition(kubeconfig, [namespace, "z-reporting"], { type: "Broken", status: "True", reason: "ClientCredentialMissing" });
+  await apply(
+    kubeconfig,
+    namespace,
+    credential("z-reporting", {
+      tenantType: "ServicePrincipal",
+      tenantId: TENANT,
+      scopes: ["OneDrive"],
+      servicePrincipal: { clientId: randomUUID(), clientSecretRef: { name: "reporting-app", key: "client-secret" } },
+    }),
+  );
+  await waitForCondition(kubeconfig, [namespace, "z-reporting"], {
+    type: "Broken",
+    status: "True",
+    reason: "ClientCredentialMissing",
+  });
 });
 
 afterAll(async () => {
@@ -109,7 +158,9 @@ describe("kubectl mscred", () => {
 
     const unknown = await plugin(["stauts"]);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toContain(`unknown command "stauts"; the commands are status, broken, authenticate, reauthenticate, login`);
+    expect(unknown.stderr).toContain(
+      `unknown command "stauts"; the commands are status, broken, authenticate, reauthenticate, login`,
+    );
     const flag = await plugin(["broken", "--yes"]);
     expect(flag.code).toBe(2);
     expect(flag.stderr).toContain("broken does not take --yes");
@@ -119,14 +170,20 @@ describe("kubectl mscred", () => {
     const result = await plugin(["status", "-n", namespace]);
     expect(result.code).toBe(0);
     const lines = result.stdout.split("\n");
-    expect(lines[0]).toMatch(/^NAMESPACE\s+NAME\s+DISPLAY NAME\s+TENANT\s+ACCOUNT\s+READY\s+REASON\s+TOKEN EXPIRES\s+REAUTHENTICATE BY$/);
+    expect(lines[0]).toMatch(
+      /^NAMESPACE\s+NAME\s+DISPLAY NAME\s+TENANT\s+ACCOUNT\s+READY\s+REASON\s+TOKEN EXPIRES\s+REAUTHENTICATE BY$/,
+    );
     const broken = rowOf(result.stdout, namespace, "z-reporting");
     const ready = rowOf(result.stdout, namespace, "a-calendar");
     expect(broken).toMatch(/ServicePrincipal\s+<none>\s+False\s+ClientCredentialMissing\s+<none>\s+<none>$/);
-    expect(ready).toMatch(new RegExp(`Team calendar\\s+WorkOrSchool\\s+${ADELE}\\s+True\\s+TokenValid\\s+in \\d+[mh]\\s+in \\d+d$`));
+    expect(ready).toMatch(
+      new RegExp(`Team calendar\\s+WorkOrSchool\\s+${ADELE}\\s+True\\s+TokenValid\\s+in \\d+[mh]\\s+in \\d+d$`),
+    );
     expect(lines.indexOf(broken ?? "")).toBeLessThan(lines.indexOf(ready ?? ""));
     expect(result.stdout).toContain(`${namespace}/z-reporting is Broken: ClientCredentialMissing`);
-    expect(result.stdout).toContain(`kubectl -n ${namespace} create secret generic reporting-app --from-literal=client-secret=`);
+    expect(result.stdout).toContain(
+      `kubectl -n ${namespace} create secret generic reporting-app --from-literal=client-secret=`,
+    );
 
     const token = await getJson(kubeconfig, ["secret", "a-calendar-token", "-n", namespace]);
     expect(result.stdout).not.toContain(decode((token?.["data"] as Json)["access-token"]));
@@ -179,9 +236,26 @@ describe("kubectl mscred", () => {
   });
 
   it("reauthenticate lists what may break; without --yes and without a terminal it refuses and changes nothing", async () => {
-    await apply(kubeconfig, namespace, credential("shared", work({ teams: ["finance-analysts", "system:serviceaccounts:finance-jobs"] })));
-    await apply(kubeconfig, namespace, { apiVersion: "cloudcredentials.io/v1alpha1", kind: "AccessList", metadata: { name: "team-calendar" }, spec: { credentialRef: { name: "shared" }, items: [{ name: "cal", type: "Calendar", calendarName: "Calendar" }] } });
-    await apply(kubeconfig, namespace, { apiVersion: "cloudcredentials.io/v1alpha1", kind: "AccessList", metadata: { name: "someone-else" }, spec: { credentialRef: { name: "a-calendar" }, items: [{ name: "cal", type: "Calendar", calendarName: "Calendar" }] } });
+    await apply(
+      kubeconfig,
+      namespace,
+      credential("shared", work({ teams: ["finance-analysts", "system:serviceaccounts:finance-jobs"] })),
+    );
+    await apply(kubeconfig, namespace, {
+      apiVersion: "cloudcredentials.io/v1alpha1",
+      kind: "AccessList",
+      metadata: { name: "team-calendar" },
+      spec: { credentialRef: { name: "shared" }, items: [{ name: "cal", type: "Calendar", calendarName: "Calendar" }] },
+    });
+    await apply(kubeconfig, namespace, {
+      apiVersion: "cloudcredentials.io/v1alpha1",
+      kind: "AccessList",
+      metadata: { name: "someone-else" },
+      spec: {
+        credentialRef: { name: "a-calendar" },
+        items: [{ name: "cal", type: "Calendar", calendarName: "Calendar" }],
+      },
+    });
     const before = await getJson(kubeconfig, ["mscred", "shared", "-n", namespace]);
 
     const refused = await plugin(["reauthenticate", "shared", "-n", namespace]);
@@ -208,7 +282,14 @@ describe("kubectl mscred", () => {
     // util-linux script gives the plugin a pseudo-terminal; what we write to script's stdin is typed on it.
     const onTerminal = (answer: string): Promise<KubectlResult> => {
       const command = `${findBinary("kubectl")} mscred reauthenticate asked -n ${namespace}`;
-      const child = spawn("script", ["-qec", command, "/dev/null"], { env: { ...process.env, KUBECONFIG: kubeconfig, PATH: `${join(repoRoot, "bin")}${delimiter}${process.env["PATH"] ?? ""}` }, stdio: "pipe" });
+      const child = spawn("script", ["-qec", command, "/dev/null"], {
+        env: {
+          ...process.env,
+          KUBECONFIG: kubeconfig,
+          PATH: `${join(repoRoot, "bin")}${delimiter}${process.env["PATH"] ?? ""}`,
+        },
+        stdio: "pipe",
+      });
       const output: Buffer[] = [];
       child.stdout.on("data", (chunk: Buffer) => {
         output.push(chunk);
@@ -250,7 +331,9 @@ describe("kubectl mscred", () => {
     expect(result.stdout).toContain(`${namespace}/login-ok is Ready, signed in as ${ADELE}.`);
     expect(fake.requestCount({ endpoint: "devicecode" })).toBe(codesBefore);
     expect(await annotation("login-ok", "cloudcredentials.io/authenticate")).toBeUndefined();
-    expect(conditionOf(await getJson(kubeconfig, ["mscred", "login-ok", "-n", namespace]), "Ready")?.status).toBe("True");
+    expect(conditionOf(await getJson(kubeconfig, ["mscred", "login-ok", "-n", namespace]), "Ready")?.status).toBe(
+      "True",
+    );
 
     // Already Ready: nothing to do.
     const again = await plugin(["login", "login-ok", "-n", namespace]);
@@ -261,7 +344,11 @@ describe("kubectl mscred", () => {
   it("login on a Broken credential starts an authenticate; when it ends Broken again it exits 3 with the reason", async () => {
     await apply(kubeconfig, namespace, credential("login-declined", work()));
     fake.declineDeviceCode(await pendingCode("login-declined"));
-    await waitForCondition(kubeconfig, [namespace, "login-declined"], { type: "Broken", status: "True", reason: "SignInDeclined" });
+    await waitForCondition(kubeconfig, [namespace, "login-declined"], {
+      type: "Broken",
+      status: "True",
+      reason: "SignInDeclined",
+    });
 
     const login = startPlugin(["login", "login-declined", "-n", namespace, "--timeout", "2m"]);
     const code = await printedCode(login);

@@ -59,7 +59,9 @@ function candidate(lease: string, identity: string, options: Partial<LeaderElect
 }
 
 async function leaseSpec(lease: string): Promise<LeaseSpec> {
-  const json = JSON.parse(await kubectlOk(kubeconfig, ["get", "lease", lease, "-n", namespace, "-o", "json"])) as { spec?: LeaseSpec };
+  const json = JSON.parse(await kubectlOk(kubeconfig, ["get", "lease", lease, "-n", namespace, "-o", "json"])) as {
+    spec?: LeaseSpec;
+  };
   return json.spec ?? {};
 }
 
@@ -139,7 +141,9 @@ describe("LeaderElector", () => {
     const after = await leaseSpec("dying");
     expect(after.holderIdentity).toBe("b");
     // b waited for the lease to expire: at least leaseDuration after a's last renewal we saw.
-    expect(Date.parse(after.acquireTime ?? "")).toBeGreaterThanOrEqual(Date.parse(lastSeen.renewTime ?? "") + timings.leaseDurationMs);
+    expect(Date.parse(after.acquireTime ?? "")).toBeGreaterThanOrEqual(
+      Date.parse(lastSeen.renewTime ?? "") + timings.leaseDurationMs,
+    );
   });
 
   it("a candidate whose clock runs 14 s ahead never takes the lease of a live leader", async () => {
@@ -165,7 +169,16 @@ describe("LeaderElector", () => {
     await vi.waitFor(() => expect(a.elector.isLeader()).toBe(true), waitLong);
 
     const patch = { spec: { holderIdentity: "intruder", renewTime: microTime(Date.now()) } };
-    await kubectlOk(kubeconfig, ["patch", "lease", "forced", "-n", namespace, "--type=merge", "-p", JSON.stringify(patch)]);
+    await kubectlOk(kubeconfig, [
+      "patch",
+      "lease",
+      "forced",
+      "-n",
+      namespace,
+      "--type=merge",
+      "-p",
+      JSON.stringify(patch),
+    ]);
 
     await vi.waitFor(() => expect(a.stops).toBe(1), waitLong);
     expect(a.elector.isLeader()).toBe(false);

@@ -20,7 +20,13 @@ beforeAll(async () => {
   namespace = await createNamespace(kubeconfig, "going");
   fake = await startFakeIdentity();
   fake.addTenant({ id: TENANT, domains: ["contoso.onmicrosoft.com"] });
-  fake.addApp({ clientId: CLIENT, tenantId: TENANT, allowPublicClientFlows: true, signInAudience: "AzureADandPersonalMicrosoftAccount", delegatedPermissions: { "https://graph.microsoft.com": ["User.Read", "Files.ReadWrite"] } });
+  fake.addApp({
+    clientId: CLIENT,
+    tenantId: TENANT,
+    allowPublicClientFlows: true,
+    signInAudience: "AzureADandPersonalMicrosoftAccount",
+    delegatedPermissions: { "https://graph.microsoft.com": ["User.Read", "Files.ReadWrite"] },
+  });
   fake.updateDelegatedSettings({ deviceCodePollIntervalSeconds: 1 });
   fake.addUser({ tenantId: consumersTenantId, userPrincipalName: "noa@outlook.com", kind: "personal" });
   running = await startOperator(kubeconfig, namespace, fake, ["--microsoft-client-id", CLIENT]);
@@ -30,21 +36,49 @@ afterAll(async () => {
   await running?.stop();
   await fake?.close();
   // Let the namespace go, whatever the test left.
-  await kubectl(kubeconfig, ["patch", "mscred", "album", "-n", namespace, "--type=merge", "-p", JSON.stringify({ metadata: { finalizers: null } })]);
+  await kubectl(kubeconfig, [
+    "patch",
+    "mscred",
+    "album",
+    "-n",
+    namespace,
+    "--type=merge",
+    "-p",
+    JSON.stringify({ metadata: { finalizers: null } }),
+  ]);
 });
 
 describe("a namespace being deleted", () => {
   it("starts no new sign-in when the state Secret goes before the credential", async () => {
-    await apply(kubeconfig, namespace, { apiVersion: "cloudcredentials.io/v1alpha1", kind: "MicrosoftCredential", metadata: { name: "album", finalizers: [HOLD] }, spec: { tenantType: "Personal", scopes: ["OneDrive"] } });
+    await apply(kubeconfig, namespace, {
+      apiVersion: "cloudcredentials.io/v1alpha1",
+      kind: "MicrosoftCredential",
+      metadata: { name: "album", finalizers: [HOLD] },
+      spec: { tenantType: "Personal", scopes: ["OneDrive"] },
+    });
     const pending = await waitForCondition(kubeconfig, [namespace, "album"], { type: "SignInPending", status: "True" });
-    fake.approveDeviceCode({ userCode: String(((pending["status"] as Json)["signIn"] as Json)["userCode"]), user: "noa@outlook.com" });
+    fake.approveDeviceCode({
+      userCode: String(((pending["status"] as Json)["signIn"] as Json)["userCode"]),
+      user: "noa@outlook.com",
+    });
     await waitForCondition(kubeconfig, [namespace, "album"], { type: "Ready", status: "True" });
     const codes = fake.requestCount({ endpoint: "devicecode" });
 
     // The finalizer holds the credential (and so the namespace) while everything else is deleted.
     await kubectlOk(kubeconfig, ["delete", "namespace", namespace, "--wait=false"]);
-    await waitFor("the state Secret deleted", async () => ((await getJson(kubeconfig, ["secret", "album-state", "-n", namespace])) === undefined ? true : undefined), 60_000);
-    await waitFor("the credential marked for deletion", async () => (((await getJson(kubeconfig, ["mscred", "album", "-n", namespace]))?.["metadata"] as Json | undefined)?.["deletionTimestamp"] ? true : undefined));
+    await waitFor(
+      "the state Secret deleted",
+      async () =>
+        (await getJson(kubeconfig, ["secret", "album-state", "-n", namespace])) === undefined ? true : undefined,
+      60_000,
+    );
+    await waitFor("the credential marked for deletion", async () =>
+      ((await getJson(kubeconfig, ["mscred", "album", "-n", namespace]))?.["metadata"] as Json | undefined)?.[
+        "deletionTimestamp"
+      ]
+        ? true
+        : undefined,
+    );
     // Before, this asked for a new device code and retried writing the state into the namespace.
     await new Promise((resolve) => setTimeout(resolve, 3000));
     expect(fake.requestCount({ endpoint: "devicecode" })).toBe(codes);

@@ -34,9 +34,28 @@ export interface InProcessOperator {
  * The operator as main.ts builds it, in this process, watching one namespace, talking to the
  * fake identity platform over HTTPS with its CA.
  */
-export async function startOperator(kubeconfig: string, namespace: string, fake: FakeIdentity, extraArgs: readonly string[] = []): Promise<InProcessOperator> {
+export async function startOperator(
+  kubeconfig: string,
+  namespace: string,
+  fake: FakeIdentity,
+  extraArgs: readonly string[] = [],
+): Promise<InProcessOperator> {
   const config = loadConfig(
-    ["--kubeconfig", kubeconfig, "--namespaces", namespace, "--leader-elect", "false", "--http-address", "127.0.0.1:0", "--authority-host", fake.url, "--log-level", "debug", ...extraArgs],
+    [
+      "--kubeconfig",
+      kubeconfig,
+      "--namespaces",
+      namespace,
+      "--leader-elect",
+      "false",
+      "--http-address",
+      "127.0.0.1:0",
+      "--authority-host",
+      fake.url,
+      "--log-level",
+      "debug",
+      ...extraArgs,
+    ],
     {},
   );
   const kubeConfig = loadKubeConfig({ inCluster: false, kubeconfig });

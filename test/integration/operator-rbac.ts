@@ -14,7 +14,9 @@ import { userKubeconfig } from "../harness/kubeconfig.ts";
 import type { ControlPlaneAccess } from "../harness/kubeconfig.ts";
 
 export const OPERATOR_RULES: readonly unknown[] = [
-  ...(parse(readFileSync(join(repoRoot, "charts", "cloud-credentials-operator", "files", "rbac-rules.yaml"), "utf8")) as unknown[]),
+  ...(parse(
+    readFileSync(join(repoRoot, "charts", "cloud-credentials-operator", "files", "rbac-rules.yaml"), "utf8"),
+  ) as unknown[]),
   { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["get", "create", "update"] },
 ];
 
@@ -22,9 +24,18 @@ export const OPERATOR_RULES: readonly unknown[] = [
  * A kubeconfig for a user holding OPERATOR_RULES in one namespace (a ClusterRole bound by a
  * RoleBinding, as a namespaced install would do).
  */
-export async function operatorKubeconfig(admin: string, controlPlane: ControlPlaneAccess, namespace: string): Promise<string> {
+export async function operatorKubeconfig(
+  admin: string,
+  controlPlane: ControlPlaneAccess,
+  namespace: string,
+): Promise<string> {
   const user = `cloud-credentials-operator-${namespace}`;
-  const role = { apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRole", metadata: { name: user }, rules: OPERATOR_RULES };
+  const role = {
+    apiVersion: "rbac.authorization.k8s.io/v1",
+    kind: "ClusterRole",
+    metadata: { name: user },
+    rules: OPERATOR_RULES,
+  };
   const binding = {
     apiVersion: "rbac.authorization.k8s.io/v1",
     kind: "RoleBinding",
@@ -32,6 +43,8 @@ export async function operatorKubeconfig(admin: string, controlPlane: ControlPla
     roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: user },
     subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: user }],
   };
-  await kubectlOk(admin, ["apply", "-f", "-"], { input: JSON.stringify({ apiVersion: "v1", kind: "List", items: [role, binding] }) });
+  await kubectlOk(admin, ["apply", "-f", "-"], {
+    input: JSON.stringify({ apiVersion: "v1", kind: "List", items: [role, binding] }),
+  });
   return userKubeconfig(controlPlane, { user });
 }

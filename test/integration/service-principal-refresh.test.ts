@@ -16,18 +16,34 @@ let fake: FakeIdentity;
 let running: InProcessOperator;
 
 async function storeSecret(name: string, value: string): Promise<void> {
-  await apply(kubeconfig, namespace, { apiVersion: "v1", kind: "Secret", metadata: { name }, stringData: { "client-secret": value } });
+  await apply(kubeconfig, namespace, {
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name },
+    stringData: { "client-secret": value },
+  });
 }
 
 async function shortLivedCredential(name: string, secretValue: string): Promise<string> {
   const clientId = randomUUID();
-  fake.addApp({ clientId, tenantId: TENANT, secrets: [{ value: secretValue }], accessTokenLifetimeSeconds: LIFETIME_SECONDS });
+  fake.addApp({
+    clientId,
+    tenantId: TENANT,
+    secrets: [{ value: secretValue }],
+    accessTokenLifetimeSeconds: LIFETIME_SECONDS,
+  });
   await storeSecret(name, secretValue);
   await apply(kubeconfig, namespace, {
     apiVersion: "cloudcredentials.io/v1alpha1",
     kind: "MicrosoftCredential",
     metadata: { name },
-    spec: { tenantType: "ServicePrincipal", tenantId: TENANT, scopes: ["Calendar"], refreshBefore: "1m", servicePrincipal: { clientId, clientSecretRef: { name, key: "client-secret" } } },
+    spec: {
+      tenantType: "ServicePrincipal",
+      tenantId: TENANT,
+      scopes: ["Calendar"],
+      refreshBefore: "1m",
+      servicePrincipal: { clientId, clientSecretRef: { name, key: "client-secret" } },
+    },
   });
   await waitForCondition(kubeconfig, [namespace, name], { type: "Ready", status: "True" });
   return clientId;
@@ -49,7 +65,11 @@ describe("refreshing", () => {
   it("refreshes before expiry by timer, keeping Ready", async () => {
     const clientId = await shortLivedCredential("timer", "timer-secret");
     const first = fake.requestCount({ clientId, endpoint: "token" });
-    await waitFor("two refreshes", () => Promise.resolve(fake.requestCount({ clientId, endpoint: "token" }) >= first + 2 ? true : undefined), 40_000);
+    await waitFor(
+      "two refreshes",
+      () => Promise.resolve(fake.requestCount({ clientId, endpoint: "token" }) >= first + 2 ? true : undefined),
+      40_000,
+    );
     expect(conditionOf(await getJson(kubeconfig, ["mscred", "timer", "-n", namespace]), "Ready")?.status).toBe("True");
   });
 
@@ -57,23 +77,41 @@ describe("refreshing", () => {
     const clientId = await shortLivedCredential("outage", "outage-secret");
     fake.injectFailure({ match: { clientId }, count: 1000, error: "ServiceUnavailable", retryAfterSeconds: 3 });
 
-    const during = await waitFor("a failed refresh", async () => {
-      const object = await getJson(kubeconfig, ["mscred", "outage", "-n", namespace]);
-      return ((object?.["status"] as Json | undefined)?.["failures"] as Json | undefined) ? object : undefined;
-    }, 30_000);
+    const during = await waitFor(
+      "a failed refresh",
+      async () => {
+        const object = await getJson(kubeconfig, ["mscred", "outage", "-n", namespace]);
+        return ((object?.["status"] as Json | undefined)?.["failures"] as Json | undefined) ? object : undefined;
+      },
+      30_000,
+    );
     const expiresAt = Date.parse(String((during["status"] as Json)["accessTokenExpiresAt"]));
-    if (Date.now() < expiresAt - 1000) expect(conditionOf(during, "Ready")).toMatchObject({ status: "True", reason: "TokenValid" });
+    if (Date.now() < expiresAt - 1000)
+      expect(conditionOf(during, "Ready")).toMatchObject({ status: "True", reason: "TokenValid" });
 
-    const failing = await waitForCondition(kubeconfig, [namespace, "outage"], { type: "Ready", status: "False", reason: "RefreshFailing" }, 40_000);
+    const failing = await waitForCondition(
+      kubeconfig,
+      [namespace, "outage"],
+      { type: "Ready", status: "False", reason: "RefreshFailing" },
+      40_000,
+    );
     expect(conditionOf(failing, "Broken")?.status).toBe("False");
     expect(Date.now()).toBeGreaterThanOrEqual(expiresAt);
 
-    const times = fake.requests({ clientId, endpoint: "token" }).filter((r) => r.injected).map((r) => Date.parse(r.at));
+    const times = fake
+      .requests({ clientId, endpoint: "token" })
+      .filter((r) => r.injected)
+      .map((r) => Date.parse(r.at));
     expect(times.length).toBeGreaterThanOrEqual(2);
     for (let i = 1; i < times.length; i++) expect((times[i] ?? 0) - (times[i - 1] ?? 0)).toBeGreaterThanOrEqual(2900);
 
     fake.clearFailures();
-    const recovered = await waitForCondition(kubeconfig, [namespace, "outage"], { type: "Ready", status: "True" }, 60_000);
+    const recovered = await waitForCondition(
+      kubeconfig,
+      [namespace, "outage"],
+      { type: "Ready", status: "True" },
+      60_000,
+    );
     expect((recovered["status"] as Json)["failures"]).toBeUndefined();
   });
 
@@ -82,7 +120,16 @@ describe("refreshing", () => {
     fake.replaceSecrets(clientId, [{ value: "secret-two" }]);
     await storeSecret("rotated", "secret-two");
     const rotatedAt = Date.now();
-    await waitFor("a refresh with the new secret", () => Promise.resolve(fake.requests({ clientId, endpoint: "token" }).some((r) => Date.parse(r.at) > rotatedAt && r.status === 200) ? true : undefined), 30_000);
+    await waitFor(
+      "a refresh with the new secret",
+      () =>
+        Promise.resolve(
+          fake.requests({ clientId, endpoint: "token" }).some((r) => Date.parse(r.at) > rotatedAt && r.status === 200)
+            ? true
+            : undefined,
+        ),
+      30_000,
+    );
     const object = await getJson(kubeconfig, ["mscred", "rotated", "-n", namespace]);
     expect(conditionOf(object, "Ready")?.status).toBe("True");
     expect(fake.requests({ clientId, endpoint: "token" }).filter((r) => r.status !== 200)).toEqual([]);
@@ -91,7 +138,15 @@ describe("refreshing", () => {
 
 describe("ownership", () => {
   it("will not take over a token Secret that belongs to someone else", async () => {
-    await kubectlOk(kubeconfig, ["create", "secret", "generic", "taken", "-n", namespace, "--from-literal=access-token=not-ours"]);
+    await kubectlOk(kubeconfig, [
+      "create",
+      "secret",
+      "generic",
+      "taken",
+      "-n",
+      namespace,
+      "--from-literal=access-token=not-ours",
+    ]);
     const clientId = randomUUID();
     fake.addApp({ clientId, tenantId: TENANT, secrets: [{ value: "v" }] });
     await storeSecret("owner-test", "v");
@@ -99,11 +154,23 @@ describe("ownership", () => {
       apiVersion: "cloudcredentials.io/v1alpha1",
       kind: "MicrosoftCredential",
       metadata: { name: "owner-test" },
-      spec: { tenantType: "ServicePrincipal", tenantId: TENANT, scopes: ["Calendar"], tokenSecret: { name: "taken" }, servicePrincipal: { clientId, clientSecretRef: { name: "owner-test", key: "client-secret" } } },
+      spec: {
+        tenantType: "ServicePrincipal",
+        tenantId: TENANT,
+        scopes: ["Calendar"],
+        tokenSecret: { name: "taken" },
+        servicePrincipal: { clientId, clientSecretRef: { name: "owner-test", key: "client-secret" } },
+      },
     });
-    const object = await waitForCondition(kubeconfig, [namespace, "owner-test"], { type: "Broken", status: "True", reason: "TokenSecretConflict" });
+    const object = await waitForCondition(kubeconfig, [namespace, "owner-test"], {
+      type: "Broken",
+      status: "True",
+      reason: "TokenSecretConflict",
+    });
     expect(conditionOf(object, "Broken")?.message).toContain(`Secret ${namespace}/taken already exists`);
-    expect(JSON.parse(await kubectlOk(kubeconfig, ["get", "secret", "taken", "-n", namespace, "-o", "jsonpath={.data}"]))).toEqual({ "access-token": Buffer.from("not-ours").toString("base64") });
+    expect(
+      JSON.parse(await kubectlOk(kubeconfig, ["get", "secret", "taken", "-n", namespace, "-o", "jsonpath={.data}"])),
+    ).toEqual({ "access-token": Buffer.from("not-ours").toString("base64") });
   });
 });
 
@@ -113,9 +180,15 @@ describe("observability", () => {
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     expect((await fetch(`${base}/readyz`)).status).toBe(200);
     const metrics = await (await fetch(`${base}/metrics`)).text();
-    expect(metrics).toContain(`cloudcredentials_credential_ready{namespace="${namespace}",name="timer",tenant_type="ServicePrincipal",reason="TokenValid"} 1`);
-    expect(metrics).toContain(`cloudcredentials_credential_ready{namespace="${namespace}",name="owner-test",tenant_type="ServicePrincipal",reason="TokenSecretConflict"} 0`);
-    expect(metrics).toContain(`cloudcredentials_credential_broken{namespace="${namespace}",name="owner-test",tenant_type="ServicePrincipal",reason="TokenSecretConflict"} 1`);
+    expect(metrics).toContain(
+      `cloudcredentials_credential_ready{namespace="${namespace}",name="timer",tenant_type="ServicePrincipal",reason="TokenValid"} 1`,
+    );
+    expect(metrics).toContain(
+      `cloudcredentials_credential_ready{namespace="${namespace}",name="owner-test",tenant_type="ServicePrincipal",reason="TokenSecretConflict"} 0`,
+    );
+    expect(metrics).toContain(
+      `cloudcredentials_credential_broken{namespace="${namespace}",name="owner-test",tenant_type="ServicePrincipal",reason="TokenSecretConflict"} 1`,
+    );
     expect(metrics).toMatch(/cloudcredentials_access_token_expiry_timestamp_seconds\{[^}]*name="timer"[^}]*\} \d+/);
     expect(metrics).toMatch(/cloudcredentials_token_requests_total\{grant="client_credentials",result="success"\} \d+/);
     expect(metrics).toContain("cloudcredentials_workqueue_depth");
@@ -124,7 +197,9 @@ describe("observability", () => {
 
   it("logs no token and no client secret", () => {
     expect(capturedLogLines.length).toBeGreaterThan(0);
-    const leaks = capturedLogLines.filter((line) => /eyJ[A-Za-z0-9_-]{10,}\.|outage-secret|timer-secret|secret-one|secret-two/.test(line));
+    const leaks = capturedLogLines.filter((line) =>
+      /eyJ[A-Za-z0-9_-]{10,}\.|outage-secret|timer-secret|secret-one|secret-two/.test(line),
+    );
     expect(leaks).toEqual([]);
   });
 });

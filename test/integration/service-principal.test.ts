@@ -28,13 +28,24 @@ function credential(name: string, servicePrincipal: Json, extra: Json = {}): Jso
 
 async function secretData(name: string): Promise<Record<string, string>> {
   const secret = await getJson(kubeconfig, ["secret", name, "-n", namespace]);
-  return Object.fromEntries(Object.entries((secret?.["data"] ?? {}) as Record<string, string>).map(([k, v]) => [k, decode(v)]));
+  return Object.fromEntries(
+    Object.entries((secret?.["data"] ?? {}) as Record<string, string>).map(([k, v]) => [k, decode(v)]),
+  );
 }
 
 async function createClientSecret(name: string, value: string): Promise<void> {
-  await kubectlOk(kubeconfig, ["create", "secret", "generic", name, "-n", namespace, `--from-literal=client-secret=${value}`, "--dry-run=client", "-o", "yaml"]).then((yaml) =>
-    kubectlOk(kubeconfig, ["apply", "-n", namespace, "-f", "-"], { input: yaml }),
-  );
+  await kubectlOk(kubeconfig, [
+    "create",
+    "secret",
+    "generic",
+    name,
+    "-n",
+    namespace,
+    `--from-literal=client-secret=${value}`,
+    "--dry-run=client",
+    "-o",
+    "yaml",
+  ]).then((yaml) => kubectlOk(kubeconfig, ["apply", "-n", namespace, "-f", "-"], { input: yaml }));
 }
 
 function newApp(extra: Partial<Parameters<FakeIdentity["addApp"]>[0]> = {}): string {
@@ -59,30 +70,66 @@ describe("a ServicePrincipal with a client secret", () => {
   it("becomes Ready with a Graph token and a Power BI token in the token Secret", async () => {
     const clientId = newApp({ secrets: [{ value: "s3cret-value-1" }] });
     await createClientSecret("reporting", "s3cret-value-1");
-    await apply(kubeconfig, namespace, credential("reporting", { clientId, clientSecretRef: { name: "reporting", key: "client-secret" } }, { scopes: ["OneDrive", "PowerBI"] }));
-    const object = await waitForCondition(kubeconfig, [namespace, "reporting"], { type: "Ready", status: "True", reason: "TokenValid" });
+    await apply(
+      kubeconfig,
+      namespace,
+      credential(
+        "reporting",
+        { clientId, clientSecretRef: { name: "reporting", key: "client-secret" } },
+        { scopes: ["OneDrive", "PowerBI"] },
+      ),
+    );
+    const object = await waitForCondition(kubeconfig, [namespace, "reporting"], {
+      type: "Ready",
+      status: "True",
+      reason: "TokenValid",
+    });
 
     const data = await secretData("reporting-token");
-    expect(Object.keys(data).sort()).toEqual(["access-token", "expires-at", "powerbi-access-token", "powerbi-expires-at", "token-type"]);
+    expect(Object.keys(data).sort()).toEqual([
+      "access-token",
+      "expires-at",
+      "powerbi-access-token",
+      "powerbi-expires-at",
+      "token-type",
+    ]);
     expect(data["token-type"]).toBe("Bearer");
     expect(decodeJwt(data["access-token"] ?? "")?.payload).toMatchObject({ aud: GRAPH, appid: clientId, tid: TENANT });
     expect(decodeJwt(data["powerbi-access-token"] ?? "")?.payload).toMatchObject({ aud: POWERBI });
     expect(Date.parse(data["expires-at"] ?? "")).toBeGreaterThan(Date.now() + 50 * 60_000);
 
     const status = object["status"] as Json;
-    expect(status).toMatchObject({ tokenSecretName: "reporting-token", displayName: "reporting", accessTokenExpiresAt: data["expires-at"] });
+    expect(status).toMatchObject({
+      tokenSecretName: "reporting-token",
+      displayName: "reporting",
+      accessTokenExpiresAt: data["expires-at"],
+    });
     expect(JSON.stringify(status)).not.toContain(data["access-token"]);
     const secret = await getJson(kubeconfig, ["secret", "reporting-token", "-n", namespace]);
     expect(secret).toMatchObject({
       type: "cloudcredentials.io/access-token",
-      metadata: { labels: { "app.kubernetes.io/managed-by": "cloud-credentials-operator", "cloudcredentials.io/credential": "reporting" }, ownerReferences: [{ kind: "MicrosoftCredential", name: "reporting", controller: true }] },
+      metadata: {
+        labels: {
+          "app.kubernetes.io/managed-by": "cloud-credentials-operator",
+          "cloudcredentials.io/credential": "reporting",
+        },
+        ownerReferences: [{ kind: "MicrosoftCredential", name: "reporting", controller: true }],
+      },
     });
   });
 
   it("waits for a Secret created after the credential, then becomes Ready without a touch", async () => {
     const clientId = newApp({ secrets: [{ value: "later-secret" }] });
-    await apply(kubeconfig, namespace, credential("late", { clientId, clientSecretRef: { name: "late", key: "client-secret" } }));
-    const broken = await waitForCondition(kubeconfig, [namespace, "late"], { type: "Broken", status: "True", reason: "ClientCredentialMissing" });
+    await apply(
+      kubeconfig,
+      namespace,
+      credential("late", { clientId, clientSecretRef: { name: "late", key: "client-secret" } }),
+    );
+    const broken = await waitForCondition(kubeconfig, [namespace, "late"], {
+      type: "Broken",
+      status: "True",
+      reason: "ClientCredentialMissing",
+    });
     expect((broken["metadata"] as Json)["labels"]).toMatchObject({ "cloudcredentials.io/broken": "true" });
     await createClientSecret("late", "later-secret");
     const ready = await waitForCondition(kubeconfig, [namespace, "late"], { type: "Ready", status: "True" });
@@ -90,13 +137,25 @@ describe("a ServicePrincipal with a client secret", () => {
   });
 
   it("reports an expired client secret as Broken ClientSecretExpired, and recovers when a new one is stored", async () => {
-    const clientId = newApp({ secrets: [{ value: "old-secret", expiresAt: new Date(Date.now() - 60_000).toISOString() }] });
+    const clientId = newApp({
+      secrets: [{ value: "old-secret", expiresAt: new Date(Date.now() - 60_000).toISOString() }],
+    });
     await createClientSecret("expired", "old-secret");
-    await apply(kubeconfig, namespace, credential("expired", { clientId, clientSecretRef: { name: "expired", key: "client-secret" } }));
-    const object = await waitForCondition(kubeconfig, [namespace, "expired"], { type: "Broken", status: "True", reason: "ClientSecretExpired" });
+    await apply(
+      kubeconfig,
+      namespace,
+      credential("expired", { clientId, clientSecretRef: { name: "expired", key: "client-secret" } }),
+    );
+    const object = await waitForCondition(kubeconfig, [namespace, "expired"], {
+      type: "Broken",
+      status: "True",
+      reason: "ClientSecretExpired",
+    });
     const ready = (object["status"] as { conditions: Json[] }).conditions.find((c) => c["type"] === "Ready");
     expect(ready).toMatchObject({ status: "False", reason: "ClientSecretExpired" });
-    expect(String(ready?.["message"])).toContain(`kubectl -n ${namespace} create secret generic expired --from-literal=client-secret=`);
+    expect(String(ready?.["message"])).toContain(
+      `kubectl -n ${namespace} create secret generic expired --from-literal=client-secret=`,
+    );
 
     const before = fake.requestCount({ clientId });
     await new Promise((resolve) => setTimeout(resolve, 2000));
@@ -110,8 +169,16 @@ describe("a ServicePrincipal with a client secret", () => {
   it("reports a wrong client secret as Broken ClientCredentialInvalid", async () => {
     const clientId = newApp({ secrets: [{ value: "right" }] });
     await createClientSecret("wrong", "wrong-value");
-    await apply(kubeconfig, namespace, credential("wrong", { clientId, clientSecretRef: { name: "wrong", key: "client-secret" } }));
-    await waitForCondition(kubeconfig, [namespace, "wrong"], { type: "Broken", status: "True", reason: "ClientCredentialInvalid" });
+    await apply(
+      kubeconfig,
+      namespace,
+      credential("wrong", { clientId, clientSecretRef: { name: "wrong", key: "client-secret" } }),
+    );
+    await waitForCondition(kubeconfig, [namespace, "wrong"], {
+      type: "Broken",
+      status: "True",
+      reason: "ClientCredentialInvalid",
+    });
   });
 });
 
@@ -135,28 +202,69 @@ describe("a ServicePrincipal with a certificate", () => {
 describe("a ServicePrincipal with workload identity", () => {
   it("exchanges a service-account token from the TokenRequest API", async () => {
     const publicKeyPem = await readFile(controlPlane.pki.serviceAccountPublicKey, "utf8");
-    const clientId = newApp({ federationTrusts: [{ issuer: `${controlPlane.server}/`, subject: `system:serviceaccount:${namespace}:directory-sync`, publicKeyPem }] });
+    const clientId = newApp({
+      federationTrusts: [
+        {
+          issuer: `${controlPlane.server}/`,
+          subject: `system:serviceaccount:${namespace}:directory-sync`,
+          publicKeyPem,
+        },
+      ],
+    });
     await kubectlOk(kubeconfig, ["create", "serviceaccount", "directory-sync", "-n", namespace]);
-    await kubectlOk(kubeconfig, ["annotate", "serviceaccount", "directory-sync", "-n", namespace, `azure.workload.identity/client-id=${clientId}`]);
-    await apply(kubeconfig, namespace, credential("directory", { clientId, workloadIdentity: { serviceAccountName: "directory-sync" } }));
+    await kubectlOk(kubeconfig, [
+      "annotate",
+      "serviceaccount",
+      "directory-sync",
+      "-n",
+      namespace,
+      `azure.workload.identity/client-id=${clientId}`,
+    ]);
+    await apply(
+      kubeconfig,
+      namespace,
+      credential("directory", { clientId, workloadIdentity: { serviceAccountName: "directory-sync" } }),
+    );
     await waitForCondition(kubeconfig, [namespace, "directory"], { type: "Ready", status: "True" });
     expect(fake.requests({ clientId }).at(-1)).toMatchObject({ credential: "assertion", status: 200 });
   });
 
   it("reports a trust for another subject as Broken FederationMismatch", async () => {
     const publicKeyPem = await readFile(controlPlane.pki.serviceAccountPublicKey, "utf8");
-    const clientId = newApp({ federationTrusts: [{ issuer: `${controlPlane.server}/`, subject: `system:serviceaccount:${namespace}:someone-else`, publicKeyPem }] });
+    const clientId = newApp({
+      federationTrusts: [
+        { issuer: `${controlPlane.server}/`, subject: `system:serviceaccount:${namespace}:someone-else`, publicKeyPem },
+      ],
+    });
     await kubectlOk(kubeconfig, ["create", "serviceaccount", "mismatch", "-n", namespace]);
-    await kubectlOk(kubeconfig, ["annotate", "serviceaccount", "mismatch", "-n", namespace, `azure.workload.identity/client-id=${clientId}`]);
-    await apply(kubeconfig, namespace, credential("mismatch", { clientId, workloadIdentity: { serviceAccountName: "mismatch" } }));
-    await waitForCondition(kubeconfig, [namespace, "mismatch"], { type: "Broken", status: "True", reason: "FederationMismatch" });
+    await kubectlOk(kubeconfig, [
+      "annotate",
+      "serviceaccount",
+      "mismatch",
+      "-n",
+      namespace,
+      `azure.workload.identity/client-id=${clientId}`,
+    ]);
+    await apply(
+      kubeconfig,
+      namespace,
+      credential("mismatch", { clientId, workloadIdentity: { serviceAccountName: "mismatch" } }),
+    );
+    await waitForCondition(kubeconfig, [namespace, "mismatch"], {
+      type: "Broken",
+      status: "True",
+      reason: "FederationMismatch",
+    });
   });
 });
 
 describe("the operator", () => {
   it("makes no token request and no write after a restart with valid tokens", async () => {
     const before = await getJson(kubeconfig, ["mscred,secret", "-n", namespace]);
-    const versions = (list: Json | undefined): string[] => ((list?.["items"] ?? []) as Json[]).map((o) => `${String((o["metadata"] as Json)["name"])}@${String((o["metadata"] as Json)["resourceVersion"])}`).sort();
+    const versions = (list: Json | undefined): string[] =>
+      ((list?.["items"] ?? []) as Json[])
+        .map((o) => `${String((o["metadata"] as Json)["name"])}@${String((o["metadata"] as Json)["resourceVersion"])}`)
+        .sort();
     fake.resetRequests();
     await running.stop();
     running = await startOperator(kubeconfig, namespace, fake);
@@ -168,6 +276,11 @@ describe("the operator", () => {
 
   it("leaves nothing behind when a credential is deleted", async () => {
     await kubectlOk(kubeconfig, ["delete", "mscred", "reporting", "-n", namespace]);
-    await waitFor("the token Secret to be garbage collected", async () => ((await getJson(kubeconfig, ["secret", "reporting-token", "-n", namespace])) === undefined ? true : undefined), 60_000);
+    await waitFor(
+      "the token Secret to be garbage collected",
+      async () =>
+        (await getJson(kubeconfig, ["secret", "reporting-token", "-n", namespace])) === undefined ? true : undefined,
+      60_000,
+    );
   });
 });

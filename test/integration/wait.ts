@@ -13,7 +13,9 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last instanceof Error ? `: ${last.message}` : ""}`);
+  throw new Error(
+    `timed out after ${timeoutMs} ms waiting for ${what}${last instanceof Error ? `: ${last.message}` : ""}`,
+  );
 }
 
 export type Json = Record<string, unknown>;
@@ -36,14 +38,23 @@ export function conditionOf(object: Json | undefined, type: string): ConditionVi
 }
 
 /** Waits until the object's condition has the status (and reason, when given); a credential unless `resource` says. */
-export async function waitForCondition(kubeconfig: string, [namespace, name, resource = "mscred"]: readonly [string, string, string?], want: { type: string; status: string; reason?: string }, timeoutMs = 30_000): Promise<Json> {
+export async function waitForCondition(
+  kubeconfig: string,
+  [namespace, name, resource = "mscred"]: readonly [string, string, string?],
+  want: { type: string; status: string; reason?: string },
+  timeoutMs = 30_000,
+): Promise<Json> {
   let last: Json | undefined;
   try {
-    return await waitFor(`${name} ${want.type}=${want.status}${want.reason ? ` (${want.reason})` : ""}`, async () => {
-      last = await getJson(kubeconfig, [resource, name, "-n", namespace]);
-      const c = conditionOf(last, want.type);
-      return c?.status === want.status && (want.reason === undefined || c.reason === want.reason) ? last : undefined;
-    }, timeoutMs);
+    return await waitFor(
+      `${name} ${want.type}=${want.status}${want.reason ? ` (${want.reason})` : ""}`,
+      async () => {
+        last = await getJson(kubeconfig, [resource, name, "-n", namespace]);
+        const c = conditionOf(last, want.type);
+        return c?.status === want.status && (want.reason === undefined || c.reason === want.reason) ? last : undefined;
+      },
+      timeoutMs,
+    );
   } catch (error) {
     // Say what was there instead: the conditions tell why.
     const seen = JSON.stringify((last?.["status"] as Json | undefined)?.["conditions"] ?? "no status");

@@ -17,11 +17,19 @@ describe("the consumer grant", () => {
   });
 
   it("lets the teams, sorted, get and watch the token Secret and items ConfigMap, and get the credential, by name", () => {
-    const grant = consumerGrant(credential({ teams: ["kids", "parents"], tokenSecret: { name: "shared" } }), { tokenSecret: "shared", accessConfigMap: "photos-access" });
+    const grant = consumerGrant(credential({ teams: ["kids", "parents"], tokenSecret: { name: "shared" } }), {
+      tokenSecret: "shared",
+      accessConfigMap: "photos-access",
+    });
     expect(grant?.role.rules).toEqual([
       { apiGroups: [""], resources: ["secrets"], resourceNames: ["shared"], verbs: ["get", "watch"] },
       { apiGroups: [""], resources: ["configmaps"], resourceNames: ["photos-access"], verbs: ["get", "watch"] },
-      { apiGroups: ["cloudcredentials.io"], resources: ["microsoftcredentials"], resourceNames: ["photos"], verbs: ["get"] },
+      {
+        apiGroups: ["cloudcredentials.io"],
+        resources: ["microsoftcredentials"],
+        resourceNames: ["photos"],
+        verbs: ["get"],
+      },
     ]);
     expect(grant?.binding.subjects?.map((s) => `${s.kind}:${s.name}`)).toEqual(["Group:kids", "Group:parents"]);
   });
@@ -29,17 +37,39 @@ describe("the consumer grant", () => {
   // A name is not enough: a Secret or ConfigMap of that name may be somebody else's.
   it("grants no Secret nor ConfigMap that is not known to be the credential's own", () => {
     const grant = consumerGrant(credential({ teams: ["kids"], tokenSecret: { name: "db-password" } }), {});
-    expect(grant?.role.rules).toEqual([{ apiGroups: ["cloudcredentials.io"], resources: ["microsoftcredentials"], resourceNames: ["photos"], verbs: ["get"] }]);
+    expect(grant?.role.rules).toEqual([
+      {
+        apiGroups: ["cloudcredentials.io"],
+        resources: ["microsoftcredentials"],
+        resourceNames: ["photos"],
+        verbs: ["get"],
+      },
+    ]);
   });
 
   it("keeps its metadata owned and labelled", () => {
     const grant = consumerGrant(credential({ teams: ["kids"] }), { tokenSecret: "photos-token" });
-    expect(grant?.binding.roleRef).toEqual({ apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "photos-consumer" });
+    expect(grant?.binding.roleRef).toEqual({
+      apiGroup: "rbac.authorization.k8s.io",
+      kind: "Role",
+      name: "photos-consumer",
+    });
     expect(grant?.role.metadata).toMatchObject({
       name: "photos-consumer",
       namespace: "family",
-      labels: { "app.kubernetes.io/managed-by": "cloud-credentials-operator", "cloudcredentials.io/credential": "photos" },
-      ownerReferences: [{ apiVersion: "cloudcredentials.io/v1alpha1", kind: "MicrosoftCredential", name: "photos", uid: "uid-1", controller: true }],
+      labels: {
+        "app.kubernetes.io/managed-by": "cloud-credentials-operator",
+        "cloudcredentials.io/credential": "photos",
+      },
+      ownerReferences: [
+        {
+          apiVersion: "cloudcredentials.io/v1alpha1",
+          kind: "MicrosoftCredential",
+          name: "photos",
+          uid: "uid-1",
+          controller: true,
+        },
+      ],
     });
   });
 });
@@ -50,7 +80,12 @@ describe("the manager grant", () => {
   });
 
   // An empty resourceNames would grant every AccessList of the namespace.
-  const resolve = { apiGroups: ["cloudcredentials.io"], resources: ["microsoftcredentials"], resourceNames: ["photos"], verbs: ["resolve"] };
+  const resolve = {
+    apiGroups: ["cloudcredentials.io"],
+    resources: ["microsoftcredentials"],
+    resourceNames: ["photos"],
+    verbs: ["resolve"],
+  };
 
   it("has no AccessList rule when no AccessList references the credential, only resolve on the credential", () => {
     expect(managerGrant(credential({ manager: "lee" }), [])?.role.rules).toEqual([resolve]);
@@ -58,7 +93,15 @@ describe("the manager grant", () => {
 
   it("lets the manager user get, update and patch exactly the AccessLists that reference the credential", () => {
     const grant = managerGrant(credential({ manager: "lee" }), ["videos", "albums"]);
-    expect(grant?.role.rules).toEqual([resolve, { apiGroups: ["cloudcredentials.io"], resources: ["accesslists"], resourceNames: ["albums", "videos"], verbs: ["get", "update", "patch"] }]);
+    expect(grant?.role.rules).toEqual([
+      resolve,
+      {
+        apiGroups: ["cloudcredentials.io"],
+        resources: ["accesslists"],
+        resourceNames: ["albums", "videos"],
+        verbs: ["get", "update", "patch"],
+      },
+    ]);
     expect(grant?.binding.subjects).toEqual([{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: "lee" }]);
     expect(grant?.role.metadata?.name).toBe("photos-manager");
   });

@@ -6,7 +6,10 @@ import { AccessListIndex, credentialKeyOf, type RawAccessList } from "../../src/
 import { timed, type ObserveReconcile } from "../../src/controller/controller.ts";
 import { OperatorMetrics } from "../../src/metrics.ts";
 
-const list = (namespace: string, name: string, credential: string): RawAccessList => ({ metadata: { namespace, name }, spec: { credentialRef: { name: credential }, items: [] } });
+const list = (namespace: string, name: string, credential: string): RawAccessList => ({
+  metadata: { namespace, name },
+  spec: { credentialRef: { name: credential }, items: [] },
+});
 
 describe("the AccessList index", () => {
   it("names the lists that reference a credential, by namespace", () => {
@@ -43,15 +46,36 @@ describe("the AccessList index", () => {
 
 describe("the work-queue metrics of every controller", () => {
   it("serve each queue's depth and each reconcile's duration under its controller label", async () => {
-    const metrics = new OperatorMetrics({ credentials: () => [], queueDepths: () => [["microsoftcredential", 3], ["accesslist", 1], ["accesslist-publish", 0]] });
+    const metrics = new OperatorMetrics({
+      credentials: () => [],
+      queueDepths: () => [
+        ["microsoftcredential", 3],
+        ["accesslist", 1],
+        ["accesslist-publish", 0],
+      ],
+    });
     const observe: ObserveReconcile = metrics.observeReconcile;
-    await timed("accesslist", () => Promise.resolve({ kind: "requeueAfter", delayMs: 1000 }), observe)("finance/reports", AbortSignal.timeout(1000));
-    await expect(timed("microsoftcredential", () => Promise.reject(new Error("boom")), observe)("finance/ada", AbortSignal.timeout(1000))).rejects.toThrow("boom");
+    await timed(
+      "accesslist",
+      () => Promise.resolve({ kind: "requeueAfter", delayMs: 1000 }),
+      observe,
+    )("finance/reports", AbortSignal.timeout(1000));
+    await expect(
+      timed(
+        "microsoftcredential",
+        () => Promise.reject(new Error("boom")),
+        observe,
+      )("finance/ada", AbortSignal.timeout(1000)),
+    ).rejects.toThrow("boom");
     const text = await metrics.registry.metrics();
     expect(text).toContain('cloudcredentials_workqueue_depth{controller="microsoftcredential"} 3');
     expect(text).toContain('cloudcredentials_workqueue_depth{controller="accesslist"} 1');
     expect(text).toContain('cloudcredentials_workqueue_depth{controller="accesslist-publish"} 0');
-    expect(text).toMatch(/cloudcredentials_reconcile_duration_seconds_count\{controller="accesslist",result="requeueAfter"\} 1/);
-    expect(text).toMatch(/cloudcredentials_reconcile_duration_seconds_count\{controller="microsoftcredential",result="error"\} 1/);
+    expect(text).toMatch(
+      /cloudcredentials_reconcile_duration_seconds_count\{controller="accesslist",result="requeueAfter"\} 1/,
+    );
+    expect(text).toMatch(
+      /cloudcredentials_reconcile_duration_seconds_count\{controller="microsoftcredential",result="error"\} 1/,
+    );
   });
 });

@@ -4,7 +4,12 @@
 // out. Calendars past the first page are found; a deep CJK path and long values fit status.
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { fitItem, STATUS_LIMITS } from "../../src/controller/access-list/fit.ts";
-import { ItemResolver, ITEM_TRIES, ResolutionInterrupted, type ItemResult } from "../../src/controller/access-list/resolve.ts";
+import {
+  ItemResolver,
+  ITEM_TRIES,
+  ResolutionInterrupted,
+  type ItemResult,
+} from "../../src/controller/access-list/resolve.ts";
 import type { AccessListItem } from "../../src/crds/index.ts";
 import { addWorkUser, graphClient, setUp, signIn, type Setup } from "./fake-graph-sign-in.ts";
 
@@ -22,9 +27,16 @@ afterAll(async () => {
   await setup.close();
 });
 
-const item = (name: string, fields: Partial<AccessListItem>): AccessListItem => ({ name, type: "Folder", access: "Read", ...fields });
-const resolver = (struckOut: readonly string[] = []): ItemResolver => new ItemResolver(graphClient(setup, token), { kind: "work" }, { struckOut: new Set(struckOut), retryDelayMs: 10 });
-const named = (results: readonly ItemResult[], name: string): ItemResult | undefined => results.find((r) => r.name === name);
+const item = (name: string, fields: Partial<AccessListItem>): AccessListItem => ({
+  name,
+  type: "Folder",
+  access: "Read",
+  ...fields,
+});
+const resolver = (struckOut: readonly string[] = []): ItemResolver =>
+  new ItemResolver(graphClient(setup, token), { kind: "work" }, { struckOut: new Set(struckOut), retryDelayMs: 10 });
+const named = (results: readonly ItemResult[], name: string): ItemResult | undefined =>
+  results.find((r) => r.name === name);
 
 function workbook(path: string): { probe: string; id: string } {
   const book = setup.fake.addDriveItem({ user: ada, path });
@@ -37,9 +49,16 @@ describe("an item Graph fails on alone", () => {
     const book = workbook("/Good/corrupt.xlsx");
     setup.fake.injectGraphFailure({ status: 500, pathPrefix: book.probe, always: true });
     setup.fake.resetGraphRequests();
-    const results = await resolver().resolveAll([item("good", { path: "/Good/Folder" }), item("book", { type: "Workbook", path: "/Good/corrupt.xlsx" })]);
+    const results = await resolver().resolveAll([
+      item("good", { path: "/Good/Folder" }),
+      item("book", { type: "Workbook", path: "/Good/corrupt.xlsx" }),
+    ]);
     expect(named(results, "good")).toMatchObject({ resolved: true, id: folder.id });
-    expect(named(results, "book")).toMatchObject({ resolved: false, reason: "Unavailable", message: expect.stringContaining("HTTP 500") as string });
+    expect(named(results, "book")).toMatchObject({
+      resolved: false,
+      reason: "Unavailable",
+      message: expect.stringContaining("HTTP 500") as string,
+    });
     expect(setup.fake.graphRequestCount({ pathPrefix: book.probe })).toBe(ITEM_TRIES);
     setup.fake.clearGraphFailures();
   });
@@ -50,7 +69,11 @@ describe("an item Graph fails on alone", () => {
     setup.fake.injectGraphFailure({ status: 500, pathPrefix: book.probe, always: true });
     setup.fake.resetGraphRequests();
     const work = new AbortController();
-    const slow = new ItemResolver(graphClient(setup, token), { kind: "work" }, { retryDelayMs: 60_000, signal: work.signal });
+    const slow = new ItemResolver(
+      graphClient(setup, token),
+      { kind: "work" },
+      { retryDelayMs: 60_000, signal: work.signal },
+    );
     const pass = slow.resolveAll([item("book", { type: "Workbook", path: "/Good/aborted.xlsx" })]);
     await vi.waitFor(() => expect(setup.fake.graphRequestCount({ pathPrefix: book.probe })).toBeGreaterThan(0));
     const tried = setup.fake.graphRequestCount({ pathPrefix: book.probe });
@@ -72,16 +95,32 @@ describe("an item Graph fails on alone", () => {
     const book = workbook("/Locked/always.xlsx");
     setup.fake.injectGraphFailure({ status: 423, pathPrefix: book.probe, always: true });
     const [result] = await resolver().resolveAll([item("book", { type: "Workbook", path: "/Locked/always.xlsx" })]);
-    expect(result).toMatchObject({ resolved: false, reason: "Unavailable", message: expect.stringContaining("423") as string });
+    expect(result).toMatchObject({
+      resolved: false,
+      reason: "Unavailable",
+      message: expect.stringContaining("423") as string,
+    });
     setup.fake.clearGraphFailures();
   });
 
   it("Excel's 401 for one workbook of a work account is AccessDenied at once, not a refused token", async () => {
     const book = workbook("/Protected/irm.xlsx");
-    setup.fake.injectGraphFailure({ status: 401, code: "FileOpenUserUnauthorized", pathPrefix: book.probe, always: true });
+    setup.fake.injectGraphFailure({
+      status: 401,
+      code: "FileOpenUserUnauthorized",
+      pathPrefix: book.probe,
+      always: true,
+    });
     setup.fake.resetGraphRequests();
-    const results = await resolver().resolveAll([item("book", { type: "Workbook", path: "/Protected/irm.xlsx" }), item("root-folder", { path: "/Good" })]);
-    expect(named(results, "book")).toMatchObject({ resolved: false, reason: "AccessDenied", message: expect.stringContaining("FileOpenUserUnauthorized") as string });
+    const results = await resolver().resolveAll([
+      item("book", { type: "Workbook", path: "/Protected/irm.xlsx" }),
+      item("root-folder", { path: "/Good" }),
+    ]);
+    expect(named(results, "book")).toMatchObject({
+      resolved: false,
+      reason: "AccessDenied",
+      message: expect.stringContaining("FileOpenUserUnauthorized") as string,
+    });
     expect(named(results, "root-folder")).toMatchObject({ resolved: true });
     expect(setup.fake.graphRequestCount({ pathPrefix: book.probe })).toBe(1);
     setup.fake.clearGraphFailures();
@@ -89,7 +128,11 @@ describe("an item Graph fails on alone", () => {
 
   it("a 1 MB error message is cut to what status holds", async () => {
     setup.fake.addDriveItem({ user: ada, path: "/Verbose/a.txt" });
-    setup.fake.injectGraphFailure({ status: 403, pathPrefix: "/v1.0/me/drive/root:/Verbose", messageLength: 1024 * 1024 });
+    setup.fake.injectGraphFailure({
+      status: 403,
+      pathPrefix: "/v1.0/me/drive/root:/Verbose",
+      messageLength: 1024 * 1024,
+    });
     const [result] = await resolver().resolveAll([item("verbose", { type: "File", path: "/Verbose/a.txt" })]);
     expect(result).toMatchObject({ resolved: false, reason: "AccessDenied" });
     const fitted = fitItem(result as ItemResult);
@@ -102,7 +145,9 @@ describe("failures of the whole pass", () => {
   it("a 429 interrupts the pass and is counted against no item", async () => {
     setup.fake.addDriveItem({ user: ada, path: "/Busy/a.txt" });
     setup.fake.injectGraphThrottle({ retryAfterSeconds: 600, pathPrefix: "/v1.0/me/drive/root:/Busy" });
-    const error = await resolver(["busy"]).resolveAll([item("busy", { type: "File", path: "/Busy/a.txt" })]).catch((e: unknown) => e);
+    const error = await resolver(["busy"])
+      .resolveAll([item("busy", { type: "File", path: "/Busy/a.txt" })])
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ResolutionInterrupted);
     expect(error).toMatchObject({ item: undefined, failure: { kind: "throttled", retryAfterMs: 600_000 } });
   });
@@ -110,9 +155,19 @@ describe("failures of the whole pass", () => {
   it("a 503 from one item interrupts the pass, counted against it; once struck out it is Unavailable and the rest resolve", async () => {
     setup.fake.addDriveItem({ user: ada, path: "/Flaky/a.txt" });
     setup.fake.addDriveItem({ user: ada, path: "/Fine/b.txt" });
-    setup.fake.injectGraphThrottle({ count: 100, status: 503, retryAfterSeconds: 0, pathPrefix: "/v1.0/me/drive/root:/Flaky" });
-    const items = [item("flaky", { type: "File", path: "/Flaky/a.txt" }), item("fine", { type: "File", path: "/Fine/b.txt" })];
-    const error = await resolver().resolveAll(items).catch((e: unknown) => e);
+    setup.fake.injectGraphThrottle({
+      count: 100,
+      status: 503,
+      retryAfterSeconds: 0,
+      pathPrefix: "/v1.0/me/drive/root:/Flaky",
+    });
+    const items = [
+      item("flaky", { type: "File", path: "/Flaky/a.txt" }),
+      item("fine", { type: "File", path: "/Fine/b.txt" }),
+    ];
+    const error = await resolver()
+      .resolveAll(items)
+      .catch((e: unknown) => e);
     expect(error).toMatchObject({ item: "flaky", failure: { kind: "throttled" } });
     const results = await resolver(["flaky"]).resolveAll(items);
     expect(named(results, "flaky")).toMatchObject({ resolved: false, reason: "Unavailable" });
@@ -132,7 +187,10 @@ describe("what Graph answers at length", () => {
       item("first", { type: "Calendar", calendarName: "Calendar" }),
       item("none", { type: "Calendar", calendarName: "Room 105" }),
     ]);
-    expect(named(results, "last")).toMatchObject({ resolved: true, id: setup.fake.calendars(carol).find((c) => c.name === "Room 104")?.id });
+    expect(named(results, "last")).toMatchObject({
+      resolved: true,
+      id: setup.fake.calendars(carol).find((c) => c.name === "Room 104")?.id,
+    });
     expect(named(results, "first")).toMatchObject({ resolved: true });
     expect(named(results, "none")).toMatchObject({ resolved: false, reason: "NotFound" });
     // Two pages of 100, read once for the three items.
@@ -140,7 +198,10 @@ describe("what Graph answers at length", () => {
   });
 
   it("a file under a 300-character CJK path resolves with its decoded path, and its values fit status", async () => {
-    const segments = Array.from({ length: 10 }, (_, i) => `${"報告書類".repeat(7)}${"第二".charAt(i % 2)}${String(i).padStart(1, "0")}`);
+    const segments = Array.from(
+      { length: 10 },
+      (_, i) => `${"報告書類".repeat(7)}${"第二".charAt(i % 2)}${String(i).padStart(1, "0")}`,
+    );
     const path = `/${segments.join("/")}/予算.xlsx`;
     expect(path.length).toBeGreaterThan(300);
     const file = setup.fake.addDriveItem({ user: ada, path });
@@ -156,12 +217,19 @@ describe("what Graph answers at length", () => {
 
 describe("fitItem", () => {
   it("leaves out a locator that does not fit and says so; cuts at a whole character", () => {
-    const fitted = fitItem({ name: "x", resolved: true, id: "i".repeat(300), path: `/${"😀".repeat(600)}`, webUrl: "https://example.com/a" });
+    const fitted = fitItem({
+      name: "x",
+      resolved: true,
+      id: "i".repeat(300),
+      path: `/${"😀".repeat(600)}`,
+      webUrl: "https://example.com/a",
+    });
     expect(fitted).toMatchObject({ name: "x", resolved: true, webUrl: "https://example.com/a" });
     expect(fitted.id).toBeUndefined();
     expect(fitted.path).toBeUndefined();
     expect(fitted.message).toMatch(/Left out of status because too long: id \(300 characters, at most 256 fit\), path/);
-    const cut = fitItem({ name: "y", resolved: false, reason: "Unavailable", message: "😀".repeat(5000) }).message ?? "";
+    const cut =
+      fitItem({ name: "y", resolved: false, reason: "Unavailable", message: "😀".repeat(5000) }).message ?? "";
     expect(cut.length).toBeLessThanOrEqual(STATUS_LIMITS.message);
     expect(cut.endsWith("…")).toBe(true);
     expect(() => encodeURIComponent(cut)).not.toThrow();

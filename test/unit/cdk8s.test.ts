@@ -7,7 +7,15 @@ import { accessListSpecSchema, microsoftCredentialSpecSchema } from "../../src/c
 
 describe("the typed cdk8s constructs", () => {
   it("synthesize the example's credential and access list, as the API expects them", () => {
-    const objects = parseAllDocuments(synthExample("finance")).map((d) => d.toJSON() as { apiVersion: string; kind: string; metadata: { name: string; namespace: string }; spec: unknown });
+    const objects = parseAllDocuments(synthExample("finance")).map(
+      (d) =>
+        d.toJSON() as {
+          apiVersion: string;
+          kind: string;
+          metadata: { name: string; namespace: string };
+          spec: unknown;
+        },
+    );
     expect(objects.map((o) => `${o.apiVersion} ${o.kind} ${o.metadata.namespace}/${o.metadata.name}`)).toEqual([
       "cloudcredentials.io/v1alpha1 MicrosoftCredential finance/finance-reports",
       "cloudcredentials.io/v1alpha1 AccessList finance/finance-reports-items",
@@ -19,8 +27,15 @@ describe("the typed cdk8s constructs", () => {
   // Cross-field rules are CEL, enforced by the API server (the integration test dry-runs the example).
   it("refuse a spec that breaks the schema, at synth time, naming the field", () => {
     const chart = new Chart(new App(), "bad");
-    // @ts-expect-error: "Photos" is not a scope; the types say so, and so does the runtime check.
-    expect(() => new MicrosoftCredential(chart, "photos", { spec: { tenantType: "Personal", scopes: ["Photos"] } })).toThrow(/MicrosoftCredential photos: spec\.scopes\.0: /);
-    expect(() => new AccessList(chart, "items", { spec: { credentialRef: { name: "photos" }, items: [{ name: "", type: "Folder", path: "/Reports" }] } })).toThrow(/AccessList items: spec\.items\.0\.name: /);
+    const photos = (): unknown =>
+      // @ts-expect-error: "Photos" is not a scope; the types say so, and so does the runtime check.
+      new MicrosoftCredential(chart, "photos", { spec: { tenantType: "Personal", scopes: ["Photos"] } });
+    expect(photos).toThrow(/MicrosoftCredential photos: spec\.scopes\.0: /);
+    expect(
+      () =>
+        new AccessList(chart, "items", {
+          spec: { credentialRef: { name: "photos" }, items: [{ name: "", type: "Folder", path: "/Reports" }] },
+        }),
+    ).toThrow(/AccessList items: spec\.items\.0\.name: /);
   });
 });

@@ -16,13 +16,25 @@ describe("classify", () => {
     ["expired client secret", server("invalid_client", "7000222", 401), "ClientSecretExpired"],
     ["wrong client secret", server("invalid_client", "7000215", 401), "ClientCredentialInvalid"],
     ["no federated identity record", server("invalid_client", "70021", 400), "FederationMismatch"],
-    ["no federated identity record (invalid_request, as Entra used to answer)", server("invalid_request", "70021", 400), "FederationMismatch"],
+    [
+      "no federated identity record (invalid_request, as Entra used to answer)",
+      server("invalid_request", "70021", 400),
+      "FederationMismatch",
+    ],
     ["a federated credential for another issuer", server("invalid_client", "700211", 401), "FederationMismatch"],
     ["a federated credential for another audience", server("invalid_client", "700212", 401), "FederationMismatch"],
     ["a federated credential for another subject", server("invalid_client", "700213", 401), "FederationMismatch"],
-    ["a federated credential whose subject differs only in case", server("invalid_client", "7002138", 401), "FederationMismatch"],
+    [
+      "a federated credential whose subject differs only in case",
+      server("invalid_client", "7002138", 401),
+      "FederationMismatch",
+    ],
     ["a federated credential for another subject form", server("invalid_client", "7002137", 401), "FederationMismatch"],
-    ["a federated credential for another subject, as invalid_request", server("invalid_request", "700213", 400), "FederationMismatch"],
+    [
+      "a federated credential for another subject, as invalid_request",
+      server("invalid_request", "700213", 400),
+      "FederationMismatch",
+    ],
     ["app not in tenant", server("unauthorized_client", "700016"), "AppRegistrationInvalid"],
     ["refresh token expired by inactivity", server("invalid_grant", "700082"), "RefreshTokenExpired"],
     ["password changed", server("invalid_grant", "50173"), "RefreshTokenRevoked"],
@@ -44,7 +56,10 @@ describe("classify", () => {
     ["temporarily_unavailable", server("temporarily_unavailable", "", 503)],
     ["429", server("invalid_client", "", 429)],
     ["a network failure", new AuthError("network_error", "corr", "fetch failed: ECONNREFUSED")],
-    ["an HTML page", new ServerError("non_json_response", "corr", "HTTP 502 with a body that is not JSON", "", "", 502)],
+    [
+      "an HTML page",
+      new ServerError("non_json_response", "corr", "HTTP 502 with a body that is not JSON", "", "", 502),
+    ],
     ["msal's local throttle replay", new ServerError("50196", "corr", "throttled")],
     ["anything unknown", new Error("boom")],
   ])("%s is transient, never Broken", (_name, error) => {
@@ -52,7 +67,11 @@ describe("classify", () => {
   });
 
   it("keeps Retry-After and names throttling", () => {
-    expect(classify(server("", "", 429), 30_000)).toMatchObject({ kind: "transient", reason: "Throttled", retryAfterMs: 30_000 });
+    expect(classify(server("", "", 429), 30_000)).toMatchObject({
+      kind: "transient",
+      reason: "Throttled",
+      retryAfterMs: 30_000,
+    });
   });
 
   it("never keeps a Retry-After of more than an hour, so the next retry time can always be written", () => {
@@ -92,7 +111,11 @@ describe("parseRetryAfter", () => {
 });
 
 describe("a Graph throttle's Retry-After", () => {
-  const throttled = (retryAfter?: string): unknown => ({ statusCode: 429, message: "Too many requests", headers: new Headers(retryAfter === undefined ? {} : { "retry-after": retryAfter }) });
+  const throttled = (retryAfter?: string): unknown => ({
+    statusCode: 429,
+    message: "Too many requests",
+    headers: new Headers(retryAfter === undefined ? {} : { "retry-after": retryAfter }),
+  });
 
   it.each([
     ["30", 30_000],
@@ -115,7 +138,12 @@ describe("a workload identity token no federated credential matches, end to end 
   beforeAll(async () => {
     fake = await startFakeIdentity();
     fake.addTenant({ id: tenantId, domains: ["fabrikam.onmicrosoft.com"] });
-    fake.addApp({ clientId, tenantId, federationTrusts: [kubernetes.trustFor(subject)], roles: { "https://graph.microsoft.com": ["Sites.Read.All"] } });
+    fake.addApp({
+      clientId,
+      tenantId,
+      federationTrusts: [kubernetes.trustFor(subject)],
+      roles: { "https://graph.microsoft.com": ["Sites.Read.All"] },
+    });
     network = createNetworkClient({ timeoutMs: 5000, extraCaPem: fake.caPem });
   });
 
@@ -125,13 +153,27 @@ describe("a workload identity token no federated credential matches, end to end 
   });
 
   const acquire = (sign: () => string): Promise<unknown> =>
-    acquireAppToken(network, { endpoints: endpointsFor("Public", { authorityHost: fake.url }), tenantId, clientId, credential: { kind: "assertion", getAssertion: () => Promise.resolve(sign()) }, resource: "https://graph.microsoft.com" });
+    acquireAppToken(network, {
+      endpoints: endpointsFor("Public", { authorityHost: fake.url }),
+      tenantId,
+      clientId,
+      credential: { kind: "assertion", getAssertion: () => Promise.resolve(sign()) },
+      resource: "https://graph.microsoft.com",
+    });
 
   it.each([
-    ["another issuer", () => createServiceAccountIssuer({ issuer: "https://oidc.example.com" }).sign({ subject }), "AADSTS700211"],
+    [
+      "another issuer",
+      () => createServiceAccountIssuer({ issuer: "https://oidc.example.com" }).sign({ subject }),
+      "AADSTS700211",
+    ],
     ["another subject", () => kubernetes.sign({ subject: "system:serviceaccount:finance:intruder" }), "AADSTS700213"],
     ["the subject in another case", () => kubernetes.sign({ subject: subject.toUpperCase() }), "AADSTS7002138"],
-    ["another audience", () => kubernetes.sign({ subject, audience: "https://kubernetes.default.svc" }), "AADSTS700212"],
+    [
+      "another audience",
+      () => kubernetes.sign({ subject, audience: "https://kubernetes.default.svc" }),
+      "AADSTS700212",
+    ],
   ])("%s: invalid_client from Entra, Broken FederationMismatch for the operator", async (_name, sign, code) => {
     const error = await acquire(sign).then(
       () => undefined,
@@ -143,6 +185,8 @@ describe("a workload identity token no federated credential matches, end to end 
   });
 
   it("a matching token gets its access token", async () => {
-    await expect(acquire(() => kubernetes.sign({ subject }))).resolves.toMatchObject({ scopes: ["https://graph.microsoft.com/.default"] });
+    await expect(acquire(() => kubernetes.sign({ subject }))).resolves.toMatchObject({
+      scopes: ["https://graph.microsoft.com/.default"],
+    });
   });
 });

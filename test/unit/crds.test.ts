@@ -34,9 +34,12 @@ function* walk(node: Node, path: string): Generator<[string, Node]> {
 const [credentialCrd, accessListCrd] = customResourceDefinitions() as [Node, Node];
 
 describe("generated CRD YAML", () => {
-  it.each(renderCrdFiles().map((f) => [f.path, f.content]))("%s is what the zod schemas generate (run `npm run generate`)", async (path, content) => {
-    expect(await readFile(join(root, path), "utf8")).toBe(content);
-  });
+  it.each(renderCrdFiles().map((f) => [f.path, f.content]))(
+    "%s is what the zod schemas generate (run `npm run generate`)",
+    async (path, content) => {
+      expect(await readFile(join(root, path), "utf8")).toBe(content);
+    },
+  );
 });
 
 describe("MicrosoftCredential CRD", () => {
@@ -44,20 +47,48 @@ describe("MicrosoftCredential CRD", () => {
     expect(credentialCrd["spec"]).toMatchObject({
       group: "cloudcredentials.io",
       scope: "Namespaced",
-      names: { kind: "MicrosoftCredential", plural: "microsoftcredentials", shortNames: ["mscredential", "mscredentials", "mscred"], categories: ["cloudcredentials"] },
+      names: {
+        kind: "MicrosoftCredential",
+        plural: "microsoftcredentials",
+        shortNames: ["mscredential", "mscredentials", "mscred"],
+        categories: ["cloudcredentials"],
+      },
     });
-    expect(versionOf(credentialCrd)).toMatchObject({ name: "v1alpha1", served: true, storage: true, subresources: { status: {} } });
+    expect(versionOf(credentialCrd)).toMatchObject({
+      name: "v1alpha1",
+      served: true,
+      storage: true,
+      subresources: { status: {} },
+    });
   });
 
   it("prints the promised columns, the wide ones with priority 1", () => {
-    const columns = versionOf(credentialCrd)["additionalPrinterColumns"] as { name: string; priority?: number; type: string }[];
-    expect(columns.filter((c) => !c.priority).map((c) => c.name)).toEqual(["Tenant", "Account", "Ready", "Broken", "Reason", "Age"]);
-    expect(columns.filter((c) => c.priority === 1).map((c) => c.name)).toEqual(["Display Name", "Scopes", "Token Expires", "Sign-in Code"]);
+    const columns = versionOf(credentialCrd)["additionalPrinterColumns"] as {
+      name: string;
+      priority?: number;
+      type: string;
+    }[];
+    expect(columns.filter((c) => !c.priority).map((c) => c.name)).toEqual([
+      "Tenant",
+      "Account",
+      "Ready",
+      "Broken",
+      "Reason",
+      "Age",
+    ]);
+    expect(columns.filter((c) => c.priority === 1).map((c) => c.name)).toEqual([
+      "Display Name",
+      "Scopes",
+      "Token Expires",
+      "Sign-in Code",
+    ]);
     expect(columns.find((c) => c.name === "Token Expires")?.type).toBe("string");
   });
 
   it("enforces each tenant type's scopes with one CEL rule that names the tenant type", () => {
-    const rules = (openApi(credentialCrd)["properties"] as Record<string, Node>)["spec"]?.["x-kubernetes-validations"] as { rule: string; messageExpression?: string }[];
+    const rules = (openApi(credentialCrd)["properties"] as Record<string, Node>)["spec"]?.[
+      "x-kubernetes-validations"
+    ] as { rule: string; messageExpression?: string }[];
     for (const [tenantType, allowed] of Object.entries(SCOPES_BY_TENANT_TYPE)) {
       const rule = rules.find((r) => r.rule.startsWith(`self.tenantType != '${tenantType}' || self.scopes.all`));
       if (allowed.length === SCOPES.length) expect(rule).toBeUndefined();
@@ -74,18 +105,29 @@ describe.each([
 
   it("describes every field, so `kubectl explain` is useful", () => {
     // Scalar list items (a scope, a team) are explained by their list.
-    const explained = nodes.filter(([path, n]) => path !== ".metadata" && !(path.endsWith("[]") && n["type"] !== "object"));
+    const explained = nodes.filter(
+      ([path, n]) => path !== ".metadata" && !(path.endsWith("[]") && n["type"] !== "object"),
+    );
     const undescribed = explained.filter(([, n]) => typeof n["description"] !== "string").map(([p]) => p);
     expect(undescribed).toEqual([]);
   });
 
   it("gives every node a type and no constructs the API server rejects", () => {
     expect(nodes.filter(([, n]) => typeof n["type"] !== "string").map(([p]) => p)).toEqual([]);
-    expect(nodes.filter(([, n]) => "additionalProperties" in n || "pattern" in n || "anyOf" in n || "oneOf" in n).map(([p]) => p)).toEqual([]);
+    expect(
+      nodes
+        .filter(([, n]) => "additionalProperties" in n || "pattern" in n || "anyOf" in n || "oneOf" in n)
+        .map(([p]) => p),
+    ).toEqual([]);
   });
 
   it("bounds every string and list a CEL rule may read (admission cost)", () => {
-    const unbounded = nodes.filter(([path, n]) => path.startsWith(".spec") && ((n["type"] === "string" && !("maxLength" in n) && !("enum" in n)) || (n["type"] === "array" && !("maxItems" in n))));
+    const unbounded = nodes.filter(
+      ([path, n]) =>
+        path.startsWith(".spec") &&
+        ((n["type"] === "string" && !("maxLength" in n) && !("enum" in n)) ||
+          (n["type"] === "array" && !("maxItems" in n))),
+    );
     expect(unbounded.map(([p]) => p)).toEqual([]);
   });
 });
@@ -108,7 +150,9 @@ describe("examples/", async () => {
 
   it("cover every tenant type, SharePoint, and every AccessList item type", () => {
     const specs = documents.flat().map(([, d]) => d["spec"] as Node);
-    expect(new Set(specs.map((s) => s["tenantType"]).filter(Boolean))).toEqual(new Set(["Personal", "WorkOrSchool", "ServicePrincipal"]));
+    expect(new Set(specs.map((s) => s["tenantType"]).filter(Boolean))).toEqual(
+      new Set(["Personal", "WorkOrSchool", "ServicePrincipal"]),
+    );
     expect(specs.some((s) => s["storage"] === "SharePoint")).toBe(true);
     const itemTypes = specs.flatMap((s) => ((s["items"] as Node[] | undefined) ?? []).map((i) => i["type"]));
     expect(new Set(itemTypes)).toEqual(new Set(["Folder", "File", "Workbook", "Site", "List", "Calendar"]));
@@ -117,8 +161,18 @@ describe("examples/", async () => {
 
 describe("every field of the zod schemas reaches the CRD", () => {
   it.each([
-    ["AccessList status.items[]", accessListCrd, ".status.items[]", ["name", "resolved", "id", "driveId", "webUrl", "path", "reason", "message"]],
-    ["AccessList spec.items[]", accessListCrd, ".spec.items[]", ["name", "type", "access", "path", "driveId", "itemId", "siteUrl", "listName", "calendarName"]],
+    [
+      "AccessList status.items[]",
+      accessListCrd,
+      ".status.items[]",
+      ["name", "resolved", "id", "driveId", "webUrl", "path", "reason", "message"],
+    ],
+    [
+      "AccessList spec.items[]",
+      accessListCrd,
+      ".spec.items[]",
+      ["name", "type", "access", "path", "driveId", "itemId", "siteUrl", "listName", "calendarName"],
+    ],
   ] as const)("%s keeps fields whose names are JSON Schema words (id, pattern...)", (_, crd, at, fields) => {
     const node = [...walk(openApi(crd), "")].find(([path]) => path === at)?.[1];
     expect(Object.keys((node?.["properties"] ?? {}) as Node).sort()).toEqual([...fields].sort());

@@ -1,7 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { microsoftCredentialSpecSchema } from "../../src/crds/index.ts";
 import { nextStatus, plan } from "../../src/controller/microsoft-credential/plan.ts";
-import { nextRefreshAt, readTokenSecret, tokenSecretData, tokenSlots } from "../../src/controller/microsoft-credential/tokens.ts";
+import {
+  nextRefreshAt,
+  readTokenSecret,
+  tokenSecretData,
+  tokenSlots,
+} from "../../src/controller/microsoft-credential/tokens.ts";
 import type { Credential } from "../../src/controller/microsoft-credential/types.ts";
 import { endpointsFor } from "../../src/microsoft/clouds.ts";
 
@@ -11,14 +16,30 @@ const spec = microsoftCredentialSpecSchema.parse({
   tenantType: "ServicePrincipal",
   tenantId: "contoso.onmicrosoft.com",
   scopes: ["OneDrive", "PowerBI"],
-  servicePrincipal: { clientId: "0f3a5d2e-8c1b-4a7e-9d6f-2b4c8e1a7f90", clientSecretRef: { name: "app", key: "secret" } },
+  servicePrincipal: {
+    clientId: "0f3a5d2e-8c1b-4a7e-9d6f-2b4c8e1a7f90",
+    clientSecretRef: { name: "app", key: "secret" },
+  },
 });
-const credential: Credential = { metadata: { name: "app", namespace: "ns", uid: "uid-1", generation: 2 }, spec, status: {} };
+const credential: Credential = {
+  metadata: { name: "app", namespace: "ns", uid: "uid-1", generation: 2 },
+  spec,
+  status: {},
+};
 const slots = tokenSlots(credential, endpointsFor("Public"));
 
 function secretWith(expiresAt: Record<string, number>, owner = "uid-1"): Parameters<typeof readTokenSecret>[0] {
-  const tokens = new Map(slots.filter((s) => s.tokenKey in expiresAt).map((s) => [s, { token: "t", expiresOn: new Date(expiresAt[s.tokenKey] ?? 0) }] as const));
-  return { metadata: { ownerReferences: [{ apiVersion: "v1", kind: "MicrosoftCredential", name: "app", uid: owner, controller: true }] }, data: tokenSecretData(tokens) };
+  const tokens = new Map(
+    slots
+      .filter((s) => s.tokenKey in expiresAt)
+      .map((s) => [s, { token: "t", expiresOn: new Date(expiresAt[s.tokenKey] ?? 0) }] as const),
+  );
+  return {
+    metadata: {
+      ownerReferences: [{ apiVersion: "v1", kind: "MicrosoftCredential", name: "app", uid: owner, controller: true }],
+    },
+    data: tokenSecretData(tokens),
+  };
 }
 
 const snapshot = (secret: Parameters<typeof readTokenSecret>[0], status = {}): Parameters<typeof plan>[0] => {
@@ -33,11 +54,23 @@ describe("plan", () => {
 
   it.each([
     ["no token Secret", "acquire", undefined],
-    ["both tokens valid past refreshBefore", "fresh", secretWith({ "access-token": NOW + 50 * MIN, "powerbi-access-token": NOW + 40 * MIN })],
+    [
+      "both tokens valid past refreshBefore",
+      "fresh",
+      secretWith({ "access-token": NOW + 50 * MIN, "powerbi-access-token": NOW + 40 * MIN }),
+    ],
     ["the Power BI token is missing", "acquire", secretWith({ "access-token": NOW + 50 * MIN })],
-    ["a token inside refreshBefore", "acquire", secretWith({ "access-token": NOW + 50 * MIN, "powerbi-access-token": NOW + 10 * MIN })],
+    [
+      "a token inside refreshBefore",
+      "acquire",
+      secretWith({ "access-token": NOW + 50 * MIN, "powerbi-access-token": NOW + 10 * MIN }),
+    ],
     ["an expired token", "acquire", secretWith({ "access-token": NOW - MIN, "powerbi-access-token": NOW + 50 * MIN })],
-    ["a Secret owned by someone else", "conflict", secretWith({ "access-token": NOW + 50 * MIN, "powerbi-access-token": NOW + 50 * MIN }, "uid-2")],
+    [
+      "a Secret owned by someone else",
+      "conflict",
+      secretWith({ "access-token": NOW + 50 * MIN, "powerbi-access-token": NOW + 50 * MIN }, "uid-2"),
+    ],
   ])("%s → %s", (_name, kind, secret) => {
     expect(plan(snapshot(secret)).kind).toBe(kind);
   });
@@ -56,12 +89,23 @@ describe("plan", () => {
 });
 
 describe("nextStatus", () => {
-  const tokens = { kind: "tokens", expiresAt: NOW + 60 * MIN, refreshedAt: NOW, grantedScopes: ["https://graph.microsoft.com/.default"] } as const;
+  const tokens = {
+    kind: "tokens",
+    expiresAt: NOW + 60 * MIN,
+    refreshedAt: NOW,
+    grantedScopes: ["https://graph.microsoft.com/.default"],
+  } as const;
   const at = { refreshBeforeMs: 15 * MIN, now: NOW };
 
   it("reports Ready with the expiry and the next refresh", () => {
     const status = nextStatus(credential, tokens, "app-token", at);
-    expect(status).toMatchObject({ observedGeneration: 2, displayName: "app", tokenSecretName: "app-token", accessTokenExpiresAt: "2026-11-26T13:00:00Z", nextRefreshTime: "2026-11-26T12:45:00Z" });
+    expect(status).toMatchObject({
+      observedGeneration: 2,
+      displayName: "app",
+      tokenSecretName: "app-token",
+      accessTokenExpiresAt: "2026-11-26T13:00:00Z",
+      nextRefreshTime: "2026-11-26T12:45:00Z",
+    });
     expect(status.conditions?.map((c) => [c.type, c.status, c.reason])).toEqual([
       ["Broken", "False", "Healthy"],
       ["Ready", "True", "TokenValid"],
@@ -77,12 +121,21 @@ describe("nextStatus", () => {
 
   it("keeps Ready while the held token is valid during an outage, then RefreshFailing", () => {
     const ready = nextStatus(credential, tokens, "app-token", at);
-    const outage = { kind: "transient", reason: "ServiceUnavailable", message: "503", currentExpiresAt: NOW + 10 * MIN, retryAt: NOW + MIN } as const;
+    const outage = {
+      kind: "transient",
+      reason: "ServiceUnavailable",
+      message: "503",
+      currentExpiresAt: NOW + 10 * MIN,
+      retryAt: NOW + MIN,
+    } as const;
     const during = nextStatus({ ...credential, status: ready }, outage, "app-token", at);
     expect(during.conditions?.find((c) => c.type === "Ready")).toMatchObject({ status: "True", reason: "TokenValid" });
     expect(during.failures).toMatchObject({ count: 1, lastReason: "ServiceUnavailable" });
     const after = nextStatus({ ...credential, status: during }, outage, "app-token", { ...at, now: NOW + 11 * MIN });
-    expect(after.conditions?.find((c) => c.type === "Ready")).toMatchObject({ status: "False", reason: "RefreshFailing" });
+    expect(after.conditions?.find((c) => c.type === "Ready")).toMatchObject({
+      status: "False",
+      reason: "RefreshFailing",
+    });
     expect(after.conditions?.find((c) => c.type === "Broken")?.status).toBe("False");
     expect(after.failures?.count).toBe(2);
     expect(nextStatus({ ...credential, status: after }, tokens, "app-token", at).failures).toBeUndefined();
@@ -91,7 +144,12 @@ describe("nextStatus", () => {
   // Ready means a valid access token is in the token Secret; an authenticate on a healthy
   // credential used to turn it False at once.
   it("keeps Ready True while a sign-in waits and the held token is valid, then SignInPending", () => {
-    const signIn = { userCode: "ABCD-1234", verificationUri: "https://microsoft.com/devicelogin", message: "sign in", expiresAt: "2026-12-02T12:15:00Z" };
+    const signIn = {
+      userCode: "ABCD-1234",
+      verificationUri: "https://microsoft.com/devicelogin",
+      message: "sign in",
+      expiresAt: "2026-12-02T12:15:00Z",
+    };
     const ready = nextStatus(credential, tokens, "app-token", at);
     const waiting = { kind: "signInPending", signIn, currentExpiresAt: NOW + 10 * MIN } as const;
     const during = nextStatus({ ...credential, status: ready }, waiting, "app-token", at);
@@ -99,14 +157,37 @@ describe("nextStatus", () => {
     expect(during.conditions?.find((c) => c.type === "SignInPending")?.status).toBe("True");
     expect(during.signIn).toEqual(signIn);
     const expired = nextStatus({ ...credential, status: during }, waiting, "app-token", { ...at, now: NOW + 11 * MIN });
-    expect(expired.conditions?.find((c) => c.type === "Ready")).toMatchObject({ status: "False", reason: "SignInPending" });
-    const first = nextStatus(credential, { kind: "signInPending", signIn, currentExpiresAt: undefined }, "app-token", at);
-    expect(first.conditions?.find((c) => c.type === "Ready")).toMatchObject({ status: "False", reason: "SignInPending" });
+    expect(expired.conditions?.find((c) => c.type === "Ready")).toMatchObject({
+      status: "False",
+      reason: "SignInPending",
+    });
+    const first = nextStatus(
+      credential,
+      { kind: "signInPending", signIn, currentExpiresAt: undefined },
+      "app-token",
+      at,
+    );
+    expect(first.conditions?.find((c) => c.type === "Ready")).toMatchObject({
+      status: "False",
+      reason: "SignInPending",
+    });
   });
 
   it("sets Ready False with the Broken reason when a person must act", () => {
-    const status = nextStatus(credential, { kind: "broken", reason: "ClientSecretExpired", message: "renew it" }, "app-token", at);
-    expect(status.conditions?.find((c) => c.type === "Ready")).toMatchObject({ status: "False", reason: "ClientSecretExpired", message: "renew it" });
-    expect(status.conditions?.find((c) => c.type === "Broken")).toMatchObject({ status: "True", reason: "ClientSecretExpired" });
+    const status = nextStatus(
+      credential,
+      { kind: "broken", reason: "ClientSecretExpired", message: "renew it" },
+      "app-token",
+      at,
+    );
+    expect(status.conditions?.find((c) => c.type === "Ready")).toMatchObject({
+      status: "False",
+      reason: "ClientSecretExpired",
+      message: "renew it",
+    });
+    expect(status.conditions?.find((c) => c.type === "Broken")).toMatchObject({
+      status: "True",
+      reason: "ClientSecretExpired",
+    });
   });
 });

@@ -7,7 +7,12 @@ import { nextRefreshAt } from "../../src/controller/microsoft-credential/tokens.
 import { rfc3339 } from "../../src/controller/conditions.ts";
 import { MicrosoftError } from "../../src/microsoft/app-tokens.ts";
 import { endpointsFor } from "../../src/microsoft/clouds.ts";
-import { boundedIntervalMs, pollDeviceCode, requestDeviceCode, type DeviceCodeTarget } from "../../src/microsoft/device-code.ts";
+import {
+  boundedIntervalMs,
+  pollDeviceCode,
+  requestDeviceCode,
+  type DeviceCodeTarget,
+} from "../../src/microsoft/device-code.ts";
 import { createNetworkClient, type NetworkClient } from "../../src/microsoft/network.ts";
 import { startFakeIdentity, type FakeIdentity } from "../fakes/index.ts";
 
@@ -24,7 +29,13 @@ let target: DeviceCodeTarget;
 beforeAll(async () => {
   fake = await startFakeIdentity();
   fake.addTenant({ id: tenantId, domains: ["fabrikam.onmicrosoft.com"] });
-  fake.addApp({ clientId, tenantId, allowPublicClientFlows: true, signInAudience: "AzureADMultipleOrgs", delegatedPermissions: { "https://graph.microsoft.com": ["User.Read"] } });
+  fake.addApp({
+    clientId,
+    tenantId,
+    allowPublicClientFlows: true,
+    signInAudience: "AzureADMultipleOrgs",
+    delegatedPermissions: { "https://graph.microsoft.com": ["User.Read"] },
+  });
   network = createNetworkClient({ timeoutMs: 5000, extraCaPem: fake.caPem });
   target = { endpoints: endpointsFor("Public", { authorityHost: fake.url }), tenant: "organizations", clientId };
 });
@@ -40,7 +51,14 @@ beforeEach(() => {
 
 /** The next /devicecode answer is `body` (merged over a well-formed one), with status 200. */
 function answerDeviceCode(body: Record<string, unknown>): void {
-  const normal = { device_code: "DAQAB-fake-device-code", user_code: "F7XQ9J2KL", verification_uri: `${fake.url}/devicelogin`, expires_in: 900, interval: 5, message: "To sign in, enter F7XQ9J2KL." };
+  const normal = {
+    device_code: "DAQAB-fake-device-code",
+    user_code: "F7XQ9J2KL",
+    verification_uri: `${fake.url}/devicelogin`,
+    expires_in: 900,
+    interval: 5,
+    message: "To sign in, enter F7XQ9J2KL.",
+  };
   fake.injectFailure({ match: { endpoint: "devicecode" }, response: { status: 200, body: { ...normal, ...body } } });
 }
 
@@ -62,7 +80,12 @@ describe("a /devicecode answer with odd numbers", () => {
 
   it.each([
     ["numbers as strings", { interval: "7", expires_in: "600" }, 7000, 600_000],
-    ["no interval and no expires_in: RFC 8628's 5 s, Entra's 15 min", { interval: undefined, expires_in: undefined }, 5000, 900_000],
+    [
+      "no interval and no expires_in: RFC 8628's 5 s, Entra's 15 min",
+      { interval: undefined, expires_in: undefined },
+      5000,
+      900_000,
+    ],
     ["not numbers", { interval: "abc", expires_in: "soon" }, 5000, 900_000],
     ["null", { interval: null, expires_in: null }, 5000, 900_000],
     ["an interval of 0 and an expires_in of 0", { interval: 0, expires_in: 0 }, 1000, 900_000],
@@ -85,7 +108,11 @@ describe("a /devicecode answer with texts too long to show", () => {
   it.each([
     ["a user_code over 64 characters", { user_code: "X".repeat(100) }, "user_code of 100 characters"],
     ["a message over 4096 characters", { message: "m".repeat(5000) }, "message of 5000 characters"],
-    ["a verification_uri over 2048 characters", { verification_uri: `https://microsoft.com/devicelogin?${"q".repeat(2100)}` }, "verification_uri of"],
+    [
+      "a verification_uri over 2048 characters",
+      { verification_uri: `https://microsoft.com/devicelogin?${"q".repeat(2100)}` },
+      "verification_uri of",
+    ],
   ])("%s is rejected as a transient invalid response, without the text", async (_name, body, detail) => {
     answerDeviceCode(body);
     const error = await rejection(requestDeviceCode(network, target, scopes, NOW));
@@ -95,38 +122,74 @@ describe("a /devicecode answer with texts too long to show", () => {
   });
 
   it("accepts texts at the limits", async () => {
-    answerDeviceCode({ user_code: "X".repeat(64), message: "m".repeat(4096), verification_uri: `https://x/${"q".repeat(2038)}` });
+    answerDeviceCode({
+      user_code: "X".repeat(64),
+      message: "m".repeat(4096),
+      verification_uri: `https://x/${"q".repeat(2038)}`,
+    });
     const code = await requestDeviceCode(network, target, scopes, NOW);
     expect([code.userCode.length, code.message.length, code.verificationUri.length]).toEqual([64, 4096, 2048]);
   });
 
   it("rejects an empty user code", async () => {
     answerDeviceCode({ user_code: "" });
-    expect((await rejection(requestDeviceCode(network, target, scopes, NOW))).classified).toMatchObject({ kind: "transient", code: "invalid_response" });
+    expect((await rejection(requestDeviceCode(network, target, scopes, NOW))).classified).toMatchObject({
+      kind: "transient",
+      code: "invalid_response",
+    });
   });
 });
 
 describe("a device-code poll", () => {
   const code = { deviceCode: "DAQAB-unknown", intervalMs: 5000 };
-  const poll = (c: { deviceCode: string; intervalMs: number } = code): Promise<unknown> => pollDeviceCode(network, target, c);
+  const poll = (c: { deviceCode: string; intervalMs: number } = code): Promise<unknown> =>
+    pollDeviceCode(network, target, c);
 
   it.each([
-    ["a 429 with Retry-After 60", { status: 429, body: { error: "temporarily_unavailable", error_codes: [90055] } }, 60, 60_000],
-    ["a 503 with Retry-After 120", { status: 503, body: { error: "temporarily_unavailable", error_codes: [90033] } }, 120, 120_000],
-    ["a 429 with Retry-After of 35 days", { status: 429, body: { error: "temporarily_unavailable" } }, 3_000_000, 3_600_000],
-  ])("%s fails transiently with the wait in classified.retryAfterMs (at most an hour)", async (_name, response, retryAfterSeconds, ms) => {
-    fake.injectFailure({ match: { grant: "device_code" }, response, retryAfterSeconds });
-    const error = await rejection(poll());
-    expect(error.classified).toMatchObject({ kind: "transient", retryAfterMs: ms });
-  });
+    [
+      "a 429 with Retry-After 60",
+      { status: 429, body: { error: "temporarily_unavailable", error_codes: [90055] } },
+      60,
+      60_000,
+    ],
+    [
+      "a 503 with Retry-After 120",
+      { status: 503, body: { error: "temporarily_unavailable", error_codes: [90033] } },
+      120,
+      120_000,
+    ],
+    [
+      "a 429 with Retry-After of 35 days",
+      { status: 429, body: { error: "temporarily_unavailable" } },
+      3_000_000,
+      3_600_000,
+    ],
+  ])(
+    "%s fails transiently with the wait in classified.retryAfterMs (at most an hour)",
+    async (_name, response, retryAfterSeconds, ms) => {
+      fake.injectFailure({ match: { grant: "device_code" }, response, retryAfterSeconds });
+      const error = await rejection(poll());
+      expect(error.classified).toMatchObject({ kind: "transient", retryAfterMs: ms });
+    },
+  );
 
   it("reads a Retry-After that is an HTTP date far in the future as an hour", async () => {
-    fake.injectFailure({ match: { grant: "device_code" }, response: { status: 503, body: { error: "temporarily_unavailable" }, headers: { "retry-after": "Fri, 31 Dec 9999 23:59:59 GMT" } } });
+    fake.injectFailure({
+      match: { grant: "device_code" },
+      response: {
+        status: 503,
+        body: { error: "temporarily_unavailable" },
+        headers: { "retry-after": "Fri, 31 Dec 9999 23:59:59 GMT" },
+      },
+    });
     expect((await rejection(poll())).classified).toMatchObject({ kind: "transient", retryAfterMs: 3_600_000 });
   });
 
   it("has no retryAfterMs when the server sent none", async () => {
-    fake.injectFailure({ match: { grant: "device_code" }, response: { status: 500, body: { error: "server_error", error_codes: [50000] } } });
+    fake.injectFailure({
+      match: { grant: "device_code" },
+      response: { status: 500, body: { error: "server_error", error_codes: [50000] } },
+    });
     expect((await rejection(poll())).classified).not.toHaveProperty("retryAfterMs");
   });
 
@@ -141,7 +204,12 @@ describe("a device-code poll", () => {
   });
 
   it("keeps any stored interval within 1..60 s", () => {
-    expect([boundedIntervalMs(0), boundedIntervalMs(null), boundedIntervalMs(2500), boundedIntervalMs(Number.POSITIVE_INFINITY)]).toEqual([1000, 5000, 2500, 60_000]);
+    expect([
+      boundedIntervalMs(0),
+      boundedIntervalMs(null),
+      boundedIntervalMs(2500),
+      boundedIntervalMs(Number.POSITIVE_INFINITY),
+    ]).toEqual([1000, 5000, 2500, 60_000]);
   });
 });
 

@@ -7,7 +7,16 @@ import { Agent, request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { classifyGraphError } from "../../src/microsoft/graph.ts";
 import { decodeJwt } from "../fakes/index.ts";
-import { addWorkUser, appToken, graph, graphClient, graphError, setUp, signIn, type Setup } from "./fake-graph-sign-in.ts";
+import {
+  addWorkUser,
+  appToken,
+  graph,
+  graphClient,
+  graphError,
+  setUp,
+  signIn,
+  type Setup,
+} from "./fake-graph-sign-in.ts";
 
 type Json = Record<string, unknown>;
 
@@ -28,15 +37,23 @@ afterAll(async () => {
   await setup.close();
 });
 
-async function raw(path: string, headers: Record<string, string> = {}, method = "GET", body?: unknown): Promise<{ status: number; headers: Record<string, unknown>; body: Json }> {
+async function raw(
+  path: string,
+  headers: Record<string, string> = {},
+  method = "GET",
+  body?: unknown,
+): Promise<{ status: number; headers: Record<string, unknown>; body: Json }> {
   const response = await request(`${setup.fake.url}${path}`, {
-    method: method as "GET", headers: { ...headers, ...(body === undefined ? {} : { "content-type": "application/json" }) }, dispatcher: agent,
+    method: method as "GET",
+    headers: { ...headers, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+    dispatcher: agent,
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   return { status: response.statusCode, headers: response.headers, body: (await response.body.json()) as Json };
 }
 
-const get = async (token: string, path: string): Promise<Json> => (await graphClient(setup, token).api(path).get()) as Json;
+const get = async (token: string, path: string): Promise<Json> =>
+  (await graphClient(setup, token).api(path).get()) as Json;
 
 describe("401 InvalidAuthenticationToken", () => {
   it("without a token, with Graph's error body, request ids and challenge", async () => {
@@ -45,8 +62,13 @@ describe("401 InvalidAuthenticationToken", () => {
     expect(answer.status).toBe(401);
     expect(answer.body).toEqual({
       error: {
-        code: "InvalidAuthenticationToken", message: "Access token is empty.",
-        innerError: { date: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/) as string, "request-id": answer.headers["request-id"], "client-request-id": clientRequestId },
+        code: "InvalidAuthenticationToken",
+        message: "Access token is empty.",
+        innerError: {
+          date: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/) as string,
+          "request-id": answer.headers["request-id"],
+          "client-request-id": clientRequestId,
+        },
       },
     });
     expect(answer.headers["client-request-id"]).toBe(clientRequestId);
@@ -55,7 +77,10 @@ describe("401 InvalidAuthenticationToken", () => {
   });
 
   it("for a malformed token and for one signed by another key", async () => {
-    expect(await graphError(get("not-a-jwt", "/me"))).toMatchObject({ statusCode: 401, code: "InvalidAuthenticationToken" });
+    expect(await graphError(get("not-a-jwt", "/me"))).toMatchObject({
+      statusCode: 401,
+      code: "InvalidAuthenticationToken",
+    });
     const [header = "", payload = ""] = adaToken.split(".");
     const { privateKey: key } = generateKeyPairSync("rsa", { modulusLength: 2048 });
     const forged = `${header}.${payload}.${sign("sha256", Buffer.from(`${header}.${payload}`), key).toString("base64url")}`;
@@ -66,7 +91,11 @@ describe("401 InvalidAuthenticationToken", () => {
     const { powerBiToken } = await signIn(setup.fake, ada);
     expect(decodeJwt(powerBiToken)?.payload["aud"]).toBe("https://analysis.windows.net/powerbi/api");
     const error = await graphError(get(powerBiToken, "/me/drive"));
-    expect(error).toMatchObject({ statusCode: 401, code: "InvalidAuthenticationToken", message: expect.stringMatching(/audience/) as string });
+    expect(error).toMatchObject({
+      statusCode: 401,
+      code: "InvalidAuthenticationToken",
+      message: expect.stringMatching(/audience/) as string,
+    });
     expect(classifyGraphError(error).kind).toBe("unauthorized");
   });
 });
@@ -93,11 +122,21 @@ describe("403 for a missing permission", () => {
   it("an app-only token without the role, and one with no Graph roles at all", async () => {
     const adaId = setup.fake.user(ada)?.id ?? "";
     const sitesOnly = (await appToken(setup, ["Sites.Read.All"])).token;
-    expect(await graphError(get(sitesOnly, `/users/${adaId}`))).toMatchObject({ statusCode: 403, code: "Authorization_RequestDenied" });
-    expect(await graphError(get(sitesOnly, `/users/${adaId}/calendars`))).toMatchObject({ statusCode: 403, code: "ErrorAccessDenied" });
+    expect(await graphError(get(sitesOnly, `/users/${adaId}`))).toMatchObject({
+      statusCode: 403,
+      code: "Authorization_RequestDenied",
+    });
+    expect(await graphError(get(sitesOnly, `/users/${adaId}/calendars`))).toMatchObject({
+      statusCode: 403,
+      code: "ErrorAccessDenied",
+    });
     const none = (await appToken(setup, [])).token;
     expect(decodeJwt(none)?.payload["roles"]).toBeUndefined();
-    expect(await graphError(get(none, `/users/${adaId}/drive`))).toMatchObject({ statusCode: 403, code: "AccessDenied", message: expect.stringMatching(/scp or roles/) as string });
+    expect(await graphError(get(none, `/users/${adaId}/drive`))).toMatchObject({
+      statusCode: 403,
+      code: "AccessDenied",
+      message: expect.stringMatching(/scp or roles/) as string,
+    });
   });
 });
 
@@ -106,24 +145,40 @@ describe("403 accessDenied for a denied item or site, for that principal only", 
     const secret = setup.fake.addDriveItem({ user: ada, path: "/Private/salaries.xlsx" });
     setup.fake.addDriveItem({ user: ada, path: "/Public/menu.txt" });
     setup.fake.denyAccess({ user: ada, path: "/Private" });
-    for (const path of ["/me/drive/root:/Private", "/me/drive/root:/Private/salaries.xlsx", `/me/drive/items/${secret.id}`]) {
+    for (const path of [
+      "/me/drive/root:/Private",
+      "/me/drive/root:/Private/salaries.xlsx",
+      `/me/drive/items/${secret.id}`,
+    ]) {
       const error = await graphError(get(adaToken, path));
       expect(error, path).toMatchObject({ statusCode: 403, code: "accessDenied" });
       expect(classifyGraphError(error)).toMatchObject({ kind: "accessDenied" });
     }
     expect(await get(adaToken, "/me/drive/root:/Public/menu.txt")).toMatchObject({ name: "menu.txt" });
     const app = (await appToken(setup, ["Files.Read.All"])).token;
-    expect(await get(app, `/users/${encodeURIComponent(ada)}/drive/items/${secret.id}`)).toMatchObject({ name: "salaries.xlsx" });
+    expect(await get(app, `/users/${encodeURIComponent(ada)}/drive/items/${secret.id}`)).toMatchObject({
+      name: "salaries.xlsx",
+    });
     expect(setup.fake.allowAccess({ user: ada, path: "/Private" })).toBe(true);
     expect(await get(adaToken, "/me/drive/root:/Private/salaries.xlsx")).toMatchObject({ id: secret.id });
   });
 
   it("a site denied to a user answers 403 for the site, its lists and its library", async () => {
     const hostname = `${setup.domain.split(".")[0] ?? ""}.sharepoint.com`;
-    const site = setup.fake.addSite({ hostname, path: "/sites/hr", lists: [{ name: "Staff" }], items: [{ path: "/Contracts" }] });
+    const site = setup.fake.addSite({
+      hostname,
+      path: "/sites/hr",
+      lists: [{ name: "Staff" }],
+      items: [{ path: "/Contracts" }],
+    });
     const siteUrl = `https://${hostname}/sites/hr`;
     setup.fake.denyAccess({ user: ada, siteUrl });
-    for (const path of [`/sites/${hostname}:/sites/hr`, `/sites/${site.id}/lists`, `/sites/${site.id}/lists/Staff`, `/sites/${site.id}/drive`]) {
+    for (const path of [
+      `/sites/${hostname}:/sites/hr`,
+      `/sites/${site.id}/lists`,
+      `/sites/${site.id}/lists/Staff`,
+      `/sites/${site.id}/drive`,
+    ]) {
       expect(await graphError(get(adaToken, path)), path).toMatchObject({ statusCode: 403, code: "accessDenied" });
     }
     const app = (await appToken(setup, ["Sites.Read.All"])).token;
@@ -136,7 +191,10 @@ describe("throttling", () => {
     setup.fake.resetGraphRequests();
     setup.fake.injectGraphThrottle({ count: 1, status: 429, retryAfterSeconds: 1 });
     expect(await get(adaToken, "/me")).toMatchObject({ userPrincipalName: ada });
-    expect(setup.fake.graphRequests().map((r) => [r.status, r.throttled, r.code])).toEqual([[429, true, "TooManyRequests"], [200, false, undefined]]);
+    expect(setup.fake.graphRequests().map((r) => [r.status, r.throttled, r.code])).toEqual([
+      [429, true, "TooManyRequests"],
+      [200, false, undefined],
+    ]);
   });
 
   it("a 503 with a short Retry-After is retried too", async () => {
@@ -162,7 +220,9 @@ describe("throttling", () => {
     setup.fake.injectGraphThrottle({ pathPrefix: "/v1.0/sites", retryAfterSeconds: 60 });
     expect(await get(adaToken, "/me")).toMatchObject({ userPrincipalName: ada });
     expect(setup.fake.graphThrottles()).toEqual([expect.objectContaining({ pathPrefix: "/v1.0/sites", remaining: 1 })]);
-    expect(await graphError(get(adaToken, `/sites/${setup.domain.split(".")[0] ?? ""}.sharepoint.com:/sites/hr`))).toMatchObject({ statusCode: 429 });
+    expect(
+      await graphError(get(adaToken, `/sites/${setup.domain.split(".")[0] ?? ""}.sharepoint.com:/sites/hr`)),
+    ).toMatchObject({ statusCode: 429 });
     expect(setup.fake.graphThrottles()).toEqual([]);
   });
 });
@@ -179,7 +239,14 @@ describe("request counts", () => {
     expect(setup.fake.graphRequestCount({ user: setup.fake.user(ada)?.id ?? "" })).toBe(2);
     expect(setup.fake.graphRequestCount({ user: clientId })).toBe(1);
     expect(setup.fake.graphRequestCount({ pathPrefix: "/v1.0/me/drive", method: "GET" })).toBe(1);
-    expect(setup.fake.graphRequests({ user: ada })[1]).toMatchObject({ method: "GET", api: "graph", status: 404, code: "itemNotFound", user: ada, throttled: false });
+    expect(setup.fake.graphRequests({ user: ada })[1]).toMatchObject({
+      method: "GET",
+      api: "graph",
+      status: 404,
+      code: "itemNotFound",
+      user: ada,
+      throttled: false,
+    });
     expect(JSON.stringify(setup.fake.graphRequests())).not.toContain(adaToken.split(".")[2]);
   });
 });
@@ -188,26 +255,51 @@ describe("the /_fake/graph/ control routes", () => {
   it("seed items, sites, calendars, denials and throttles over HTTP, as the methods do", async () => {
     const carol = addWorkUser(setup);
     const { graphToken } = await signIn(setup.fake, carol);
-    const added = await raw("/_fake/graph/items", {}, "POST", { user: carol, path: "/Team/Q3/plan.xlsx", worksheets: ["A"] });
+    const added = await raw("/_fake/graph/items", {}, "POST", {
+      user: carol,
+      path: "/Team/Q3/plan.xlsx",
+      worksheets: ["A"],
+    });
     expect(added).toMatchObject({ status: 201, body: { name: "plan.xlsx" } });
     expect(await get(graphToken, "/me/drive/root:/Team/Q3")).toMatchObject({ folder: { childCount: 1 } });
-    expect((await raw(`/_fake/graph/items?user=${encodeURIComponent(carol)}&path=/Team/Q3/plan.xlsx`)).body).toMatchObject({ id: added.body["id"] });
+    expect(
+      (await raw(`/_fake/graph/items?user=${encodeURIComponent(carol)}&path=/Team/Q3/plan.xlsx`)).body,
+    ).toMatchObject({ id: added.body["id"] });
     const hostname = `${setup.domain.split(".")[0] ?? ""}.sharepoint.com`;
-    expect(await raw("/_fake/graph/sites", {}, "POST", { hostname, path: "/sites/ops", lists: [{ name: "Runbooks" }] })).toMatchObject({ status: 201, body: { displayName: "ops" } });
-    expect(await raw("/_fake/graph/calendars", {}, "POST", { user: carol, name: "On call" })).toMatchObject({ status: 201, body: { name: "On call" } });
-    expect(((await get(graphToken, "/me/calendars"))["value"] as Json[]).map((c) => c["name"])).toEqual(["Calendar", "On call"]);
-    expect(await raw("/_fake/graph/denials", {}, "POST", { user: carol, siteUrl: `https://${hostname}/sites/ops` })).toMatchObject({ status: 201 });
+    expect(
+      await raw("/_fake/graph/sites", {}, "POST", { hostname, path: "/sites/ops", lists: [{ name: "Runbooks" }] }),
+    ).toMatchObject({ status: 201, body: { displayName: "ops" } });
+    expect(await raw("/_fake/graph/calendars", {}, "POST", { user: carol, name: "On call" })).toMatchObject({
+      status: 201,
+      body: { name: "On call" },
+    });
+    expect(((await get(graphToken, "/me/calendars"))["value"] as Json[]).map((c) => c["name"])).toEqual([
+      "Calendar",
+      "On call",
+    ]);
+    expect(
+      await raw("/_fake/graph/denials", {}, "POST", { user: carol, siteUrl: `https://${hostname}/sites/ops` }),
+    ).toMatchObject({ status: 201 });
     expect(await graphError(get(graphToken, `/sites/${hostname}:/sites/ops`))).toMatchObject({ statusCode: 403 });
-    expect((await raw(`/_fake/graph/items?user=${encodeURIComponent(carol)}&path=/Team`, {}, "DELETE")).body).toEqual({ deleted: true });
+    expect((await raw(`/_fake/graph/items?user=${encodeURIComponent(carol)}&path=/Team`, {}, "DELETE")).body).toEqual({
+      deleted: true,
+    });
     expect(await graphError(get(graphToken, "/me/drive/root:/Team/Q3/plan.xlsx"))).toMatchObject({ statusCode: 404 });
-    expect(await raw("/_fake/graph/throttles", {}, "POST", { retryAfterSeconds: 30, pathPrefix: "/v1.0/me" })).toMatchObject({ status: 201, body: { id: expect.any(String) as string } });
+    expect(
+      await raw("/_fake/graph/throttles", {}, "POST", { retryAfterSeconds: 30, pathPrefix: "/v1.0/me" }),
+    ).toMatchObject({ status: 201, body: { id: expect.any(String) as string } });
     expect(await graphError(get(graphToken, "/me"))).toMatchObject({ statusCode: 429 });
     expect((await raw(`/_fake/graph/requests?user=${encodeURIComponent(carol)}`)).body).toMatchObject({ count: 5 });
   });
 
   it("answers 400 for bad input and 404 for an unknown route", async () => {
-    expect(await raw("/_fake/graph/items", {}, "POST", { path: "/x" })).toMatchObject({ status: 400, body: { error: "bad_request" } });
-    expect(await raw("/_fake/graph/items", {}, "POST", { user: "nobody@nowhere.test", path: "/x" })).toMatchObject({ status: 400 });
+    expect(await raw("/_fake/graph/items", {}, "POST", { path: "/x" })).toMatchObject({
+      status: 400,
+      body: { error: "bad_request" },
+    });
+    expect(await raw("/_fake/graph/items", {}, "POST", { user: "nobody@nowhere.test", path: "/x" })).toMatchObject({
+      status: 400,
+    });
     expect(await raw("/_fake/graph/nothing")).toMatchObject({ status: 404 });
   });
 });
@@ -222,7 +314,11 @@ describe("the fake clock", () => {
       own.fake.advanceClock(3599 + 240);
       expect(await client.api("/me").get()).toMatchObject({ userPrincipalName: user });
       own.fake.advanceClock(120);
-      expect(await graphError(client.api("/me").get())).toMatchObject({ statusCode: 401, code: "InvalidAuthenticationToken", message: expect.stringMatching(/expired/) as string });
+      expect(await graphError(client.api("/me").get())).toMatchObject({
+        statusCode: 401,
+        code: "InvalidAuthenticationToken",
+        message: expect.stringMatching(/expired/) as string,
+      });
       const fresh = (await signIn(own.fake, user)).graphToken;
       expect(await graphClient(own, fresh).api("/me").get()).toMatchObject({ userPrincipalName: user });
     } finally {

@@ -29,17 +29,27 @@ describe("injected failures for one item", () => {
     const prefix = `/v1.0/drives/${book.parentReference.driveId}/items/${book.id}`;
     setup.fake.injectGraphFailure({ status: 423, pathPrefix: prefix });
     setup.fake.resetGraphRequests();
-    expect(await graphError(get(`/drives/${book.parentReference.driveId}/items/${book.id}`))).toMatchObject({ statusCode: 423, code: "resourceLocked" });
+    expect(await graphError(get(`/drives/${book.parentReference.driveId}/items/${book.id}`))).toMatchObject({
+      statusCode: 423,
+      code: "resourceLocked",
+    });
     expect(await get(`/drives/${book.parentReference.driveId}/items/${book.id}`)).toMatchObject({ id: book.id });
     // Other items are untouched; the failure came after the token was checked (the request names Ada).
-    expect(setup.fake.graphRequests({ user: ada }).map((r) => [r.status, r.code])).toEqual([[423, "resourceLocked"], [200, undefined]]);
+    expect(setup.fake.graphRequests({ user: ada }).map((r) => [r.status, r.code])).toEqual([
+      [423, "resourceLocked"],
+      [200, undefined],
+    ]);
   });
 
   it("`always` makes the workbook probe answer 500 every time until removed; the item itself still answers", async () => {
     const book = setup.fake.addDriveItem({ user: ada, path: "/Broken/book.xlsx" });
     const item = `/drives/${book.parentReference.driveId}/items/${book.id}`;
     const id = setup.fake.injectGraphFailure({ status: 500, pathPrefix: `/v1.0${item}/workbook`, always: true });
-    for (let i = 0; i < 3; i++) expect(await graphError(get(`${item}/workbook/worksheets`))).toMatchObject({ statusCode: 500, code: "generalException" });
+    for (let i = 0; i < 3; i++)
+      expect(await graphError(get(`${item}/workbook/worksheets`))).toMatchObject({
+        statusCode: 500,
+        code: "generalException",
+      });
     expect(await get(item)).toMatchObject({ id: book.id });
     expect(setup.fake.graphFailures()).toEqual([expect.objectContaining({ id, status: 500, remaining: null })]);
     expect(setup.fake.removeGraphFailure(id)).toBe(true);
@@ -50,8 +60,11 @@ describe("injected failures for one item", () => {
     const book = setup.fake.addDriveItem({ user: ada, path: "/Protected/book.xlsx" });
     const item = `/drives/${book.parentReference.driveId}/items/${book.id}`;
     setup.fake.injectGraphFailure({
-      status: 401, code: "FileOpenUserUnauthorized", message: "You do not have permissions to open this file in the browser.",
-      inner: { code: "unauthorizedUncategorized", message: "Excel refused to open the file." }, pathPrefix: `/v1.0${item}/workbook`,
+      status: 401,
+      code: "FileOpenUserUnauthorized",
+      message: "You do not have permissions to open this file in the browser.",
+      inner: { code: "unauthorizedUncategorized", message: "Excel refused to open the file." },
+      pathPrefix: `/v1.0${item}/workbook`,
     });
     const error = await graphError(get(`${item}/workbook/worksheets`));
     expect(error).toMatchObject({ statusCode: 401, code: "FileOpenUserUnauthorized" });
@@ -60,7 +73,11 @@ describe("injected failures for one item", () => {
 
   it("a very long error message arrives whole", async () => {
     setup.fake.addDriveItem({ user: ada, path: "/Verbose/a.txt" });
-    setup.fake.injectGraphFailure({ status: 403, pathPrefix: "/v1.0/me/drive/root:/Verbose", messageLength: 1024 * 1024 });
+    setup.fake.injectGraphFailure({
+      status: 403,
+      pathPrefix: "/v1.0/me/drive/root:/Verbose",
+      messageLength: 1024 * 1024,
+    });
     const error = await graphError(get("/me/drive/root:/Verbose/a.txt"));
     expect(error).toMatchObject({ statusCode: 403, code: "accessDenied" });
     expect(error.message.length).toBe(1024 * 1024);

@@ -11,7 +11,13 @@ import { startFakeIdentity, type FakeIdentity, type UserInput } from "../fakes/i
 
 export const graph = "https://graph.microsoft.com";
 export const powerBi = "https://analysis.windows.net/powerbi/api";
-export const allGraphScopes = ["User.Read", "Files.ReadWrite", "Calendars.ReadWrite", "Sites.ReadWrite.All", "User.Read.All"].map((s) => `${graph}/${s}`);
+export const allGraphScopes = [
+  "User.Read",
+  "Files.ReadWrite",
+  "Calendars.ReadWrite",
+  "Sites.ReadWrite.All",
+  "User.Read.All",
+].map((s) => `${graph}/${s}`);
 
 export interface Setup {
   readonly fake: FakeIdentity;
@@ -31,17 +37,35 @@ export async function setUp(): Promise<Setup> {
   const publicClientId = randomUUID();
   fake.addTenant({ id: tenantId, domains: [domain] });
   fake.addApp({
-    clientId: publicClientId, tenantId, allowPublicClientFlows: true, signInAudience: "AzureADandPersonalMicrosoftAccount",
-    delegatedPermissions: { [graph]: allGraphScopes.map((s) => s.slice(graph.length + 1)), [powerBi]: ["Workspace.Read.All", "Dataset.Read.All"] },
+    clientId: publicClientId,
+    tenantId,
+    allowPublicClientFlows: true,
+    signInAudience: "AzureADandPersonalMicrosoftAccount",
+    delegatedPermissions: {
+      [graph]: allGraphScopes.map((s) => s.slice(graph.length + 1)),
+      [powerBi]: ["Workspace.Read.All", "Dataset.Read.All"],
+    },
   });
   const network = createNetworkClient({ timeoutMs: 10_000, extraCaPem: fake.caPem });
   const agent = new Agent({ connect: { ca: fake.caPem } });
   const post = async (path: string, form: Record<string, string>): Promise<Record<string, unknown>> => {
-    const response = await request(`${fake.url}${path}`, { method: "POST", body: new URLSearchParams(form).toString(), headers: { "content-type": "application/x-www-form-urlencoded" }, dispatcher: agent });
+    const response = await request(`${fake.url}${path}`, {
+      method: "POST",
+      body: new URLSearchParams(form).toString(),
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      dispatcher: agent,
+    });
     return (await response.body.json()) as Record<string, unknown>;
   };
   setups.set(fake, { post, publicClientId, tenantId, network });
-  return { fake, tenantId, domain, publicClientId, network, close: async () => Promise.all([network.close(), agent.close()]).then(() => fake.close()) };
+  return {
+    fake,
+    tenantId,
+    domain,
+    publicClientId,
+    network,
+    close: async () => Promise.all([network.close(), agent.close()]).then(() => fake.close()),
+  };
 }
 
 interface Internals {
@@ -77,29 +101,64 @@ export interface SignedIn {
  * poll once, import the refresh token into msal (acquireTokenByRefreshToken, forceCache), then
  * acquireTokenSilent for Power BI.
  */
-export async function signIn(fake: FakeIdentity, user: string, options: { authority?: string; scopes?: readonly string[] } = {}): Promise<SignedIn> {
+export async function signIn(
+  fake: FakeIdentity,
+  user: string,
+  options: { authority?: string; scopes?: readonly string[] } = {},
+): Promise<SignedIn> {
   const { post, publicClientId, network } = internals(fake);
   const authority = options.authority ?? "organizations";
   const asked = options.scopes ?? [...allGraphScopes, `${powerBi}/Workspace.Read.All`];
-  const code = await post(`/${authority}/oauth2/v2.0/devicecode`, { client_id: publicClientId, scope: [...asked, "offline_access", "openid", "profile"].join(" ") });
+  const code = await post(`/${authority}/oauth2/v2.0/devicecode`, {
+    client_id: publicClientId,
+    scope: [...asked, "offline_access", "openid", "profile"].join(" "),
+  });
   fake.approveDeviceCode({ userCode: String(code["user_code"]), user });
-  const polled = await post(`/${authority}/oauth2/v2.0/token`, { grant_type: "urn:ietf:params:oauth:grant-type:device_code", client_id: publicClientId, device_code: String(code["device_code"]), client_info: "1" });
+  const polled = await post(`/${authority}/oauth2/v2.0/token`, {
+    grant_type: "urn:ietf:params:oauth:grant-type:device_code",
+    client_id: publicClientId,
+    device_code: String(code["device_code"]),
+    client_info: "1",
+  });
   if (typeof polled["refresh_token"] !== "string") throw new Error(`no refresh token: ${String(polled["error"])}`);
-  const pca = new PublicClientApplication({ auth: { clientId: publicClientId, authority: fake.authority(authority), knownAuthorities: [fake.host] }, system: { networkClient: network } });
+  const pca = new PublicClientApplication({
+    auth: { clientId: publicClientId, authority: fake.authority(authority), knownAuthorities: [fake.host] },
+    system: { networkClient: network },
+  });
   const graphScopes = asked.filter((s) => s.startsWith(graph));
-  const imported = await pca.acquireTokenByRefreshToken({ refreshToken: polled["refresh_token"], scopes: graphScopes, forceCache: true });
+  const imported = await pca.acquireTokenByRefreshToken({
+    refreshToken: polled["refresh_token"],
+    scopes: graphScopes,
+    forceCache: true,
+  });
   if (imported?.account == null) throw new Error("msal returned no account");
   const wantsPowerBi = asked.some((s) => s.startsWith(powerBi));
-  const bi = wantsPowerBi ? await pca.acquireTokenSilent({ account: imported.account, scopes: [`${powerBi}/.default`] }) : undefined;
+  const bi = wantsPowerBi
+    ? await pca.acquireTokenSilent({ account: imported.account, scopes: [`${powerBi}/.default`] })
+    : undefined;
   return { graphToken: imported.accessToken, powerBiToken: bi?.accessToken ?? "" };
 }
 
 /** An app-only token by client credentials, for a new app of the tenant holding these Graph roles. */
-export async function appToken(setup: Setup, roles: readonly string[], resource = graph): Promise<{ readonly token: string; readonly clientId: string }> {
+export async function appToken(
+  setup: Setup,
+  roles: readonly string[],
+  resource = graph,
+): Promise<{ readonly token: string; readonly clientId: string }> {
   const clientId = randomUUID();
-  setup.fake.addApp({ clientId, tenantId: setup.tenantId, secrets: [{ value: "fake-graph-test-secret" }], roles: { [resource]: [...roles] } });
+  setup.fake.addApp({
+    clientId,
+    tenantId: setup.tenantId,
+    secrets: [{ value: "fake-graph-test-secret" }],
+    roles: { [resource]: [...roles] },
+  });
   const cca = new ConfidentialClientApplication({
-    auth: { clientId, clientSecret: "fake-graph-test-secret", authority: setup.fake.authority(setup.tenantId), knownAuthorities: [setup.fake.host] },
+    auth: {
+      clientId,
+      clientSecret: "fake-graph-test-secret",
+      authority: setup.fake.authority(setup.tenantId),
+      knownAuthorities: [setup.fake.host],
+    },
     system: { networkClient: setup.network },
   });
   const result = await cca.acquireTokenByClientCredential({ scopes: [`${resource}/.default`] });
@@ -114,7 +173,14 @@ export function graphClient(setup: Setup, accessToken: string, target: "graph" |
 }
 
 /** The error a Graph call throws (GraphError: statusCode, code, headers), or fails the test. */
-export async function graphError(promise: Promise<unknown>): Promise<{ readonly statusCode: number; readonly code: string; readonly message: string; readonly headers?: Headers }> {
+export async function graphError(
+  promise: Promise<unknown>,
+): Promise<{
+  readonly statusCode: number;
+  readonly code: string;
+  readonly message: string;
+  readonly headers?: Headers;
+}> {
   return promise.then(
     () => {
       throw new Error("expected the Graph call to fail");

@@ -22,9 +22,18 @@ interface Answer {
   readonly text: string;
 }
 
-async function call(method: "GET" | "POST" | "PATCH" | "PUT" | "DELETE", path: string, body?: unknown, form?: Record<string, string>): Promise<Answer> {
-  const headers = form === undefined ? { "content-type": "application/json" } : { "content-type": "application/x-www-form-urlencoded" };
-  const payload = form === undefined ? (body === undefined ? undefined : JSON.stringify(body)) : new URLSearchParams(form).toString();
+async function call(
+  method: "GET" | "POST" | "PATCH" | "PUT" | "DELETE",
+  path: string,
+  body?: unknown,
+  form?: Record<string, string>,
+): Promise<Answer> {
+  const headers =
+    form === undefined
+      ? { "content-type": "application/json" }
+      : { "content-type": "application/x-www-form-urlencoded" };
+  const payload =
+    form === undefined ? (body === undefined ? undefined : JSON.stringify(body)) : new URLSearchParams(form).toString();
   const response = await request(`${fake.url}${path}`, { method, headers, body: payload, dispatcher: agent });
   const text = await response.body.text();
   let parsed: unknown;
@@ -77,20 +86,37 @@ describe("discovery and keys", () => {
     expect(status).toBe(400);
     expect(body).toMatchObject({ error: "invalid_request", error_codes: [90002] });
     const fields = body as Record<string, unknown>;
-    expect(fields["error_description"]).toMatch(/^AADSTS90002: Tenant '.+' not found\..*\r\nTrace ID: .+\r\nCorrelation ID: .+\r\nTimestamp: \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ$/s);
+    expect(fields["error_description"]).toMatch(
+      /^AADSTS90002: Tenant '.+' not found\..*\r\nTrace ID: .+\r\nCorrelation ID: .+\r\nTimestamp: \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ$/s,
+    );
     expect(Object.keys(fields)).toEqual(expect.arrayContaining(["timestamp", "trace_id", "correlation_id"]));
   });
 
   it("echoes msal's client-request-id as the correlation id", async () => {
     const correlation = randomUUID();
-    const { body, headers } = await call("POST", `/${tenantId}/oauth2/v2.0/token?client-request-id=${correlation}`, undefined, { grant_type: "client_credentials", client_id: randomUUID(), client_secret: "x", scope: "https://graph.microsoft.com/.default" });
+    const { body, headers } = await call(
+      "POST",
+      `/${tenantId}/oauth2/v2.0/token?client-request-id=${correlation}`,
+      undefined,
+      {
+        grant_type: "client_credentials",
+        client_id: randomUUID(),
+        client_secret: "x",
+        scope: "https://graph.microsoft.com/.default",
+      },
+    );
     expect(body).toMatchObject({ error: "unauthorized_client", error_codes: [700016], correlation_id: correlation });
     expect(headers["client-request-id"]).toBe(correlation);
   });
 
   it("refuses a grant it does not serve, and a request without grant_type", async () => {
-    expect((await call("POST", `/${tenantId}/oauth2/v2.0/token`, undefined, { grant_type: "password", client_id: clientId })).body).toMatchObject({ error: "unsupported_grant_type", error_codes: [70003] });
-    expect((await call("POST", `/${tenantId}/oauth2/v2.0/token`, undefined, { client_id: clientId })).body).toMatchObject({ error: "invalid_request", error_codes: [900144] });
+    expect(
+      (await call("POST", `/${tenantId}/oauth2/v2.0/token`, undefined, { grant_type: "password", client_id: clientId }))
+        .body,
+    ).toMatchObject({ error: "unsupported_grant_type", error_codes: [70003] });
+    expect(
+      (await call("POST", `/${tenantId}/oauth2/v2.0/token`, undefined, { client_id: clientId })).body,
+    ).toMatchObject({ error: "invalid_request", error_codes: [900144] });
   });
 });
 
@@ -99,15 +125,31 @@ describe("the control API over HTTP", () => {
   const app = randomUUID();
 
   it("registers a tenant and an app, shows the app without secret values, and msal gets a token", async () => {
-    expect((await call("POST", "/_fake/tenants", { id: tenant, domains: ["tailspin.onmicrosoft.com"] })).status).toBe(201);
-    const created = await call("POST", "/_fake/apps", { clientId: app, tenantId: tenant, secrets: [{ value: "http-secret" }], accessTokenLifetimeSeconds: 600 });
+    expect((await call("POST", "/_fake/tenants", { id: tenant, domains: ["tailspin.onmicrosoft.com"] })).status).toBe(
+      201,
+    );
+    const created = await call("POST", "/_fake/apps", {
+      clientId: app,
+      tenantId: tenant,
+      secrets: [{ value: "http-secret" }],
+      accessTokenLifetimeSeconds: 600,
+    });
     expect(created.status).toBe(201);
     expect(created.text).not.toContain("http-secret");
-    expect((await call("GET", `/_fake/apps/${app}`)).body).toMatchObject({ clientId: app, secrets: [{ hint: "htt" }], accessTokenLifetimeSeconds: 600 });
+    expect((await call("GET", `/_fake/apps/${app}`)).body).toMatchObject({
+      clientId: app,
+      secrets: [{ hint: "htt" }],
+      accessTokenLifetimeSeconds: 600,
+    });
 
     const networkClient = createNetworkClient({ timeoutMs: 5000, extraCaPem: fake.caPem });
     const msal = new ConfidentialClientApplication({
-      auth: { clientId: app, authority: fake.authority("tailspin.onmicrosoft.com"), knownAuthorities: [fake.host], clientSecret: "http-secret" },
+      auth: {
+        clientId: app,
+        authority: fake.authority("tailspin.onmicrosoft.com"),
+        knownAuthorities: [fake.host],
+        clientSecret: "http-secret",
+      },
       system: { networkClient },
     });
     const result = await msal.acquireTokenByClientCredential({ scopes: ["https://graph.microsoft.com/.default"] });
@@ -117,14 +159,28 @@ describe("the control API over HTTP", () => {
   });
 
   it("rotates secrets: add beside, replace, delete by key id", async () => {
-    const token = (secret: string): Promise<Answer> => call("POST", `/${tenant}/oauth2/v2.0/token`, undefined, { grant_type: "client_credentials", client_id: app, client_secret: secret, scope: "https://graph.microsoft.com/.default" });
+    const token = (secret: string): Promise<Answer> =>
+      call("POST", `/${tenant}/oauth2/v2.0/token`, undefined, {
+        grant_type: "client_credentials",
+        client_id: app,
+        client_secret: secret,
+        scope: "https://graph.microsoft.com/.default",
+      });
     const added = await call("POST", `/_fake/apps/${app}/secrets`, { value: "second" });
     expect(added.status).toBe(201);
     expect((await token("http-secret")).status).toBe(200);
     expect((await token("second")).status).toBe(200);
-    expect((await call("DELETE", `/_fake/apps/${app}/secrets/${(added.body as { keyId: string }).keyId}`)).status).toBe(200);
+    expect((await call("DELETE", `/_fake/apps/${app}/secrets/${(added.body as { keyId: string }).keyId}`)).status).toBe(
+      200,
+    );
     expect((await token("second")).body).toMatchObject({ error_codes: [7000215] });
-    expect((await call("PUT", `/_fake/apps/${app}/secrets`, { secrets: [{ value: "third", expiresAt: new Date(Date.now() + 3_600_000).toISOString() }] })).status).toBe(200);
+    expect(
+      (
+        await call("PUT", `/_fake/apps/${app}/secrets`, {
+          secrets: [{ value: "third", expiresAt: new Date(Date.now() + 3_600_000).toISOString() }],
+        })
+      ).status,
+    ).toBe(200);
     expect((await token("http-secret")).body).toMatchObject({ error_codes: [7000215] });
     expect((await token("third")).status).toBe(200);
     expect((await call("POST", "/_fake/clock", { advanceSeconds: 7200 })).body).toMatchObject({ offsetSeconds: 7200 });
@@ -132,10 +188,19 @@ describe("the control API over HTTP", () => {
   });
 
   it("injects failures, counts requests and resets them", async () => {
-    const injected = await call("POST", "/_fake/failures", { match: { clientId: app }, error: "ServiceUnavailable", retryAfterSeconds: 7 });
+    const injected = await call("POST", "/_fake/failures", {
+      match: { clientId: app },
+      error: "ServiceUnavailable",
+      retryAfterSeconds: 7,
+    });
     expect(injected.status).toBe(201);
     expect((await call("GET", "/_fake/failures")).body).toMatchObject([{ error: "ServiceUnavailable", remaining: 1 }]);
-    const answer = await call("POST", `/${tenant}/oauth2/v2.0/token`, undefined, { grant_type: "client_credentials", client_id: app, client_secret: "third", scope: "https://graph.microsoft.com/.default" });
+    const answer = await call("POST", `/${tenant}/oauth2/v2.0/token`, undefined, {
+      grant_type: "client_credentials",
+      client_id: app,
+      client_secret: "third",
+      scope: "https://graph.microsoft.com/.default",
+    });
     expect(answer.status).toBe(503);
     expect(answer.headers["retry-after"]).toBe("7");
     const counted = await call("GET", `/_fake/requests?clientId=${app}&grant=client_credentials`);
@@ -156,7 +221,10 @@ describe("the control API over HTTP", () => {
 
   it("lists the error catalogue", async () => {
     const { body } = await call("GET", "/_fake/errors");
-    expect(body).toMatchObject({ InvalidClientSecret: { status: 401, error: "invalid_client", code: 7000215 }, LoopDetected: { error: "invalid_grant", code: 50196, category: "Transient" } });
+    expect(body).toMatchObject({
+      InvalidClientSecret: { status: 401, error: "invalid_client", code: 7000215 },
+      LoopDetected: { error: "invalid_grant", code: 50196, category: "Transient" },
+    });
   });
 
   it.each([
@@ -166,8 +234,12 @@ describe("the control API over HTTP", () => {
     ["a clock that runs back", "POST", "/_fake/clock", { advanceSeconds: -5 }],
     ["a body that is not JSON", "POST", "/_fake/tenants", "{"],
   ] as const)("refuses %s with 400 and a message", async (_, method, path, body) => {
-    const answer = typeof body === "string" ? await request(`${fake.url}${path}`, { method, body, dispatcher: agent }) : undefined;
-    const { status, body: parsed } = answer === undefined ? await call(method, path, body) : { status: answer.statusCode, body: await answer.body.json() };
+    const answer =
+      typeof body === "string" ? await request(`${fake.url}${path}`, { method, body, dispatcher: agent }) : undefined;
+    const { status, body: parsed } =
+      answer === undefined
+        ? await call(method, path, body)
+        : { status: answer.statusCode, body: await answer.body.json() };
     expect(status).toBe(400);
     expect(parsed).toMatchObject({ error: "bad_request", message: expect.any(String) as string });
   });
@@ -180,13 +252,20 @@ describe("the control API over HTTP", () => {
 
   it("resets to an empty directory and real time", async () => {
     expect((await call("POST", "/_fake/reset")).status).toBe(200);
-    expect((await call("GET", "/_fake/")).body).toMatchObject({ tenants: [], apps: [], clock: { offsetSeconds: 0 }, resources: ["https://graph.microsoft.com", "https://analysis.windows.net/powerbi/api"] });
+    expect((await call("GET", "/_fake/")).body).toMatchObject({
+      tenants: [],
+      apps: [],
+      clock: { offsetSeconds: 0 },
+      resources: ["https://graph.microsoft.com", "https://analysis.windows.net/powerbi/api"],
+    });
   });
 });
 
 describe("npm run fake-microsoft", () => {
   it("prints its URL, CA and that it is SIMULATED, serves the seeded tenant, and stops on SIGTERM", async () => {
-    const child = spawn(process.execPath, [join(import.meta.dirname, "../fakes/main.ts"), "--seed"], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [join(import.meta.dirname, "../fakes/main.ts"), "--seed"], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let output = "";
     child.stdout.setEncoding("utf8");
     await new Promise<void>((resolve, reject) => {
@@ -201,7 +280,9 @@ describe("npm run fake-microsoft", () => {
     const caPath = /CA:\s+(\S+)/.exec(output)?.[1] ?? "";
     const { readFile } = await import("node:fs/promises");
     const seededAgent = new Agent({ connect: { ca: await readFile(caPath, "utf8") } });
-    const response = await request(`${url}/contoso.onmicrosoft.com/v2.0/.well-known/openid-configuration`, { dispatcher: seededAgent });
+    const response = await request(`${url}/contoso.onmicrosoft.com/v2.0/.well-known/openid-configuration`, {
+      dispatcher: seededAgent,
+    });
     expect(response.statusCode).toBe(200);
     await response.body.dump();
     await seededAgent.close();

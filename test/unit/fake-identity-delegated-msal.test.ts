@@ -7,7 +7,14 @@ import { PublicClientApplication, type AccountInfo, type AuthenticationResult } 
 import { Agent, request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createNetworkClient, type NetworkClient } from "../../src/microsoft/network.ts";
-import { accessTokenClaims, consumersTenantId, decodeJwt, startFakeIdentity, type FakeIdentity, type UserInput } from "../fakes/index.ts";
+import {
+  accessTokenClaims,
+  consumersTenantId,
+  decodeJwt,
+  startFakeIdentity,
+  type FakeIdentity,
+  type UserInput,
+} from "../fakes/index.ts";
 
 const graph = "https://graph.microsoft.com";
 const powerBi = "https://analysis.windows.net/powerbi/api";
@@ -35,24 +42,48 @@ function msal(authority = "organizations", target: FakeIdentity = fake): PublicC
   });
 }
 
-async function post(target: FakeIdentity, path: string, form: Record<string, string>): Promise<Record<string, unknown>> {
-  const response = await request(`${target.url}${path}`, { method: "POST", body: new URLSearchParams(form).toString(), headers: { "content-type": "application/x-www-form-urlencoded" }, dispatcher: agentFor(target) });
+async function post(
+  target: FakeIdentity,
+  path: string,
+  form: Record<string, string>,
+): Promise<Record<string, unknown>> {
+  const response = await request(`${target.url}${path}`, {
+    method: "POST",
+    body: new URLSearchParams(form).toString(),
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    dispatcher: agentFor(target),
+  });
   return (await response.body.json()) as Record<string, unknown>;
 }
 
 /** The operator's own device-code sign-in: request a code, a person approves it, poll once. */
-async function signIn(user: string, options: { tenant?: string; scopes?: readonly string[]; target?: FakeIdentity } = {}): Promise<string> {
+async function signIn(
+  user: string,
+  options: { tenant?: string; scopes?: readonly string[]; target?: FakeIdentity } = {},
+): Promise<string> {
   const { tenant = "organizations", target = fake } = options;
-  const scope = [...(options.scopes ?? [...graphScopes, `${powerBi}/Dataset.Read.All`]), "offline_access", "openid", "profile"].join(" ");
+  const scope = [
+    ...(options.scopes ?? [...graphScopes, `${powerBi}/Dataset.Read.All`]),
+    "offline_access",
+    "openid",
+    "profile",
+  ].join(" ");
   const code = await post(target, `/${tenant}/oauth2/v2.0/devicecode`, { client_id: clientId, scope });
   target.approveDeviceCode({ userCode: String(code["user_code"]), user });
-  const tokens = await post(target, `/${tenant}/oauth2/v2.0/token`, { grant_type: "urn:ietf:params:oauth:grant-type:device_code", client_id: clientId, device_code: String(code["device_code"]) });
+  const tokens = await post(target, `/${tenant}/oauth2/v2.0/token`, {
+    grant_type: "urn:ietf:params:oauth:grant-type:device_code",
+    client_id: clientId,
+    device_code: String(code["device_code"]),
+  });
   if (typeof tokens["refresh_token"] !== "string") throw new Error(`no refresh token: ${JSON.stringify(tokens)}`);
   return tokens["refresh_token"];
 }
 
 /** Imports a refresh token into msal's cache, as the operator does after the device-code poll. */
-async function imported(app: PublicClientApplication, refreshToken: string): Promise<{ readonly result: AuthenticationResult; readonly account: AccountInfo }> {
+async function imported(
+  app: PublicClientApplication,
+  refreshToken: string,
+): Promise<{ readonly result: AuthenticationResult; readonly account: AccountInfo }> {
   const result = await app.acquireTokenByRefreshToken({ refreshToken, scopes: graphScopes, forceCache: true });
   if (result?.account == null) throw new Error("msal returned no account");
   return { result, account: result.account };
@@ -81,8 +112,15 @@ beforeAll(async () => {
   fake = await startFakeIdentity();
   fake.addTenant({ id: tenantId, domains: ["contoso.onmicrosoft.com"] });
   fake.addApp({
-    clientId, tenantId, displayName: "cloud-credentials-operator", allowPublicClientFlows: true, signInAudience: "AzureADandPersonalMicrosoftAccount",
-    delegatedPermissions: { [graph]: ["User.Read", "Files.ReadWrite", "Calendars.ReadWrite", "Sites.ReadWrite.All", "User.Read.All"], [powerBi]: ["Dataset.Read.All"] },
+    clientId,
+    tenantId,
+    displayName: "cloud-credentials-operator",
+    allowPublicClientFlows: true,
+    signInAudience: "AzureADandPersonalMicrosoftAccount",
+    delegatedPermissions: {
+      [graph]: ["User.Read", "Files.ReadWrite", "Calendars.ReadWrite", "Sites.ReadWrite.All", "User.Read.All"],
+      [powerBi]: ["Dataset.Read.All"],
+    },
   });
 });
 
@@ -97,8 +135,17 @@ describe("a device-code refresh token in msal", () => {
     const oid = fake.user(upn)?.id;
     const app = msal();
     const { result, account } = await imported(app, await signIn(upn));
-    expect(account).toMatchObject({ username: upn, homeAccountId: `${oid}.${tenantId}`, tenantId, localAccountId: oid, name: "Adele Vance", environment: fake.host });
-    expect(await app.getTokenCache().getAllAccounts()).toEqual([expect.objectContaining({ username: upn, homeAccountId: `${oid}.${tenantId}` })]);
+    expect(account).toMatchObject({
+      username: upn,
+      homeAccountId: `${oid}.${tenantId}`,
+      tenantId,
+      localAccountId: oid,
+      name: "Adele Vance",
+      environment: fake.host,
+    });
+    expect(await app.getTokenCache().getAllAccounts()).toEqual([
+      expect.objectContaining({ username: upn, homeAccountId: `${oid}.${tenantId}` }),
+    ]);
     expect(aud(result)).toBe(graph);
     expect(result.scopes).toEqual(expect.arrayContaining(graphScopes));
   });
@@ -158,7 +205,12 @@ const failures: readonly FailureCase[] = [
   {
     name: "revoked (a password change)",
     act: (upn) => fake.revokeUserTokens(upn),
-    expected: { name: "InteractionRequiredAuthError", errorCode: "invalid_grant", subError: "bad_token", errorNo: 50173 },
+    expected: {
+      name: "InteractionRequiredAuthError",
+      errorCode: "invalid_grant",
+      subError: "bad_token",
+      errorNo: 50173,
+    },
   },
   {
     // A plain ServerError; msal leaves `status` undefined in refresh flows (only its
@@ -170,23 +222,43 @@ const failures: readonly FailureCase[] = [
   {
     name: "a deleted account",
     act: (upn) => fake.removeUser(upn),
-    expected: { name: "InteractionRequiredAuthError", errorCode: "invalid_grant", subError: "bad_token", errorNo: 50034 },
+    expected: {
+      name: "InteractionRequiredAuthError",
+      errorCode: "invalid_grant",
+      subError: "bad_token",
+      errorNo: 50034,
+    },
   },
   {
     name: "MFA newly required",
     act: (upn) => fake.updateUser(upn, { mfaRequired: true }),
-    expected: { name: "InteractionRequiredAuthError", errorCode: "invalid_grant", subError: "basic_action", errorNo: 50076 },
+    expected: {
+      name: "InteractionRequiredAuthError",
+      errorCode: "invalid_grant",
+      subError: "basic_action",
+      errorNo: 50076,
+    },
   },
   {
     name: "a Conditional Access block",
     act: (upn) => fake.updateUser(upn, { conditionalAccessBlocked: true }),
-    expected: { name: "InteractionRequiredAuthError", errorCode: "invalid_grant", subError: "message_only", errorNo: 53003 },
+    expected: {
+      name: "InteractionRequiredAuthError",
+      errorCode: "invalid_grant",
+      subError: "message_only",
+      errorNo: 53003,
+    },
   },
   {
     name: "consent missing for the resource",
     act: () => undefined,
     scopes: [`${powerBi}/.default`],
-    expected: { name: "InteractionRequiredAuthError", errorCode: "invalid_grant", subError: "consent_required", errorNo: 65001 },
+    expected: {
+      name: "InteractionRequiredAuthError",
+      errorCode: "invalid_grant",
+      subError: "consent_required",
+      errorNo: 65001,
+    },
   },
 ];
 
@@ -196,7 +268,9 @@ describe("refresh failures surface in msal with Entra's error, suberror and AADS
     const app = msal();
     const { account } = await imported(app, await signIn(upn, { scopes: graphScopes }));
     act(upn);
-    const e = await caught(app.acquireTokenSilent({ account, scopes: [...(scopes ?? graphScopes)], forceRefresh: true }));
+    const e = await caught(
+      app.acquireTokenSilent({ account, scopes: [...(scopes ?? graphScopes)], forceRefresh: true }),
+    );
     expect(e).toMatchObject(expected);
     expect(String(e["message"])).toContain(`AADSTS${String(expected["errorNo"])}:`);
   });
@@ -219,7 +293,12 @@ describe("refresh failures surface in msal with Entra's error, suberror and AADS
     const { account } = await imported(app, await signIn(upn, { scopes: graphScopes }));
     fake.injectFailure({ match: { grant: "refresh_token" }, error: "ServiceUnavailable", retryAfterSeconds: 30 });
     const e = await caught(app.acquireTokenSilent({ account, scopes: graphScopes, forceRefresh: true }));
-    expect(e).toMatchObject({ name: "ServerError", errorCode: "temporarily_unavailable", errorNo: 90033, status: undefined });
+    expect(e).toMatchObject({
+      name: "ServerError",
+      errorCode: "temporarily_unavailable",
+      errorNo: 90033,
+      status: undefined,
+    });
     const requests = fake.requestCount({ grant: "refresh_token" });
     const replayed = await caught(app.acquireTokenSilent({ account, scopes: graphScopes, forceRefresh: true }));
     expect(replayed).toMatchObject({ name: "ServerError", errorCode: "90033" });
@@ -238,7 +317,13 @@ describe("refresh failures surface in msal with Entra's error, suberror and AADS
     const aged = await startFakeIdentity();
     try {
       aged.addTenant({ id: tenantId });
-      aged.addApp({ clientId, tenantId, allowPublicClientFlows: true, signInAudience: "AzureADMultipleOrgs", delegatedPermissions: { [graph]: ["User.Read", "Files.ReadWrite", "Calendars.ReadWrite"] } });
+      aged.addApp({
+        clientId,
+        tenantId,
+        allowPublicClientFlows: true,
+        signInAudience: "AzureADMultipleOrgs",
+        delegatedPermissions: { [graph]: ["User.Read", "Files.ReadWrite", "Calendars.ReadWrite"] },
+      });
       const upn = aged.addUser({ tenantId, userPrincipalName: "idle@contoso.onmicrosoft.com" }).userPrincipalName;
       const app = msal("organizations", aged);
       const { account } = await imported(app, await signIn(upn, { scopes: graphScopes, target: aged }));
@@ -246,8 +331,15 @@ describe("refresh failures surface in msal with Entra's error, suberror and AADS
       await app.acquireTokenSilent({ account, scopes: graphScopes, forceRefresh: true });
       aged.advanceClock(91 * 86_400);
       const e = await caught(app.acquireTokenSilent({ account, scopes: graphScopes, forceRefresh: true }));
-      expect(e).toMatchObject({ name: "InteractionRequiredAuthError", errorCode: "invalid_grant", subError: "bad_token", errorNo: 700082 });
-      expect(String(e["message"])).toMatch(/AADSTS700082: The refresh token has expired due to inactivity\. The token was issued on \S+ and was inactive for 90\.00:00:00\./);
+      expect(e).toMatchObject({
+        name: "InteractionRequiredAuthError",
+        errorCode: "invalid_grant",
+        subError: "bad_token",
+        errorNo: 700082,
+      });
+      expect(String(e["message"])).toMatch(
+        /AADSTS700082: The refresh token has expired due to inactivity\. The token was issued on \S+ and was inactive for 90\.00:00:00\./,
+      );
     } finally {
       await aged.close();
     }
@@ -256,28 +348,62 @@ describe("refresh failures surface in msal with Entra's error, suberror and AADS
 
 describe("personal Microsoft accounts", () => {
   it("sign in through consumers, with tenant id 9188040d-6c67-4c5b-b112-36a304b66dad", async () => {
-    const person = fake.addUser({ tenantId: consumersTenantId, userPrincipalName: "megan@outlook.com", displayName: "Megan" });
-    expect(person).toMatchObject({ kind: "personal", id: expect.stringMatching(/^00000000-0000-0000-[0-9a-f]{4}-[0-9a-f]{12}$/) as unknown });
+    const person = fake.addUser({
+      tenantId: consumersTenantId,
+      userPrincipalName: "megan@outlook.com",
+      displayName: "Megan",
+    });
+    expect(person).toMatchObject({
+      kind: "personal",
+      id: expect.stringMatching(/^00000000-0000-0000-[0-9a-f]{4}-[0-9a-f]{12}$/) as unknown,
+    });
     const app = msal("consumers");
-    const { result, account } = await imported(app, await signIn(person.userPrincipalName, { tenant: "consumers", scopes: graphScopes }));
-    expect(account).toMatchObject({ username: "megan@outlook.com", tenantId: consumersTenantId, homeAccountId: `${person.id}.${consumersTenantId}` });
-    expect(accessTokenClaims(result.accessToken)).toMatchObject({ tid: consumersTenantId, idp: "live.com", scp: "Files.ReadWrite Calendars.ReadWrite User.Read" });
-    expect((await app.acquireTokenSilent({ account, scopes: graphScopes, forceRefresh: true })).account?.tenantId).toBe(consumersTenantId);
+    const { result, account } = await imported(
+      app,
+      await signIn(person.userPrincipalName, { tenant: "consumers", scopes: graphScopes }),
+    );
+    expect(account).toMatchObject({
+      username: "megan@outlook.com",
+      tenantId: consumersTenantId,
+      homeAccountId: `${person.id}.${consumersTenantId}`,
+    });
+    expect(accessTokenClaims(result.accessToken)).toMatchObject({
+      tid: consumersTenantId,
+      idp: "live.com",
+      scp: "Files.ReadWrite Calendars.ReadWrite User.Read",
+    });
+    expect((await app.acquireTokenSilent({ account, scopes: graphScopes, forceRefresh: true })).account?.tenantId).toBe(
+      consumersTenantId,
+    );
   });
 
   it("cannot sign in at /organizations, and a work account cannot at /consumers", async () => {
-    const code = await post(fake, "/organizations/oauth2/v2.0/devicecode", { client_id: clientId, scope: "User.Read offline_access" });
-    expect(() => fake.approveDeviceCode({ userCode: String(code["user_code"]), user: "megan@outlook.com" })).toThrow(/AADSTS50020/);
-    const consumers = await post(fake, "/consumers/oauth2/v2.0/devicecode", { client_id: clientId, scope: "User.Read offline_access" });
-    expect(() => fake.approveDeviceCode({ userCode: String(consumers["user_code"]), user: newUser() })).toThrow(/AADSTS50020/);
+    const code = await post(fake, "/organizations/oauth2/v2.0/devicecode", {
+      client_id: clientId,
+      scope: "User.Read offline_access",
+    });
+    expect(() => fake.approveDeviceCode({ userCode: String(code["user_code"]), user: "megan@outlook.com" })).toThrow(
+      /AADSTS50020/,
+    );
+    const consumers = await post(fake, "/consumers/oauth2/v2.0/devicecode", {
+      client_id: clientId,
+      scope: "User.Read offline_access",
+    });
+    expect(() => fake.approveDeviceCode({ userCode: String(consumers["user_code"]), user: newUser() })).toThrow(
+      /AADSTS50020/,
+    );
   });
 
   it("msal discovers common, organizations and consumers from the fake's metadata", async () => {
     for (const audience of ["common", "organizations", "consumers"]) {
-      const response = await request(`${fake.url}/${audience}/v2.0/.well-known/openid-configuration`, { dispatcher: agentFor(fake) });
+      const response = await request(`${fake.url}/${audience}/v2.0/.well-known/openid-configuration`, {
+        dispatcher: agentFor(fake),
+      });
       const metadata = (await response.body.json()) as Record<string, unknown>;
       expect(metadata["token_endpoint"]).toBe(`${fake.url}/${audience}/oauth2/v2.0/token`);
-      expect(metadata["issuer"]).toBe(`${fake.url}/${audience === "consumers" ? consumersTenantId : "{tenantid}"}/v2.0`);
+      expect(metadata["issuer"]).toBe(
+        `${fake.url}/${audience === "consumers" ? consumersTenantId : "{tenantid}"}/v2.0`,
+      );
     }
   });
 });

@@ -29,11 +29,24 @@ interface Answer {
   readonly text: string;
 }
 
-async function call(method: string, path: string, options: { form?: Record<string, string>; json?: unknown } = {}): Promise<Answer> {
+async function call(
+  method: string,
+  path: string,
+  options: { form?: Record<string, string>; json?: unknown } = {},
+): Promise<Answer> {
   const isForm = options.form !== undefined;
-  const payload = isForm ? new URLSearchParams(options.form).toString() : options.json === undefined ? undefined : JSON.stringify(options.json);
+  const payload = isForm
+    ? new URLSearchParams(options.form).toString()
+    : options.json === undefined
+      ? undefined
+      : JSON.stringify(options.json);
   const headers = { "content-type": isForm ? "application/x-www-form-urlencoded" : "application/json" };
-  const response = await request(`${fake.url}${path}`, { method: method as "GET", headers, body: payload, dispatcher: agent });
+  const response = await request(`${fake.url}${path}`, {
+    method: method as "GET",
+    headers,
+    body: payload,
+    dispatcher: agent,
+  });
   const text = await response.body.text();
   let body: Record<string, unknown> = {};
   try {
@@ -59,14 +72,23 @@ async function deviceCode(scope = signInScopes, tenant = "organizations", client
   return answer.body as unknown as DeviceCode;
 }
 
-function poll(code: DeviceCode, options: { grant?: string; tenant?: string; client?: string; clientInfo?: boolean } = {}): Promise<Answer> {
-  const form: Record<string, string> = { grant_type: options.grant ?? urnGrant, client_id: options.client ?? clientId, device_code: code.device_code };
+function poll(
+  code: DeviceCode,
+  options: { grant?: string; tenant?: string; client?: string; clientInfo?: boolean } = {},
+): Promise<Answer> {
+  const form: Record<string, string> = {
+    grant_type: options.grant ?? urnGrant,
+    client_id: options.client ?? clientId,
+    device_code: code.device_code,
+  };
   if (options.clientInfo !== false) form["client_info"] = "1";
   return call("POST", `/${options.tenant ?? "organizations"}/oauth2/v2.0/token`, { form });
 }
 
 function refresh(refreshToken: string, scope: string, tenant = "organizations"): Promise<Answer> {
-  return call("POST", `/${tenant}/oauth2/v2.0/token`, { form: { grant_type: "refresh_token", client_id: clientId, refresh_token: refreshToken, scope, client_info: "1" } });
+  return call("POST", `/${tenant}/oauth2/v2.0/token`, {
+    form: { grant_type: "refresh_token", client_id: clientId, refresh_token: refreshToken, scope, client_info: "1" },
+  });
 }
 
 function expectError(answer: Answer, status: number, error: string, code?: number): void {
@@ -102,9 +124,25 @@ beforeAll(async () => {
   agent = new Agent({ connect: { ca: fake.caPem } });
   fake.addTenant({ id: tenantId, domains: ["fabrikam.onmicrosoft.com"], displayName: "Fabrikam" });
   fake.addTenant({ id: otherTenantId, displayName: "Northwind" });
-  const delegatedPermissions = { [graph]: ["User.Read", "Files.ReadWrite", "Calendars.ReadWrite"], [powerBi]: ["Dataset.Read.All"] };
-  fake.addApp({ clientId, tenantId, displayName: "Operator sign-in", allowPublicClientFlows: true, signInAudience: "AzureADMultipleOrgs", delegatedPermissions });
-  fake.addApp({ clientId: confidentialId, tenantId, signInAudience: "AzureADMultipleOrgs", delegatedPermissions, secrets: [{ value: "conf-secret" }] });
+  const delegatedPermissions = {
+    [graph]: ["User.Read", "Files.ReadWrite", "Calendars.ReadWrite"],
+    [powerBi]: ["Dataset.Read.All"],
+  };
+  fake.addApp({
+    clientId,
+    tenantId,
+    displayName: "Operator sign-in",
+    allowPublicClientFlows: true,
+    signInAudience: "AzureADMultipleOrgs",
+    delegatedPermissions,
+  });
+  fake.addApp({
+    clientId: confidentialId,
+    tenantId,
+    signInAudience: "AzureADMultipleOrgs",
+    delegatedPermissions,
+    secrets: [{ value: "conf-secret" }],
+  });
   fake.addApp({ clientId: singleTenantId, tenantId, allowPublicClientFlows: true, delegatedPermissions });
   userId = fake.addUser({ tenantId, userPrincipalName: upn, displayName: "Ada Lovelace" }).id;
 });
@@ -126,7 +164,9 @@ describe("POST /devicecode", () => {
     expect(code.verification_uri).toBe(`${fake.url}/devicelogin`);
     expect(code.verification_uri).toBe(fake.verificationUri);
     expect(code).toMatchObject({ expires_in: 900, interval: 5 });
-    expect(code.message).toBe(`To sign in, use a web browser to open the page ${fake.verificationUri} and enter the code ${code.user_code} to authenticate.`);
+    expect(code.message).toBe(
+      `To sign in, use a web browser to open the page ${fake.verificationUri} and enter the code ${code.user_code} to authenticate.`,
+    );
     expect(fake.pendingDeviceCodes().map((d) => d.userCode)).toContain(code.user_code);
   });
 
@@ -140,12 +180,54 @@ describe("POST /devicecode", () => {
   });
 
   it.each([
-    { name: "an unknown client", tenant: "organizations", client: randomUUID(), scope: signInScopes, error: "unauthorized_client", code: 700016 },
-    { name: "a single-tenant app at /organizations", tenant: "organizations", client: singleTenantId, scope: signInScopes, error: "invalid_request", code: 50194 },
-    { name: "a work-only app at /consumers", tenant: "consumers", client: clientId, scope: signInScopes, error: "unauthorized_client", code: 700016 },
-    { name: "a scope the app does not have", tenant: "organizations", client: clientId, scope: `${graph}/Mail.Send offline_access`, error: "invalid_scope", code: 70011 },
-    { name: "a resource nobody registered", tenant: "organizations", client: clientId, scope: "https://unknown.example.com/Read offline_access", error: "invalid_resource", code: 500011 },
-    { name: "an unknown tenant", tenant: randomUUID(), client: clientId, scope: signInScopes, error: "invalid_request", code: 90002 },
+    {
+      name: "an unknown client",
+      tenant: "organizations",
+      client: randomUUID(),
+      scope: signInScopes,
+      error: "unauthorized_client",
+      code: 700016,
+    },
+    {
+      name: "a single-tenant app at /organizations",
+      tenant: "organizations",
+      client: singleTenantId,
+      scope: signInScopes,
+      error: "invalid_request",
+      code: 50194,
+    },
+    {
+      name: "a work-only app at /consumers",
+      tenant: "consumers",
+      client: clientId,
+      scope: signInScopes,
+      error: "unauthorized_client",
+      code: 700016,
+    },
+    {
+      name: "a scope the app does not have",
+      tenant: "organizations",
+      client: clientId,
+      scope: `${graph}/Mail.Send offline_access`,
+      error: "invalid_scope",
+      code: 70011,
+    },
+    {
+      name: "a resource nobody registered",
+      tenant: "organizations",
+      client: clientId,
+      scope: "https://unknown.example.com/Read offline_access",
+      error: "invalid_resource",
+      code: 500011,
+    },
+    {
+      name: "an unknown tenant",
+      tenant: randomUUID(),
+      client: clientId,
+      scope: signInScopes,
+      error: "invalid_request",
+      code: 90002,
+    },
   ])("$name: $error $code", async ({ tenant, client, scope, error, code }) => {
     const answer = await call("POST", `/${tenant}/oauth2/v2.0/devicecode`, { form: { client_id: client, scope } });
     expectError(answer, 400, error, code);
@@ -160,11 +242,19 @@ describe("polling the token endpoint with the device code", () => {
     expect(fake.pendingDeviceCodes().find((d) => d.userCode === code.user_code)?.interval).toBe(10);
     fake.advanceClock(10);
     expectError(await poll(code), 400, "authorization_pending", 70016);
-    expect(fake.approveDeviceCode({ userCode: code.user_code, user: upn })).toMatchObject({ status: "approved", user: upn });
+    expect(fake.approveDeviceCode({ userCode: code.user_code, user: upn })).toMatchObject({
+      status: "approved",
+      user: upn,
+    });
     const answer = await poll(code, { grant: "device_code" });
     expect(answer.status, answer.text).toBe(200);
     expect(answer.body).toMatchObject({ token_type: "Bearer", expires_in: 3599, ext_expires_in: 3599 });
-    expect(String(answer.body["scope"]).split(" ")).toEqual([`${graph}/Files.ReadWrite`, `${graph}/User.Read`, "openid", "profile"]);
+    expect(String(answer.body["scope"]).split(" ")).toEqual([
+      `${graph}/Files.ReadWrite`,
+      `${graph}/User.Read`,
+      "openid",
+      "profile",
+    ]);
     expect(answer.body["refresh_token"]).toMatch(/^1\.A[\w-]{300,}$/);
     expectError(await poll(code), 400, "bad_verification_code", 70018);
   });
@@ -172,8 +262,18 @@ describe("polling the token endpoint with the device code", () => {
   it("the access token is a signed v1 JWT for the resource with the delegated claims", async () => {
     const claims = verified((await signIn())["access_token"]);
     expect(claims).toMatchObject({
-      aud: graph, iss: `https://sts.windows.net/${tenantId}/`, tid: tenantId, oid: userId, upn, unique_name: upn,
-      name: "Ada Lovelace", scp: "Files.ReadWrite User.Read", appid: clientId, appidacr: "0", idtyp: "user", ver: "1.0",
+      aud: graph,
+      iss: `https://sts.windows.net/${tenantId}/`,
+      tid: tenantId,
+      oid: userId,
+      upn,
+      unique_name: upn,
+      name: "Ada Lovelace",
+      scp: "Files.ReadWrite User.Read",
+      appid: clientId,
+      appidacr: "0",
+      idtyp: "user",
+      ver: "1.0",
     });
     expect((claims["exp"] as number) - (claims["iat"] as number)).toBe(3599);
   });
@@ -181,9 +281,20 @@ describe("polling the token endpoint with the device code", () => {
   it("the id token carries what msal builds the account from; client_info is base64url of uid and utid", async () => {
     const tokens = await signIn();
     const idToken = decodeJwt(String(tokens["id_token"]));
-    expect(idToken?.payload).toMatchObject({ aud: clientId, iss: `${fake.url}/${tenantId}/v2.0`, tid: tenantId, oid: userId, preferred_username: upn, name: "Ada Lovelace", ver: "2.0" });
+    expect(idToken?.payload).toMatchObject({
+      aud: clientId,
+      iss: `${fake.url}/${tenantId}/v2.0`,
+      tid: tenantId,
+      oid: userId,
+      preferred_username: upn,
+      name: "Ada Lovelace",
+      ver: "2.0",
+    });
     expect(idToken?.payload["sub"]).toMatch(/^[\w-]{43}$/);
-    expect(JSON.parse(Buffer.from(String(tokens["client_info"]), "base64url").toString())).toEqual({ uid: userId, utid: tenantId });
+    expect(JSON.parse(Buffer.from(String(tokens["client_info"]), "base64url").toString())).toEqual({
+      uid: userId,
+      utid: tenantId,
+    });
   });
 
   it("without client_info=1 there is no client_info; without offline_access no refresh token; without openid no id token", async () => {
@@ -191,7 +302,13 @@ describe("polling the token endpoint with the device code", () => {
     fake.approveDeviceCode({ userCode: code.user_code, user: upn });
     const answer = await poll(code, { clientInfo: false });
     expect(answer.status).toBe(200);
-    expect(Object.keys(answer.body).sort()).toEqual(["access_token", "expires_in", "ext_expires_in", "scope", "token_type"]);
+    expect(Object.keys(answer.body).sort()).toEqual([
+      "access_token",
+      "expires_in",
+      "ext_expires_in",
+      "scope",
+      "token_type",
+    ]);
   });
 
   it("declined: authorization_declined", async () => {
@@ -218,7 +335,12 @@ describe("polling the token endpoint with the device code", () => {
     const code = await deviceCode(signInScopes, "organizations", confidentialId);
     expectError(await poll(code, { client: confidentialId }), 401, "invalid_client", 7000218);
     fake.approveDeviceCode({ userCode: code.user_code, user: upn });
-    const form = { grant_type: "device_code", client_id: confidentialId, client_secret: "conf-secret", device_code: code.device_code };
+    const form = {
+      grant_type: "device_code",
+      client_id: confidentialId,
+      client_secret: "conf-secret",
+      device_code: code.device_code,
+    };
     const answer = await call("POST", "/organizations/oauth2/v2.0/token", { form });
     expect(answer.status, answer.text).toBe(200);
     expect(verified(answer.body["access_token"])).toMatchObject({ appid: confidentialId, appidacr: "1" });
@@ -234,7 +356,9 @@ describe("polling the token endpoint with the device code", () => {
     const stranger = fake.addUser({ tenantId: otherTenantId, userPrincipalName: "eve@northwind.example" });
     const atHome = await deviceCode(signInScopes, tenantId);
     expect(() => fake.approveDeviceCode({ userCode: atHome.user_code, user: stranger.id })).toThrow(/AADSTS50020/);
-    expect(fake.pendingDeviceCodes().map((d) => d.userCode)).toEqual(expect.arrayContaining([code.user_code, atHome.user_code]));
+    expect(fake.pendingDeviceCodes().map((d) => d.userCode)).toEqual(
+      expect.arrayContaining([code.user_code, atHome.user_code]),
+    );
   });
 });
 
@@ -256,7 +380,12 @@ describe("refresh tokens over HTTP", () => {
     const bi = await refresh(refreshToken, `${powerBi}/.default openid profile offline_access`);
     expect(bi.status, bi.text).toBe(200);
     expect(verified(bi.body["access_token"])).toMatchObject({ aud: powerBi, scp: "Dataset.Read.All" });
-    expect(String(bi.body["scope"]).split(" ")).toEqual([`${powerBi}/Dataset.Read.All`, `${powerBi}/.default`, "openid", "profile"]);
+    expect(String(bi.body["scope"]).split(" ")).toEqual([
+      `${powerBi}/Dataset.Read.All`,
+      `${powerBi}/.default`,
+      "openid",
+      "profile",
+    ]);
     expectError(await refresh(refreshToken, `${graph}/User.Read ${powerBi}/.default`), 400, "invalid_scope", 700022);
   });
 
@@ -275,7 +404,9 @@ describe("refresh tokens over HTTP", () => {
     const answer = await refresh(refreshToken, `${graph}/User.Read`);
     expectError(answer, 400, "invalid_grant", 50173);
     expect(answer.body).toMatchObject({ suberror: "bad_token" });
-    expect(String(answer.body["error_description"])).toMatch(/TokensValidFrom date \(before which tokens are not valid\) for this user is '/);
+    expect(String(answer.body["error_description"])).toMatch(
+      /TokensValidFrom date \(before which tokens are not valid\) for this user is '/,
+    );
     expect((await refresh(String((await signIn())["refresh_token"]), `${graph}/User.Read`)).status).toBe(200);
   });
 
@@ -303,13 +434,16 @@ describe("request log, counters and injected failures", () => {
     expect(fake.requestCount({ grant: "device_code" })).toBe(3);
     expect(fake.requestCount({ grant: "refresh_token" })).toBe(1);
     const log = JSON.stringify([fake.requests(), fake.requestCounters(), fake.deviceCodes(), fake.users()]);
-    for (const secret of [code.device_code, tokens["refresh_token"], tokens["access_token"], tokens["id_token"]]) expect(log).not.toContain(String(secret));
+    for (const secret of [code.device_code, tokens["refresh_token"], tokens["access_token"], tokens["id_token"]])
+      expect(log).not.toContain(String(secret));
     expect(fake.requests({ grant: "device_code" }).at(-1)).toMatchObject({ status: 200, credential: "none", clientId });
   });
 
   it("failures can target the delegated grants and the devicecode endpoint", async () => {
     fake.injectFailure({ match: { endpoint: "devicecode" }, error: "ServiceUnavailable", retryAfterSeconds: 2 });
-    const failed = await call("POST", "/organizations/oauth2/v2.0/devicecode", { form: { client_id: clientId, scope: signInScopes } });
+    const failed = await call("POST", "/organizations/oauth2/v2.0/devicecode", {
+      form: { client_id: clientId, scope: signInScopes },
+    });
     expectError(failed, 503, "temporarily_unavailable", 90033);
     const code = await deviceCode();
     fake.injectFailure({ match: { grant: "device_code" }, error: "LoopDetected" });
@@ -357,7 +491,9 @@ describe("the verification page", () => {
     expect(wrong.text).toContain("AADSTS70018");
     const code = await deviceCode();
     fake.disableUser(upn);
-    const refused = await call("POST", "/devicelogin", { form: { otc: code.user_code, user: userId, action: "approve" } });
+    const refused = await call("POST", "/devicelogin", {
+      form: { otc: code.user_code, user: userId, action: "approve" },
+    });
     expect(refused.status).toBe(400);
     expect(refused.text).toContain("AADSTS50057");
     expectError(await poll(code), 400, "authorization_pending", 70016);
@@ -370,26 +506,42 @@ describe("the /_fake/ routes of the delegated side", () => {
     const pending = await call("GET", "/_fake/devicecodes/pending");
     expect(pending.text).toContain(code.user_code);
     expect(pending.text).not.toContain(code.device_code);
-    const approved = await call("POST", `/_fake/devicecodes/${code.user_code}/approve`, { json: { user: upn, scopes: ["User.Read"] } });
+    const approved = await call("POST", `/_fake/devicecodes/${code.user_code}/approve`, {
+      json: { user: upn, scopes: ["User.Read"] },
+    });
     expect(approved.status, approved.text).toBe(200);
     expect(approved.body).toMatchObject({ status: "approved", user: upn, grantedScopes: [`${graph}/User.Read`] });
     const tokens = (await poll(code)).body;
     expect(verified(tokens["access_token"])["scp"]).toBe("User.Read");
     const other = await deviceCode();
-    expect((await call("POST", `/_fake/devicecodes/${other.user_code}/decline`)).body).toMatchObject({ status: "declined" });
-    expect((await call("POST", `/_fake/devicecodes/${other.user_code}/approve`, { json: { user: upn } })).status).toBe(400);
-    expect((await call("PATCH", `/_fake/users/${upn}`, { json: { mfaRequired: true } })).body).toMatchObject({ mfaRequired: true });
-    expect((await call("POST", `/_fake/users/${encodeURIComponent(upn)}/revoke`)).body).toHaveProperty("tokensValidFrom");
+    expect((await call("POST", `/_fake/devicecodes/${other.user_code}/decline`)).body).toMatchObject({
+      status: "declined",
+    });
+    expect((await call("POST", `/_fake/devicecodes/${other.user_code}/approve`, { json: { user: upn } })).status).toBe(
+      400,
+    );
+    expect((await call("PATCH", `/_fake/users/${upn}`, { json: { mfaRequired: true } })).body).toMatchObject({
+      mfaRequired: true,
+    });
+    expect((await call("POST", `/_fake/users/${encodeURIComponent(upn)}/revoke`)).body).toHaveProperty(
+      "tokensValidFrom",
+    );
     expect((await call("POST", `/_fake/users/${userId}/disable`)).body).toMatchObject({ disabled: true });
     expect((await call("GET", `/_fake/users/${upn}`)).body).toMatchObject({ id: userId, kind: "work", disabled: true });
-    expect((await call("PATCH", "/_fake/settings", { json: { refreshTokenMaxInactiveSeconds: 3600 } })).body).toMatchObject({ refreshTokenMaxInactiveSeconds: 3600, deviceCodeLifetimeSeconds: 900 });
+    expect(
+      (await call("PATCH", "/_fake/settings", { json: { refreshTokenMaxInactiveSeconds: 3600 } })).body,
+    ).toMatchObject({ refreshTokenMaxInactiveSeconds: 3600, deviceCodeLifetimeSeconds: 900 });
     expect((await call("PATCH", "/_fake/settings", { json: { deviceCodeLifetimeSeconds: -1 } })).status).toBe(400);
-    expect((await call("GET", "/_fake/refresh-tokens?user=" + encodeURIComponent(upn))).body["count"]).toBeGreaterThan(0);
+    expect((await call("GET", "/_fake/refresh-tokens?user=" + encodeURIComponent(upn))).body["count"]).toBeGreaterThan(
+      0,
+    );
     fake.updateDelegatedSettings({ refreshTokenMaxInactiveSeconds: 90 * 86_400 });
   });
 
   it("rejects users that cannot exist", () => {
-    expect(() => fake.addUser({ tenantId, userPrincipalName: "someone@outlook.com", kind: "personal" })).toThrow(/consumers tenant/);
+    expect(() => fake.addUser({ tenantId, userPrincipalName: "someone@outlook.com", kind: "personal" })).toThrow(
+      /consumers tenant/,
+    );
     expect(() => fake.addUser({ tenantId: randomUUID(), userPrincipalName: "x@y.com" })).toThrow(/not registered/);
     expect(() => fake.addUser({ tenantId, userPrincipalName: "no-at-sign" })).toThrow(/userPrincipalName/);
   });

@@ -16,14 +16,25 @@ let fake: FakeIdentity;
 const networkClients: NetworkClient[] = [];
 
 /** A new msal app each time, so throttling state and the token cache start empty. */
-function msal(options: { readonly clientId?: string; readonly timeoutMs?: number } = {}): ConfidentialClientApplication {
+function msal(
+  options: { readonly clientId?: string; readonly timeoutMs?: number } = {},
+): ConfidentialClientApplication {
   const networkClient = createNetworkClient({ timeoutMs: options.timeoutMs ?? 5000, extraCaPem: fake.caPem });
   networkClients.push(networkClient);
-  const auth = { clientId: options.clientId ?? clientId, authority: fake.authority(tenantId), knownAuthorities: [fake.host], clientSecret: "secret" };
+  const auth = {
+    clientId: options.clientId ?? clientId,
+    authority: fake.authority(tenantId),
+    knownAuthorities: [fake.host],
+    clientSecret: "secret",
+  };
   return new ConfidentialClientApplication({ auth, system: { networkClient } });
 }
 
-type Caught = Record<string, unknown> & { readonly name?: string; readonly errorCode?: string; readonly message?: string };
+type Caught = Record<string, unknown> & {
+  readonly name?: string;
+  readonly errorCode?: string;
+  readonly message?: string;
+};
 
 async function failure(app: ConfidentialClientApplication): Promise<Caught> {
   try {
@@ -63,7 +74,12 @@ describe("429 with Retry-After and msal's own throttling", () => {
     fake.injectFailure({ error: "TenantThrottled", retryAfterSeconds: 1 });
     const app = msal();
     const first = await failure(app);
-    expect(first).toMatchObject({ name: "ServerError", errorCode: "temporarily_unavailable", errorNo: 90055, status: 429 });
+    expect(first).toMatchObject({
+      name: "ServerError",
+      errorCode: "temporarily_unavailable",
+      errorNo: 90055,
+      status: 429,
+    });
     expect(tokenRequests()).toBe(1);
     expect(fake.requests({ endpoint: "token" })[0]).toMatchObject({ status: 429, injected: true, errorCodes: [90055] });
 
@@ -84,7 +100,12 @@ describe("429 with Retry-After and msal's own throttling", () => {
   it("a 5xx without Retry-After is throttled too (msal's default is 60 s); another msal app is not affected", async () => {
     fake.injectFailure({ error: "ServiceUnavailable" });
     const app = msal();
-    expect(await failure(app)).toMatchObject({ name: "ServerError", errorCode: "temporarily_unavailable", errorNo: 90033, status: 503 });
+    expect(await failure(app)).toMatchObject({
+      name: "ServerError",
+      errorCode: "temporarily_unavailable",
+      errorNo: 90033,
+      status: 503,
+    });
     expect(await failure(app)).toMatchObject({ name: "ServerError", errorCode: "90033" });
     expect(tokenRequests()).toBe(1);
     await succeeds(msal());
@@ -102,9 +123,18 @@ describe("429 with Retry-After and msal's own throttling", () => {
 
 describe("5xx and HTML answers", () => {
   it.each([500, 502, 503, 504])("a raw %i with Entra's JSON body surfaces with its status", async (status) => {
-    const body = { error: "server_error", error_description: "AADSTS50000: There was an error issuing a token.", error_codes: [50000] };
+    const body = {
+      error: "server_error",
+      error_description: "AADSTS50000: There was an error issuing a token.",
+      error_codes: [50000],
+    };
     fake.injectFailure({ response: { status, body } });
-    expect(await failure(msal())).toMatchObject({ name: "ServerError", errorCode: "server_error", errorNo: 50000, status });
+    expect(await failure(msal())).toMatchObject({
+      name: "ServerError",
+      errorCode: "server_error",
+      errorNo: 50000,
+      status,
+    });
   });
 
   it("an HTML 502 page reaches msal as the network client's JSON stand-in; its replay has an empty errorCode", async () => {
@@ -130,7 +160,10 @@ describe("a slow answer", () => {
   it("trips the network client's timeout; msal reports network_error without the cause", async () => {
     fake.injectFailure({ delayMs: 3000 });
     const started = Date.now();
-    expect(await failure(msal({ timeoutMs: 300 }))).toMatchObject({ name: "ClientAuthError", errorCode: "network_error" });
+    expect(await failure(msal({ timeoutMs: 300 }))).toMatchObject({
+      name: "ClientAuthError",
+      errorCode: "network_error",
+    });
     expect(Date.now() - started).toBeLessThan(2500);
   });
 

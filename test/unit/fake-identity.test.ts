@@ -6,8 +6,14 @@ import { ConfidentialClientApplication, type Configuration } from "@azure/msal-n
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createNetworkClient, type NetworkClient } from "../../src/microsoft/network.ts";
 import {
-  createSelfSignedCertificate, createServiceAccountIssuer, decodeJwt, startFakeIdentity, verifyJwt,
-  type FakeIdentity, type ServiceAccountIssuer, type TestCertificate,
+  createSelfSignedCertificate,
+  createServiceAccountIssuer,
+  decodeJwt,
+  startFakeIdentity,
+  verifyJwt,
+  type FakeIdentity,
+  type ServiceAccountIssuer,
+  type TestCertificate,
 } from "../fakes/index.ts";
 
 const graph = "https://graph.microsoft.com/.default";
@@ -26,7 +32,12 @@ let kubernetes: ServiceAccountIssuer;
 const networkClients: NetworkClient[] = [];
 
 /** A new msal app each time: msal caches tokens and throttling state per instance. */
-function msal(clientId: string, credential: Credential, authority = fake.authority(tenantId), extra: Partial<Configuration["auth"]> = {}): ConfidentialClientApplication {
+function msal(
+  clientId: string,
+  credential: Credential,
+  authority = fake.authority(tenantId),
+  extra: Partial<Configuration["auth"]> = {},
+): ConfidentialClientApplication {
   const networkClient = createNetworkClient({ timeoutMs: 5000, extraCaPem: fake.caPem });
   networkClients.push(networkClient);
   return new ConfidentialClientApplication({
@@ -48,7 +59,10 @@ interface ExpectedError {
 
 /** msal's ServerError: `errorCode` is Entra's `error`, `errorNo` the first AADSTS number. */
 async function expectServerError(promise: Promise<unknown>, expected: ExpectedError): Promise<void> {
-  const e = await promise.then(() => undefined, (error: unknown) => error as Record<string, unknown>);
+  const e = await promise.then(
+    () => undefined,
+    (error: unknown) => error as Record<string, unknown>,
+  );
   expect(e, "expected msal to throw").toBeDefined();
   expect(e).toMatchObject({ name: "ServerError", errorCode: expected.error });
   expect(String(e?.["errorNo"])).toBe(String(expected.code));
@@ -56,7 +70,13 @@ async function expectServerError(promise: Promise<unknown>, expected: ExpectedEr
 }
 
 function certificateCredential(cert: TestCertificate): Credential {
-  return { clientCertificate: { thumbprintSha256: cert.thumbprintSha256, privateKey: cert.privateKeyPem, x5c: cert.certificatePem } };
+  return {
+    clientCertificate: {
+      thumbprintSha256: cert.thumbprintSha256,
+      privateKey: cert.privateKeyPem,
+      x5c: cert.certificatePem,
+    },
+  };
 }
 
 function federatedCredential(sign: () => string): Credential {
@@ -65,7 +85,11 @@ function federatedCredential(sign: () => string): Credential {
 }
 
 beforeAll(async () => {
-  [fake, certificate, otherCertificate] = await Promise.all([startFakeIdentity(), createSelfSignedCertificate(), createSelfSignedCertificate({ commonName: "not-registered" })]);
+  [fake, certificate, otherCertificate] = await Promise.all([
+    startFakeIdentity(),
+    createSelfSignedCertificate(),
+    createSelfSignedCertificate({ commonName: "not-registered" }),
+  ]);
   kubernetes = createServiceAccountIssuer();
   fake.addTenant({ id: tenantId, domains: [domain] });
   const roles = { "https://graph.microsoft.com": ["Sites.Read.All", "Files.Read.All"] };
@@ -101,7 +125,11 @@ describe("client credentials that work", () => {
     const { iat, nbf, exp } = jwt.payload as { iat: number; nbf: number; exp: number };
     expect(exp - iat).toBe(3599);
     expect(nbf).toBe(iat);
-    expect(fake.requests({ clientId: apps.secret }).at(-1)).toMatchObject({ credential: "secret", status: 200, scope: graph });
+    expect(fake.requests({ clientId: apps.secret }).at(-1)).toMatchObject({
+      credential: "secret",
+      status: 200,
+      scope: graph,
+    });
   });
 
   it("a Power BI token has the Power BI audience and no roles claim when none are granted", async () => {
@@ -118,18 +146,35 @@ describe("client credentials that work", () => {
   it("a certificate (msal 7: PS256, x5t#S256) gets a token", async () => {
     const jwt = decodeJwt(await token(msal(apps.certificate, certificateCredential(certificate))));
     expect(jwt?.payload).toMatchObject({ appid: apps.certificate, appidacr: "2" });
-    expect(fake.requests({ clientId: apps.certificate }).at(-1)).toMatchObject({ credential: "certificate", status: 200 });
+    expect(fake.requests({ clientId: apps.certificate }).at(-1)).toMatchObject({
+      credential: "certificate",
+      status: 200,
+    });
   });
 
   it("a certificate named by its SHA-1 thumbprint (older msal: RS256, x5t) gets a token", async () => {
-    const credential = { clientCertificate: { thumbprint: certificate.thumbprintSha1, privateKey: certificate.privateKeyPem } };
+    const credential = {
+      clientCertificate: { thumbprint: certificate.thumbprintSha1, privateKey: certificate.privateKeyPem },
+    };
     expect(decodeJwt(await token(msal(apps.certificate, credential)))?.payload["appid"]).toBe(apps.certificate);
   });
 
   it.each(["ES256", "RS256"] as const)("a federated service-account token (%s) gets a token", async (algorithm) => {
     const issuer = createServiceAccountIssuer({ algorithm, issuer: `https://oidc.example.com/${algorithm}` });
-    fake.updateApp(apps.federated, { federationTrusts: [kubernetes.trustFor(subject), { issuer: issuer.issuer, subject, publicKeyPem: issuer.publicKeyPem }] });
-    const jwt = decodeJwt(await token(msal(apps.federated, federatedCredential(() => issuer.sign({ subject })))));
+    fake.updateApp(apps.federated, {
+      federationTrusts: [
+        kubernetes.trustFor(subject),
+        { issuer: issuer.issuer, subject, publicKeyPem: issuer.publicKeyPem },
+      ],
+    });
+    const jwt = decodeJwt(
+      await token(
+        msal(
+          apps.federated,
+          federatedCredential(() => issuer.sign({ subject })),
+        ),
+      ),
+    );
     expect(jwt?.payload).toMatchObject({ appid: apps.federated, appidacr: "2", tid: tenantId });
     expect(fake.requests({ clientId: apps.federated }).at(-1)).toMatchObject({ credential: "assertion", status: 200 });
   });
@@ -142,61 +187,101 @@ describe("client credentials that work", () => {
 
 describe("credentials that are wrong surface in msal as Entra's errors", () => {
   it("a wrong secret: invalid_client, AADSTS7000215", async () => {
-    await expectServerError(token(msal(apps.secret, { clientSecret: "wrong" })), { error: "invalid_client", code: 7000215 });
+    await expectServerError(token(msal(apps.secret, { clientSecret: "wrong" })), {
+      error: "invalid_client",
+      code: 7000215,
+    });
   });
 
   it("a certificate not registered on the app: invalid_client, AADSTS700027", async () => {
-    await expectServerError(token(msal(apps.certificate, certificateCredential(otherCertificate))), { error: "invalid_client", code: 700027 });
+    await expectServerError(token(msal(apps.certificate, certificateCredential(otherCertificate))), {
+      error: "invalid_client",
+      code: 700027,
+    });
   });
 
   it("the registered certificate's thumbprint with another key: AADSTS700027", async () => {
-    const forged = { ...certificateCredential(certificate), clientCertificate: { thumbprintSha256: certificate.thumbprintSha256, privateKey: otherCertificate.privateKeyPem } };
+    const forged = {
+      ...certificateCredential(certificate),
+      clientCertificate: { thumbprintSha256: certificate.thumbprintSha256, privateKey: otherCertificate.privateKeyPem },
+    };
     await expectServerError(token(msal(apps.certificate, forged)), { error: "invalid_client", code: 700027 });
   });
 
   // As Entra answers today: invalid_client with the 7002xx code of what did not match.
   it("a service-account token for another subject: invalid_client, AADSTS700213", async () => {
     const sign = (): string => kubernetes.sign({ subject: "system:serviceaccount:default:intruder" });
-    await expectServerError(token(msal(apps.federated, federatedCredential(sign))), { error: "invalid_client", code: 700213 });
+    await expectServerError(token(msal(apps.federated, federatedCredential(sign))), {
+      error: "invalid_client",
+      code: 700213,
+    });
     const description = fake.requests({ clientId: apps.federated }).at(-1);
     expect(description).toMatchObject({ status: 401, errorCodes: [700213] });
   });
 
   it("a service-account token for another audience: invalid_client, AADSTS700212", async () => {
     const sign = (): string => kubernetes.sign({ subject, audience: "https://kubernetes.default.svc" });
-    await expectServerError(token(msal(apps.federated, federatedCredential(sign))), { error: "invalid_client", code: 700212 });
+    await expectServerError(token(msal(apps.federated, federatedCredential(sign))), {
+      error: "invalid_client",
+      code: 700212,
+    });
   });
 
   it("a service-account token signed by another key: AADSTS700027", async () => {
     const impostor = createServiceAccountIssuer({ issuer: kubernetes.issuer });
-    await expectServerError(token(msal(apps.federated, federatedCredential(() => impostor.sign({ subject })))), { error: "invalid_client", code: 700027 });
+    await expectServerError(
+      token(
+        msal(
+          apps.federated,
+          federatedCredential(() => impostor.sign({ subject })),
+        ),
+      ),
+      { error: "invalid_client", code: 700027 },
+    );
   });
 
   it("an expired service-account token: AADSTS700024", async () => {
     const sign = (): string => kubernetes.sign({ subject, issuedAt: Math.floor(Date.now() / 1000) - 7200 });
-    await expectServerError(token(msal(apps.federated, federatedCredential(sign))), { error: "invalid_client", code: 700024 });
+    await expectServerError(token(msal(apps.federated, federatedCredential(sign))), {
+      error: "invalid_client",
+      code: 700024,
+    });
   });
 
   it("an app that is not in the tenant: unauthorized_client, AADSTS700016", async () => {
-    await expectServerError(token(msal(randomUUID(), { clientSecret: "anything" })), { error: "unauthorized_client", code: 700016 });
+    await expectServerError(token(msal(randomUUID(), { clientSecret: "anything" })), {
+      error: "unauthorized_client",
+      code: 700016,
+    });
   });
 
   it("an unknown tenant at the token endpoint (msal skips discovery, as on login.microsoftonline.com): AADSTS90002", async () => {
     const unknown = randomUUID();
-    const app = msal(apps.secret, { clientSecret: "s3cret-value" }, fake.authority(unknown), { authorityMetadata: fake.authorityMetadata(unknown) });
+    const app = msal(apps.secret, { clientSecret: "s3cret-value" }, fake.authority(unknown), {
+      authorityMetadata: fake.authorityMetadata(unknown),
+    });
     await expectServerError(token(app), { error: "invalid_request", code: 90002 });
   });
 
   it("an unknown tenant at discovery: msal reports its own endpoints_resolution_error, without the AADSTS number", async () => {
-    const e = await token(msal(apps.secret, { clientSecret: "s3cret-value" }, fake.authority(randomUUID()))).catch((error: unknown) => error);
+    const e = await token(msal(apps.secret, { clientSecret: "s3cret-value" }, fake.authority(randomUUID()))).catch(
+      (error: unknown) => error,
+    );
     expect(e).toMatchObject({ name: "ClientAuthError", errorCode: "endpoints_resolution_error" });
-    expect(fake.requests({ endpoint: "openid-configuration" }).at(-1)).toMatchObject({ status: 400, errorCodes: [90002] });
+    expect(fake.requests({ endpoint: "openid-configuration" }).at(-1)).toMatchObject({
+      status: 400,
+      errorCodes: [90002],
+    });
   });
 
   it.each([
     ["two resources in one request", [graph, powerBi], { error: "invalid_scope", code: 70011 }],
     ["a scope without /.default", ["https://graph.microsoft.com/User.Read"], { error: "invalid_scope", code: 1002012 }],
-    ["a resource the tenant does not know", ["https://unknown.example.com/.default"], { error: "invalid_resource", code: 500011 }],
+    [
+      "a resource the tenant does not know",
+      ["https://unknown.example.com/.default"],
+      { error: "invalid_resource", code: 500011 },
+    ],
   ] as const)("%s: the documented scope error", async (_, scopes, expected) => {
     const app = msal(apps.secret, { clientSecret: "s3cret-value" });
     await expectServerError(app.acquireTokenByClientCredential({ scopes: [...scopes] }), expected);
@@ -210,7 +295,11 @@ describe("a secret expires on the fake's clock", () => {
   beforeAll(async () => {
     clockFake = await startFakeIdentity();
     clockFake.addTenant({ id: tenantId });
-    clockFake.addApp({ clientId, tenantId, secrets: [{ value: "short-lived", expiresAt: new Date(Date.now() + 86_400_000).toISOString() }] });
+    clockFake.addApp({
+      clientId,
+      tenantId,
+      secrets: [{ value: "short-lived", expiresAt: new Date(Date.now() + 86_400_000).toISOString() }],
+    });
   });
 
   afterAll(() => clockFake.close());
@@ -219,7 +308,12 @@ describe("a secret expires on the fake's clock", () => {
     const client = (secret: string): ConfidentialClientApplication => {
       const networkClient = createNetworkClient({ timeoutMs: 5000, extraCaPem: clockFake.caPem });
       networkClients.push(networkClient);
-      const auth = { clientId, authority: clockFake.authority(tenantId), knownAuthorities: [clockFake.host], clientSecret: secret };
+      const auth = {
+        clientId,
+        authority: clockFake.authority(tenantId),
+        knownAuthorities: [clockFake.host],
+        clientSecret: secret,
+      };
       return new ConfidentialClientApplication({ auth, system: { networkClient } });
     };
     await expect(token(client("short-lived"))).resolves.toMatch(/^ey/);

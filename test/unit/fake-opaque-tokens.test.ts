@@ -19,20 +19,40 @@ function addPersonalUser(input: { opaqueAccessTokens?: boolean } = {}): string {
   return upn;
 }
 
-const personalSignIn = (upn: string): Promise<{ graphToken: string }> => signIn(setup.fake, upn, { authority: "consumers", scopes: graphScopes });
+const personalSignIn = (upn: string): Promise<{ graphToken: string }> =>
+  signIn(setup.fake, upn, { authority: "consumers", scopes: graphScopes });
 
 async function post(path: string, form: Record<string, string>): Promise<Record<string, unknown>> {
-  const response = await request(`${setup.fake.url}${path}`, { method: "POST", body: new URLSearchParams(form).toString(), headers: { "content-type": "application/x-www-form-urlencoded" }, dispatcher: agent });
+  const response = await request(`${setup.fake.url}${path}`, {
+    method: "POST",
+    body: new URLSearchParams(form).toString(),
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    dispatcher: agent,
+  });
   return (await response.body.json()) as Record<string, unknown>;
 }
 
 /** The token endpoint's own answers: a device-code sign-in, then one refresh with its refresh token. */
-async function rawTokens(upn: string): Promise<{ signedIn: Record<string, unknown>; refreshed: Record<string, unknown> }> {
+async function rawTokens(
+  upn: string,
+): Promise<{ signedIn: Record<string, unknown>; refreshed: Record<string, unknown> }> {
   const client_id = setup.publicClientId;
-  const code = await post("/consumers/oauth2/v2.0/devicecode", { client_id, scope: [...graphScopes, "offline_access", "openid"].join(" ") });
+  const code = await post("/consumers/oauth2/v2.0/devicecode", {
+    client_id,
+    scope: [...graphScopes, "offline_access", "openid"].join(" "),
+  });
   setup.fake.approveDeviceCode({ userCode: String(code["user_code"]), user: upn });
-  const signedIn = await post("/consumers/oauth2/v2.0/token", { grant_type: "device_code", client_id, device_code: String(code["device_code"]) });
-  const refreshed = await post("/consumers/oauth2/v2.0/token", { grant_type: "refresh_token", client_id, refresh_token: String(signedIn["refresh_token"]), scope: graphScopes.join(" ") });
+  const signedIn = await post("/consumers/oauth2/v2.0/token", {
+    grant_type: "device_code",
+    client_id,
+    device_code: String(code["device_code"]),
+  });
+  const refreshed = await post("/consumers/oauth2/v2.0/token", {
+    grant_type: "refresh_token",
+    client_id,
+    refresh_token: String(signedIn["refresh_token"]),
+    scope: graphScopes.join(" "),
+  });
   return { signedIn, refreshed };
 }
 
@@ -53,7 +73,12 @@ describe("opaque access tokens for Microsoft accounts", () => {
     const { graphToken } = await personalSignIn(upn);
     expect(graphToken).toMatch(opaque);
     expect(decodeJwt(graphToken)).toBeUndefined();
-    expect(accessTokenClaims(graphToken)).toMatchObject({ aud: "https://graph.microsoft.com", tid: consumersTenantId, idp: "live.com", scp: "User.Read Files.ReadWrite" });
+    expect(accessTokenClaims(graphToken)).toMatchObject({
+      aud: "https://graph.microsoft.com",
+      tid: consumersTenantId,
+      idp: "live.com",
+      scp: "User.Read Files.ReadWrite",
+    });
     expect(await graphClient(setup, graphToken).api("/me").get()).toMatchObject({ userPrincipalName: upn });
     expect(setup.fake.graphRequests({ user: upn })).toMatchObject([{ path: "/v1.0/me", status: 200 }]);
   });
@@ -61,8 +86,16 @@ describe("opaque access tokens for Microsoft accounts", () => {
   it("come with refresh tokens shaped like Microsoft's, which refresh (and rotate) like any other", async () => {
     const { signedIn, refreshed } = await rawTokens(addPersonalUser());
     const shape = /^M\.C5\d\d_BAY\.0\.U\.-C[\w-]{150,}![\w-]+\*[\w-]+\$\$$/;
-    expect(signedIn).toMatchObject({ token_type: "Bearer", access_token: expect.stringMatching(opaque) as string, refresh_token: expect.stringMatching(shape) as string });
-    expect(refreshed).toMatchObject({ access_token: expect.stringMatching(opaque) as string, refresh_token: expect.stringMatching(shape) as string, expires_in: 3599 });
+    expect(signedIn).toMatchObject({
+      token_type: "Bearer",
+      access_token: expect.stringMatching(opaque) as string,
+      refresh_token: expect.stringMatching(shape) as string,
+    });
+    expect(refreshed).toMatchObject({
+      access_token: expect.stringMatching(opaque) as string,
+      refresh_token: expect.stringMatching(shape) as string,
+      expires_in: 3599,
+    });
     expect(refreshed["refresh_token"]).not.toBe(signedIn["refresh_token"]);
   });
 
@@ -82,12 +115,20 @@ describe("opaque access tokens for Microsoft accounts", () => {
 
   it("are refused when this fake did not issue them", async () => {
     const made = `EwB${Buffer.alloc(1100, 7).toString("base64")}`;
-    expect(await graphError(graphClient(setup, made).api("/me").get())).toMatchObject({ statusCode: 401, code: "InvalidAuthenticationToken" });
+    expect(await graphError(graphClient(setup, made).api("/me").get())).toMatchObject({
+      statusCode: 401,
+      code: "InvalidAuthenticationToken",
+    });
     const other = await setUp();
     try {
-      const fromOther = (await signIn(other.fake, addPersonalUserOf(other), { authority: "consumers", scopes: graphScopes })).graphToken;
+      const fromOther = (
+        await signIn(other.fake, addPersonalUserOf(other), { authority: "consumers", scopes: graphScopes })
+      ).graphToken;
       expect(fromOther).toMatch(opaque);
-      expect(await graphError(graphClient(setup, fromOther).api("/me").get())).toMatchObject({ statusCode: 401, code: "InvalidAuthenticationToken" });
+      expect(await graphError(graphClient(setup, fromOther).api("/me").get())).toMatchObject({
+        statusCode: 401,
+        code: "InvalidAuthenticationToken",
+      });
     } finally {
       await other.close();
     }
@@ -99,7 +140,11 @@ describe("opaque access tokens for Microsoft accounts", () => {
     setup.fake.advanceClock(3599 + 240);
     expect(await client.api("/me").get()).toMatchObject({ userPrincipalName: upn });
     setup.fake.advanceClock(120);
-    expect(await graphError(client.api("/me").get())).toMatchObject({ statusCode: 401, code: "InvalidAuthenticationToken", message: expect.stringMatching(/expired/) as string });
+    expect(await graphError(client.api("/me").get())).toMatchObject({
+      statusCode: 401,
+      code: "InvalidAuthenticationToken",
+      message: expect.stringMatching(/expired/) as string,
+    });
   });
 });
 

@@ -8,7 +8,14 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { CONDITION_MESSAGE_LIMIT, fitItem, STATUS_LIMITS } from "../../src/controller/access-list/fit.ts";
 import type { ItemResult } from "../../src/controller/access-list/resolve.ts";
-import { interruptedStatus, isCurrent, parseAccessList, resolvedStatus, waitingStatus, type AccessList } from "../../src/controller/access-list/status.ts";
+import {
+  interruptedStatus,
+  isCurrent,
+  parseAccessList,
+  resolvedStatus,
+  waitingStatus,
+  type AccessList,
+} from "../../src/controller/access-list/status.ts";
 import { consumerGrant, managerGrant } from "../../src/controller/microsoft-credential/access-bindings.ts";
 import { brokenMessage } from "../../src/controller/microsoft-credential/messages.ts";
 import { parseCredential } from "../../src/controller/microsoft-credential/parse.ts";
@@ -26,7 +33,17 @@ import {
   type MicrosoftCredentialStatus,
 } from "../../src/crds/index.ts";
 import { endpointsFor } from "../../src/microsoft/clouds.ts";
-import { accessListSpec, combination, COMBINATIONS, credentialSpec, dnsName, hostile, Rng, seedFromEnv, word } from "../fuzz/generate.ts";
+import {
+  accessListSpec,
+  combination,
+  COMBINATIONS,
+  credentialSpec,
+  dnsName,
+  hostile,
+  Rng,
+  seedFromEnv,
+  word,
+} from "../fuzz/generate.ts";
 
 const SEED = seedFromEnv();
 const CREDENTIALS = 3000;
@@ -43,7 +60,8 @@ interface Failure {
 }
 
 const preview = (value: unknown): string => {
-  const text = JSON.stringify(value, (_k, v: unknown) => (typeof v === "bigint" ? `${String(v)}n` : v)) ?? String(value);
+  const text =
+    JSON.stringify(value, (_k, v: unknown) => (typeof v === "bigint" ? `${String(v)}n` : v)) ?? String(value);
   return text.length > 400 ? `${text.slice(0, 400)}… (${String(text.length)} chars)` : text;
 };
 
@@ -56,7 +74,9 @@ function fuzz<T>(inputs: readonly T[], check: (input: T, index: number, rng: Rng
     try {
       problems = check(input, index, rng);
     } catch (error) {
-      problems = [`threw ${error instanceof Error ? `${error.name}: ${error.message}\n${error.stack ?? ""}` : String(error)}`];
+      problems = [
+        `threw ${error instanceof Error ? `${error.name}: ${error.message}\n${error.stack ?? ""}` : String(error)}`,
+      ];
     }
     for (const problem of problems) failures.push({ index, problem, input: preview(input) });
   });
@@ -74,14 +94,18 @@ function report(failures: readonly Failure[]): string {
 function zodProblems(error: unknown): string[] {
   if (!(error instanceof z.ZodError)) return [`not a ZodError: ${String(error)}`];
   if (error.issues.length === 0) return ["a ZodError without issues"];
-  return error.issues.filter((i) => typeof i.message !== "string" || i.message.trim() === "").map((i) => `an issue without a message at ${i.path.join(".")}`);
+  return error.issues
+    .filter((i) => typeof i.message !== "string" || i.message.trim() === "")
+    .map((i) => `an issue without a message at ${i.path.join(".")}`);
 }
 
 /** Strings the API server would store differently: the JS length counts UTF-16 units, a lone surrogate becomes U+FFFD. */
 function badStrings(value: unknown, path = ""): string[] {
-  if (typeof value === "string") return value.isWellFormed() ? [] : [`${path} is not well-formed UTF-16 (a cut surrogate pair)`];
+  if (typeof value === "string")
+    return value.isWellFormed() ? [] : [`${path} is not well-formed UTF-16 (a cut surrogate pair)`];
   if (Array.isArray(value)) return value.flatMap((v, i) => badStrings(v, `${path}[${String(i)}]`));
-  if (typeof value === "object" && value !== null) return Object.entries(value).flatMap(([k, v]) => badStrings(v, `${path}.${k}`));
+  if (typeof value === "object" && value !== null)
+    return Object.entries(value).flatMap(([k, v]) => badStrings(v, `${path}.${k}`));
   return [];
 }
 
@@ -90,7 +114,11 @@ const wellFormed = (text: string, max: number): string => text.toWellFormed().sl
 
 const statusProblems = (schema: z.ZodType, status: unknown, what: string): string[] => {
   const parsed = schema.safeParse(status);
-  return parsed.success ? [] : [`${what} does not fit the CRD: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`];
+  return parsed.success
+    ? []
+    : [
+        `${what} does not fit the CRD: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+      ];
 };
 
 const credentialSpecs = Array.from({ length: CREDENTIALS }, (_, i) => credentialSpec(new Rng(SEED + i), i));
@@ -99,19 +127,39 @@ const listSpecs = Array.from({ length: ACCESS_LISTS }, (_, i) => {
   return accessListSpec(rng, rng.chance(0.9) ? dnsName(rng) : hostile(rng));
 });
 /** Values no YAML or JSON carries, but a caller of the schemas might pass. */
-const oddValues: unknown[] = [NaN, Infinity, -0, 10n, Symbol("x"), () => 1, new Date(0), Object.create(null), { __proto__: { tenantType: "Personal" } }, JSON.parse('{"__proto__": {"scopes": ["OneDrive"]}, "tenantType": "Personal"}')];
+const oddValues: unknown[] = [
+  NaN,
+  Infinity,
+  -0,
+  10n,
+  Symbol("x"),
+  () => 1,
+  new Date(0),
+  Object.create(null),
+  { __proto__: { tenantType: "Personal" } },
+  JSON.parse('{"__proto__": {"scopes": ["OneDrive"]}, "tenantType": "Personal"}'),
+];
 
 function policyOf(rng: Rng): CredentialPolicy {
   return {
-    workloadIdentityAudiences: rng.chance(0.8) ? DEFAULT_POLICY.workloadIdentityAudiences : ["api://AzureADTokenExchange", hostile(rng)],
-    allowedTenants: rng.some(["contoso.onmicrosoft.com", "consumers", "organizations", "72f988bf-86f1-41af-91ab-2d7cd011db47"], 0.2),
+    workloadIdentityAudiences: rng.chance(0.8)
+      ? DEFAULT_POLICY.workloadIdentityAudiences
+      : ["api://AzureADTokenExchange", hostile(rng)],
+    allowedTenants: rng.some(
+      ["contoso.onmicrosoft.com", "consumers", "organizations", "72f988bf-86f1-41af-91ab-2d7cd011db47"],
+      0.2,
+    ),
     allowedAccountDomains: rng.some(["contoso.com", "例え.jp"], 0.2),
     requireAccount: rng.chance(0.2),
   };
 }
 
 function credentialOf(rng: Rng, spec: Credential["spec"], status: MicrosoftCredentialStatus = {}): Credential {
-  return { metadata: { name: dnsName(rng), namespace: dnsName(rng), uid: word(rng, 8, 8), generation: rng.between(1, 1000) }, spec, status };
+  return {
+    metadata: { name: dnsName(rng), namespace: dnsName(rng), uid: word(rng, 8, 8), generation: rng.between(1, 1000) },
+    spec,
+    status,
+  };
 }
 
 /** Plausible observations, with Microsoft's strings (codes, messages) hostile but within what status can hold. */
@@ -119,18 +167,37 @@ function observations(rng: Rng): Observation[] {
   // Not within the second between the two looks: the clock passing the expiry flips Ready, rightly.
   const expiresAt = NOW + rng.pick([-1, 1]) * rng.between(2, 7200) * 1000;
   const message = wellFormed(hostile(rng), 4000);
-  const signIn = { userCode: word(rng, 8, 9).toUpperCase(), verificationUri: "https://microsoft.com/devicelogin", message, expiresAt: new Date(NOW + 900_000).toISOString() };
+  const signIn = {
+    userCode: word(rng, 8, 9).toUpperCase(),
+    verificationUri: "https://microsoft.com/devicelogin",
+    message,
+    expiresAt: new Date(NOW + 900_000).toISOString(),
+  };
   return [
-    { kind: "tokens", expiresAt, refreshedAt: NOW, grantedScopes: rng.some(["User.Read", "Files.ReadWrite", "Calendars.Read", "offline_access"]), ...(rng.chance(0.5) ? { reauthenticateBy: NOW + 90 * 86_400_000 } : {}) },
+    {
+      kind: "tokens",
+      expiresAt,
+      refreshedAt: NOW,
+      grantedScopes: rng.some(["User.Read", "Files.ReadWrite", "Calendars.Read", "offline_access"]),
+      ...(rng.chance(0.5) ? { reauthenticateBy: NOW + 90 * 86_400_000 } : {}),
+    },
     { kind: "broken", reason: rng.pick(BROKEN_REASONS), message: rng.pick(BROKEN_REASONS) },
-    { kind: "transient", reason: word(rng, 1, 30), message, currentExpiresAt: rng.chance(0.5) ? expiresAt : undefined, retryAt: NOW + rng.between(1, 3_600_000) },
+    {
+      kind: "transient",
+      reason: word(rng, 1, 30),
+      message,
+      currentExpiresAt: rng.chance(0.5) ? expiresAt : undefined,
+      retryAt: NOW + rng.between(1, 3_600_000),
+    },
     { kind: "backingOff", message, currentExpiresAt: rng.chance(0.5) ? expiresAt : undefined },
     { kind: "signInPending", signIn },
   ];
 }
 
 function tokenSecretState(rng: Rng, keys: readonly string[]): TokenSecretState {
-  const expiries = new Map(keys.filter(() => rng.chance(0.8)).map((k) => [k, NOW + rng.between(-7200, 7200) * 1000] as const));
+  const expiries = new Map(
+    keys.filter(() => rng.chance(0.8)).map((k) => [k, NOW + rng.between(-7200, 7200) * 1000] as const),
+  );
   return { exists: rng.chance(0.8), ownedByCredential: rng.chance(0.9), expiries };
 }
 
@@ -146,9 +213,23 @@ function refusalProblems(rng: Rng, c: Credential): string[] {
     ...refusals.flatMap((refused) => [
       ...failIf(refused?.trim() === "", "refusal is an empty string"),
       ...failIf(mustRefuse && refused === undefined, "a -state token Secret or a refused team is not refused"),
-      ...failIf(tooLong(brokenMessage("NotPermitted", c, { detail: refused ?? "" })), "the NotPermitted message is empty or too long"),
+      ...failIf(
+        tooLong(brokenMessage("NotPermitted", c, { detail: refused ?? "" })),
+        "the NotPermitted message is empty or too long",
+      ),
     ]),
-    ...BROKEN_REASONS.flatMap((reason) => failIf(tooLong(brokenMessage(reason, c, { detail: wellFormed(hostile(rng), 4096), secretName: dnsName(rng, 253), secretKey: word(rng) })), `brokenMessage(${reason}) is empty or too long`)),
+    ...BROKEN_REASONS.flatMap((reason) =>
+      failIf(
+        tooLong(
+          brokenMessage(reason, c, {
+            detail: wellFormed(hostile(rng), 4096),
+            secretName: dnsName(rng, 253),
+            secretKey: word(rng),
+          }),
+        ),
+        `brokenMessage(${reason}) is empty or too long`,
+      ),
+    ),
   ];
 }
 
@@ -157,7 +238,16 @@ function planProblems(rng: Rng, c: Credential): string[] {
   const points = [...tokenSecretName(c)].length; // the API server counts code points, as zod does
   const before = refreshBeforeMs(c);
   const slots = tokenSlots(c, endpointsFor(c.spec.cloud ?? "Public"));
-  const decided = plan({ credential: c, tokenSecret: tokenSecretState(rng, slots.map((s) => s.tokenKey)), slots, refreshBeforeMs: before, now: NOW });
+  const decided = plan({
+    credential: c,
+    tokenSecret: tokenSecretState(
+      rng,
+      slots.map((s) => s.tokenKey),
+    ),
+    slots,
+    refreshBeforeMs: before,
+    now: NOW,
+  });
   return [
     ...failIf(points === 0 || points > 253, `token Secret name of ${String(points)} characters`),
     ...failIf(!Number.isFinite(before) || before < 0, `refreshBefore ${c.spec.refreshBefore} is ${String(before)} ms`),
@@ -175,33 +265,63 @@ function statusDecisions(rng: Rng, c: Credential): string[] {
     const status = nextStatus(c, o, name, { refreshBeforeMs: before, now: NOW });
     const types = (status.conditions ?? []).map((x) => x.type);
     // A transient failure counts (each one is news); any other observation, seen again a second later, changes nothing.
-    const again = o.kind === "transient" ? status : nextStatus({ ...c, status }, o, name, { refreshBeforeMs: before, now: NOW + 1000 });
+    const again =
+      o.kind === "transient"
+        ? status
+        : nextStatus({ ...c, status }, o, name, { refreshBeforeMs: before, now: NOW + 1000 });
     return [
       ...statusProblems(microsoftCredentialStatusSchema, status, `the status after ${o.kind}`),
       ...(wellFormedSpec ? badStrings(status, `status after ${o.kind}`) : []),
-      ...failIf(!types.includes("Ready") || !types.includes("Broken"), `the status after ${o.kind} has conditions ${types.join(", ")}`),
-      ...failIf(!isDeepStrictEqual(again, status), `the same ${o.kind} observation gives another status (a write every reconcile)`),
+      ...failIf(
+        !types.includes("Ready") || !types.includes("Broken"),
+        `the status after ${o.kind} has conditions ${types.join(", ")}`,
+      ),
+      ...failIf(
+        !isDeepStrictEqual(again, status),
+        `the same ${o.kind} observation gives another status (a write every reconcile)`,
+      ),
     ];
   });
 }
 
 /** consumerGrant() and managerGrant(): one subject per distinct team, resource names neither empty nor repeated. */
 function grantProblems(rng: Rng, c: Credential): string[] {
-  const consumer = consumerGrant(c, { tokenSecret: tokenSecretName(c), ...(rng.chance(0.5) ? { accessConfigMap: `${c.metadata.name}-access` } : {}) });
+  const consumer = consumerGrant(c, {
+    tokenSecret: tokenSecretName(c),
+    ...(rng.chance(0.5) ? { accessConfigMap: `${c.metadata.name}-access` } : {}),
+  });
   const teams = new Set(c.spec.teams ?? []);
   const lists = Array.from({ length: rng.between(0, 5) }, () => dnsName(rng));
   const manager = managerGrant(c, [...lists, ...lists]);
-  const resourceNames = [...(consumer?.role.rules ?? []), ...(manager?.role.rules ?? [])].map((r) => r.resourceNames ?? []);
+  const resourceNames = [...(consumer?.role.rules ?? []), ...(manager?.role.rules ?? [])].map(
+    (r) => r.resourceNames ?? [],
+  );
   return [
     ...failIf((consumer === undefined) !== (teams.size === 0), "a consumer grant without teams, or none with teams"),
-    ...failIf(consumer !== undefined && consumer.binding.subjects?.length !== teams.size, "consumer subjects are not the distinct teams"),
-    ...failIf((manager === undefined) !== (c.spec.manager === undefined), "a manager grant without a manager, or none with one"),
-    ...resourceNames.flatMap((names) => failIf(names.length === 0 || names.includes("") || new Set(names).size !== names.length, `resourceNames ${JSON.stringify(names)}: empty or repeated`)),
+    ...failIf(
+      consumer !== undefined && consumer.binding.subjects?.length !== teams.size,
+      "consumer subjects are not the distinct teams",
+    ),
+    ...failIf(
+      (manager === undefined) !== (c.spec.manager === undefined),
+      "a manager grant without a manager, or none with one",
+    ),
+    ...resourceNames.flatMap((names) =>
+      failIf(
+        names.length === 0 || names.includes("") || new Set(names).size !== names.length,
+        `resourceNames ${JSON.stringify(names)}: empty or repeated`,
+      ),
+    ),
   ];
 }
 
 /** Everything the operator decides from a credential spec zod accepted. */
-const credentialDecisions = (rng: Rng, c: Credential): string[] => [...refusalProblems(rng, c), ...planProblems(rng, c), ...statusDecisions(rng, c), ...grantProblems(rng, c)];
+const credentialDecisions = (rng: Rng, c: Credential): string[] => [
+  ...refusalProblems(rng, c),
+  ...planProblems(rng, c),
+  ...statusDecisions(rng, c),
+  ...grantProblems(rng, c),
+];
 
 describe(`MicrosoftCredential specs (${String(CREDENTIALS)}, seed ${String(SEED)})`, () => {
   it("cover every tenantType × scope combination", () => {
@@ -216,7 +336,9 @@ describe(`MicrosoftCredential specs (${String(CREDENTIALS)}, seed ${String(SEED)
       if (!parsed.success) return zodProblems(parsed.error);
       accepted++;
       const again = microsoftCredentialSpecSchema.safeParse(parsed.data);
-      return again.success && isDeepStrictEqual(again.data, parsed.data) ? [] : ["the parsed spec does not parse to itself"];
+      return again.success && isDeepStrictEqual(again.data, parsed.data)
+        ? []
+        : ["the parsed spec does not parse to itself"];
     });
     expect(failures.length, report(failures)).toBe(0);
     // Both outcomes are exercised, not only one.
@@ -226,8 +348,15 @@ describe(`MicrosoftCredential specs (${String(CREDENTIALS)}, seed ${String(SEED)
 
   it("parseCredential never throws: a credential, or an error that names the fields", () => {
     const failures = fuzz(credentialSpecs, (spec, i, rng) => {
-      const result = parseCredential({ apiVersion: "cloudcredentials.io/v1alpha1", kind: "MicrosoftCredential", metadata: { name: `c${String(i)}`, namespace: dnsName(rng), uid: "u" }, spec });
-      return "error" in result && !/^spec does not match this operator's API: .+/s.test(result.error) ? [`error ${result.error}`] : [];
+      const result = parseCredential({
+        apiVersion: "cloudcredentials.io/v1alpha1",
+        kind: "MicrosoftCredential",
+        metadata: { name: `c${String(i)}`, namespace: dnsName(rng), uid: "u" },
+        spec,
+      });
+      return "error" in result && !/^spec does not match this operator's API: .+/s.test(result.error)
+        ? [`error ${result.error}`]
+        : [];
     });
     expect(failures.length, report(failures)).toBe(0);
   });
@@ -243,42 +372,93 @@ describe(`MicrosoftCredential specs (${String(CREDENTIALS)}, seed ${String(SEED)
 
 /** What Graph might answer for an item: resolved or not, with values of any length (emoji at the cut). */
 function resultFor(rng: Rng, name: string): ItemResult {
-  const long = (limit: number): string => rng.pick([word(rng, 1, 30), "x".repeat(limit), "x".repeat(limit + 1), `${"x".repeat(limit - 1)}😀`, "😀".repeat(limit), `https://contoso.sharepoint.com/${encodeURI("報".repeat(limit))}`, hostile(rng).toWellFormed()]);
-  if (rng.chance(0.5)) return { name, resolved: true, id: long(STATUS_LIMITS.id), driveId: long(STATUS_LIMITS.driveId), webUrl: long(STATUS_LIMITS.webUrl), path: long(STATUS_LIMITS.path) };
-  return { name, resolved: false, reason: rng.pick(["NotFound", "AccessDenied", "Unavailable", "Invalid", "x".repeat(65)]), message: long(STATUS_LIMITS.message) };
+  const long = (limit: number): string =>
+    rng.pick([
+      word(rng, 1, 30),
+      "x".repeat(limit),
+      "x".repeat(limit + 1),
+      `${"x".repeat(limit - 1)}😀`,
+      "😀".repeat(limit),
+      `https://contoso.sharepoint.com/${encodeURI("報".repeat(limit))}`,
+      hostile(rng).toWellFormed(),
+    ]);
+  if (rng.chance(0.5))
+    return {
+      name,
+      resolved: true,
+      id: long(STATUS_LIMITS.id),
+      driveId: long(STATUS_LIMITS.driveId),
+      webUrl: long(STATUS_LIMITS.webUrl),
+      path: long(STATUS_LIMITS.path),
+    };
+  return {
+    name,
+    resolved: false,
+    reason: rng.pick(["NotFound", "AccessDenied", "Unavailable", "Invalid", "x".repeat(65)]),
+    message: long(STATUS_LIMITS.message),
+  };
 }
 
 function listOf(rng: Rng, spec: AccessList["spec"]): AccessList {
-  const raw = { apiVersion: "cloudcredentials.io/v1alpha1", kind: "AccessList", metadata: { name: dnsName(rng), namespace: dnsName(rng), generation: rng.between(1, 50) } };
-  return { raw, namespace: raw.metadata.namespace, name: raw.metadata.name, generation: raw.metadata.generation, spec, status: {} };
+  const raw = {
+    apiVersion: "cloudcredentials.io/v1alpha1",
+    kind: "AccessList",
+    metadata: { name: dnsName(rng), namespace: dnsName(rng), generation: rng.between(1, 50) },
+  };
+  return {
+    raw,
+    namespace: raw.metadata.namespace,
+    name: raw.metadata.name,
+    generation: raw.metadata.generation,
+    spec,
+    status: {},
+  };
 }
 
 /** fitItem(): every locator and message within the CRD's maxLength. */
 function fitProblems(results: readonly ItemResult[]): string[] {
   return results.flatMap((r) => {
     const fitted = fitItem(r);
-    return (Object.keys(STATUS_LIMITS) as (keyof typeof STATUS_LIMITS)[]).filter((key) => [...(fitted[key] ?? "")].length > STATUS_LIMITS[key]).map((key) => `fitItem left ${key} of ${String(fitted[key]?.length)} characters`);
+    return (Object.keys(STATUS_LIMITS) as (keyof typeof STATUS_LIMITS)[])
+      .filter((key) => [...(fitted[key] ?? "")].length > STATUS_LIMITS[key])
+      .map((key) => `fitItem left ${key} of ${String(fitted[key]?.length)} characters`);
   });
 }
 
 /** Everything the operator decides from an AccessList spec zod accepted, without Graph. */
 function listDecisions(rng: Rng, list: AccessList): string[] {
   const wellFormedSpec = badStrings(list.spec).length === 0;
-  const check = (status: unknown, what: string): string[] => [...statusProblems(accessListStatusSchema, status, `the ${what} status`), ...(wellFormedSpec ? badStrings(status, `${what} status`) : [])];
+  const check = (status: unknown, what: string): string[] => [
+    ...statusProblems(accessListStatusSchema, status, `the ${what} status`),
+    ...(wellFormedSpec ? badStrings(status, `${what} status`) : []),
+  ];
   const resolvedFor = rng.pick(["ada@contoso.com", `app:${word(rng, 36, 36)}`, wellFormed(hostile(rng), 512)]);
   const results = list.spec.items.map((item) => resultFor(rng, item.name));
   const status = resolvedStatus(list, results, resolvedFor, NOW);
   const problems = [...fitProblems(results), ...check(status, "resolved")];
   const ready = status.conditions?.find((c) => c.type === "Ready");
-  if (ready === undefined || ready.message.length > CONDITION_MESSAGE_LIMIT) problems.push(`Ready is ${ready === undefined ? "missing" : `${String(ready.message.length)} characters`}`);
+  if (ready === undefined || ready.message.length > CONDITION_MESSAGE_LIMIT)
+    problems.push(`Ready is ${ready === undefined ? "missing" : `${String(ready.message.length)} characters`}`);
   const resolved = { ...list, status };
   if (!isCurrent(resolved, resolvedFor)) problems.push("a list just resolved is not current");
-  if (!isDeepStrictEqual(resolvedStatus(resolved, results, resolvedFor, NOW + 1000).conditions, status.conditions)) problems.push("resolving the same results again changes the conditions");
+  if (!isDeepStrictEqual(resolvedStatus(resolved, results, resolvedFor, NOW + 1000).conditions, status.conditions))
+    problems.push("resolving the same results again changes the conditions");
   const why = wellFormed(hostile(rng), 2000);
   problems.push(
     ...check(interruptedStatus(resolved, resolvedFor, why, { next: NOW + 60_000, now: NOW }), "interrupted"),
-    ...check(interruptedStatus(list, resolvedFor, why, { next: NOW + rng.between(1, 3600) * 1000, now: NOW }), "interrupted before any result"),
-    ...check(waitingStatus(resolved, rng.pick(["CredentialNotReady", "CredentialNotFound"] as const), `MicrosoftCredential ${list.spec.credentialRef.name} is not Ready.`, NOW), "waiting"),
+    ...check(
+      interruptedStatus(list, resolvedFor, why, { next: NOW + rng.between(1, 3600) * 1000, now: NOW }),
+      "interrupted before any result",
+    ),
+    ...check(
+      waitingStatus(
+        resolved,
+        rng.pick(["CredentialNotReady", "CredentialNotFound"] as const),
+        `MicrosoftCredential ${list.spec.credentialRef.name} is not Ready.`,
+        NOW,
+      ),
+      "waiting",
+    ),
   );
   return problems;
 }
@@ -299,7 +479,9 @@ describe(`AccessList specs (${String(ACCESS_LISTS)}, seed ${String(SEED)})`, () 
   it("parseAccessList never throws", () => {
     const failures = fuzz(listSpecs, (spec, i) => {
       const result = parseAccessList({ metadata: { name: `l${String(i)}`, namespace: "n" }, spec });
-      return "error" in result && !result.error.startsWith("spec does not match this operator's API: ") ? [`error ${result.error}`] : [];
+      return "error" in result && !result.error.startsWith("spec does not match this operator's API: ")
+        ? [`error ${result.error}`]
+        : [];
     });
     expect(failures.length, report(failures)).toBe(0);
   });

@@ -8,7 +8,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { instructionsOf, keyValues, parseDockerfile, parseDockerignore, type Stage } from "../../scripts/image/dockerfile.ts";
+import {
+  instructionsOf,
+  keyValues,
+  parseDockerfile,
+  parseDockerignore,
+  type Stage,
+} from "../../scripts/image/dockerfile.ts";
 import { replayImage, startCommand, type ReplayedImage } from "../../scripts/image/replay.ts";
 import { OPERATOR_NODE_FLAGS } from "../harness/operator-process.ts";
 
@@ -18,7 +24,9 @@ const read = (path: string): Promise<string> => readFile(join(repoRoot, path), "
 
 const dockerfile = parseDockerfile(await read("Dockerfile"));
 const pkg = JSON.parse(await read("package.json")) as { license: string; dependencies: Record<string, string> };
-const lock = JSON.parse(await read("package-lock.json")) as { packages: Record<string, { version?: string; dev?: boolean }> };
+const lock = JSON.parse(await read("package-lock.json")) as {
+  packages: Record<string, { version?: string; dev?: boolean }>;
+};
 const final = dockerfile.stages.at(-1) as Stage;
 const deps = dockerfile.stages.find((s) => s.name === "deps");
 
@@ -34,19 +42,32 @@ describe("the Dockerfile", () => {
     const runs = instructionsOf(deps as Stage, "RUN").map((i) => i.args);
     expect(runs).toHaveLength(1);
     expect(runs[0]?.slice(0, 4)).toEqual(["npm", "ci", "--omit=dev", "--ignore-scripts"]);
-    expect(instructionsOf(deps as Stage, "COPY").map((i) => i.args)).toEqual([["package.json", "package-lock.json", "./"]]);
+    expect(instructionsOf(deps as Stage, "COPY").map((i) => i.args)).toEqual([
+      ["package.json", "package-lock.json", "./"],
+    ]);
   });
 
   it("copies only what runs into the final stage: node_modules from the install stage, package.json, src", () => {
     const copies = instructionsOf(final, "COPY").map((i) => [i.flags["from"] ?? "context", ...i.args.slice(0, -1)]);
-    expect(copies).toEqual([["deps", "/app/node_modules"], ["context", "package.json"], ["context", "src"]]);
+    expect(copies).toEqual([
+      ["deps", "/app/node_modules"],
+      ["context", "package.json"],
+      ["context", "src"],
+    ]);
     expect(instructionsOf(final, "RUN")).toEqual([]);
   });
 
   it("sends the build only package.json, the lockfile and src (.dockerignore)", async () => {
     const ignore = parseDockerignore(await read(".dockerignore"));
     expect(ignore.included).toEqual(["package.json", "package-lock.json", "src"]);
-    for (const path of ["test/fakes/main.ts", "charts/cloud-credentials-operator/Chart.yaml", "node_modules/vitest", ".git", "examples"]) expect(ignore.sent(path)).toBe(false);
+    for (const path of [
+      "test/fakes/main.ts",
+      "charts/cloud-credentials-operator/Chart.yaml",
+      "node_modules/vitest",
+      ".git",
+      "examples",
+    ])
+      expect(ignore.sent(path)).toBe(false);
   });
 
   it("runs as a numeric non-root user, the one the chart's podSecurityContext names", async () => {
@@ -54,8 +75,13 @@ describe("the Dockerfile", () => {
     expect(users).toHaveLength(1);
     const [uid, gid] = (users[0] ?? "").split(":");
     expect(uid).toMatch(/^[1-9]\d*$/);
-    const values = parse(await read("charts/cloud-credentials-operator/values.yaml")) as { podSecurityContext: { runAsUser: number; runAsGroup: number } };
-    expect([Number(uid), Number(gid)]).toEqual([values.podSecurityContext.runAsUser, values.podSecurityContext.runAsGroup]);
+    const values = parse(await read("charts/cloud-credentials-operator/values.yaml")) as {
+      podSecurityContext: { runAsUser: number; runAsGroup: number };
+    };
+    expect([Number(uid), Number(gid)]).toEqual([
+      values.podSecurityContext.runAsUser,
+      values.podSecurityContext.runAsGroup,
+    ]);
   });
 
   it("starts node with the heap flags the operator is tested and benchmarked with (OPERATOR_NODE_FLAGS) and src/main.ts", () => {
@@ -104,9 +130,14 @@ describe("the image's install and start commands, replayed", () => {
   function start(args?: readonly string[]): Promise<Exit> {
     const [exe = "", ...rest] = startCommand(image, repoNode, args);
     return new Promise((resolve) => {
-      execFile(exe, rest, { cwd: image.appDir, env: { PATH: process.env["PATH"], ...image.env }, timeout: 20_000 }, (error, stdout, stderr) => {
-        resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : null, stdout, stderr });
-      });
+      execFile(
+        exe,
+        rest,
+        { cwd: image.appDir, env: { PATH: process.env["PATH"], ...image.env }, timeout: 20_000 },
+        (error, stdout, stderr) => {
+          resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : null, stdout, stderr });
+        },
+      );
     });
   }
 
@@ -119,7 +150,8 @@ describe("the image's install and start commands, replayed", () => {
     const installed = (path: string): boolean => existsSync(join(image.appDir, path));
     expect(packages.filter(([path, p]) => p.dev !== true && !installed(path)).map(([path]) => path)).toEqual([]);
     expect(packages.filter(([path, p]) => p.dev === true && installed(path)).map(([path]) => path)).toEqual([]);
-    for (const name of ["vitest", "typescript", "eslint", "node"]) expect(installed(`node_modules/${name}`), name).toBe(false);
+    for (const name of ["vitest", "typescript", "eslint", "node"])
+      expect(installed(`node_modules/${name}`), name).toBe(false);
     for (const name of Object.keys(pkg.dependencies)) expect(installed(`node_modules/${name}`), name).toBe(true);
     expect(installed("node_modules/.bin/node")).toBe(false);
   });
@@ -147,7 +179,14 @@ describe("the image's install and start commands, replayed", () => {
     const kubeconfig = join(workDir, "kubeconfig");
     await writeFile(kubeconfig, unreachableKubeconfig);
     const port = await freePort();
-    const [exe = "", ...rest] = startCommand(image, repoNode, ["--kubeconfig", kubeconfig, "--http-address", `127.0.0.1:${String(port)}`, "--leader-elect", "false"]);
+    const [exe = "", ...rest] = startCommand(image, repoNode, [
+      "--kubeconfig",
+      kubeconfig,
+      "--http-address",
+      `127.0.0.1:${String(port)}`,
+      "--leader-elect",
+      "false",
+    ]);
     const child = execFile(exe, rest, { cwd: image.appDir, env: { PATH: process.env["PATH"], ...image.env } });
     const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
     try {
@@ -174,7 +213,9 @@ current-context: nowhere
 async function snapshot(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
   const files = entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
-  return Promise.all(files.sort().map(async (f) => `${f} ${String((await stat(f)).size)} ${String((await stat(f)).mtimeMs)}`));
+  return Promise.all(
+    files.sort().map(async (f) => `${f} ${String((await stat(f)).size)} ${String((await stat(f)).mtimeMs)}`),
+  );
 }
 
 function freePort(): Promise<number> {

@@ -17,23 +17,80 @@ import { progressOf, startOf } from "../../src/cli/login.ts";
 const NOW = Date.parse("2026-12-01T12:00:00Z");
 
 type Cond = [type: string, status: string, reason: string, message?: string];
-function cred(name: string, conditions: Cond[], extra: { status?: Record<string, unknown>; annotations?: Record<string, string>; spec?: Record<string, unknown> } = {}): CredentialObject {
+function cred(
+  name: string,
+  conditions: Cond[],
+  extra: {
+    status?: Record<string, unknown>;
+    annotations?: Record<string, string>;
+    spec?: Record<string, unknown>;
+  } = {},
+): CredentialObject {
   return {
     metadata: { name, namespace: "team", annotations: extra.annotations },
     spec: { tenantType: "WorkOrSchool", ...extra.spec },
-    status: { conditions: conditions.map(([type, status, reason, message = ""]) => ({ type, status, reason, message, lastTransitionTime: "2026-12-01T11:00:00Z" })), ...extra.status },
+    status: {
+      conditions: conditions.map(([type, status, reason, message = ""]) => ({
+        type,
+        status,
+        reason,
+        message,
+        lastTransitionTime: "2026-12-01T11:00:00Z",
+      })),
+      ...extra.status,
+    },
   } as CredentialObject;
 }
 
-const ready = cred("ready", [["Ready", "True", "TokenValid"], ["Broken", "False", "Healthy"]], { status: { account: { username: "ada@contoso.com" }, accessTokenExpiresAt: "2026-12-01T12:42:00Z", reauthenticateBy: "2027-03-01T12:00:00Z" } });
-const broken = cred("zz-broken", [["Ready", "False", "RefreshTokenRevoked"], ["Broken", "True", "RefreshTokenRevoked", "The refresh token was revoked. ada must sign in again: kubectl -n team annotate mscred zz-broken cloudcredentials.io/authenticate=..."]]);
-const pending = cred("pending", [["Ready", "False", "SignInPending"], ["SignInPending", "True", "SignInPending"]], { status: { signIn: { userCode: "F7XQ9J2KL", verificationUri: "https://microsoft.com/devicelogin", message: "To sign in, open https://microsoft.com/devicelogin and enter the code F7XQ9J2KL to authenticate.", expiresAt: "2026-12-01T12:15:00Z" } } });
+const ready = cred(
+  "ready",
+  [
+    ["Ready", "True", "TokenValid"],
+    ["Broken", "False", "Healthy"],
+  ],
+  {
+    status: {
+      account: { username: "ada@contoso.com" },
+      accessTokenExpiresAt: "2026-12-01T12:42:00Z",
+      reauthenticateBy: "2027-03-01T12:00:00Z",
+    },
+  },
+);
+const broken = cred("zz-broken", [
+  ["Ready", "False", "RefreshTokenRevoked"],
+  [
+    "Broken",
+    "True",
+    "RefreshTokenRevoked",
+    "The refresh token was revoked. ada must sign in again: kubectl -n team annotate mscred zz-broken cloudcredentials.io/authenticate=...",
+  ],
+]);
+const pending = cred(
+  "pending",
+  [
+    ["Ready", "False", "SignInPending"],
+    ["SignInPending", "True", "SignInPending"],
+  ],
+  {
+    status: {
+      signIn: {
+        userCode: "F7XQ9J2KL",
+        verificationUri: "https://microsoft.com/devicelogin",
+        message: "To sign in, open https://microsoft.com/devicelogin and enter the code F7XQ9J2KL to authenticate.",
+        expiresAt: "2026-12-01T12:15:00Z",
+      },
+    },
+  },
+);
 
 describe("the command line", () => {
   it.each([
     [["status", "-A"], { command: "status", allNamespaces: true }],
     [["broken", "-n", "finance"], { command: "broken", cluster: { namespace: "finance" } }],
-    [["login", "photos", "--timeout", "1h30m", "--context", "prod"], { command: "login", name: "photos", timeoutMs: 5_400_000, cluster: { context: "prod" } }],
+    [
+      ["login", "photos", "--timeout", "1h30m", "--context", "prod"],
+      { command: "login", name: "photos", timeoutMs: 5_400_000, cluster: { context: "prod" } },
+    ],
     [["reauthenticate", "--yes", "shared"], { command: "reauthenticate", name: "shared", yes: true }],
     [["login", "photos"], { timeoutMs: 15 * 60_000 }],
   ])("%j", (argv, want) => {
@@ -64,14 +121,26 @@ describe("the command line", () => {
     expect(() => parseInvocation(argv)).toThrow(message);
   });
 
-  it.each([["90s", 90_000], ["15m", 900_000], ["2h", 7_200_000], ["1h30m", 5_400_000], ["15", undefined], ["0s", undefined], ["-1m", undefined]])("duration %s", (text, ms) => {
+  it.each([
+    ["90s", 90_000],
+    ["15m", 900_000],
+    ["2h", 7_200_000],
+    ["1h30m", 5_400_000],
+    ["15", undefined],
+    ["0s", undefined],
+    ["-1m", undefined],
+  ])("duration %s", (text, ms) => {
     expect(parseDuration(text)).toBe(ms);
   });
 });
 
 describe("what status prints", () => {
   it("sorts Broken first, then not Ready, then Ready", () => {
-    expect(sortCredentials([ready, pending, broken]).map((c) => c.metadata.name)).toEqual(["zz-broken", "pending", "ready"]);
+    expect(sortCredentials([ready, pending, broken]).map((c) => c.metadata.name)).toEqual([
+      "zz-broken",
+      "pending",
+      "ready",
+    ]);
   });
 
   it("writes times relative to now, kubectl-style", () => {
@@ -126,7 +195,11 @@ describe("text from the cluster never drives the terminal", () => {
   it.each([
     ["a plain name", "Finance reports", "Finance reports"],
     ["colours", `${"\u001b"}[1;31mBroken${"\u001b"}[0m`, "Broken"],
-    ["a hyperlink keeps its text only", `${"\u001b"}]8;;https://evil.example${"\u0007"}click${"\u001b"}]8;;${"\u0007"}`, "click"],
+    [
+      "a hyperlink keeps its text only",
+      `${"\u001b"}]8;;https://evil.example${"\u0007"}click${"\u001b"}]8;;${"\u0007"}`,
+      "click",
+    ],
     ["line breaks and tabs become spaces", "one\ntwo\tthree\r\nfour", "one two three  four"],
     ["a lone ESC at the end", `done${"\u001b"}`, "done"],
     ["Unicode beyond the controls stays", "Équipe 財務 🚀", "Équipe 財務 🚀"],
@@ -135,10 +208,25 @@ describe("text from the cluster never drives the terminal", () => {
   });
 
   it("status prints display names, accounts, reasons and messages without control characters, its columns aligned", () => {
-    const evil = cred("evil", [["Ready", "False", `Bad${hostile}`], ["Broken", "True", "RefreshTokenRevoked", `revoked ${hostile}`]], {
-      spec: { displayName: `Payroll ${hostile}`, teams: [hostile] },
-      status: { account: { username: `ada${hostile}@contoso.com` }, signIn: { userCode: "F7XQ9J2KL", verificationUri: "https://microsoft.com/devicelogin", message: `Sign in ${hostile}`, expiresAt: "2026-12-01T12:15:00Z" } },
-    });
+    const evil = cred(
+      "evil",
+      [
+        ["Ready", "False", `Bad${hostile}`],
+        ["Broken", "True", "RefreshTokenRevoked", `revoked ${hostile}`],
+      ],
+      {
+        spec: { displayName: `Payroll ${hostile}`, teams: [hostile] },
+        status: {
+          account: { username: `ada${hostile}@contoso.com` },
+          signIn: {
+            userCode: "F7XQ9J2KL",
+            verificationUri: "https://microsoft.com/devicelogin",
+            message: `Sign in ${hostile}`,
+            expiresAt: "2026-12-01T12:15:00Z",
+          },
+        },
+      },
+    );
     const lines = renderCredentials([evil, ready], NOW);
     for (const line of lines) expect(line).not.toMatch(CONTROL);
     expect(lines.join("\n")).not.toMatch(/\u202e|\u009b|\u009d/);
@@ -153,7 +241,13 @@ describe("text from the cluster never drives the terminal", () => {
 
   it("every line a command prints goes out printable, on one line", () => {
     const printed: string[] = [];
-    const terminal: Io = { out: (l) => printed.push(l), err: (l) => printed.push(l), interactive: false, confirm: () => Promise.resolve(false), now: () => new Date(NOW) };
+    const terminal: Io = {
+      out: (l) => printed.push(l),
+      err: (l) => printed.push(l),
+      interactive: false,
+      confirm: () => Promise.resolve(false),
+      now: () => new Date(NOW),
+    };
     const io = printableIo(terminal);
     io.out(`Teams that use it: ${hostile}`);
     io.err(`error: the API server answered 422: ${hostile}`);
@@ -163,7 +257,13 @@ describe("text from the cluster never drives the terminal", () => {
 
   it("a command line with escape sequences is answered without them", async () => {
     const printed: string[] = [];
-    const terminal: Io = { out: (l) => printed.push(l), err: (l) => printed.push(l), interactive: false, confirm: () => Promise.resolve(false), now: () => new Date(NOW) };
+    const terminal: Io = {
+      out: (l) => printed.push(l),
+      err: (l) => printed.push(l),
+      interactive: false,
+      confirm: () => Promise.resolve(false),
+      now: () => new Date(NOW),
+    };
     expect(await main([`st${"\u001b"}[2Jatus`], terminal, {})).toBe(EXIT.usage);
     expect(await main(["login", "photos", "--timeout", `1${"\u001b"}[2Jh`], terminal, {})).toBe(EXIT.usage);
     expect(printed).toHaveLength(2);
@@ -176,9 +276,27 @@ describe("what login does first", () => {
     ["a pending sign-in is waited for, not restarted", pending, { kind: "wait", requested: undefined }],
     ["Ready: nothing to do", ready, { kind: "alreadyReady", account: "ada@contoso.com" }],
     ["Broken by a dead refresh token: authenticate", broken, { kind: "authenticate" }],
-    ["a sign-in cannot fix a missing client id", cred("x", [["Broken", "True", "MicrosoftAPINotConfigured"]]), { kind: "cannotSignIn" }],
-    ["a requested but unhandled reauthenticate is waited for", cred("x", [["Ready", "True", "TokenValid"]], { annotations: { "cloudcredentials.io/reauthenticate": "r2" }, status: { lastHandledReauthenticate: "r1" } }), { kind: "wait", requested: { action: "reauthenticate", value: "r2" } }],
-    ["a handled annotation is history", cred("x", [["Broken", "True", "SignInExpired"]], { annotations: { "cloudcredentials.io/authenticate": "a1" }, status: { lastHandledAuthenticate: "a1" } }), { kind: "authenticate" }],
+    [
+      "a sign-in cannot fix a missing client id",
+      cred("x", [["Broken", "True", "MicrosoftAPINotConfigured"]]),
+      { kind: "cannotSignIn" },
+    ],
+    [
+      "a requested but unhandled reauthenticate is waited for",
+      cred("x", [["Ready", "True", "TokenValid"]], {
+        annotations: { "cloudcredentials.io/reauthenticate": "r2" },
+        status: { lastHandledReauthenticate: "r1" },
+      }),
+      { kind: "wait", requested: { action: "reauthenticate", value: "r2" } },
+    ],
+    [
+      "a handled annotation is history",
+      cred("x", [["Broken", "True", "SignInExpired"]], {
+        annotations: { "cloudcredentials.io/authenticate": "a1" },
+        status: { lastHandledAuthenticate: "a1" },
+      }),
+      { kind: "authenticate" },
+    ],
   ] as const)("%s", (_name, credential, want) => {
     expect(startOf(credential)).toEqual(want);
   });
@@ -187,7 +305,9 @@ describe("what login does first", () => {
     const requested = { action: "authenticate", value: "a2" } as const;
     const stale = cred("x", [["Broken", "True", "SignInExpired"]], { status: { lastHandledAuthenticate: "a1" } });
     expect(progressOf(stale, requested)).toEqual({ kind: "starting" });
-    const brokenAgain = cred("x", [["Broken", "True", "SignInDeclined"]], { status: { lastHandledAuthenticate: "a2" } });
+    const brokenAgain = cred("x", [["Broken", "True", "SignInDeclined"]], {
+      status: { lastHandledAuthenticate: "a2" },
+    });
     expect(progressOf(brokenAgain, requested)).toEqual({ kind: "broken" });
     expect(progressOf(pending, undefined)).toMatchObject({ kind: "pending", userCode: "F7XQ9J2KL" });
     expect(progressOf(ready, undefined)).toEqual({ kind: "ready", account: "ada@contoso.com" });
@@ -196,13 +316,16 @@ describe("what login does first", () => {
 
 function kubeconfigFile(dir: string, name: string, cluster: string, namespace?: string): string {
   const path = join(dir, name);
-  writeFileSync(path, `apiVersion: v1
+  writeFileSync(
+    path,
+    `apiVersion: v1
 kind: Config
 current-context: ${cluster}
 clusters: [{name: ${cluster}, cluster: {server: "https://${cluster}.example:6443"}}]
 users: [{name: ${cluster}, user: {token: not-a-real-token}}]
 contexts: [{name: ${cluster}, context: {cluster: ${cluster}, user: ${cluster}${namespace ? `, namespace: ${namespace}` : ""}}}]
-`);
+`,
+  );
   return path;
 }
 
@@ -227,9 +350,17 @@ describe("the kubeconfig, as kubectl reads it", () => {
   });
 
   it.each([
-    [{}, { HOME: join(dir, "nowhere") }, "no kubeconfig: set KUBECONFIG, pass --kubeconfig PATH, or create ~/.kube/config"],
+    [
+      {},
+      { HOME: join(dir, "nowhere") },
+      "no kubeconfig: set KUBECONFIG, pass --kubeconfig PATH, or create ~/.kube/config",
+    ],
     [{ kubeconfig: join(dir, "absent") }, {}, `--kubeconfig ${join(dir, "absent")}: no such file`],
-    [{ context: "three" }, { KUBECONFIG: `${one}:${two}` }, `no context "three" in the kubeconfig; the contexts are: one, two`],
+    [
+      { context: "three" },
+      { KUBECONFIG: `${one}:${two}` },
+      `no context "three" in the kubeconfig; the contexts are: one, two`,
+    ],
   ])("fails clearly: %j", (flags, env, message) => {
     expect(() => clusterAccess(flags, env)).toThrow(KubeConfigError);
     expect(() => clusterAccess(flags, env)).toThrow(message);
@@ -247,7 +378,10 @@ describe("bin/kubectl-mscred", () => {
     copyFileSync(launcher, join(dir, "bin", "kubectl-mscred"));
     writeFileSync(join(dir, "old-node", "node"), "#!/bin/sh\necho v20.20.2\n");
     chmodSync(join(dir, "old-node", "node"), 0o755);
-    const result = spawnSync(join(dir, "bin", "kubectl-mscred"), ["status"], { env: { PATH: `${join(dir, "old-node")}:/usr/bin:/bin` }, encoding: "utf8" });
+    const result = spawnSync(join(dir, "bin", "kubectl-mscred"), ["status"], {
+      env: { PATH: `${join(dir, "old-node")}:/usr/bin:/bin` },
+      encoding: "utf8",
+    });
     expect(result.status).toBe(1);
     expect(result.stderr).toContain(`kubectl-mscred needs Node.js 24 or newer`);
     expect(result.stderr).toContain(`${join(dir, "old-node", "node")} (v20)`);

@@ -10,7 +10,13 @@ const T0 = Date.parse("2026-12-01T12:00:00Z");
 
 /** A holder renewing every retry period, writing renewTime from its own clock. */
 function heldBy(holder: string, renewedAtMs: number): LeaseSpec {
-  return { holderIdentity: holder, leaseDurationSeconds: LEASE_MS / 1000, acquireTime: microTime(T0), renewTime: microTime(renewedAtMs), leaseTransitions: 3 };
+  return {
+    holderIdentity: holder,
+    leaseDurationSeconds: LEASE_MS / 1000,
+    acquireTime: microTime(T0),
+    renewTime: microTime(renewedAtMs),
+    leaseTransitions: 3,
+  };
 }
 
 /** A candidate with its own clock offset: reads the lease and decides, remembering what it saw. */
@@ -55,7 +61,9 @@ describe("decideLease with observation times", () => {
     expect(candidate.look(stale, T0 + LEASE_MS - 1).kind).toBe("heldByOther");
     const decision = candidate.look(stale, T0 + LEASE_MS);
     expect(decision.kind).toBe("write");
-    expect(decision).toMatchObject({ spec: { holderIdentity: "b", leaseTransitions: 4, acquireTime: microTime(T0 + LEASE_MS) } });
+    expect(decision).toMatchObject({
+      spec: { holderIdentity: "b", leaseTransitions: 4, acquireTime: microTime(T0 + LEASE_MS) },
+    });
   });
 
   it("every change of the record restarts the wait", () => {
@@ -68,10 +76,19 @@ describe("decideLease with observation times", () => {
   });
 
   it("a lease nobody holds is taken at once, and the holder always renews its own", () => {
-    expect(new Candidate("b", 0).look(undefined, T0)).toMatchObject({ kind: "write", spec: { holderIdentity: "b", leaseTransitions: 0 } });
-    expect(new Candidate("b", 0).look({ leaseDurationSeconds: 1, leaseTransitions: 5 }, T0)).toMatchObject({ kind: "write", spec: { holderIdentity: "b", leaseTransitions: 5 } });
+    expect(new Candidate("b", 0).look(undefined, T0)).toMatchObject({
+      kind: "write",
+      spec: { holderIdentity: "b", leaseTransitions: 0 },
+    });
+    expect(new Candidate("b", 0).look({ leaseDurationSeconds: 1, leaseTransitions: 5 }, T0)).toMatchObject({
+      kind: "write",
+      spec: { holderIdentity: "b", leaseTransitions: 5 },
+    });
     const own = new Candidate("a", 50_000).look(heldBy("a", T0), T0);
-    expect(own).toMatchObject({ kind: "write", spec: { holderIdentity: "a", renewTime: microTime(T0 + 50_000), acquireTime: microTime(T0) } });
+    expect(own).toMatchObject({
+      kind: "write",
+      spec: { holderIdentity: "a", renewTime: microTime(T0 + 50_000), acquireTime: microTime(T0) },
+    });
   });
 
   it("a record without a duration expires after the candidate's own lease duration", () => {

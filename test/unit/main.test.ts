@@ -6,7 +6,10 @@ import { describe, expect, it } from "vitest";
 const run = promisify(execFile);
 const main = join(import.meta.dirname, "../../src/main.ts");
 
-async function start(args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number; stdout: string; stderr: string }> {
+async function start(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await run(process.execPath, [main, ...args], { env });
     return { code: 0, stdout, stderr };
@@ -42,7 +45,11 @@ describe("the operator process", () => {
   });
 
   it("refuses --in-cluster in a pod without a service account token", async () => {
-    const { code, stderr } = await start(["--in-cluster", "true"], { ...process.env, KUBERNETES_SERVICE_HOST: "10.96.0.1", KUBERNETES_SERVICE_PORT: "443" });
+    const { code, stderr } = await start(["--in-cluster", "true"], {
+      ...process.env,
+      KUBERNETES_SERVICE_HOST: "10.96.0.1",
+      KUBERNETES_SERVICE_PORT: "443",
+    });
     expect(code).toBe(2);
     expect(stderr).toContain("no service account token at /var/run/secrets/kubernetes.io/serviceaccount/token");
   });

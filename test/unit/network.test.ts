@@ -48,7 +48,13 @@ describe("the network client msal uses", () => {
   it("goes through an HTTPS proxy and trusts the extra CA", async () => {
     const httpsProxy = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
     const network = createNetworkClient({ timeoutMs: 5000, extraCaPem: fake.caPem, httpsProxy });
-    const request = { endpoints: endpointsFor("Public", { authorityHost: fake.url }), tenantId: TENANT, clientId: CLIENT, credential: { kind: "secret", secret: "proxy-test" } as const, resource: "https://graph.microsoft.com" };
+    const request = {
+      endpoints: endpointsFor("Public", { authorityHost: fake.url }),
+      tenantId: TENANT,
+      clientId: CLIENT,
+      credential: { kind: "secret", secret: "proxy-test" } as const,
+      resource: "https://graph.microsoft.com",
+    };
     const token = await acquireAppToken(network, request);
     await network.close();
     expect(token.expiresOn.getTime()).toBeGreaterThan(Date.now());
@@ -59,7 +65,13 @@ describe("the network client msal uses", () => {
     const huge = "x".repeat(2 * 1024 * 1024);
     fake.injectFailure({ match: { endpoint: "token", clientId: CLIENT }, response: { status: 200, body: huge } });
     const network = createNetworkClient({ timeoutMs: 5000, extraCaPem: fake.caPem });
-    const request = { endpoints: endpointsFor("Public", { authorityHost: fake.url }), tenantId: TENANT, clientId: CLIENT, credential: { kind: "secret", secret: "proxy-test" } as const, resource: "https://graph.microsoft.com" };
+    const request = {
+      endpoints: endpointsFor("Public", { authorityHost: fake.url }),
+      tenantId: TENANT,
+      clientId: CLIENT,
+      credential: { kind: "secret", secret: "proxy-test" } as const,
+      resource: "https://graph.microsoft.com",
+    };
     const failure = acquireAppToken(network, request);
     await expect(failure).rejects.toMatchObject({ classified: { kind: "transient", code: "response_too_large" } });
     await expect(failure).rejects.toThrow(/body over 1048576 bytes; not read/);
@@ -70,14 +82,24 @@ describe("the network client msal uses", () => {
 
   it("refuses a server its CA bundle does not vouch for (no silent trust)", async () => {
     const network = createNetworkClient({ timeoutMs: 5000 });
-    const request = { endpoints: endpointsFor("Public", { authorityHost: fake.url }), tenantId: TENANT, clientId: CLIENT, credential: { kind: "secret", secret: "proxy-test" } as const, resource: "https://graph.microsoft.com" };
-    await expect(acquireAppToken(network, request)).rejects.toMatchObject({ classified: { kind: "transient", reason: "NetworkError" } });
+    const request = {
+      endpoints: endpointsFor("Public", { authorityHost: fake.url }),
+      tenantId: TENANT,
+      clientId: CLIENT,
+      credential: { kind: "secret", secret: "proxy-test" } as const,
+      resource: "https://graph.microsoft.com",
+    };
+    await expect(acquireAppToken(network, request)).rejects.toMatchObject({
+      classified: { kind: "transient", reason: "NetworkError" },
+    });
     await network.close();
   });
 });
 
 /** A plain HTTP server whose handler the test chooses; counts the requests that reached it. */
-async function localServer(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ url: string; arrived: () => number; close: () => Promise<void> }> {
+async function localServer(
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+): Promise<{ url: string; arrived: () => number; close: () => Promise<void> }> {
   let arrived = 0;
   const server = createServer((req, res) => {
     arrived++;
@@ -113,9 +135,15 @@ describe("the network client's limits", () => {
       more();
     });
     const network = createNetworkClient({ timeoutMs: 5000, maxIdentityBodyBytes: 256 * 1024 });
-    const response = await network.sendPostRequestAsync<{ error?: string; error_description?: string }>(`${server.url}/token`, { body: "grant_type=client_credentials" });
+    const response = await network.sendPostRequestAsync<{ error?: string; error_description?: string }>(
+      `${server.url}/token`,
+      { body: "grant_type=client_credentials" },
+    );
     expect(response.status).toBe(400);
-    expect(response.body).toEqual({ error: "response_too_large", error_description: "HTTP 400 with a body over 262144 bytes; not read (a proxy or an outage page?)" });
+    expect(response.body).toEqual({
+      error: "response_too_large",
+      error_description: "HTTP 400 with a body over 262144 bytes; not read (a proxy or an outage page?)",
+    });
     await network.close();
     await vi.waitFor(() => expect(closedEarly).toBe(true));
     // The 64 MiB were never all sent: the client hung up soon after the cap.
@@ -125,18 +153,25 @@ describe("the network client's limits", () => {
 
   it("Graph (fetch): a body over the cap is refused, declared or streamed; a small one reads normally", async () => {
     const server = await localServer((req, res) => {
-      if (req.url === "/small") return void res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ value: [1, 2] }));
-      if (req.url === "/declared") return void res.writeHead(200, { "content-length": String(300 * 1024) }).end(Buffer.alloc(300 * 1024, 0x61));
+      if (req.url === "/small")
+        return void res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ value: [1, 2] }));
+      if (req.url === "/declared")
+        return void res.writeHead(200, { "content-length": String(300 * 1024) }).end(Buffer.alloc(300 * 1024, 0x61));
       res.writeHead(502, { "content-type": "text/html" });
       res.write(Buffer.alloc(200 * 1024, 0x61));
       res.end(Buffer.alloc(200 * 1024, 0x61));
     });
     const network = createNetworkClient({ timeoutMs: 5000, maxFetchBodyBytes: 256 * 1024 });
     expect(await (await network.fetch(`${server.url}/small`)).json()).toEqual({ value: [1, 2] });
-    await expect(network.fetch(`${server.url}/declared`)).rejects.toThrow(`HTTP 200 from ${server.url.slice(7)} with a body over 262144 bytes; not read`);
+    await expect(network.fetch(`${server.url}/declared`)).rejects.toThrow(
+      `HTTP 200 from ${server.url.slice(7)} with a body over 262144 bytes; not read`,
+    );
     const streamed = await network.fetch(`${server.url}/streamed`);
     expect(streamed.status).toBe(502);
-    await expect(streamed.text()).rejects.toMatchObject({ name: "ResponseTooLargeError", message: expect.stringContaining("HTTP 502") as unknown });
+    await expect(streamed.text()).rejects.toMatchObject({
+      name: "ResponseTooLargeError",
+      message: expect.stringContaining("HTTP 502") as unknown,
+    });
     await network.close();
     await server.close();
   });

@@ -18,7 +18,10 @@ function deferred(): Deferred {
 }
 
 /** A queue whose handler records each call (key and fake-clock time) and answers with `answer`. */
-function recordingQueue(answer: (key: string, call: number) => Outcome | Promise<Outcome>, options: WorkQueueOptions = {}) {
+function recordingQueue(
+  answer: (key: string, call: number) => Outcome | Promise<Outcome>,
+  options: WorkQueueOptions = {},
+) {
   const calls: { key: string; at: number }[] = [];
   const handler: Handler = async (key) => {
     calls.push({ key, at: Date.now() });
@@ -78,7 +81,10 @@ describe("WorkQueue", () => {
       async (key) => {
         running.set(key, (running.get(key) ?? 0) + 1);
         maxPerKey = Math.max(maxPerKey, ...running.values());
-        maxTotal = Math.max(maxTotal, [...running.values()].reduce((a, b) => a + b, 0));
+        maxTotal = Math.max(
+          maxTotal,
+          [...running.values()].reduce((a, b) => a + b, 0),
+        );
         await new Promise((resolve) => setTimeout(resolve, 100));
         running.set(key, (running.get(key) ?? 0) - 1);
         return done;
@@ -143,7 +149,9 @@ describe("WorkQueue", () => {
   });
 
   it("waits at least retryAfterMs when the handler asks for it", async () => {
-    const { queue, gaps } = recordingQueue(() => ({ kind: "retry", reason: "throttled", retryAfterMs: 30_000 }), { baseDelayMs: 1000 });
+    const { queue, gaps } = recordingQueue(() => ({ kind: "retry", reason: "throttled", retryAfterMs: 30_000 }), {
+      baseDelayMs: 1000,
+    });
     queue.start();
     queue.add("a");
     await vi.advanceTimersByTimeAsync(29_999);
@@ -191,11 +199,18 @@ describe("WorkQueue", () => {
     await vi.advanceTimersByTimeAsync(30 * day - 3_600_000);
     expect(calls).toHaveLength(1);
     await vi.advanceTimersByTimeAsync(3_600_000);
-    expect(calls).toEqual([{ key: "a", at: 30 * day }, { key: "a", at: 60 * day }]);
+    expect(calls).toEqual([
+      { key: "a", at: 30 * day },
+      { key: "a", at: 60 * day },
+    ]);
   });
 
   it("waits at least a retryAfterMs longer than setTimeout can hold", async () => {
-    const { queue, calls } = recordingQueue(() => ({ kind: "retry", reason: "throttled", retryAfterMs: 40 * 24 * 3_600_000 }));
+    const { queue, calls } = recordingQueue(() => ({
+      kind: "retry",
+      reason: "throttled",
+      retryAfterMs: 40 * 24 * 3_600_000,
+    }));
     queue.start();
     queue.add("a");
     await vi.advanceTimersByTimeAsync(39 * 24 * 3_600_000);

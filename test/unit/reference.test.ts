@@ -13,7 +13,8 @@ const asNode = (value: unknown): Node => (value !== null && typeof value === "ob
 
 /** Every property path under a schema node, and every CEL message. */
 function walk(node: Node, path: string, out: { paths: string[]; messages: string[] }): void {
-  for (const rule of (node["x-kubernetes-validations"] as { message: string }[] | undefined) ?? []) out.messages.push(rule.message);
+  for (const rule of (node["x-kubernetes-validations"] as { message: string }[] | undefined) ?? [])
+    out.messages.push(rule.message);
   for (const [name, child] of Object.entries(asNode(node["properties"]))) {
     const childPath = path === "" ? name : `${path}.${name}`;
     out.paths.push(childPath);
@@ -30,7 +31,9 @@ describe("docs/reference.md", () => {
     expect(committed).toBe(reference.content);
   });
 
-  it.each(customResourceDefinitions().map((crd) => [asNode(asNode(crd["spec"])["names"])["kind"] as string, crd] as const))("names every field and rule of %s", (_kind, crd) => {
+  it.each(
+    customResourceDefinitions().map((crd) => [asNode(asNode(crd["spec"])["names"])["kind"] as string, crd] as const),
+  )("names every field and rule of %s", (_kind, crd) => {
     const version = asNode((asNode(crd["spec"])["versions"] as unknown[])[0]);
     const root = asNode(asNode(asNode(version["schema"])["openAPIV3Schema"])["properties"]);
     const found = { paths: [] as string[], messages: [] as string[] };
@@ -50,11 +53,16 @@ describe("the contract and the decisions", () => {
     expect(names.length).toBeGreaterThan(1);
     for (const name of names) {
       const text = await readFile(join(repoRoot, folder, name), "utf8");
-      const targets = [...text.matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1] ?? "").filter((t) => !/^(https?:|mailto:|#)/.test(t));
+      const targets = [...text.matchAll(/\]\(([^)\s]+)\)/g)]
+        .map((m) => m[1] ?? "")
+        .filter((t) => !/^(https?:|mailto:|#)/.test(t));
       const missing = targets.filter((t) => !existsSync(join(repoRoot, folder, t.split("#")[0] ?? "")));
       expect({ name, missing }).toEqual({ name, missing: [] });
       // The contract lives here: no path outside the repository.
-      expect({ name, outside: [...text.matchAll(/\.\.\/shared\/|\/work\//g)].map((m) => m[0]) }).toEqual({ name, outside: [] });
+      expect({ name, outside: [...text.matchAll(/\.\.\/shared\/|\/work\//g)].map((m) => m[0]) }).toEqual({
+        name,
+        outside: [],
+      });
     }
   });
 });

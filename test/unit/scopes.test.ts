@@ -19,7 +19,9 @@ describe("delegated scopes", () => {
 
   it("finds what was asked for and not granted, qualified or not, in any case", () => {
     const required = graphScopes(["OneDrive", "Calendar"], endpointsFor("Public"));
-    expect(missingScopes(required, ["https://graph.microsoft.com/calendars.readwrite", "User.Read", "openid"])).toEqual(["https://graph.microsoft.com/Files.ReadWrite"]);
+    expect(missingScopes(required, ["https://graph.microsoft.com/calendars.readwrite", "User.Read", "openid"])).toEqual(
+      ["https://graph.microsoft.com/Files.ReadWrite"],
+    );
     expect(missingScopes(required, ["Files.ReadWrite", "Calendars.ReadWrite", "User.Read"])).toEqual([]);
   });
 });

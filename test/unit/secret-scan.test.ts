@@ -32,30 +32,64 @@ describe("the suite-wide secret scan", () => {
   });
 
   it("catches an opaque access token planted in an operator log line", () => {
-    const line = JSON.stringify({ level: "error", app: "cloud-credentials-operator", msg: "Graph refused", err: { body: { message: `token ${opaqueAccessTokens[1] ?? ""} expired` } } });
-    const findings = findSecrets([{ where: "operator log delegated.log:7", text: '{"level":"info","msg":"reconciled"}' }, { where: "operator log delegated.log:8", text: line }], []);
+    const line = JSON.stringify({
+      level: "error",
+      app: "cloud-credentials-operator",
+      msg: "Graph refused",
+      err: { body: { message: `token ${opaqueAccessTokens[1] ?? ""} expired` } },
+    });
+    const findings = findSecrets(
+      [
+        { where: "operator log delegated.log:7", text: '{"level":"info","msg":"reconciled"}' },
+        { where: "operator log delegated.log:8", text: line },
+      ],
+      [],
+    );
     expect(findings).toEqual(["operator log delegated.log:8: an opaque access token"]);
   });
 
   it("finds a held token verbatim, even an opaque one", () => {
-    const findings = findSecrets([{ where: "event ns/x", text: "message with opaque-access-token-value-0123456789 inside" }], ["opaque-access-token-value-0123456789"]);
+    const findings = findSecrets(
+      [{ where: "event ns/x", text: "message with opaque-access-token-value-0123456789 inside" }],
+      ["opaque-access-token-value-0123456789"],
+    );
     expect(findings).toEqual(["event ns/x: a value held in a token or state Secret (opaque…)"]);
   });
 
   it("knows what a state Secret holds: the cache's refresh and access tokens, a sign-in's device code and refresh token", () => {
-    const cache = { Account: { a: { username: "megan@outlook.com" } }, RefreshToken: { r: { secret: "refresh-token-held-in-the-cache" } }, AccessToken: { t: { secret: "access-token-held-in-the-cache" } } };
-    const signIn = { deviceCode: "device-code-of-a-sign-in", userCode: "F7XQ9J2KL", refreshToken: "refresh-token-of-a-sign-in" };
+    const cache = {
+      Account: { a: { username: "megan@outlook.com" } },
+      RefreshToken: { r: { secret: "refresh-token-held-in-the-cache" } },
+      AccessToken: { t: { secret: "access-token-held-in-the-cache" } },
+    };
+    const signIn = {
+      deviceCode: "device-code-of-a-sign-in",
+      userCode: "F7XQ9J2KL",
+      refreshToken: "refresh-token-of-a-sign-in",
+    };
     const held = stateSecrets({ "msal-cache": b64(JSON.stringify(cache)), "sign-in": b64(JSON.stringify(signIn)) });
-    expect(held.sort()).toEqual(["access-token-held-in-the-cache", "device-code-of-a-sign-in", "refresh-token-held-in-the-cache", "refresh-token-of-a-sign-in"]);
+    expect(held.sort()).toEqual([
+      "access-token-held-in-the-cache",
+      "device-code-of-a-sign-in",
+      "refresh-token-held-in-the-cache",
+      "refresh-token-of-a-sign-in",
+    ]);
     expect(stateSecrets({ "msal-cache": b64("not json") })).toEqual([]);
-    const findings = findSecrets([{ where: "event ns/photos", text: "sign-in failed for device-code-of-a-sign-in" }], held);
+    const findings = findSecrets(
+      [{ where: "event ns/photos", text: "sign-in failed for device-code-of-a-sign-in" }],
+      held,
+    );
     expect(findings).toEqual(["event ns/photos: a value held in a token or state Secret (device…)"]);
   });
 
   it("does not flag what the operator does show: ids, user codes, links, redacted fields, words", () => {
     const text = JSON.stringify({
-      userCode: "F7XQ9J2KL", verificationUri: "https://microsoft.com/devicelogin", homeAccountId: "7c1a-uid.9188040d-6c67-4c5b-b112-36a304b66dad", refresh_token: "[REDACTED]",
-      message: "Ewan asked M.C. Escher about version 1.A and 0.Alpha; the token [REDACTED-TOKEN] was removed", resourceVersion: "EwB12345",
+      userCode: "F7XQ9J2KL",
+      verificationUri: "https://microsoft.com/devicelogin",
+      homeAccountId: "7c1a-uid.9188040d-6c67-4c5b-b112-36a304b66dad",
+      refresh_token: "[REDACTED]",
+      message: "Ewan asked M.C. Escher about version 1.A and 0.Alpha; the token [REDACTED-TOKEN] was removed",
+      resourceVersion: "EwB12345",
     });
     expect(findSecrets([{ where: "status", text }], [])).toEqual([]);
   });

@@ -34,7 +34,8 @@ export interface AccessListControllerDeps {
 }
 
 /** What of a credential matters to its AccessLists: Ready, and whose account it is. */
-const credentialFacts = (c: RawCredential): string => JSON.stringify([conditionOf(c.status?.conditions, "Ready")?.status, c.status?.account?.username, c.metadata?.uid]);
+const credentialFacts = (c: RawCredential): string =>
+  JSON.stringify([conditionOf(c.status?.conditions, "Ready")?.status, c.status?.account?.username, c.metadata?.uid]);
 
 /** The AccessList controller: resolves items as the credential's account, publishes them for the teams. */
 export class AccessListController implements Controller {
@@ -51,15 +52,41 @@ export class AccessListController implements Controller {
     this.#credentials = deps.credentials;
     this.#lists = deps.accessLists;
     const labelSelector = `${LABELS.managedBy}=${MANAGED_BY}`;
-    this.#configMaps = collectionPaths(namespaces, "/api/v1", "configmaps").map((path) => new Informer<V1ConfigMap>({ kubeConfig, logger, path, labelSelector }));
+    this.#configMaps = collectionPaths(namespaces, "/api/v1", "configmaps").map(
+      (path) => new Informer<V1ConfigMap>({ kubeConfig, logger, path, labelSelector }),
+    );
     const core = kubeConfig.makeApiClient(CoreV1Api);
     const custom = kubeConfig.makeApiClient(CustomObjectsApi);
     const accessLists = this.#lists;
     const credentials = firstOf(this.#credentials);
-    this.#reconciler = new AccessListReconciler({ core, custom, accessLists, credentials, network: deps.network, endpoints: deps.endpoints, resyncMs: deps.resyncMs, log: logger, now: deps.now });
-    this.queue = new WorkQueue(timed("accesslist", (key, signal) => this.#reconciler.reconcile(key, signal), deps.observe), { workers: deps.workers, logger });
-    const publisher = { core, custom, credentials, accessLists, configMaps: firstOf(this.#configMaps), listsOf: (key: string) => accessLists.index.listsOf(key), now: deps.now };
-    this.#publish = new WorkQueue(timed("accesslist-publish", (key) => publishAccess(publisher, key), deps.observe), { workers: 1, logger });
+    this.#reconciler = new AccessListReconciler({
+      core,
+      custom,
+      accessLists,
+      credentials,
+      network: deps.network,
+      endpoints: deps.endpoints,
+      resyncMs: deps.resyncMs,
+      log: logger,
+      now: deps.now,
+    });
+    this.queue = new WorkQueue(
+      timed("accesslist", (key, signal) => this.#reconciler.reconcile(key, signal), deps.observe),
+      { workers: deps.workers, logger },
+    );
+    const publisher = {
+      core,
+      custom,
+      credentials,
+      accessLists,
+      configMaps: firstOf(this.#configMaps),
+      listsOf: (key: string) => accessLists.index.listsOf(key),
+      now: deps.now,
+    };
+    this.#publish = new WorkQueue(
+      timed("accesslist-publish", (key) => publishAccess(publisher, key), deps.observe),
+      { workers: 1, logger },
+    );
     this.#wire();
   }
 
@@ -118,7 +145,10 @@ export class AccessListController implements Controller {
     this.#publish.start();
     for (const l of this.#lists.list()) this.queue.add(objectKey(l));
     for (const key of this.#lists.index.credentialKeys()) this.#publish.add(key);
-    for (const informer of this.#configMaps) for (const m of informer.list()) if (m.metadata?.name?.endsWith("-access")) this.#publish.add(`${m.metadata.namespace ?? ""}/${m.metadata.labels?.[LABELS.credential] ?? ""}`);
+    for (const informer of this.#configMaps)
+      for (const m of informer.list())
+        if (m.metadata?.name?.endsWith("-access"))
+          this.#publish.add(`${m.metadata.namespace ?? ""}/${m.metadata.labels?.[LABELS.credential] ?? ""}`);
   }
 
   async stopWorkers(): Promise<void> {
@@ -126,7 +156,10 @@ export class AccessListController implements Controller {
   }
 
   queueDepths(): ReadonlyMap<string, number> {
-    return new Map([["accesslist", this.queue.depth], ["accesslist-publish", this.#publish.depth]]);
+    return new Map([
+      ["accesslist", this.queue.depth],
+      ["accesslist-publish", this.#publish.depth],
+    ]);
   }
 
   /** Stops working and the caches it started (not the AccessLists: operator.ts owns those). */

@@ -33,12 +33,15 @@ type Located = "id" | "driveId" | "webUrl" | "path";
  */
 export function fitItem(result: ItemResult): ItemResult {
   const fitted: Record<string, unknown> = { ...result };
-  if (result.webUrl !== undefined && result.webUrl.length > STATUS_LIMITS.webUrl) fitted["webUrl"] = asIri(result.webUrl);
+  if (result.webUrl !== undefined && result.webUrl.length > STATUS_LIMITS.webUrl)
+    fitted["webUrl"] = asIri(result.webUrl);
   const left = (["id", "driveId", "webUrl", "path"] as const satisfies readonly Located[]).flatMap((key) => {
     const value = fitted[key];
     if (typeof value !== "string" || value.length <= STATUS_LIMITS[key]) return [];
     fitted[key] = undefined;
-    return [`${key} (${String(result[key]?.length ?? value.length)} characters, at most ${String(STATUS_LIMITS[key])} fit)`];
+    return [
+      `${key} (${String(result[key]?.length ?? value.length)} characters, at most ${String(STATUS_LIMITS[key])} fit)`,
+    ];
   });
   const note = left.length > 0 ? `Left out of status because too long: ${left.join(", ")}.` : undefined;
   const message = [result.message, note].filter((m) => m !== undefined).join(" ");

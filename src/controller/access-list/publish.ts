@@ -38,11 +38,17 @@ function published(list: AccessList): [string, string] {
     const { id, driveId, webUrl, path } = found;
     return [{ name: item.name, type: item.type, access: item.access, id, driveId, webUrl, path }];
   });
-  return [`${list.name}.json`, `${JSON.stringify({ accessList: list.name, resolvedFor: list.status.resolvedFor, items }, null, 2)}\n`];
+  return [
+    `${list.name}.json`,
+    `${JSON.stringify({ accessList: list.name, resolvedFor: list.status.resolvedFor, items }, null, 2)}\n`,
+  ];
 }
 
 /** The lists' entries that fit PUBLISH_LIMIT_BYTES, in name order (a list that does not fit is left out; later smaller ones may still fit). */
-function fitted(lists: readonly AccessList[]): { readonly data: Record<string, string>; readonly left: ReadonlyMap<string, number> } {
+function fitted(lists: readonly AccessList[]): {
+  readonly data: Record<string, string>;
+  readonly left: ReadonlyMap<string, number>;
+} {
   const data: Record<string, string> = {};
   const left = new Map<string, number>();
   let used = 0;
@@ -63,7 +69,10 @@ const ownedBy = (map: V1ConfigMap, uid: string): boolean => isControlledBy(map, 
 
 /** The ConfigMap of that name, ours or not: the cache holds only labelled ones, so ask when it has none. */
 async function currentOf(deps: PublisherDeps, namespace: string, name: string): Promise<V1ConfigMap | undefined> {
-  return deps.configMaps.get(`${namespace}/${name}`) ?? (await deps.core.readNamespacedConfigMap({ name, namespace }).catch(() => undefined));
+  return (
+    deps.configMaps.get(`${namespace}/${name}`) ??
+    (await deps.core.readNamespacedConfigMap({ name, namespace }).catch(() => undefined))
+  );
 }
 
 /**
@@ -84,7 +93,8 @@ export async function publishAccess(deps: PublisherDeps, credentialKey: string):
     return list === undefined || "error" in list ? [] : [list];
   });
   const cached = deps.configMaps.get(`${namespace}/${mapName}`);
-  if (cached !== undefined && !ownedBy(cached, uid)) return conflict(deps, lists, { namespace, mapName, credential: name });
+  if (cached !== undefined && !ownedBy(cached, uid))
+    return conflict(deps, lists, { namespace, mapName, credential: name });
   if (lists.length === 0) {
     if (cached !== undefined) await deleteConfigMap(deps.core, namespace, mapName);
     return DONE;
@@ -93,19 +103,33 @@ export async function publishAccess(deps: PublisherDeps, credentialKey: string):
   const desired: V1ConfigMap = {
     apiVersion: "v1",
     kind: "ConfigMap",
-    metadata: { name: mapName, namespace, labels: managedLabels(name), ownerReferences: [ownerReference({ kind: MICROSOFT_CREDENTIAL.kind, name, namespace, uid })] },
+    metadata: {
+      name: mapName,
+      namespace,
+      labels: managedLabels(name),
+      ownerReferences: [ownerReference({ kind: MICROSOFT_CREDENTIAL.kind, name, namespace, uid })],
+    },
     data,
   };
   const where = { namespace, mapName, credential: name };
   const written = await write(deps, desired, cached, uid);
   if (written === "conflict") return conflict(deps, lists, where);
   if (written !== "written") return failed(deps, lists, where, written.error);
-  await reportPublished(deps, lists, (list) => (left.has(list.name) ? { kind: "tooLarge", ...where, bytes: left.get(list.name) ?? 0, limit: PUBLISH_LIMIT_BYTES } : { kind: "published", ...where }));
+  await reportPublished(deps, lists, (list) =>
+    left.has(list.name)
+      ? { kind: "tooLarge", ...where, bytes: left.get(list.name) ?? 0, limit: PUBLISH_LIMIT_BYTES }
+      : { kind: "published", ...where },
+  );
   return DONE;
 }
 
 /** Creates or updates our ConfigMap; "conflict" when one of that name is not the credential's. */
-async function write(deps: PublisherDeps, desired: V1ConfigMap, cached: V1ConfigMap | undefined, uid: string): Promise<"written" | "conflict" | { readonly error: unknown }> {
+async function write(
+  deps: PublisherDeps,
+  desired: V1ConfigMap,
+  cached: V1ConfigMap | undefined,
+  uid: string,
+): Promise<"written" | "conflict" | { readonly error: unknown }> {
   const { namespace = "", name = "" } = desired.metadata ?? {};
   try {
     await applyConfigMap(deps.core, desired, cached);
@@ -131,7 +155,12 @@ async function conflict(deps: PublisherDeps, lists: readonly AccessList[], where
   return { kind: "requeueAfter", delayMs: CONFLICT_RECHECK_MS };
 }
 
-async function failed(deps: PublisherDeps, lists: readonly AccessList[], where: Where, error: unknown): Promise<Outcome> {
+async function failed(
+  deps: PublisherDeps,
+  lists: readonly AccessList[],
+  where: Where,
+  error: unknown,
+): Promise<Outcome> {
   const detail = error instanceof Error ? error.message : String(error);
   await reportPublished(deps, lists, () => ({ kind: "failed", ...where, detail }));
   return { kind: "retry", reason: `writing ConfigMap ${where.mapName} failed: ${detail}` };

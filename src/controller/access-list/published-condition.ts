@@ -22,19 +22,33 @@ function conditionFor(list: AccessList, report: PublishedReport): ConditionInput
   const key = `${list.name}.json`;
   switch (report.kind) {
     case "published":
-      return { type: "Published", status: "True", reason: "Published", message: `The resolved items are in ConfigMap ${mapName}, key ${key}.` };
+      return {
+        type: "Published",
+        status: "True",
+        reason: "Published",
+        message: `The resolved items are in ConfigMap ${mapName}, key ${key}.`,
+      };
     case "conflict":
       return {
-        type: "Published", status: "False", reason: "PublishConflict",
+        type: "Published",
+        status: "False",
+        reason: "PublishConflict",
         message: `ConfigMap ${mapName} exists and is not owned by MicrosoftCredential ${credential}: the operator neither overwrites nor deletes it, so the items are not published. Delete or rename it (kubectl -n ${namespace} delete configmap ${mapName}); the items are published shortly after.`,
       };
     case "tooLarge":
       return {
-        type: "Published", status: "False", reason: "TooLarge",
+        type: "Published",
+        status: "False",
+        reason: "TooLarge",
         message: `The resolved items of this list (${String(report.bytes)} bytes) do not fit in ConfigMap ${mapName} beside the other lists of MicrosoftCredential ${credential} (at most ${String(report.limit)} bytes, lists taken in name order), so they are left out. Make the lists smaller, or move items to fewer, smaller lists.`,
       };
     case "failed":
-      return { type: "Published", status: "False", reason: "PublishFailed", message: cut(`Writing ConfigMap ${mapName} failed; retrying with backoff: ${report.detail}`, 4096) };
+      return {
+        type: "Published",
+        status: "False",
+        reason: "PublishFailed",
+        message: cut(`Writing ConfigMap ${mapName} failed; retrying with backoff: ${report.detail}`, 4096),
+      };
   }
 }
 
@@ -42,13 +56,22 @@ function conditionFor(list: AccessList, report: PublishedReport): ConditionInput
  * Sets each list's `Published` condition: False with why when its items are not published; True
  * once they are again. A list that never had a problem gets no condition (no write).
  */
-export async function reportPublished(deps: { readonly custom: CustomObjectsApi; readonly now: () => number }, lists: readonly AccessList[], reportOf: (list: AccessList) => PublishedReport): Promise<void> {
+export async function reportPublished(
+  deps: { readonly custom: CustomObjectsApi; readonly now: () => number },
+  lists: readonly AccessList[],
+  reportOf: (list: AccessList) => PublishedReport,
+): Promise<void> {
   for (const list of lists) {
     const input = conditionFor(list, reportOf(list));
     const previous = conditionOf(list.status.conditions, "Published");
     if (previous === undefined && input.status === "True") continue;
     const conditions = setCondition(list.status.conditions ?? [], input, list.generation, new Date(deps.now()));
     if (isDeepStrictEqual(conditions, list.status.conditions)) continue;
-    await replaceStatus(deps.custom, { plural: ACCESS_LIST.plural, namespace: list.namespace, name: list.name }, list.raw as Record<string, unknown>, { ...list.status, conditions });
+    await replaceStatus(
+      deps.custom,
+      { plural: ACCESS_LIST.plural, namespace: list.namespace, name: list.name },
+      list.raw as Record<string, unknown>,
+      { ...list.status, conditions },
+    );
   }
 }

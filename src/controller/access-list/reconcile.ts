@@ -14,7 +14,16 @@ import { conditionOf } from "../conditions.ts";
 import { parseCredential, type Credential, type RawCredential } from "../microsoft-credential/index.ts";
 import type { Outcome } from "../queue.ts";
 import { ItemResolver, ResolutionInterrupted, type ItemResult, type Principal } from "./resolve.ts";
-import { interruptedStatus, isCurrent, parseAccessList, resolvedStatus, waitingStatus, type AccessList, type RawAccessList, type StatusWithRetry } from "./status.ts";
+import {
+  interruptedStatus,
+  isCurrent,
+  parseAccessList,
+  resolvedStatus,
+  waitingStatus,
+  type AccessList,
+  type RawAccessList,
+  type StatusWithRetry,
+} from "./status.ts";
 
 export interface AccessListReconcilerDeps {
   readonly core: CoreV1Api;
@@ -73,8 +82,11 @@ function resolvedForOf(c: Credential): string | undefined {
 }
 
 function principalOf(c: Credential): Principal {
-  const kind = c.spec.tenantType === "ServicePrincipal" ? "app" : c.spec.tenantType === "Personal" ? "personal" : "work";
-  return c.spec.storage === "SharePoint" && c.spec.sharePoint?.siteUrl !== undefined ? { kind, sharePointSite: c.spec.sharePoint.siteUrl } : { kind };
+  const kind =
+    c.spec.tenantType === "ServicePrincipal" ? "app" : c.spec.tenantType === "Personal" ? "personal" : "work";
+  return c.spec.storage === "SharePoint" && c.spec.sharePoint?.siteUrl !== undefined
+    ? { kind, sharePointSite: c.spec.sharePoint.siteUrl }
+    : { kind };
 }
 
 /** Resolves an AccessList's items as its credential's account, when due, and reports them. */
@@ -108,7 +120,8 @@ export class AccessListReconciler {
     if ("waiting" in found) return this.#write(list, found.waiting);
     const { credential, resolvedFor } = found;
     const unwritten = this.#unwritten.get(key);
-    if (unwritten !== undefined && unwritten.generation === list.generation && unwritten.resolvedFor === resolvedFor) return this.#finish(key, list, unwritten);
+    if (unwritten !== undefined && unwritten.generation === list.generation && unwritten.resolvedFor === resolvedFor)
+      return this.#finish(key, list, unwritten);
     this.#unwritten.delete(key);
     const due = this.#nextResolution(key, list, resolvedFor);
     const now = this.#deps.now();
@@ -117,20 +130,36 @@ export class AccessListReconciler {
   }
 
   /** The list's credential when it is Ready, else the status that says what the list waits for. */
-  #credentialOf(list: AccessList): { readonly credential: Credential; readonly resolvedFor: string } | { readonly waiting: AccessListStatus } {
+  #credentialOf(
+    list: AccessList,
+  ): { readonly credential: Credential; readonly resolvedFor: string } | { readonly waiting: AccessListStatus } {
     const now = this.#deps.now();
     const credentialName = list.spec.credentialRef.name;
     const rawCredential = this.#deps.credentials.get(`${list.namespace}/${credentialName}`);
     const parsed = rawCredential === undefined ? undefined : parseCredential(rawCredential);
     if (parsed === undefined || "error" in parsed) {
-      return { waiting: waitingStatus(list, "CredentialNotFound", `MicrosoftCredential ${credentialName} does not exist in namespace ${list.namespace}: create it, or fix spec.credentialRef.name.`, now) };
+      return {
+        waiting: waitingStatus(
+          list,
+          "CredentialNotFound",
+          `MicrosoftCredential ${credentialName} does not exist in namespace ${list.namespace}: create it, or fix spec.credentialRef.name.`,
+          now,
+        ),
+      };
     }
     const credential = parsed.credential;
     const ready = conditionOf(credential.status.conditions, "Ready");
     const resolvedFor = resolvedForOf(credential);
     if (ready?.status !== "True" || resolvedFor === undefined) {
       // No Graph call with a credential that is not Ready: a Broken one waits for a person.
-      return { waiting: waitingStatus(list, "CredentialNotReady", `MicrosoftCredential ${credentialName} is not Ready (${ready?.reason ?? "Unknown"}); the items are resolved once it is: kubectl -n ${list.namespace} get mscred ${credentialName}`, now) };
+      return {
+        waiting: waitingStatus(
+          list,
+          "CredentialNotReady",
+          `MicrosoftCredential ${credentialName} is not Ready (${ready?.reason ?? "Unknown"}); the items are resolved once it is: kubectl -n ${list.namespace} get mscred ${credentialName}`,
+          now,
+        ),
+      };
     }
     return { credential, resolvedFor };
   }
@@ -150,14 +179,26 @@ export class AccessListReconciler {
     return Math.min(this.#soon.get(key)?.at ?? last + UNAVAILABLE_POLICY.baseMs, last + this.#deps.resyncMs);
   }
 
-  async #resolve(key: string, list: AccessList, on: { credential: Credential; resolvedFor: string; signal: AbortSignal | undefined }): Promise<Outcome> {
+  async #resolve(
+    key: string,
+    list: AccessList,
+    on: { credential: Credential; resolvedFor: string; signal: AbortSignal | undefined },
+  ): Promise<Outcome> {
     const { credential, resolvedFor, signal } = on;
     const accessToken = await this.#accessToken(credential);
     if (accessToken === undefined) return { kind: "requeueAfter", delayMs: 5000 };
-    const graph = createGraphClient({ graphBaseUrl: this.#deps.endpoints(credential.spec.cloud).graphBaseUrl, network: this.#deps.network, accessToken });
+    const graph = createGraphClient({
+      graphBaseUrl: this.#deps.endpoints(credential.spec.cloud).graphBaseUrl,
+      network: this.#deps.network,
+      accessToken,
+    });
     const strike = this.#retry.get(key)?.strike;
     const struckOut = new Set(strike !== undefined && strike.count >= MAX_STRIKES ? [strike.item] : []);
-    const options = { struckOut, signal, ...(this.#deps.itemRetryDelayMs === undefined ? {} : { retryDelayMs: this.#deps.itemRetryDelayMs }) };
+    const options = {
+      struckOut,
+      signal,
+      ...(this.#deps.itemRetryDelayMs === undefined ? {} : { retryDelayMs: this.#deps.itemRetryDelayMs }),
+    };
     let results: ItemResult[];
     try {
       results = await new ItemResolver(graph, principalOf(credential), options).resolveAll(list.spec.items);
@@ -192,15 +233,24 @@ export class AccessListReconciler {
   }
 
   /** The pass waits: Retry-After or a backoff (capped), reported in status; a failure that keeps coming from one item is counted against it. */
-  async #interrupted(key: string, list: AccessList, resolvedFor: string, error: ResolutionInterrupted): Promise<Outcome> {
+  async #interrupted(
+    key: string,
+    list: AccessList,
+    resolvedFor: string,
+    error: ResolutionInterrupted,
+  ): Promise<Outcome> {
     const { failure, item } = error;
     const previous = this.#retry.get(key);
     const failures = (previous?.failures ?? 0) + 1;
     const retryAfterMs = failure.kind === "throttled" ? failure.retryAfterMs : 0;
     const delayMs = Math.min(Math.max(retryAfterMs, backoffDelay(RETRY_POLICY, failures)), MAX_RETRY_AFTER_MS);
-    const strike = item === undefined ? undefined : { item, count: previous?.strike?.item === item ? previous.strike.count + 1 : 1 };
+    const strike =
+      item === undefined ? undefined : { item, count: previous?.strike?.item === item ? previous.strike.count + 1 : 1 };
     const now = this.#deps.now();
-    this.#deps.log.warn({ accessList: key, failure: failure.kind, item, failures, delayMs }, "resolving items through Microsoft Graph was interrupted; will retry");
+    this.#deps.log.warn(
+      { accessList: key, failure: failure.kind, item, failures, delayMs },
+      "resolving items through Microsoft Graph was interrupted; will retry",
+    );
     // Until then no trigger (an edit, the credential refreshing) makes a call.
     this.#retry.set(key, { failures, at: now + delayMs, ...(strike === undefined ? {} : { strike }) });
     const why = item === undefined ? WHY[failure.kind] : `${WHY[failure.kind]} for item ${item}`;
@@ -221,7 +271,12 @@ export class AccessListReconciler {
 
   async #write(list: AccessList, status: AccessListStatus): Promise<Outcome> {
     if (!isDeepStrictEqual(list.status, status)) {
-      await replaceStatus(this.#deps.custom, { plural: ACCESS_LIST.plural, namespace: list.namespace, name: list.name }, list.raw as Record<string, unknown>, status);
+      await replaceStatus(
+        this.#deps.custom,
+        { plural: ACCESS_LIST.plural, namespace: list.namespace, name: list.name },
+        list.raw as Record<string, unknown>,
+        status,
+      );
     }
     return DONE;
   }

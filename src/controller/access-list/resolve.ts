@@ -85,23 +85,35 @@ const decodeSegment = (segment: string): string => {
 function drivePathOf(item: DriveItem): string | undefined {
   const parent = item.parentReference?.path;
   if (parent === undefined || item.name === undefined) return undefined;
-  const inDrive = parent.replace(/^.*?root:/, "").split("/").map(decodeSegment).join("/");
+  const inDrive = parent
+    .replace(/^.*?root:/, "")
+    .split("/")
+    .map(decodeSegment)
+    .join("/");
   return `${inDrive}/${item.name}`.replace(/^\/*/, "/");
 }
 
-const unresolved = (name: string, reason: string, message: string): ItemResult => ({ name, resolved: false, reason, message });
+const unresolved = (name: string, reason: string, message: string): ItemResult => ({
+  name,
+  resolved: false,
+  reason,
+  message,
+});
 
 /** Item types Microsoft Graph does not offer to a kind of principal (docs/design/microsoft.md), and why. */
 const UNSUPPORTED: Readonly<Record<Principal["kind"], Partial<Record<AccessListItem["type"], string>>>> = {
   work: {},
   personal: {
-    Workbook: "The Excel workbook API is not offered for personal OneDrive; list the file as a File, or use a WorkOrSchool credential.",
+    Workbook:
+      "The Excel workbook API is not offered for personal OneDrive; list the file as a File, or use a WorkOrSchool credential.",
     Site: "Personal Microsoft accounts have no SharePoint sites; use a WorkOrSchool credential.",
     List: "Personal Microsoft accounts have no SharePoint lists; use a WorkOrSchool credential.",
   },
   app: {
-    Workbook: "The Excel workbook API has no app-only access; list the file as a File, or use a WorkOrSchool credential.",
-    Calendar: "An app-only credential has no calendar of its own; use a Personal or WorkOrSchool credential for Calendar items.",
+    Workbook:
+      "The Excel workbook API has no app-only access; list the file as a File, or use a WorkOrSchool credential.",
+    Calendar:
+      "An app-only credential has no calendar of its own; use a Personal or WorkOrSchool credential for Calendar items.",
   },
 };
 
@@ -115,21 +127,42 @@ type Verdict =
 
 /** The HTTP status of a Graph client error; undefined for a network failure (the client says -1). */
 function statusOf(error: unknown): number | undefined {
-  const status = typeof error === "object" && error !== null ? (error as { statusCode?: unknown }).statusCode : undefined;
+  const status =
+    typeof error === "object" && error !== null ? (error as { statusCode?: unknown }).statusCode : undefined;
   return typeof status === "number" && status > 0 ? status : undefined;
 }
 
 function verdictOf(item: AccessListItem, error: unknown, struckOut: boolean): Verdict {
   const failure = classifyGraphError(error);
   const status = statusOf(error);
-  const unavailable = (): Verdict => ({ kind: "result", result: unresolved(item.name, "Unavailable", `Microsoft Graph kept failing on ${describe(item)} (${status === undefined ? "no answer" : `HTTP ${String(status)}`}); it is tried again at the next resolution: ${failure.message}`) });
+  const unavailable = (): Verdict => ({
+    kind: "result",
+    result: unresolved(
+      item.name,
+      "Unavailable",
+      `Microsoft Graph kept failing on ${describe(item)} (${status === undefined ? "no answer" : `HTTP ${String(status)}`}); it is tried again at the next resolution: ${failure.message}`,
+    ),
+  });
   switch (failure.kind) {
     case "notFound":
-      return { kind: "result", result: unresolved(item.name, "NotFound", `Microsoft Graph found no ${describe(item)}.`) };
+      return {
+        kind: "result",
+        result: unresolved(item.name, "NotFound", `Microsoft Graph found no ${describe(item)}.`),
+      };
     case "accessDenied":
-      return { kind: "result", result: unresolved(item.name, "AccessDenied", `The account may not open ${describe(item)}: ${failure.message}`) };
+      return {
+        kind: "result",
+        result: unresolved(item.name, "AccessDenied", `The account may not open ${describe(item)}: ${failure.message}`),
+      };
     case "invalid":
-      return { kind: "result", result: unresolved(item.name, "Invalid", `Microsoft Graph refused the locator of ${describe(item)}: ${failure.message}`) };
+      return {
+        kind: "result",
+        result: unresolved(
+          item.name,
+          "Invalid",
+          `Microsoft Graph refused the locator of ${describe(item)}: ${failure.message}`,
+        ),
+      };
     case "unauthorized":
       return { kind: "interrupt", failure, counted: false };
     case "throttled":
@@ -148,9 +181,12 @@ function excelRefusal(item: AccessListItem, error: unknown): ItemResult | undefi
   const code = typeof raw === "string" ? raw : "401";
   if (statusOf(error) !== 401 || code === "InvalidAuthenticationToken") return undefined;
   const message = error instanceof Error ? error.message : String(error);
-  return unresolved(item.name, "AccessDenied", `The Excel workbook API refused to open ${describe(item)} for this account (${code}): ${message}`);
+  return unresolved(
+    item.name,
+    "AccessDenied",
+    `The Excel workbook API refused to open ${describe(item)} for this account (${code}): ${message}`,
+  );
 }
-
 
 /** Resolves AccessList items through Microsoft Graph, one pass, with a cache of the sites and calendars it met. */
 export class ItemResolver {
@@ -192,9 +228,14 @@ export class ItemResolver {
         if (this.#aborted()) throw error;
         const verdict = verdictOf(item, error, this.#struckOut.has(item.name));
         if (verdict.kind === "result") return verdict.result;
-        if (verdict.kind === "interrupt") throw new ResolutionInterrupted(verdict.failure, verdict.counted ? item.name : undefined);
+        if (verdict.kind === "interrupt")
+          throw new ResolutionInterrupted(verdict.failure, verdict.counted ? item.name : undefined);
         if (attempt >= ITEM_TRIES) {
-          return unresolved(item.name, "Unavailable", `Microsoft Graph failed ${String(ITEM_TRIES)} times on ${describe(item)}; it is tried again at the next resolution. Last answer: ${verdict.message}`);
+          return unresolved(
+            item.name,
+            "Unavailable",
+            `Microsoft Graph failed ${String(ITEM_TRIES)} times on ${describe(item)}; it is tried again at the next resolution. Last answer: ${verdict.message}`,
+          );
         }
         await sleep(this.#retryDelayMs * attempt, this.#signal);
         if (this.#aborted()) throw error;
@@ -229,19 +270,30 @@ export class ItemResolver {
     if (item.type === "Workbook" && driveId !== undefined && found.id !== undefined) {
       // The workbook API must open it (Excel permission, a work account's drive).
       try {
-        await this.#graph.api(`/drives/${encodeURIComponent(driveId)}/items/${encodeURIComponent(found.id)}/workbook/worksheets`).top(1).get();
+        await this.#graph
+          .api(`/drives/${encodeURIComponent(driveId)}/items/${encodeURIComponent(found.id)}/workbook/worksheets`)
+          .top(1)
+          .get();
       } catch (error) {
         const refused = excelRefusal(item, error);
         if (refused === undefined) throw error;
         return refused;
       }
     }
-    return { name: item.name, resolved: true, id: found.id, driveId, webUrl: found.webUrl, path: drivePathOf(found) ?? item.path };
+    return {
+      name: item.name,
+      resolved: true,
+      id: found.id,
+      driveId,
+      webUrl: found.webUrl,
+      path: drivePathOf(found) ?? item.path,
+    };
   }
 
   /** The Graph URL of a drive item, or why it cannot be located for this principal. */
   async #driveItemUrl(item: AccessListItem): Promise<string | ItemResult> {
-    if (item.driveId !== undefined && item.itemId !== undefined) return `/drives/${encodeURIComponent(item.driveId)}/items/${encodeURIComponent(item.itemId)}`;
+    if (item.driveId !== undefined && item.itemId !== undefined)
+      return `/drives/${encodeURIComponent(item.driveId)}/items/${encodeURIComponent(item.itemId)}`;
     const path = encodePath(item.path ?? "/");
     const site = this.#principal.sharePointSite;
     if (site !== undefined) {
@@ -249,7 +301,11 @@ export class ItemResolver {
       return `/sites/${id ?? ""}/drive/root:/${path}`;
     }
     if (this.#principal.kind === "app") {
-      return unresolved(item.name, "Unsupported", "An app-only credential has no OneDrive of its own: locate the item by driveId and itemId, or use a credential with storage SharePoint.");
+      return unresolved(
+        item.name,
+        "Unsupported",
+        "An app-only credential has no OneDrive of its own: locate the item by driveId and itemId, or use a credential with storage SharePoint.",
+      );
     }
     return `/me/drive/root:/${path}`;
   }
@@ -272,7 +328,10 @@ export class ItemResolver {
 
   async #list(item: AccessListItem): Promise<ItemResult> {
     const site = await this.#siteOf(item.siteUrl ?? "");
-    const list = (await this.#graph.api(`/sites/${site.id ?? ""}/lists/${encodeURIComponent(item.listName ?? "")}`).select("id,webUrl").get()) as { id?: string; webUrl?: string };
+    const list = (await this.#graph
+      .api(`/sites/${site.id ?? ""}/lists/${encodeURIComponent(item.listName ?? "")}`)
+      .select("id,webUrl")
+      .get()) as { id?: string; webUrl?: string };
     return { name: item.name, resolved: true, id: list.id, webUrl: list.webUrl };
   }
 
@@ -283,7 +342,8 @@ export class ItemResolver {
       if (this.#calendars === calendars) this.#calendars = undefined;
     });
     const found = (await calendars).find((c) => c.name?.toLowerCase() === item.calendarName?.toLowerCase());
-    if (found === undefined) return unresolved(item.name, "NotFound", `The account has no calendar named ${item.calendarName ?? ""}.`);
+    if (found === undefined)
+      return unresolved(item.name, "NotFound", `The account has no calendar named ${item.calendarName ?? ""}.`);
     return { name: item.name, resolved: true, id: found.id };
   }
 
@@ -309,6 +369,7 @@ function describe(item: AccessListItem): string {
 function wrongKind(item: AccessListItem, found: DriveItem): string | undefined {
   if (item.type === "Folder" && found.folder === undefined) return `${describe(item)} is a file, not a folder.`;
   if (item.type !== "Folder" && found.file === undefined) return `${describe(item)} is a folder, not a file.`;
-  if (item.type === "Workbook" && found.file?.mimeType !== XLSX && !(found.name ?? "").toLowerCase().endsWith(".xlsx")) return `${describe(item)} is not an Excel workbook (.xlsx).`;
+  if (item.type === "Workbook" && found.file?.mimeType !== XLSX && !(found.name ?? "").toLowerCase().endsWith(".xlsx"))
+    return `${describe(item)} is not an Excel workbook (.xlsx).`;
   return undefined;
 }

@@ -1,4 +1,9 @@
-import { accessListSpecSchema, type AccessListSpec, type AccessListStatus } from "../../crds/index.ts";
+import {
+  accessListSpecSchema,
+  type AccessListReason,
+  type AccessListSpec,
+  type AccessListStatus,
+} from "../../crds/index.ts";
 import type { RawAccessList } from "../access-lists.ts";
 import { conditionOf, rfc3339, setCondition, type ConditionInput } from "../conditions.ts";
 import { CONDITION_MESSAGE_LIMIT, cut, fitItem } from "./fit.ts";
@@ -19,13 +24,13 @@ export interface AccessList {
 export function parseAccessList(raw: RawAccessList): AccessList | { error: string } {
   const spec = accessListSpecSchema.safeParse(raw.spec);
   const { name, namespace, generation } = raw.metadata ?? {};
-  if (!spec.success) return { error: `spec does not match this operator's API: ${spec.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}` };
+  if (!spec.success)
+    return {
+      error: `spec does not match this operator's API: ${spec.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+    };
   if (!name || !namespace) return { error: "metadata has no name or namespace" };
   return { raw, namespace, name, generation: generation ?? 0, spec: spec.data, status: raw.status ?? {} };
 }
-
-/** Reasons Ready may carry (documented in docs/access-lists.md). */
-export type AccessListReason = "Resolved" | "ItemsNotFound" | "AccessDenied" | "ItemsUnresolved" | "CredentialNotReady" | "CredentialNotFound" | "GraphUnavailable";
 
 /** The status; `nextResolveTime`: no Graph call before it after an interrupted pass, across restarts. */
 export type StatusWithRetry = AccessListStatus;
@@ -39,21 +44,46 @@ function readyFrom(results: readonly ItemResult[], resolvedFor: string): Conditi
 
 function readyOf(results: readonly ItemResult[], resolvedFor: string): ConditionInput {
   const failed = results.filter((r) => !r.resolved);
-  if (failed.length === 0) return { type: "Ready", status: "True", reason: "Resolved", message: `All ${String(results.length)} items resolved as ${resolvedFor}.` };
+  if (failed.length === 0)
+    return {
+      type: "Ready",
+      status: "True",
+      reason: "Resolved",
+      message: `All ${String(results.length)} items resolved as ${resolvedFor}.`,
+    };
   const notFound = failed.filter((r) => r.reason === "NotFound");
   const denied = failed.filter((r) => r.reason === "AccessDenied");
-  const reason: AccessListReason = notFound.length > 0 ? "ItemsNotFound" : denied.length > 0 ? "AccessDenied" : "ItemsUnresolved";
-  const parts = [notFound.length > 0 ? `not found: ${names(notFound)}` : "", denied.length > 0 ? `access denied to ${resolvedFor}: ${names(denied)}` : ""];
+  const reason: AccessListReason =
+    notFound.length > 0 ? "ItemsNotFound" : denied.length > 0 ? "AccessDenied" : "ItemsUnresolved";
+  const parts = [
+    notFound.length > 0 ? `not found: ${names(notFound)}` : "",
+    denied.length > 0 ? `access denied to ${resolvedFor}: ${names(denied)}` : "",
+  ];
   const others = failed.filter((r) => r.reason !== "NotFound" && r.reason !== "AccessDenied");
   if (others.length > 0) parts.push(`not resolved: ${names(others)}`);
-  return { type: "Ready", status: "False", reason, message: `${String(failed.length)} of ${String(results.length)} items unresolved (${parts.filter(Boolean).join("; ")}); see status.items. Fix spec.items or the item in Microsoft 365; the list is resolved again every resync period.` };
+  return {
+    type: "Ready",
+    status: "False",
+    reason,
+    message: `${String(failed.length)} of ${String(results.length)} items unresolved (${parts.filter(Boolean).join("; ")}); see status.items. Fix spec.items or the item in Microsoft 365; the list is resolved again every resync period.`,
+  };
 }
 
 /** The status after a resolution pass. */
-export function resolvedStatus(list: AccessList, results: readonly ItemResult[], resolvedFor: string, now: number): AccessListStatus {
+export function resolvedStatus(
+  list: AccessList,
+  results: readonly ItemResult[],
+  resolvedFor: string,
+  now: number,
+): AccessListStatus {
   return {
     observedGeneration: list.generation,
-    conditions: setCondition(list.status.conditions ?? [], readyFrom(results, resolvedFor), list.generation, new Date(now)),
+    conditions: setCondition(
+      list.status.conditions ?? [],
+      readyFrom(results, resolvedFor),
+      list.generation,
+      new Date(now),
+    ),
     resolvedFor,
     lastResolvedTime: rfc3339(now),
     items: results.map(fitItem),
@@ -64,27 +94,66 @@ export function resolvedStatus(list: AccessList, results: readonly ItemResult[],
 export function isCurrent(list: AccessList, resolvedFor: string): boolean {
   const { status } = list;
   const reason = conditionOf(status.conditions, "Ready")?.reason;
-  return status.observedGeneration === list.generation && status.resolvedFor === resolvedFor && status.items !== undefined && reason !== "CredentialNotReady" && reason !== "CredentialNotFound" && reason !== "GraphUnavailable";
+  return (
+    status.observedGeneration === list.generation &&
+    status.resolvedFor === resolvedFor &&
+    status.items !== undefined &&
+    reason !== "CredentialNotReady" &&
+    reason !== "CredentialNotFound" &&
+    reason !== "GraphUnavailable"
+  );
 }
 
 /**
  * After an interrupted pass: the last results stay (their Ready, with when and why in its message),
  * or Ready is GraphUnavailable when none are this spec's; `nextResolveTime` says when.
  */
-export function interruptedStatus(list: AccessList, resolvedFor: string, why: string, times: { readonly next: number; readonly now: number }): StatusWithRetry {
+export function interruptedStatus(
+  list: AccessList,
+  resolvedFor: string,
+  why: string,
+  times: { readonly next: number; readonly now: number },
+): StatusWithRetry {
   const when = rfc3339(times.next);
   const current = isCurrent(list, resolvedFor);
   const ready: ConditionInput = current
     ? (() => {
         const last = readyFrom(list.status.items ?? [], resolvedFor);
-        return { ...last, message: cut(`${last.message} Resolving them again was interrupted (${why}): the next try is after ${when}.`, CONDITION_MESSAGE_LIMIT) };
+        return {
+          ...last,
+          message: cut(
+            `${last.message} Resolving them again was interrupted (${why}): the next try is after ${when}.`,
+            CONDITION_MESSAGE_LIMIT,
+          ),
+        };
       })()
-    : { type: "Ready", status: "False", reason: "GraphUnavailable", message: cut(`Microsoft Graph could not resolve the items (${why}); the next try is after ${when}.`, CONDITION_MESSAGE_LIMIT) };
-  return { ...list.status, conditions: setCondition(list.status.conditions ?? [], ready, list.generation, new Date(times.now)), nextResolveTime: when };
+    : {
+        type: "Ready",
+        status: "False",
+        reason: "GraphUnavailable",
+        message: cut(
+          `Microsoft Graph could not resolve the items (${why}); the next try is after ${when}.`,
+          CONDITION_MESSAGE_LIMIT,
+        ),
+      };
+  return {
+    ...list.status,
+    conditions: setCondition(list.status.conditions ?? [], ready, list.generation, new Date(times.now)),
+    nextResolveTime: when,
+  };
 }
 
 /** Waiting for the credential: the last results stay, Ready says why nothing is resolved. */
-export function waitingStatus(list: AccessList, reason: "CredentialNotReady" | "CredentialNotFound", message: string, now: number): AccessListStatus {
+export function waitingStatus(
+  list: AccessList,
+  reason: "CredentialNotReady" | "CredentialNotFound",
+  message: string,
+  now: number,
+): AccessListStatus {
   const ready: ConditionInput = { type: "Ready", status: "False", reason, message };
-  return { ...list.status, observedGeneration: list.generation, conditions: setCondition(list.status.conditions ?? [], ready, list.generation, new Date(now)) };
+  return {
+    ...list.status,
+    observedGeneration: list.generation,
+    conditions: setCondition(list.status.conditions ?? [], ready, list.generation, new Date(now)),
+  };
 }

@@ -1,7 +1,13 @@
 // Who may use a credential, as RBAC (docs/design/api.md "Bindings the operator creates for teams and
 // manager"): `<name>-consumer` lets the teams read the token, `<name>-manager` lets the manager
 // edit the AccessLists that reference the credential. Both are kept whatever the token's health.
-import type { RbacAuthorizationV1Api, V1PolicyRule, V1Role, V1RoleBinding, RbacV1Subject } from "@kubernetes/client-node";
+import type {
+  RbacAuthorizationV1Api,
+  V1PolicyRule,
+  V1Role,
+  V1RoleBinding,
+  RbacV1Subject,
+} from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { ACCESS_LIST, GROUP, LABELS, MICROSOFT_CREDENTIAL, RESOLVE_VERB } from "../../crds/index.ts";
 import { isAlreadyExists } from "../../kube/errors.ts";
@@ -22,10 +28,21 @@ export interface Grant {
 }
 
 function grant(c: Credential, name: string, rules: V1PolicyRule[], subjects: RbacV1Subject[]): Grant {
-  const metadata = () => ({ name, namespace: c.metadata.namespace, labels: managedLabels(c.metadata.name), ownerReferences: [ownerReference(ownerOf(c))] });
+  const metadata = () => ({
+    name,
+    namespace: c.metadata.namespace,
+    labels: managedLabels(c.metadata.name),
+    ownerReferences: [ownerReference(ownerOf(c))],
+  });
   return {
     role: { apiVersion: `${RBAC_GROUP}/v1`, kind: "Role", metadata: metadata(), rules },
-    binding: { apiVersion: `${RBAC_GROUP}/v1`, kind: "RoleBinding", metadata: metadata(), roleRef: { apiGroup: RBAC_GROUP, kind: "Role", name }, subjects },
+    binding: {
+      apiVersion: `${RBAC_GROUP}/v1`,
+      kind: "RoleBinding",
+      metadata: metadata(),
+      roleRef: { apiGroup: RBAC_GROUP, kind: "Role", name },
+      subjects,
+    },
   };
 }
 
@@ -49,11 +66,27 @@ export function consumerGrant(c: Credential, grantable: Grantable): Grant | unde
   const teams = [...new Set(c.spec.teams ?? [])].sort();
   if (teams.length === 0) return undefined;
   const rules: V1PolicyRule[] = [
-    ...(grantable.tokenSecret === undefined ? [] : [{ apiGroups: [""], resources: ["secrets"], resourceNames: [grantable.tokenSecret], verbs: ["get", "watch"] }]),
-    ...(grantable.accessConfigMap === undefined ? [] : [{ apiGroups: [""], resources: ["configmaps"], resourceNames: [grantable.accessConfigMap], verbs: ["get", "watch"] }]),
+    ...(grantable.tokenSecret === undefined
+      ? []
+      : [{ apiGroups: [""], resources: ["secrets"], resourceNames: [grantable.tokenSecret], verbs: ["get", "watch"] }]),
+    ...(grantable.accessConfigMap === undefined
+      ? []
+      : [
+          {
+            apiGroups: [""],
+            resources: ["configmaps"],
+            resourceNames: [grantable.accessConfigMap],
+            verbs: ["get", "watch"],
+          },
+        ]),
     { apiGroups: [GROUP], resources: [MICROSOFT_CREDENTIAL.plural], resourceNames: [c.metadata.name], verbs: ["get"] },
   ];
-  return grant(c, consumerName(c.metadata.name), rules, teams.map((name) => ({ apiGroup: RBAC_GROUP, kind: "Group", name })));
+  return grant(
+    c,
+    consumerName(c.metadata.name),
+    rules,
+    teams.map((name) => ({ apiGroup: RBAC_GROUP, kind: "Group", name })),
+  );
 }
 
 /**
@@ -68,8 +101,22 @@ export function managerGrant(c: Credential, accessLists: readonly string[]): Gra
   if (manager === undefined) return undefined;
   const names = [...new Set(accessLists)].sort();
   const rules: V1PolicyRule[] = [
-    { apiGroups: [GROUP], resources: [MICROSOFT_CREDENTIAL.plural], resourceNames: [c.metadata.name], verbs: [RESOLVE_VERB] },
-    ...(names.length === 0 ? [] : [{ apiGroups: [GROUP], resources: [ACCESS_LIST.plural], resourceNames: names, verbs: ["get", "update", "patch"] }]),
+    {
+      apiGroups: [GROUP],
+      resources: [MICROSOFT_CREDENTIAL.plural],
+      resourceNames: [c.metadata.name],
+      verbs: [RESOLVE_VERB],
+    },
+    ...(names.length === 0
+      ? []
+      : [
+          {
+            apiGroups: [GROUP],
+            resources: [ACCESS_LIST.plural],
+            resourceNames: names,
+            verbs: ["get", "update", "patch"],
+          },
+        ]),
   ];
   return grant(c, managerName(c.metadata.name), rules, [{ apiGroup: RBAC_GROUP, kind: "User", name: manager }]);
 }
@@ -113,7 +160,8 @@ export class AccessBindings {
   async #converge(c: Credential, name: string, wanted: Grant | undefined): Promise<void> {
     const { rbac, roles, roleBindings } = this.#deps;
     const { namespace } = c.metadata;
-    const ours = <T extends V1Role | V1RoleBinding>(o: T | undefined): T | undefined => (o?.metadata?.labels?.[LABELS.credential] === c.metadata.name ? o : undefined);
+    const ours = <T extends V1Role | V1RoleBinding>(o: T | undefined): T | undefined =>
+      o?.metadata?.labels?.[LABELS.credential] === c.metadata.name ? o : undefined;
     const role = ours(roles.get(`${namespace}/${name}`));
     const binding = ours(roleBindings.get(`${namespace}/${name}`));
     if (wanted === undefined) {
@@ -131,7 +179,11 @@ export class AccessBindings {
    * cache lags behind our create) or someone else's: that one is never overwritten, and people are
    * told once. Returns whether the object is ours to build on.
    */
-  async #guard(c: Credential, target: { kind: "Role" | "RoleBinding"; name: string }, write: () => Promise<unknown>): Promise<boolean> {
+  async #guard(
+    c: Credential,
+    target: { kind: "Role" | "RoleBinding"; name: string },
+    write: () => Promise<unknown>,
+  ): Promise<boolean> {
     const { namespace } = c.metadata;
     const where = `${namespace}/${target.kind}/${target.name}`;
     try {
@@ -142,7 +194,10 @@ export class AccessBindings {
       if (!isAlreadyExists(error)) throw error;
     }
     const { rbac } = this.#deps;
-    const found = target.kind === "Role" ? await rbac.readNamespacedRole({ namespace, name: target.name }) : await rbac.readNamespacedRoleBinding({ namespace, name: target.name });
+    const found =
+      target.kind === "Role"
+        ? await rbac.readNamespacedRole({ namespace, name: target.name })
+        : await rbac.readNamespacedRoleBinding({ namespace, name: target.name });
     if (isControlledBy(found, c.metadata.uid)) {
       this.#warned.delete(where);
       return true;
@@ -150,7 +205,10 @@ export class AccessBindings {
     const foreign = found.metadata?.uid ?? "";
     if (this.#warned.get(where) === foreign) return false;
     this.#warned.set(where, foreign);
-    this.#deps.log.warn({ credential: `${namespace}/${c.metadata.name}`, kind: target.kind, name: target.name }, "not overwriting a Role or RoleBinding the operator does not own");
+    this.#deps.log.warn(
+      { credential: `${namespace}/${c.metadata.name}`, kind: target.kind, name: target.name },
+      "not overwriting a Role or RoleBinding the operator does not own",
+    );
     const message = `${target.kind} ${namespace}/${target.name} already exists and does not belong to this credential; the operator will not overwrite it, so the access it should grant is not granted. Delete it (kubectl -n ${namespace} delete ${target.kind.toLowerCase()} ${target.name}), then edit the credential.`;
     await this.#deps.events.record(ownerOf(c), "Warning", "BindingConflict", message);
     return false;

@@ -28,9 +28,15 @@ export class AccessCaches {
     const paths = (root: string, plural: string): string[] => collectionPaths(namespaces, root, plural);
     const labelSelector = `${LABELS.managedBy}=${MANAGED_BY}`;
     const rbacRoot = `/apis/${RBAC_GROUP}/v1`;
-    this.#roles = paths(rbacRoot, "roles").map((path) => new Informer<V1Role>({ kubeConfig, logger, path, labelSelector, transform: slimRbac }));
-    this.#roleBindings = paths(rbacRoot, "rolebindings").map((path) => new Informer<V1RoleBinding>({ kubeConfig, logger, path, labelSelector, transform: slimRbac }));
-    this.#configMaps = paths("/api/v1", "configmaps").map((path) => new Informer<V1ConfigMap>({ kubeConfig, logger, path, labelSelector, transform: slimConfigMap }));
+    this.#roles = paths(rbacRoot, "roles").map(
+      (path) => new Informer<V1Role>({ kubeConfig, logger, path, labelSelector, transform: slimRbac }),
+    );
+    this.#roleBindings = paths(rbacRoot, "rolebindings").map(
+      (path) => new Informer<V1RoleBinding>({ kubeConfig, logger, path, labelSelector, transform: slimRbac }),
+    );
+    this.#configMaps = paths("/api/v1", "configmaps").map(
+      (path) => new Informer<V1ConfigMap>({ kubeConfig, logger, path, labelSelector, transform: slimConfigMap }),
+    );
     this.roles = firstOf(this.#roles);
     this.configMaps = firstOf(this.#configMaps);
     this.roleBindings = firstOf(this.#roleBindings);

@@ -1,4 +1,10 @@
-import { CoreV1Api, CustomObjectsApi, RbacAuthorizationV1Api, type KubeConfig, type V1Secret } from "@kubernetes/client-node";
+import {
+  CoreV1Api,
+  CustomObjectsApi,
+  RbacAuthorizationV1Api,
+  type KubeConfig,
+  type V1Secret,
+} from "@kubernetes/client-node";
 import type { INetworkModule } from "@azure/msal-node";
 import type { Logger } from "pino";
 import { isDeepStrictEqual } from "node:util";
@@ -43,7 +49,9 @@ export interface CredentialControllerDeps {
  */
 function slimTokenSecret(secret: V1Secret): V1Secret {
   const { name, namespace, uid, resourceVersion, labels, ownerReferences } = secret.metadata ?? {};
-  const data = Object.fromEntries(Object.entries(secret.data ?? {}).map(([k, v]) => [k, k.endsWith("access-token") ? "" : v]));
+  const data = Object.fromEntries(
+    Object.entries(secret.data ?? {}).map(([k, v]) => [k, k.endsWith("access-token") ? "" : v]),
+  );
   return { metadata: { name, namespace, uid, resourceVersion, labels, ownerReferences }, type: secret.type, data };
 }
 
@@ -64,7 +72,10 @@ const personalAnnotations = (c: RawCredential): Record<string, string> =>
 
 /** A change a person made (spec or annotations), not our own status, label or annotation writes. */
 function changedByPerson(object: RawCredential, previous: RawCredential): boolean {
-  return object.metadata?.generation !== previous.metadata?.generation || !isDeepStrictEqual(personalAnnotations(object), personalAnnotations(previous));
+  return (
+    object.metadata?.generation !== previous.metadata?.generation ||
+    !isDeepStrictEqual(personalAnnotations(object), personalAnnotations(previous))
+  );
 }
 
 /** The MicrosoftCredential controller: informers feed keys to a queue, the reconciler works them. */
@@ -83,32 +94,57 @@ export class CredentialController implements Controller {
     const logger = log.child({ controller: "microsoftcredential" });
     const crPath = `/apis/${GROUP}/${VERSION}`;
     const plural = MICROSOFT_CREDENTIAL.plural;
-    this.credentials = collectionPaths(namespaces, crPath, plural).map((path) => new Informer<RawCredential>({ kubeConfig, logger, path, transform: slimCredential }));
+    this.credentials = collectionPaths(namespaces, crPath, plural).map(
+      (path) => new Informer<RawCredential>({ kubeConfig, logger, path, transform: slimCredential }),
+    );
     const secretPaths = collectionPaths(namespaces, "/api/v1", "secrets");
     const labelSelector = `${LABELS.managedBy}=${MANAGED_BY}`;
-    this.#owned = secretPaths.map((path) => new Informer<V1Secret>({ kubeConfig, logger, path, labelSelector, transform: slimTokenSecret }));
+    this.#owned = secretPaths.map(
+      (path) => new Informer<V1Secret>({ kubeConfig, logger, path, labelSelector, transform: slimTokenSecret }),
+    );
     // Referenced Secrets as metadata only: their data never crosses the network to be dropped,
     // however many and large the cluster's other Secrets are; it is read by name when tokens are due.
-    this.#referenced = secretPaths.map((path) => new Informer<PartialObjectMetadata>({ kubeConfig, logger, path, metadataOnly: true, keep: (s) => this.#references.isReferenced(s) }));
+    this.#referenced = secretPaths.map(
+      (path) =>
+        new Informer<PartialObjectMetadata>({
+          kubeConfig,
+          logger,
+          path,
+          metadataOnly: true,
+          keep: (s) => this.#references.isReferenced(s),
+        }),
+    );
     this.#access = new AccessCaches(kubeConfig, logger, namespaces);
     this.#accessLists = deps.accessLists;
     const core = kubeConfig.makeApiClient(CoreV1Api);
     const access = this.#access;
-    this.#reconciler = new CredentialReconciler({
-      core,
-      custom: kubeConfig.makeApiClient(CustomObjectsApi),
-      events: eventRecorder(core, logger),
-      credentials: firstOf(this.credentials),
-      ownedSecrets: firstOf(this.#owned),
-      network: deps.network,
-      endpoints: deps.endpoints,
-      publicClientId: deps.publicClientId,
-      policy: deps.policy ?? DEFAULT_POLICY,
-      log: logger,
-      now: deps.now,
-      requeueAt: (key, at) => this.queue.addAfter(key, Math.max(0, at - deps.now())),
-    }, { rbac: kubeConfig.makeApiClient(RbacAuthorizationV1Api), roles: access.roles, roleBindings: access.roleBindings, accessLists: deps.accessLists, configMaps: access.configMaps });
-    this.queue = new WorkQueue(timed("microsoftcredential", (key) => this.#reconciler.reconcile(key), deps.observe), { workers: deps.workers, logger });
+    this.#reconciler = new CredentialReconciler(
+      {
+        core,
+        custom: kubeConfig.makeApiClient(CustomObjectsApi),
+        events: eventRecorder(core, logger),
+        credentials: firstOf(this.credentials),
+        ownedSecrets: firstOf(this.#owned),
+        network: deps.network,
+        endpoints: deps.endpoints,
+        publicClientId: deps.publicClientId,
+        policy: deps.policy ?? DEFAULT_POLICY,
+        log: logger,
+        now: deps.now,
+        requeueAt: (key, at) => this.queue.addAfter(key, Math.max(0, at - deps.now())),
+      },
+      {
+        rbac: kubeConfig.makeApiClient(RbacAuthorizationV1Api),
+        roles: access.roles,
+        roleBindings: access.roleBindings,
+        accessLists: deps.accessLists,
+        configMaps: access.configMaps,
+      },
+    );
+    this.queue = new WorkQueue(
+      timed("microsoftcredential", (key) => this.#reconciler.reconcile(key), deps.observe),
+      { workers: deps.workers, logger },
+    );
     this.#wire();
   }
 
@@ -141,12 +177,14 @@ export class CredentialController implements Controller {
       // A token Secret is granted to the teams only once it exists and is ours: now it is.
       informer.on("add", (s) => {
         const key = credentialOf(s);
-        const teams = (firstOf(this.credentials).get(key ?? "")?.spec as { teams?: unknown[] } | undefined)?.teams ?? [];
+        const teams =
+          (firstOf(this.credentials).get(key ?? "")?.spec as { teams?: unknown[] } | undefined)?.teams ?? [];
         if (key !== undefined && teams.length > 0) this.queue.add(key);
       });
     }
     for (const informer of this.#referenced) {
-      const retrigger = (s: PartialObjectMetadata): void => this.#references.credentialsReading(s).forEach((key) => this.queue.add(key));
+      const retrigger = (s: PartialObjectMetadata): void =>
+        this.#references.credentialsReading(s).forEach((key) => this.queue.add(key));
       informer.on("add", retrigger);
       informer.on("update", retrigger);
       informer.on("delete", retrigger);
@@ -175,7 +213,11 @@ export class CredentialController implements Controller {
   }
 
   synced(): boolean {
-    return [...this.credentials, ...this.#owned, ...this.#referenced].every((i) => i.hasSynced()) && this.#access.synced() && this.#accessLists.synced();
+    return (
+      [...this.credentials, ...this.#owned, ...this.#referenced].every((i) => i.hasSynced()) &&
+      this.#access.synced() &&
+      this.#accessLists.synced()
+    );
   }
 
   /**

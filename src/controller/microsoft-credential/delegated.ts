@@ -11,7 +11,17 @@ import type { Context, CredentialReconcilerDeps } from "./context.ts";
 import { plan, type StatusExtras } from "./plan.ts";
 import { DONE, type Reporter } from "./report.ts";
 import { accountRefusal } from "./policy.ts";
-import { ownedBy, readState, StateSecretConflict, stateSecretName, stateSecretWritable, takenBySomeoneElse, writeState, type CredentialState, type PendingSignIn } from "./state.ts";
+import {
+  ownedBy,
+  readState,
+  StateSecretConflict,
+  stateSecretName,
+  stateSecretWritable,
+  takenBySomeoneElse,
+  writeState,
+  type CredentialState,
+  type PendingSignIn,
+} from "./state.ts";
 import type { TokenFlow, TokenSource } from "./token-flow.ts";
 import { earliestExpiry, readTokenSecret } from "./tokens.ts";
 import { ownerOf } from "./write.ts";
@@ -34,9 +44,11 @@ function requestedAction(ctx: Context): { purpose: "authenticate" | "reauthentic
   const annotations = ctx.credential.metadata.annotations ?? {};
   const status = ctx.credential.status;
   const reauthenticate = annotations[ANNOTATIONS.reauthenticate];
-  if (reauthenticate && reauthenticate !== status.lastHandledReauthenticate) return { purpose: "reauthenticate", value: reauthenticate };
+  if (reauthenticate && reauthenticate !== status.lastHandledReauthenticate)
+    return { purpose: "reauthenticate", value: reauthenticate };
   const authenticate = annotations[ANNOTATIONS.authenticate];
-  if (authenticate && authenticate !== status.lastHandledAuthenticate) return { purpose: "authenticate", value: authenticate };
+  if (authenticate && authenticate !== status.lastHandledAuthenticate)
+    return { purpose: "authenticate", value: authenticate };
   return undefined;
 }
 
@@ -52,14 +64,22 @@ const RECHECKED = new Set<string>(["MicrosoftAPINotConfigured", "TokenSecretConf
  * immutable home account id once known (a user name can be renamed or recycled); spec.account
  * names the account by user name. reauthenticate may move to another account, within spec.account.
  */
-function bindingRefusal(c: Context["credential"], purpose: Purpose, signedIn: { username: string; homeAccountId: string }): string | undefined {
+function bindingRefusal(
+  c: Context["credential"],
+  purpose: Purpose,
+  signedIn: { username: string; homeAccountId: string },
+): string | undefined {
   const wanted = c.spec.account;
-  if (wanted !== undefined && wanted.toLowerCase() !== signedIn.username.toLowerCase()) return `${signedIn.username} signed in, but this credential is bound to ${wanted}`;
+  if (wanted !== undefined && wanted.toLowerCase() !== signedIn.username.toLowerCase())
+    return `${signedIn.username} signed in, but this credential is bound to ${wanted}`;
   const bound = purpose === "reauthenticate" ? undefined : c.status.account;
   if (bound?.homeAccountId) {
-    return bound.homeAccountId === signedIn.homeAccountId ? undefined : `${signedIn.username} signed in, but this credential is bound to the account ${bound.username ?? ""} (${bound.homeAccountId})`;
+    return bound.homeAccountId === signedIn.homeAccountId
+      ? undefined
+      : `${signedIn.username} signed in, but this credential is bound to the account ${bound.username ?? ""} (${bound.homeAccountId})`;
   }
-  if (bound?.username !== undefined && bound.username.toLowerCase() !== signedIn.username.toLowerCase()) return `${signedIn.username} signed in, but this credential is bound to ${bound.username}`;
+  if (bound?.username !== undefined && bound.username.toLowerCase() !== signedIn.username.toLowerCase())
+    return `${signedIn.username} signed in, but this credential is bound to ${bound.username}`;
   return undefined;
 }
 
@@ -83,7 +103,8 @@ function heldTokenExpiry(ctx: Context): number | undefined {
 }
 
 /** The state once a sign-in ended: the cache (the bound account's refresh token) stays. */
-const signInDropped = (state: CredentialState): CredentialState => (state.cache === undefined ? {} : { cache: state.cache });
+const signInDropped = (state: CredentialState): CredentialState =>
+  state.cache === undefined ? {} : { cache: state.cache };
 
 /** Personal and WorkOrSchool credentials: device-code sign-in, then refresh-token refreshes. */
 export class DelegatedFlow {
@@ -116,7 +137,8 @@ export class DelegatedFlow {
     const stateName = stateSecretName(ctx.credential);
     // A state Secret of another object (or of an earlier credential of this name, which the garbage
     // collector has yet to remove) is neither read nor written; its deletion re-triggers this.
-    if (ctx.stateSecret !== undefined && !ownedBy(ctx.stateSecret, ctx.credential)) return this.#reporter.broken(ctx, "TokenSecretConflict", "conflict", { secretName: stateName });
+    if (ctx.stateSecret !== undefined && !ownedBy(ctx.stateSecret, ctx.credential))
+      return this.#reporter.broken(ctx, "TokenSecretConflict", "conflict", { secretName: stateName });
     try {
       return await this.#decide(ctx);
     } catch (error) {
@@ -129,18 +151,27 @@ export class DelegatedFlow {
     const action = requestedAction(ctx);
     if (action !== undefined) return this.#startSignIn(ctx, action.purpose, action.value);
     const { signIn } = ctx.state;
-    if (signIn !== undefined) return signIn.refreshToken === undefined ? this.#poll(ctx, signIn) : this.#redeemed(ctx, signIn, signIn.refreshToken);
+    if (signIn !== undefined)
+      return signIn.refreshToken === undefined
+        ? this.#poll(ctx, signIn)
+        : this.#redeemed(ctx, signIn, signIn.refreshToken);
     // Broken waits for a person (an authenticate or reauthenticate), making no call: after a
     // sign-in expired, was declined or brought the wrong account, and after a refresh token died.
     // What the operator can see clearing by itself is re-checked (see RECHECKED).
     const broken = ctx.credential.status.conditions?.find((c) => c.type === "Broken" && c.status === "True");
-    if (broken !== undefined && !RECHECKED.has(broken.reason)) return this.#reporter.stillBroken(ctx, broken, ctx.extras);
+    if (broken !== undefined && !RECHECKED.has(broken.reason))
+      return this.#reporter.stillBroken(ctx, broken, ctx.extras);
     // Never signed in: one sign-in starts by itself.
     if (ctx.state.cache === undefined) return this.#startSignIn(ctx, "initial", undefined);
     // A scope was added: its permission needs the person's consent, so a sign-in starts.
     const granted = ctx.credential.status.grantedScopes;
     const waived = ctx.state.consentWaived === ctx.credential.metadata.generation;
-    if (!waived && granted !== undefined && missingScopes(graphScopes(ctx.credential.spec.scopes, ctx.endpoints), granted).length > 0) return this.#startSignIn(ctx, "consent", undefined);
+    if (
+      !waived &&
+      granted !== undefined &&
+      missingScopes(graphScopes(ctx.credential.spec.scopes, ctx.endpoints), granted).length > 0
+    )
+      return this.#startSignIn(ctx, "consent", undefined);
     return this.#tokens.run(ctx, () => Promise.resolve(this.#refreshSource(ctx)), { extras: ctx.extras });
   }
 
@@ -149,29 +180,62 @@ export class DelegatedFlow {
     const tenant = spec.tenantType === "Personal" ? "consumers" : (spec.tenantId ?? "organizations");
     const stateSecret = this.#deps.ownedSecrets.get(`${metadata.namespace}/${stateSecretName(base.credential)}`);
     const { account, lastHandledAuthenticate, lastHandledReauthenticate } = base.credential.status;
-    return { ...base, clientId, target: { endpoints: base.endpoints, tenant, clientId }, state: readState(stateSecret), stateSecret, extras: { account, lastHandledAuthenticate, lastHandledReauthenticate } };
+    return {
+      ...base,
+      clientId,
+      target: { endpoints: base.endpoints, tenant, clientId },
+      state: readState(stateSecret),
+      stateSecret,
+      extras: { account, lastHandledAuthenticate, lastHandledReauthenticate },
+    };
   }
 
   async #startSignIn(ctx: DelegatedContext, purpose: Purpose, actionValue: string | undefined): Promise<Outcome> {
-    const handled = purpose === "authenticate" ? { lastHandledAuthenticate: actionValue } : purpose === "reauthenticate" ? { lastHandledReauthenticate: actionValue } : {};
+    const handled =
+      purpose === "authenticate"
+        ? { lastHandledAuthenticate: actionValue }
+        : purpose === "reauthenticate"
+          ? { lastHandledReauthenticate: actionValue }
+          : {};
     const extras = { ...ctx.extras, ...handled };
     // Nobody is asked to sign in for a credential whose Secrets could not be written, nor in a
     // namespace being deleted (its state Secret may be gone before the credential).
     const blocked = await this.#blocked(ctx);
     if (blocked === "terminating") return DONE;
-    if (blocked !== undefined) return this.#reporter.broken(ctx, "TokenSecretConflict", "conflict", { secretName: blocked.taken, extras });
+    if (blocked !== undefined)
+      return this.#reporter.broken(ctx, "TokenSecretConflict", "conflict", { secretName: blocked.taken, extras });
     let code;
     try {
-      code = await requestDeviceCode(this.#deps.network, ctx.target, [...graphScopes(ctx.credential.spec.scopes, ctx.endpoints), ...OIDC_SCOPES], ctx.now);
+      code = await requestDeviceCode(
+        this.#deps.network,
+        ctx.target,
+        [...graphScopes(ctx.credential.spec.scopes, ctx.endpoints), ...OIDC_SCOPES],
+        ctx.now,
+      );
     } catch (error) {
       if (!(error instanceof MicrosoftError)) throw error;
-      if (error.classified.kind === "broken") return this.#reporter.broken(ctx, error.classified.reason, "sign-in", { detail: error.classified.detail, extras });
+      if (error.classified.kind === "broken")
+        return this.#reporter.broken(ctx, error.classified.reason, "sign-in", {
+          detail: error.classified.detail,
+          extras,
+        });
       return this.#reporter.failed(ctx, error.classified, undefined);
     }
-    const signIn: PendingSignIn = { ...code, purpose, tenant: ctx.target.tenant, clientId: ctx.clientId, ...(keepsWorking(ctx, purpose) ? { working: true } : {}) };
+    const signIn: PendingSignIn = {
+      ...code,
+      purpose,
+      tenant: ctx.target.tenant,
+      clientId: ctx.clientId,
+      ...(keepsWorking(ctx, purpose) ? { working: true } : {}),
+    };
     await writeState(this.#deps, ctx.credential, { ...ctx.state, signIn }, ctx.stateSecret);
     // The code itself stays in status, for who may read the credential: Events are read more widely.
-    await this.#deps.events.record(ownerOf(ctx.credential), "Normal", "SignInRequired", signInEventMessage(ctx.credential, code));
+    await this.#deps.events.record(
+      ownerOf(ctx.credential),
+      "Normal",
+      "SignInRequired",
+      signInEventMessage(ctx.credential, code),
+    );
     if (purpose === "reauthenticate") await this.#warnReauthenticate(ctx);
     this.#nextPoll.set(ctx.key, ctx.now + code.intervalMs);
     this.#deps.requeueAt(ctx.key, ctx.now + code.intervalMs);
@@ -183,7 +247,8 @@ export class DelegatedFlow {
    * someone else (the caches miss unlabelled ones), or the namespace being deleted.
    */
   async #blocked(ctx: DelegatedContext): Promise<{ taken: string } | "terminating" | undefined> {
-    if (ctx.secret === undefined && (await takenBySomeoneElse(this.#deps, ctx.credential, ctx.secretName))) return { taken: ctx.secretName };
+    if (ctx.secret === undefined && (await takenBySomeoneElse(this.#deps, ctx.credential, ctx.secretName)))
+      return { taken: ctx.secretName };
     if (ctx.stateSecret !== undefined) return undefined;
     const state = await stateSecretWritable(this.#deps, ctx.credential);
     return state === "free" ? undefined : state === "taken" ? { taken: stateSecretName(ctx.credential) } : state;
@@ -199,10 +264,18 @@ export class DelegatedFlow {
   }
 
   #pending(ctx: DelegatedContext, signIn: PendingSignIn, extras: StatusExtras): Promise<Outcome> {
-    const shown = { userCode: signIn.userCode, verificationUri: signIn.verificationUri, message: signIn.message, expiresAt: rfc3339(signIn.expiresAt) };
-    return this.#reporter.report(ctx, { kind: "signInPending", signIn: shown, currentExpiresAt: heldTokenExpiry(ctx) }, { extras });
+    const shown = {
+      userCode: signIn.userCode,
+      verificationUri: signIn.verificationUri,
+      message: signIn.message,
+      expiresAt: rfc3339(signIn.expiresAt),
+    };
+    return this.#reporter.report(
+      ctx,
+      { kind: "signInPending", signIn: shown, currentExpiresAt: heldTokenExpiry(ctx) },
+      { extras },
+    );
   }
-
 
   async #poll(ctx: DelegatedContext, signIn: PendingSignIn): Promise<Outcome> {
     const withoutSignIn = signInDropped(ctx.state);
@@ -220,8 +293,17 @@ export class DelegatedFlow {
       this.#nextPoll.delete(ctx.key);
       // The device code is spent: keep what it was exchanged for until msal's cache holds it.
       const redeemed = { ...signIn, refreshToken: result.refreshToken };
-      const stateSecret = await writeState(this.#deps, ctx.credential, { ...ctx.state, signIn: redeemed }, ctx.stateSecret);
-      return await this.#redeemed({ ...ctx, stateSecret, state: { ...ctx.state, signIn: redeemed } }, redeemed, result.refreshToken);
+      const stateSecret = await writeState(
+        this.#deps,
+        ctx.credential,
+        { ...ctx.state, signIn: redeemed },
+        ctx.stateSecret,
+      );
+      return await this.#redeemed(
+        { ...ctx, stateSecret, state: { ...ctx.state, signIn: redeemed } },
+        redeemed,
+        result.refreshToken,
+      );
     } catch (error) {
       if (!(error instanceof MicrosoftError)) throw error;
       if (error.classified.kind === "transient") {
@@ -233,7 +315,10 @@ export class DelegatedFlow {
       }
       if (error.classified.reason === "SignInExpired") return this.#expired(ctx, signIn);
       await writeState(this.#deps, ctx.credential, withoutSignIn, ctx.stateSecret);
-      return this.#reporter.broken(ctx, error.classified.reason, "sign-in", { detail: error.classified.detail, extras: ctx.extras });
+      return this.#reporter.broken(ctx, error.classified.reason, "sign-in", {
+        detail: error.classified.detail,
+        extras: ctx.extras,
+      });
     }
   }
 
@@ -244,7 +329,10 @@ export class DelegatedFlow {
    */
   async #expired(ctx: DelegatedContext, signIn: PendingSignIn): Promise<Outcome> {
     const dropped = signInDropped(ctx.state);
-    const state = signIn.purpose === "consent" && signIn.working === true ? { ...dropped, consentWaived: ctx.credential.metadata.generation ?? 0 } : dropped;
+    const state =
+      signIn.purpose === "consent" && signIn.working === true
+        ? { ...dropped, consentWaived: ctx.credential.metadata.generation ?? 0 }
+        : dropped;
     const stateSecret = await writeState(this.#deps, ctx.credential, state, ctx.stateSecret);
     this.#nextPoll.delete(ctx.key);
     if (signIn.working !== true) return this.#reporter.broken(ctx, "SignInExpired", "sign-in", { extras: ctx.extras });
@@ -263,8 +351,15 @@ export class DelegatedFlow {
 
   /** Refreshes the tokens while the sign-in keeps waiting (shown beside them), then polls on schedule. */
   async #refreshWhileWaiting(ctx: DelegatedContext, signIn: PendingSignIn): Promise<Outcome> {
-    const shown = { userCode: signIn.userCode, verificationUri: signIn.verificationUri, message: signIn.message, expiresAt: rfc3339(signIn.expiresAt) };
-    const outcome = await this.#tokens.run(ctx, () => Promise.resolve(this.#refreshSource(ctx)), { extras: { ...ctx.extras, signIn: shown } });
+    const shown = {
+      userCode: signIn.userCode,
+      verificationUri: signIn.verificationUri,
+      message: signIn.message,
+      expiresAt: rfc3339(signIn.expiresAt),
+    };
+    const outcome = await this.#tokens.run(ctx, () => Promise.resolve(this.#refreshSource(ctx)), {
+      extras: { ...ctx.extras, signIn: shown },
+    });
     this.#deps.requeueAt(ctx.key, this.#nextPoll.get(ctx.key) ?? ctx.now + signIn.intervalMs);
     return outcome;
   }
@@ -275,7 +370,8 @@ export class DelegatedFlow {
    */
   async #stillPending(ctx: DelegatedContext, signIn: PendingSignIn, intervalMs: number): Promise<Outcome> {
     const current = intervalMs > signIn.intervalMs ? { ...signIn, intervalMs } : signIn;
-    if (current !== signIn) await writeState(this.#deps, ctx.credential, { ...ctx.state, signIn: current }, ctx.stateSecret);
+    if (current !== signIn)
+      await writeState(this.#deps, ctx.credential, { ...ctx.state, signIn: current }, ctx.stateSecret);
     const next = this.#deps.now() + current.intervalMs;
     this.#nextPoll.set(ctx.key, next);
     this.#deps.requeueAt(ctx.key, next);
@@ -296,25 +392,45 @@ export class DelegatedFlow {
       if (error.classified.kind === "transient") return this.#reporter.failed(ctx, error.classified, undefined);
       const withoutSignIn = signInDropped(ctx.state);
       await writeState(this.#deps, ctx.credential, withoutSignIn, ctx.stateSecret);
-      return this.#reporter.broken(ctx, error.classified.reason, "sign-in", { detail: error.classified.detail, extras: ctx.extras });
+      return this.#reporter.broken(ctx, error.classified.reason, "sign-in", {
+        detail: error.classified.detail,
+        extras: ctx.extras,
+      });
     }
   }
   /** The person signed in: bind (or refuse) the account, keep the refresh token, fill the token Secret. */
   async #signedIn(ctx: DelegatedContext, signIn: PendingSignIn, refreshToken: string): Promise<Outcome> {
-    const imported = await importRefreshToken(this.#deps.network, ctx.target, refreshToken, graphScopes(ctx.credential.spec.scopes, ctx.endpoints));
+    const imported = await importRefreshToken(
+      this.#deps.network,
+      ctx.target,
+      refreshToken,
+      graphScopes(ctx.credential.spec.scopes, ctx.endpoints),
+    );
     const username = imported.account.username;
-    const refused = bindingRefusal(ctx.credential, signIn.purpose, imported.account) ?? accountRefusal(username, this.#deps.policy);
+    const refused =
+      bindingRefusal(ctx.credential, signIn.purpose, imported.account) ?? accountRefusal(username, this.#deps.policy);
     if (refused !== undefined) {
       // The wrong account's tokens are discarded: the cache and token Secret keep the bound account's.
       await writeState(this.#deps, ctx.credential, signInDropped(ctx.state), ctx.stateSecret);
-      return this.#reporter.broken(ctx, "AccountMismatch", `mismatch:${username}`, { detail: refused, extras: ctx.extras });
+      return this.#reporter.broken(ctx, "AccountMismatch", `mismatch:${username}`, {
+        detail: refused,
+        extras: ctx.extras,
+      });
     }
     const cache = imported.changedCache ?? "";
     const stateSecret = await writeState(this.#deps, ctx.credential, { cache }, ctx.stateSecret);
-    const account = { username, homeAccountId: imported.account.homeAccountId, tenantId: imported.account.tenantId, name: imported.account.name ?? username };
+    const account = {
+      username,
+      homeAccountId: imported.account.homeAccountId,
+      tenantId: imported.account.tenantId,
+      name: imported.account.name ?? username,
+    };
     const signedIn: DelegatedContext = { ...ctx, stateSecret, state: { cache }, extras: { ...ctx.extras, account } };
     const first = imported.token;
-    return this.#tokens.run(signedIn, () => Promise.resolve(this.#refreshSource(signedIn, first)), { extras: signedIn.extras, force: true });
+    return this.#tokens.run(signedIn, () => Promise.resolve(this.#refreshSource(signedIn, first)), {
+      extras: signedIn.extras,
+      force: true,
+    });
   }
 
   /** Tokens from the refresh token in msal's cache; msal's changed cache is written back after. */

@@ -16,7 +16,11 @@ function fixCredentialSecret(c: Credential, ctx: MessageContext): string {
   if (ref?.certificateRef) {
     return `kubectl -n ${ns} create secret tls ${ref.certificateRef.name} --cert=app.crt --key=app.key --dry-run=client -o yaml | kubectl apply -f -`;
   }
-  return storeClientSecret(ns, ctx.secretName ?? ref?.clientSecretRef?.name, ctx.secretKey ?? ref?.clientSecretRef?.key);
+  return storeClientSecret(
+    ns,
+    ctx.secretName ?? ref?.clientSecretRef?.name,
+    ctx.secretKey ?? ref?.clientSecretRef?.key,
+  );
 }
 
 function storeClientSecret(ns: string, name = "<secret>", key = "<key>"): string {
@@ -25,7 +29,8 @@ function storeClientSecret(ns: string, name = "<secret>", key = "<key>"): string
 
 type MessageBuilder = (c: Credential, ctx: MessageContext) => string;
 
-const appName = (c: Credential): string => `app registration ${c.spec.servicePrincipal?.clientId ?? c.spec.clientId ?? ""} in tenant ${c.spec.tenantId ?? ""}`.trim();
+const appName = (c: Credential): string =>
+  `app registration ${c.spec.servicePrincipal?.clientId ?? c.spec.clientId ?? ""} in tenant ${c.spec.tenantId ?? ""}`.trim();
 const microsoftSays = (ctx: MessageContext): string => (ctx.detail ? ` Microsoft says: ${ctx.detail}` : "");
 
 const BUILDERS: Partial<Record<BrokenReason, MessageBuilder>> = {
@@ -47,7 +52,8 @@ const BUILDERS: Partial<Record<BrokenReason, MessageBuilder>> = {
     `${account(c)} no longer exists in the directory.${microsoftSays(ctx)} A directory administrator must restore it, then it must sign in again (${authenticate(c)}); or move the credential to another account, which may break existing connections: ${reauthenticate(c)}`,
   TokenSecretConflict: (c, ctx) =>
     `Secret ${c.metadata.namespace}/${ctx.secretName ?? ""} already exists and does not belong to this credential; the operator will not overwrite it, nor grant it to anyone. Delete it (kubectl -n ${c.metadata.namespace} delete secret ${ctx.secretName ?? ""})${ctx.secretName?.endsWith("-state") === true ? "" : " or choose another spec.tokenSecret.name"}.`,
-  NotPermitted: (c, ctx) => `${ctx.detail ?? "The operator refuses this credential as written."} Until then the credential gets no tokens and grants nothing (see docs/security.md).`,
+  NotPermitted: (c, ctx) =>
+    `${ctx.detail ?? "The operator refuses this credential as written."} Until then the credential gets no tokens and grants nothing (see docs/security.md).`,
 };
 
 /** The command that starts a new sign-in for the bound account. */
@@ -64,11 +70,15 @@ const SIGN_IN_AGAIN: Partial<Record<BrokenReason, (c: Credential) => string>> = 
   SignInExpired: (c) => `Nobody completed the sign-in in time. ${account(c)} must sign in`,
   SignInDeclined: (c) => `The sign-in was declined. ${account(c)} must sign in and approve`,
   RefreshTokenExpired: (c) => `The refresh token expired. ${account(c)} must sign in again`,
-  RefreshTokenRevoked: (c) => `The refresh token was revoked (for example after a password change). ${account(c)} must sign in again`,
+  RefreshTokenRevoked: (c) =>
+    `The refresh token was revoked (for example after a password change). ${account(c)} must sign in again`,
   MFARequired: (c) => `Multi-factor authentication is required. ${account(c)} must sign in again and complete it`,
-  ConsentRequired: (c) => `A permission needs consent. ${account(c)} (or an administrator, for permissions that need admin consent) must consent, then sign in again`,
-  AccountDisabled: (c) => `The account is disabled. A directory administrator must enable ${account(c)}, then it must sign in again`,
-  ConditionalAccessBlocked: (c) => `A Conditional Access policy blocks the sign-in. A directory administrator must allow it, then ${account(c)} must sign in again`,
+  ConsentRequired: (c) =>
+    `A permission needs consent. ${account(c)} (or an administrator, for permissions that need admin consent) must consent, then sign in again`,
+  AccountDisabled: (c) =>
+    `The account is disabled. A directory administrator must enable ${account(c)}, then it must sign in again`,
+  ConditionalAccessBlocked: (c) =>
+    `A Conditional Access policy blocks the sign-in. A directory administrator must allow it, then ${account(c)} must sign in again`,
 };
 
 /** A Broken message: what happened, who must act, and the command to run. */
@@ -76,6 +86,7 @@ export function brokenMessage(reason: BrokenReason, credential: Credential, ctx:
   const builder = BUILDERS[reason];
   if (builder !== undefined) return builder(credential, ctx);
   const signInAgain = SIGN_IN_AGAIN[reason];
-  if (signInAgain !== undefined) return `${signInAgain(credential)}:${microsoftSays(ctx) ? `${microsoftSays(ctx)} Then:` : ""} ${authenticate(credential)}.`;
+  if (signInAgain !== undefined)
+    return `${signInAgain(credential)}:${microsoftSays(ctx) ? `${microsoftSays(ctx)} Then:` : ""} ${authenticate(credential)}.`;
   return `${reason}.${microsoftSays(ctx)} A person must act: see docs/broken-reasons.md#${reason.toLowerCase()}.`;
 }

@@ -11,7 +11,12 @@ export type RawCredential = KubernetesObject & { spec?: unknown; status?: Micros
 export function parseCredential(raw: RawCredential): { credential: Credential } | { error: string } {
   const spec = microsoftCredentialSpecSchema.safeParse(raw.spec);
   const { name, namespace, uid } = raw.metadata ?? {};
-  if (!spec.success) return { error: `spec does not match this operator's API: ${spec.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}` };
+  if (!spec.success)
+    return {
+      error: `spec does not match this operator's API: ${spec.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+    };
   if (!name || !namespace || !uid) return { error: "metadata has no name, namespace or uid" };
-  return { credential: { metadata: { ...raw.metadata, name, namespace, uid }, spec: spec.data, status: raw.status ?? {} } };
+  return {
+    credential: { metadata: { ...raw.metadata, name, namespace, uid }, spec: spec.data, status: raw.status ?? {} },
+  };
 }

@@ -26,7 +26,9 @@ export function plan(s: Snapshot): Plan {
   const expiresAt = earliestExpiry(s.tokenSecret, s.slots);
   if (expiresAt !== undefined) {
     const lastRefresh = Date.parse(s.credential.status.lastRefreshTime ?? "");
-    const due = Number.isNaN(lastRefresh) ? expiresAt - s.refreshBeforeMs : nextRefreshAt(expiresAt, lastRefresh, s.refreshBeforeMs);
+    const due = Number.isNaN(lastRefresh)
+      ? expiresAt - s.refreshBeforeMs
+      : nextRefreshAt(expiresAt, lastRefresh, s.refreshBeforeMs);
     if (due > s.now) return { kind: "fresh", expiresAt };
   }
   const notBefore = Date.parse(s.credential.status.failures?.nextRetryTime ?? "");
@@ -36,9 +38,21 @@ export function plan(s: Snapshot): Plan {
 
 /** What reconciling found out, which the status reports. */
 export type Observation =
-  | { readonly kind: "tokens"; readonly expiresAt: number; readonly refreshedAt: number; readonly grantedScopes: readonly string[]; readonly reauthenticateBy?: number }
+  | {
+      readonly kind: "tokens";
+      readonly expiresAt: number;
+      readonly refreshedAt: number;
+      readonly grantedScopes: readonly string[];
+      readonly reauthenticateBy?: number;
+    }
   | { readonly kind: "broken"; readonly reason: BrokenReason; readonly message: string }
-  | { readonly kind: "transient"; readonly reason: string; readonly message: string; readonly currentExpiresAt: number | undefined; readonly retryAt: number }
+  | {
+      readonly kind: "transient";
+      readonly reason: string;
+      readonly message: string;
+      readonly currentExpiresAt: number | undefined;
+      readonly retryAt: number;
+    }
   /** Still backing off from earlier failures: only Ready is re-evaluated against the clock. */
   | { readonly kind: "backingOff"; readonly message: string; readonly currentExpiresAt: number | undefined }
   /** A device-code sign-in waits for a person (the user code and link are for them to see). */
@@ -49,33 +63,79 @@ export type Observation =
       readonly currentExpiresAt?: number | undefined;
     };
 
-
 /** Ready while a refresh keeps failing: True until the token we hold expires, then RefreshFailing. */
 function failingReady(o: Extract<Observation, { kind: "transient" | "backingOff" }>, now: number): ConditionInput {
   const detail = `: ${o.message}`;
   if (o.currentExpiresAt !== undefined && o.currentExpiresAt > now) {
-    return { type: "Ready", status: "True", reason: "TokenValid", message: `The access token is valid until ${rfc3339(o.currentExpiresAt)}; refreshing it failed and is retried${detail}` };
+    return {
+      type: "Ready",
+      status: "True",
+      reason: "TokenValid",
+      message: `The access token is valid until ${rfc3339(o.currentExpiresAt)}; refreshing it failed and is retried${detail}`,
+    };
   }
-  return { type: "Ready", status: "False", reason: "RefreshFailing", message: `No valid access token: refreshing failed and is retried (no action needed unless it persists)${detail}` };
+  return {
+    type: "Ready",
+    status: "False",
+    reason: "RefreshFailing",
+    message: `No valid access token: refreshing failed and is retried (no action needed unless it persists)${detail}`,
+  };
 }
 
 function conditionsFor(o: Observation, now: number): ConditionInput[] {
-  const notPending: ConditionInput = { type: "SignInPending", status: "False", reason: "NoSignIn", message: "No sign-in is waiting." };
-  const healthy: ConditionInput = { type: "Broken", status: "False", reason: NOT_BROKEN, message: "Nothing needs a person." };
+  const notPending: ConditionInput = {
+    type: "SignInPending",
+    status: "False",
+    reason: "NoSignIn",
+    message: "No sign-in is waiting.",
+  };
+  const healthy: ConditionInput = {
+    type: "Broken",
+    status: "False",
+    reason: NOT_BROKEN,
+    message: "Nothing needs a person.",
+  };
   switch (o.kind) {
     case "tokens":
-      return [{ type: "Ready", status: "True", reason: "TokenValid", message: `The access token is valid until ${rfc3339(o.expiresAt)}.` }, healthy, notPending];
+      return [
+        {
+          type: "Ready",
+          status: "True",
+          reason: "TokenValid",
+          message: `The access token is valid until ${rfc3339(o.expiresAt)}.`,
+        },
+        healthy,
+        notPending,
+      ];
     case "broken":
-      return [{ type: "Ready", status: "False", reason: o.reason, message: o.message }, { type: "Broken", status: "True", reason: o.reason, message: o.message }, notPending];
+      return [
+        { type: "Ready", status: "False", reason: o.reason, message: o.message },
+        { type: "Broken", status: "True", reason: o.reason, message: o.message },
+        notPending,
+      ];
     case "transient":
     case "backingOff":
       return [failingReady(o, now), healthy, notPending];
     case "signInPending": {
       const waiting = `Waiting for a person to sign in until ${o.signIn.expiresAt}: ${o.signIn.message}`;
-      const pending: ConditionInput = { type: "SignInPending", status: "True", reason: "WaitingForPerson", message: waiting };
+      const pending: ConditionInput = {
+        type: "SignInPending",
+        status: "True",
+        reason: "WaitingForPerson",
+        message: waiting,
+      };
       // Ready means a valid access token is in the token Secret: a sign-in waiting does not change that.
       if (o.currentExpiresAt !== undefined && o.currentExpiresAt > now) {
-        return [{ type: "Ready", status: "True", reason: "TokenValid", message: `The access token is valid until ${rfc3339(o.currentExpiresAt)}; a sign-in is waiting for a person.` }, healthy, pending];
+        return [
+          {
+            type: "Ready",
+            status: "True",
+            reason: "TokenValid",
+            message: `The access token is valid until ${rfc3339(o.currentExpiresAt)}; a sign-in is waiting for a person.`,
+          },
+          healthy,
+          pending,
+        ];
       }
       return [{ type: "Ready", status: "False", reason: "SignInPending", message: waiting }, healthy, pending];
     }
@@ -86,14 +146,27 @@ function withoutUndefined<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
 
-function failuresAfter(prev: MicrosoftCredentialStatus, o: Observation, now: number): MicrosoftCredentialStatus["failures"] {
+function failuresAfter(
+  prev: MicrosoftCredentialStatus,
+  o: Observation,
+  now: number,
+): MicrosoftCredentialStatus["failures"] {
   if (o.kind === "tokens") return undefined; // a success resets them
   if (o.kind !== "transient") return prev.failures;
-  return { count: (prev.failures?.count ?? 0) + 1, lastTime: rfc3339(now), lastReason: o.reason, nextRetryTime: rfc3339(o.retryAt) };
+  return {
+    count: (prev.failures?.count ?? 0) + 1,
+    lastTime: rfc3339(now),
+    lastReason: o.reason,
+    nextRetryTime: rfc3339(o.retryAt),
+  };
 }
 
 /** Token times: new ones after a refresh; the token we still hold during a transient failure. */
-function tokenFields(prev: MicrosoftCredentialStatus, o: Observation, refreshBeforeMs: number): Partial<MicrosoftCredentialStatus> {
+function tokenFields(
+  prev: MicrosoftCredentialStatus,
+  o: Observation,
+  refreshBeforeMs: number,
+): Partial<MicrosoftCredentialStatus> {
   if (o.kind === "tokens") {
     return {
       accessTokenExpiresAt: rfc3339(o.expiresAt),
@@ -103,21 +176,35 @@ function tokenFields(prev: MicrosoftCredentialStatus, o: Observation, refreshBef
       ...(o.reauthenticateBy === undefined ? {} : { reauthenticateBy: rfc3339(o.reauthenticateBy) }),
     };
   }
-  if (o.kind === "transient" && o.currentExpiresAt !== undefined) return { accessTokenExpiresAt: rfc3339(o.currentExpiresAt) };
+  if (o.kind === "transient" && o.currentExpiresAt !== undefined)
+    return { accessTokenExpiresAt: rfc3339(o.currentExpiresAt) };
   return {};
 }
 
 /** Status fields only the shell knows (the account, the actions handled, the sign-in deadline). */
-export type StatusExtras = Pick<MicrosoftCredentialStatus, "account" | "lastHandledAuthenticate" | "lastHandledReauthenticate" | "signIn">;
+export type StatusExtras = Pick<
+  MicrosoftCredentialStatus,
+  "account" | "lastHandledAuthenticate" | "lastHandledReauthenticate" | "signIn"
+>;
 
 /** A sign-in waiting beside what is reported otherwise (tokens refreshed while a repair waits). */
 function pendingBeside(o: Observation, signIn: MicrosoftCredentialStatus["signIn"]): ConditionInput | undefined {
   if (o.kind === "signInPending" || o.kind === "broken" || signIn === undefined) return undefined;
-  return { type: "SignInPending", status: "True", reason: "WaitingForPerson", message: `Waiting for a person to sign in until ${signIn.expiresAt}: ${signIn.message}` };
+  return {
+    type: "SignInPending",
+    status: "True",
+    reason: "WaitingForPerson",
+    message: `Waiting for a person to sign in until ${signIn.expiresAt}: ${signIn.message}`,
+  };
 }
 
 /** The status to write for an observation; equal to the current one when nothing changed. */
-export function nextStatus(credential: Credential, o: Observation, tokenSecretName: string, snapshot: Pick<Snapshot, "refreshBeforeMs" | "now"> & { extras?: StatusExtras }): MicrosoftCredentialStatus {
+export function nextStatus(
+  credential: Credential,
+  o: Observation,
+  tokenSecretName: string,
+  snapshot: Pick<Snapshot, "refreshBeforeMs" | "now"> & { extras?: StatusExtras },
+): MicrosoftCredentialStatus {
   const prev = credential.status;
   let conditions: Condition[] = prev.conditions ?? [];
   const beside = pendingBeside(o, snapshot.extras?.signIn);

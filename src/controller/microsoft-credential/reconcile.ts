@@ -29,7 +29,10 @@ export class CredentialReconciler {
   readonly #configMaps: ReadStore<V1ConfigMap>;
   readonly #reporter: Reporter;
 
-  constructor(deps: CredentialReconcilerDeps, access: Omit<AccessBindingsDeps, "events" | "log"> & { configMaps: ReadStore<V1ConfigMap> }) {
+  constructor(
+    deps: CredentialReconcilerDeps,
+    access: Omit<AccessBindingsDeps, "events" | "log"> & { configMaps: ReadStore<V1ConfigMap> },
+  ) {
     this.#deps = deps;
     this.#access = new AccessBindings({ ...access, events: deps.events, log: deps.log });
     this.#configMaps = access.configMaps;
@@ -47,10 +50,12 @@ export class CredentialReconciler {
     const refused = refusal(ctx.credential, this.#deps.policy);
     // Who may use the credential does not depend on its health: granted first, whatever the
     // tokens do; a failure here is retried after the tokens had their turn.
-    const access = await this.#access.apply(ctx.credential, refused === undefined ? this.#grantable(ctx) : undefined).then(
-      () => undefined,
-      (error: unknown) => ({ error }),
-    );
+    const access = await this.#access
+      .apply(ctx.credential, refused === undefined ? this.#grantable(ctx) : undefined)
+      .then(
+        () => undefined,
+        (error: unknown) => ({ error }),
+      );
     const outcome = await this.#tokensOf(ctx, refused).catch((error: unknown) => {
       // The namespace is being deleted, the credential with it: retrying would only be refused again.
       if (isNamespaceTerminating(error)) return DONE;
@@ -64,7 +69,8 @@ export class CredentialReconciler {
     if (refused !== undefined) return this.#reporter.broken(ctx, "NotPermitted", "refused", { detail: refused });
     const taken = await this.#stillTaken(ctx);
     if (taken) return this.#reporter.broken(ctx, "TokenSecretConflict", "conflict", { secretName: ctx.secretName });
-    if (ctx.credential.spec.tenantType === "ServicePrincipal") return this.#tokens.run(ctx, () => this.#servicePrincipal(ctx));
+    if (ctx.credential.spec.tenantType === "ServicePrincipal")
+      return this.#tokens.run(ctx, () => this.#servicePrincipal(ctx));
     return this.#delegated.reconcile(ctx);
   }
 
@@ -76,7 +82,9 @@ export class CredentialReconciler {
   async #stillTaken(ctx: Context): Promise<boolean> {
     if (ctx.secret !== undefined) return !ownedBy(ctx.secret, ctx.credential);
     const broken = ctx.credential.status.conditions?.find((c) => c.type === "Broken" && c.status === "True");
-    return broken?.reason === "TokenSecretConflict" && (await takenBySomeoneElse(this.#deps, ctx.credential, ctx.secretName));
+    return (
+      broken?.reason === "TokenSecretConflict" && (await takenBySomeoneElse(this.#deps, ctx.credential, ctx.secretName))
+    );
   }
 
   /** What the teams may be granted: only what exists and this credential owns. */
@@ -100,15 +108,24 @@ export class CredentialReconciler {
     const material = await loadMaterial(this.#deps.core, this.#readSecret, ctx.credential);
     if (material.kind !== "ok") {
       // ServiceAccounts are not watched: one that appears or opts in is seen within a minute.
-      if (ctx.credential.spec.servicePrincipal?.workloadIdentity !== undefined) this.#deps.requeueAt(ctx.key, ctx.now + SERVICE_ACCOUNT_RECHECK_MS);
-      const broken = ({ missing: "ClientCredentialMissing", invalid: "ClientCredentialInvalid", refused: "NotPermitted" } as const)[material.kind];
+      if (ctx.credential.spec.servicePrincipal?.workloadIdentity !== undefined)
+        this.#deps.requeueAt(ctx.key, ctx.now + SERVICE_ACCOUNT_RECHECK_MS);
+      const broken = (
+        { missing: "ClientCredentialMissing", invalid: "ClientCredentialInvalid", refused: "NotPermitted" } as const
+      )[material.kind];
       return { broken, inputsVersion: material.version, message: { ...material, detail: material.message } };
     }
     const { spec } = ctx.credential;
     return {
       inputsVersion: material.version,
       acquire: (slot) =>
-        acquireAppToken(this.#deps.network, { endpoints: ctx.endpoints, tenantId: spec.tenantId ?? "", clientId: spec.servicePrincipal?.clientId ?? "", credential: material.credential, resource: slot.resource }),
+        acquireAppToken(this.#deps.network, {
+          endpoints: ctx.endpoints,
+          tenantId: spec.tenantId ?? "",
+          clientId: spec.servicePrincipal?.clientId ?? "",
+          credential: material.credential,
+          resource: slot.resource,
+        }),
     };
   }
 }

@@ -60,7 +60,10 @@ export class SecretReferences {
   set(credentialKey: string, credential: RawCredential): void {
     this.delete(credentialKey);
     const namespace = credential.metadata?.namespace ?? "";
-    const entry = { read: secretNamesOf(credential).map((n) => `${namespace}/${n}`), taken: ownNamesOf(credential).map((n) => `${namespace}/${n}`) };
+    const entry = {
+      read: secretNamesOf(credential).map((n) => `${namespace}/${n}`),
+      taken: ownNamesOf(credential).map((n) => `${namespace}/${n}`),
+    };
     this.#byCredential.set(credentialKey, entry);
     entry.read.forEach((secret) => this.#read.add(secret, credentialKey));
     entry.taken.forEach((secret) => this.#taken.add(secret, credentialKey));

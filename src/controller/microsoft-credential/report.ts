@@ -28,7 +28,13 @@ export function brokenInputs(c: Credential, inputsVersion: string): string {
  * Broken reasons of a service principal that an administrator repairs in Entra (a federated
  * credential, a certificate, consent), where the operator cannot watch: tried again hourly.
  */
-const ENTRA_SIDE = new Set<BrokenReason>(["FederationMismatch", "AppRegistrationInvalid", "ConsentRequired", "ClientCredentialInvalid", "ConditionalAccessBlocked"]);
+const ENTRA_SIDE = new Set<BrokenReason>([
+  "FederationMismatch",
+  "AppRegistrationInvalid",
+  "ConsentRequired",
+  "ClientCredentialInvalid",
+  "ConditionalAccessBlocked",
+]);
 export const ENTRA_SIDE_RETRY_MS = 3600_000;
 const RETRY_MARK = ",retry=";
 
@@ -36,7 +42,11 @@ const RETRY_MARK = ",retry=";
  * Whether a Broken credential still waits for a person: nothing it reads changed since it broke
  * (`marked` is its broken-inputs annotation) and no hourly retry is due. `retryAt`: when to look again.
  */
-export function waitsForPerson(marked: string | undefined, inputs: string, now: number): { waits: boolean; retryAt?: number } {
+export function waitsForPerson(
+  marked: string | undefined,
+  inputs: string,
+  now: number,
+): { waits: boolean; retryAt?: number } {
   if (marked === undefined) return { waits: false };
   const at = marked.indexOf(RETRY_MARK);
   if ((at < 0 ? marked : marked.slice(0, at)) !== inputs) return { waits: false };
@@ -53,22 +63,46 @@ export class Reporter {
     this.#deps = deps;
   }
 
-  async report(ctx: Context, observation: Observation, more: { brokenInputs?: string; extras?: StatusExtras } = {}): Promise<Outcome> {
-    const status = nextStatus(ctx.credential, observation, ctx.secretName, { ...ctx, ...(more.extras ? { extras: more.extras } : {}) });
-    await writeStatus(this.#deps, ctx.raw, ctx.credential, { status, ...(more.brokenInputs === undefined ? {} : { brokenInputs: more.brokenInputs }) });
-    if (observation.kind === "tokens") this.#deps.requeueAt(ctx.key, nextRefreshAt(observation.expiresAt, observation.refreshedAt, ctx.refreshBeforeMs));
+  async report(
+    ctx: Context,
+    observation: Observation,
+    more: { brokenInputs?: string; extras?: StatusExtras } = {},
+  ): Promise<Outcome> {
+    const status = nextStatus(ctx.credential, observation, ctx.secretName, {
+      ...ctx,
+      ...(more.extras ? { extras: more.extras } : {}),
+    });
+    await writeStatus(this.#deps, ctx.raw, ctx.credential, {
+      status,
+      ...(more.brokenInputs === undefined ? {} : { brokenInputs: more.brokenInputs }),
+    });
+    if (observation.kind === "tokens")
+      this.#deps.requeueAt(ctx.key, nextRefreshAt(observation.expiresAt, observation.refreshedAt, ctx.refreshBeforeMs));
     return DONE;
   }
 
   /** Broken: a person must act; no call is made until the inputs change (see ANNOTATIONS.brokenInputs). */
-  async broken(ctx: Context, reason: BrokenReason, inputsVersion: string, message: MessageContext & { extras?: StatusExtras } = {}): Promise<Outcome> {
+  async broken(
+    ctx: Context,
+    reason: BrokenReason,
+    inputsVersion: string,
+    message: MessageContext & { extras?: StatusExtras } = {},
+  ): Promise<Outcome> {
     // The account just signed in (in extras) is the one the message should name.
     const account = message.extras?.account;
-    const credential = account === undefined ? ctx.credential : { ...ctx.credential, status: { ...ctx.credential.status, account } };
+    const credential =
+      account === undefined ? ctx.credential : { ...ctx.credential, status: { ...ctx.credential.status, account } };
     const observation = { kind: "broken", reason, message: brokenMessage(reason, credential, message) } as const;
-    const retryAt = ctx.credential.spec.tenantType === "ServicePrincipal" && ENTRA_SIDE.has(reason) ? ctx.now + ENTRA_SIDE_RETRY_MS : undefined;
-    const inputs = brokenInputs(ctx.credential, inputsVersion) + (retryAt === undefined ? "" : `${RETRY_MARK}${rfc3339(retryAt)}`);
-    const outcome = await this.report(ctx, observation, { brokenInputs: inputs, ...(message.extras ? { extras: message.extras } : {}) });
+    const retryAt =
+      ctx.credential.spec.tenantType === "ServicePrincipal" && ENTRA_SIDE.has(reason)
+        ? ctx.now + ENTRA_SIDE_RETRY_MS
+        : undefined;
+    const inputs =
+      brokenInputs(ctx.credential, inputsVersion) + (retryAt === undefined ? "" : `${RETRY_MARK}${rfc3339(retryAt)}`);
+    const outcome = await this.report(ctx, observation, {
+      brokenInputs: inputs,
+      ...(message.extras ? { extras: message.extras } : {}),
+    });
     if (retryAt !== undefined) this.#deps.requeueAt(ctx.key, retryAt);
     return outcome;
   }
@@ -78,20 +112,40 @@ export class Reporter {
    * the spec all the same (a rename shows, observedGeneration moves on).
    */
   stillBroken(ctx: Context, condition: { reason: string; message: string }, extras?: StatusExtras): Promise<Outcome> {
-    const observation = { kind: "broken", reason: condition.reason as BrokenReason, message: condition.message } as const;
+    const observation = {
+      kind: "broken",
+      reason: condition.reason as BrokenReason,
+      message: condition.message,
+    } as const;
     const inputs = ctx.credential.metadata.annotations?.[ANNOTATIONS.brokenInputs];
-    return this.report(ctx, observation, { ...(inputs === undefined ? {} : { brokenInputs: inputs }), ...(extras ? { extras } : {}) });
+    return this.report(ctx, observation, {
+      ...(inputs === undefined ? {} : { brokenInputs: inputs }),
+      ...(extras ? { extras } : {}),
+    });
   }
 
   /**
    * A transient failure: never Broken. The backoff (at least Retry-After) is kept in status, so
    * neither an event, a timer nor a restart makes a request before it ends.
    */
-  async failed(ctx: Context, c: Extract<Classified, { kind: "transient" }>, currentExpiresAt: number | undefined): Promise<Outcome> {
+  async failed(
+    ctx: Context,
+    c: Extract<Classified, { kind: "transient" }>,
+    currentExpiresAt: number | undefined,
+  ): Promise<Outcome> {
     const failures = (ctx.credential.status.failures?.count ?? 0) + 1;
     const retryAt = ctx.now + Math.max(c.retryAfterMs ?? 0, backoffDelay(RETRY_POLICY, failures, this.#deps.random));
-    this.#deps.log.warn({ credential: ctx.key, reason: c.reason, code: c.code, failures, retryAt: rfc3339(retryAt) }, "refreshing tokens failed; will retry");
-    await this.report(ctx, { kind: "transient", reason: c.reason, message: `${c.code}: ${c.detail}; next attempt at ${rfc3339(retryAt)}`, currentExpiresAt, retryAt });
+    this.#deps.log.warn(
+      { credential: ctx.key, reason: c.reason, code: c.code, failures, retryAt: rfc3339(retryAt) },
+      "refreshing tokens failed; will retry",
+    );
+    await this.report(ctx, {
+      kind: "transient",
+      reason: c.reason,
+      message: `${c.code}: ${c.detail}; next attempt at ${rfc3339(retryAt)}`,
+      currentExpiresAt,
+      retryAt,
+    });
     return this.wakeUp(ctx, retryAt, currentExpiresAt);
   }
 

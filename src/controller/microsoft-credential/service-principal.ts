@@ -7,7 +7,13 @@ import type { Credential } from "./types.ts";
 /** The client credential of a ServicePrincipal, read from Kubernetes, or why it cannot be. */
 export type Material =
   | { readonly kind: "ok"; readonly credential: AppCredential; readonly version: string }
-  | { readonly kind: "missing" | "invalid" | "refused"; readonly message: string; readonly version: string; readonly secretName?: string; readonly secretKey?: string };
+  | {
+      readonly kind: "missing" | "invalid" | "refused";
+      readonly message: string;
+      readonly version: string;
+      readonly secretName?: string;
+      readonly secretKey?: string;
+    };
 
 const utf8 = (secret: V1Secret, key: string): string | undefined => {
   const value = secret.data?.[key];
@@ -28,35 +34,62 @@ export function secretReader(core: CoreV1Api): SecretReader {
   };
 }
 
-async function clientSecret(read: SecretReader, namespace: string, ref: { name: string; key: string }): Promise<Material> {
+async function clientSecret(
+  read: SecretReader,
+  namespace: string,
+  ref: { name: string; key: string },
+): Promise<Material> {
   const where = { secretName: ref.name, secretKey: ref.key };
   const secret = await read(namespace, ref.name);
-  if (secret === undefined) return { kind: "missing", message: `Secret ${namespace}/${ref.name} does not exist`, version: "absent", ...where };
+  if (secret === undefined)
+    return { kind: "missing", message: `Secret ${namespace}/${ref.name} does not exist`, version: "absent", ...where };
   const version = secret.metadata?.resourceVersion ?? "";
   const value = utf8(secret, ref.key)?.trim();
-  if (!value) return { kind: "missing", message: `Secret ${namespace}/${ref.name} has no key ${ref.key}`, version, ...where };
+  if (!value)
+    return { kind: "missing", message: `Secret ${namespace}/${ref.name} has no key ${ref.key}`, version, ...where };
   return { kind: "ok", credential: { kind: "secret", secret: value }, version };
 }
 
 async function certificate(read: SecretReader, namespace: string, name: string): Promise<Material> {
   const secret = await read(namespace, name);
-  if (secret === undefined) return { kind: "missing", message: `Secret ${namespace}/${name} does not exist`, version: "absent", secretName: name };
+  if (secret === undefined)
+    return {
+      kind: "missing",
+      message: `Secret ${namespace}/${name} does not exist`,
+      version: "absent",
+      secretName: name,
+    };
   const version = secret.metadata?.resourceVersion ?? "";
   const certificatePem = utf8(secret, "tls.crt");
   const privateKeyPem = utf8(secret, "tls.key");
   if (!certificatePem || !privateKeyPem) {
-    return { kind: "missing", message: `Secret ${namespace}/${name} needs tls.crt and tls.key (a kubernetes.io/tls Secret)`, version, secretName: name };
+    return {
+      kind: "missing",
+      message: `Secret ${namespace}/${name} needs tls.crt and tls.key (a kubernetes.io/tls Secret)`,
+      version,
+      secretName: name,
+    };
   }
   try {
     new X509Certificate(certificatePem);
   } catch {
-    return { kind: "invalid", message: `tls.crt in Secret ${namespace}/${name} is not a PEM certificate`, version, secretName: name };
+    return {
+      kind: "invalid",
+      message: `tls.crt in Secret ${namespace}/${name} is not a PEM certificate`,
+      version,
+      secretName: name,
+    };
   }
   return { kind: "ok", credential: { kind: "certificate", certificatePem, privateKeyPem }, version };
 }
 
 /** A fresh service-account token from the TokenRequest API, presented as the client assertion. */
-function workloadIdentity(core: CoreV1Api, namespace: string, wi: { serviceAccountName: string; audience: string }, version: string): Material {
+function workloadIdentity(
+  core: CoreV1Api,
+  namespace: string,
+  wi: { serviceAccountName: string; audience: string },
+  version: string,
+): Material {
   const getAssertion = async (): Promise<string> => {
     const request = await core.createNamespacedServiceAccountToken({
       name: wi.serviceAccountName,
@@ -64,7 +97,10 @@ function workloadIdentity(core: CoreV1Api, namespace: string, wi: { serviceAccou
       body: { spec: { audiences: [wi.audience], expirationSeconds: 600 } },
     });
     const token = request.status?.token;
-    if (!token) throw new Error(`the TokenRequest API returned no token for ServiceAccount ${namespace}/${wi.serviceAccountName}`);
+    if (!token)
+      throw new Error(
+        `the TokenRequest API returned no token for ServiceAccount ${namespace}/${wi.serviceAccountName}`,
+      );
     return token;
   };
   return { kind: "ok", credential: { kind: "assertion", getAssertion }, version };
@@ -77,7 +113,11 @@ function workloadIdentity(core: CoreV1Api, namespace: string, wi: { serviceAccou
  */
 export const WORKLOAD_IDENTITY_CLIENT_ID = "azure.workload.identity/client-id";
 
-async function readServiceAccount(core: CoreV1Api, namespace: string, name: string): Promise<V1ServiceAccount | undefined> {
+async function readServiceAccount(
+  core: CoreV1Api,
+  namespace: string,
+  name: string,
+): Promise<V1ServiceAccount | undefined> {
   try {
     return await core.readNamespacedServiceAccount({ name, namespace });
   } catch (error) {
@@ -97,16 +137,25 @@ export async function loadMaterial(core: CoreV1Api, read: SecretReader, c: Crede
 }
 
 /** The workload identity's ServiceAccount, if it exists and opted in for this app. */
-async function optedIn(core: CoreV1Api, ns: string, sp: { clientId: string; serviceAccountName: string; audience: string }): Promise<Material> {
+async function optedIn(
+  core: CoreV1Api,
+  ns: string,
+  sp: { clientId: string; serviceAccountName: string; audience: string },
+): Promise<Material> {
   const name = sp.serviceAccountName;
   const account = await readServiceAccount(core, ns, name);
-  if (account === undefined) return { kind: "missing", message: `ServiceAccount ${ns}/${name} does not exist`, version: "absent" };
+  if (account === undefined)
+    return { kind: "missing", message: `ServiceAccount ${ns}/${name} does not exist`, version: "absent" };
   const version = `sa:${name}:${account.metadata?.resourceVersion ?? ""}`;
   const optedIn = account.metadata?.annotations?.[WORKLOAD_IDENTITY_CLIENT_ID];
   if (optedIn?.toLowerCase() !== sp.clientId.toLowerCase()) {
     const fix = `kubectl -n ${ns} annotate serviceaccount ${name} ${WORKLOAD_IDENTITY_CLIENT_ID}=${sp.clientId} --overwrite`;
     const found = optedIn === undefined ? "has no annotation" : `is annotated for the app ${optedIn}`;
-    return { kind: "refused", message: `ServiceAccount ${ns}/${name} ${found} ${WORKLOAD_IDENTITY_CLIENT_ID}=${sp.clientId}: without it the operator mints no token for it. Whoever owns the ServiceAccount opts in with: ${fix}.`, version };
+    return {
+      kind: "refused",
+      message: `ServiceAccount ${ns}/${name} ${found} ${WORKLOAD_IDENTITY_CLIENT_ID}=${sp.clientId}: without it the operator mints no token for it. Whoever owns the ServiceAccount opts in with: ${fix}.`,
+      version,
+    };
   }
   return workloadIdentity(core, ns, sp, version);
 }

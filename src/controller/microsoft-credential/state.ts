@@ -51,7 +51,8 @@ export interface CredentialState {
 
 export const stateSecretName = (c: Credential): string => `${c.metadata.name}-state`;
 
-const decode = (value: string | undefined): string | undefined => (value ? Buffer.from(value, "base64").toString("utf8") : undefined);
+const decode = (value: string | undefined): string | undefined =>
+  value ? Buffer.from(value, "base64").toString("utf8") : undefined;
 const encode = (value: string): string => Buffer.from(value).toString("base64");
 
 /** Reads the state; a sign-in that does not parse is dropped (a new one can be asked for). */
@@ -59,7 +60,11 @@ export function readState(secret: V1Secret | undefined): CredentialState {
   const cache = decode(secret?.data?.[KEYS.cache]);
   const waived = Number(decode(secret?.data?.[KEYS.consentWaived]) ?? Number.NaN);
   const signIn = parseSignIn(decode(secret?.data?.[KEYS.signIn]));
-  return { ...(cache === undefined ? {} : { cache }), ...(signIn === undefined ? {} : { signIn }), ...(Number.isInteger(waived) ? { consentWaived: waived } : {}) };
+  return {
+    ...(cache === undefined ? {} : { cache }),
+    ...(signIn === undefined ? {} : { signIn }),
+    ...(Number.isInteger(waived) ? { consentWaived: waived } : {}),
+  };
 }
 
 function parseSignIn(raw: string | undefined): PendingSignIn | undefined {
@@ -92,9 +97,16 @@ export async function takenBySomeoneElse(deps: Pick<WriteDeps, "core">, c: Crede
  * is asked to sign in: "free", "taken" by a Secret of someone else, or "terminating" when the
  * namespace is being deleted (nothing is started there).
  */
-export async function stateSecretWritable(deps: Pick<WriteDeps, "core">, c: Credential): Promise<"free" | "taken" | "terminating"> {
+export async function stateSecretWritable(
+  deps: Pick<WriteDeps, "core">,
+  c: Credential,
+): Promise<"free" | "taken" | "terminating"> {
   try {
-    await deps.core.createNamespacedSecret({ namespace: c.metadata.namespace, body: desiredState(c, {}), dryRun: "All" });
+    await deps.core.createNamespacedSecret({
+      namespace: c.metadata.namespace,
+      body: desiredState(c, {}),
+      dryRun: "All",
+    });
     return "free";
   } catch (error) {
     if (isNamespaceTerminating(error)) return "terminating";
@@ -112,14 +124,22 @@ export class StateSecretConflict extends Error {
  * Writes the state when it changed (optimistic: an update carries the resourceVersion read). A
  * Secret of that name that is not in our cache is not ours: never overwritten.
  */
-export async function writeState(deps: WriteDeps, c: Credential, state: CredentialState, current: V1Secret | undefined): Promise<V1Secret> {
+export async function writeState(
+  deps: WriteDeps,
+  c: Credential,
+  state: CredentialState,
+  current: V1Secret | undefined,
+): Promise<V1Secret> {
   try {
     return await applyState(deps, c, state, current);
   } catch (error) {
     if (current === undefined && isAlreadyExists(error)) {
       // Ours, and the cache lags behind our create (retried), or a Secret of that name we do not own.
       const found = await deps.core.readNamespacedSecret({ namespace: c.metadata.namespace, name: stateSecretName(c) });
-      if (!ownedBy(found, c)) throw new StateSecretConflict(`Secret ${c.metadata.namespace}/${stateSecretName(c)} exists and is not this credential's`);
+      if (!ownedBy(found, c))
+        throw new StateSecretConflict(
+          `Secret ${c.metadata.namespace}/${stateSecretName(c)} exists and is not this credential's`,
+        );
     }
     throw error;
   }
@@ -135,12 +155,26 @@ function desiredState(c: Credential, state: CredentialState): V1Secret {
     apiVersion: "v1",
     kind: "Secret",
     type: STATE_SECRET_TYPE,
-    metadata: { name: stateSecretName(c), namespace: c.metadata.namespace, labels: managedLabels(c.metadata.name), ownerReferences: [ownerReference(ownerOf(c))] },
+    metadata: {
+      name: stateSecretName(c),
+      namespace: c.metadata.namespace,
+      labels: managedLabels(c.metadata.name),
+      ownerReferences: [ownerReference(ownerOf(c))],
+    },
     data,
   };
 }
 
-function applyState(deps: WriteDeps, c: Credential, state: CredentialState, current: V1Secret | undefined): Promise<V1Secret> {
+function applyState(
+  deps: WriteDeps,
+  c: Credential,
+  state: CredentialState,
+  current: V1Secret | undefined,
+): Promise<V1Secret> {
   const consentWaived = state.consentWaived ?? readState(current).consentWaived;
-  return applySecret(deps.core, desiredState(c, consentWaived === undefined ? state : { ...state, consentWaived }), current);
+  return applySecret(
+    deps.core,
+    desiredState(c, consentWaived === undefined ? state : { ...state, consentWaived }),
+    current,
+  );
 }

@@ -46,27 +46,42 @@ export class TokenFlow {
   }
 
   /** `force`: request tokens even if the ones held are fresh (after a sign-in, another account's may be held). */
-  async run(ctx: Context, source: () => Promise<TokenSource | NoSource>, options: { extras?: StatusExtras; force?: boolean } = {}): Promise<Outcome> {
+  async run(
+    ctx: Context,
+    source: () => Promise<TokenSource | NoSource>,
+    options: { extras?: StatusExtras; force?: boolean } = {},
+  ): Promise<Outcome> {
     const more = options.extras ? { extras: options.extras } : {};
     const tokenState = readTokenSecret(ctx.secret, ctx.credential, ctx.slots);
     const planned = plan({ ...ctx, tokenSecret: tokenState });
     const decision = options.force && planned.kind !== "conflict" ? { kind: "acquire" as const } : planned;
-    if (decision.kind === "conflict") return this.#reporter.broken(ctx, "TokenSecretConflict", "conflict", { secretName: ctx.secretName });
+    if (decision.kind === "conflict")
+      return this.#reporter.broken(ctx, "TokenSecretConflict", "conflict", { secretName: ctx.secretName });
     if (decision.kind === "backOff") return this.#reporter.backOff(ctx, decision.until, decision.currentExpiresAt);
     if (decision.kind === "fresh") {
       // Fresh tokens (e.g. after a restart): report them, request nothing.
       const lastRefresh = Date.parse(ctx.credential.status.lastRefreshTime ?? "");
       const refreshedAt = Number.isNaN(lastRefresh) ? ctx.now : lastRefresh;
-      const observation = { kind: "tokens", expiresAt: decision.expiresAt, refreshedAt, grantedScopes: ctx.credential.status.grantedScopes ?? [] } as const;
+      const observation = {
+        kind: "tokens",
+        expiresAt: decision.expiresAt,
+        refreshedAt,
+        grantedScopes: ctx.credential.status.grantedScopes ?? [],
+      } as const;
       return this.#reporter.report(ctx, observation, more);
     }
     return this.#acquire(ctx, await source(), { currentExpiresAt: earliestExpiry(tokenState, ctx.slots), ...more });
   }
 
-  async #acquire(ctx: Context, prepared: TokenSource | NoSource, more: { currentExpiresAt: number | undefined; extras?: StatusExtras }): Promise<Outcome> {
+  async #acquire(
+    ctx: Context,
+    prepared: TokenSource | NoSource,
+    more: { currentExpiresAt: number | undefined; extras?: StatusExtras },
+  ): Promise<Outcome> {
     const extras = more.extras ? { extras: more.extras } : {};
     if (this.#waitsForPerson(ctx, prepared.inputsVersion)) return DONE;
-    if ("broken" in prepared) return this.#reporter.broken(ctx, prepared.broken, prepared.inputsVersion, { ...prepared.message, ...extras });
+    if ("broken" in prepared)
+      return this.#reporter.broken(ctx, prepared.broken, prepared.inputsVersion, { ...prepared.message, ...extras });
     const tokens = new Map<TokenSlot, AccessToken>();
     try {
       for (const slot of ctx.slots) tokens.set(slot, await prepared.acquire(slot));
@@ -74,7 +89,8 @@ export class TokenFlow {
       if (tokens.size > 0) await prepared.persist?.();
       if (!(error instanceof MicrosoftError)) throw error;
       const c = error.classified;
-      if (c.kind === "broken") return this.#reporter.broken(ctx, c.reason, prepared.inputsVersion, { detail: c.detail, ...extras });
+      if (c.kind === "broken")
+        return this.#reporter.broken(ctx, c.reason, prepared.inputsVersion, { detail: c.detail, ...extras });
       return this.#reporter.failed(ctx, c, more.currentExpiresAt);
     }
     await prepared.persist?.();
@@ -86,14 +102,26 @@ export class TokenFlow {
    * an administrator repairs in Entra, scheduled here).
    */
   #waitsForPerson(ctx: Context, inputsVersion: string): boolean {
-    const waiting = waitsForPerson(ctx.credential.metadata.annotations?.[ANNOTATIONS.brokenInputs], brokenInputs(ctx.credential, inputsVersion), ctx.now);
+    const waiting = waitsForPerson(
+      ctx.credential.metadata.annotations?.[ANNOTATIONS.brokenInputs],
+      brokenInputs(ctx.credential, inputsVersion),
+      ctx.now,
+    );
     if (waiting.retryAt !== undefined) this.#deps.requeueAt(ctx.key, waiting.retryAt);
     return waiting.waits;
   }
 
-  async #store(ctx: Context, tokens: Map<TokenSlot, AccessToken>, more: { lifetime: number | undefined; extras?: StatusExtras }): Promise<Outcome> {
+  async #store(
+    ctx: Context,
+    tokens: Map<TokenSlot, AccessToken>,
+    more: { lifetime: number | undefined; extras?: StatusExtras },
+  ): Promise<Outcome> {
     try {
-      await writeTokenSecret(this.#deps, ctx.credential, { name: ctx.secretName, data: tokenSecretData(tokens), current: ctx.secret });
+      await writeTokenSecret(this.#deps, ctx.credential, {
+        name: ctx.secretName,
+        data: tokenSecretData(tokens),
+        current: ctx.secret,
+      });
     } catch (error) {
       // Absent from our cache of labelled Secrets, yet there: ours (the cache lags: retry), or a
       // Secret of that name we do not own.
@@ -103,12 +131,21 @@ export class TokenFlow {
     const expiresAt = Math.min(...[...tokens.values()].map((t) => t.expiresOn.getTime()));
     const grantedScopes = [...new Set([...tokens.values()].flatMap((t) => t.scopes))].sort();
     const lifetime = more.lifetime;
-    const observation = { kind: "tokens", expiresAt, refreshedAt: ctx.now, grantedScopes, ...(lifetime === undefined ? {} : { reauthenticateBy: ctx.now + lifetime }) } as const;
+    const observation = {
+      kind: "tokens",
+      expiresAt,
+      refreshedAt: ctx.now,
+      grantedScopes,
+      ...(lifetime === undefined ? {} : { reauthenticateBy: ctx.now + lifetime }),
+    } as const;
     return this.#reporter.report(ctx, observation, more.extras ? { extras: more.extras } : {});
   }
 
   async #ownsTokenSecret(ctx: Context): Promise<boolean> {
-    const secret = await this.#deps.core.readNamespacedSecret({ name: ctx.secretName, namespace: ctx.credential.metadata.namespace });
+    const secret = await this.#deps.core.readNamespacedSecret({
+      name: ctx.secretName,
+      namespace: ctx.credential.metadata.namespace,
+    });
     return readTokenSecret(secret, ctx.credential, ctx.slots).ownedByCredential;
   }
 }

@@ -8,9 +8,15 @@ export const TOKEN_SECRET_TYPE = "cloudcredentials.io/access-token";
 
 /** The tokens a credential needs: Graph always, Power BI when in scope (docs/design/api.md "Secrets"). */
 export function tokenSlots(credential: Credential, endpoints: CloudEndpoints): TokenSlot[] {
-  const slots: TokenSlot[] = [{ resource: endpoints.graphResource, tokenKey: "access-token", expiresKey: "expires-at" }];
+  const slots: TokenSlot[] = [
+    { resource: endpoints.graphResource, tokenKey: "access-token", expiresKey: "expires-at" },
+  ];
   if (credential.spec.scopes.includes("PowerBI")) {
-    slots.push({ resource: endpoints.powerBiResource, tokenKey: "powerbi-access-token", expiresKey: "powerbi-expires-at" });
+    slots.push({
+      resource: endpoints.powerBiResource,
+      tokenKey: "powerbi-access-token",
+      expiresKey: "powerbi-expires-at",
+    });
   }
   return slots;
 }
@@ -23,10 +29,15 @@ export function refreshBeforeMs(credential: Credential): number {
   return parseDuration(credential.spec.refreshBefore) ?? 15 * 60_000;
 }
 
-const decode = (value: string | undefined): string | undefined => (value === undefined ? undefined : Buffer.from(value, "base64").toString("utf8"));
+const decode = (value: string | undefined): string | undefined =>
+  value === undefined ? undefined : Buffer.from(value, "base64").toString("utf8");
 
 /** Reads expiries (never tokens) from the token Secret. */
-export function readTokenSecret(secret: V1Secret | undefined, credential: Credential, slots: readonly TokenSlot[]): TokenSecretState {
+export function readTokenSecret(
+  secret: V1Secret | undefined,
+  credential: Credential,
+  slots: readonly TokenSlot[],
+): TokenSecretState {
   if (secret === undefined) return { exists: false, ownedByCredential: false, expiries: new Map() };
   const ownedByCredential = isControlledBy(secret, credential.metadata.uid);
   const expiries = new Map<string, number>();
@@ -65,7 +76,9 @@ export function nextRefreshAt(expiresAt: number, refreshedAt: number, refreshBef
 }
 
 /** The token Secret's data, base64-encoded for the API. */
-export function tokenSecretData(tokens: ReadonlyMap<TokenSlot, { token: string; expiresOn: Date }>): Record<string, string> {
+export function tokenSecretData(
+  tokens: ReadonlyMap<TokenSlot, { token: string; expiresOn: Date }>,
+): Record<string, string> {
   const data: Record<string, string> = { "token-type": Buffer.from("Bearer").toString("base64") };
   for (const [slot, { token, expiresOn }] of tokens) {
     data[slot.tokenKey] = Buffer.from(token).toString("base64");

@@ -2,7 +2,14 @@ import type { CoreV1Api, CustomObjectsApi, V1Secret } from "@kubernetes/client-n
 import { isDeepStrictEqual } from "node:util";
 import { ANNOTATIONS, LABELS, MICROSOFT_CREDENTIAL, type MicrosoftCredentialStatus } from "../../crds/index.ts";
 import type { EventRecorder } from "../../kube/events.ts";
-import { applySecret, managedLabels, ownerReference, patchMetadata, replaceStatus, type OwnerRef } from "../../kube/writes.ts";
+import {
+  applySecret,
+  managedLabels,
+  ownerReference,
+  patchMetadata,
+  replaceStatus,
+  type OwnerRef,
+} from "../../kube/writes.ts";
 import { conditionOf } from "../conditions.ts";
 import type { RawCredential } from "./parse.ts";
 import { TOKEN_SECRET_TYPE } from "./tokens.ts";
@@ -15,24 +22,41 @@ export interface WriteDeps {
 }
 
 export function ownerOf(c: Credential): OwnerRef {
-  return { kind: MICROSOFT_CREDENTIAL.kind, name: c.metadata.name, namespace: c.metadata.namespace, uid: c.metadata.uid };
+  return {
+    kind: MICROSOFT_CREDENTIAL.kind,
+    name: c.metadata.name,
+    namespace: c.metadata.namespace,
+    uid: c.metadata.uid,
+  };
 }
 
 /** Writes the token Secret (only when its content changes). */
-export async function writeTokenSecret(deps: WriteDeps, c: Credential, secret: { name: string; data: Record<string, string>; current: V1Secret | undefined }): Promise<void> {
+export async function writeTokenSecret(
+  deps: WriteDeps,
+  c: Credential,
+  secret: { name: string; data: Record<string, string>; current: V1Secret | undefined },
+): Promise<void> {
   const { name, data, current } = secret;
   const desired: V1Secret = {
     apiVersion: "v1",
     kind: "Secret",
     type: TOKEN_SECRET_TYPE,
-    metadata: { name, namespace: c.metadata.namespace, labels: managedLabels(c.metadata.name), ownerReferences: [ownerReference(ownerOf(c))] },
+    metadata: {
+      name,
+      namespace: c.metadata.namespace,
+      labels: managedLabels(c.metadata.name),
+      ownerReferences: [ownerReference(ownerOf(c))],
+    },
     data,
   };
   await applySecret(deps.core, desired, current);
 }
 
 /** The Event a status change deserves, if any: only transitions, so a steady state is quiet. */
-function eventFor(prev: MicrosoftCredentialStatus, next: MicrosoftCredentialStatus): { type: "Normal" | "Warning"; reason: string; message: string } | undefined {
+function eventFor(
+  prev: MicrosoftCredentialStatus,
+  next: MicrosoftCredentialStatus,
+): { type: "Normal" | "Warning"; reason: string; message: string } | undefined {
   const before = conditionOf(prev.conditions, "Ready");
   const after = conditionOf(next.conditions, "Ready");
   if (after === undefined || (before?.status === after.status && before.reason === after.reason)) return undefined;
@@ -49,7 +73,10 @@ const labelOf = (raw: RawCredential, key: string): string | null => raw.metadata
 const annotationOf = (raw: RawCredential, key: string): string | null => raw.metadata?.annotations?.[key] ?? null;
 
 /** The broken label and inputs annotation the credential should carry (null: none). */
-function brokenMarks(next: { status: MicrosoftCredentialStatus; brokenInputs?: string }): { label: string | null; inputs: string | null } {
+function brokenMarks(next: { status: MicrosoftCredentialStatus; brokenInputs?: string }): {
+  label: string | null;
+  inputs: string | null;
+} {
   const broken = conditionOf(next.status.conditions, "Broken")?.status === "True";
   return broken ? { label: "true", inputs: next.brokenInputs ?? null } : { label: null, inputs: null };
 }
@@ -59,12 +86,21 @@ function brokenMarks(next: { status: MicrosoftCredentialStatus; brokenInputs?: s
  * broke, see ANNOTATIONS.brokenInputs) in step with the Broken condition, in one patch; records an
  * Event on transitions.
  */
-export async function writeStatus(deps: WriteDeps, raw: RawCredential, c: Credential, next: { status: MicrosoftCredentialStatus; brokenInputs?: string }): Promise<void> {
+export async function writeStatus(
+  deps: WriteDeps,
+  raw: RawCredential,
+  c: Credential,
+  next: { status: MicrosoftCredentialStatus; brokenInputs?: string },
+): Promise<void> {
   const ref = { plural: MICROSOFT_CREDENTIAL.plural, namespace: c.metadata.namespace, name: c.metadata.name };
-  if (!isDeepStrictEqual(c.status, next.status)) await replaceStatus(deps.custom, ref, raw as Record<string, unknown>, next.status);
+  if (!isDeepStrictEqual(c.status, next.status))
+    await replaceStatus(deps.custom, ref, raw as Record<string, unknown>, next.status);
   const marks = brokenMarks(next);
   if (labelOf(raw, LABELS.broken) !== marks.label || annotationOf(raw, ANNOTATIONS.brokenInputs) !== marks.inputs) {
-    await patchMetadata(deps.custom, ref, { labels: { [LABELS.broken]: marks.label }, annotations: { [ANNOTATIONS.brokenInputs]: marks.inputs } });
+    await patchMetadata(deps.custom, ref, {
+      labels: { [LABELS.broken]: marks.label },
+      annotations: { [ANNOTATIONS.brokenInputs]: marks.inputs },
+    });
   }
   const event = eventFor(c.status, next.status);
   if (event !== undefined) await deps.events.record(ownerOf(c), event.type, event.reason, event.message);

@@ -11,7 +11,13 @@ import type { GraphState } from "./state.ts";
 export type Operation = "me" | "user" | "files" | "siteFiles" | "sites" | "calendars" | "workbook" | "powerbiGroups";
 
 const sites = ["Sites.Read.All", "Sites.ReadWrite.All", "Sites.Manage.All", "Sites.FullControl.All"];
-const directory = ["User.ReadBasic.All", "User.Read.All", "User.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"];
+const directory = [
+  "User.ReadBasic.All",
+  "User.Read.All",
+  "User.ReadWrite.All",
+  "Directory.Read.All",
+  "Directory.ReadWrite.All",
+];
 
 interface Rule {
   readonly delegated: readonly string[];
@@ -20,21 +26,44 @@ interface Rule {
   readonly denied: () => GraphHttpError;
 }
 
-const directoryDenied = (): GraphHttpError => new GraphHttpError(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.");
+const directoryDenied = (): GraphHttpError =>
+  new GraphHttpError(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.");
 
 const rules: Readonly<Record<Operation, Rule>> = {
   me: { delegated: ["User.Read", "User.ReadWrite", ...directory], denied: directoryDenied },
   user: { delegated: directory, app: directory, denied: directoryDenied },
-  files: { delegated: ["Files.Read", "Files.ReadWrite", "Files.Read.All", "Files.ReadWrite.All", ...sites], app: ["Files.Read.All", "Files.ReadWrite.All", ...sites], denied: () => accessDenied() },
-  siteFiles: { delegated: ["Files.Read.All", "Files.ReadWrite.All", ...sites], app: ["Files.Read.All", "Files.ReadWrite.All", ...sites], denied: () => accessDenied() },
+  files: {
+    delegated: ["Files.Read", "Files.ReadWrite", "Files.Read.All", "Files.ReadWrite.All", ...sites],
+    app: ["Files.Read.All", "Files.ReadWrite.All", ...sites],
+    denied: () => accessDenied(),
+  },
+  siteFiles: {
+    delegated: ["Files.Read.All", "Files.ReadWrite.All", ...sites],
+    app: ["Files.Read.All", "Files.ReadWrite.All", ...sites],
+    denied: () => accessDenied(),
+  },
   sites: { delegated: sites, app: sites, denied: () => accessDenied() },
   calendars: {
-    delegated: ["Calendars.ReadBasic", "Calendars.Read", "Calendars.ReadWrite", "Calendars.Read.Shared", "Calendars.ReadWrite.Shared"],
+    delegated: [
+      "Calendars.ReadBasic",
+      "Calendars.Read",
+      "Calendars.ReadWrite",
+      "Calendars.Read.Shared",
+      "Calendars.ReadWrite.Shared",
+    ],
     app: ["Calendars.ReadBasic", "Calendars.Read", "Calendars.ReadWrite"],
     denied: () => new GraphHttpError(403, "ErrorAccessDenied", "Access is denied. Check credentials and try again."),
   },
-  workbook: { delegated: ["Files.ReadWrite", "Files.ReadWrite.All", "Sites.ReadWrite.All"], denied: () => accessDenied() },
-  powerbiGroups: { delegated: ["Workspace.Read.All", "Workspace.ReadWrite.All"], app: [], denied: () => new GraphHttpError(403, "PowerBINotAuthorizedException", "The token does not grant Workspace.Read.All.") },
+  workbook: {
+    delegated: ["Files.ReadWrite", "Files.ReadWrite.All", "Sites.ReadWrite.All"],
+    denied: () => accessDenied(),
+  },
+  powerbiGroups: {
+    delegated: ["Workspace.Read.All", "Workspace.ReadWrite.All"],
+    app: [],
+    denied: () =>
+      new GraphHttpError(403, "PowerBINotAuthorizedException", "The token does not grant Workspace.Read.All."),
+  },
 };
 
 /** Throws the service's 403 when the token lacks every permission that allows the operation. */
@@ -75,8 +104,18 @@ function isPersonal(state: GraphState, principal: Principal): boolean {
  * SharePoint: not for personal accounts (Graph answers their tokens 401, as its authorization
  * guide says for work-only APIs), not across tenants, then the permission, then denials.
  */
-export function requireSite(state: GraphState, principal: Principal, site: Site | undefined, operation: Operation = "sites"): Site {
-  if (isPersonal(state, principal)) throw new GraphHttpError(401, "InvalidAuthenticationToken", "SharePoint is not available to personal Microsoft accounts.");
+export function requireSite(
+  state: GraphState,
+  principal: Principal,
+  site: Site | undefined,
+  operation: Operation = "sites",
+): Site {
+  if (isPersonal(state, principal))
+    throw new GraphHttpError(
+      401,
+      "InvalidAuthenticationToken",
+      "SharePoint is not available to personal Microsoft accounts.",
+    );
   requirePermission(principal, operation);
   if (site === undefined || site.tenantId !== principal.tenantId) throw notFound("Requested site could not be found");
   if (state.store.isDenied(principalKey(principal), [site.id])) throw accessDenied();

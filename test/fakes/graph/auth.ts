@@ -24,7 +24,13 @@ const audiences: Readonly<Record<Api, readonly string[]>> = {
 const clockSkewSeconds = 300;
 
 export type Principal =
-  | { readonly kind: "user"; readonly userId: string; readonly tenantId: string; readonly clientId: string; readonly scopes: ReadonlySet<string> }
+  | {
+      readonly kind: "user";
+      readonly userId: string;
+      readonly tenantId: string;
+      readonly clientId: string;
+      readonly scopes: ReadonlySet<string>;
+    }
   | { readonly kind: "app"; readonly clientId: string; readonly tenantId: string; readonly roles: ReadonlySet<string> };
 
 /** Who a request claims to be, read without checking anything: for the request log only. */
@@ -51,7 +57,12 @@ export function claimed(headers: IncomingHttpHeaders): Claimed {
   const user = str(payload["upn"]) ?? str(payload["email"]) ?? str(payload["unique_name"]);
   const clientId = str(payload["appid"]);
   const userId = str(payload["oid"]);
-  return { ...(appOnly ? { appOnly } : { ...(user === undefined ? {} : { user }), ...(userId === undefined ? {} : { userId }) }), ...(clientId === undefined ? {} : { clientId }) };
+  return {
+    ...(appOnly
+      ? { appOnly }
+      : { ...(user === undefined ? {} : { user }), ...(userId === undefined ? {} : { userId }) }),
+    ...(clientId === undefined ? {} : { clientId }),
+  };
 }
 
 export interface AuthInput {
@@ -72,7 +83,8 @@ function invalid(input: AuthInput, message: string): GraphHttpError {
 
 function expired(input: AuthInput): GraphHttpError {
   // Power BI answers an expired token with 403 TokenExpired (observed), Graph with a 401.
-  if (input.api === "powerbi") return new GraphHttpError(403, "TokenExpired", "Access token has expired, resubmit with a new access token");
+  if (input.api === "powerbi")
+    return new GraphHttpError(403, "TokenExpired", "Access token has expired, resubmit with a new access token");
   return invalid(input, "Access token has expired or is not yet valid.");
 }
 
@@ -85,7 +97,8 @@ function words(value: unknown): Set<string> {
 function signedClaims(input: AuthInput, token: string): Readonly<Record<string, unknown>> {
   const jwt = decodeJwt(token);
   if (jwt === undefined) throw invalid(input, "Access token is not a well-formed JWT.");
-  if (jwt.header["alg"] !== "RS256" || !verifyJwt(jwt, input.signer.publicKey)) throw invalid(input, "Access token validation failure: the signature does not verify.");
+  if (jwt.header["alg"] !== "RS256" || !verifyJwt(jwt, input.signer.publicKey))
+    throw invalid(input, "Access token validation failure: the signature does not verify.");
   return jwt.payload;
 }
 
@@ -95,8 +108,10 @@ function verifiedClaims(input: AuthInput): Readonly<Record<string, unknown>> {
   if (token === undefined) throw invalid(input, "Access token is empty.");
   const payload = input.signer.opaque.find(token) ?? signedClaims(input, token);
   const aud = str(payload["aud"]) ?? "";
-  if (!audiences[input.api].some((a) => a.toLowerCase() === aud.toLowerCase())) throw invalid(input, "Access token validation failure. Invalid audience.");
-  if (payload["iss"] !== `https://sts.windows.net/${str(payload["tid"]) ?? ""}/`) throw invalid(input, "Access token validation failure. Invalid issuer.");
+  if (!audiences[input.api].some((a) => a.toLowerCase() === aud.toLowerCase()))
+    throw invalid(input, "Access token validation failure. Invalid audience.");
+  if (payload["iss"] !== `https://sts.windows.net/${str(payload["tid"]) ?? ""}/`)
+    throw invalid(input, "Access token validation failure. Invalid issuer.");
   return payload;
 }
 
@@ -106,12 +121,24 @@ const seconds = (value: unknown): number => (typeof value === "number" ? value :
 export function authenticate(input: AuthInput): Principal {
   const payload = verifiedClaims(input);
   const nowSeconds = input.now / 1000;
-  if (seconds(payload["exp"]) + clockSkewSeconds <= nowSeconds || seconds(payload["nbf"]) - clockSkewSeconds > nowSeconds) throw expired(input);
+  if (
+    seconds(payload["exp"]) + clockSkewSeconds <= nowSeconds ||
+    seconds(payload["nbf"]) - clockSkewSeconds > nowSeconds
+  )
+    throw expired(input);
   const tenantId = str(payload["tid"]) ?? "";
   const clientId = (str(payload["appid"]) ?? "").toLowerCase();
-  if (payload["scp"] !== undefined) return { kind: "user", userId: (str(payload["oid"]) ?? "").toLowerCase(), tenantId, clientId, scopes: words(payload["scp"]) };
+  if (payload["scp"] !== undefined)
+    return {
+      kind: "user",
+      userId: (str(payload["oid"]) ?? "").toLowerCase(),
+      tenantId,
+      clientId,
+      scopes: words(payload["scp"]),
+    };
   // Power BI admits a service principal by workspace membership: its token usually has no roles.
-  if (payload["roles"] !== undefined || input.api === "powerbi") return { kind: "app", clientId, tenantId, roles: words(payload["roles"]) };
+  if (payload["roles"] !== undefined || input.api === "powerbi")
+    return { kind: "app", clientId, tenantId, roles: words(payload["roles"]) };
   throw new GraphHttpError(403, "AccessDenied", "Either scp or roles claim need to be present in the token.");
 }
 

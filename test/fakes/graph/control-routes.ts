@@ -2,7 +2,18 @@
 // method of the same name on FakeGraphControl. Documented in ../README.md.
 import { json, type Reply } from "../http.ts";
 import type { FakeGraphControl } from "./control.ts";
-import type { AccessDenialInput, CalendarInput, DriveItemInput, DriveItemRef, DriveOwner, GraphFailureInput, GraphRequestFilter, ListInput, PowerBiGroupInput, SiteInput } from "./types.ts";
+import type {
+  AccessDenialInput,
+  CalendarInput,
+  DriveItemInput,
+  DriveItemRef,
+  DriveOwner,
+  GraphFailureInput,
+  GraphRequestFilter,
+  ListInput,
+  PowerBiGroupInput,
+  SiteInput,
+} from "./types.ts";
 
 type Body = Record<string, unknown>;
 type Handler = (control: FakeGraphControl, body: Body, query: URLSearchParams) => Reply;
@@ -10,7 +21,9 @@ type Handler = (control: FakeGraphControl, body: Body, query: URLSearchParams) =
 function ownerOf(query: URLSearchParams): DriveOwner {
   const user = query.get("user");
   const siteUrl = query.get("siteUrl");
-  return (user === null ? { siteUrl: siteUrl ?? "" } : { user, ...(siteUrl === null ? {} : { siteUrl }) }) as DriveOwner;
+  return (
+    user === null ? { siteUrl: siteUrl ?? "" } : { user, ...(siteUrl === null ? {} : { siteUrl }) }
+  ) as DriveOwner;
 }
 
 function refOf(query: URLSearchParams): DriveItemRef {
@@ -19,7 +32,11 @@ function refOf(query: URLSearchParams): DriveItemRef {
 
 function filterOf(query: URLSearchParams): GraphRequestFilter {
   const [method, pathPrefix, user] = [query.get("method"), query.get("pathPrefix"), query.get("user")];
-  return { ...(method === null ? {} : { method }), ...(pathPrefix === null ? {} : { pathPrefix }), ...(user === null ? {} : { user }) };
+  return {
+    ...(method === null ? {} : { method }),
+    ...(pathPrefix === null ? {} : { pathPrefix }),
+    ...(user === null ? {} : { user }),
+  };
 }
 
 function found(value: unknown, what: string): Reply {
@@ -28,9 +45,24 @@ function found(value: unknown, what: string): Reply {
 }
 
 const routes: readonly (readonly [string, string, Handler])[] = [
-  ["GET", "", (c) => json(200, { sites: c.sites(), accessDenials: c.accessDenials(), throttles: c.graphThrottles(), failures: c.graphFailures(), requests: c.graphRequestCount() })],
+  [
+    "GET",
+    "",
+    (c) =>
+      json(200, {
+        sites: c.sites(),
+        accessDenials: c.accessDenials(),
+        throttles: c.graphThrottles(),
+        failures: c.graphFailures(),
+        requests: c.graphRequestCount(),
+      }),
+  ],
   ["POST", "/items", (c, b) => json(201, c.addDriveItem(b as unknown as DriveItemInput))],
-  ["GET", "/items", (c, _, q) => (q.has("path") ? found(c.driveItem(refOf(q)), "item") : json(200, c.driveItems(ownerOf(q))))],
+  [
+    "GET",
+    "/items",
+    (c, _, q) => (q.has("path") ? found(c.driveItem(refOf(q)), "item") : json(200, c.driveItems(ownerOf(q)))),
+  ],
   ["DELETE", "/items", (c, _, q) => found(c.removeDriveItem(refOf(q)), "item")],
   ["GET", "/drive", (c, _, q) => json(200, c.drive(ownerOf(q)))],
   ["POST", "/sites", (c, b) => json(201, c.addSite(b as unknown as SiteInput))],
@@ -43,7 +75,14 @@ const routes: readonly (readonly [string, string, Handler])[] = [
   ["POST", "/denials", (c, b) => json(201, c.denyAccess(b as unknown as AccessDenialInput))],
   ["GET", "/denials", (c) => json(200, c.accessDenials())],
   // A body names one denial to undo; no body clears them all.
-  ["DELETE", "/denials", (c, b) => (Object.keys(b).length === 0 ? (c.clearAccessDenials(), json(200, { cleared: true })) : found(c.allowAccess(b as unknown as AccessDenialInput), "denial"))],
+  [
+    "DELETE",
+    "/denials",
+    (c, b) =>
+      Object.keys(b).length === 0
+        ? (c.clearAccessDenials(), json(200, { cleared: true }))
+        : found(c.allowAccess(b as unknown as AccessDenialInput), "denial"),
+  ],
   ["POST", "/powerbi-groups", (c, b) => json(201, c.addPowerBiGroup(b as unknown as PowerBiGroupInput))],
   ["GET", "/powerbi-groups", (c, _, q) => json(200, c.powerBiGroups(q.get("member") ?? ""))],
   ["POST", "/throttles", (c, b) => json(201, { id: c.injectGraphThrottle(b) })],
@@ -52,8 +91,19 @@ const routes: readonly (readonly [string, string, Handler])[] = [
   ["POST", "/failures", (c, b) => json(201, { id: c.injectGraphFailure(b as unknown as GraphFailureInput) })],
   ["GET", "/failures", (c) => json(200, c.graphFailures())],
   // ?id= removes one; without it clears them all.
-  ["DELETE", "/failures", (c, _, q) => (q.has("id") ? found(c.removeGraphFailure(q.get("id") ?? ""), "failure") : (c.clearGraphFailures(), json(200, { cleared: true })))],
-  ["GET", "/requests", (c, _, q) => json(200, { count: c.graphRequestCount(filterOf(q)), recent: c.graphRequests(filterOf(q)) })],
+  [
+    "DELETE",
+    "/failures",
+    (c, _, q) =>
+      q.has("id")
+        ? found(c.removeGraphFailure(q.get("id") ?? ""), "failure")
+        : (c.clearGraphFailures(), json(200, { cleared: true })),
+  ],
+  [
+    "GET",
+    "/requests",
+    (c, _, q) => json(200, { count: c.graphRequestCount(filterOf(q)), recent: c.graphRequests(filterOf(q)) }),
+  ],
   ["DELETE", "/requests", (c) => (c.resetGraphRequests(), json(200, { reset: true }))],
   ["POST", "/reset", (c) => (c.resetGraph(), json(200, { reset: true }))],
 ];

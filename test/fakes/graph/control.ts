@@ -6,9 +6,27 @@ import type { Drive } from "./drive.ts";
 import { listView, newList, parseSiteUrl, siteView, type Site } from "./sites.ts";
 import type { GraphState } from "./state.ts";
 import type {
-  AccessDenialInput, AccessDenialView, CalendarInput, CalendarView, DriveItemInput, DriveItemRef, DriveItemView, DriveOwner, DriveView,
-  GraphFailureInput, GraphFailureView, GraphRequestFilter, GraphRequestRecord, GraphThrottleInput, GraphThrottleView, ListInput, ListView, PowerBiGroupInput, PowerBiGroupView,
-  SiteInput, SiteView,
+  AccessDenialInput,
+  AccessDenialView,
+  CalendarInput,
+  CalendarView,
+  DriveItemInput,
+  DriveItemRef,
+  DriveItemView,
+  DriveOwner,
+  DriveView,
+  GraphFailureInput,
+  GraphFailureView,
+  GraphRequestFilter,
+  GraphRequestRecord,
+  GraphThrottleInput,
+  GraphThrottleView,
+  ListInput,
+  ListView,
+  PowerBiGroupInput,
+  PowerBiGroupView,
+  SiteInput,
+  SiteView,
 } from "./types.ts";
 
 export interface FakeGraphControl {
@@ -60,7 +78,8 @@ export interface FakeGraphControl {
 }
 
 function hasOne(owner: DriveOwner): void {
-  if ((owner.user === undefined) === (owner.siteUrl === undefined)) throw new FakeInputError("give exactly one of user (a OneDrive) or siteUrl (a site's document library)");
+  if ((owner.user === undefined) === (owner.siteUrl === undefined))
+    throw new FakeInputError("give exactly one of user (a OneDrive) or siteUrl (a site's document library)");
 }
 
 export function createGraphControl(state: GraphState): FakeGraphControl {
@@ -84,7 +103,8 @@ export function createGraphControl(state: GraphState): FakeGraphControl {
     if (input.tenantId !== undefined) return input.tenantId.toLowerCase();
     const label = String(input.hostname).toLowerCase().split(".")[0];
     const tenant = state.directory.tenants().find((t) => t.domains.some((d) => d.split(".")[0] === label));
-    if (tenant === undefined) throw new FakeInputError(`no registered tenant has a domain starting with ${label}.; give tenantId`);
+    if (tenant === undefined)
+      throw new FakeInputError(`no registered tenant has a domain starting with ${label}.; give tenantId`);
     return tenant.id;
   };
   const principalOf = (ref: string): { readonly key: string; readonly user?: User } => {
@@ -97,9 +117,14 @@ export function createGraphControl(state: GraphState): FakeGraphControl {
   const objectOf = (input: AccessDenialInput, user: User | undefined): string => {
     const found = ((): string | undefined => {
       if (input.driveId !== undefined) return store.driveById(input.driveId)?.get(input.itemId ?? "")?.id;
-      if (input.siteUrl !== undefined) return input.path === undefined ? requireSite(input.siteUrl).id : requireSite(input.siteUrl).drive.find(input.path)?.id;
+      if (input.siteUrl !== undefined)
+        return input.path === undefined
+          ? requireSite(input.siteUrl).id
+          : requireSite(input.siteUrl).drive.find(input.path)?.id;
       if (input.path !== undefined && user !== undefined) return store.oneDrive(user).find(input.path)?.id;
-      throw new FakeInputError("name the object: path (the user's OneDrive), siteUrl (with path for a library item), or driveId and itemId");
+      throw new FakeInputError(
+        "name the object: path (the user's OneDrive), siteUrl (with path for a library item), or driveId and itemId",
+      );
     })();
     if (found === undefined) throw new FakeInputError("no such item or site (add it first)");
     return found;
@@ -129,7 +154,12 @@ export function createGraphControl(state: GraphState): FakeGraphControl {
     },
     drive: (owner) => driveOf(owner).view(),
     addSite: (input) => {
-      const site = store.addSite({ hostname: input.hostname, path: input.path, tenantId: tenantOf(input), ...(input.displayName === undefined ? {} : { displayName: input.displayName }) });
+      const site = store.addSite({
+        hostname: input.hostname,
+        path: input.path,
+        tenantId: tenantOf(input),
+        ...(input.displayName === undefined ? {} : { displayName: input.displayName }),
+      });
       for (const list of input.lists ?? []) site.lists.push(newList(list, state.clock.now()));
       for (const item of input.items ?? []) site.drive.add(item, state.clock.now());
       return siteView(site);

@@ -15,7 +15,11 @@ export interface Call {
 }
 
 /** The drive part of a path: `me/drive`, `users/{ref}/drive`, `drives/{id}` or `sites/{id}/drive`, decoded. */
-export type DriveLocator = { readonly kind: "me" } | { readonly kind: "user"; readonly ref: string } | { readonly kind: "drive"; readonly id: string } | { readonly kind: "site"; readonly id: string };
+export type DriveLocator =
+  | { readonly kind: "me" }
+  | { readonly kind: "user"; readonly ref: string }
+  | { readonly kind: "drive"; readonly id: string }
+  | { readonly kind: "site"; readonly id: string };
 
 export function driveLocator(raw: string): DriveLocator {
   const [first = "", second = ""] = raw.split("/");
@@ -61,13 +65,19 @@ export function resolveDrive(call: Call, locator: DriveLocator): Drive {
 function checked(call: Call, drive: Drive, item: DriveItem | undefined): DriveItem {
   if (item === undefined) throw notFound();
   const site = drive.init.siteId;
-  requireNotDenied(call.state, call.principal, [...drive.lineage(item).map((i) => i.id), ...(site === undefined ? [] : [site])]);
+  requireNotDenied(call.state, call.principal, [
+    ...drive.lineage(item).map((i) => i.id),
+    ...(site === undefined ? [] : [site]),
+  ]);
   return item;
 }
 
 /** `root:/a/b` segments arrive percent-encoded, each on its own. */
 export function decodeDrivePath(raw: string): string {
-  const segments = raw.split("/").filter((s) => s !== "").map((s) => decodeURIComponent(s));
+  const segments = raw
+    .split("/")
+    .filter((s) => s !== "")
+    .map((s) => decodeURIComponent(s));
   if (segments.some((s) => s.includes("/"))) throw badRequest("A path segment cannot contain an encoded slash.");
   return `/${segments.join("/")}`;
 }
@@ -86,15 +96,24 @@ export function itemById(call: Call, drive: Drive, id: string): DriveItem {
  * 401 FileOpenUserUnauthorized), only `.xlsx` files.
  */
 export function worksheets(call: Call, drive: Drive, item: DriveItem): Record<string, unknown>[] {
-  if (call.principal.kind === "app") throw new GraphHttpError(403, "AccessDenied", "Could not obtain a WAC access token.");
+  if (call.principal.kind === "app")
+    throw new GraphHttpError(403, "AccessDenied", "Could not obtain a WAC access token.");
   requirePermission(call.principal, "workbook");
   if (drive.init.driveType === "personal") {
     const message = "You do not have permissions to open this file in the browser.";
-    throw new GraphHttpError(401, "FileOpenUserUnauthorized", message, { inner: { code: "unauthorizedUncategorized", message: "Excel refused to open the file for this account." } });
+    throw new GraphHttpError(401, "FileOpenUserUnauthorized", message, {
+      inner: { code: "unauthorizedUncategorized", message: "Excel refused to open the file for this account." },
+    });
   }
   if (!isWorkbook(item)) throw badRequest("The item is not an Excel workbook (.xlsx).");
   return item.worksheets.map((name, position) => {
     const id = `{00000000-0001-0000-${String(position).padStart(4, "0")}-000000000000}`;
-    return { "@odata.id": `/drives('${drive.id}')/items('${item.id}')/workbook/worksheets(%27${encodeURIComponent(id)}%27)`, id, name, position, visibility: "Visible" };
+    return {
+      "@odata.id": `/drives('${drive.id}')/items('${item.id}')/workbook/worksheets(%27${encodeURIComponent(id)}%27)`,
+      id,
+      name,
+      position,
+      visibility: "Visible",
+    };
   });
 }

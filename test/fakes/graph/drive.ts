@@ -39,17 +39,21 @@ const mimeTypes: Readonly<Record<string, string>> = {
 
 /** Business drive ids look like `b!<base64url>`, personal ones like 16 upper-case hex digits. */
 function newDriveId(type: DriveType): string {
-  return type === "personal" ? randomBytes(8).toString("hex").toUpperCase() : `b!${randomBytes(48).toString("base64url")}`;
+  return type === "personal"
+    ? randomBytes(8).toString("hex").toUpperCase()
+    : `b!${randomBytes(48).toString("base64url")}`;
 }
 
 const base32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
 /** `/a/b/` → `["a", "b"]`; refuses empty, `.` and `..` segments and OneDrive's forbidden characters. */
 export function splitPath(path: string): string[] {
-  if (typeof path !== "string" || !path.startsWith("/")) throw new FakeInputError(`a drive path starts with /: ${String(path)}`);
+  if (typeof path !== "string" || !path.startsWith("/"))
+    throw new FakeInputError(`a drive path starts with /: ${String(path)}`);
   const segments = path.split("/").filter((s) => s !== "");
   for (const s of segments) {
-    if (s === "." || s === ".." || /[:*?"<>|\\]/.test(s)) throw new FakeInputError(`invalid drive path segment ${JSON.stringify(s)}`);
+    if (s === "." || s === ".." || /[:*?"<>|\\]/.test(s))
+      throw new FakeInputError(`invalid drive path segment ${JSON.stringify(s)}`);
   }
   return segments;
 }
@@ -60,7 +64,11 @@ function extension(name: string): string | undefined {
 }
 
 /** What a folder or a file holds: its kind, and a file's type, size and worksheets. */
-function contentOf(kind: DriveItemKind, name: string, input: Omit<DriveItemInput, "user" | "siteUrl">): Pick<DriveItem, "kind" | "mimeType" | "size" | "worksheets"> {
+function contentOf(
+  kind: DriveItemKind,
+  name: string,
+  input: Omit<DriveItemInput, "user" | "siteUrl">,
+): Pick<DriveItem, "kind" | "mimeType" | "size" | "worksheets"> {
   if (kind === "folder") return { kind, size: 0, worksheets: [] };
   const mimeType = input.mimeType ?? mimeTypes[extension(name) ?? ""] ?? "application/octet-stream";
   return { kind, mimeType, size: input.size ?? 1024, worksheets: [...(input.worksheets ?? ["Sheet1"])] };
@@ -68,7 +76,10 @@ function contentOf(kind: DriveItemKind, name: string, input: Omit<DriveItemInput
 
 /** `/a b/c` → `/a%20b/c`: each segment percent-encoded. */
 function encodePath(path: string): string {
-  return path.split("/").map((s) => encodeURIComponent(s)).join("/");
+  return path
+    .split("/")
+    .map((s) => encodeURIComponent(s))
+    .join("/");
 }
 
 export function isWorkbook(item: DriveItem): boolean {
@@ -86,7 +97,14 @@ export class Drive {
     this.init = init;
     this.id = newDriveId(init.driveType);
     this.rootId = this.#newItemId();
-    this.#items.set(this.rootId, { id: this.rootId, name: "root", kind: "folder", size: 0, worksheets: [], createdAt: init.now });
+    this.#items.set(this.rootId, {
+      id: this.rootId,
+      name: "root",
+      kind: "folder",
+      size: 0,
+      worksheets: [],
+      createdAt: init.now,
+    });
   }
 
   get(id: string): DriveItem | undefined {
@@ -97,7 +115,8 @@ export class Drive {
     let current = this.#items.get(this.rootId);
     for (const segment of splitPath(path)) {
       const key = segment.toLowerCase();
-      current = current === undefined ? undefined : this.#children(current.id).find((c) => c.name.toLowerCase() === key);
+      current =
+        current === undefined ? undefined : this.#children(current.id).find((c) => c.name.toLowerCase() === key);
     }
     return current;
   }
@@ -112,9 +131,16 @@ export class Drive {
     const kind = input.kind ?? (extension(last) === undefined ? "folder" : "file");
     if (kind !== "folder" && kind !== "file") throw new FakeInputError("kind must be folder or file");
     const existing = this.#children(parent.id).find((c) => c.name.toLowerCase() === last.toLowerCase());
-    if (existing !== undefined && existing.kind !== kind) throw new FakeInputError(`${input.path} already exists as a ${existing.kind}`);
+    if (existing !== undefined && existing.kind !== kind)
+      throw new FakeInputError(`${input.path} already exists as a ${existing.kind}`);
     const identity = existing ?? { id: this.#newItemId(), name: last, createdAt: now };
-    const item: DriveItem = { id: identity.id, name: identity.name, parentId: parent.id, createdAt: identity.createdAt, ...contentOf(kind, last, input) };
+    const item: DriveItem = {
+      id: identity.id,
+      name: identity.name,
+      parentId: parent.id,
+      createdAt: identity.createdAt,
+      ...contentOf(kind, last, input),
+    };
     this.#items.set(item.id, item);
     return item;
   }
@@ -129,12 +155,20 @@ export class Drive {
   /** The item and its ancestors, the item first. */
   lineage(item: DriveItem): DriveItem[] {
     const out: DriveItem[] = [];
-    for (let current: DriveItem | undefined = item; current !== undefined; current = current.parentId === undefined ? undefined : this.#items.get(current.parentId)) out.push(current);
+    for (
+      let current: DriveItem | undefined = item;
+      current !== undefined;
+      current = current.parentId === undefined ? undefined : this.#items.get(current.parentId)
+    )
+      out.push(current);
     return out;
   }
 
   pathOf(item: DriveItem): string {
-    const names = this.lineage(item).slice(0, -1).map((i) => i.name).reverse();
+    const names = this.lineage(item)
+      .slice(0, -1)
+      .map((i) => i.name)
+      .reverse();
     return `/${names.join("/")}`;
   }
 
@@ -144,7 +178,15 @@ export class Drive {
 
   view(): DriveView {
     const { driveType, name, webUrl, owner, now } = this.init;
-    return { id: this.id, driveType, name, description: "", webUrl, createdDateTime: new Date(now).toISOString(), owner };
+    return {
+      id: this.id,
+      driveType,
+      name,
+      description: "",
+      webUrl,
+      createdDateTime: new Date(now).toISOString(),
+      owner,
+    };
   }
 
   itemView(item: DriveItem): DriveItemView {
@@ -152,7 +194,10 @@ export class Drive {
     const isRoot = item.id === this.rootId;
     const parent = item.parentId === undefined ? undefined : this.#items.get(item.parentId);
     // Graph's itemReference.path is percent-encoded (`/drive/root:/Documents/my%20file.docx`).
-    const parentPath = parent === undefined ? undefined : `/drives/${this.id}/root:${parent.id === this.rootId ? "" : encodePath(this.pathOf(parent))}`;
+    const parentPath =
+      parent === undefined
+        ? undefined
+        : `/drives/${this.id}/root:${parent.id === this.rootId ? "" : encodePath(this.pathOf(parent))}`;
     const time = new Date(item.createdAt).toISOString();
     return {
       id: item.id,
@@ -161,15 +206,23 @@ export class Drive {
       size: item.kind === "file" ? item.size : this.#children(item.id).reduce((sum, c) => sum + c.size, 0),
       createdDateTime: time,
       lastModifiedDateTime: time,
-      parentReference: { driveId: this.id, driveType, ...(parent === undefined ? {} : { id: parent.id, path: parentPath }), ...(siteId === undefined ? {} : { siteId }) },
-      ...(item.kind === "folder" ? { folder: { childCount: this.#children(item.id).length } } : { file: { mimeType: item.mimeType ?? "application/octet-stream" } }),
+      parentReference: {
+        driveId: this.id,
+        driveType,
+        ...(parent === undefined ? {} : { id: parent.id, path: parentPath }),
+        ...(siteId === undefined ? {} : { siteId }),
+      },
+      ...(item.kind === "folder"
+        ? { folder: { childCount: this.#children(item.id).length } }
+        : { file: { mimeType: item.mimeType ?? "application/octet-stream" } }),
       ...(isRoot ? { root: {} } : {}),
     };
   }
 
   #child(parent: DriveItem, name: string, now: number): DriveItem {
     const found = this.#children(parent.id).find((c) => c.name.toLowerCase() === name.toLowerCase());
-    if (found !== undefined && found.kind === "file") throw new FakeInputError(`${this.pathOf(found)} is a file, not a folder`);
+    if (found !== undefined && found.kind === "file")
+      throw new FakeInputError(`${this.pathOf(found)} is a file, not a folder`);
     return found ?? this.add({ path: `${this.pathOf(parent)}/${name}`.replace(/^\/\//, "/"), kind: "folder" }, now);
   }
 

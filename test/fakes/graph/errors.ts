@@ -10,7 +10,12 @@ export class GraphHttpError extends Error {
   /** Graph nests a second error for a few services (Excel): `innerError.code` / `innerError.message`. */
   readonly inner?: { readonly code: string; readonly message: string };
 
-  constructor(status: number, code: string, message: string, options: { headers?: Record<string, string>; inner?: { code: string; message: string } } = {}) {
+  constructor(
+    status: number,
+    code: string,
+    message: string,
+    options: { headers?: Record<string, string>; inner?: { code: string; message: string } } = {},
+  ) {
     super(message);
     this.status = status;
     this.code = code;
@@ -33,17 +38,26 @@ function graphDate(ms: number): string {
 
 export function graphErrorBody(error: GraphHttpError, ids: RequestIds): Record<string, unknown> {
   const trace = { date: graphDate(ids.now), "request-id": ids.requestId, "client-request-id": ids.clientRequestId };
-  const innerError = error.inner === undefined ? trace : { code: error.inner.code, message: error.inner.message, ...trace };
+  const innerError =
+    error.inner === undefined ? trace : { code: error.inner.code, message: error.inner.message, ...trace };
   return { error: { code: error.code, message: error.message, innerError } };
 }
 
 export function powerBiErrorBody(error: GraphHttpError): Record<string, unknown> {
-  return { error: { code: error.code, message: error.message, "pbi.error": { code: error.code, parameters: {}, details: [], exceptionCulprit: 1 } } };
+  return {
+    error: {
+      code: error.code,
+      message: error.message,
+      "pbi.error": { code: error.code, parameters: {}, details: [], exceptionCulprit: 1 },
+    },
+  };
 }
 
 // The errors the handlers raise, by what went wrong.
-export const notFound = (message = "The resource could not be found."): GraphHttpError => new GraphHttpError(404, "itemNotFound", message);
-export const accessDenied = (message = "Access denied"): GraphHttpError => new GraphHttpError(403, "accessDenied", message);
+export const notFound = (message = "The resource could not be found."): GraphHttpError =>
+  new GraphHttpError(404, "itemNotFound", message);
+export const accessDenied = (message = "Access denied"): GraphHttpError =>
+  new GraphHttpError(403, "accessDenied", message);
 export const badRequest = (message: string): GraphHttpError => new GraphHttpError(400, "BadRequest", message);
 export const userNotFound = (ref: string): GraphHttpError =>
   new GraphHttpError(404, "Request_ResourceNotFound", `Resource '${ref}' does not exist.`);

@@ -24,7 +24,10 @@ const DEFAULTS: Readonly<Record<number, readonly [string, string]>> = {
   500: ["generalException", "An unspecified error has occurred."],
   502: ["generalException", "Bad gateway."],
   503: ["serviceNotAvailable", "The service is temporarily unavailable for maintenance or is overloaded."],
-  504: ["generalException", "The server, while acting as a proxy, did not receive a timely response from the upstream server."],
+  504: [
+    "generalException",
+    "The server, while acting as a proxy, did not receive a timely response from the upstream server.",
+  ],
 };
 
 function check(ok: boolean, message: string): void {
@@ -33,20 +36,40 @@ function check(ok: boolean, message: string): void {
 
 function validate(input: GraphFailureInput): void {
   const { status, count = 1, pathPrefix, retryAfterSeconds, messageLength } = input;
-  check(Number.isInteger(status) && status >= 400 && status <= 599 && status !== 429, "status must be an HTTP error status (400-599); inject 429 with injectGraphThrottle");
+  check(
+    Number.isInteger(status) && status >= 400 && status <= 599 && status !== 429,
+    "status must be an HTTP error status (400-599); inject 429 with injectGraphThrottle",
+  );
   check(Number.isInteger(count) && count >= 1, "count must be a positive integer");
-  check(typeof pathPrefix === "string" && pathPrefix.startsWith("/"), "pathPrefix must start with / (e.g. /v1.0/drives/{driveId}/items/{itemId}/workbook)");
-  check(retryAfterSeconds === undefined || (Number.isInteger(retryAfterSeconds) && retryAfterSeconds >= 0), "retryAfterSeconds must be an integer >= 0");
-  check(messageLength === undefined || (Number.isInteger(messageLength) && messageLength >= 1 && messageLength <= 4 * 1024 * 1024), "messageLength must be an integer from 1 to 4 MiB");
+  check(
+    typeof pathPrefix === "string" && pathPrefix.startsWith("/"),
+    "pathPrefix must start with / (e.g. /v1.0/drives/{driveId}/items/{itemId}/workbook)",
+  );
+  check(
+    retryAfterSeconds === undefined || (Number.isInteger(retryAfterSeconds) && retryAfterSeconds >= 0),
+    "retryAfterSeconds must be an integer >= 0",
+  );
+  check(
+    messageLength === undefined ||
+      (Number.isInteger(messageLength) && messageLength >= 1 && messageLength <= 4 * 1024 * 1024),
+    "messageLength must be an integer from 1 to 4 MiB",
+  );
 }
 
 /** The error an injected failure answers: the test's code and message, or Graph's for the status. */
 function errorOf(input: GraphFailureInput): GraphHttpError {
-  const [defaultCode, defaultMessage] = DEFAULTS[input.status] ?? ["generalException", "An unspecified error has occurred."];
+  const [defaultCode, defaultMessage] = DEFAULTS[input.status] ?? [
+    "generalException",
+    "An unspecified error has occurred.",
+  ];
   const base = input.message ?? defaultMessage;
   const message = input.messageLength === undefined ? base : base.padEnd(input.messageLength, " (details)");
-  const headers: Record<string, string> = input.retryAfterSeconds === undefined ? {} : { "retry-after": String(input.retryAfterSeconds) };
-  return new GraphHttpError(input.status, input.code ?? defaultCode, message, { headers, ...(input.inner === undefined ? {} : { inner: input.inner }) });
+  const headers: Record<string, string> =
+    input.retryAfterSeconds === undefined ? {} : { "retry-after": String(input.retryAfterSeconds) };
+  return new GraphHttpError(input.status, input.code ?? defaultCode, message, {
+    headers,
+    ...(input.inner === undefined ? {} : { inner: input.inner }),
+  });
 }
 
 export class Failures {
@@ -69,7 +92,11 @@ export class Failures {
   }
 
   list(): GraphFailureView[] {
-    return this.#pending.map((p) => ({ ...p.input, id: p.id, remaining: Number.isFinite(p.remaining) ? p.remaining : null }));
+    return this.#pending.map((p) => ({
+      ...p.input,
+      id: p.id,
+      remaining: Number.isFinite(p.remaining) ? p.remaining : null,
+    }));
   }
 
   remove(id: string): boolean {

@@ -25,13 +25,27 @@ export function isGraphPath(path: string): boolean {
 function throttled(throttle: GraphThrottleInput): GraphHttpError {
   const seconds = throttle.retryAfterSeconds === undefined ? 1 : throttle.retryAfterSeconds;
   const headers: Record<string, string> = seconds === null ? {} : { "retry-after": String(seconds) };
-  if ((throttle.status ?? 429) === 503) return new GraphHttpError(503, "serviceNotAvailable", "The service is temporarily unavailable. Retry after the time in Retry-After.", { headers });
-  return new GraphHttpError(429, "TooManyRequests", "Too many requests. Retry after the time in Retry-After.", { headers });
+  if ((throttle.status ?? 429) === 503)
+    return new GraphHttpError(
+      503,
+      "serviceNotAvailable",
+      "The service is temporarily unavailable. Retry after the time in Retry-After.",
+      { headers },
+    );
+  return new GraphHttpError(429, "TooManyRequests", "Too many requests. Retry after the time in Retry-After.", {
+    headers,
+  });
 }
 
 function answer(state: GraphState, request: GraphRequest, api: Api): unknown {
   const path = request.url.pathname;
-  const principal = authenticate({ headers: request.headers, api, signer: state.signer, now: state.clock.now(), baseUrl: state.baseUrl });
+  const principal = authenticate({
+    headers: request.headers,
+    api,
+    signer: state.signer,
+    now: state.clock.now(),
+    baseUrl: state.baseUrl,
+  });
   // An injected failure answers after the token is checked, as Graph's own item errors do.
   const failure = state.failures.take(path);
   if (failure !== undefined) throw failure;
@@ -40,7 +54,8 @@ function answer(state: GraphState, request: GraphRequest, api: Api): unknown {
     const segment = path.split("/").filter((s) => s !== "")[api === "powerbi" ? 3 : 1] ?? "";
     throw badRequest(`Resource not found for the segment '${decodeURIComponent(segment)}'.`);
   }
-  if (request.method !== "GET") throw new GraphHttpError(405, "Request_BadRequest", `The SIMULATED Graph serves only GET, not ${request.method}.`);
+  if (request.method !== "GET")
+    throw new GraphHttpError(405, "Request_BadRequest", `The SIMULATED Graph serves only GET, not ${request.method}.`);
   return route.handler({ state, principal, query: request.url.searchParams }, route.params);
 }
 
@@ -63,7 +78,11 @@ export function graphReply(state: GraphState, request: GraphRequest): Reply {
   const path = request.url.pathname;
   const api: Api = path.startsWith("/powerbi/") ? "powerbi" : "graph";
   const requestId = randomUUID();
-  const ids: RequestIds = { requestId, clientRequestId: headerValue(request.headers["client-request-id"]) ?? requestId, now: state.clock.now() };
+  const ids: RequestIds = {
+    requestId,
+    clientRequestId: headerValue(request.headers["client-request-id"]) ?? requestId,
+    now: state.clock.now(),
+  };
   const throttle = state.throttles.take(path);
   let reply: Reply;
   let code: string | undefined;
@@ -79,9 +98,18 @@ export function graphReply(state: GraphState, request: GraphRequest): Reply {
     }
   }
   const record: GraphRequestRecord = {
-    at: new Date(ids.now).toISOString(), method: request.method, path, api, ...claimed(request.headers),
-    status: reply.status, ...(code === undefined ? {} : { code }), throttled: throttle !== undefined,
+    at: new Date(ids.now).toISOString(),
+    method: request.method,
+    path,
+    api,
+    ...claimed(request.headers),
+    status: reply.status,
+    ...(code === undefined ? {} : { code }),
+    throttled: throttle !== undefined,
   };
   state.log.record(record);
-  return { ...reply, headers: { "request-id": ids.requestId, "client-request-id": ids.clientRequestId, ...reply.headers } };
+  return {
+    ...reply,
+    headers: { "request-id": ids.requestId, "client-request-id": ids.clientRequestId, ...reply.headers },
+  };
 }

@@ -51,17 +51,40 @@ export function parseSiteUrl(url: string): { readonly hostname: string; readonly
 
 export function newList(input: ListInput, now: number): SiteList {
   if (typeof input.name !== "string" || input.name.trim() === "") throw new FakeInputError("a list needs a name");
-  return { id: randomUUID(), name: input.name, displayName: input.displayName ?? input.name, template: input.template ?? "genericList", createdAt: now };
+  return {
+    id: randomUUID(),
+    name: input.name,
+    displayName: input.displayName ?? input.name,
+    template: input.template ?? "genericList",
+    createdAt: now,
+  };
 }
 
-export function newSite(input: { hostname: string; path: string; displayName?: string; tenantId: string }, now: number): Site {
+export function newSite(
+  input: { hostname: string; path: string; displayName?: string; tenantId: string },
+  now: number,
+): Site {
   const hostname = input.hostname.toLowerCase();
   const path = normalizeSitePath(input.path);
   const id = `${hostname},${randomUUID()},${randomUUID()}`;
-  const displayName = input.displayName ?? (path === "/" ? hostname.split(".")[0] ?? hostname : (path.split("/").pop() ?? path));
+  const displayName =
+    input.displayName ?? (path === "/" ? (hostname.split(".")[0] ?? hostname) : (path.split("/").pop() ?? path));
   const url = siteUrl({ hostname, path });
-  const drive = new Drive({ driveType: "documentLibrary", name: "Documents", webUrl: `${url}/Shared%20Documents`, owner: { group: { displayName } }, siteId: id, now });
-  const library: SiteList = { id: randomUUID(), name: "Shared Documents", displayName: "Documents", template: "documentLibrary", createdAt: now };
+  const drive = new Drive({
+    driveType: "documentLibrary",
+    name: "Documents",
+    webUrl: `${url}/Shared%20Documents`,
+    owner: { group: { displayName } },
+    siteId: id,
+    now,
+  });
+  const library: SiteList = {
+    id: randomUUID(),
+    name: "Shared Documents",
+    displayName: "Documents",
+    template: "documentLibrary",
+    createdAt: now,
+  };
   return { id, hostname, path, displayName, tenantId: input.tenantId, drive, lists: [library], createdAt: now };
 }
 
@@ -86,7 +109,10 @@ export function listView(site: Site, list: SiteList): ListView {
     id: list.id,
     name: list.name,
     displayName: list.displayName,
-    webUrl: list.template === "documentLibrary" ? `${url}/${encodeURIComponent(list.name)}` : `${url}/Lists/${encodeURIComponent(list.name)}`,
+    webUrl:
+      list.template === "documentLibrary"
+        ? `${url}/${encodeURIComponent(list.name)}`
+        : `${url}/Lists/${encodeURIComponent(list.name)}`,
     createdDateTime: new Date(list.createdAt).toISOString(),
     list: { template: list.template, hidden: false, contentTypesEnabled: false },
     parentReference: { siteId: site.id },

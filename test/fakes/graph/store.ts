@@ -58,7 +58,10 @@ export class GraphStore {
   /** A registered user by UPN or object id (or, for personal accounts, the 16-digit Graph id). */
   findUser(ref: string): User | undefined {
     const key = ref.toLowerCase();
-    return this.#directory.findUser(key) ?? this.#directory.userRecords().find((u) => u.kind === "personal" && personalGraphId(u) === key);
+    return (
+      this.#directory.findUser(key) ??
+      this.#directory.userRecords().find((u) => u.kind === "personal" && personalGraphId(u) === key)
+    );
   }
 
   requireUser(ref: string): User {
@@ -75,7 +78,9 @@ export class GraphStore {
       driveType: user.kind === "personal" ? "personal" : "business",
       name: "OneDrive",
       webUrl: oneDriveUrl(user),
-      owner: { user: { id: user.kind === "personal" ? personalGraphId(user) : user.id, displayName: user.displayName } },
+      owner: {
+        user: { id: user.kind === "personal" ? personalGraphId(user) : user.id, displayName: user.displayName },
+      },
       now: this.#clock.now(),
     });
     this.#oneDrives.set(user.id, drive);
@@ -97,7 +102,8 @@ export class GraphStore {
   }
 
   addSite(input: { hostname: string; path: string; displayName?: string; tenantId: string }): Site {
-    if (typeof input.hostname !== "string" || !/^[a-z0-9.-]+$/i.test(input.hostname)) throw new FakeInputError("hostname must be a host name such as contoso.sharepoint.com");
+    if (typeof input.hostname !== "string" || !/^[a-z0-9.-]+$/i.test(input.hostname))
+      throw new FakeInputError("hostname must be a host name such as contoso.sharepoint.com");
     const existing = this.findSite(input.hostname, input.path);
     if (existing !== undefined) this.#sites.delete(existing.id);
     const site = newSite(input, this.#clock.now());
@@ -112,7 +118,10 @@ export class GraphStore {
   }
 
   siteById(id: string): Site | undefined {
-    return this.#sites.get(id.toLowerCase()) ?? [...this.#sites.values()].find((s) => s.id.toLowerCase() === id.toLowerCase());
+    return (
+      this.#sites.get(id.toLowerCase()) ??
+      [...this.#sites.values()].find((s) => s.id.toLowerCase() === id.toLowerCase())
+    );
   }
 
   removeSite(site: Site): boolean {
@@ -145,8 +154,16 @@ export class GraphStore {
   calendarView(user: User, calendar: Calendar): CalendarView {
     const changeKey = createHash("sha256").update(calendar.id).digest("base64").slice(0, 28);
     return {
-      id: calendar.id, name: calendar.name, color: calendar.color, hexColor: "", isDefaultCalendar: calendar.isDefault, changeKey,
-      canShare: true, canViewPrivateItems: true, canEdit: true, isRemovable: !calendar.isDefault,
+      id: calendar.id,
+      name: calendar.name,
+      color: calendar.color,
+      hexColor: "",
+      isDefaultCalendar: calendar.isDefault,
+      changeKey,
+      canShare: true,
+      canViewPrivateItems: true,
+      canEdit: true,
+      isRemovable: !calendar.isDefault,
       owner: { name: user.displayName, address: user.userPrincipalName },
     };
   }
@@ -167,7 +184,9 @@ export class GraphStore {
   }
 
   denials(): { readonly principal: string; readonly objectId: string }[] {
-    return [...this.#denied.entries()].flatMap(([principal, ids]) => [...ids].map((objectId) => ({ principal, objectId })));
+    return [...this.#denied.entries()].flatMap(([principal, ids]) =>
+      [...ids].map((objectId) => ({ principal, objectId })),
+    );
   }
 
   /** True when any of the ids (an item, its ancestors, its site) is denied to the principal. */
@@ -177,8 +196,15 @@ export class GraphStore {
   }
 
   addPowerBiGroup(memberKey: string, input: { readonly name: string; readonly id?: string }): PowerBiGroupView {
-    if (typeof input.name !== "string" || input.name.trim() === "") throw new FakeInputError("a workspace needs a name");
-    const group: PowerBiGroupView = { id: input.id ?? randomUUID(), name: input.name, type: "Workspace", isReadOnly: false, isOnDedicatedCapacity: false };
+    if (typeof input.name !== "string" || input.name.trim() === "")
+      throw new FakeInputError("a workspace needs a name");
+    const group: PowerBiGroupView = {
+      id: input.id ?? randomUUID(),
+      name: input.name,
+      type: "Workspace",
+      isReadOnly: false,
+      isOnDedicatedCapacity: false,
+    };
     this.#groups.set(memberKey, [...(this.#groups.get(memberKey) ?? []).filter((g) => g.id !== group.id), group]);
     return group;
   }

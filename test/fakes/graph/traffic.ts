@@ -18,7 +18,10 @@ function check(ok: boolean, message: string): void {
 function validate({ count = 1, status = 429, retryAfterSeconds = 1, pathPrefix = "/" }: GraphThrottleInput): void {
   check(Number.isInteger(count) && count >= 1, "count must be a positive integer");
   check(status === 429 || status === 503, "status must be 429 or 503");
-  check(retryAfterSeconds === null || (Number.isInteger(retryAfterSeconds) && retryAfterSeconds >= 0), "retryAfterSeconds must be an integer >= 0, or null for no Retry-After header");
+  check(
+    retryAfterSeconds === null || (Number.isInteger(retryAfterSeconds) && retryAfterSeconds >= 0),
+    "retryAfterSeconds must be an integer >= 0, or null for no Retry-After header",
+  );
   check(typeof pathPrefix === "string" && pathPrefix.startsWith("/"), "pathPrefix must start with /");
 }
 
@@ -34,7 +37,9 @@ export class Throttles {
 
   /** The first throttle whose prefix matches, used up by one. */
   take(path: string): GraphThrottleInput | undefined {
-    const found = this.#pending.find((p) => p.input.pathPrefix === undefined || path.toLowerCase().startsWith(p.input.pathPrefix.toLowerCase()));
+    const found = this.#pending.find(
+      (p) => p.input.pathPrefix === undefined || path.toLowerCase().startsWith(p.input.pathPrefix.toLowerCase()),
+    );
     if (found === undefined) return undefined;
     found.remaining -= 1;
     if (found.remaining === 0) this.#pending = this.#pending.filter((p) => p !== found);
@@ -56,7 +61,9 @@ const keptLimit = 100_000;
 
 function matches(filter: GraphRequestFilter, record: GraphRequestRecord): boolean {
   const user = filter.user?.toLowerCase();
-  const principals = [record.user, record.userId, record.appOnly === true ? record.clientId : undefined].map((p) => p?.toLowerCase());
+  const principals = [record.user, record.userId, record.appOnly === true ? record.clientId : undefined].map((p) =>
+    p?.toLowerCase(),
+  );
   return (
     (filter.method === undefined || filter.method.toUpperCase() === record.method) &&
     (filter.pathPrefix === undefined || record.path.toLowerCase().startsWith(filter.pathPrefix.toLowerCase())) &&

@@ -2,7 +2,8 @@
 // /_fake/graph/ HTTP routes (JSON bodies are exactly these objects).
 
 /** Whose drive an item lives in: a person's OneDrive (`user`: UPN or id) or a site's document library (`siteUrl`). */
-export type DriveOwner = { readonly user: string; readonly siteUrl?: undefined } | { readonly siteUrl: string; readonly user?: undefined };
+export type DriveOwner =
+  { readonly user: string; readonly siteUrl?: undefined } | { readonly siteUrl: string; readonly user?: undefined };
 
 export type DriveItemKind = "folder" | "file";
 
@@ -30,7 +31,13 @@ export interface DriveItemView {
   readonly size: number;
   readonly createdDateTime: string;
   readonly lastModifiedDateTime: string;
-  readonly parentReference: { readonly driveId: string; readonly driveType: DriveType; readonly id?: string; readonly path?: string; readonly siteId?: string };
+  readonly parentReference: {
+    readonly driveId: string;
+    readonly driveType: DriveType;
+    readonly id?: string;
+    readonly path?: string;
+    readonly siteId?: string;
+  };
   readonly folder?: { readonly childCount: number };
   readonly file?: { readonly mimeType: string };
   readonly root?: Record<string, never>;
@@ -45,7 +52,10 @@ export interface DriveView {
   readonly description: string;
   readonly webUrl: string;
   readonly createdDateTime: string;
-  readonly owner: { readonly user?: { readonly id: string; readonly displayName: string }; readonly group?: { readonly displayName: string } };
+  readonly owner: {
+    readonly user?: { readonly id: string; readonly displayName: string };
+    readonly group?: { readonly displayName: string };
+  };
 }
 
 export interface ListInput {

@@ -33,7 +33,10 @@ export function delegatedApp(context: FakeContext, request: DelegatedRequest): A
   if (clientId === undefined || clientId === "") throw missingParameter("client_id");
   const app = context.directory.findApp(clientId);
   if (app === undefined) {
-    throw aadsts("AppNotFoundInTenant", `Application with identifier '${clientId}' was not found in the directory '${request.authority.segment}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`);
+    throw aadsts(
+      "AppNotFoundInTenant",
+      `Application with identifier '${clientId}' was not found in the directory '${request.authority.segment}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`,
+    );
   }
   checkAppAudience(app, request.authority);
   return app;
@@ -51,9 +54,16 @@ export function delegatedClient(context: FakeContext, request: DelegatedRequest)
   const app = delegatedApp(context, request);
   const presented = presentedCredentials(request.form, request.authorization);
   if (presented.secret === undefined && presented.assertion === undefined) {
-    if (!app.allowPublicClientFlows) throw aadsts("MissingClientCredential", "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
+    if (!app.allowPublicClientFlows)
+      throw aadsts(
+        "MissingClientCredential",
+        "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+      );
     return { app, credential: "none" };
   }
   const now = context.clock.now();
-  return { app, credential: authenticateClient({ app, tokenEndpoints: tokenEndpoints(context, request, app), now }, presented) };
+  return {
+    app,
+    credential: authenticateClient({ app, tokenEndpoints: tokenEndpoints(context, request, app), now }, presented),
+  };
 }

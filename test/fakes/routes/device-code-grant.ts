@@ -18,10 +18,19 @@ function pending(record: DeviceCodeRecord, now: number): never {
   record.lastPollAt = now;
   if (!early) throw aadsts("AuthorizationPending");
   record.interval += 5;
-  throw new ProtocolError(400, "slow_down", `The client is polling too frequently. Wait at least ${record.interval} seconds between requests.`);
+  throw new ProtocolError(
+    400,
+    "slow_down",
+    `The client is polling too frequently. Wait at least ${record.interval} seconds between requests.`,
+  );
 }
 
-function redeem(context: FakeContext, request: DelegatedRequest, client: DelegatedClient, record: DeviceCodeRecord): Reply {
+function redeem(
+  context: FakeContext,
+  request: DelegatedRequest,
+  client: DelegatedClient,
+  record: DeviceCodeRecord,
+): Reply {
   const user = context.directory.findUser(record.userId ?? "");
   if (user === undefined) throw aadsts("UserNotFound");
   checkAccount(user);
@@ -34,14 +43,30 @@ function redeem(context: FakeContext, request: DelegatedRequest, client: Delegat
   const now = context.clock.now();
   const mfa = record.mfa === true;
   const refreshToken = record.oidc.includes("offline_access")
-    ? context.refreshTokens.issue({ userId: user.id, clientId: client.app.clientId, generation: user.tokenGeneration, mfa, issuedAt: now }, user.kind === "personal")
+    ? context.refreshTokens.issue(
+        { userId: user.id, clientId: client.app.clientId, generation: user.tokenGeneration, mfa, issuedAt: now },
+        user.kind === "personal",
+      )
     : undefined;
   const settings = context.settings.get();
-  return json(200, userTokenResponse(context.signer, {
-    app: client.app, user, resource: group.resource, granted, scope: responseScope(group, granted, record.oidc), oidc: record.oidc,
-    clientInfo: request.form.get("client_info") === "1", mfa, credential: client.credential, baseUrl: context.baseUrl,
-    idTokenLifetimeSeconds: settings.idTokenLifetimeSeconds, now, ...(refreshToken === undefined ? {} : { refreshToken }),
-  }));
+  return json(
+    200,
+    userTokenResponse(context.signer, {
+      app: client.app,
+      user,
+      resource: group.resource,
+      granted,
+      scope: responseScope(group, granted, record.oidc),
+      oidc: record.oidc,
+      clientInfo: request.form.get("client_info") === "1",
+      mfa,
+      credential: client.credential,
+      baseUrl: context.baseUrl,
+      idTokenLifetimeSeconds: settings.idTokenLifetimeSeconds,
+      now,
+      ...(refreshToken === undefined ? {} : { refreshToken }),
+    }),
+  );
 }
 
 export function deviceCodeGrantReply(context: FakeContext, request: DelegatedRequest): Reply {
@@ -55,7 +80,10 @@ export function deviceCodeGrantReply(context: FakeContext, request: DelegatedReq
     case "declined":
       throw aadsts("AuthorizationDeclined");
     case "redeemed":
-      throw aadsts("BadVerificationCode", "The provided value for the input parameter 'device_code' is not valid. This device code was already redeemed.");
+      throw aadsts(
+        "BadVerificationCode",
+        "The provided value for the input parameter 'device_code' is not valid. This device code was already redeemed.",
+      );
     case "pending":
       return pending(record, now);
     case "approved":

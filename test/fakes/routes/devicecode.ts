@@ -23,7 +23,10 @@ export function deviceCodeReply(context: FakeContext, segment: string, form: URL
   const app = delegatedApp(context, { authority, form });
   const scope = requireParameter(form, "scope");
   const parsed = parseDelegatedScopes(context.directory, scope);
-  const consentable = parsed.resources.map((group) => ({ resource: group.resource, names: consentableScopes(app, group) }));
+  const consentable = parsed.resources.map((group) => ({
+    resource: group.resource,
+    names: consentableScopes(app, group),
+  }));
   const settings = context.settings.get();
   const now = context.clock.now();
   const { deviceCode, record } = context.deviceCodes.issue({

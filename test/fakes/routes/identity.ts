@@ -67,7 +67,10 @@ function answer(exchange: Exchange, key: RequestKey): Reply {
     return processNormally(exchange, key);
   } catch (e: unknown) {
     const { correlationId } = exchange;
-    const bodyContext = { now: exchange.context.clock.now(), ...(correlationId === undefined ? {} : { correlationId }) };
+    const bodyContext = {
+      now: exchange.context.clock.now(),
+      ...(correlationId === undefined ? {} : { correlationId }),
+    };
     if (e instanceof ProtocolError) return json(e.status, protocolErrorBody(e, bodyContext));
     if (!(e instanceof AadstsError)) throw e;
     return json(e.errorClass.status, errorBody(e.errorClass, e.message, bodyContext));
@@ -80,7 +83,10 @@ function opt<K extends string, V>(name: K, value: V | undefined | null): { [P in
 }
 
 function outcome(reply: Reply): Pick<RequestRecord, "status" | "error" | "errorCodes"> {
-  const body = typeof reply.body === "object" && reply.body !== null ? (reply.body as { error?: unknown; error_codes?: unknown }) : {};
+  const body =
+    typeof reply.body === "object" && reply.body !== null
+      ? (reply.body as { error?: unknown; error_codes?: unknown })
+      : {};
   return {
     status: reply.status,
     ...opt("error", typeof body.error === "string" ? body.error : undefined),
@@ -107,11 +113,17 @@ function record(exchange: Exchange, reply: Reply, injected: boolean): RequestRec
 }
 
 async function delay(context: FakeContext, failure: FailureInput | undefined): Promise<void> {
-  if (failure?.delayMs !== undefined && failure.delayMs > 0) await sleep(failure.delayMs, undefined, { signal: context.closing });
+  if (failure?.delayMs !== undefined && failure.delayMs > 0)
+    await sleep(failure.delayMs, undefined, { signal: context.closing });
 }
 
 function keyOf(endpoint: Endpoint, segment: string, form: URLSearchParams): RequestKey {
-  return { endpoint, tenant: segment, ...opt("grant", grantName(form.get("grant_type"))), ...opt("clientId", form.get("client_id")) };
+  return {
+    endpoint,
+    tenant: segment,
+    ...opt("grant", grantName(form.get("grant_type"))),
+    ...opt("clientId", form.get("client_id")),
+  };
 }
 
 export async function identityReply(context: FakeContext, request: IncomingRequest): Promise<Reply> {
@@ -119,19 +131,26 @@ export async function identityReply(context: FakeContext, request: IncomingReque
   const hasForm = found?.endpoint === "token" || found?.endpoint === "devicecode";
   const form = hasForm ? new URLSearchParams(request.body) : new URLSearchParams();
   if (found === undefined) {
-    const reply = json(404, { error: "not_found", error_description: `SIMULATED Microsoft identity platform: no route for ${request.method} ${request.url.pathname}` });
+    const reply = json(404, {
+      error: "not_found",
+      error_description: `SIMULATED Microsoft identity platform: no route for ${request.method} ${request.url.pathname}`,
+    });
     context.log.record(record({ context, request, form }, reply, false));
     return reply;
   }
   const key = keyOf(found.endpoint, found.segment, form);
-  const correlationId = request.url.searchParams.get("client-request-id") ?? headerValue(request.headers["client-request-id"]);
+  const correlationId =
+    request.url.searchParams.get("client-request-id") ?? headerValue(request.headers["client-request-id"]);
   const exchange: Exchange = { context, request, form, key, ...opt("correlationId", correlationId) };
   const failure = context.failures.take(key);
   await delay(context, failure);
   const injected = failure !== undefined && answersItself(failure);
   const reply = injected ? injectedReply(context, failure, correlationId) : answer(exchange, key);
   context.log.record(record(exchange, reply, injected));
-  return { ...reply, headers: { "x-ms-request-id": randomUUID(), ...opt("client-request-id", correlationId), ...reply.headers } };
+  return {
+    ...reply,
+    headers: { "x-ms-request-id": randomUUID(), ...opt("client-request-id", correlationId), ...reply.headers },
+  };
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {

@@ -16,17 +16,26 @@ export function answersItself(failure: FailureInput): boolean {
 }
 
 function withRetryAfter(failure: FailureInput, headers: Readonly<Record<string, string>> = {}): Record<string, string> {
-  return failure.retryAfterSeconds === undefined ? { ...headers } : { ...headers, "retry-after": String(failure.retryAfterSeconds) };
+  return failure.retryAfterSeconds === undefined
+    ? { ...headers }
+    : { ...headers, "retry-after": String(failure.retryAfterSeconds) };
 }
 
 export function injectedReply(context: FakeContext, failure: FailureInput, correlationId: string | undefined): Reply {
   if (failure.html === true) {
-    return { status: failure.response?.status ?? 502, body: htmlPage, headers: withRetryAfter(failure, { "content-type": "text/html; charset=utf-8" }) };
+    return {
+      status: failure.response?.status ?? 502,
+      body: htmlPage,
+      headers: withRetryAfter(failure, { "content-type": "text/html; charset=utf-8" }),
+    };
   }
   if (failure.error !== undefined) {
     const errorClass = errorCatalogue[failure.error];
     const message = `AADSTS${errorClass.code}: ${errorClass.description}`;
-    const body = errorBody(errorClass, message, { now: context.clock.now(), ...(correlationId === undefined ? {} : { correlationId }) });
+    const body = errorBody(errorClass, message, {
+      now: context.clock.now(),
+      ...(correlationId === undefined ? {} : { correlationId }),
+    });
     return { status: errorClass.status, body, headers: withRetryAfter(failure) };
   }
   const raw = failure.response ?? { status: 500 };

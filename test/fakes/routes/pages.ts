@@ -25,24 +25,39 @@ ${body}
 
 /** Step 1: enter the code shown on the device. */
 export function enterCodePage(prefill = ""): Reply {
-  return page(200, "Enter code", `<p>Enter the code displayed on your app or device.</p>
+  return page(
+    200,
+    "Enter code",
+    `<p>Enter the code displayed on your app or device.</p>
 <form method="post" action="/devicelogin">
 <label>Code <input name="otc" value="${escapeHtml(prefill)}" autocomplete="off" autofocus required></label>
 <button type="submit">Next</button>
-</form>`);
+</form>`,
+  );
 }
 
 function accountChoices(users: readonly User[]): string {
-  return users.map((u, i) => `<label><input type="radio" name="user" value="${escapeHtml(u.id)}"${i === 0 ? " checked" : ""}> ${escapeHtml(u.displayName)} (${escapeHtml(u.userPrincipalName)}, ${u.kind === "personal" ? "personal account" : "work or school account"})</label><br>`).join("\n");
+  return users
+    .map(
+      (u, i) =>
+        `<label><input type="radio" name="user" value="${escapeHtml(u.id)}"${i === 0 ? " checked" : ""}> ${escapeHtml(u.displayName)} (${escapeHtml(u.userPrincipalName)}, ${u.kind === "personal" ? "personal account" : "work or school account"})</label><br>`,
+    )
+    .join("\n");
 }
 
 /** Step 2: pick an account and approve or decline what the app asks for. */
 export function consentPage(record: DeviceCodeRecord, app: App, users: readonly User[]): Reply {
-  const permissions = record.consentable.flatMap((c) => c.names.map((n) => `<li>${escapeHtml(`${c.resource}/${n}`)}</li>`)).join("");
-  const accounts = users.length === 0
-    ? "<p>No registered user may sign in at this authority with this app. Add one with <code>POST /_fake/users</code>.</p>"
-    : `<fieldset><legend>Pick an account</legend>\n${accountChoices(users)}\n</fieldset>`;
-  return page(200, `Sign in to ${app.displayName}`, `<p>Code <strong>${escapeHtml(record.userCode)}</strong>, requested at <code>${escapeHtml(record.segment)}</code>.</p>
+  const permissions = record.consentable
+    .flatMap((c) => c.names.map((n) => `<li>${escapeHtml(`${c.resource}/${n}`)}</li>`))
+    .join("");
+  const accounts =
+    users.length === 0
+      ? "<p>No registered user may sign in at this authority with this app. Add one with <code>POST /_fake/users</code>.</p>"
+      : `<fieldset><legend>Pick an account</legend>\n${accountChoices(users)}\n</fieldset>`;
+  return page(
+    200,
+    `Sign in to ${app.displayName}`,
+    `<p>Code <strong>${escapeHtml(record.userCode)}</strong>, requested at <code>${escapeHtml(record.segment)}</code>.</p>
 <p>${escapeHtml(app.displayName)} (${escapeHtml(app.clientId)}) asks for these permissions:</p>
 <ul>${permissions || "<li>(sign-in only)</li>"}</ul>
 <form method="post" action="/devicelogin">
@@ -50,18 +65,31 @@ export function consentPage(record: DeviceCodeRecord, app: App, users: readonly 
 ${accounts}
 <button type="submit" name="action" value="approve"${users.length === 0 ? " disabled" : ""}>Approve</button>
 <button type="submit" name="action" value="decline">Decline</button>
-</form>`);
+</form>`,
+  );
 }
 
 export function approvedPage(app: App, user: User): Reply {
-  return page(200, "You're signed in", `<p>${escapeHtml(user.userPrincipalName)} signed in to ${escapeHtml(app.displayName)} on your device. You may now close this window.</p>`);
+  return page(
+    200,
+    "You're signed in",
+    `<p>${escapeHtml(user.userPrincipalName)} signed in to ${escapeHtml(app.displayName)} on your device. You may now close this window.</p>`,
+  );
 }
 
 export function declinedPage(app: App): Reply {
-  return page(200, "Sign-in declined", `<p>You declined to sign in to ${escapeHtml(app.displayName)}. You may now close this window.</p>`);
+  return page(
+    200,
+    "Sign-in declined",
+    `<p>You declined to sign in to ${escapeHtml(app.displayName)}. You may now close this window.</p>`,
+  );
 }
 
 export function errorPage(status: number, message: string): Reply {
-  return page(status, "Sign-in failed", `<p>${escapeHtml(message)}</p>
-<p><a href="/devicelogin">Enter another code</a></p>`);
+  return page(
+    status,
+    "Sign-in failed",
+    `<p>${escapeHtml(message)}</p>
+<p><a href="/devicelogin">Enter another code</a></p>`,
+  );
 }

@@ -30,10 +30,17 @@ function timeSpan(seconds: number): string {
 function findGrant(context: FakeContext, token: string, app: App, now: number): RefreshGrant {
   const grant = context.refreshTokens.find(token);
   if (grant === undefined) throw aadsts("InvalidGrant", "Provided grant is invalid or malformed.");
-  if (grant.clientId !== app.clientId) throw aadsts("InvalidGrant", `Provided grant is invalid or malformed. The refresh token was issued to a different client than '${app.clientId}'.`);
+  if (grant.clientId !== app.clientId)
+    throw aadsts(
+      "InvalidGrant",
+      `Provided grant is invalid or malformed. The refresh token was issued to a different client than '${app.clientId}'.`,
+    );
   const maxInactive = context.settings.get().refreshTokenMaxInactiveSeconds;
   if (now - grant.lastUsedAt > maxInactive * 1000) {
-    throw aadsts("RefreshTokenInactive", `The refresh token has expired due to inactivity. The token was issued on ${precise(grant.issuedAt)} and was inactive for ${timeSpan(maxInactive)}.`);
+    throw aadsts(
+      "RefreshTokenInactive",
+      `The refresh token has expired due to inactivity. The token was issued on ${precise(grant.issuedAt)} and was inactive for ${timeSpan(maxInactive)}.`,
+    );
   }
   return grant;
 }
@@ -43,7 +50,10 @@ function checkUser(context: FakeContext, grant: RefreshGrant): User {
   if (user === undefined) throw aadsts("UserNotFound");
   if (grant.generation < user.tokenGeneration) {
     const validFrom = precise(user.tokensValidFrom ?? grant.issuedAt);
-    throw aadsts("GrantRevoked", `The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password. The grant was issued on '${precise(grant.issuedAt)}' and the TokensValidFrom date (before which tokens are not valid) for this user is '${validFrom}'.`);
+    throw aadsts(
+      "GrantRevoked",
+      `The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password. The grant was issued on '${precise(grant.issuedAt)}' and the TokensValidFrom date (before which tokens are not valid) for this user is '${validFrom}'.`,
+    );
   }
   return user;
 }
@@ -63,10 +73,26 @@ export function refreshTokenGrantReply(context: FakeContext, request: DelegatedR
   const granted = grantedScopes(app, consentKeys(user), group);
   grant.lastUsedAt = now;
   const { userId, clientId, generation, mfa } = grant;
-  const refreshToken = context.refreshTokens.issue({ userId, clientId, generation, mfa, issuedAt: now }, user.kind === "personal");
-  return json(200, userTokenResponse(context.signer, {
-    app, user, resource: group.resource, granted, scope: responseScope(group, granted, parsed.oidc), oidc: parsed.oidc,
-    clientInfo: request.form.get("client_info") === "1", mfa, credential, refreshToken, baseUrl: context.baseUrl,
-    idTokenLifetimeSeconds: context.settings.get().idTokenLifetimeSeconds, now,
-  }));
+  const refreshToken = context.refreshTokens.issue(
+    { userId, clientId, generation, mfa, issuedAt: now },
+    user.kind === "personal",
+  );
+  return json(
+    200,
+    userTokenResponse(context.signer, {
+      app,
+      user,
+      resource: group.resource,
+      granted,
+      scope: responseScope(group, granted, parsed.oidc),
+      oidc: parsed.oidc,
+      clientInfo: request.form.get("client_info") === "1",
+      mfa,
+      credential,
+      refreshToken,
+      baseUrl: context.baseUrl,
+      idTokenLifetimeSeconds: context.settings.get().idTokenLifetimeSeconds,
+      now,
+    }),
+  );
 }

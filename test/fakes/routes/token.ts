@@ -17,7 +17,12 @@ export function grantName(grantType: string | null): string | undefined {
   return grantType === deviceCodeUrn ? "device_code" : grantType;
 }
 
-export function tokenReply(context: FakeContext, segment: string, form: URLSearchParams, authorization: string | undefined): Reply {
+export function tokenReply(
+  context: FakeContext,
+  segment: string,
+  form: URLSearchParams,
+  authorization: string | undefined,
+): Reply {
   const authority = resolveAuthority(context.directory, segment);
   const grant = form.get("grant_type");
   if (grant === null || grant === "") throw missingParameter("grant_type");
@@ -25,7 +30,12 @@ export function tokenReply(context: FakeContext, segment: string, form: URLSearc
   switch (grantName(grant)) {
     case "client_credentials":
       if (authority.kind !== "tenant") throw tenantNotFound(segment);
-      return clientCredentialsReply(context, { segment, tenant: authority.tenant, form, ...(authorization === undefined ? {} : { authorization }) });
+      return clientCredentialsReply(context, {
+        segment,
+        tenant: authority.tenant,
+        form,
+        ...(authorization === undefined ? {} : { authorization }),
+      });
     case "device_code":
       return deviceCodeGrantReply(context, delegated);
     case "refresh_token":
