@@ -6,11 +6,32 @@ import type { Logger } from "pino";
 import { backoffDelay } from "../kube/backoff.ts";
 import type { BackoffPolicy } from "../kube/backoff.ts";
 
-/** What a handler tells the queue to do next with its key. */
+/**
+ * What a handler tells the queue to do next with its key: nothing until an event says so, run
+ * again at a time (the queue owns every timer), or retry after a failure (with backoff). Every
+ * reconciler says "when next" this way, and only this way.
+ */
 export type Outcome =
   | { readonly kind: "done" }
-  | { readonly kind: "requeueAfter"; readonly delayMs: number }
+  /** Run again at `at` (epoch milliseconds): a refresh due, a poll, a recheck. */
+  | { readonly kind: "requeueAt"; readonly at: number }
   | { readonly kind: "retry"; readonly reason: string; readonly retryAfterMs?: number };
+
+/** Nothing to do until an event arrives. */
+export const DONE: Outcome = { kind: "done" };
+
+/** Run again at `at` (epoch milliseconds). */
+export const requeueAt = (at: number): Outcome => ({ kind: "requeueAt", at });
+
+/**
+ * The sooner of two outcomes: a retry wins (a failure must be retried), then the earlier time, and
+ * `done` only when neither wants to run again.
+ */
+export function sooner(a: Outcome, b: Outcome): Outcome {
+  if (a.kind === "retry" || b.kind === "done") return a;
+  if (b.kind === "retry" || a.kind === "done") return b;
+  return a.at <= b.at ? a : b;
+}
 
 /** Processes one key. The signal aborts when the queue stops. A thrown error counts as `retry`. */
 export type Handler = (key: string, signal: AbortSignal) => Promise<Outcome>;
@@ -255,9 +276,10 @@ export class WorkQueue {
       case "done":
         this.#failures.delete(key);
         return undefined;
-      case "requeueAfter":
+      case "requeueAt":
         this.#failures.delete(key);
-        return outcome.delayMs;
+        // Clamped: a time already past runs at once (never a negative or NaN timer).
+        return Math.max(0, outcome.at - this.#now());
       case "retry": {
         const failures = this.failures(key) + 1;
         this.#failures.set(key, failures);

@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { AccessListIndex, credentialKeyOf, type RawAccessList } from "../../src/controller/access-lists.ts";
 import { timed, type ObserveReconcile } from "../../src/controller/controller.ts";
 import { OperatorMetrics } from "../../src/metrics.ts";
+import { requeueAt } from "../../src/controller/queue.ts";
 
 const list = (namespace: string, name: string, credential: string): RawAccessList => ({
   metadata: { namespace, name },
@@ -57,7 +58,7 @@ describe("the work-queue metrics of every controller", () => {
     const observe: ObserveReconcile = metrics.observeReconcile;
     await timed(
       "accesslist",
-      () => Promise.resolve({ kind: "requeueAfter", delayMs: 1000 }),
+      () => Promise.resolve(requeueAt(Date.now() + 1000)),
       observe,
     )("finance/reports", AbortSignal.timeout(1000));
     await expect(
@@ -72,7 +73,7 @@ describe("the work-queue metrics of every controller", () => {
     expect(text).toContain('cloudcredentials_workqueue_depth{controller="accesslist"} 1');
     expect(text).toContain('cloudcredentials_workqueue_depth{controller="accesslist-publish"} 0');
     expect(text).toMatch(
-      /cloudcredentials_reconcile_duration_seconds_count\{controller="accesslist",result="requeueAfter"\} 1/,
+      /cloudcredentials_reconcile_duration_seconds_count\{controller="accesslist",result="requeueAt"\} 1/,
     );
     expect(text).toMatch(
       /cloudcredentials_reconcile_duration_seconds_count\{controller="microsoftcredential",result="error"\} 1/,

@@ -125,7 +125,7 @@ describe("a ConfigMap of that name the credential does not own", () => {
         reason: "PublishConflict",
         message: expect.stringContaining(`kubectl -n ${NS} delete configmap finance-access`) as string,
       });
-    expect(outcome).toMatchObject({ kind: "requeueAfter" });
+    expect(outcome).toMatchObject({ kind: "requeueAt" });
   });
 
   it("with our labels but another owner: not deleted when the last list goes", async () => {

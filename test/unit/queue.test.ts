@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { WorkQueue } from "../../src/controller/queue.ts";
+import { requeueAt, sooner, WorkQueue } from "../../src/controller/queue.ts";
 import type { Handler, Outcome, WorkQueueOptions } from "../../src/controller/queue.ts";
 import { backoffDelay } from "../../src/kube/backoff.ts";
 
@@ -161,8 +161,8 @@ describe("WorkQueue", () => {
   });
 
   it("forgets the failures of a key when it succeeds", async () => {
-    const answers: Outcome[] = [retry, retry, { kind: "requeueAfter", delayMs: 10_000 }, retry];
-    const { queue, gaps } = recordingQueue((_key, call) => answers[call - 1] ?? done, { baseDelayMs: 1000 });
+    const answers: (() => Outcome)[] = [() => retry, () => retry, () => requeueAt(Date.now() + 10_000), () => retry];
+    const { queue, gaps } = recordingQueue((_key, call) => answers[call - 1]?.() ?? done, { baseDelayMs: 1000 });
     queue.start();
     queue.add("a");
     await vi.advanceTimersByTimeAsync(1000 + 2000);
@@ -186,7 +186,7 @@ describe("WorkQueue", () => {
 
   it("waits out a delay longer than setTimeout can hold (30 days) instead of running at once", async () => {
     const day = 24 * 3_600_000;
-    const { queue, calls } = recordingQueue(() => ({ kind: "requeueAfter", delayMs: 30 * day }));
+    const { queue, calls } = recordingQueue(() => requeueAt(Date.now() + 30 * day));
     queue.start();
     queue.addAfter("a", 30 * day);
     await vi.advanceTimersByTimeAsync(200);
@@ -271,5 +271,31 @@ describe("WorkQueue", () => {
     queue.add("now");
     await vi.advanceTimersByTimeAsync(60_000);
     expect(keys()).toEqual([]);
+  });
+});
+
+describe("when next: one Outcome", () => {
+  it("runs a key whose requeue time has already passed at once, not never", async () => {
+    vi.useFakeTimers();
+    try {
+      const { queue, calls } = recordingQueue((_key, call) => (call === 1 ? requeueAt(Date.now() - 60_000) : done));
+      queue.start();
+      queue.add("a");
+      await vi.advanceTimersByTimeAsync(1);
+      expect(calls).toHaveLength(2);
+      await queue.stop();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it.each([
+    { a: done, b: requeueAt(5), expected: requeueAt(5) },
+    { a: requeueAt(9), b: requeueAt(5), expected: requeueAt(5) },
+    { a: requeueAt(5), b: retry, expected: retry },
+    { a: done, b: done, expected: done },
+  ])("sooner($a.kind, $b.kind) keeps the one that must run first", ({ a, b, expected }) => {
+    expect(sooner(a, b)).toEqual(expected);
+    expect(sooner(b, a)).toEqual(expected);
   });
 });

@@ -6,7 +6,7 @@ import { isControlledBy, managedLabels, ownerReference } from "../../kube/writes
 import type { ReadStore } from "../../kube/store.ts";
 import type { RawCredential } from "../microsoft-credential/index.ts";
 import { accessConfigMapName } from "../names.ts";
-import type { Outcome } from "../queue.ts";
+import { DONE, requeueAt, type Outcome } from "../queue.ts";
 import { reportPublished, type PublishedReport } from "./published-condition.ts";
 import { parseAccessList, type AccessList, type RawAccessList } from "./status.ts";
 
@@ -26,8 +26,6 @@ export interface PublisherDeps {
   readonly listsOf: (credentialKey: string) => readonly string[];
   readonly now: () => number;
 }
-
-const DONE: Outcome = { kind: "done" };
 
 /** One AccessList as published: only what resolved, with the access the manager granted. */
 function published(list: AccessList): [string, string] {
@@ -152,7 +150,7 @@ type Where = Pick<PublishedReport, "namespace" | "mapName" | "credential">;
 
 async function conflict(deps: PublisherDeps, lists: readonly AccessList[], where: Where): Promise<Outcome> {
   await reportPublished(deps, lists, () => ({ kind: "conflict", ...where }));
-  return { kind: "requeueAfter", delayMs: CONFLICT_RECHECK_MS };
+  return requeueAt(deps.now() + CONFLICT_RECHECK_MS);
 }
 
 async function failed(

@@ -12,7 +12,7 @@ import { createGraphClient, type GraphFailure } from "../../microsoft/graph.ts";
 import type { NetworkClient } from "../../microsoft/network.ts";
 import { conditionOf } from "../conditions.ts";
 import { parseCredential, type Credential, type RawCredential } from "../microsoft-credential/index.ts";
-import type { Outcome } from "../queue.ts";
+import { DONE, requeueAt, type Outcome } from "../queue.ts";
 import { ItemResolver, ResolutionInterrupted, type ItemResult, type Principal } from "./resolve.ts";
 import {
   interruptedStatus,
@@ -41,7 +41,6 @@ export interface AccessListReconcilerDeps {
   readonly itemRetryDelayMs?: number;
 }
 
-const DONE: Outcome = { kind: "done" };
 /** Backoff between interrupted passes; Retry-After wins when longer. */
 const RETRY_POLICY = { baseMs: 2000, maxMs: 300_000, jitter: 0.2 };
 /** Passes in a row an item may interrupt (503/504, no answer) before such a failure is its own: Unavailable. */
@@ -125,7 +124,7 @@ export class AccessListReconciler {
     this.#unwritten.delete(key);
     const due = this.#nextResolution(key, list, resolvedFor);
     const now = this.#deps.now();
-    if (due > now) return { kind: "requeueAfter", delayMs: due - now };
+    if (due > now) return requeueAt(due);
     return this.#resolve(key, list, { credential, resolvedFor, signal });
   }
 
@@ -186,7 +185,7 @@ export class AccessListReconciler {
   ): Promise<Outcome> {
     const { credential, resolvedFor, signal } = on;
     const accessToken = await this.#accessToken(credential);
-    if (accessToken === undefined) return { kind: "requeueAfter", delayMs: 5000 };
+    if (accessToken === undefined) return requeueAt(this.#deps.now() + 5000);
     const graph = createGraphClient({
       graphBaseUrl: this.#deps.endpoints(credential.spec.cloud).graphBaseUrl,
       network: this.#deps.network,
@@ -224,12 +223,12 @@ export class AccessListReconciler {
     const unavailable = pass.results.some((r) => r.reason === "Unavailable");
     if (!unavailable) {
       this.#soon.delete(key);
-      return { kind: "requeueAfter", delayMs: this.#deps.resyncMs };
+      return requeueAt(pass.at + this.#deps.resyncMs);
     }
     const passes = (this.#soon.get(key)?.passes ?? 0) + 1;
     const delayMs = Math.min(backoffDelay(UNAVAILABLE_POLICY, passes), this.#deps.resyncMs);
     this.#soon.set(key, { passes, at: pass.at + delayMs });
-    return { kind: "requeueAfter", delayMs };
+    return requeueAt(pass.at + delayMs);
   }
 
   /** The pass waits: Retry-After or a backoff (capped), reported in status; a failure that keeps coming from one item is counted against it. */
@@ -255,7 +254,7 @@ export class AccessListReconciler {
     this.#retry.set(key, { failures, at: now + delayMs, ...(strike === undefined ? {} : { strike }) });
     const why = item === undefined ? WHY[failure.kind] : `${WHY[failure.kind]} for item ${item}`;
     await this.#write(list, interruptedStatus(list, resolvedFor, why, { next: now + delayMs, now }));
-    return { kind: "requeueAfter", delayMs };
+    return requeueAt(now + delayMs);
   }
 
   /** The credential's current access token from its token Secret, if it is not about to expire. */
