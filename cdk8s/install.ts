@@ -214,14 +214,16 @@ interface DeploymentInput extends Naming {
   readonly image: string;
 }
 
-/** The Deployment the chart renders with its defaults (env in the chart's order). */
-function deployment({ name, namespace, labels, selector, values, image }: DeploymentInput): {
-  apiVersion: string;
-  kind: string;
-  metadata: object;
-  spec: object;
-} {
-  const env: { name: string; value?: string; valueFrom?: object }[] = Object.entries({
+/** An environment variable of the operator's container: a value, or one the kubelet fills in. */
+interface EnvVar {
+  readonly name: string;
+  readonly value?: string;
+  readonly valueFrom?: object;
+}
+
+/** The operator's environment, in the chart's order, from the chart's values. */
+function operatorEnv({ name, namespace, values }: Pick<DeploymentInput, "name" | "namespace" | "values">): EnvVar[] {
+  const env: EnvVar[] = Object.entries({
     CCO_IN_CLUSTER: "true",
     CCO_NAMESPACES: "",
     CCO_LEADER_ELECT: "true",
@@ -248,11 +250,21 @@ function deployment({ name, namespace, labels, selector, values, image }: Deploy
       0,
       { name: "POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } },
     );
+  return env;
+}
+
+/** The Deployment the chart renders with its defaults: one operator container, its /tmp an emptyDir. */
+function deployment({ name, namespace, labels, selector, values, image }: DeploymentInput): {
+  apiVersion: string;
+  kind: string;
+  metadata: object;
+  spec: object;
+} {
   const container = {
     name: "operator",
     image,
     imagePullPolicy: values.image.pullPolicy,
-    env,
+    env: operatorEnv({ name, namespace, values }),
     ports: [{ name: "http", containerPort: values.metrics.port, protocol: "TCP" }],
     livenessProbe: { httpGet: { path: "/healthz", port: "http" }, periodSeconds: 20 },
     readinessProbe: { httpGet: { path: "/readyz", port: "http" }, periodSeconds: 10 },

@@ -11,14 +11,95 @@ export interface MetricSources {
   queueDepths(): Iterable<readonly [controller: string, depth: number]>;
 }
 
+/** An RFC 3339 time as Unix seconds; undefined when absent or unreadable. */
 const seconds = (time: string | undefined): number | undefined => {
   const ms = Date.parse(time ?? "");
   return Number.isNaN(ms) ? undefined : ms / 1000;
 };
 
+/** The namespace, name and tenant type labels of a credential's series. */
 function labelsOf(c: RawCredential): { namespace: string; name: string; tenant_type: string } {
   const spec = (c.spec ?? {}) as { tenantType?: string };
   return { namespace: c.metadata?.namespace ?? "", name: c.metadata?.name ?? "", tenant_type: spec.tenantType ?? "" };
+}
+
+/** The labels of every per-credential gauge. */
+const CREDENTIAL_LABELS = ["namespace", "name", "tenant_type"] as const;
+
+/** A gauge with one series per credential: its name, help and how to read its value. */
+interface CredentialGauge {
+  readonly name: string;
+  readonly help: string;
+  /** No series for a credential when undefined. */
+  readonly value: (c: RawCredential) => number | undefined;
+  /** With it, also a `reason` label: this condition's reason. */
+  readonly reasonOf?: "Ready" | "Broken";
+}
+
+/** The per-credential gauges of docs/design/api.md, in the order they are registered. */
+const CREDENTIAL_GAUGES: readonly CredentialGauge[] = [
+  // Ready's reason tells a refresh failing (RefreshFailing) from a sign-in waiting (SignInPending).
+  {
+    name: "cloudcredentials_credential_ready",
+    help: "1 when a valid access token for every requested resource is in the token Secret, with Ready's reason.",
+    value: (c) => (conditionOf(c.status?.conditions, "Ready")?.status === "True" ? 1 : 0),
+    reasonOf: "Ready",
+  },
+  {
+    name: "cloudcredentials_credential_broken",
+    help: "1 when a person must act, with the reason.",
+    value: (c) => (conditionOf(c.status?.conditions, "Broken")?.status === "True" ? 1 : 0),
+    reasonOf: "Broken",
+  },
+  {
+    name: "cloudcredentials_access_token_expiry_timestamp_seconds",
+    help: "When the access token in the token Secret expires.",
+    value: (c) => seconds(c.status?.accessTokenExpiresAt),
+  },
+  {
+    name: "cloudcredentials_reauthenticate_by_timestamp_seconds",
+    help: "When the refresh token would expire by inactivity.",
+    value: (c) => seconds(c.status?.reauthenticateBy),
+  },
+];
+
+/** A credential's series labels, with the condition's reason when the gauge has a `reason` label. */
+function seriesLabelsOf(c: RawCredential, reasonOf: CredentialGauge["reasonOf"]): Record<string, string> {
+  return {
+    ...labelsOf(c),
+    ...(reasonOf ? { reason: conditionOf(c.status?.conditions, reasonOf)?.reason ?? "" } : {}),
+  };
+}
+
+/** Registers a per-credential gauge, set afresh from the cache at each scrape. */
+function registerCredentialGauge(registry: Registry, sources: MetricSources, gauge: CredentialGauge): void {
+  const { name, help, value, reasonOf } = gauge;
+  new Gauge({
+    name,
+    help,
+    labelNames: [...CREDENTIAL_LABELS, ...(reasonOf ? ["reason"] : [])],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const c of sources.credentials()) {
+        const v = value(c);
+        if (v !== undefined) this.set(seriesLabelsOf(c, reasonOf), v);
+      }
+    },
+  });
+}
+
+/** Registers the gauge of keys waiting in each controller's work queue, read at scrape time. */
+function registerWorkqueueDepthGauge(registry: Registry, sources: MetricSources): void {
+  new Gauge({
+    name: "cloudcredentials_workqueue_depth",
+    help: "Keys waiting in a controller's work queue.",
+    labelNames: ["controller"],
+    registers: [registry],
+    collect() {
+      for (const [controller, depth] of sources.queueDepths()) this.set({ controller }, depth);
+    },
+  });
 }
 
 /** docs/design/api.md's metrics, on a registry of their own. */
@@ -27,69 +108,11 @@ export class OperatorMetrics {
   readonly tokenRequests: Counter<"grant" | "result">;
   readonly reconcileDuration: Histogram<"controller" | "result">;
 
+  /** Registers the gauges read from `sources` at scrape time, the counters the operator updates, and Node's own. */
   constructor(sources: MetricSources) {
     const registers = [this.registry];
-    const credentialLabels = ["namespace", "name", "tenant_type"] as const;
-    /** A gauge per credential; with `reasonOf`, also a `reason` label (the condition's reason). */
-    const perCredential = (
-      name: string,
-      help: string,
-      value: (c: RawCredential) => number | undefined,
-      reasonOf?: "Ready" | "Broken",
-    ): void => {
-      new Gauge({
-        name,
-        help,
-        labelNames: [...credentialLabels, ...(reasonOf ? ["reason"] : [])],
-        registers,
-        collect() {
-          this.reset();
-          for (const c of sources.credentials()) {
-            const v = value(c);
-            if (v !== undefined)
-              this.set(
-                {
-                  ...labelsOf(c),
-                  ...(reasonOf ? { reason: conditionOf(c.status?.conditions, reasonOf)?.reason ?? "" } : {}),
-                },
-                v,
-              );
-          }
-        },
-      });
-    };
-    // Ready's reason tells a refresh failing (RefreshFailing) from a sign-in waiting (SignInPending).
-    perCredential(
-      "cloudcredentials_credential_ready",
-      "1 when a valid access token for every requested resource is in the token Secret, with Ready's reason.",
-      (c) => (conditionOf(c.status?.conditions, "Ready")?.status === "True" ? 1 : 0),
-      "Ready",
-    );
-    perCredential(
-      "cloudcredentials_credential_broken",
-      "1 when a person must act, with the reason.",
-      (c) => (conditionOf(c.status?.conditions, "Broken")?.status === "True" ? 1 : 0),
-      "Broken",
-    );
-    perCredential(
-      "cloudcredentials_access_token_expiry_timestamp_seconds",
-      "When the access token in the token Secret expires.",
-      (c) => seconds(c.status?.accessTokenExpiresAt),
-    );
-    perCredential(
-      "cloudcredentials_reauthenticate_by_timestamp_seconds",
-      "When the refresh token would expire by inactivity.",
-      (c) => seconds(c.status?.reauthenticateBy),
-    );
-    new Gauge({
-      name: "cloudcredentials_workqueue_depth",
-      help: "Keys waiting in a controller's work queue.",
-      labelNames: ["controller"],
-      registers,
-      collect() {
-        for (const [controller, depth] of sources.queueDepths()) this.set({ controller }, depth);
-      },
-    });
+    for (const gauge of CREDENTIAL_GAUGES) registerCredentialGauge(this.registry, sources, gauge);
+    registerWorkqueueDepthGauge(this.registry, sources);
     this.tokenRequests = new Counter({
       name: "cloudcredentials_token_requests_total",
       help: "Requests to the Microsoft token endpoint.",

@@ -62,14 +62,33 @@ export function toStructural(node: unknown): unknown {
   return out;
 }
 
+/** A zod schema as the structural OpenAPI schema a CRD holds (its input side: what people write). */
 export function openApiSchemaOf(schema: z.ZodType): OpenApiSchema {
   const json = z.toJSONSchema(schema, { io: "input", target: "openapi-3.0", unrepresentable: "throw" });
   return toStructural(json) as OpenApiSchema;
 }
 
-/** The CustomResourceDefinition for one kind, as a plain object ready for YAML. */
-export function toCrd(source: CrdSource): Record<string, unknown> {
-  const schema: OpenApiSchema = {
+/**
+ * The schema of metadata. Only name and generateName may be constrained here: a kind with rules on
+ * its name gets them on `name` (the rules' messages say why); otherwise any object.
+ */
+function metadataSchemaOf(source: CrdSource): OpenApiSchema {
+  if (source.nameRules === undefined) return { type: "object" };
+  return {
+    type: "object",
+    properties: {
+      name: {
+        type: "string",
+        description: `The ${source.kind}'s name: at most 63 characters.`,
+        "x-kubernetes-validations": source.nameRules,
+      },
+    },
+  };
+}
+
+/** The whole object's schema (openAPIV3Schema): the standard fields, metadata, spec and status. */
+function objectSchemaOf(source: CrdSource): OpenApiSchema {
+  return {
     type: "object",
     description: source.description,
     required: ["spec"],
@@ -82,24 +101,15 @@ export function toCrd(source: CrdSource): Record<string, unknown> {
         type: "string",
         description: "Kind is a string value representing the REST resource this object represents.",
       },
-      // Only name and generateName may be constrained here; rules on name say why.
-      metadata:
-        source.nameRules === undefined
-          ? { type: "object" }
-          : {
-              type: "object",
-              properties: {
-                name: {
-                  type: "string",
-                  description: `The ${source.kind}'s name: at most 63 characters.`,
-                  "x-kubernetes-validations": source.nameRules,
-                },
-              },
-            },
+      metadata: metadataSchemaOf(source),
       spec: openApiSchemaOf(source.spec),
       status: openApiSchemaOf(source.status),
     },
   };
+}
+
+/** The CustomResourceDefinition for one kind, as a plain object ready for YAML. */
+export function toCrd(source: CrdSource): Record<string, unknown> {
   return {
     apiVersion: "apiextensions.k8s.io/v1",
     kind: "CustomResourceDefinition",
@@ -128,7 +138,7 @@ export function toCrd(source: CrdSource): Record<string, unknown> {
           storage: true,
           subresources: { status: {} },
           additionalPrinterColumns: source.printerColumns.map((c) => ({ ...c })),
-          schema: { openAPIV3Schema: schema },
+          schema: { openAPIV3Schema: objectSchemaOf(source) },
         },
       ],
     },
