@@ -1,6 +1,8 @@
 // Typed cdk8s constructs for the operator's kinds. Their props are the types of the zod schemas the
 // CRDs are generated from (src/crds), so they cannot drift from the API; a spec that breaks the
-// schema fails at synth time with the field and what to fix, before any YAML is written.
+// schema (a field, or a scope its tenant type does not allow) fails at synth time with the field and
+// what to fix, before any YAML is written. The other cross-field rules are CEL only: the API server
+// enforces them when the YAML is applied.
 import { ApiObject, type ApiObjectMetadata } from "cdk8s";
 import type { Construct } from "constructs";
 import type { z } from "zod";

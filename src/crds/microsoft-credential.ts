@@ -1,6 +1,6 @@
 import { z } from "zod";
+import { checkScopes, SCOPES, scopeRules, scopesDescription, TENANT_TYPES } from "./scope-matrix.ts";
 import {
-  celList,
   celString,
   conditionsSchema,
   guid,
@@ -12,18 +12,7 @@ import {
   type CelRule,
 } from "./schema-helpers.ts";
 
-export const TENANT_TYPES = ["Personal", "WorkOrSchool", "ServicePrincipal"] as const;
-export type TenantType = (typeof TENANT_TYPES)[number];
-
-export const SCOPES = ["Calendar", "Excel", "List", "OneDrive", "PowerBI", "UserDirectory"] as const;
-export type Scope = (typeof SCOPES)[number];
-
-/** Which scopes each tenant type may request (docs/design/api.md; reasons in docs/design/microsoft.md). */
-export const SCOPES_BY_TENANT_TYPE: Readonly<Record<TenantType, readonly Scope[]>> = {
-  Personal: ["Calendar", "OneDrive"],
-  WorkOrSchool: SCOPES,
-  ServicePrincipal: ["Calendar", "List", "OneDrive", "PowerBI", "UserDirectory"],
-};
+export { SCOPES, SCOPES_BY_TENANT_TYPE, TENANT_TYPES, type Scope, type TenantType } from "./scope-matrix.ts";
 
 export const CLOUDS = ["Public", "USGovernment", "USGovernmentDoD", "China"] as const;
 export type Cloud = (typeof CLOUDS)[number];
@@ -118,12 +107,7 @@ const specFields = z.object({
     .object({ siteUrl: httpsUrl("The SharePoint site, e.g. https://contoso.sharepoint.com/sites/finance.") })
     .optional()
     .describe("The SharePoint site, for storage SharePoint."),
-  scopes: stringSet(
-    z.enum(SCOPES),
-    "What the credential may access: Calendar, Excel, List, OneDrive, PowerBI, UserDirectory. Personal allows Calendar and OneDrive; ServicePrincipal all but Excel.",
-  )
-    .min(1)
-    .max(SCOPES.length),
+  scopes: stringSet(z.enum(SCOPES), scopesDescription()).min(1).max(SCOPES.length),
   account: matching(
     EMAIL,
     "account must be a user principal name or email such as ada@contoso.com",
@@ -185,20 +169,6 @@ const specFields = z.object({
 });
 
 /** Cross-field rules of docs/design/api.md, one CEL rule each, with a message that says what to fix. */
-function scopeRules(): CelRule[] {
-  return TENANT_TYPES.filter((t) => SCOPES_BY_TENANT_TYPE[t].length < SCOPES.length).map((tenantType) => {
-    const allowed = celList(SCOPES_BY_TENANT_TYPE[tenantType]);
-    const names = SCOPES_BY_TENANT_TYPE[tenantType].join(", ");
-    return {
-      rule: `self.tenantType != '${tenantType}' || self.scopes.all(s, s in ${allowed})`,
-      message: `a scope is not available for tenantType ${tenantType}; allowed: ${names}`,
-      messageExpression: `'scope ' + self.scopes.filter(s, !(s in ${allowed}))[0] + ' is not available for tenantType ${tenantType}; allowed: ${names}'`,
-      fieldPath: ".scopes",
-      reason: "FieldValueForbidden",
-    };
-  });
-}
-
 const specRules: CelRule[] = [
   ...scopeRules(),
   {
@@ -264,8 +234,9 @@ const specRules: CelRule[] = [
   },
 ];
 
+// The scope matrix is also checked by zod (the same rules, the same message); the other rules only by the API server.
 export const microsoftCredentialSpecSchema = withRules(
-  specFields,
+  specFields.check(checkScopes),
   "The desired Microsoft credential: who signs in, to which tenant, for which scopes, and who may use it.",
   specRules,
 );

@@ -24,7 +24,8 @@ describe("the typed cdk8s constructs", () => {
     expect(accessListSpecSchema.safeParse(objects[1]?.spec).success).toBe(true);
   });
 
-  // Cross-field rules are CEL, enforced by the API server (the integration test dry-runs the example).
+  // zod checks the fields and the scope matrix; the other cross-field rules are CEL, enforced by the
+  // API server (the integration test dry-runs the example).
   it("refuse a spec that breaks the schema, at synth time, naming the field", () => {
     const chart = new Chart(new App(), "bad");
     const photos = (): unknown =>
@@ -37,5 +38,17 @@ describe("the typed cdk8s constructs", () => {
           spec: { credentialRef: { name: "photos" }, items: [{ name: "", type: "Folder", path: "/Reports" }] },
         }),
     ).toThrow(/AccessList items: spec\.items\.0\.name: /);
+  });
+
+  it("refuse a scope the tenant type does not allow, at synth time, as the API server would", () => {
+    const chart = new Chart(new App(), "scopes");
+    expect(
+      () => new MicrosoftCredential(chart, "x", { spec: { tenantType: "Personal", scopes: ["OneDrive", "Excel"] } }),
+    ).toThrow(
+      "MicrosoftCredential x: spec.scopes: scope Excel is not available for tenantType Personal; allowed: Calendar, OneDrive",
+    );
+    expect(chart.toJson()).toEqual([]);
+    const work = new MicrosoftCredential(chart, "work", { spec: { tenantType: "WorkOrSchool", scopes: ["Excel"] } });
+    expect(work.toJson()).toMatchObject({ spec: { tenantType: "WorkOrSchool", scopes: ["Excel"] } });
   });
 });
