@@ -8,19 +8,11 @@ import type { UserInput, UserKind, UserPatch, UserView } from "./types.ts";
 /** The tenant of every personal Microsoft account (`consumers`). */
 export const consumersTenantId = "9188040d-6c67-4c5b-b112-36a304b66dad";
 
-export interface User {
-  readonly id: string;
-  readonly tenantId: string;
-  readonly userPrincipalName: string;
-  readonly displayName: string;
-  readonly kind: UserKind;
-  readonly disabled: boolean;
-  readonly mfaRequired: boolean;
-  readonly conditionalAccessBlocked: boolean;
-  /** Fully qualified scopes, as given (deduplicated by `scopeKey`). */
-  readonly consentedScopes: readonly string[];
-  /** Access tokens are opaque `EwB…` (Microsoft accounts, by default), not JWTs. */
-  readonly opaqueAccessTokens: boolean;
+/**
+ * A person as the fake keeps it: what the control API shows (UserView), with consented scopes fully
+ * qualified and deduplicated by `scopeKey`, and revocation as a generation number.
+ */
+export interface User extends Omit<UserView, "tokensValidFrom"> {
   /** Refresh tokens from an older generation are revoked (AADSTS50173). */
   readonly tokenGeneration: number;
   /** Fake-clock ms of the last revocation, for the error's description. */
@@ -105,22 +97,9 @@ export function parseUser(input: UserInput): User {
   return applyUserPatch(empty, input);
 }
 
-export function userView(user: User): UserView {
-  const view: UserView = {
-    id: user.id,
-    tenantId: user.tenantId,
-    userPrincipalName: user.userPrincipalName,
-    displayName: user.displayName,
-    kind: user.kind,
-    disabled: user.disabled,
-    mfaRequired: user.mfaRequired,
-    conditionalAccessBlocked: user.conditionalAccessBlocked,
-    consentedScopes: user.consentedScopes,
-    opaqueAccessTokens: user.opaqueAccessTokens,
-  };
-  return user.tokensValidFrom === undefined
-    ? view
-    : { ...view, tokensValidFrom: new Date(user.tokensValidFrom).toISOString() };
+/** The control API's view: the revocation as an ISO time, not its generation. */
+export function userView({ tokenGeneration: _generation, tokensValidFrom, ...view }: User): UserView {
+  return tokensValidFrom === undefined ? view : { ...view, tokensValidFrom: new Date(tokensValidFrom).toISOString() };
 }
 
 /** The user's consent as a set of `scopeKey`s. */
