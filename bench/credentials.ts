@@ -22,7 +22,7 @@ import { chartCrdFiles } from "../test/harness/crds.ts";
 import { userKubeconfig } from "../test/harness/kubeconfig.ts";
 import { startOperatorProcess, type OperatorProcess } from "../test/harness/operator-process.ts";
 import { freePorts } from "../test/harness/ports.ts";
-import { demo } from "../test/fakes/index.ts";
+import { world } from "../test/fakes/index.ts";
 import { startFakeProcess } from "./fake-process.ts";
 import { auditFlags, countWrites, OPERATOR_USER } from "./audit.ts";
 import { PERSONAL_USER, slowDowns, startCrowd, tokenCounts, type Crowd, type TokenCounts } from "./delegated.ts";
@@ -75,12 +75,14 @@ const admin = loadKubeConfig({ inCluster: false, kubeconfig: cp.kubeconfigPath }
 const operatorKubeconfig = await userKubeconfig(cp, { user: OPERATOR_USER, groups: ["system:masters"] });
 
 try {
-  const { tenantId, clientId } = demo;
+  const tenantId = world.tenant.id;
+  const { clientId, secret } = world.apps.reporting;
   await createNamespace(admin, "bench");
   await createNamespace(admin, "baseline");
   console.log(`creating ${n} ${kind} credentials (not timed)`);
-  await createCredentials(admin, { namespace: "bench", n, tenantId, clientId, kind, secret: demo.secret });
-  if (kind === "delegated") await fake.updateSettings({ deviceCodePollIntervalSeconds: POLL_INTERVAL_S });
+  await createCredentials(admin, { namespace: "bench", n, tenantId, clientId, kind, secret });
+  if (kind === "delegated")
+    await fake.control.updateDelegatedSettings({ deviceCodePollIntervalSeconds: POLL_INTERVAL_S });
 
   const [port] = (await freePorts(1)) as [number];
   const args = [
@@ -100,7 +102,7 @@ try {
     String(workers),
     "--log-level",
     "warn",
-    ...(kind === "delegated" ? ["--microsoft-client-id", demo.publicClientId] : []),
+    ...(kind === "delegated" ? ["--microsoft-client-id", world.apps.signIn.clientId] : []),
   ];
   const ready = new Informer<{ metadata?: { name?: string }; status?: unknown }>({
     kubeConfig: admin,
@@ -119,7 +121,7 @@ try {
 
   // A crowd of people approving codes as they appear, 16 at a time, looking every 200 ms.
   const crowd: Crowd | undefined =
-    kind === "delegated" ? startCrowd(fake, { user: PERSONAL_USER, people: 16, everyMs: 200 }) : undefined;
+    kind === "delegated" ? startCrowd(fake.control, { user: PERSONAL_USER, people: 16, everyMs: 200 }) : undefined;
   const start = performance.now();
   let operator: OperatorProcess = startOperatorProcess(args, join(dir, "operator-1.log"));
   await settled({ what: "every credential Ready", check: () => readyNames.size >= n, exited: operator.exited });
@@ -127,14 +129,14 @@ try {
   await crowd?.stop();
   await new Promise((resolve) => setTimeout(resolve, 2000)); // late writes would show up now
   const first = await countWrites(audit.logPath);
-  const tokenRequests: TokenCounts = await tokenCounts(fake);
-  const slowDown = kind === "delegated" ? await slowDowns(fake, POLL_INTERVAL_S) : 0;
+  const tokenRequests: TokenCounts = await tokenCounts(fake.control);
+  const slowDown = kind === "delegated" ? await slowDowns(fake.control, POLL_INTERVAL_S) : 0;
   const stateBytes = kind === "delegated" ? await stateSecretBytes(admin) : 0;
   const peakRss = await operator.peakRssMb();
   console.log(`operator memory now: ${await memoryBreakdown(port)}`);
   await operator.stop();
 
-  await fake.resetRequests();
+  await fake.control.resetRequests();
   operator = startOperatorProcess(args, join(dir, "operator-2.log"));
   await settled({
     what: "the restarted operator to reconcile every credential",
@@ -143,7 +145,7 @@ try {
   });
   await new Promise((resolve) => setTimeout(resolve, 2000));
   const restart = await countWrites(audit.logPath, first.position);
-  const restartTokens: TokenCounts = await tokenCounts(fake);
+  const restartTokens: TokenCounts = await tokenCounts(fake.control);
   const restartRss = await operator.peakRssMb();
   await operator.stop();
   await ready.stop();

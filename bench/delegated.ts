@@ -1,10 +1,10 @@
 // The delegated side of the benchmark: a crowd of people approving the device codes the operator
 // asks for, through the fake's control API (what the sign-in page does), as the codes appear.
-import type { FakeProcess } from "./fake-process.ts";
+import { FakeControlError, type FakeControlClient, world } from "../test/fakes/index.ts";
 import { pool } from "./workload.ts";
 
-/** The seeded personal account (test/fakes/seed.ts) every Personal credential signs in as. */
-export const PERSONAL_USER = "megan@outlook.com";
+/** The world's personal account (test/fixtures/world.ts) every Personal credential signs in as. */
+export const PERSONAL_USER = world.users.megan.userPrincipalName;
 
 export interface Crowd {
   /** Codes approved so far. */
@@ -17,17 +17,22 @@ export interface Crowd {
  * Every `everyMs`, lists the pending codes and approves the new ones, `people` at a time (each
  * approval is one person pressing Approve). A code the fake refused is reported and not retried.
  */
-export function startCrowd(fake: FakeProcess, o: { user: string; people: number; everyMs: number }): Crowd {
+export function startCrowd(fake: FakeControlClient, o: { user: string; people: number; everyMs: number }): Crowd {
   const seen = new Set<string>();
   let approved = 0;
   let stopped = false;
   const round = async (): Promise<void> => {
-    const fresh = (await fake.deviceCodes("pending")).map((c) => c.userCode).filter((code) => !seen.has(code));
+    const fresh = (await fake.pendingDeviceCodes()).map((c) => c.userCode).filter((code) => !seen.has(code));
     for (const code of fresh) seen.add(code);
     await pool(fresh.length, o.people, async (i) => {
       const code = fresh[i] ?? "";
-      if (await fake.approve(code, o.user)) approved++;
-      else console.error(`the fake refused to approve ${code}`);
+      try {
+        await fake.approveDeviceCode({ userCode: code, user: o.user });
+        approved++;
+      } catch (error) {
+        if (!(error instanceof FakeControlError)) throw error;
+        console.error(`the fake refused to approve ${code}: ${error.message}`);
+      }
     });
   };
   const loop = (async () => {
@@ -48,7 +53,7 @@ export function startCrowd(fake: FakeProcess, o: { user: string; people: number;
 }
 
 /** slow_down answers the fake gave, read from the codes' intervals (each one added 5 s). */
-export async function slowDowns(fake: FakeProcess, intervalSeconds: number): Promise<number> {
+export async function slowDowns(fake: FakeControlClient, intervalSeconds: number): Promise<number> {
   const codes = await fake.deviceCodes();
   return codes.reduce((sum, c) => sum + Math.max(0, c.interval - intervalSeconds) / 5, 0);
 }
@@ -62,13 +67,15 @@ export interface TokenCounts {
   readonly deviceCodeRequests: number;
 }
 
-export async function tokenCounts(fake: FakeProcess): Promise<TokenCounts> {
+export async function tokenCounts(fake: FakeControlClient): Promise<TokenCounts> {
+  const tokens = (grant?: string): Promise<number> =>
+    fake.requestCount(grant === undefined ? { endpoint: "token" } : { endpoint: "token", grant });
   const [total, deviceCode, refreshToken, clientCredentials, deviceCodeRequests] = await Promise.all([
-    fake.tokenRequests(),
-    fake.tokenRequests("device_code"),
-    fake.tokenRequests("refresh_token"),
-    fake.tokenRequests("client_credentials"),
-    fake.deviceCodeRequests(),
+    tokens(),
+    tokens("device_code"),
+    tokens("refresh_token"),
+    tokens("client_credentials"),
+    fake.requestCount({ endpoint: "devicecode" }),
   ]);
   return { total, deviceCode, refreshToken, clientCredentials, deviceCodeRequests };
 }

@@ -1,31 +1,18 @@
 // The simulated identity platform in a process of its own, as Microsoft would be: its CPU (token
-// signing) and the benchmark's own watch do not share one event loop.
+// signing) and the benchmark's own watch do not share one event loop. It is `npm run fake-microsoft
+// -- --seed`: the one SIMULATED world (test/fixtures/world.ts), driven through the fake's control
+// client (test/fakes/control-client.ts).
 import { spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { Agent, request } from "undici";
+import { connectFakeControl, type FakeControlClient } from "../test/fakes/index.ts";
 import { repoRoot } from "../test/harness/assets.ts";
-
-/** A device code as `GET /_fake/devicecodes` shows it (never the device code itself). */
-export interface DeviceCodeView {
-  readonly userCode: string;
-  readonly status: string;
-  /** Seconds; grows by 5 each time the fake answered slow_down. */
-  readonly interval: number;
-}
 
 export interface FakeProcess {
   readonly url: string;
   readonly caPath: string;
-  /** Token-endpoint requests since the last reset; `grant` narrows (device_code, refresh_token, …). */
-  tokenRequests(grant?: string): Promise<number>;
-  /** Requests to `/devicecode` since the last reset. */
-  deviceCodeRequests(): Promise<number>;
-  resetRequests(): Promise<void>;
-  updateSettings(settings: Record<string, number>): Promise<void>;
-  deviceCodes(which?: "pending"): Promise<DeviceCodeView[]>;
-  /** Approves a code as `user` would on the sign-in page; false if the fake refused. */
-  approve(userCode: string, user: string): Promise<boolean>;
+  /** Its /_fake/ control API. */
+  readonly control: FakeControlClient;
   stop(): Promise<void>;
 }
 
@@ -44,35 +31,14 @@ export async function startFakeProcess(): Promise<FakeProcess> {
       if (url !== undefined && caPath !== undefined && printed.includes("seeded:")) resolve({ url, caPath });
     });
   });
-  const dispatcher = new Agent({ connect: { ca: await readFile(fields.caPath, "utf8") } });
-  const control = async (
-    method: "GET" | "DELETE" | "POST" | "PATCH",
-    path: string,
-    body?: object,
-  ): Promise<{ status: number; json: unknown }> => {
-    const options =
-      body === undefined
-        ? { method, dispatcher }
-        : { method, dispatcher, body: JSON.stringify(body), headers: { "content-type": "application/json" } };
-    const response = await request(`${fields.url}/_fake/${path}`, options);
-    return { status: response.statusCode, json: await response.body.json() };
-  };
-  const count = async (query: string): Promise<number> =>
-    ((await control("GET", `requests?${query}`)).json as { count: number }).count;
+  const control = connectFakeControl({ url: fields.url, caPem: await readFile(fields.caPath, "utf8") });
   return {
     ...fields,
-    tokenRequests: (grant) => count(grant === undefined ? "endpoint=token" : `endpoint=token&grant=${grant}`),
-    deviceCodeRequests: () => count("endpoint=devicecode"),
-    resetRequests: async () => void (await control("DELETE", "requests")),
-    updateSettings: async (settings) => void (await control("PATCH", "settings", settings)),
-    deviceCodes: async (which) =>
-      (await control("GET", which === "pending" ? "devicecodes/pending" : "devicecodes")).json as DeviceCodeView[],
-    approve: async (userCode, user) =>
-      (await control("POST", `devicecodes/${userCode}/approve`, { user })).status < 300,
+    control,
     stop: async () => {
       child.removeAllListeners("exit");
       child.kill("SIGTERM");
-      await dispatcher.close();
+      await control.close();
     },
   };
 }

@@ -22,11 +22,12 @@ import { createLogger } from "../../src/log.ts";
 import { createNetworkClient } from "../../src/microsoft/network.ts";
 import { buildOperator, type Operator } from "../../src/operator.ts";
 import { startFakeIdentity } from "../../test/fakes/index.ts";
+import { world } from "../../test/fixtures/world.ts";
 import { buildBinariesIfMissing } from "../../test/harness/build.ts";
 import { startControlPlane } from "../../test/harness/control-plane.ts";
 import { chartCrdFiles } from "../../test/harness/crds.ts";
 import { kubectlOk } from "../../test/harness/kubectl.ts";
-import { DEMO_NAMESPACE, PUBLIC_CLIENT, prepareSimulation } from "./simulation.ts";
+import { DEMO_NAMESPACE, prepareSimulation } from "./simulation.ts";
 import { watchTable } from "./table.ts";
 
 const USAGE = `Usage:
@@ -113,7 +114,7 @@ async function simulated(stop: AbortSignal): Promise<void> {
       cp.kubeconfigPath,
       [
         "--microsoft-client-id",
-        PUBLIC_CLIENT,
+        world.apps.signIn.clientId,
         "--authority-host",
         fake.url,
         "--graph-base-url",
@@ -134,7 +135,7 @@ Try it yourself:  export KUBECONFIG=${cp.kubeconfigPath}
 The service principals turn Ready by themselves. The personal and work accounts wait for a person:
   ${signIn}
   (open the link — the SIMULATED sign-in page; the certificate is the simulation's own, accept it —
-   and pick megan@outlook.com for family-photos, ada@contoso.com for finance-reports and finance-sharepoint)
+   and pick ${world.users.megan.userPrincipalName} for family-photos, ${world.users.ada.userPrincipalName} for finance-reports and finance-sharepoint)
 The finance-reports AccessList then resolves its items through the SIMULATED Graph; its board-deck
 item names drive and item ids of a real tenant, so it stays NotFound here, as its status says:
   kubectl get accesslist finance-reports -n ${DEMO_NAMESPACE} -o yaml

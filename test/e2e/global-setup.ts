@@ -3,7 +3,8 @@
 // - The cluster: E2E_KUBECONFIG if set (any cluster: kind, a dev cluster; `npm run test:e2e` sets
 //   it from KUBECONFIG), else a local control plane started here. The CRDs are applied either way.
 // - Microsoft: E2E_FAKE_URL and E2E_FAKE_CA if set (a fake started with `npm run fake-microsoft --
-//   --seed` where both the tests and the operator reach it), else one started here, seeded alike.
+//   --seed` where both the tests and the operator reach it), else one started here; either way it
+//   holds the one SIMULATED world (test/fixtures/world.ts).
 // - The operator: a process started here (`node src/main.ts`, the production flags), unless
 //   E2E_OPERATOR=in-cluster: then it must already run in the cluster (Helm chart, pointed at the
 //   fake), and setup only checks that its Deployment is available.
@@ -13,7 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 import { startFakeIdentity } from "../fakes/index.ts";
-import { seedDemo } from "../fakes/seed.ts";
+import { seedWorld, world } from "../fixtures/world.ts";
 import { startControlPlane } from "../harness/control-plane.ts";
 import { chartCrdFiles } from "../harness/crds.ts";
 import { kubectlOk } from "../harness/kubectl.ts";
@@ -60,7 +61,7 @@ async function microsoft(stops: Stop[]): Promise<{ url: string; caPath: string }
       "E2E_FAKE_URL and E2E_FAKE_CA go together: the fake's URL and the path of its CA certificate (both printed by npm run fake-microsoft)",
     );
   const fake = await startFakeIdentity();
-  seedDemo(fake);
+  seedWorld(fake);
   stops.push(() => fake.close());
   return { url: fake.url, caPath: fake.caPath };
 }
@@ -104,7 +105,7 @@ async function operator(
     "--ca-bundle",
     fake.caPath,
     "--microsoft-client-id",
-    "33333333-3333-4333-8333-333333333333",
+    world.apps.signIn.clientId,
     "--access-list-resync",
     "10s",
   ];

@@ -1,22 +1,27 @@
 // What a platform team does with the operator, end to end, on whatever cluster the e2e setup was
 // given: only kubectl, the kubectl plugin and HTTP to the SIMULATED Microsoft services (the
-// sign-in page exactly as a browser posts it; /_fake/ for what an administrator would do in Entra).
+// sign-in page exactly as a browser posts it; the fake's control API for what an administrator would
+// do in Entra). The tenant, apps, people and their items are the SIMULATED world (test/fixtures/world.ts).
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { Agent, request } from "undici";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { connectFakeControl } from "../fakes/index.ts";
+import { world } from "../fixtures/world.ts";
 import { findBinary, repoRoot } from "../harness/assets.ts";
 
 const { kubeconfig, fakeUrl, fakeCaPath } = inject("e2e");
-const dispatcher = new Agent({ connect: { ca: readFileSync(fakeCaPath, "utf8") } });
+const fakeCaPem = readFileSync(fakeCaPath, "utf8");
+/** The browser's connection to the sign-in page. */
+const dispatcher = new Agent({ connect: { ca: fakeCaPem } });
+const fake = connectFakeControl({ url: fakeUrl, caPem: fakeCaPem });
 const namespace = `e2e-${randomUUID().slice(0, 6)}`;
-const TENANT = "11111111-1111-4111-8111-111111111111";
-const APP = "22222222-2222-4222-8222-222222222222";
-const APP_SECRET = "fake-demo-secret-not-a-real-one";
-const MEGAN = "megan@outlook.com";
-const ADELE = "adele@contoso.onmicrosoft.com";
+const TENANT = world.tenant.id;
+const { clientId: APP, secret: APP_SECRET } = world.apps.reporting;
+const MEGAN = world.users.megan.userPrincipalName;
+const ADA = world.users.ada.userPrincipalName;
 
 interface Run {
   readonly code: number;
@@ -54,17 +59,6 @@ const jsonpath = (resource: string, path: string): Promise<string> =>
   ok(["get", resource, "-n", namespace, "-o", `jsonpath=${path}`]);
 const waitReady = (resource: string, timeout = "90s"): Promise<string> =>
   ok(["wait", "-n", namespace, "--for=condition=Ready", resource, `--timeout=${timeout}`]);
-
-async function fakeApi(method: string, path: string, body?: unknown): Promise<unknown> {
-  const response = await request(`${fakeUrl}${path}`, {
-    method: method as "POST",
-    dispatcher,
-    ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { "content-type": "application/json" } }),
-  });
-  const text = await response.body.text();
-  if (response.statusCode >= 300) throw new Error(`${method} ${path}: ${String(response.statusCode)} ${text}`);
-  return JSON.parse(text) as unknown;
-}
 
 /** A person on the sign-in page: enters the code, picks the account, approves. */
 async function signInWithBrowser(verificationUri: string, userCode: string, upn: string): Promise<void> {
@@ -106,7 +100,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await kubectl(["delete", "namespace", namespace, "--wait=false"]);
-  await dispatcher.close();
+  await Promise.all([dispatcher.close(), fake.close()]);
 });
 
 describe("a platform team", () => {
@@ -180,10 +174,10 @@ spec:
   items:
     - {name: reports, type: Folder, path: /Reports/2026}
     - {name: budget, type: Workbook, path: /Reports/2026/budget.xlsx, access: ReadWrite}
-    - {name: budgets, type: List, siteUrl: "https://contoso.sharepoint.com/sites/finance", listName: Budgets}
+    - {name: budgets, type: List, siteUrl: "${world.sites.planning.url}", listName: Budgets}
     - {name: team, type: Calendar, calendarName: Team}
 `);
-    await completeSignIn("finance", ADELE);
+    await completeSignIn("finance", ADA);
     await waitReady("mscred/finance");
     await waitReady("accesslist/finance-items");
     const published = JSON.parse(await jsonpath("configmap/finance-access", "{.data.finance-items\\.json}")) as {
@@ -241,7 +235,7 @@ spec:
   it("is told when a credential breaks, and repairs it with the plugin", async () => {
     // An app whose tokens live 20 s, so the operator refreshes (and finds out) quickly.
     const clientId = randomUUID();
-    await fakeApi("POST", "/_fake/apps", {
+    await fake.addApp({
       clientId,
       tenantId: TENANT,
       allowPublicClientFlows: true,
@@ -262,7 +256,7 @@ spec:
     await completeSignIn("backups", MEGAN);
     await waitReady("mscred/backups");
 
-    await fakeApi("POST", `/_fake/users/${MEGAN}/revoke`); // a password change
+    await fake.revokeUserTokens(MEGAN); // a password change
     await ok(["wait", "-n", namespace, "--for=condition=Broken", "mscred/backups", "--timeout=90s"]);
     expect(
       await ok(["get", "mscredentials", "-n", namespace, "-l", "cloudcredentials.io/broken=true", "-o", "name"]),

@@ -1,7 +1,8 @@
 // `npm run fake-microsoft [-- --port 8443 --seed]`: the fake identity platform as a process, for
-// trying the operator by hand. Stops on SIGINT/SIGTERM.
+// trying the operator by hand (and for the benchmark). `--seed` registers the one SIMULATED world
+// (test/fixtures/world.ts). Stops on SIGINT/SIGTERM.
 import { parseArgs } from "node:util";
-import { demo, seedDemo } from "./seed.ts";
+import { world, seedWorld } from "../fixtures/world.ts";
 import { startFakeIdentity } from "./server.ts";
 
 function out(line: string): void {
@@ -21,15 +22,16 @@ async function main(): Promise<void> {
   out(`CA:       ${fake.caPath}`);
   out(`control:  ${fake.url}/_fake/ (see test/fakes/README.md)`);
   if (values.seed) {
-    seedDemo(fake);
+    seedWorld(fake);
+    const { tenant, apps, users } = world;
     out(
-      `seeded:   tenant ${demo.tenantId} (${demo.domain}), app ${demo.clientId} with the demo secret from test/fakes/README.md`,
+      `seeded:   tenant ${tenant.id} (${tenant.domains.join(", ")}), app ${apps.reporting.clientId} with the demo secret from test/fakes/README.md`,
     );
     out(
-      `public client ${demo.publicClientId} (device code), users ${demo.workUser.userPrincipalName} and ${demo.personalUser.userPrincipalName}`,
+      `public client ${apps.signIn.clientId} (device code), users ${users.ada.userPrincipalName} and ${users.megan.userPrincipalName}`,
     );
     out(`sign-in page: ${fake.verificationUri}`);
-    out(`authority: ${fake.authority(demo.tenantId)}  knownAuthorities: ["${fake.host}"]`);
+    out(`authority: ${fake.authority(tenant.id)}  knownAuthorities: ["${fake.host}"]`);
   }
   const stop = (signal: string): void => {
     out(`${signal}: stopping`);

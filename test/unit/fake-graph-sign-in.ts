@@ -7,17 +7,12 @@ import type { Client } from "@microsoft/microsoft-graph-client";
 import { Agent, request } from "undici";
 import { createGraphClient } from "../../src/microsoft/graph.ts";
 import { createNetworkClient, type NetworkClient } from "../../src/microsoft/network.ts";
-import { startFakeIdentity, type FakeIdentity, type UserInput } from "../fakes/index.ts";
+import { graphPermissions, startFakeIdentity, type FakeIdentity, type UserInput } from "../fakes/index.ts";
 
 export const graph = "https://graph.microsoft.com";
 export const powerBi = "https://analysis.windows.net/powerbi/api";
-export const allGraphScopes = [
-  "User.Read",
-  "Files.ReadWrite",
-  "Calendars.ReadWrite",
-  "Sites.ReadWrite.All",
-  "User.Read.All",
-].map((s) => `${graph}/${s}`);
+/** Every delegated Graph permission the operator asks for (src/microsoft/scopes.ts), qualified. */
+export const allGraphScopes = graphPermissions.map((s) => `${graph}/${s}`);
 
 export interface Setup {
   readonly fake: FakeIdentity;
@@ -42,7 +37,7 @@ export async function setUp(): Promise<Setup> {
     allowPublicClientFlows: true,
     signInAudience: "AzureADandPersonalMicrosoftAccount",
     delegatedPermissions: {
-      [graph]: allGraphScopes.map((s) => s.slice(graph.length + 1)),
+      [graph]: graphPermissions,
       [powerBi]: ["Workspace.Read.All", "Dataset.Read.All"],
     },
   });
@@ -173,9 +168,7 @@ export function graphClient(setup: Setup, accessToken: string, target: "graph" |
 }
 
 /** The error a Graph call throws (GraphError: statusCode, code, headers), or fails the test. */
-export async function graphError(
-  promise: Promise<unknown>,
-): Promise<{
+export async function graphError(promise: Promise<unknown>): Promise<{
   readonly statusCode: number;
   readonly code: string;
   readonly message: string;
