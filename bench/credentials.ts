@@ -26,6 +26,7 @@ import { world } from "../test/fakes/index.ts";
 import { startFakeProcess } from "./fake-process.ts";
 import { auditFlags, countWrites, OPERATOR_USER } from "./audit.ts";
 import { PERSONAL_USER, slowDowns, startCrowd, tokenCounts, type Crowd, type TokenCounts } from "./delegated.ts";
+import { parseOptions, printUsage, usageError } from "./options.ts";
 import { report } from "./report.ts";
 import {
   baseline,
@@ -37,28 +38,42 @@ import {
   type Kind,
 } from "./workload.ts";
 
-const { values } = parseArgs({
-  options: {
-    credentials: { type: "string", default: "1000" },
-    workers: { type: "string", default: "4" },
-    kind: { type: "string", default: "service-principal" },
-  },
-});
+const USAGE = `usage: npm run bench -- [--credentials N] [--workers W] [--kind service-principal|delegated]
+
+Creates N MicrosoftCredentials against a local control plane and the SIMULATED Microsoft identity
+platform (the seeded world of test/fixtures/world.ts, in a process of its own), runs the operator as
+its own process, and reports time until all are Ready, API writes and token requests per credential
+and peak RSS, the same after a restart, and the ratio to a baseline client; last a RESULT line.
+
+options:
+  --credentials N   credentials to create (a positive integer; default 1000)
+  --workers W       the operator's --workers, and the baseline's concurrency (a positive integer; default 4)
+  --kind K          service-principal (default): ServicePrincipal credentials with the reporting app's secret;
+                    delegated: Personal credentials, whose device codes a crowd approves as ${PERSONAL_USER}
+  -h, --help        print this and exit`;
+
+const values = parseOptions(
+  USAGE,
+  () =>
+    parseArgs({
+      options: {
+        credentials: { type: "string", default: "1000" },
+        workers: { type: "string", default: "4" },
+        kind: { type: "string", default: "service-principal" },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    }).values,
+);
+if (values.help) printUsage(USAGE);
 const n = Number(values.credentials);
 const workers = Number(values.workers);
 const kind = values.kind as Kind;
-if (
-  !Number.isInteger(n) ||
-  n < 1 ||
-  !Number.isInteger(workers) ||
-  workers < 1 ||
-  (kind !== "service-principal" && kind !== "delegated")
-) {
-  console.error(
-    "usage: npm run bench -- --credentials N [--workers W] [--kind service-principal|delegated]  (N and W positive integers)",
-  );
-  process.exit(2);
-}
+if (!Number.isInteger(n) || n < 1)
+  usageError(USAGE, `--credentials must be a positive integer, got ${values.credentials}`);
+if (!Number.isInteger(workers) || workers < 1)
+  usageError(USAGE, `--workers must be a positive integer, got ${values.workers}`);
+if (kind !== "service-principal" && kind !== "delegated")
+  usageError(USAGE, `--kind must be service-principal or delegated, got ${values.kind}`);
 /** The fake's device-code poll interval in the delegated run (its default is 5 s). */
 const POLL_INTERVAL_S = 1;
 

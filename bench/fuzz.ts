@@ -17,27 +17,40 @@ import { judge, mapLimit, submit, tally } from "../test/fuzz/admission.ts";
 import { generateObjects, Rng } from "../test/fuzz/generate.ts";
 import { startControlPlane } from "../test/harness/control-plane.ts";
 import { chartCrdFiles } from "../test/harness/crds.ts";
+import { parseOptions, printUsage, usageError } from "./options.ts";
 
-const { values } = parseArgs({
-  options: {
-    count: { type: "string", default: "20000" },
-    "dry-run": { type: "string", default: "1000" },
-    seed: { type: "string" },
-  },
-});
+const USAGE = `usage: npm run bench:fuzz -- [--count N] [--dry-run M] [--seed S]
+
+Generates N MicrosoftCredential and AccessList specs, parses each with the zod schemas, then sends
+the first M to a local control plane's API server as server-side dry runs and judges the answers
+(test/fuzz/admission.ts). Prints a RESULT line; exits 1 when any object was judged a problem.
+
+options:
+  --count N     specs to generate (an integer ≥ 1; default 20000)
+  --dry-run M   of those, how many go to the API server (an integer ≥ 0; default 1000; 0: no control plane)
+  --seed S      the generator's seed, to replay a run (an integer; default: from the time and pid)
+  -h, --help    print this and exit`;
+
+const values = parseOptions(
+  USAGE,
+  () =>
+    parseArgs({
+      options: {
+        count: { type: "string", default: "20000" },
+        "dry-run": { type: "string", default: "1000" },
+        seed: { type: "string" },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    }).values,
+);
+if (values.help) printUsage(USAGE);
 const count = Number(values.count);
 const dryRunCount = Number(values["dry-run"]);
+if (!Number.isInteger(count) || count < 1) usageError(USAGE, `--count must be an integer ≥ 1, got ${values.count}`);
+if (!Number.isInteger(dryRunCount) || dryRunCount < 0)
+  usageError(USAGE, `--dry-run must be an integer ≥ 0, got ${values["dry-run"]}`);
+if (!Number.isInteger(Number(values.seed ?? 0))) usageError(USAGE, `--seed must be an integer, got ${values.seed}`);
 const seed = values.seed === undefined ? (Date.now() ^ (process.pid << 16)) >>> 0 : Number(values.seed) >>> 0;
-if (
-  !Number.isInteger(count) ||
-  count < 1 ||
-  !Number.isInteger(dryRunCount) ||
-  dryRunCount < 0 ||
-  !Number.isInteger(Number(values.seed ?? 0))
-) {
-  console.error("usage: npm run bench:fuzz -- [--count N] [--dry-run M] [--seed S]  (N ≥ 1, M ≥ 0, S an integer)");
-  process.exit(2);
-}
 console.log(
   `seed ${String(seed)} (replay: npm run bench:fuzz -- --count ${String(count)} --dry-run ${String(dryRunCount)} --seed ${String(seed)})`,
 );
