@@ -1,6 +1,6 @@
 // Device-code sign-in as a phishing kit, and what the operator's own sign-in policy refuses
 // (--allowed-tenants, --allowed-account-domains, --require-account), each test as the attack it
-// prevents. Without the chart's admission policies (admission-policy.test.ts covers those at
+// prevents. Without the chart's admission policies (admission-policy-sign-in.test.ts covers those at
 // `kubectl apply`): the operator refuses such credentials itself as Broken NotPermitted, asks
 // Microsoft for no device code, grants nothing, and binds no account outside the policy.
 import { randomUUID } from "node:crypto";

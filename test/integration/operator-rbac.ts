@@ -1,10 +1,10 @@
 // The permissions the operator runs with, verb by verb: the Helm chart's rules
 // (charts/cloud-credentials-operator/files/rbac-rules.yaml, the one source) plus its leader-election
-// Lease. access-bindings.test.ts runs the operator with exactly these (and no escalate or bind), so a
-// verb missing from the chart fails that test. Kubernetes lets a client create a Role or RoleBinding
-// only when it holds every permission it grants: the grant-only verbs there exist for that reason
-// (get on credentials for the teams, update/patch on AccessLists and resolve on credentials for the
-// manager).
+// Lease. access-bindings.test.ts and access-bindings-manager.test.ts run the operator with exactly
+// these (and no escalate or bind), so a verb missing from the chart fails those tests. Kubernetes
+// lets a client create a Role or RoleBinding only when it holds every permission it grants: the
+// grant-only verbs there exist for that reason (get on credentials for the teams, update/patch on
+// AccessLists and resolve on credentials for the manager).
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";

@@ -1,0 +1,62 @@
+// What the admission-policy tests share (admission-policy-credentials, -sign-in and -operator): the
+// objects they submit, and submitting them as a user with the refusal (or acceptance) expected.
+// Users are client certificates; each test file installs the chart for its own namespaces.
+import { randomUUID } from "node:crypto";
+import { expect } from "vitest";
+import { kubectl, type KubectlResult } from "../harness/kubectl.ts";
+import { waitFor, type Json } from "./wait.ts";
+
+const TENANT = "6b7c8d9e-0f1a-4b2c-9d3e-4f5a6b7c8d9e";
+export const API = "cloudcredentials.io/v1alpha1";
+
+export const credential = (name: string, spec: Json): Json => ({
+  apiVersion: API,
+  kind: "MicrosoftCredential",
+  metadata: { name },
+  spec,
+});
+export const servicePrincipal = (name: string, sp: Json, extra: Json = {}): Json =>
+  credential(name, {
+    tenantType: "ServicePrincipal",
+    tenantId: TENANT,
+    scopes: ["OneDrive"],
+    servicePrincipal: { clientId: randomUUID(), ...sp },
+    ...extra,
+  });
+export const accessList = (name: string, credentialName: string): Json => ({
+  apiVersion: API,
+  kind: "AccessList",
+  metadata: { name },
+  spec: { credentialRef: { name: credentialName }, items: [{ name: "docs", type: "Folder", path: "/Documents" }] },
+});
+
+/** `kubectl create -f -` of one object as that user. */
+export const create = (as: string, namespace: string, object: Json, ...flags: string[]): Promise<KubectlResult> =>
+  kubectl(as, ["create", "-n", namespace, "-f", "-", ...flags], { input: JSON.stringify(object) });
+
+/** Polls with a server-side dry run (admission runs, nothing is stored) until the policy refuses it. */
+export async function waitUntilRefused(
+  what: string,
+  attempt: () => Promise<KubectlResult>,
+  message: string,
+): Promise<void> {
+  await waitFor(
+    `the admission policy refusing ${what}`,
+    async () => {
+      const run = await attempt();
+      return run.code !== 0 && run.stderr.includes(message) ? true : undefined;
+    },
+    30_000,
+  );
+}
+
+export function expectRefused(run: KubectlResult, ...messages: string[]): void {
+  expect(run.code, run.stdout).not.toBe(0);
+  expect(run.stderr).toContain("ValidatingAdmissionPolicy");
+  for (const m of messages) expect(run.stderr).toContain(m);
+}
+
+export function expectAccepted(run: KubectlResult): void {
+  expect(run.stderr).toBe("");
+  expect(run.code).toBe(0);
+}

@@ -1,0 +1,221 @@
+// A delegated credential through interruptions: an outage of the token endpoint (before and after a
+// sign-in completes), a sign-in cancelled by deleting its credential, consent asked for an added
+// scope, and an authenticate or a consent nobody completes, which leave a working credential
+// working. Broken credentials and their repair: delegated-repair-broken.test.ts.
+import { describe, expect, it } from "vitest";
+import { kubectlOk } from "../harness/kubectl.ts";
+import {
+  ADELE,
+  CLIENT,
+  fake,
+  kubeconfig,
+  namespace,
+  signIn,
+  startRepairOperator,
+  TENANT,
+} from "./delegated-repair-setup.ts";
+import { apply, conditionOf, getJson, waitFor, waitForCondition, type Json } from "./wait.ts";
+
+startRepairOperator();
+
+describe("repairing a delegated credential", () => {
+  it("rides out an outage of the token endpoint: never Broken, RefreshFailing once the token expired, then recovers", async () => {
+    await apply(kubeconfig, namespace, {
+      apiVersion: "cloudcredentials.io/v1alpha1",
+      kind: "MicrosoftCredential",
+      metadata: { name: "outage" },
+      spec: { tenantType: "WorkOrSchool", tenantId: TENANT, scopes: ["Calendar"], refreshBefore: "1m" },
+    });
+    await signIn("outage", ADELE);
+    await waitForCondition(kubeconfig, [namespace, "outage"], { type: "Ready", status: "True" });
+    fake.injectFailure({
+      match: { grant: "refresh_token" },
+      count: 1000,
+      error: "ServiceUnavailable",
+      retryAfterSeconds: 2,
+    });
+    const failing = await waitForCondition(
+      kubeconfig,
+      [namespace, "outage"],
+      { type: "Ready", status: "False", reason: "RefreshFailing" },
+      40_000,
+    );
+    expect(conditionOf(failing, "Broken")?.status).toBe("False");
+    fake.clearFailures();
+    await waitForCondition(kubeconfig, [namespace, "outage"], { type: "Ready", status: "True" }, 60_000);
+  });
+
+  it("keeps a completed sign-in through an outage: the import is retried, nobody signs in twice", async () => {
+    await apply(kubeconfig, namespace, {
+      apiVersion: "cloudcredentials.io/v1alpha1",
+      kind: "MicrosoftCredential",
+      metadata: { name: "late" },
+      spec: { tenantType: "WorkOrSchool", tenantId: TENANT, scopes: ["Calendar"] },
+    });
+    // The code is redeemed, then the refresh token's first use (msal's import) meets an outage.
+    fake.injectFailure({
+      match: { grant: "refresh_token" },
+      count: 2,
+      error: "ServiceUnavailable",
+      retryAfterSeconds: 1,
+    });
+    await signIn("late", ADELE);
+    const failing = await waitForCondition(kubeconfig, [namespace, "late"], {
+      type: "Ready",
+      status: "False",
+      reason: "RefreshFailing",
+    });
+    expect(conditionOf(failing, "Broken")?.status).not.toBe("True");
+    const ready = await waitForCondition(kubeconfig, [namespace, "late"], { type: "Ready", status: "True" }, 60_000);
+    expect((ready["status"] as Json)["account"]).toMatchObject({ username: ADELE });
+    expect(fake.deviceCodes().filter((d) => d.clientId === CLIENT && d.status === "redeemed").length).toBeGreaterThan(
+      0,
+    );
+    expect(fake.pendingDeviceCodes()).toHaveLength(0);
+    const state = await getJson(kubeconfig, ["secret", "late-state", "-n", namespace]);
+    expect(Object.keys((state?.["data"] as Json | undefined) ?? {})).toEqual(["msal-cache"]);
+  });
+
+  it("cancels a sign-in when its credential is deleted", async () => {
+    await apply(kubeconfig, namespace, {
+      apiVersion: "cloudcredentials.io/v1alpha1",
+      kind: "MicrosoftCredential",
+      metadata: { name: "gone" },
+      spec: { tenantType: "WorkOrSchool", tenantId: TENANT, scopes: ["Calendar"] },
+    });
+    await waitForCondition(kubeconfig, [namespace, "gone"], { type: "SignInPending", status: "True" });
+    await kubectlOk(kubeconfig, ["delete", "mscred", "gone", "-n", namespace]);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const polls = fake.requestCount({ grant: "device_code" });
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    expect(fake.requestCount({ grant: "device_code" })).toBe(polls);
+    await waitFor(
+      "the state Secret to be garbage collected",
+      async () =>
+        (await getJson(kubeconfig, ["secret", "gone-state", "-n", namespace])) === undefined ? true : undefined,
+      60_000,
+    );
+  });
+
+  it("asks for consent when a scope is added; removing one needs nothing", async () => {
+    const spec = { tenantType: "WorkOrSchool", tenantId: TENANT, scopes: ["Calendar"] };
+    await apply(kubeconfig, namespace, {
+      apiVersion: "cloudcredentials.io/v1alpha1",
+      kind: "MicrosoftCredential",
+      metadata: { name: "grow" },
+      spec,
+    });
+    await signIn("grow", ADELE);
+    await waitForCondition(kubeconfig, [namespace, "grow"], { type: "Ready", status: "True" });
+
+    await apply(kubeconfig, namespace, {
+      apiVersion: "cloudcredentials.io/v1alpha1",
+      kind: "MicrosoftCredential",
+      metadata: { name: "grow" },
+      spec: { ...spec, scopes: ["Calendar", "OneDrive"] },
+    });
+    await waitForCondition(kubeconfig, [namespace, "grow"], { type: "SignInPending", status: "True" });
+    // Ready all along (the Calendar token stays valid); done once the consent sign-in ended.
+    expect(conditionOf(await getJson(kubeconfig, ["mscred", "grow", "-n", namespace]), "Ready")?.status).toBe("True");
+    await signIn("grow", ADELE);
+    const ready = await waitForCondition(kubeconfig, [namespace, "grow"], { type: "SignInPending", status: "False" });
+    expect(conditionOf(ready, "Ready")?.status).toBe("True");
+    expect(JSON.stringify((ready["status"] as Json)["grantedScopes"]).toLowerCase()).toContain("files.readwrite");
+
+    const codes = fake.requestCount({ endpoint: "devicecode" });
+    await apply(kubeconfig, namespace, {
+      apiVersion: "cloudcredentials.io/v1alpha1",
+      kind: "MicrosoftCredential",
+      metadata: { name: "grow" },
+      spec: { ...spec, scopes: ["OneDrive"] },
+    });
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    expect(fake.requestCount({ endpoint: "devicecode" })).toBe(codes);
+    expect(conditionOf(await getJson(kubeconfig, ["mscred", "grow", "-n", namespace]), "Ready")?.status).toBe("True");
+  });
+
+  // An authenticate nobody completes used to stop the refreshes and end Broken SignInExpired,
+  // although the refresh token still worked.
+  it("an authenticate nobody completes ends the sign-in and leaves a working credential working", async () => {
+    await apply(kubeconfig, namespace, {
+      apiVersion: "cloudcredentials.io/v1alpha1",
+      kind: "MicrosoftCredential",
+      metadata: { name: "steady" },
+      spec: { tenantType: "WorkOrSchool", tenantId: TENANT, scopes: ["Calendar"] },
+    });
+    await signIn("steady", ADELE);
+    await waitForCondition(kubeconfig, [namespace, "steady"], { type: "Ready", status: "True" });
+    fake.updateDelegatedSettings({ deviceCodeLifetimeSeconds: 3 });
+    try {
+      await kubectlOk(kubeconfig, [
+        "annotate",
+        "mscred",
+        "steady",
+        "-n",
+        namespace,
+        "cloudcredentials.io/authenticate=later",
+        "--overwrite",
+      ]);
+      await waitForCondition(kubeconfig, [namespace, "steady"], { type: "SignInPending", status: "True" });
+      const ended = await waitForCondition(
+        kubeconfig,
+        [namespace, "steady"],
+        { type: "SignInPending", status: "False" },
+        30_000,
+      );
+      expect(conditionOf(ended, "Broken")?.status).toBe("False");
+      expect(conditionOf(ended, "Ready")).toMatchObject({ status: "True", reason: "TokenValid" });
+      expect((ended["status"] as Json)["account"]).toMatchObject({ username: ADELE });
+      const events = await kubectlOk(kubeconfig, [
+        "get",
+        "events",
+        "-n",
+        namespace,
+        "--field-selector",
+        "involvedObject.name=steady,reason=SignInAbandoned",
+        "-o",
+        "jsonpath={.items[*].message}",
+      ]);
+      expect(events).toContain("keeps working with the tokens of " + ADELE);
+    } finally {
+      fake.updateDelegatedSettings({ deviceCodeLifetimeSeconds: 900 });
+    }
+  });
+
+  it("a consent nobody gives ends the sign-in, keeps the credential working, and starts no new one by itself", async () => {
+    const spec = { tenantType: "WorkOrSchool", tenantId: TENANT, scopes: ["Calendar"] };
+    await apply(kubeconfig, namespace, {
+      apiVersion: "cloudcredentials.io/v1alpha1",
+      kind: "MicrosoftCredential",
+      metadata: { name: "wider" },
+      spec,
+    });
+    await signIn("wider", ADELE);
+    await waitForCondition(kubeconfig, [namespace, "wider"], { type: "Ready", status: "True" });
+    fake.updateDelegatedSettings({ deviceCodeLifetimeSeconds: 3 });
+    try {
+      await apply(kubeconfig, namespace, {
+        apiVersion: "cloudcredentials.io/v1alpha1",
+        kind: "MicrosoftCredential",
+        metadata: { name: "wider" },
+        spec: { ...spec, scopes: ["Calendar", "OneDrive"] },
+      });
+      await waitForCondition(kubeconfig, [namespace, "wider"], { type: "SignInPending", status: "True" });
+      const ended = await waitForCondition(
+        kubeconfig,
+        [namespace, "wider"],
+        { type: "SignInPending", status: "False" },
+        30_000,
+      );
+      expect(conditionOf(ended, "Ready")?.status).toBe("True");
+      const codes = fake.requestCount({ endpoint: "devicecode" });
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      expect(fake.requestCount({ endpoint: "devicecode" })).toBe(codes);
+      expect(conditionOf(await getJson(kubeconfig, ["mscred", "wider", "-n", namespace]), "Broken")?.status).toBe(
+        "False",
+      );
+    } finally {
+      fake.updateDelegatedSettings({ deviceCodeLifetimeSeconds: 900 });
+    }
+  });
+});
