@@ -13,7 +13,8 @@ import type { NetworkClient } from "../../microsoft/network.ts";
 import { conditionOf } from "../conditions.ts";
 import { parseCredential, type Credential, type RawCredential } from "../microsoft-credential/index.ts";
 import { DONE, requeueAt, type Outcome } from "../queue.ts";
-import { ItemResolver, ResolutionInterrupted, type ItemResult, type Principal } from "./resolve.ts";
+import type { Principal } from "./items.ts";
+import { ItemResolver, ResolutionInterrupted, type ItemResult } from "./resolve.ts";
 import {
   interruptedStatus,
   isCurrent,

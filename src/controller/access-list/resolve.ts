@@ -1,7 +1,8 @@
-import { sleep } from "../../kube/backoff.ts";
 import type { Client } from "@microsoft/microsoft-graph-client";
 import type { AccessListItem } from "../../crds/index.ts";
+import { sleep } from "../../kube/backoff.ts";
 import { classifyGraphError, type GraphFailure } from "../../microsoft/graph.ts";
+import { describe, drivePathOf, unsupported, wrongKind, type DriveItem, type Principal } from "./items.ts";
 
 /** How one item resolved: what status.items shows and the ConfigMap publishes. */
 export interface ItemResult {
@@ -13,16 +14,6 @@ export interface ItemResult {
   readonly path?: string;
   readonly reason?: string;
   readonly message?: string;
-}
-
-/**
- * Whose items: a work account (`/me`), a personal Microsoft account (`/me`, OneDrive and calendars
- * only) or an app (no drive, mailbox or calendar of its own, no workbook API).
- */
-export interface Principal {
-  readonly kind: "work" | "personal" | "app";
-  /** spec.sharePoint.siteUrl when storage is SharePoint: drive paths are in its document library. */
-  readonly sharePointSite?: string;
 }
 
 /** A failure of the whole pass (throttled, token refused, outage): resolve again later, keep the last results. */
@@ -55,15 +46,6 @@ export const ITEM_TRIES = 3;
 /** Calendar pages read at most (of 100): an account with more calendars is not searched further. */
 const MAX_CALENDAR_PAGES = 50;
 
-interface DriveItem {
-  id?: string;
-  name?: string;
-  webUrl?: string;
-  folder?: unknown;
-  file?: { mimeType?: string };
-  parentReference?: { driveId?: string; path?: string };
-}
-
 const encodePath = (path: string): string => path.split("/").filter(Boolean).map(encodeURIComponent).join("/");
 
 /** `https://contoso.sharepoint.com/sites/finance` → `/sites/contoso.sharepoint.com:/sites/finance` */
@@ -73,51 +55,12 @@ function sitePath(siteUrl: string): string {
   return path === "" ? `/sites/${url.hostname}` : `/sites/${url.hostname}:${path}`;
 }
 
-const decodeSegment = (segment: string): string => {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
-  }
-};
-
-/** The drive path Graph reports, percent-encoded (`/drive/root:/Reports%202026`), and the name: `/Reports 2026/Budget.xlsx`. */
-function drivePathOf(item: DriveItem): string | undefined {
-  const parent = item.parentReference?.path;
-  if (parent === undefined || item.name === undefined) return undefined;
-  const inDrive = parent
-    .replace(/^.*?root:/, "")
-    .split("/")
-    .map(decodeSegment)
-    .join("/");
-  return `${inDrive}/${item.name}`.replace(/^\/*/, "/");
-}
-
 const unresolved = (name: string, reason: string, message: string): ItemResult => ({
   name,
   resolved: false,
   reason,
   message,
 });
-
-/** Item types Microsoft Graph does not offer to a kind of principal (docs/design/microsoft.md), and why. */
-const UNSUPPORTED: Readonly<Record<Principal["kind"], Partial<Record<AccessListItem["type"], string>>>> = {
-  work: {},
-  personal: {
-    Workbook:
-      "The Excel workbook API is not offered for personal OneDrive; list the file as a File, or use a WorkOrSchool credential.",
-    Site: "Personal Microsoft accounts have no SharePoint sites; use a WorkOrSchool credential.",
-    List: "Personal Microsoft accounts have no SharePoint lists; use a WorkOrSchool credential.",
-  },
-  app: {
-    Workbook:
-      "The Excel workbook API has no app-only access; list the file as a File, or use a WorkOrSchool credential.",
-    Calendar:
-      "An app-only credential has no calendar of its own; use a Personal or WorkOrSchool credential for Calendar items.",
-  },
-};
-
-const XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 /** How a failed Graph call counts: the item's own result, another try of the item, or an interruption of the pass. */
 type Verdict =
@@ -244,8 +187,8 @@ export class ItemResolver {
   }
 
   #locate(item: AccessListItem): Promise<ItemResult> {
-    const unsupported = UNSUPPORTED[this.#principal.kind][item.type];
-    if (unsupported !== undefined) return Promise.resolve(unresolved(item.name, "Unsupported", unsupported));
+    const why = unsupported(this.#principal, item.type);
+    if (why !== undefined) return Promise.resolve(unresolved(item.name, "Unsupported", why));
     switch (item.type) {
       case "Folder":
       case "File":
@@ -358,18 +301,4 @@ export class ItemResolver {
     }
     return all;
   }
-}
-
-function describe(item: AccessListItem): string {
-  const where = item.path ?? item.itemId ?? item.listName ?? item.siteUrl ?? item.calendarName ?? "";
-  return `${item.type.toLowerCase()} ${where}`.trim();
-}
-
-/** Why the item found is not the type the list asked for, if it is not. */
-function wrongKind(item: AccessListItem, found: DriveItem): string | undefined {
-  if (item.type === "Folder" && found.folder === undefined) return `${describe(item)} is a file, not a folder.`;
-  if (item.type !== "Folder" && found.file === undefined) return `${describe(item)} is a folder, not a file.`;
-  if (item.type === "Workbook" && found.file?.mimeType !== XLSX && !(found.name ?? "").toLowerCase().endsWith(".xlsx"))
-    return `${describe(item)} is not an Excel workbook (.xlsx).`;
-  return undefined;
 }
