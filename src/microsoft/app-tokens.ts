@@ -3,7 +3,11 @@ import { ConfidentialClientApplication, type Configuration, type INetworkModule 
 import { rememberSecret } from "../log.ts";
 import { authorityConfig } from "./authority.ts";
 import type { CloudEndpoints } from "./clouds.ts";
-import { classify, parseRetryAfter, type Classified } from "./errors.ts";
+import { classify, MicrosoftError } from "./errors.ts";
+import { parseRetryAfter } from "./retry-after.ts";
+
+// Kept until the credential controller imports errors.ts.
+export { MicrosoftError } from "./errors.ts";
 
 /** How a service principal proves itself (docs/design/api.md `servicePrincipal`). */
 export type AppCredential =
@@ -24,16 +28,6 @@ export interface AccessToken {
   readonly token: string;
   readonly expiresOn: Date;
   readonly scopes: readonly string[];
-}
-
-/** A failure from Microsoft, already classified. */
-export class MicrosoftError extends Error {
-  override readonly name = "MicrosoftError";
-  readonly classified: Classified;
-  constructor(classified: Classified, options?: ErrorOptions) {
-    super(`${classified.code}: ${classified.detail}`, options);
-    this.classified = classified;
-  }
 }
 
 function clientAuth(credential: AppCredential): Partial<Configuration["auth"]> {

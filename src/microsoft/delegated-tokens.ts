@@ -1,9 +1,9 @@
 import { PublicClientApplication, type AccountInfo, type ICachePlugin, type INetworkModule } from "@azure/msal-node";
 import { rememberSecret } from "../log.ts";
-import { MicrosoftError, type AccessToken } from "./app-tokens.ts";
+import type { AccessToken } from "./app-tokens.ts";
 import { authorityConfig } from "./authority.ts";
 import type { DeviceCodeTarget } from "./device-code.ts";
-import { classify } from "./errors.ts";
+import { classify, MicrosoftError } from "./errors.ts";
 
 /**
  * msal's token cache (the refresh token and the account) travels as one serialized string, which

@@ -1,8 +1,8 @@
 import { rememberSecret } from "../log.ts";
 import type { INetworkModule } from "@azure/msal-node";
 import type { CloudEndpoints } from "./clouds.ts";
-import { classify, parseRetryAfter } from "./errors.ts";
-import { MicrosoftError } from "./app-tokens.ts";
+import { classify, MicrosoftError } from "./errors.ts";
+import { parseRetryAfter } from "./retry-after.ts";
 
 /**
  * The device authorization grant (RFC 8628), polled by the operator itself: msal's own

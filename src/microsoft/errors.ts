@@ -1,21 +1,90 @@
 import type { BrokenReason } from "../crds/index.ts";
 import { scrub } from "../log.ts";
-import { clampRetryAfter } from "./retry-after.ts";
+import { clampRetryAfter, parseRetryAfter } from "./retry-after.ts";
+
+/*
+ * Every failure from Microsoft, the identity platform's and Graph's alike, is classified once, here,
+ * into one union that both controllers read:
+ * - `broken`: a person must act (a reason from docs/design/api.md's closed set). Only the identity
+ *   platform says so: branch on `error`, refine with AADSTS numbers (docs/design/microsoft.md).
+ * - `transient`: wait (backoff, at least Retry-After) and try again; never Broken.
+ * - `refused`: Graph answered about what was asked (404, 403, 400). The answer stands for that
+ *   request (an AccessList item's result), says nothing about the credential, and asking again
+ *   soon will not change it.
+ */
+
+/** A person must act: the credential is Broken for `reason`. */
+export interface Broken {
+  readonly kind: "broken";
+  readonly reason: BrokenReason;
+  readonly code: string;
+  readonly detail: string;
+}
+
+/** Why a transient failure happened. */
+export type TransientReason =
+  /** 429, or Graph's 503/504 (its throttling answers, retried by its client honouring Retry-After). */
+  | "Throttled"
+  /** Another 5xx. */
+  | "ServiceUnavailable"
+  /** No answer: connection refused or reset, timeout, DNS, an aborted request. */
+  | "NetworkError"
+  /** Graph refused the access token (401): the credential refreshes it. */
+  | "TokenRefused"
+  /** Any other answer that is not worth a person's action (an unreadable body, an unknown error). */
+  | "MicrosoftError";
+
+/** Wait and try again. */
+export interface Transient {
+  readonly kind: "transient";
+  readonly reason: TransientReason;
+  readonly code: string;
+  readonly detail: string;
+  /** The server's Retry-After, at most an hour (retry-after.ts); absent when it gave none. */
+  readonly retryAfterMs?: number;
+  /** The HTTP status; absent when no answer came or it is not known. */
+  readonly status?: number;
+}
+
+/** Graph's answer about what was asked: the result of that request, not a failure of the caller. */
+export interface Refused {
+  readonly kind: "refused";
+  readonly reason: "NotFound" | "AccessDenied" | "Invalid";
+  readonly code: string;
+  readonly detail: string;
+  readonly status: number;
+}
+
+/** Every failure from Microsoft, classified. */
+export type Classified = Broken | Transient | Refused;
+
+/** What stops the work and is thrown (MicrosoftError): a person must act, or wait. A refusal is an answer, never thrown. */
+export type BrokenOrTransient = Broken | Transient;
+
+/** A failure from Microsoft, already classified: the one error class thrown for the identity platform and Graph. */
+export class MicrosoftError extends Error {
+  override readonly name: string = "MicrosoftError";
+  readonly classified: BrokenOrTransient;
+  constructor(classified: BrokenOrTransient, options?: ErrorOptions) {
+    super(`${classified.code}: ${classified.detail}`, options);
+    this.classified = classified;
+  }
+}
 
 /**
- * Every failure from Microsoft is classified once, here, into what the controller needs to know:
- * a person must act (Broken, with a reason from docs/design/api.md's closed set), or it is transient (retry
- * with backoff, never Broken). Branch on `error`, refine with AADSTS numbers (docs/design/microsoft.md).
+ * A Graph failure that interrupts a pass over several requests (an AccessList's items): throttled,
+ * the token refused, no answer. The last results stay; the pass is tried again later.
  */
-export type Classified =
-  | { readonly kind: "broken"; readonly reason: BrokenReason; readonly code: string; readonly detail: string }
-  | {
-      readonly kind: "transient";
-      readonly reason: string;
-      readonly code: string;
-      readonly detail: string;
-      readonly retryAfterMs?: number;
-    };
+export class ResolutionInterrupted extends MicrosoftError {
+  override readonly name: string = "ResolutionInterrupted";
+  declare readonly classified: Transient;
+  /** The item it is counted against (a 503/504 or no answer may be that item's alone); undefined: the whole service (429, 401). */
+  readonly item?: string;
+  constructor(classified: Transient, item?: string) {
+    super(classified);
+    if (item !== undefined) this.item = item;
+  }
+}
 
 /** AADSTS numbers that need a person, and which Broken reason each one is. */
 const BROKEN_BY_AADSTS: Readonly<Record<string, BrokenReason>> = {
@@ -101,7 +170,7 @@ function factsOf(e: unknown): ErrorFacts {
   return { error: numbered === undefined ? code : "", aadsts, status, detail: scrub(message).slice(0, 512) };
 }
 
-function transientReason(f: ErrorFacts): string {
+function transientReason(f: ErrorFacts): TransientReason {
   if (f.status === 429) return "Throttled";
   if (f.status !== undefined && f.status >= 500) return "ServiceUnavailable";
   if (f.error === "network_error" || f.error === "" || /timeout|abort|ECONN|ENOTFOUND|socket/i.test(f.detail))
@@ -121,14 +190,61 @@ function brokenReason(f: ErrorFacts): BrokenReason | undefined {
  * Classifies an error from msal, our network client or our own device-code polling. A transient
  * one keeps `retryAfterMs`, never more than an hour (retry-after.ts).
  */
-export function classify(e: unknown, retryAfterMs?: number): Classified {
+export function classify(e: unknown, retryAfterMs?: number): BrokenOrTransient {
   const f = factsOf(e);
   const code = f.aadsts === undefined ? f.error : `AADSTS${f.aadsts}`;
   const reason = brokenReason(f);
   if (reason !== undefined) return { kind: "broken", reason, code, detail: f.detail };
   const wait = retryAfterMs === undefined ? {} : { retryAfterMs: clampRetryAfter(retryAfterMs) };
-  return { kind: "transient", reason: transientReason(f), code: code || "unknown", detail: f.detail, ...wait };
+  const status = f.status === undefined ? {} : { status: f.status };
+  return {
+    kind: "transient",
+    reason: transientReason(f),
+    code: code || "unknown",
+    detail: f.detail,
+    ...wait,
+    ...status,
+  };
 }
 
-/** Retry-After is parsed (and capped at 1 h) in retry-after.ts; re-exported for the token clients. */
-export { parseRetryAfter } from "./retry-after.ts";
+/** Graph's answers about what was asked, by HTTP status. */
+const REFUSED_BY_STATUS: Readonly<Record<number, Refused["reason"]>> = {
+  400: "Invalid",
+  403: "AccessDenied",
+  404: "NotFound",
+};
+
+/** Graph's throttling answers: its client retries them itself while Retry-After is short (graph.ts). */
+const THROTTLING = new Set([429, 503, 504]);
+
+/**
+ * Classifies an error thrown by a Graph call. GraphError's name is just "Error", so it is read by
+ * its fields: `statusCode` (-1 or none: no answer), `code`, `headers`. Its message is kept whole as
+ * the detail (an item's message shows it; fit.ts cuts it to what status holds).
+ */
+export function classifyGraphError(error: unknown): Transient | Refused {
+  const o = (typeof error === "object" && error !== null ? error : {}) as Record<string, unknown>;
+  const raw = o["statusCode"];
+  const status = typeof raw === "number" && raw > 0 ? raw : undefined;
+  const detail = error instanceof Error ? error.message : String(error);
+  const code = stringField(o, "code") ?? (status === undefined ? "no_answer" : `HTTP ${String(status)}`);
+  if (status === undefined) return { kind: "transient", reason: "NetworkError", code, detail };
+  const refused = REFUSED_BY_STATUS[status];
+  if (refused !== undefined) return { kind: "refused", reason: refused, code, detail, status };
+  const reason = graphTransientReason(status);
+  if (reason !== "Throttled") return { kind: "transient", reason, code, detail, status };
+  const wait = parseRetryAfter(headerOf(o["headers"], "retry-after"), Date.now());
+  return { kind: "transient", reason, code, detail, status, ...(wait === undefined ? {} : { retryAfterMs: wait }) };
+}
+
+function graphTransientReason(status: number): TransientReason {
+  if (status === 401) return "TokenRefused";
+  if (THROTTLING.has(status)) return "Throttled";
+  return status >= 500 ? "ServiceUnavailable" : "MicrosoftError";
+}
+
+/** A header of a fetch Headers object (GraphError.headers), if it is one. */
+function headerOf(headers: unknown, name: string): string | null | undefined {
+  const get = (headers as { get?: unknown } | undefined)?.get;
+  return typeof get === "function" ? (get.call(headers, name) as string | null) : undefined;
+}

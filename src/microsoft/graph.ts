@@ -1,7 +1,6 @@
 import {
   AuthenticationHandler,
   Client,
-  GraphError,
   RetryHandler,
   RetryHandlerOptions,
   type Context,
@@ -46,7 +45,8 @@ export function createGraphClient(options: GraphClientOptions): Client {
   const version = segments.pop() ?? "v1.0";
   const baseUrl = `${url.origin}/${segments.map((s) => `${s}/`).join("")}`;
   // shouldRetry's first argument is the configured delay (1), not the server's Retry-After: read the response's.
-  const shortWait: ShouldRetry = (...args) => retryAfterMs(args[4].headers) <= MAX_INLINE_RETRY_SECONDS * 1000;
+  const shortWait: ShouldRetry = (...args) =>
+    (parseRetryAfter(args[4].headers.get("retry-after"), Date.now()) ?? 0) <= MAX_INLINE_RETRY_SECONDS * 1000;
   const retry = new RetryHandlerOptions(1, 3, shortWait);
   const middleware = [
     new AuthenticationHandler({ getAccessToken: () => Promise.resolve(options.accessToken) }),
@@ -58,39 +58,4 @@ export function createGraphClient(options: GraphClientOptions): Client {
   return Client.initWithMiddleware({ baseUrl, defaultVersion: version, middleware, customHosts });
 }
 
-/** What a failed Graph call means for an item or a whole resolution. */
-export type GraphFailure =
-  | { readonly kind: "notFound"; readonly message: string }
-  | { readonly kind: "accessDenied"; readonly message: string }
-  | { readonly kind: "unauthorized"; readonly message: string }
-  | { readonly kind: "invalid"; readonly message: string }
-  | { readonly kind: "throttled"; readonly retryAfterMs: number; readonly message: string }
-  | { readonly kind: "transient"; readonly message: string };
-
-/** The response's Retry-After (capped at an hour), or 0 when it has none. */
-function retryAfterMs(headers: Headers | undefined): number {
-  return parseRetryAfter(headers?.get("retry-after"), Date.now()) ?? 0;
-}
-
-const BY_STATUS: Readonly<Record<number, "notFound" | "accessDenied" | "unauthorized" | "invalid" | "throttled">> = {
-  400: "invalid",
-  401: "unauthorized",
-  403: "accessDenied",
-  404: "notFound",
-  429: "throttled",
-  503: "throttled",
-  504: "throttled",
-};
-
-/** Classifies an error thrown by a Graph call (GraphError's name is just "Error": duck-typed). */
-export function classifyGraphError(error: unknown): GraphFailure {
-  const graph =
-    error instanceof GraphError || (typeof error === "object" && error !== null && "statusCode" in error)
-      ? (error as GraphError)
-      : undefined;
-  const message = error instanceof Error ? error.message : String(error);
-  const kind = BY_STATUS[graph?.statusCode ?? -1];
-  if (kind === undefined) return { kind: "transient", message };
-  if (kind === "throttled") return { kind, retryAfterMs: retryAfterMs(graph?.headers), message };
-  return { kind, message };
-}
+// A failed call is classified by classifyGraphError (errors.ts), into the union the identity platform's failures share.

@@ -4,13 +4,9 @@
 // out. Calendars past the first page are found; a deep CJK path and long values fit status.
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { fitItem, STATUS_LIMITS } from "../../src/controller/access-list/fit.ts";
-import {
-  ItemResolver,
-  ITEM_TRIES,
-  ResolutionInterrupted,
-  type ItemResult,
-} from "../../src/controller/access-list/resolve.ts";
+import { ItemResolver, ITEM_TRIES, type ItemResult } from "../../src/controller/access-list/resolve.ts";
 import type { AccessListItem } from "../../src/crds/index.ts";
+import { MicrosoftError, ResolutionInterrupted } from "../../src/microsoft/errors.ts";
 import { addWorkUser, graphClient, setUp, signIn, type Setup } from "./fake-graph-sign-in.ts";
 
 let setup: Setup;
@@ -149,7 +145,12 @@ describe("failures of the whole pass", () => {
       .resolveAll([item("busy", { type: "File", path: "/Busy/a.txt" })])
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ResolutionInterrupted);
-    expect(error).toMatchObject({ item: undefined, failure: { kind: "throttled", retryAfterMs: 600_000 } });
+    // One hierarchy: an interruption is a MicrosoftError, classified as the identity platform's failures are.
+    expect(error).toBeInstanceOf(MicrosoftError);
+    expect(error).toMatchObject({
+      item: undefined,
+      classified: { kind: "transient", reason: "Throttled", status: 429, retryAfterMs: 600_000 },
+    });
   });
 
   it("a 503 from one item interrupts the pass, counted against it; once struck out it is Unavailable and the rest resolve", async () => {
@@ -168,7 +169,7 @@ describe("failures of the whole pass", () => {
     const error = await resolver()
       .resolveAll(items)
       .catch((e: unknown) => e);
-    expect(error).toMatchObject({ item: "flaky", failure: { kind: "throttled" } });
+    expect(error).toMatchObject({ item: "flaky", classified: { kind: "transient", reason: "Throttled", status: 503 } });
     const results = await resolver(["flaky"]).resolveAll(items);
     expect(named(results, "flaky")).toMatchObject({ resolved: false, reason: "Unavailable" });
     expect(named(results, "fine")).toMatchObject({ resolved: true });

@@ -1,12 +1,12 @@
 import { AuthError, ServerError } from "@azure/msal-node";
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { acquireAppToken, MicrosoftError } from "../../src/microsoft/app-tokens.ts";
+import { acquireAppToken } from "../../src/microsoft/app-tokens.ts";
 import { endpointsFor } from "../../src/microsoft/clouds.ts";
 import { createNetworkClient, type NetworkClient } from "../../src/microsoft/network.ts";
 import { createServiceAccountIssuer, startFakeIdentity, type FakeIdentity } from "../fakes/index.ts";
-import { classify, parseRetryAfter } from "../../src/microsoft/errors.ts";
-import { classifyGraphError } from "../../src/microsoft/graph.ts";
+import { classify, classifyGraphError, MicrosoftError } from "../../src/microsoft/errors.ts";
+import { parseRetryAfter } from "../../src/microsoft/retry-after.ts";
 
 const server = (error: string, aadsts: string, status = 400): ServerError =>
   new ServerError(error, "corr", `AADSTS${aadsts}: something happened. Trace ID: x`, "", aadsts, status);
@@ -120,10 +120,41 @@ describe("a Graph throttle's Retry-After", () => {
   it.each([
     ["30", 30_000],
     ["3000000", 3_600_000],
-    [undefined, 0],
-    ["later", 0],
+    [undefined, undefined],
+    ["later", undefined],
   ])("%j → wait %j ms", (value, ms) => {
-    expect(classifyGraphError(throttled(value))).toMatchObject({ kind: "throttled", retryAfterMs: ms });
+    const classified = classifyGraphError(throttled(value));
+    expect(classified).toMatchObject({ kind: "transient", reason: "Throttled", status: 429 });
+    expect(classified.kind === "transient" ? classified.retryAfterMs : "not transient").toBe(ms);
+  });
+});
+
+describe("a Graph failure, in the union the identity platform's failures share", () => {
+  const graphError = (statusCode: number, code = ""): unknown =>
+    Object.assign(new Error(`${String(statusCode)} from Graph`), { statusCode, code, headers: new Headers() });
+
+  it.each([
+    [404, { kind: "refused", reason: "NotFound", code: "itemNotFound", status: 404 }],
+    [403, { kind: "refused", reason: "AccessDenied", status: 403 }],
+    [400, { kind: "refused", reason: "Invalid", status: 400 }],
+    [401, { kind: "transient", reason: "TokenRefused", status: 401 }],
+    [503, { kind: "transient", reason: "Throttled", status: 503 }],
+    [504, { kind: "transient", reason: "Throttled", status: 504 }],
+    [500, { kind: "transient", reason: "ServiceUnavailable", status: 500 }],
+    [423, { kind: "transient", reason: "MicrosoftError", status: 423 }],
+    [-1, { kind: "transient", reason: "NetworkError", code: "no_answer" }],
+  ])("HTTP %j is %o", (status, expected) => {
+    const classified = classifyGraphError(graphError(status, status === 404 ? "itemNotFound" : ""));
+    expect(classified).toMatchObject({ ...expected, detail: `${String(status)} from Graph` });
+    if (status < 0) expect(classified).not.toHaveProperty("status");
+  });
+
+  it("anything thrown that is not a Graph answer is no answer at all", () => {
+    expect(classifyGraphError(new TypeError("fetch failed"))).toMatchObject({
+      kind: "transient",
+      reason: "NetworkError",
+      detail: "fetch failed",
+    });
   });
 });
 

@@ -5,7 +5,7 @@
 import { generateKeyPairSync, randomUUID, sign } from "node:crypto";
 import { Agent, request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { classifyGraphError } from "../../src/microsoft/graph.ts";
+import { classifyGraphError } from "../../src/microsoft/errors.ts";
 import { decodeJwt } from "../fakes/index.ts";
 import {
   addWorkUser,
@@ -96,7 +96,7 @@ describe("401 InvalidAuthenticationToken", () => {
       code: "InvalidAuthenticationToken",
       message: expect.stringMatching(/audience/) as string,
     });
-    expect(classifyGraphError(error).kind).toBe("unauthorized");
+    expect(classifyGraphError(error)).toMatchObject({ kind: "transient", reason: "TokenRefused" });
   });
 });
 
@@ -115,7 +115,7 @@ describe("403 for a missing permission", () => {
     for (const [path, code] of cases) {
       const error = await graphError(get(graphToken, path));
       expect(error, path).toMatchObject({ statusCode: 403, code });
-      expect(classifyGraphError(error).kind).toBe("accessDenied");
+      expect(classifyGraphError(error)).toMatchObject({ kind: "refused", reason: "AccessDenied" });
     }
   });
 
@@ -152,7 +152,7 @@ describe("403 accessDenied for a denied item or site, for that principal only", 
     ]) {
       const error = await graphError(get(adaToken, path));
       expect(error, path).toMatchObject({ statusCode: 403, code: "accessDenied" });
-      expect(classifyGraphError(error)).toMatchObject({ kind: "accessDenied" });
+      expect(classifyGraphError(error)).toMatchObject({ kind: "refused", reason: "AccessDenied" });
     }
     expect(await get(adaToken, "/me/drive/root:/Public/menu.txt")).toMatchObject({ name: "menu.txt" });
     const app = (await appToken(setup, ["Files.Read.All"])).token;
@@ -211,7 +211,7 @@ describe("throttling", () => {
     const error = await graphError(get(adaToken, "/me"));
     expect(Date.now() - started).toBeLessThan(5000);
     expect(error).toMatchObject({ statusCode: 429, code: "TooManyRequests" });
-    expect(classifyGraphError(error)).toMatchObject({ kind: "throttled", retryAfterMs: 120_000 });
+    expect(classifyGraphError(error)).toMatchObject({ kind: "transient", reason: "Throttled", retryAfterMs: 120_000 });
     expect(setup.fake.graphRequestCount()).toBe(1);
     setup.fake.clearGraphThrottles();
   });

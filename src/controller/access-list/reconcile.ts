@@ -8,13 +8,14 @@ import { isConflict } from "../../kube/errors.ts";
 import type { ReadStore } from "../../kube/store.ts";
 import { replaceStatus } from "../../kube/writes.ts";
 import type { CloudEndpoints } from "../../microsoft/clouds.ts";
-import { createGraphClient, type GraphFailure } from "../../microsoft/graph.ts";
+import { ResolutionInterrupted, type TransientReason } from "../../microsoft/errors.ts";
+import { createGraphClient } from "../../microsoft/graph.ts";
 import type { NetworkClient } from "../../microsoft/network.ts";
 import { conditionOf } from "../conditions.ts";
 import { parseCredential, type Credential, type RawCredential } from "../microsoft-credential/index.ts";
 import { DONE, requeueAt, type Outcome } from "../queue.ts";
 import type { Principal } from "./items.ts";
-import { ItemResolver, ResolutionInterrupted, type ItemResult } from "./resolve.ts";
+import { ItemResolver, type ItemResult } from "./resolve.ts";
 import {
   interruptedStatus,
   isCurrent,
@@ -64,14 +65,13 @@ interface Unwritten {
   readonly at: number;
 }
 
-const WHY: Readonly<Record<GraphFailure["kind"], string>> = {
-  throttled: "Microsoft Graph throttled the requests",
-  unauthorized: "Microsoft Graph refused the access token",
-  transient: "Microsoft Graph was unavailable or did not answer",
-  notFound: "Microsoft Graph answered 404",
-  accessDenied: "Microsoft Graph answered 403",
-  invalid: "Microsoft Graph answered 400",
-};
+/** Why a pass was interrupted (429/503/504, a refused token, no answer), for the Ready message. */
+function why(reason: TransientReason): string {
+  if (reason === "Throttled") return "Microsoft Graph throttled the requests";
+  if (reason === "TokenRefused") return "Microsoft Graph refused the access token";
+  return "Microsoft Graph was unavailable or did not answer";
+}
+
 /** A token this close to expiry is not used: the credential is about to refresh it. */
 const TOKEN_MARGIN_MS = 60_000;
 
@@ -239,22 +239,22 @@ export class AccessListReconciler {
     resolvedFor: string,
     error: ResolutionInterrupted,
   ): Promise<Outcome> {
-    const { failure, item } = error;
+    const { classified: failure, item } = error;
     const previous = this.#retry.get(key);
     const failures = (previous?.failures ?? 0) + 1;
-    const retryAfterMs = failure.kind === "throttled" ? failure.retryAfterMs : 0;
+    const retryAfterMs = failure.retryAfterMs ?? 0;
     const delayMs = Math.min(Math.max(retryAfterMs, backoffDelay(RETRY_POLICY, failures)), MAX_RETRY_AFTER_MS);
     const strike =
       item === undefined ? undefined : { item, count: previous?.strike?.item === item ? previous.strike.count + 1 : 1 };
     const now = this.#deps.now();
     this.#deps.log.warn(
-      { accessList: key, failure: failure.kind, item, failures, delayMs },
+      { accessList: key, failure: failure.reason, item, failures, delayMs },
       "resolving items through Microsoft Graph was interrupted; will retry",
     );
     // Until then no trigger (an edit, the credential refreshing) makes a call.
     this.#retry.set(key, { failures, at: now + delayMs, ...(strike === undefined ? {} : { strike }) });
-    const why = item === undefined ? WHY[failure.kind] : `${WHY[failure.kind]} for item ${item}`;
-    await this.#write(list, interruptedStatus(list, resolvedFor, why, { next: now + delayMs, now }));
+    const reason = item === undefined ? why(failure.reason) : `${why(failure.reason)} for item ${item}`;
+    await this.#write(list, interruptedStatus(list, resolvedFor, reason, { next: now + delayMs, now }));
     return requeueAt(now + delayMs);
   }
 

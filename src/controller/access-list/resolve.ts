@@ -1,7 +1,7 @@
 import type { Client } from "@microsoft/microsoft-graph-client";
 import type { AccessListItem } from "../../crds/index.ts";
 import { sleep } from "../../kube/backoff.ts";
-import { classifyGraphError, type GraphFailure } from "../../microsoft/graph.ts";
+import { classifyGraphError, ResolutionInterrupted, type Transient } from "../../microsoft/errors.ts";
 import { describe, drivePathOf, unsupported, wrongKind, type DriveItem, type Principal } from "./items.ts";
 
 /** How one item resolved: what status.items shows and the ConfigMap publishes. */
@@ -14,19 +14,6 @@ export interface ItemResult {
   readonly path?: string;
   readonly reason?: string;
   readonly message?: string;
-}
-
-/** A failure of the whole pass (throttled, token refused, outage): resolve again later, keep the last results. */
-export class ResolutionInterrupted extends Error {
-  override readonly name = "ResolutionInterrupted";
-  readonly failure: GraphFailure;
-  /** The item it is counted against (a 503/504 or a network failure may be that item's alone); undefined: the whole service (429, 401). */
-  readonly item?: string;
-  constructor(failure: GraphFailure, item?: string) {
-    super(failure.message);
-    this.failure = failure;
-    if (item !== undefined) this.item = item;
-  }
 }
 
 export interface ResolverOptions {
@@ -66,7 +53,7 @@ const unresolved = (name: string, reason: string, message: string): ItemResult =
 type Verdict =
   | { readonly kind: "result"; readonly result: ItemResult }
   | { readonly kind: "retry"; readonly message: string }
-  | { readonly kind: "interrupt"; readonly failure: GraphFailure; readonly counted: boolean };
+  | { readonly kind: "interrupt"; readonly failure: Transient; readonly counted: boolean };
 
 /** The HTTP status of a Graph client error; undefined for a network failure (the client says -1). */
 function statusOf(error: unknown): number | undefined {
@@ -77,44 +64,33 @@ function statusOf(error: unknown): number | undefined {
 
 function verdictOf(item: AccessListItem, error: unknown, struckOut: boolean): Verdict {
   const failure = classifyGraphError(error);
-  const status = statusOf(error);
+  if (failure.kind === "refused") return { kind: "result", result: refusal(item, failure.reason, failure.detail) };
+  const { status } = failure;
   const unavailable = (): Verdict => ({
     kind: "result",
     result: unresolved(
       item.name,
       "Unavailable",
-      `Microsoft Graph kept failing on ${describe(item)} (${status === undefined ? "no answer" : `HTTP ${String(status)}`}); it is tried again at the next resolution: ${failure.message}`,
+      `Microsoft Graph kept failing on ${describe(item)} (${status === undefined ? "no answer" : `HTTP ${String(status)}`}); it is tried again at the next resolution: ${failure.detail}`,
     ),
   });
-  switch (failure.kind) {
-    case "notFound":
-      return {
-        kind: "result",
-        result: unresolved(item.name, "NotFound", `Microsoft Graph found no ${describe(item)}.`),
-      };
-    case "accessDenied":
-      return {
-        kind: "result",
-        result: unresolved(item.name, "AccessDenied", `The account may not open ${describe(item)}: ${failure.message}`),
-      };
-    case "invalid":
-      return {
-        kind: "result",
-        result: unresolved(
-          item.name,
-          "Invalid",
-          `Microsoft Graph refused the locator of ${describe(item)}: ${failure.message}`,
-        ),
-      };
-    case "unauthorized":
-      return { kind: "interrupt", failure, counted: false };
-    case "throttled":
-      // 429 is the app's or tenant's budget: wait. 503/504 on one item can be that item's alone.
-      if (status === 429) return { kind: "interrupt", failure, counted: false };
-      return struckOut ? unavailable() : { kind: "interrupt", failure, counted: true };
-    case "transient":
-      if (status === undefined) return struckOut ? unavailable() : { kind: "interrupt", failure, counted: true };
-      return { kind: "retry", message: `HTTP ${String(status)}: ${failure.message}` };
+  // 429 is the app's or tenant's budget, and a refused token every item's: wait. A 503/504 or no
+  // answer on one item can be that item's alone: counted against it until it is struck out.
+  if (failure.reason === "TokenRefused" || status === 429) return { kind: "interrupt", failure, counted: false };
+  if (failure.reason === "Throttled" || failure.reason === "NetworkError")
+    return struckOut ? unavailable() : { kind: "interrupt", failure, counted: true };
+  return { kind: "retry", message: `HTTP ${String(status)}: ${failure.detail}` };
+}
+
+/** Graph's answer about the item itself: not found, not for this account, or a locator it refuses. */
+function refusal(item: AccessListItem, reason: "NotFound" | "AccessDenied" | "Invalid", detail: string): ItemResult {
+  switch (reason) {
+    case "NotFound":
+      return unresolved(item.name, "NotFound", `Microsoft Graph found no ${describe(item)}.`);
+    case "AccessDenied":
+      return unresolved(item.name, "AccessDenied", `The account may not open ${describe(item)}: ${detail}`);
+    case "Invalid":
+      return unresolved(item.name, "Invalid", `Microsoft Graph refused the locator of ${describe(item)}: ${detail}`);
   }
 }
 
