@@ -14,6 +14,7 @@ import type { NetworkClient } from "../../microsoft/network.ts";
 import { conditionOf } from "../conditions.ts";
 import { parseCredential, type Credential, type RawCredential } from "../microsoft-credential/index.ts";
 import { DONE, requeueAt, type Outcome } from "../queue.ts";
+import { RETRY_POLICY } from "../retry-policy.ts";
 import type { Principal } from "./items.ts";
 import { ItemResolver, type ItemResult } from "./resolve.ts";
 import {
@@ -43,8 +44,6 @@ export interface AccessListReconcilerDeps {
   readonly itemRetryDelayMs?: number;
 }
 
-/** Backoff between interrupted passes; Retry-After wins when longer. */
-const RETRY_POLICY = { baseMs: 2000, maxMs: 300_000, jitter: 0.2 };
 /** Passes in a row an item may interrupt (503/504, no answer) before such a failure is its own: Unavailable. */
 const MAX_STRIKES = 3;
 /** After a pass that left items Unavailable, the next one comes sooner than the resync: this backoff. */
