@@ -93,6 +93,12 @@ export class Informer<T extends KubeObject> {
   readonly #abort = new AbortController();
   readonly #handlers: Handlers<T> = { add: new Set(), update: new Set(), delete: new Set() };
   #store = new Map<string, T>();
+  /**
+   * Our own writes the watch has yet to deliver (client-go's mutation cache): read instead of the
+   * stored object while they are newer, so a reconcile right after a write never decides from the
+   * version before it. An entry goes once the watch delivers that version or a later one.
+   */
+  readonly #assumed = new Map<string, T>();
   #resourceVersion = "";
   #lastHeardAt = 0;
   #status = { synced: false, lists: 0, watchdogRelists: 0, consecutiveFailures: 0 };
@@ -127,7 +133,27 @@ export class Informer<T extends KubeObject> {
 
   /** The stored object with key `namespace/name` (or `name` when cluster-scoped). */
   get(key: string): T | undefined {
-    return this.#store.get(key);
+    const stored = this.#store.get(key);
+    const assumed = this.#assumed.get(key);
+    if (assumed === undefined) return stored;
+    if (stored !== undefined && !isNewer(assumed, stored)) {
+      this.#assumed.delete(key);
+      return stored;
+    }
+    return assumed;
+  }
+
+  /** Remembers an object we just wrote (the API's answer), until the watch delivers it. */
+  assume(object: T): void {
+    const namespace = object.metadata?.namespace;
+    if (
+      namespace !== undefined &&
+      this.#options.path.includes("/namespaces/") &&
+      !this.#options.path.includes(`/namespaces/${namespace}/`)
+    )
+      return;
+    if (!this.#keep(object)) return;
+    this.#assumed.set(objectKey(object), this.#transform(object));
   }
 
   list(): T[] {
@@ -284,6 +310,7 @@ export class Informer<T extends KubeObject> {
     if (type === "BOOKMARK") return;
     const key = objectKey(raw);
     const previous = this.#store.get(key);
+    if (type === "DELETED") this.#assumed.delete(key);
     if (type === "DELETED" || !this.#keep(raw as T)) {
       this.#store.delete(key);
       // An object never stored needs no delete, unless `keep` wants it now: it was rejected when
@@ -319,5 +346,19 @@ export function collectionPaths(namespaces: readonly string[], root: string, plu
 
 /** One read view over the informers of several namespaces. */
 export function firstOf<T extends KubeObject>(informers: readonly Informer<T>[]): ReadStore<T> {
-  return { get: (key) => informers.map((i) => i.get(key)).find((o) => o !== undefined) };
+  return {
+    get: (key) => informers.map((i) => i.get(key)).find((o) => o !== undefined),
+    assume: (object) => informers.forEach((i) => i.assume(object)),
+  };
+}
+
+/**
+ * Whether `a` is a later version than `b`. Resource versions are opaque, but etcd's are integers
+ * that only grow, which is what client-go's mutation cache relies on too; anything else is taken
+ * as newer, so our write wins until the watch delivers an object.
+ */
+function isNewer(a: KubeObject, b: KubeObject): boolean {
+  const [x, y] = [a.metadata?.resourceVersion ?? "", b.metadata?.resourceVersion ?? ""];
+  if (!/^\d+$/.test(x) || !/^\d+$/.test(y)) return true;
+  return BigInt(x) > BigInt(y);
 }

@@ -3,4 +3,6 @@
 
 export interface ReadStore<T> {
   get(key: string): T | undefined;
+  /** Remembers an object just written, until the cache's watch delivers it (read-your-writes). */
+  assume?(object: T): void;
 }
