@@ -1,5 +1,46 @@
-// Names of the objects the operator creates for a credential that more than one controller needs:
-// one place, so that the controller that writes an object and the one that grants or reads it agree.
+// The names and keys of every object the operator owns for a credential, in one place, so that the
+// controller that writes an object and the ones that grant or read it agree (docs/design/api.md
+// "Secrets", "Bindings the operator creates for teams and manager").
 
-/** The ConfigMap the credential's teams read: the items its AccessLists resolved (written by the AccessList controller, granted by the credential's consumer Role). */
+/** The Secret keys of one token: Graph's, and Power BI's when that scope is asked for. */
+export const TOKEN_KEYS = {
+  graph: { tokenKey: "access-token", expiresKey: "expires-at" },
+  powerBi: { tokenKey: "powerbi-access-token", expiresKey: "powerbi-expires-at" },
+  /** Always "Bearer". */
+  tokenType: "token-type",
+} as const;
+
+/** The state Secret's keys: msal's cache, a sign-in in progress, a consent nobody gave. */
+export const STATE_KEYS = { cache: "msal-cache", signIn: "sign-in", consentWaived: "consent-waived" } as const;
+
+/** What a credential owns, by name. */
+export interface OwnedNames {
+  /** The access tokens, mounted by consumers (spec.tokenSecret.name, default `<name>-token`). */
+  readonly tokenSecret: string;
+  /** The refresh token and a sign-in in progress; never granted to anyone. */
+  readonly stateSecret: string;
+  /** The items its AccessLists resolved, read by the teams (written by the AccessList controller). */
+  readonly accessConfigMap: string;
+  /** Lets the teams read the token Secret and the access ConfigMap. */
+  readonly consumerRole: string;
+  /** Lets the manager edit and resolve the AccessLists that reference the credential. */
+  readonly managerRole: string;
+}
+
+/** The ConfigMap the credential's teams read (the publisher knows only the credential's name). */
 export const accessConfigMapName = (credentialName: string): string => `${credentialName}-access`;
+
+/** The names of what a credential owns; only spec.tokenSecret.name can move one. */
+export function ownedNames(credential: {
+  readonly metadata: { readonly name: string };
+  readonly spec: { readonly tokenSecret?: { readonly name: string } | undefined };
+}): OwnedNames {
+  const name = credential.metadata.name;
+  return {
+    tokenSecret: credential.spec.tokenSecret?.name ?? `${name}-token`,
+    stateSecret: `${name}-state`,
+    accessConfigMap: accessConfigMapName(name),
+    consumerRole: `${name}-consumer`,
+    managerRole: `${name}-manager`,
+  };
+}

@@ -37,6 +37,18 @@ async function tokenData(name: string): Promise<Record<string, string>> {
   );
 }
 
+/** A key of the credential's state Secret, decoded. */
+async function stateData(name: string, key: string): Promise<string> {
+  const secret = await getJson(kubeconfig, ["secret", `${name}-state`, "-n", namespace]);
+  return ((secret?.["data"] ?? {}) as Record<string, string>)[key] ?? "";
+}
+
+/** Rewrites a key of the state Secret as an older operator would have left it. */
+async function patchState(name: string, key: string, value: string): Promise<void> {
+  const patch = JSON.stringify({ data: { [key]: Buffer.from(value).toString("base64") } });
+  await kubectlOk(kubeconfig, ["patch", "secret", `${name}-state`, "-n", namespace, "--type", "merge", "-p", patch]);
+}
+
 beforeAll(async () => {
   namespace = await createNamespace(kubeconfig, "signin");
   fake = await startFakeIdentity();
@@ -137,7 +149,7 @@ describe("device-code sign-in", () => {
     expect(fake.requestCount({ endpoint: "devicecode" })).toBe(codesBefore);
   });
 
-  it("after a slow_down polls at the longer interval from then on, across a restart too (RFC 8628)", async () => {
+  it("keeps its poll times across a restart: no early poll, and after a slow_down the longer interval (RFC 8628)", async () => {
     fake.updateDelegatedSettings({ deviceCodePollIntervalSeconds: 3 });
     try {
       await apply(
@@ -151,19 +163,32 @@ describe("device-code sign-in", () => {
           .requests({ grant: "device_code" })
           .filter((r) => r.clientId === CLIENT)
           .map((r) => ({ at: Date.parse(r.at), ...(r.error === undefined ? {} : { error: r.error }) }));
+      const slowDowns = (): number => polls().filter((p) => p.error === "slow_down").length;
       const before = polls().length;
       await waitFor("a first poll", () => Promise.resolve(polls().length > before ? true : undefined), 20_000);
-      // A restart right after a poll: the new process polls at once, too early → slow_down (interval 3 → 8 s).
+      // A restart right after a poll: the next poll time is in the state Secret, so no early poll.
       await running.stop();
       running = await startOperator(kubeconfig, namespace, fake, ["--microsoft-client-id", CLIENT]);
+      const polled = polls().length;
       await waitFor(
-        "the slow_down",
-        () => Promise.resolve(polls().some((p) => p.error === "slow_down") ? true : undefined),
+        "a poll after the restart",
+        () => Promise.resolve(polls().length > polled ? true : undefined),
         20_000,
       );
-      const slowDowns = polls().filter((p) => p.error === "slow_down").length;
+      expect(slowDowns()).toBe(0);
+      // A state Secret written before poll times were kept (an upgrade): one early poll, answered slow_down (3 → 8 s).
+      const state = JSON.parse(decode(await stateData("patient", "sign-in"))) as Record<string, unknown>;
+      expect(state["nextPollAt"]).toBeGreaterThan(0);
+      delete state["nextPollAt"];
+      await running.stop();
+      await patchState("patient", "sign-in", JSON.stringify(state));
+      running = await startOperator(kubeconfig, namespace, fake, ["--microsoft-client-id", CLIENT]);
+      await waitFor("the slow_down", () => Promise.resolve(slowDowns() > 0 ? true : undefined), 20_000);
+      // The longer interval holds from then on, across another restart too.
+      await running.stop();
+      running = await startOperator(kubeconfig, namespace, fake, ["--microsoft-client-id", CLIENT]);
       await new Promise((resolve) => setTimeout(resolve, 20_000)); // two or three more polls at 8 s
-      expect(polls().filter((p) => p.error === "slow_down")).toHaveLength(slowDowns);
+      expect(slowDowns()).toBe(1);
       fake.approveDeviceCode({ userCode, user: "adele@contoso.onmicrosoft.com" });
       await waitForCondition(kubeconfig, [namespace, "patient"], { type: "Ready", status: "True" }, 30_000);
     } finally {

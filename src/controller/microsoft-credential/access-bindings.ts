@@ -15,11 +15,9 @@ import type { EventRecorder } from "../../kube/events.ts";
 import { applyRole, applyRoleBinding, deleteRole, deleteRoleBinding, RBAC_GROUP } from "../../kube/rbac.ts";
 import { isControlledBy, managedLabels, ownerReference } from "../../kube/writes.ts";
 import type { ReadStore } from "../../kube/store.ts";
+import { ownedNames } from "../names.ts";
 import type { Credential } from "./types.ts";
 import { ownerOf } from "./write.ts";
-
-export const consumerName = (credential: string): string => `${credential}-consumer`;
-export const managerName = (credential: string): string => `${credential}-manager`;
 
 /** A Role and the RoleBinding of the same name that grants it. */
 export interface Grant {
@@ -83,7 +81,7 @@ export function consumerGrant(c: Credential, grantable: Grantable): Grant | unde
   ];
   return grant(
     c,
-    consumerName(c.metadata.name),
+    ownedNames(c).consumerRole,
     rules,
     teams.map((name) => ({ apiGroup: RBAC_GROUP, kind: "Group", name })),
   );
@@ -118,7 +116,7 @@ export function managerGrant(c: Credential, accessLists: readonly string[]): Gra
           },
         ]),
   ];
-  return grant(c, managerName(c.metadata.name), rules, [{ apiGroup: RBAC_GROUP, kind: "User", name: manager }]);
+  return grant(c, ownedNames(c).managerRole, rules, [{ apiGroup: RBAC_GROUP, kind: "User", name: manager }]);
 }
 
 /** The AccessLists in a namespace whose spec.credentialRef names a credential. */
@@ -152,9 +150,10 @@ export class AccessBindings {
   /** `grantable` undefined: the credential is refused (see policy.ts), so nobody is granted anything. */
   async apply(c: Credential, grantable: Grantable | undefined): Promise<void> {
     const { namespace, name } = c.metadata;
-    await this.#converge(c, consumerName(name), grantable === undefined ? undefined : consumerGrant(c, grantable));
+    const names = ownedNames(c);
+    await this.#converge(c, names.consumerRole, grantable === undefined ? undefined : consumerGrant(c, grantable));
     const accessLists = c.spec.manager === undefined ? [] : this.#deps.accessLists.referencing(namespace, name);
-    await this.#converge(c, managerName(name), grantable === undefined ? undefined : managerGrant(c, accessLists));
+    await this.#converge(c, names.managerRole, grantable === undefined ? undefined : managerGrant(c, accessLists));
   }
 
   async #converge(c: Credential, name: string, wanted: Grant | undefined): Promise<void> {

@@ -5,10 +5,10 @@ import type { Cloud } from "../../crds/index.ts";
 import type { EventRecorder } from "../../kube/events.ts";
 import type { ReadStore } from "../../kube/store.ts";
 import type { CloudEndpoints } from "../../microsoft/clouds.ts";
-import { parseCredential, type RawCredential } from "./parse.ts";
+import { loadCredential, type CredentialFacts } from "./facts.ts";
+import type { RawCredential } from "./parse.ts";
 import type { CredentialPolicy } from "./policy.ts";
-import { refreshBeforeMs, tokenSecretName, tokenSlots } from "./tokens.ts";
-import type { Credential, TokenSlot } from "./types.ts";
+import type { Credential } from "./types.ts";
 
 export type { ReadStore } from "../../kube/store.ts";
 
@@ -29,20 +29,17 @@ export interface CredentialReconcilerDeps {
   readonly log: Logger;
   readonly now: () => number;
   readonly random?: () => number;
-  /** Schedules the key again at a time (refresh timers: never polling). */
-  readonly requeueAt: (key: string, at: number) => void;
 }
 
 /** One reconcile's view of a credential, gathered before anything is decided. */
-export interface Context {
+export interface Context<F extends CredentialFacts = CredentialFacts> {
   readonly key: string;
   readonly raw: RawCredential;
   readonly credential: Credential;
-  readonly endpoints: CloudEndpoints;
-  readonly slots: readonly TokenSlot[];
-  readonly secretName: string;
+  /** What follows from its spec (facts.ts): computed once, here. */
+  readonly facts: F;
+  /** Its token Secret as cached (metadata and expiries; no token values). */
   readonly secret: V1Secret | undefined;
-  readonly refreshBeforeMs: number;
   readonly now: number;
 }
 
@@ -50,23 +47,12 @@ export interface Context {
 export function loadContext(deps: CredentialReconcilerDeps, key: string): Context | undefined {
   const raw = deps.credentials.get(key);
   if (raw === undefined) return undefined;
-  const parsed = parseCredential(raw);
-  if ("error" in parsed) {
-    deps.log.error({ credential: key, problem: parsed.error }, "cannot read credential");
+  const loaded = loadCredential(raw, deps.endpoints, deps.publicClientId);
+  if ("error" in loaded) {
+    deps.log.error({ credential: key, problem: loaded.error }, "cannot read credential");
     return undefined;
   }
-  const { credential } = parsed;
-  const endpoints = deps.endpoints(credential.spec.cloud);
-  const secretName = tokenSecretName(credential);
-  return {
-    key,
-    raw,
-    credential,
-    endpoints,
-    slots: tokenSlots(credential, endpoints),
-    secretName,
-    secret: deps.ownedSecrets.get(`${credential.metadata.namespace}/${secretName}`),
-    refreshBeforeMs: refreshBeforeMs(credential),
-    now: deps.now(),
-  };
+  const { credential, facts } = loaded;
+  const secret = deps.ownedSecrets.get(`${credential.metadata.namespace}/${facts.names.tokenSecret}`);
+  return { key, raw, credential, facts, secret, now: deps.now() };
 }

@@ -16,6 +16,7 @@ import { objectKey, type PartialObjectMetadata } from "../../kube/objects.ts";
 import type { CloudEndpoints } from "../../microsoft/clouds.ts";
 import type { AccessListCache } from "../access-lists.ts";
 import { timed, type Controller, type ObserveReconcile } from "../controller.ts";
+import { TOKEN_KEYS } from "../names.ts";
 import { WorkQueue } from "../queue.ts";
 import { AccessCaches } from "./access-caches.ts";
 import type { RawCredential } from "./parse.ts";
@@ -50,10 +51,13 @@ export interface CredentialControllerDeps {
 function slimTokenSecret(secret: V1Secret): V1Secret {
   const { name, namespace, uid, resourceVersion, labels, ownerReferences } = secret.metadata ?? {};
   const data = Object.fromEntries(
-    Object.entries(secret.data ?? {}).map(([k, v]) => [k, k.endsWith("access-token") ? "" : v]),
+    Object.entries(secret.data ?? {}).map(([k, v]) => [k, TOKEN_VALUE_KEYS.has(k) ? "" : v]),
   );
   return { metadata: { name, namespace, uid, resourceVersion, labels, ownerReferences }, type: secret.type, data };
 }
+
+/** The keys that hold token values (never kept in memory). */
+const TOKEN_VALUE_KEYS = new Set<string>([TOKEN_KEYS.graph.tokenKey, TOKEN_KEYS.powerBi.tokenKey]);
 
 const LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";
 
@@ -131,7 +135,6 @@ export class CredentialController implements Controller {
         policy: deps.policy ?? DEFAULT_POLICY,
         log: logger,
         now: deps.now,
-        requeueAt: (key, at) => this.queue.addAfter(key, Math.max(0, at - deps.now())),
       },
       {
         rbac: kubeConfig.makeApiClient(RbacAuthorizationV1Api),
@@ -160,7 +163,6 @@ export class CredentialController implements Controller {
       });
       informer.on("delete", (c) => {
         this.#references.delete(objectKey(c));
-        this.#reconciler.forget(objectKey(c));
         this.queue.forget(objectKey(c));
       });
     }

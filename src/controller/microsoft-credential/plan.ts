@@ -20,6 +20,19 @@ export type Plan =
   /** A refresh is due but failed lately: no request before `until` (backoff, Retry-After). */
   | { readonly kind: "backOff"; readonly until: number; readonly currentExpiresAt: number | undefined };
 
+/** The snapshot of a reconcile's context and the token Secret as read. */
+export function snapshotOf(
+  ctx: {
+    readonly credential: Credential;
+    readonly facts: Pick<Snapshot, "slots" | "refreshBeforeMs">;
+    readonly now: number;
+  },
+  tokenSecret: TokenSecretState,
+): Snapshot {
+  const { slots, refreshBeforeMs } = ctx.facts;
+  return { credential: ctx.credential, tokenSecret, slots, refreshBeforeMs, now: ctx.now };
+}
+
 /** Decides whether tokens must be requested. Pure: no I/O, `now` is an input. */
 export function plan(s: Snapshot): Plan {
   if (s.tokenSecret.exists && !s.tokenSecret.ownedByCredential) return { kind: "conflict" };

@@ -3,6 +3,7 @@
 // absent and for objects written before a rule existed: the credential is Broken NotPermitted,
 // gets no grants and makes no call, and nothing is deleted.
 import { isRefusedTeam } from "../../crds/index.ts";
+import { authorityTenantOf, principalOf } from "./facts.ts";
 import type { Credential } from "./types.ts";
 
 /** Operator-wide rules (flags and Helm values), the same the admission policies render. */
@@ -24,16 +25,11 @@ export const DEFAULT_POLICY: CredentialPolicy = {
   requireAccount: false,
 };
 
-/** The tenant a delegated credential signs in at (the authority's tenant segment). */
-export function signInTenant(c: Credential): string {
-  return c.spec.tenantType === "Personal" ? "consumers" : (c.spec.tenantId ?? "organizations");
-}
-
 const domainOf = (username: string): string => username.slice(username.lastIndexOf("@") + 1).toLowerCase();
 const edit = (c: Credential): string => `kubectl -n ${c.metadata.namespace} edit mscred ${c.metadata.name}`;
 
 function delegatedRefusal(c: Credential, policy: CredentialPolicy): string | undefined {
-  const tenant = signInTenant(c);
+  const tenant = authorityTenantOf(c.spec);
   const { allowedTenants, allowedAccountDomains } = policy;
   if (allowedTenants.length > 0 && !allowedTenants.some((t) => t.toLowerCase() === tenant.toLowerCase())) {
     return `This operator signs in only to the tenants ${allowedTenants.join(", ")}, not ${tenant}: set spec.tenantId to one of them (${edit(c)}), or ask the operator's installer to allow it (Helm value signIn.allowedTenants).`;
@@ -62,7 +58,7 @@ export function refusal(c: Credential, policy: CredentialPolicy): string | undef
   if (audience !== undefined && !policy.workloadIdentityAudiences.includes(audience)) {
     return `spec.servicePrincipal.workloadIdentity.audience ${audience} is not allowed: this operator mints service-account tokens only for ${policy.workloadIdentityAudiences.join(", ")}, so that no token it sends to Microsoft is accepted by anything else. Remove the audience (${edit(c)}).`;
   }
-  return c.spec.tenantType === "ServicePrincipal" ? undefined : delegatedRefusal(c, policy);
+  return principalOf(c.spec) === "app" ? undefined : delegatedRefusal(c, policy);
 }
 
 /**

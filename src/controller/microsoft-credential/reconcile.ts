@@ -1,12 +1,11 @@
 import type { V1ConfigMap } from "@kubernetes/client-node";
 import { acquireAppToken } from "../../microsoft/app-tokens.ts";
-import type { Outcome } from "../queue.ts";
-// The ConfigMap the AccessList controller publishes: the resolved items the teams may use.
-import { accessConfigMapName } from "../names.ts";
+import { DONE, type Outcome } from "../queue.ts";
 import { AccessBindings, type AccessBindingsDeps, type Grantable } from "./access-bindings.ts";
 import { loadContext, type Context, type CredentialReconcilerDeps, type ReadStore } from "./context.ts";
 import { DelegatedFlow } from "./delegated.ts";
-import { Reporter, DONE } from "./report.ts";
+import type { AppFacts } from "./facts.ts";
+import { Reporter } from "./report.ts";
 import { isNamespaceTerminating } from "../../kube/errors.ts";
 import { isControlledBy } from "../../kube/writes.ts";
 import { refusal } from "./policy.ts";
@@ -68,10 +67,11 @@ export class CredentialReconciler {
   async #tokensOf(ctx: Context, refused: string | undefined): Promise<Outcome> {
     if (refused !== undefined) return this.#reporter.broken(ctx, "NotPermitted", "refused", { detail: refused });
     const taken = await this.#stillTaken(ctx);
-    if (taken) return this.#reporter.broken(ctx, "TokenSecretConflict", "conflict", { secretName: ctx.secretName });
-    if (ctx.credential.spec.tenantType === "ServicePrincipal")
-      return this.#tokens.run(ctx, () => this.#servicePrincipal(ctx));
-    return this.#delegated.reconcile(ctx);
+    const { facts } = ctx;
+    if (taken)
+      return this.#reporter.broken(ctx, "TokenSecretConflict", "conflict", { secretName: facts.names.tokenSecret });
+    if (facts.kind === "app") return this.#tokens.run(ctx, () => this.#servicePrincipal({ ...ctx, facts }));
+    return this.#delegated.reconcile({ ...ctx, facts });
   }
 
   /**
@@ -83,46 +83,53 @@ export class CredentialReconciler {
     if (ctx.secret !== undefined) return !ownedBy(ctx.secret, ctx.credential);
     const broken = ctx.credential.status.conditions?.find((c) => c.type === "Broken" && c.status === "True");
     return (
-      broken?.reason === "TokenSecretConflict" && (await takenBySomeoneElse(this.#deps, ctx.credential, ctx.secretName))
+      broken?.reason === "TokenSecretConflict" &&
+      (await takenBySomeoneElse(this.#deps, ctx.credential, ctx.facts.names.tokenSecret))
     );
   }
 
   /** What the teams may be granted: only what exists and this credential owns. */
   #grantable(ctx: Context): Grantable {
-    const { namespace, name, uid } = ctx.credential.metadata;
+    const { namespace, uid } = ctx.credential.metadata;
     const ours = (o: Parameters<typeof isControlledBy>[0]): boolean => isControlledBy(o, uid);
-    const configMap = accessConfigMapName(name);
+    const { tokenSecret, accessConfigMap: configMap } = ctx.facts.names;
     return {
-      ...(ours(ctx.secret) ? { tokenSecret: ctx.secretName } : {}),
+      ...(ours(ctx.secret) ? { tokenSecret } : {}),
       ...(ours(this.#configMaps.get(`${namespace}/${configMap}`)) ? { accessConfigMap: configMap } : {}),
     };
   }
 
-  /** The credential was deleted: drop what is remembered of it in memory. */
-  forget(key: string): void {
-    this.#delegated.forget(key);
-  }
-
   /** A ServicePrincipal's token source: its client credential, read only when tokens are due. */
-  async #servicePrincipal(ctx: Context): Promise<TokenSource | NoSource> {
-    const material = await loadMaterial(this.#deps.core, this.#readSecret, ctx.credential);
+  async #servicePrincipal(ctx: Context<AppFacts>): Promise<TokenSource | NoSource> {
+    const { facts } = ctx;
+    const material = await loadMaterial(
+      this.#deps.core,
+      this.#readSecret,
+      ctx.credential.metadata.namespace,
+      facts.material,
+    );
     if (material.kind !== "ok") {
-      // ServiceAccounts are not watched: one that appears or opts in is seen within a minute.
-      if (ctx.credential.spec.servicePrincipal?.workloadIdentity !== undefined)
-        this.#deps.requeueAt(ctx.key, ctx.now + SERVICE_ACCOUNT_RECHECK_MS);
       const broken = (
         { missing: "ClientCredentialMissing", invalid: "ClientCredentialInvalid", refused: "NotPermitted" } as const
       )[material.kind];
-      return { broken, inputsVersion: material.version, message: { ...material, detail: material.message } };
+      // ServiceAccounts are not watched: one that appears or opts in is seen within a minute.
+      const recheck =
+        facts.material.workloadIdentity === undefined ? {} : { recheckAt: ctx.now + SERVICE_ACCOUNT_RECHECK_MS };
+      return {
+        broken,
+        inputsVersion: material.version,
+        message: { ...material, detail: material.message },
+        ...recheck,
+      };
     }
-    const { spec } = ctx.credential;
+    const { endpoints, tenantId, clientId } = facts;
     return {
       inputsVersion: material.version,
       acquire: (slot) =>
         acquireAppToken(this.#deps.network, {
-          endpoints: ctx.endpoints,
-          tenantId: spec.tenantId ?? "",
-          clientId: spec.servicePrincipal?.clientId ?? "",
+          endpoints,
+          tenantId,
+          clientId,
           credential: material.credential,
           resource: slot.resource,
         }),

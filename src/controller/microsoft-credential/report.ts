@@ -2,18 +2,14 @@ import { ANNOTATIONS, type BrokenReason } from "../../crds/index.ts";
 import { backoffDelay } from "../../kube/backoff.ts";
 import type { Classified } from "../../microsoft/errors.ts";
 import { rfc3339 } from "../conditions.ts";
-import type { Outcome } from "../queue.ts";
+import { DONE, requeueAt, sooner, type Outcome } from "../queue.ts";
+import { RETRY_POLICY } from "../retry-policy.ts";
 import type { Context, CredentialReconcilerDeps } from "./context.ts";
 import { brokenMessage, type MessageContext } from "./messages.ts";
 import { nextStatus, type Observation, type StatusExtras } from "./plan.ts";
 import { nextRefreshAt } from "./tokens.ts";
 import type { Credential } from "./types.ts";
 import { writeStatus } from "./write.ts";
-
-export const DONE: Outcome = { kind: "done" };
-
-/** Backoff between attempts after transient failures (Retry-After wins when longer). */
-const RETRY_POLICY = { baseMs: 2000, maxMs: 300_000, jitter: 0.2 };
 
 /**
  * What a person could change to repair a Broken credential: its spec, what it reads, or the
@@ -68,17 +64,19 @@ export class Reporter {
     observation: Observation,
     more: { brokenInputs?: string; extras?: StatusExtras } = {},
   ): Promise<Outcome> {
-    const status = nextStatus(ctx.credential, observation, ctx.secretName, {
-      ...ctx,
+    const { refreshBeforeMs, names } = ctx.facts;
+    const status = nextStatus(ctx.credential, observation, names.tokenSecret, {
+      refreshBeforeMs,
+      now: ctx.now,
       ...(more.extras ? { extras: more.extras } : {}),
     });
     await writeStatus(this.#deps, ctx.raw, ctx.credential, {
       status,
       ...(more.brokenInputs === undefined ? {} : { brokenInputs: more.brokenInputs }),
     });
-    if (observation.kind === "tokens")
-      this.#deps.requeueAt(ctx.key, nextRefreshAt(observation.expiresAt, observation.refreshedAt, ctx.refreshBeforeMs));
-    return DONE;
+    // Fresh tokens are refreshed on time; anything else waits for an event or says its own time.
+    if (observation.kind !== "tokens") return DONE;
+    return requeueAt(nextRefreshAt(observation.expiresAt, observation.refreshedAt, refreshBeforeMs));
   }
 
   /** Broken: a person must act; no call is made until the inputs change (see ANNOTATIONS.brokenInputs). */
@@ -93,18 +91,14 @@ export class Reporter {
     const credential =
       account === undefined ? ctx.credential : { ...ctx.credential, status: { ...ctx.credential.status, account } };
     const observation = { kind: "broken", reason, message: brokenMessage(reason, credential, message) } as const;
-    const retryAt =
-      ctx.credential.spec.tenantType === "ServicePrincipal" && ENTRA_SIDE.has(reason)
-        ? ctx.now + ENTRA_SIDE_RETRY_MS
-        : undefined;
+    const retryAt = ctx.facts.kind === "app" && ENTRA_SIDE.has(reason) ? ctx.now + ENTRA_SIDE_RETRY_MS : undefined;
     const inputs =
       brokenInputs(ctx.credential, inputsVersion) + (retryAt === undefined ? "" : `${RETRY_MARK}${rfc3339(retryAt)}`);
     const outcome = await this.report(ctx, observation, {
       brokenInputs: inputs,
       ...(message.extras ? { extras: message.extras } : {}),
     });
-    if (retryAt !== undefined) this.#deps.requeueAt(ctx.key, retryAt);
-    return outcome;
+    return retryAt === undefined ? outcome : sooner(outcome, requeueAt(retryAt));
   }
 
   /**
@@ -159,7 +153,6 @@ export class Reporter {
   /** Wakes at `at`, or earlier when the held token expires first (Ready turns False then). */
   wakeUp(ctx: Context, at: number, currentExpiresAt: number | undefined): Outcome {
     const expiresFirst = currentExpiresAt !== undefined && currentExpiresAt > ctx.now && currentExpiresAt < at;
-    this.#deps.requeueAt(ctx.key, expiresFirst ? currentExpiresAt : at);
-    return DONE;
+    return requeueAt(expiresFirst ? currentExpiresAt : at);
   }
 }

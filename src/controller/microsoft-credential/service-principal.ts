@@ -2,7 +2,7 @@ import { X509Certificate } from "node:crypto";
 import type { CoreV1Api, V1Secret, V1ServiceAccount } from "@kubernetes/client-node";
 import { isNotFound } from "../../kube/errors.ts";
 import type { AppCredential } from "../../microsoft/app-tokens.ts";
-import type { Credential } from "./types.ts";
+import type { AppFacts } from "./facts.ts";
 
 /** The client credential of a ServicePrincipal, read from Kubernetes, or why it cannot be. */
 export type Material =
@@ -127,12 +127,15 @@ async function readServiceAccount(
 }
 
 /** Reads what the credential's servicePrincipal points at. Transport errors are thrown (transient). */
-export async function loadMaterial(core: CoreV1Api, read: SecretReader, c: Credential): Promise<Material> {
-  const sp = c.spec.servicePrincipal;
-  const ns = c.metadata.namespace;
-  if (sp?.clientSecretRef) return clientSecret(read, ns, sp.clientSecretRef);
-  if (sp?.certificateRef) return certificate(read, ns, sp.certificateRef.name);
-  if (sp?.workloadIdentity) return optedIn(core, ns, { clientId: sp.clientId, ...sp.workloadIdentity });
+export async function loadMaterial(
+  core: CoreV1Api,
+  read: SecretReader,
+  ns: string,
+  sp: AppFacts["material"],
+): Promise<Material> {
+  if (sp.clientSecretRef) return clientSecret(read, ns, sp.clientSecretRef);
+  if (sp.certificateRef) return certificate(read, ns, sp.certificateRef.name);
+  if (sp.workloadIdentity) return optedIn(core, ns, { clientId: sp.clientId, ...sp.workloadIdentity });
   return { kind: "invalid", message: "spec.servicePrincipal names no client credential", version: "" };
 }
 

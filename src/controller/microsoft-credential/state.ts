@@ -2,6 +2,8 @@ import type { V1Secret } from "@kubernetes/client-node";
 import { z } from "zod";
 import { isAlreadyExists, isNamespaceTerminating, isNotFound } from "../../kube/errors.ts";
 import { isControlledBy, managedLabels, ownerReference, applySecret } from "../../kube/writes.ts";
+import type { ReadStore } from "../../kube/store.ts";
+import { ownedNames, STATE_KEYS, type OwnedNames } from "../names.ts";
 import type { Credential } from "./types.ts";
 import { ownerOf, type WriteDeps } from "./write.ts";
 
@@ -11,7 +13,7 @@ import { ownerOf, type WriteDeps } from "./write.ts";
  * works. Owned by the credential, labelled, never granted to anyone.
  */
 export const STATE_SECRET_TYPE = "cloudcredentials.io/state";
-const KEYS = { cache: "msal-cache", signIn: "sign-in", consentWaived: "consent-waived" } as const;
+const KEYS = STATE_KEYS;
 
 const signInSchema = z.object({
   deviceCode: z.string(),
@@ -36,6 +38,16 @@ const signInSchema = z.object({
    * ends and the credential keeps working (SignInExpired is for credentials without working tokens).
    */
   working: z.boolean().optional(),
+  /**
+   * The authenticate or reauthenticate annotation value that started it: the action counts as
+   * handled once this sign-in exists, even if the status write that says so was lost.
+   */
+  action: z.string().optional(),
+  /**
+   * No poll before this time (epoch ms): one interval after the start, or after a slow_down, a
+   * Retry-After or an outage. Kept here so a restarted operator or a new leader honours it.
+   */
+  nextPollAt: z.number().optional(),
 });
 export type PendingSignIn = z.infer<typeof signInSchema>;
 
@@ -49,7 +61,7 @@ export interface CredentialState {
   readonly consentWaived?: number;
 }
 
-export const stateSecretName = (c: Credential): string => `${c.metadata.name}-state`;
+export const stateSecretName = (c: Credential): string => ownedNames(c).stateSecret;
 
 const decode = (value: string | undefined): string | undefined =>
   value ? Buffer.from(value, "base64").toString("utf8") : undefined;
@@ -115,6 +127,28 @@ export async function stateSecretWritable(
   }
 }
 
+/**
+ * Whether a sign-in could keep what it brings: the token or state Secret name held by a Secret of
+ * someone else (the caches miss unlabelled ones), or the namespace being deleted.
+ */
+export async function blockedSignIn(
+  deps: Pick<WriteDeps, "core">,
+  ctx: {
+    readonly credential: Credential;
+    readonly secret: V1Secret | undefined;
+    readonly stateSecret: V1Secret | undefined;
+    readonly facts: { readonly names: OwnedNames };
+  },
+): Promise<{ taken: string } | "terminating" | undefined> {
+  const { tokenSecret, stateSecret } = ctx.facts.names;
+  if (ctx.secret === undefined && (await takenBySomeoneElse(deps, ctx.credential, tokenSecret))) {
+    return { taken: tokenSecret };
+  }
+  if (ctx.stateSecret !== undefined) return undefined;
+  const state = await stateSecretWritable(deps, ctx.credential);
+  return state === "free" ? undefined : state === "taken" ? { taken: stateSecret } : state;
+}
+
 /** The state Secret's name is taken by a Secret that is not this credential's. */
 export class StateSecretConflict extends Error {
   override readonly name = "StateSecretConflict";
@@ -125,13 +159,16 @@ export class StateSecretConflict extends Error {
  * Secret of that name that is not in our cache is not ours: never overwritten.
  */
 export async function writeState(
-  deps: WriteDeps,
+  deps: WriteDeps & { readonly ownedSecrets?: ReadStore<V1Secret> },
   c: Credential,
   state: CredentialState,
   current: V1Secret | undefined,
 ): Promise<V1Secret> {
   try {
-    return await applyState(deps, c, state, current);
+    const written = await applyState(deps, c, state, current);
+    // The next reconcile (a poll a second later) reads what was just written, not the version before.
+    deps.ownedSecrets?.assume?.(written);
+    return written;
   } catch (error) {
     if (current === undefined && isAlreadyExists(error)) {
       // Ours, and the cache lags behind our create (retried), or a Secret of that name we do not own.

@@ -1,11 +1,11 @@
 import { ANNOTATIONS } from "../../crds/index.ts";
 import { isAlreadyExists } from "../../kube/errors.ts";
 import { MicrosoftError, type AccessToken } from "../../microsoft/app-tokens.ts";
-import type { Outcome } from "../queue.ts";
+import { DONE, requeueAt, sooner, type Outcome } from "../queue.ts";
 import type { Context, CredentialReconcilerDeps } from "./context.ts";
 import type { MessageContext } from "./messages.ts";
-import { plan, type StatusExtras } from "./plan.ts";
-import { brokenInputs, DONE, waitsForPerson, type Reporter } from "./report.ts";
+import { plan, snapshotOf, type StatusExtras } from "./plan.ts";
+import { brokenInputs, waitsForPerson, type Reporter } from "./report.ts";
 import { earliestExpiry, readTokenSecret, tokenSecretData } from "./tokens.ts";
 import type { BrokenReason } from "../../crds/index.ts";
 import type { TokenSlot } from "./types.ts";
@@ -30,7 +30,13 @@ export interface NoSource {
   readonly broken: BrokenReason;
   readonly inputsVersion: string;
   readonly message: MessageContext;
+  /** When to look again by itself, for what no event announces (a ServiceAccount appearing). */
+  readonly recheckAt?: number;
 }
+
+/** When a source that is missing looks again by itself, if it does. */
+const recheckOf = (prepared: TokenSource | NoSource): Outcome =>
+  "recheckAt" in prepared && prepared.recheckAt !== undefined ? requeueAt(prepared.recheckAt) : DONE;
 
 /**
  * The part every credential shares: keep the token Secret fresh. Decide (plan), request tokens
@@ -52,11 +58,12 @@ export class TokenFlow {
     options: { extras?: StatusExtras; force?: boolean } = {},
   ): Promise<Outcome> {
     const more = options.extras ? { extras: options.extras } : {};
-    const tokenState = readTokenSecret(ctx.secret, ctx.credential, ctx.slots);
-    const planned = plan({ ...ctx, tokenSecret: tokenState });
+    const { slots, names } = ctx.facts;
+    const tokenState = readTokenSecret(ctx.secret, ctx.credential, slots);
+    const planned = plan(snapshotOf(ctx, tokenState));
     const decision = options.force && planned.kind !== "conflict" ? { kind: "acquire" as const } : planned;
     if (decision.kind === "conflict")
-      return this.#reporter.broken(ctx, "TokenSecretConflict", "conflict", { secretName: ctx.secretName });
+      return this.#reporter.broken(ctx, "TokenSecretConflict", "conflict", { secretName: names.tokenSecret });
     if (decision.kind === "backOff") return this.#reporter.backOff(ctx, decision.until, decision.currentExpiresAt);
     if (decision.kind === "fresh") {
       // Fresh tokens (e.g. after a restart): report them, request nothing.
@@ -70,7 +77,7 @@ export class TokenFlow {
       } as const;
       return this.#reporter.report(ctx, observation, more);
     }
-    return this.#acquire(ctx, await source(), { currentExpiresAt: earliestExpiry(tokenState, ctx.slots), ...more });
+    return this.#acquire(ctx, await source(), { currentExpiresAt: earliestExpiry(tokenState, slots), ...more });
   }
 
   async #acquire(
@@ -79,12 +86,19 @@ export class TokenFlow {
     more: { currentExpiresAt: number | undefined; extras?: StatusExtras },
   ): Promise<Outcome> {
     const extras = more.extras ? { extras: more.extras } : {};
-    if (this.#waitsForPerson(ctx, prepared.inputsVersion)) return DONE;
-    if ("broken" in prepared)
-      return this.#reporter.broken(ctx, prepared.broken, prepared.inputsVersion, { ...prepared.message, ...extras });
+    const recheck = recheckOf(prepared);
+    const waiting = this.#waitsForPerson(ctx, prepared.inputsVersion);
+    if (waiting !== undefined) return sooner(waiting, recheck);
+    if ("broken" in prepared) {
+      const broken = await this.#reporter.broken(ctx, prepared.broken, prepared.inputsVersion, {
+        ...prepared.message,
+        ...extras,
+      });
+      return sooner(broken, recheck);
+    }
     const tokens = new Map<TokenSlot, AccessToken>();
     try {
-      for (const slot of ctx.slots) tokens.set(slot, await prepared.acquire(slot));
+      for (const slot of ctx.facts.slots) tokens.set(slot, await prepared.acquire(slot));
     } catch (error) {
       if (tokens.size > 0) await prepared.persist?.();
       if (!(error instanceof MicrosoftError)) throw error;
@@ -99,16 +113,16 @@ export class TokenFlow {
 
   /**
    * Broken, and nobody changed what broke: no call until a person acts (or the hourly retry of what
-   * an administrator repairs in Entra, scheduled here).
+   * an administrator repairs in Entra). Undefined when it does not wait; else what to do meanwhile.
    */
-  #waitsForPerson(ctx: Context, inputsVersion: string): boolean {
+  #waitsForPerson(ctx: Context, inputsVersion: string): Outcome | undefined {
     const waiting = waitsForPerson(
       ctx.credential.metadata.annotations?.[ANNOTATIONS.brokenInputs],
       brokenInputs(ctx.credential, inputsVersion),
       ctx.now,
     );
-    if (waiting.retryAt !== undefined) this.#deps.requeueAt(ctx.key, waiting.retryAt);
-    return waiting.waits;
+    if (!waiting.waits) return undefined;
+    return waiting.retryAt === undefined ? DONE : requeueAt(waiting.retryAt);
   }
 
   async #store(
@@ -118,7 +132,7 @@ export class TokenFlow {
   ): Promise<Outcome> {
     try {
       await writeTokenSecret(this.#deps, ctx.credential, {
-        name: ctx.secretName,
+        name: ctx.facts.names.tokenSecret,
         data: tokenSecretData(tokens),
         current: ctx.secret,
       });
@@ -126,7 +140,7 @@ export class TokenFlow {
       // Absent from our cache of labelled Secrets, yet there: ours (the cache lags: retry), or a
       // Secret of that name we do not own.
       if (!isAlreadyExists(error) || (await this.#ownsTokenSecret(ctx))) throw error;
-      return this.#reporter.broken(ctx, "TokenSecretConflict", "conflict", { secretName: ctx.secretName });
+      return this.#reporter.broken(ctx, "TokenSecretConflict", "conflict", { secretName: ctx.facts.names.tokenSecret });
     }
     const expiresAt = Math.min(...[...tokens.values()].map((t) => t.expiresOn.getTime()));
     const grantedScopes = [...new Set([...tokens.values()].flatMap((t) => t.scopes))].sort();
@@ -143,9 +157,9 @@ export class TokenFlow {
 
   async #ownsTokenSecret(ctx: Context): Promise<boolean> {
     const secret = await this.#deps.core.readNamespacedSecret({
-      name: ctx.secretName,
+      name: ctx.facts.names.tokenSecret,
       namespace: ctx.credential.metadata.namespace,
     });
-    return readTokenSecret(secret, ctx.credential, ctx.slots).ownedByCredential;
+    return readTokenSecret(secret, ctx.credential, ctx.facts.slots).ownedByCredential;
   }
 }

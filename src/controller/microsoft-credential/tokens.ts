@@ -2,28 +2,22 @@ import type { V1Secret } from "@kubernetes/client-node";
 import { isControlledBy } from "../../kube/writes.ts";
 import { parseDuration } from "../../config.ts";
 import type { CloudEndpoints } from "../../microsoft/clouds.ts";
+import { ownedNames, TOKEN_KEYS } from "../names.ts";
 import type { Credential, TokenSecretState, TokenSlot } from "./types.ts";
 
 export const TOKEN_SECRET_TYPE = "cloudcredentials.io/access-token";
 
 /** The tokens a credential needs: Graph always, Power BI when in scope (docs/design/api.md "Secrets"). */
 export function tokenSlots(credential: Credential, endpoints: CloudEndpoints): TokenSlot[] {
-  const slots: TokenSlot[] = [
-    { resource: endpoints.graphResource, tokenKey: "access-token", expiresKey: "expires-at" },
-  ];
+  const slots: TokenSlot[] = [{ resource: endpoints.graphResource, ...TOKEN_KEYS.graph }];
   if (credential.spec.scopes.includes("PowerBI")) {
-    slots.push({
-      resource: endpoints.powerBiResource,
-      tokenKey: "powerbi-access-token",
-      expiresKey: "powerbi-expires-at",
-    });
+    slots.push({ resource: endpoints.powerBiResource, ...TOKEN_KEYS.powerBi });
   }
   return slots;
 }
 
-export function tokenSecretName(credential: Credential): string {
-  return credential.spec.tokenSecret?.name ?? `${credential.metadata.name}-token`;
-}
+/** The token Secret's name (names.ts has them all). */
+export const tokenSecretName = (credential: Credential): string => ownedNames(credential).tokenSecret;
 
 export function refreshBeforeMs(credential: Credential): number {
   return parseDuration(credential.spec.refreshBefore) ?? 15 * 60_000;
@@ -79,7 +73,7 @@ export function nextRefreshAt(expiresAt: number, refreshedAt: number, refreshBef
 export function tokenSecretData(
   tokens: ReadonlyMap<TokenSlot, { token: string; expiresOn: Date }>,
 ): Record<string, string> {
-  const data: Record<string, string> = { "token-type": Buffer.from("Bearer").toString("base64") };
+  const data: Record<string, string> = { [TOKEN_KEYS.tokenType]: Buffer.from("Bearer").toString("base64") };
   for (const [slot, { token, expiresOn }] of tokens) {
     data[slot.tokenKey] = Buffer.from(token).toString("base64");
     data[slot.expiresKey] = Buffer.from(expiresOn.toISOString().replace(/\.\d{3}Z$/, "Z")).toString("base64");

@@ -1,0 +1,237 @@
+// The steps of a delegated credential that talk to Microsoft about a sign-in or its tokens: poll
+// the device code, end an expired one, import the refresh token a redeemed code brought, refresh.
+// Which step runs is decided by sign-in-plan.ts; delegated.ts carries out the others.
+import { MicrosoftError, type AccessToken } from "../../microsoft/app-tokens.ts";
+import { importRefreshToken, refreshDelegated } from "../../microsoft/delegated-tokens.ts";
+import { pollDeviceCode } from "../../microsoft/device-code.ts";
+import { powerBiScopes } from "../../microsoft/scopes.ts";
+import { rfc3339 } from "../conditions.ts";
+import { requeueAt, sooner, type Outcome } from "../queue.ts";
+import type { V1Secret } from "@kubernetes/client-node";
+import type { Context, CredentialReconcilerDeps } from "./context.ts";
+import type { DeviceCodeTarget } from "../../microsoft/device-code.ts";
+import type { DelegatedFacts } from "./facts.ts";
+import type { StatusExtras } from "./plan.ts";
+import { accountRefusal } from "./policy.ts";
+import type { Reporter } from "./report.ts";
+import { abandonedMessage } from "./sign-in-messages.ts";
+import type { Purpose, SignInStep } from "./sign-in-plan.ts";
+import { writeState, type CredentialState, type PendingSignIn } from "./state.ts";
+import type { TokenFlow, TokenSource } from "./token-flow.ts";
+import type { Credential } from "./types.ts";
+import { ownerOf } from "./write.ts";
+
+/** One reconcile of a delegated credential: its context, state Secret and what status carries over. */
+export interface DelegatedContext extends Context<DelegatedFacts> {
+  readonly state: CredentialState;
+  readonly stateSecret: V1Secret | undefined;
+  readonly extras: StatusExtras;
+}
+
+/** Where device codes are asked for and polled; only planned steps that need Microsoft call it. */
+export function targetOf(ctx: DelegatedContext): DeviceCodeTarget {
+  const { endpoints, authorityTenant, clientId } = ctx.facts;
+  // planSignIn says notConfigured before any step that calls Microsoft when there is no client id.
+  if (clientId === undefined) throw new Error("no public client id: the sign-in plan should have said notConfigured");
+  return { endpoints, tenant: authorityTenant, clientId };
+}
+
+/** Refresh tokens expire after 90 days without use (Entra's default). */
+const INACTIVITY_LIFETIME_MS = 90 * 24 * 3600_000;
+
+/** The state once a sign-in ended: the cache (the bound account's refresh token) stays. */
+const signInDropped = (state: CredentialState): CredentialState =>
+  state.cache === undefined ? {} : { cache: state.cache };
+
+/** The status's view of a sign-in waiting: the code and link are for the person to see. */
+const shown = (signIn: PendingSignIn): NonNullable<StatusExtras["signIn"]> => ({
+  userCode: signIn.userCode,
+  verificationUri: signIn.verificationUri,
+  message: signIn.message,
+  expiresAt: rfc3339(signIn.expiresAt),
+});
+
+/**
+ * Why the account that signed in may not be bound, or undefined. The account is bound by its
+ * immutable home account id once known (a user name can be renamed or recycled); spec.account
+ * names the account by user name. reauthenticate may move to another account, within spec.account.
+ */
+function bindingRefusal(
+  c: Credential,
+  purpose: Purpose,
+  signedIn: { username: string; homeAccountId: string },
+): string | undefined {
+  const wanted = c.spec.account;
+  if (wanted !== undefined && wanted.toLowerCase() !== signedIn.username.toLowerCase()) {
+    return `${signedIn.username} signed in, but this credential is bound to ${wanted}`;
+  }
+  const bound = purpose === "reauthenticate" ? undefined : c.status.account;
+  if (bound?.homeAccountId) {
+    if (bound.homeAccountId === signedIn.homeAccountId) return undefined;
+    return `${signedIn.username} signed in, but this credential is bound to the account ${bound.username ?? ""} (${bound.homeAccountId})`;
+  }
+  if (bound?.username !== undefined && bound.username.toLowerCase() !== signedIn.username.toLowerCase()) {
+    return `${signedIn.username} signed in, but this credential is bound to ${bound.username}`;
+  }
+  return undefined;
+}
+
+type Pending = (ctx: DelegatedContext, signIn: PendingSignIn, extras?: StatusExtras) => Promise<Outcome>;
+
+export class SignInSteps {
+  readonly #deps: CredentialReconcilerDeps;
+  readonly #reporter: Reporter;
+  readonly #tokens: TokenFlow;
+  /** Reports a sign-in waiting (delegated.ts). */
+  readonly #pending: Pending;
+
+  constructor(deps: CredentialReconcilerDeps, reporter: Reporter, tokens: TokenFlow, pending: Pending) {
+    this.#deps = deps;
+    this.#reporter = reporter;
+    this.#tokens = tokens;
+    this.#pending = pending;
+  }
+
+  carryOut(
+    ctx: DelegatedContext,
+    step: Extract<SignInStep, { kind: "poll" | "expire" | "import" | "refresh" }>,
+  ): Promise<Outcome> {
+    switch (step.kind) {
+      case "poll":
+        return this.#poll(ctx, step.signIn);
+      case "expire":
+        return this.#expired(ctx, step.signIn);
+      case "import":
+        return this.#import(ctx, step.signIn, step.refreshToken);
+      case "refresh":
+        return this.#refresh(ctx, step.waiting);
+    }
+  }
+
+  async #poll(ctx: DelegatedContext, signIn: PendingSignIn): Promise<Outcome> {
+    let result;
+    try {
+      result = await pollDeviceCode(this.#deps.network, targetOf(ctx), signIn);
+    } catch (error) {
+      return this.#pollFailed(ctx, signIn, error);
+    }
+    if (result.kind === "pending") {
+      // After a slow_down the longer interval holds for every later poll (RFC 8628).
+      const intervalMs = Math.max(result.intervalMs, signIn.intervalMs);
+      return this.#pollLater(ctx, { ...signIn, intervalMs, nextPollAt: this.#deps.now() + intervalMs });
+    }
+    // The device code is spent: keep what it was exchanged for until msal's cache holds it.
+    const redeemed = { ...signIn, refreshToken: result.refreshToken };
+    const state = { ...ctx.state, signIn: redeemed };
+    const stateSecret = await writeState(this.#deps, ctx.credential, state, ctx.stateSecret);
+    return this.#import({ ...ctx, stateSecret, state }, redeemed, result.refreshToken);
+  }
+
+  async #pollFailed(ctx: DelegatedContext, signIn: PendingSignIn, error: unknown): Promise<Outcome> {
+    if (!(error instanceof MicrosoftError)) throw error;
+    const c = error.classified;
+    if (c.kind === "transient") {
+      // Throttled or unavailable: not before the server's Retry-After (capped at an hour).
+      const nextPollAt = this.#deps.now() + Math.max(signIn.intervalMs, c.retryAfterMs ?? 0);
+      return this.#pollLater(ctx, { ...signIn, nextPollAt });
+    }
+    if (c.reason === "SignInExpired") return this.#expired(ctx, signIn);
+    await writeState(this.#deps, ctx.credential, signInDropped(ctx.state), ctx.stateSecret);
+    return this.#reporter.broken(ctx, c.reason, "sign-in", { detail: c.detail, extras: ctx.extras });
+  }
+
+  /** The next poll's time goes with the sign-in into the state Secret: no restart or event polls sooner. */
+  async #pollLater(ctx: DelegatedContext, signIn: PendingSignIn): Promise<Outcome> {
+    await writeState(this.#deps, ctx.credential, { ...ctx.state, signIn }, ctx.stateSecret);
+    return sooner(await this.#pending(ctx, signIn), requeueAt(signIn.nextPollAt ?? this.#deps.now()));
+  }
+
+  /**
+   * Nobody signed in before the code expired. A credential whose tokens worked when the sign-in
+   * started keeps them: the sign-in ends (an Event says so) and refreshes go on. Only a credential
+   * without working tokens is Broken SignInExpired.
+   */
+  async #expired(ctx: DelegatedContext, signIn: PendingSignIn): Promise<Outcome> {
+    const dropped = signInDropped(ctx.state);
+    const waived = signIn.purpose === "consent" && signIn.working === true;
+    const state = waived ? { ...dropped, consentWaived: ctx.credential.metadata.generation ?? 0 } : dropped;
+    const stateSecret = await writeState(this.#deps, ctx.credential, state, ctx.stateSecret);
+    if (signIn.working !== true) return this.#reporter.broken(ctx, "SignInExpired", "sign-in", { extras: ctx.extras });
+    const message = abandonedMessage(ctx.credential, signIn, ctx.extras.account?.username);
+    await this.#deps.events.record(ownerOf(ctx.credential), "Normal", "SignInAbandoned", message);
+    return this.#refresh({ ...ctx, state, stateSecret }, undefined);
+  }
+
+  /**
+   * The person signed in and the code was redeemed: import the refresh token. A transient failure
+   * backs off (kept in status) and retries the import; the person need not sign in again.
+   */
+  async #import(ctx: DelegatedContext, signIn: PendingSignIn, refreshToken: string): Promise<Outcome> {
+    try {
+      return await this.#signedIn(ctx, signIn, refreshToken);
+    } catch (error) {
+      if (!(error instanceof MicrosoftError)) throw error;
+      const c = error.classified;
+      if (c.kind === "transient") return this.#reporter.failed(ctx, c, undefined);
+      await writeState(this.#deps, ctx.credential, signInDropped(ctx.state), ctx.stateSecret);
+      return this.#reporter.broken(ctx, c.reason, "sign-in", { detail: c.detail, extras: ctx.extras });
+    }
+  }
+
+  /** The person signed in: bind (or refuse) the account, keep the refresh token, fill the token Secret. */
+  async #signedIn(ctx: DelegatedContext, signIn: PendingSignIn, refreshToken: string): Promise<Outcome> {
+    const imported = await importRefreshToken(this.#deps.network, targetOf(ctx), refreshToken, ctx.facts.graphScopes);
+    const { username, homeAccountId, tenantId, name } = imported.account;
+    const refused =
+      bindingRefusal(ctx.credential, signIn.purpose, imported.account) ?? accountRefusal(username, this.#deps.policy);
+    if (refused !== undefined) {
+      // The wrong account's tokens are discarded: the cache and token Secret keep the bound account's.
+      await writeState(this.#deps, ctx.credential, signInDropped(ctx.state), ctx.stateSecret);
+      return this.#reporter.broken(ctx, "AccountMismatch", `mismatch:${username}`, {
+        detail: refused,
+        extras: ctx.extras,
+      });
+    }
+    const cache = imported.changedCache ?? "";
+    const stateSecret = await writeState(this.#deps, ctx.credential, { cache }, ctx.stateSecret);
+    const account = { username, homeAccountId, tenantId, name: name ?? username };
+    const signedIn: DelegatedContext = { ...ctx, stateSecret, state: { cache }, extras: { ...ctx.extras, account } };
+    const source = this.#refreshSource(signedIn, imported.token);
+    return this.#tokens.run(signedIn, () => Promise.resolve(source), { extras: signedIn.extras, force: true });
+  }
+
+  /** Keeps the tokens fresh; beside a sign-in still waiting (shown), whose next poll stays on schedule. */
+  async #refresh(ctx: DelegatedContext, waiting: PendingSignIn | undefined): Promise<Outcome> {
+    const extras = waiting === undefined ? ctx.extras : { ...ctx.extras, signIn: shown(waiting) };
+    const outcome = await this.#tokens.run(ctx, () => Promise.resolve(this.#refreshSource(ctx)), { extras });
+    if (waiting === undefined) return outcome;
+    return sooner(outcome, requeueAt(waiting.nextPollAt ?? ctx.now + waiting.intervalMs));
+  }
+
+  /** Tokens from the refresh token in msal's cache; msal's changed cache is written back after. */
+  #refreshSource(ctx: DelegatedContext, graphToken?: AccessToken): TokenSource {
+    let cache = ctx.state.cache ?? "";
+    let changed = false;
+    const homeAccountId = ctx.extras.account?.homeAccountId ?? "";
+    const { endpoints, graphScopes } = ctx.facts;
+    return {
+      inputsVersion: `account:${homeAccountId}`,
+      inactivityLifetimeMs: INACTIVITY_LIFETIME_MS,
+      acquire: async (slot) => {
+        const isGraph = slot.resource === endpoints.graphResource;
+        if (isGraph && graphToken !== undefined) return graphToken;
+        const scopes = isGraph ? graphScopes : powerBiScopes(endpoints);
+        const result = await refreshDelegated(this.#deps.network, targetOf(ctx), { cache, homeAccountId, scopes });
+        if (result.changedCache !== undefined) {
+          cache = result.changedCache;
+          changed = true;
+        }
+        return result.token;
+      },
+      persist: async () => {
+        if (changed) await writeState(this.#deps, ctx.credential, { cache }, ctx.stateSecret);
+        changed = false;
+      },
+    };
+  }
+}
