@@ -1,9 +1,7 @@
-import { MAX_RETRY_AFTER_MS } from "../../microsoft/retry-after.ts";
 import type { CoreV1Api, CustomObjectsApi } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { isDeepStrictEqual } from "node:util";
 import { ACCESS_LIST, type AccessListStatus, type Cloud } from "../../crds/index.ts";
-import { backoffDelay } from "../../kube/backoff.ts";
 import { isConflict } from "../../kube/errors.ts";
 import type { ReadStore } from "../../kube/store.ts";
 import { replaceStatus } from "../../kube/writes.ts";
@@ -14,18 +12,17 @@ import type { NetworkClient } from "../../microsoft/network.ts";
 import { conditionOf } from "../conditions.ts";
 import { parseCredential, type Credential, type RawCredential } from "../microsoft-credential/index.ts";
 import { DONE, requeueAt, type Outcome } from "../queue.ts";
-import { RETRY_POLICY } from "../retry-policy.ts";
 import type { Principal } from "./items.ts";
 import { ItemResolver, type ItemResult } from "./resolve.ts";
+import { interruptedRetryAt, nextResolution, unavailableRetryAt } from "./schedule.ts";
 import {
   interruptedStatus,
-  isCurrent,
   parseAccessList,
   resolvedStatus,
   waitingStatus,
+  withRetryOfUnavailable,
   type AccessList,
   type RawAccessList,
-  type StatusWithRetry,
 } from "./status.ts";
 
 export interface AccessListReconcilerDeps {
@@ -46,10 +43,11 @@ export interface AccessListReconcilerDeps {
 
 /** Passes in a row an item may interrupt (503/504, no answer) before such a failure is its own: Unavailable. */
 const MAX_STRIKES = 3;
-/** After a pass that left items Unavailable, the next one comes sooner than the resync: this backoff. */
-const UNAVAILABLE_POLICY = { baseMs: 30_000, maxMs: 1_800_000, jitter: 0.2 };
 
-/** An interrupted pass: how many in a row, no Graph call before `at`, and the item counted against (and how often). */
+/**
+ * Interrupted passes: how many in a row (the backoff), the item counted against (and how often),
+ * and `at`, which status.nextResolveTime holds too (kept here as well, should that write fail).
+ */
 interface Retry {
   readonly failures: number;
   readonly at: number;
@@ -62,6 +60,8 @@ interface Unwritten {
   readonly resolvedFor: string;
   readonly results: readonly ItemResult[];
   readonly at: number;
+  /** When the items it left Unavailable are tried again. */
+  readonly next?: number;
 }
 
 /** Why a pass was interrupted (429/503/504, a refused token, no answer), for the Ready message. */
@@ -91,10 +91,12 @@ function principalOf(c: Credential): Principal {
 /** Resolves an AccessList's items as its credential's account, when due, and reports them. */
 export class AccessListReconciler {
   readonly #deps: AccessListReconcilerDeps;
-  /** After interrupted passes (throttled, outage): no Graph call before `at`. */
   readonly #retry = new Map<string, Retry>();
-  /** After passes that left items Unavailable: how many in a row, and when the next one is. */
-  readonly #soon = new Map<string, { readonly passes: number; readonly at: number }>();
+  /**
+   * The status.nextResolveTime this reconciler wrote for Unavailable items, which a change (an
+   * edit, another account) does not wait for. Lost on restart: then a change waits for it too.
+   */
+  readonly #scheduled = new Map<string, string>();
   readonly #unwritten = new Map<string, Unwritten>();
 
   constructor(deps: AccessListReconcilerDeps) {
@@ -103,7 +105,7 @@ export class AccessListReconciler {
 
   forget(key: string): void {
     this.#retry.delete(key);
-    this.#soon.delete(key);
+    this.#scheduled.delete(key);
     this.#unwritten.delete(key);
   }
 
@@ -122,9 +124,11 @@ export class AccessListReconciler {
     if (unwritten !== undefined && unwritten.generation === list.generation && unwritten.resolvedFor === resolvedFor)
       return this.#finish(key, list, unwritten);
     this.#unwritten.delete(key);
-    const due = this.#nextResolution(key, list, resolvedFor);
-    const now = this.#deps.now();
-    if (due > now) return requeueAt(due);
+    const written = this.#scheduled.get(key);
+    const scheduleOnly = written !== undefined && written === list.status.nextResolveTime;
+    const inStatus = nextResolution(list, resolvedFor, { resyncMs: this.#deps.resyncMs, scheduleOnly });
+    const due = Math.max(inStatus, this.#retry.get(key)?.at ?? 0);
+    if (due > this.#deps.now()) return requeueAt(due);
     return this.#resolve(key, list, { credential, resolvedFor, signal });
   }
 
@@ -163,21 +167,6 @@ export class AccessListReconciler {
     return { credential, resolvedFor };
   }
 
-  /** When the items must be resolved next: now after a change, else at the resync, sooner for Unavailable items, never before a retry time. */
-  #nextResolution(key: string, list: AccessList, resolvedFor: string): number {
-    const retry = this.#retry.get(key);
-    if (retry !== undefined) return retry.at;
-    const status: StatusWithRetry = list.status;
-    // Kept in status across restarts: an interrupted pass waits whatever changed.
-    const notBefore = Date.parse(status.nextResolveTime ?? "");
-    if (!Number.isNaN(notBefore) && notBefore > this.#deps.now()) return notBefore;
-    const last = Date.parse(status.lastResolvedTime ?? "");
-    if (!isCurrent(list, resolvedFor) || Number.isNaN(last)) return 0;
-    const unavailable = (status.items ?? []).some((i) => i.reason === "Unavailable");
-    if (!unavailable) return last + this.#deps.resyncMs;
-    return Math.min(this.#soon.get(key)?.at ?? last + UNAVAILABLE_POLICY.baseMs, last + this.#deps.resyncMs);
-  }
-
   async #resolve(
     key: string,
     list: AccessList,
@@ -206,29 +195,28 @@ export class AccessListReconciler {
       return this.#interrupted(key, list, resolvedFor, error);
     }
     this.#retry.delete(key);
-    return this.#finish(key, list, { generation: list.generation, resolvedFor, results, at: this.#deps.now() });
+    const at = this.#deps.now();
+    const unavailable = results.some((r) => r.reason === "Unavailable");
+    const next = unavailable ? unavailableRetryAt(list.status, at, this.#deps.resyncMs) : undefined;
+    return this.#finish(key, list, { generation: list.generation, resolvedFor, results, at, next });
   }
 
   /** Writes a finished pass; a lost race (409) is written again on the next reconcile without asking Graph. */
   async #finish(key: string, list: AccessList, pass: Unwritten): Promise<Outcome> {
     this.#unwritten.set(key, pass);
+    const resolved = resolvedStatus(list, pass.results, pass.resolvedFor, pass.at);
+    const status = withRetryOfUnavailable(resolved, pass.next);
     try {
-      await this.#write(list, resolvedStatus(list, pass.results, pass.resolvedFor, pass.at));
+      await this.#write(list, status);
     } catch (error) {
       if (isConflict(error)) return { kind: "retry", reason: "the AccessList changed while its status was written" };
       this.#unwritten.delete(key);
       throw error;
     }
     this.#unwritten.delete(key);
-    const unavailable = pass.results.some((r) => r.reason === "Unavailable");
-    if (!unavailable) {
-      this.#soon.delete(key);
-      return requeueAt(pass.at + this.#deps.resyncMs);
-    }
-    const passes = (this.#soon.get(key)?.passes ?? 0) + 1;
-    const delayMs = Math.min(backoffDelay(UNAVAILABLE_POLICY, passes), this.#deps.resyncMs);
-    this.#soon.set(key, { passes, at: pass.at + delayMs });
-    return requeueAt(pass.at + delayMs);
+    if (status.nextResolveTime === undefined) this.#scheduled.delete(key);
+    else this.#scheduled.set(key, status.nextResolveTime);
+    return requeueAt(pass.next ?? pass.at + this.#deps.resyncMs);
   }
 
   /** The pass waits: Retry-After or a backoff (capped), reported in status; a failure that keeps coming from one item is counted against it. */
@@ -241,20 +229,20 @@ export class AccessListReconciler {
     const { classified: failure, item } = error;
     const previous = this.#retry.get(key);
     const failures = (previous?.failures ?? 0) + 1;
-    const retryAfterMs = failure.retryAfterMs ?? 0;
-    const delayMs = Math.min(Math.max(retryAfterMs, backoffDelay(RETRY_POLICY, failures)), MAX_RETRY_AFTER_MS);
+    const now = this.#deps.now();
+    const at = interruptedRetryAt(now, failures, failure.retryAfterMs);
     const strike =
       item === undefined ? undefined : { item, count: previous?.strike?.item === item ? previous.strike.count + 1 : 1 };
-    const now = this.#deps.now();
     this.#deps.log.warn(
-      { accessList: key, failure: failure.reason, item, failures, delayMs },
+      { accessList: key, failure: failure.reason, item, failures, delayMs: at - now },
       "resolving items through Microsoft Graph was interrupted; will retry",
     );
-    // Until then no trigger (an edit, the credential refreshing) makes a call.
-    this.#retry.set(key, { failures, at: now + delayMs, ...(strike === undefined ? {} : { strike }) });
+    // Until then no trigger (an edit, the credential refreshing, a restart: it is in status) makes a call.
+    this.#retry.set(key, { failures, at, ...(strike === undefined ? {} : { strike }) });
+    this.#scheduled.delete(key);
     const reason = item === undefined ? why(failure.reason) : `${why(failure.reason)} for item ${item}`;
-    await this.#write(list, interruptedStatus(list, resolvedFor, reason, { next: now + delayMs, now }));
-    return requeueAt(now + delayMs);
+    await this.#write(list, interruptedStatus(list, resolvedFor, reason, { next: at, now }));
+    return requeueAt(at);
   }
 
   /** The credential's current access token from its token Secret, if it is not about to expire. */

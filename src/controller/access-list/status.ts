@@ -32,9 +32,6 @@ export function parseAccessList(raw: RawAccessList): AccessList | { error: strin
   return { raw, namespace, name, generation: generation ?? 0, spec: spec.data, status: raw.status ?? {} };
 }
 
-/** The status; `nextResolveTime`: no Graph call before it after an interrupted pass, across restarts. */
-export type StatusWithRetry = AccessListStatus;
-
 const names = (results: readonly ItemResult[]): string => results.map((r) => r.name).join(", ");
 
 function readyFrom(results: readonly ItemResult[], resolvedFor: string): ConditionInput {
@@ -90,6 +87,11 @@ export function resolvedStatus(
   };
 }
 
+/** A pass's status that also says when the items it left Unavailable are tried again (schedule.ts), if it did. */
+export function withRetryOfUnavailable(status: AccessListStatus, next: number | undefined): AccessListStatus {
+  return next === undefined ? status : { ...status, nextResolveTime: rfc3339(next) };
+}
+
 /** Whether status.items are this spec's, resolved as this account (not a waiting or older status). */
 export function isCurrent(list: AccessList, resolvedFor: string): boolean {
   const { status } = list;
@@ -106,14 +108,15 @@ export function isCurrent(list: AccessList, resolvedFor: string): boolean {
 
 /**
  * After an interrupted pass: the last results stay (their Ready, with when and why in its message),
- * or Ready is GraphUnavailable when none are this spec's; `nextResolveTime` says when.
+ * or Ready is GraphUnavailable when none are this spec's; `nextResolveTime` says when, and no Graph
+ * call comes before it whatever changes (schedule.ts).
  */
 export function interruptedStatus(
   list: AccessList,
   resolvedFor: string,
   why: string,
   times: { readonly next: number; readonly now: number },
-): StatusWithRetry {
+): AccessListStatus {
   const when = rfc3339(times.next);
   const current = isCurrent(list, resolvedFor);
   const ready: ConditionInput = current
