@@ -26,6 +26,12 @@ export const ACCESS_LIST = {
  */
 export const RESOLVE_VERB = "resolve";
 
+/**
+ * A custom RBAC verb on microsoftcredentials: "may call Microsoft Graph as this credential through
+ * the gateway" (ADR 12). The consumer Role grants it to the teams; the gateway asks for it.
+ */
+export const USE_VERB = "use";
+
 /** Labels the operator sets. */
 export const LABELS = {
   managedBy: "app.kubernetes.io/managed-by",

@@ -16,7 +16,7 @@ describe("the consumer grant", () => {
     expect(consumerGrant(credential(extra), { tokenSecret: "photos-token" })).toBeUndefined();
   });
 
-  it("lets the teams, sorted, get and watch the token Secret and items ConfigMap, and get the credential, by name", () => {
+  it("lets the teams, sorted, get and watch the token Secret and items ConfigMap, and get and use the credential, by name", () => {
     const grant = consumerGrant(credential({ teams: ["kids", "parents"], tokenSecret: { name: "shared" } }), {
       tokenSecret: "shared",
       accessConfigMap: "photos-access",
@@ -28,7 +28,7 @@ describe("the consumer grant", () => {
         apiGroups: ["cloudcredentials.io"],
         resources: ["microsoftcredentials"],
         resourceNames: ["photos"],
-        verbs: ["get"],
+        verbs: ["get", "use"],
       },
     ]);
     expect(grant?.binding.subjects?.map((s) => `${s.kind}:${s.name}`)).toEqual(["Group:kids", "Group:parents"]);
@@ -42,8 +42,21 @@ describe("the consumer grant", () => {
         apiGroups: ["cloudcredentials.io"],
         resources: ["microsoftcredentials"],
         resourceNames: ["photos"],
-        verbs: ["get"],
+        verbs: ["get", "use"],
       },
+    ]);
+  });
+
+  // ADR 12: the raw token opens everything its scopes allow; with a manager only the gateway may.
+  it("with a manager, does not give the teams the token Secret: they use the credential through the gateway", () => {
+    const grant = consumerGrant(credential({ teams: ["kids"], manager: "mum@contoso.com" }), {
+      tokenSecret: "photos-token",
+      accessConfigMap: "photos-access",
+    });
+    expect(grant?.role.rules?.flatMap((r) => r.resources ?? [])).toEqual(["configmaps", "microsoftcredentials"]);
+    expect(grant?.role.rules?.find((r) => r.resources?.includes("microsoftcredentials"))?.verbs).toEqual([
+      "get",
+      "use",
     ]);
   });
 

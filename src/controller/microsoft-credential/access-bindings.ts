@@ -9,7 +9,7 @@ import type {
   RbacV1Subject,
 } from "@kubernetes/client-node";
 import type { Logger } from "pino";
-import { ACCESS_LIST, GROUP, LABELS, MICROSOFT_CREDENTIAL, RESOLVE_VERB } from "../../crds/index.ts";
+import { ACCESS_LIST, GROUP, LABELS, MICROSOFT_CREDENTIAL, RESOLVE_VERB, USE_VERB } from "../../crds/index.ts";
 import { isAlreadyExists } from "../../kube/errors.ts";
 import type { EventRecorder } from "../../kube/events.ts";
 import { applyRole, applyRoleBinding, deleteRole, deleteRoleBinding, RBAC_GROUP } from "../../kube/rbac.ts";
@@ -56,15 +56,16 @@ export interface Grantable {
 }
 
 /**
- * The teams (groups) may get and watch the token Secret and the items ConfigMap, and get the
- * credential, each by name, and each object only once it is known to be ours. None without teams.
- * Pure.
+ * The teams (groups) may get the credential and use it through the gateway, get and watch the
+ * items ConfigMap and, without a manager, the token Secret: each by name, and each object only once
+ * it is known to be ours. With a manager the raw token would open more than the AccessLists allow,
+ * so the teams reach Graph only through the gateway (ADR 12). None without teams. Pure.
  */
 export function consumerGrant(c: Credential, grantable: Grantable): Grant | undefined {
   const teams = [...new Set(c.spec.teams ?? [])].sort();
   if (teams.length === 0) return undefined;
   const rules: V1PolicyRule[] = [
-    ...(grantable.tokenSecret === undefined
+    ...(grantable.tokenSecret === undefined || c.spec.manager !== undefined
       ? []
       : [{ apiGroups: [""], resources: ["secrets"], resourceNames: [grantable.tokenSecret], verbs: ["get", "watch"] }]),
     ...(grantable.accessConfigMap === undefined
@@ -77,7 +78,12 @@ export function consumerGrant(c: Credential, grantable: Grantable): Grant | unde
             verbs: ["get", "watch"],
           },
         ]),
-    { apiGroups: [GROUP], resources: [MICROSOFT_CREDENTIAL.plural], resourceNames: [c.metadata.name], verbs: ["get"] },
+    {
+      apiGroups: [GROUP],
+      resources: [MICROSOFT_CREDENTIAL.plural],
+      resourceNames: [c.metadata.name],
+      verbs: ["get", USE_VERB],
+    },
   ];
   return grant(
     c,
