@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { celList, conditionsSchema, httpsUrl, objectName, withRules, type CelRule } from "./schema-helpers.ts";
+import { celList, conditionsOf, httpsUrl, objectName, withRules, type CelRule } from "./schema-helpers.ts";
+import { ACCESS_LIST_CONDITION_TYPES } from "./conditions.ts";
 
 export const ITEM_TYPES = ["Folder", "File", "Workbook", "Site", "List", "Calendar"] as const;
 export type ItemType = (typeof ITEM_TYPES)[number];
@@ -107,7 +108,7 @@ export type AccessListSpecInput = z.input<typeof accessListSpecSchema>;
 export const accessListStatusSchema = z
   .object({
     observedGeneration: z.int().min(0).optional().describe("The metadata.generation the status was computed from."),
-    conditions: conditionsSchema.optional(),
+    conditions: conditionsOf(ACCESS_LIST_CONDITION_TYPES).optional(),
     resolvedFor: z
       .string()
       .max(512)

@@ -34,8 +34,11 @@ export const BROKEN_REASONS = [
 export type BrokenReason = (typeof BROKEN_REASONS)[number];
 
 /** Ready's own reasons when nothing is broken. */
-export const READY_REASONS = ["TokenValid", "RefreshFailing", "SignInPending", "Reconciling"] as const;
+export const READY_REASONS = ["TokenValid", "RefreshFailing", "SignInPending"] as const;
 export type ReadyReason = (typeof READY_REASONS)[number] | BrokenReason;
+
+/** An AccessList's condition types. */
+export const ACCESS_LIST_CONDITION_TYPES = ["Ready", "Published"] as const;
 
 /** Reasons an AccessList's Ready may carry (documented in docs/access-lists.md). */
 export const ACCESS_LIST_REASONS = [

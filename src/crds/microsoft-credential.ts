@@ -1,8 +1,9 @@
 import { z } from "zod";
 import { checkScopes, SCOPES, scopeRules, scopesDescription, TENANT_TYPES } from "./scope-matrix.ts";
+import { CONDITION_TYPES } from "./conditions.ts";
 import {
   celString,
-  conditionsSchema,
+  conditionsOf,
   guid,
   httpsUrl,
   matching,
@@ -249,7 +250,7 @@ const timestamp = (description: string): z.ZodOptional<z.ZodISODateTime> =>
 export const microsoftCredentialStatusSchema = z
   .object({
     observedGeneration: z.int().min(0).optional().describe("The metadata.generation the status was computed from."),
-    conditions: conditionsSchema.optional(),
+    conditions: conditionsOf(CONDITION_TYPES).optional(),
     displayName: z
       .string()
       .max(253)

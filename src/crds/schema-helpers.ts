@@ -54,28 +54,44 @@ export function objectName(description: string): z.ZodString {
   return z.string().min(1).max(253).describe(description);
 }
 
-/** The standard metav1.Condition shape. */
-export const conditionSchema = z
-  .object({
-    type: z.string().min(1).max(316).describe("Type of the condition: Ready, Broken or SignInPending."),
-    status: z.enum(["True", "False", "Unknown"]).describe("True, False or Unknown."),
-    observedGeneration: z.int().min(0).optional().describe("The metadata.generation this condition was computed from."),
-    lastTransitionTime: z.iso.datetime().describe("When the status last changed."),
-    reason: z.string().min(1).max(1024).describe("One CamelCase word from a closed, documented set."),
-    message: z.string().max(32768).describe("What happened and, when a person must act, what to do."),
-  })
-  .describe("A condition in the standard Kubernetes shape (metav1.Condition).");
+/** The standard metav1.Condition shape, for a kind whose condition types are `types`. */
+function conditionOf(types: readonly string[]) {
+  return z
+    .object({
+      type: z
+        .string()
+        .min(1)
+        .max(316)
+        .describe(`Type of the condition: ${types.slice(0, -1).join(", ")} or ${types.at(-1) ?? ""}.`),
+      status: z.enum(["True", "False", "Unknown"]).describe("True, False or Unknown."),
+      observedGeneration: z
+        .int()
+        .min(0)
+        .optional()
+        .describe("The metadata.generation this condition was computed from."),
+      lastTransitionTime: z.iso.datetime().describe("When the status last changed."),
+      reason: z.string().min(1).max(1024).describe("One CamelCase word from a closed, documented set."),
+      message: z.string().max(32768).describe("What happened and, when a person must act, what to do."),
+    })
+    .describe("A condition in the standard Kubernetes shape (metav1.Condition).");
+}
+
+/** A condition of any of our kinds. */
+export const conditionSchema = conditionOf(["Ready", "Broken", "SignInPending", "Published"]);
 
 export type Condition = z.infer<typeof conditionSchema>;
 
-export const conditionsSchema = z
-  .array(conditionSchema)
-  .max(16)
-  .meta({
-    description: "The latest observations of the object's state, one per type.",
-    "x-kubernetes-list-type": "map",
-    "x-kubernetes-list-map-keys": ["type"],
-  });
+/** The conditions of a kind whose condition types are `types`: a list keyed by type. */
+export function conditionsOf(types: readonly string[]): z.ZodArray<ReturnType<typeof conditionOf>> {
+  return z
+    .array(conditionOf(types))
+    .max(16)
+    .meta({
+      description: "The latest observations of the object's state, one per type.",
+      "x-kubernetes-list-type": "map",
+      "x-kubernetes-list-map-keys": ["type"],
+    });
+}
 
 /** A set of strings: order does not matter and duplicates are rejected (by zod as by the API server). */
 export function stringSet<T extends z.ZodType<string>>(item: T, description: string): z.ZodArray<T> {
