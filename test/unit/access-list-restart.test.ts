@@ -8,7 +8,8 @@ import type { CoreV1Api, CustomObjectsApi } from "@kubernetes/client-node";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AccessListReconciler, type AccessListReconcilerDeps } from "../../src/controller/access-list/reconcile.ts";
-import type { RawAccessList } from "../../src/controller/access-list/status.ts";
+import { nextResolution } from "../../src/controller/access-list/schedule.ts";
+import type { AccessList, RawAccessList } from "../../src/controller/access-list/status.ts";
 import type { RawCredential } from "../../src/controller/microsoft-credential/index.ts";
 import type { Outcome } from "../../src/controller/queue.ts";
 import type { AccessListStatus } from "../../src/crds/index.ts";
@@ -224,5 +225,45 @@ describe("after passes that left items Unavailable", () => {
     expect(requests(probe(book))).toBe(probes + 6);
     expect(world.status(key).observedGeneration).toBe(2);
     setup.fake.clearGraphFailures();
+  });
+});
+
+describe("nextResolution, from status alone", () => {
+  const list = (status: AccessListStatus, generation = 1): AccessList => ({
+    raw: {},
+    namespace: NS,
+    name: "l",
+    generation,
+    spec: { credentialRef: { name: "ada" }, items: [] },
+    status: {
+      observedGeneration: 1,
+      resolvedFor: "ada",
+      lastResolvedTime: "2026-12-01T10:00:00Z",
+      conditions: [
+        {
+          type: "Ready",
+          status: "False",
+          reason: "ItemsUnresolved",
+          message: "",
+          lastTransitionTime: "2026-12-01T10:00:00Z",
+        },
+      ],
+      ...status,
+    },
+  });
+  const options = { resyncMs: 3_600_000, scheduleOnly: false };
+
+  it("a status an operator wrote before it kept the Unavailable items' time: 30 s after the pass, as then", () => {
+    const items = [{ name: "book", resolved: false, reason: "Unavailable" }];
+    expect(nextResolution(list({ items }), "ada", options)).toBe(T0 + 30_000);
+    expect(nextResolution(list({ items: [{ name: "a", resolved: true }] }), "ada", options)).toBe(T0 + 3_600_000);
+  });
+
+  it("after an edit: now, unless an interrupted pass's time holds", () => {
+    const items = [{ name: "book", resolved: false, reason: "Unavailable" }];
+    const waiting = list({ items, nextResolveTime: "2026-12-01T10:05:00Z" }, 2);
+    expect(nextResolution(waiting, "ada", options)).toBe(T0 + 300_000);
+    expect(nextResolution(waiting, "ada", { ...options, scheduleOnly: true })).toBe(0);
+    expect(nextResolution(list({ items }, 2), "ada", options)).toBe(0);
   });
 });

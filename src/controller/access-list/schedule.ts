@@ -63,6 +63,9 @@ export function nextResolution(
 ): number {
   const next = Date.parse(list.status.nextResolveTime ?? "");
   const last = Date.parse(list.status.lastResolvedTime ?? "");
-  if (isCurrent(list, resolvedFor) && !Number.isNaN(last)) return Number.isNaN(next) ? last + options.resyncMs : next;
-  return Number.isNaN(next) || options.scheduleOnly ? 0 : next;
+  if (!isCurrent(list, resolvedFor) || Number.isNaN(last)) return Number.isNaN(next) || options.scheduleOnly ? 0 : next;
+  if (!Number.isNaN(next)) return next;
+  // Unavailable items without a time: a status an operator wrote before it kept that time there.
+  const unavailable = (list.status.items ?? []).some((i) => i.reason === "Unavailable");
+  return last + Math.min(unavailable ? UNAVAILABLE_POLICY.baseMs : options.resyncMs, options.resyncMs);
 }
