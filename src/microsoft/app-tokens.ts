@@ -6,9 +6,6 @@ import type { CloudEndpoints } from "./clouds.ts";
 import { classify, MicrosoftError } from "./errors.ts";
 import { parseRetryAfter } from "./retry-after.ts";
 
-// Kept until the credential controller imports errors.ts.
-export { MicrosoftError } from "./errors.ts";
-
 /** How a service principal proves itself (docs/design/api.md `servicePrincipal`). */
 export type AppCredential =
   | { readonly kind: "secret"; readonly secret: string }

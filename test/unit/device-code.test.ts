@@ -5,7 +5,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { nextRefreshAt } from "../../src/controller/microsoft-credential/tokens.ts";
 import { rfc3339 } from "../../src/controller/conditions.ts";
-import { MicrosoftError } from "../../src/microsoft/app-tokens.ts";
+import { MicrosoftError } from "../../src/microsoft/errors.ts";
 import { endpointsFor } from "../../src/microsoft/clouds.ts";
 import {
   boundedIntervalMs,
@@ -14,11 +14,11 @@ import {
   type DeviceCodeTarget,
 } from "../../src/microsoft/device-code.ts";
 import { createNetworkClient, type NetworkClient } from "../../src/microsoft/network.ts";
-import { startFakeIdentity, type FakeIdentity } from "../fakes/index.ts";
+import { graphResource, startFakeIdentity, type FakeIdentity } from "../fakes/index.ts";
 
 const tenantId = randomUUID();
 const clientId = randomUUID();
-const scopes = ["https://graph.microsoft.com/User.Read", "offline_access", "openid", "profile"];
+const scopes = [`${graphResource}/User.Read`, "offline_access", "openid", "profile"];
 const NOW = Date.parse("2026-12-01T12:00:00Z");
 const MINUTE = 60_000;
 
@@ -34,7 +34,7 @@ beforeAll(async () => {
     tenantId,
     allowPublicClientFlows: true,
     signInAudience: "AzureADMultipleOrgs",
-    delegatedPermissions: { "https://graph.microsoft.com": ["User.Read"] },
+    delegatedPermissions: { [graphResource]: ["User.Read"] },
   });
   network = createNetworkClient({ timeoutMs: 5000, extraCaPem: fake.caPem });
   target = { endpoints: endpointsFor("Public", { authorityHost: fake.url }), tenant: "organizations", clientId };

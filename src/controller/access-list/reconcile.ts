@@ -10,7 +10,14 @@ import { ResolutionInterrupted, type TransientReason } from "../../microsoft/err
 import { createGraphClient } from "../../microsoft/graph.ts";
 import type { NetworkClient } from "../../microsoft/network.ts";
 import { conditionOf } from "../conditions.ts";
-import { parseCredential, type Credential, type RawCredential } from "../microsoft-credential/index.ts";
+import {
+  loadCredential,
+  resolvedFor as resolvedForOf,
+  type Credential,
+  type CredentialFacts,
+  type RawCredential,
+} from "../microsoft-credential/index.ts";
+import { TOKEN_KEYS } from "../names.ts";
 import { DONE, requeueAt, type Outcome } from "../queue.ts";
 import type { Principal } from "./items.ts";
 import { ItemResolver, type ItemResult } from "./resolve.ts";
@@ -74,18 +81,11 @@ function why(reason: TransientReason): string {
 /** A token this close to expiry is not used: the credential is about to refresh it. */
 const TOKEN_MARGIN_MS = 60_000;
 
-/** Who the items are resolved as: the bound account, or the app for a service principal. */
-function resolvedForOf(c: Credential): string | undefined {
-  if (c.spec.tenantType === "ServicePrincipal") return `app:${c.spec.servicePrincipal?.clientId ?? ""}`;
-  return c.status.account?.username;
-}
-
-function principalOf(c: Credential): Principal {
-  const kind =
-    c.spec.tenantType === "ServicePrincipal" ? "app" : c.spec.tenantType === "Personal" ? "personal" : "work";
-  return c.spec.storage === "SharePoint" && c.spec.sharePoint?.siteUrl !== undefined
-    ? { kind, sharePointSite: c.spec.sharePoint.siteUrl }
-    : { kind };
+/** How the items are addressed: as whom, and in which SharePoint site when the files are there. */
+function principalOf(facts: CredentialFacts): Principal {
+  return facts.sharePointSite === undefined
+    ? { kind: facts.principal }
+    : { kind: facts.principal, sharePointSite: facts.sharePointSite };
 }
 
 /** Resolves an AccessList's items as its credential's account, when due, and reports them. */
@@ -119,7 +119,7 @@ export class AccessListReconciler {
     }
     const found = this.#credentialOf(list);
     if ("waiting" in found) return this.#write(list, found.waiting);
-    const { credential, resolvedFor } = found;
+    const { resolvedFor } = found;
     const unwritten = this.#unwritten.get(key);
     if (unwritten !== undefined && unwritten.generation === list.generation && unwritten.resolvedFor === resolvedFor)
       return this.#finish(key, list, unwritten);
@@ -129,17 +129,19 @@ export class AccessListReconciler {
     const inStatus = nextResolution(list, resolvedFor, { resyncMs: this.#deps.resyncMs, scheduleOnly });
     const due = Math.max(inStatus, this.#retry.get(key)?.at ?? 0);
     if (due > this.#deps.now()) return requeueAt(due);
-    return this.#resolve(key, list, { credential, resolvedFor, signal });
+    return this.#resolve(key, list, { ...found, signal });
   }
 
   /** The list's credential when it is Ready, else the status that says what the list waits for. */
   #credentialOf(
     list: AccessList,
-  ): { readonly credential: Credential; readonly resolvedFor: string } | { readonly waiting: AccessListStatus } {
+  ):
+    | { readonly credential: Credential; readonly facts: CredentialFacts; readonly resolvedFor: string }
+    | { readonly waiting: AccessListStatus } {
     const now = this.#deps.now();
     const credentialName = list.spec.credentialRef.name;
     const rawCredential = this.#deps.credentials.get(`${list.namespace}/${credentialName}`);
-    const parsed = rawCredential === undefined ? undefined : parseCredential(rawCredential);
+    const parsed = rawCredential === undefined ? undefined : loadCredential(rawCredential, this.#deps.endpoints);
     if (parsed === undefined || "error" in parsed) {
       return {
         waiting: waitingStatus(
@@ -150,9 +152,9 @@ export class AccessListReconciler {
         ),
       };
     }
-    const credential = parsed.credential;
+    const { credential, facts } = parsed;
     const ready = conditionOf(credential.status.conditions, "Ready");
-    const resolvedFor = resolvedForOf(credential);
+    const resolvedFor = resolvedForOf(credential, facts);
     if (ready?.status !== "True" || resolvedFor === undefined) {
       // No Graph call with a credential that is not Ready: a Broken one waits for a person.
       return {
@@ -164,19 +166,19 @@ export class AccessListReconciler {
         ),
       };
     }
-    return { credential, resolvedFor };
+    return { credential, facts, resolvedFor };
   }
 
   async #resolve(
     key: string,
     list: AccessList,
-    on: { credential: Credential; resolvedFor: string; signal: AbortSignal | undefined },
+    on: { credential: Credential; facts: CredentialFacts; resolvedFor: string; signal: AbortSignal | undefined },
   ): Promise<Outcome> {
-    const { credential, resolvedFor, signal } = on;
+    const { credential, facts, resolvedFor, signal } = on;
     const accessToken = await this.#accessToken(credential);
     if (accessToken === undefined) return requeueAt(this.#deps.now() + 5000);
     const graph = createGraphClient({
-      graphBaseUrl: this.#deps.endpoints(credential.spec.cloud).graphBaseUrl,
+      graphBaseUrl: facts.endpoints.graphBaseUrl,
       network: this.#deps.network,
       accessToken,
     });
@@ -189,7 +191,7 @@ export class AccessListReconciler {
     };
     let results: ItemResult[];
     try {
-      results = await new ItemResolver(graph, principalOf(credential), options).resolveAll(list.spec.items);
+      results = await new ItemResolver(graph, principalOf(facts), options).resolveAll(list.spec.items);
     } catch (error) {
       if (!(error instanceof ResolutionInterrupted)) throw error;
       return this.#interrupted(key, list, resolvedFor, error);
@@ -250,8 +252,9 @@ export class AccessListReconciler {
     const name = credential.status.tokenSecretName;
     if (name === undefined) return undefined;
     const secret = await this.#deps.core.readNamespacedSecret({ name, namespace: credential.metadata.namespace });
-    const token = secret.data?.["access-token"];
-    const expiresAt = Date.parse(Buffer.from(secret.data?.["expires-at"] ?? "", "base64").toString("utf8"));
+    const token = secret.data?.[TOKEN_KEYS.graph.tokenKey];
+    const expires = secret.data?.[TOKEN_KEYS.graph.expiresKey] ?? "";
+    const expiresAt = Date.parse(Buffer.from(expires, "base64").toString("utf8"));
     if (token === undefined || !(expiresAt - TOKEN_MARGIN_MS > this.#deps.now())) return undefined;
     return Buffer.from(token, "base64").toString("utf8");
   }

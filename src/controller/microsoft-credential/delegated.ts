@@ -1,7 +1,7 @@
 // Personal and WorkOrSchool credentials: device-code sign-in, then refresh-token refreshes.
 // sign-in-plan.ts decides the step; this file carries it out (Microsoft, the state Secret, Events)
 // and says when to come back. Every "not before" is in the state Secret or status (ADR 9).
-import { MicrosoftError } from "../../microsoft/app-tokens.ts";
+import { MicrosoftError } from "../../microsoft/errors.ts";
 import { requestDeviceCode } from "../../microsoft/device-code.ts";
 import { OIDC_SCOPES } from "../../microsoft/scopes.ts";
 import { rfc3339 } from "../conditions.ts";

@@ -1,6 +1,6 @@
 import { ANNOTATIONS, type BrokenReason } from "../../crds/index.ts";
 import { backoffDelay } from "../../kube/backoff.ts";
-import type { Classified } from "../../microsoft/errors.ts";
+import type { Transient } from "../../microsoft/errors.ts";
 import { rfc3339 } from "../conditions.ts";
 import { DONE, requeueAt, sooner, type Outcome } from "../queue.ts";
 import { RETRY_POLICY } from "../retry-policy.ts";
@@ -122,11 +122,7 @@ export class Reporter {
    * A transient failure: never Broken. The backoff (at least Retry-After) is kept in status, so
    * neither an event, a timer nor a restart makes a request before it ends.
    */
-  async failed(
-    ctx: Context,
-    c: Extract<Classified, { kind: "transient" }>,
-    currentExpiresAt: number | undefined,
-  ): Promise<Outcome> {
+  async failed(ctx: Context, c: Transient, currentExpiresAt: number | undefined): Promise<Outcome> {
     const failures = (ctx.credential.status.failures?.count ?? 0) + 1;
     const retryAt = ctx.now + Math.max(c.retryAfterMs ?? 0, backoffDelay(RETRY_POLICY, failures, this.#deps.random));
     this.#deps.log.warn(

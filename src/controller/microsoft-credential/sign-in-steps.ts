@@ -1,7 +1,8 @@
 // The steps of a delegated credential that talk to Microsoft about a sign-in or its tokens: poll
 // the device code, end an expired one, import the refresh token a redeemed code brought, refresh.
 // Which step runs is decided by sign-in-plan.ts; delegated.ts carries out the others.
-import { MicrosoftError, type AccessToken } from "../../microsoft/app-tokens.ts";
+import type { AccessToken } from "../../microsoft/app-tokens.ts";
+import { MicrosoftError } from "../../microsoft/errors.ts";
 import { importRefreshToken, refreshDelegated } from "../../microsoft/delegated-tokens.ts";
 import { pollDeviceCode } from "../../microsoft/device-code.ts";
 import { powerBiScopes } from "../../microsoft/scopes.ts";

@@ -1,6 +1,7 @@
 import { ANNOTATIONS } from "../../crds/index.ts";
 import { isAlreadyExists } from "../../kube/errors.ts";
-import { MicrosoftError, type AccessToken } from "../../microsoft/app-tokens.ts";
+import type { AccessToken } from "../../microsoft/app-tokens.ts";
+import { MicrosoftError } from "../../microsoft/errors.ts";
 import { DONE, requeueAt, sooner, type Outcome } from "../queue.ts";
 import type { Context, CredentialReconcilerDeps } from "./context.ts";
 import type { MessageContext } from "./messages.ts";
