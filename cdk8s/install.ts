@@ -165,7 +165,7 @@ function aggregateRoles(scope: Construct, { name, labels }: Naming): void {
         resources: ["microsoftcredentials", "accesslists"],
         verbs: ["create", "update", "patch", "delete", "deletecollection"],
       },
-      { apiGroups: [group], resources: ["microsoftcredentials"], verbs: ["resolve"] },
+      { apiGroups: [group], resources: ["microsoftcredentials"], verbs: ["resolve", "use"] },
     ],
   });
 }

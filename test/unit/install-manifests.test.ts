@@ -63,7 +63,7 @@ describe("dist/install.yaml", () => {
     ).toContain('a in ["api://AzureADTokenExchange"]');
   });
 
-  it("lets the operator hold resolve on credentials (to grant it to managers) and aggregates rights into view, edit and admin", () => {
+  it("lets the operator hold resolve on credentials (to grant it to managers) and aggregates rights into view, edit (with resolve and use) and admin", () => {
     const objects = parseAllDocuments(synthInstall()).map(
       (d) =>
         d.toJSON() as { kind: string; metadata: { name: string }; rules?: { resources: string[]; verbs: string[] }[] },
@@ -72,7 +72,9 @@ describe("dist/install.yaml", () => {
     expect(
       roles.get("cloud-credentials-operator")?.rules?.find((r) => r.resources.includes("microsoftcredentials"))?.verbs,
     ).toContain("resolve");
-    expect(roles.get("cloud-credentials-operator-edit")?.rules?.flatMap((r) => r.verbs)).toContain("resolve");
+    expect(roles.get("cloud-credentials-operator-edit")?.rules?.flatMap((r) => r.verbs)).toEqual(
+      expect.arrayContaining(["resolve", "use"]),
+    );
     expect(roles.get("cloud-credentials-operator-view")?.rules?.flatMap((r) => r.verbs)).toEqual([
       "get",
       "list",
