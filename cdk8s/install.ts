@@ -8,6 +8,7 @@ import { k8s } from "cdk8s-plus-33";
 import type { Construct } from "constructs";
 import { parse } from "yaml";
 import { customResourceDefinitions } from "../src/crds/index.ts";
+import { gateway, type GatewayValues } from "./gateway.ts";
 
 const chartDir = join(import.meta.dirname, "..", "charts", "cloud-credentials-operator");
 
@@ -38,6 +39,7 @@ interface Values {
     readonly requireAccount: boolean;
   };
   readonly admissionPolicies: { readonly enabled: boolean };
+  readonly gateway: GatewayValues;
 }
 
 const readYaml = <T>(...path: string[]): T => parse(readFileSync(join(chartDir, ...path), "utf8")) as T;
@@ -49,7 +51,8 @@ export interface OperatorInstallProps extends ChartProps {
 
 /**
  * Namespace, CRDs, ServiceAccount, RBAC (with the aggregated view/edit/admin rights), admission
- * policies, Deployment and metrics Service, as the chart's defaults give them.
+ * policies, Deployment and metrics Service, and the Graph gateway's own objects (gateway.ts), as the
+ * chart's defaults give them.
  */
 export class OperatorInstall extends Chart {
   constructor(scope: Construct, id: string, props: OperatorInstallProps = {}) {
@@ -108,6 +111,7 @@ export class OperatorInstall extends Chart {
         image: `${values.image.repository}:${values.image.tag || appVersion}`,
       }),
     );
+    gateway(this, { name, namespace, appVersion, values });
   }
 }
 

@@ -35,3 +35,36 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- define "cco.rules" -}}
 {{ .Files.Get "files/rbac-rules.yaml" }}
 {{- end -}}
+
+{{/* The gateway (ADR 12): its own names and pod labels, so that no selector of the operator's matches its pods. */}}
+{{- define "cco.gateway.fullname" -}}
+{{- printf "%s-gateway" (include "cco.fullname" . | trunc 55 | trimSuffix "-") -}}
+{{- end -}}
+
+{{- define "cco.gateway.serviceAccountName" -}}
+{{- if .Values.gateway.serviceAccount.create -}}
+{{- default (include "cco.gateway.fullname" .) .Values.gateway.serviceAccount.name -}}
+{{- else -}}
+{{- required "gateway.serviceAccount.name is required when gateway.serviceAccount.create is false" .Values.gateway.serviceAccount.name -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "cco.gateway.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "cco.name" . }}-gateway
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+
+{{- define "cco.gateway.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
+{{ include "cco.gateway.selectorLabels" . }}
+app.kubernetes.io/component: gateway
+app.kubernetes.io/part-of: {{ include "cco.name" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end -}}
+
+{{/* The gateway's RBAC, verb by verb: files/gateway-rbac-rules.yaml (also read by cdk8s/install.ts). */}}
+{{- define "cco.gateway.rules" -}}
+{{- $rules := .Files.Get "files/gateway-rbac-rules.yaml" | fromYaml -}}
+{{- toYaml (index $rules .part) -}}
+{{- end -}}
