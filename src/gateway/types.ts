@@ -62,6 +62,8 @@ export type Target =
       /** `default`: `/me/calendar`, `/me/events`, `/me/calendarView`. */
       readonly calendar: "default" | { readonly id: string };
       readonly rest: readonly string[];
+      /** Addressed through `/users/{id|upn}/…` instead of `/me/…`: whose mailbox (its case kept). */
+      readonly user?: string;
     }
   | { readonly kind: "batch" }
   /** A path the gateway refuses to interpret (double encoding, a NUL, `..` above the root). */
