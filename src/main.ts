@@ -1,4 +1,5 @@
 // Process entry: configuration → adapters → operator.start(). Everything else is in operator.ts.
+// `node src/main.ts gateway [options]` runs the Graph gateway instead (src/gateway/main.ts, ADR 12).
 import { readFileSync } from "node:fs";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { ConfigError, loadConfig, usage, type Config } from "./config.ts";
@@ -8,6 +9,11 @@ import { createNetworkClient } from "./microsoft/network.ts";
 import { buildOperator } from "./operator.ts";
 
 const argv = process.argv.slice(2);
+if (argv[0] === "gateway") {
+  const { runGateway } = await import("./gateway/main.ts");
+  await runGateway(argv.slice(1));
+  process.exit(0);
+}
 if (argv.includes("--help") || argv.includes("-h")) {
   process.stdout.write(usage());
   process.exit(0);
