@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { parse, parseAllDocuments } from "yaml";
 import { synthInstall } from "../../cdk8s/install.ts";
 import { loadConfig } from "../../src/config.ts";
+import { loadGatewayConfig } from "../../src/gateway/config.ts";
 
 const root = join(import.meta.dirname, "../..");
 
@@ -170,6 +171,18 @@ describe("the Graph gateway in dist/install.yaml (ADR 12)", () => {
     expect((podOf(operator).containers[0] as Container & { image: string }).image).toBe(
       (container as Container & { image: string }).image,
     );
+  });
+
+  it("configures a gateway that starts: its arguments pass the gateway's own checks, serving TLS", () => {
+    const config = loadGatewayConfig(podOf(gateway).containers[0]?.args?.slice(1) ?? [], {});
+    expect(config).toMatchObject({
+      inCluster: true,
+      insecureHttp: false,
+      tlsCertFile: "/etc/cloud-credentials-operator/gateway-tls/tls.crt",
+      tlsKeyFile: "/etc/cloud-credentials-operator/gateway-tls/tls.key",
+      audience: "cloudcredentials.io/gateway",
+      namespaces: [],
+    });
   });
 
   it("probes /healthz and /readyz on the metrics port, and its Service maps 443 to the TLS port", () => {
