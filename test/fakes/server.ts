@@ -10,7 +10,7 @@ import type { FakeContext } from "./context.ts";
 import { DeviceCodes } from "./device-codes.ts";
 import { Directory } from "./directory.ts";
 import { Failures } from "./failures.ts";
-import { graphReply, isGraphPath } from "./graph/reply.ts";
+import { isGraphServed, serveGraph } from "./graph/serve.ts";
 import { createGraphState, type GraphState } from "./graph/state.ts";
 import { json, readBody, send, type Reply } from "./http.ts";
 import { createServerPki, type ServerPki } from "./pki.ts";
@@ -77,21 +77,23 @@ function handler(services: Services): (request: IncomingMessage, response: Serve
   return (request, response) => void handle(services, request, response);
 }
 
-/** The control API, the verification page (a person's browser), Graph, or the identity platform. */
-async function route({ context, control, graph }: Services, request: IncomingMessage): Promise<Reply> {
+/** The control API, the verification page (a person's browser), or the identity platform. */
+async function route({ context, control }: Services, request: IncomingMessage): Promise<Reply> {
   const url = new URL(request.url ?? "/", context.baseUrl);
   const body = await readBody(request);
   const method = request.method ?? "GET";
   if (url.pathname === "/_fake" || url.pathname.startsWith("/_fake/")) return controlReply(control, method, url, body);
   if (url.pathname === "/devicelogin") return verificationPageReply(context, method, url, body);
-  if (isGraphPath(url.pathname)) return graphReply(graph, { method, url, headers: request.headers });
   return identityReply(context, { method, url, body, headers: request.headers });
 }
 
 async function handle(services: Services, request: IncomingMessage, response: ServerResponse): Promise<void> {
   const { context } = services;
   try {
-    send(response, await route(services, request));
+    // Graph reads its own request bodies (binary uploads, over 1 MiB) and may stream its answer.
+    if (isGraphServed(new URL(request.url ?? "/", context.baseUrl).pathname))
+      await serveGraph(services.graph, request, response);
+    else send(response, await route(services, request));
   } catch (e: unknown) {
     // Aborted waits (the fake is closing) and bugs end here; a bug answers 500 with its message.
     if (context.closing.aborted) response.destroy();

@@ -8,9 +8,22 @@ import { accessDenied, badRequest, GraphHttpError, notFound, userNotFound } from
 import type { Site } from "./sites.ts";
 import type { GraphState } from "./state.ts";
 
-export type Operation = "me" | "user" | "files" | "siteFiles" | "sites" | "calendars" | "workbook" | "powerbiGroups";
+export type Operation =
+  | "me"
+  | "user"
+  | "files"
+  | "filesWrite"
+  | "siteFiles"
+  | "siteFilesWrite"
+  | "sites"
+  | "sitesWrite"
+  | "calendars"
+  | "calendarsWrite"
+  | "workbook"
+  | "powerbiGroups";
 
 const sites = ["Sites.Read.All", "Sites.ReadWrite.All", "Sites.Manage.All", "Sites.FullControl.All"];
+const sitesWrite = ["Sites.ReadWrite.All", "Sites.Manage.All", "Sites.FullControl.All"];
 const directory = [
   "User.ReadBasic.All",
   "User.Read.All",
@@ -42,7 +55,18 @@ const rules: Readonly<Record<Operation, Rule>> = {
     app: ["Files.Read.All", "Files.ReadWrite.All", ...sites],
     denied: () => accessDenied(),
   },
+  filesWrite: {
+    delegated: ["Files.ReadWrite", "Files.ReadWrite.All", ...sitesWrite],
+    app: ["Files.ReadWrite.All", ...sitesWrite],
+    denied: () => accessDenied(),
+  },
+  siteFilesWrite: {
+    delegated: ["Files.ReadWrite.All", ...sitesWrite],
+    app: ["Files.ReadWrite.All", ...sitesWrite],
+    denied: () => accessDenied(),
+  },
   sites: { delegated: sites, app: sites, denied: () => accessDenied() },
+  sitesWrite: { delegated: sitesWrite, app: sitesWrite, denied: () => accessDenied() },
   calendars: {
     delegated: [
       "Calendars.ReadBasic",
@@ -52,6 +76,11 @@ const rules: Readonly<Record<Operation, Rule>> = {
       "Calendars.ReadWrite.Shared",
     ],
     app: ["Calendars.ReadBasic", "Calendars.Read", "Calendars.ReadWrite"],
+    denied: () => new GraphHttpError(403, "ErrorAccessDenied", "Access is denied. Check credentials and try again."),
+  },
+  calendarsWrite: {
+    delegated: ["Calendars.ReadWrite", "Calendars.ReadWrite.Shared"],
+    app: ["Calendars.ReadWrite"],
     denied: () => new GraphHttpError(403, "ErrorAccessDenied", "Access is denied. Check credentials and try again."),
   },
   workbook: {

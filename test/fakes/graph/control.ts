@@ -2,6 +2,7 @@
 // test in-process and a person with curl seed Graph the same way.
 import { FakeInputError } from "../app-model.ts";
 import type { User } from "../user-model.ts";
+import { createGraphDataControl, type FakeGraphDataControl } from "./control-data.ts";
 import type { Drive } from "./drive.ts";
 import { listView, newList, parseSiteUrl, siteView, type Site } from "./sites.ts";
 import type { GraphState } from "./state.ts";
@@ -29,7 +30,7 @@ import type {
   SiteView,
 } from "./types.ts";
 
-export interface FakeGraphControl {
+export interface FakeGraphControl extends FakeGraphDataControl {
   /** Adds a folder or file to a OneDrive (`user`) or a site's library (`siteUrl`); parents are created. */
   addDriveItem(input: DriveItemInput): DriveItemView;
   driveItem(ref: DriveItemRef): DriveItemView | undefined;
@@ -73,7 +74,7 @@ export interface FakeGraphControl {
   /** The last 500 matching requests, oldest first, without tokens. */
   graphRequests(filter?: GraphRequestFilter): GraphRequestRecord[];
   resetGraphRequests(): void;
-  /** No drives, sites, calendars, workspaces, denials, throttles, failures or requests. */
+  /** No drives, sites, calendars, events, workspaces, denials, upload or workbook sessions, throttles, failures or requests. */
   resetGraph(): void;
 }
 
@@ -134,6 +135,7 @@ export function createGraphControl(state: GraphState): FakeGraphControl {
     return { principal: key, objectId: objectOf(input, user) };
   };
   return {
+    ...createGraphDataControl(state, driveOf, requireSite),
     addDriveItem: (input) => {
       const drive = driveOf(input);
       return drive.itemView(drive.add(input, state.clock.now()));
@@ -150,7 +152,7 @@ export function createGraphControl(state: GraphState): FakeGraphControl {
     removeDriveItem: (ref) => {
       const drive = driveOf(ref);
       const item = drive.find(ref.path);
-      return item !== undefined && drive.remove(item);
+      return item !== undefined && drive.remove(item, state.clock.now());
     },
     drive: (owner) => driveOf(owner).view(),
     addSite: (input) => {
@@ -216,6 +218,9 @@ export function createGraphControl(state: GraphState): FakeGraphControl {
     resetGraphRequests: () => state.log.reset(),
     resetGraph: () => {
       store.reset();
+      state.uploads.clear();
+      state.copies.clear();
+      state.workbookSessions.clear();
       state.throttles.clear();
       state.failures.clear();
       state.log.reset();

@@ -1,18 +1,9 @@
-// Drives and drive items: `/me/drive`, `/users/{id}/drive`, `/drives/{id}`, `/sites/{id}/drive`,
-// each followed by nothing (the drive), `/root`, `/root:/{path}[:]` or `/items/{id}`, optionally
-// with `/workbook/worksheets` (Excel, work accounts with a delegated token only).
-import type { Principal } from "./auth.ts";
+// Drives and who may use them: `/me/drive`, `/users/{id}/drive`, `/drives/{id}`,
+// `/sites/{id}/drive`; items in them by path or id, checked against denials.
 import { isSelf, namedUser, requireNotDenied, requirePermission, requireSite, signedInUser } from "./access.ts";
-import { isWorkbook, type Drive, type DriveItem } from "./drive.ts";
-import { accessDenied, badRequest, GraphHttpError, notFound } from "./errors.ts";
-import type { GraphState } from "./state.ts";
-
-export interface Call {
-  readonly state: GraphState;
-  readonly principal: Principal;
-  /** The request's query string (`$top`, `$skip`); other options are ignored. */
-  readonly query?: URLSearchParams;
-}
+import type { Call } from "./call.ts";
+import type { Drive, DriveItem } from "./drive.ts";
+import { accessDenied, badRequest, notFound } from "./errors.ts";
 
 /** The drive part of a path: `me/drive`, `users/{ref}/drive`, `drives/{id}` or `sites/{id}/drive`, decoded. */
 export type DriveLocator =
@@ -62,7 +53,13 @@ export function resolveDrive(call: Call, locator: DriveLocator): Drive {
   return drive;
 }
 
-function checked(call: Call, drive: Drive, item: DriveItem | undefined): DriveItem {
+/** Writing needs Files.ReadWrite(.All) or Sites.ReadWrite.All (Files.ReadWrite is for one's own OneDrive only). */
+export function requireWrite(call: Call, drive: Drive): void {
+  requirePermission(call.principal, drive.init.siteId === undefined ? "filesWrite" : "siteFilesWrite");
+}
+
+/** The item, unless it (or a folder above it, or its site) is denied to the caller; 404 when there is none. */
+export function checked(call: Call, drive: Drive, item: DriveItem | undefined): DriveItem {
   if (item === undefined) throw notFound();
   const site = drive.init.siteId;
   requireNotDenied(call.state, call.principal, [
@@ -88,32 +85,4 @@ export function itemByPath(call: Call, drive: Drive, path: string): DriveItem {
 
 export function itemById(call: Call, drive: Drive, id: string): DriveItem {
   return checked(call, drive, drive.get(id));
-}
-
-/**
- * Excel's worksheets. No app-only access (Graph: "Application: Not supported"; the fake answers
- * what Graph was seen to answer when Excel refuses the caller), no personal OneDrive (seen as
- * 401 FileOpenUserUnauthorized), only `.xlsx` files.
- */
-export function worksheets(call: Call, drive: Drive, item: DriveItem): Record<string, unknown>[] {
-  if (call.principal.kind === "app")
-    throw new GraphHttpError(403, "AccessDenied", "Could not obtain a WAC access token.");
-  requirePermission(call.principal, "workbook");
-  if (drive.init.driveType === "personal") {
-    const message = "You do not have permissions to open this file in the browser.";
-    throw new GraphHttpError(401, "FileOpenUserUnauthorized", message, {
-      inner: { code: "unauthorizedUncategorized", message: "Excel refused to open the file for this account." },
-    });
-  }
-  if (!isWorkbook(item)) throw badRequest("The item is not an Excel workbook (.xlsx).");
-  return item.worksheets.map((name, position) => {
-    const id = `{00000000-0001-0000-${String(position).padStart(4, "0")}-000000000000}`;
-    return {
-      "@odata.id": `/drives('${drive.id}')/items('${item.id}')/workbook/worksheets(%27${encodeURIComponent(id)}%27)`,
-      id,
-      name,
-      position,
-      visibility: "Visible",
-    };
-  });
 }

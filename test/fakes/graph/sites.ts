@@ -4,6 +4,7 @@
 import { randomUUID } from "node:crypto";
 import { FakeInputError } from "../app-model.ts";
 import { Drive } from "./drive.ts";
+import type { ListItem } from "./list-items.ts";
 import type { ListInput, ListView, SiteView } from "./types.ts";
 
 export interface SiteList {
@@ -12,6 +13,9 @@ export interface SiteList {
   readonly displayName: string;
   readonly template: string;
   readonly createdAt: number;
+  /** Its items by id (`"1"`, `"2"`, … never reused). */
+  readonly items: Map<string, ListItem>;
+  lastItemId: number;
 }
 
 export interface Site {
@@ -57,6 +61,8 @@ export function newList(input: ListInput, now: number): SiteList {
     displayName: input.displayName ?? input.name,
     template: input.template ?? "genericList",
     createdAt: now,
+    items: new Map(),
+    lastItemId: 0,
   };
 }
 
@@ -84,6 +90,8 @@ export function newSite(
     displayName: "Documents",
     template: "documentLibrary",
     createdAt: now,
+    items: new Map(),
+    lastItemId: 0,
   };
   return { id, hostname, path, displayName, tenantId: input.tenantId, drive, lists: [library], createdAt: now };
 }

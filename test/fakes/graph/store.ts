@@ -6,6 +6,7 @@ import type { FakeClock } from "../clock.ts";
 import type { Directory } from "../directory.ts";
 import type { User } from "../user-model.ts";
 import { Drive } from "./drive.ts";
+import { EventStore } from "./events.ts";
 import { newSite, normalizeSitePath, type Site } from "./sites.ts";
 import type { CalendarInput, CalendarView, PowerBiGroupView } from "./types.ts";
 
@@ -41,6 +42,8 @@ export class GraphStore {
   #calendars = new Map<string, Calendar[]>();
   #denied = new Map<string, Set<string>>();
   #groups = new Map<string, PowerBiGroupView[]>();
+  /** Events of every calendar, by calendar id. */
+  readonly events = new EventStore();
 
   constructor(directory: Directory, clock: FakeClock) {
     this.#directory = directory;
@@ -53,6 +56,7 @@ export class GraphStore {
     this.#calendars.clear();
     this.#denied.clear();
     this.#groups.clear();
+    this.events.clear();
   }
 
   /** A registered user by UPN or object id (or, for personal accounts, the 16-digit Graph id). */
@@ -93,7 +97,7 @@ export class GraphStore {
   }
 
   driveById(id: string): Drive | undefined {
-    const all = [...this.#oneDrives.values(), ...[...this.#sites.values()].map((s) => s.drive)];
+    const all = this.drives();
     return all.find((d) => d.id === id) ?? all.find((d) => d.id.toLowerCase() === id.toLowerCase());
   }
 
@@ -139,6 +143,16 @@ export class GraphStore {
     const created: Calendar[] = [{ id: calendarId(), name: "Calendar", color: "auto", isDefault: true }];
     this.#calendars.set(user.id, created);
     return created;
+  }
+
+  /** A calendar of the person by id, or `undefined`. */
+  calendar(user: User, id: string): Calendar | undefined {
+    return this.calendars(user).find((c) => c.id === id);
+  }
+
+  /** All drives: OneDrives, then site libraries. */
+  drives(): Drive[] {
+    return [...this.#oneDrives.values(), ...[...this.#sites.values()].map((s) => s.drive)];
   }
 
   addCalendar(user: User, input: Omit<CalendarInput, "user">): Calendar {

@@ -14,8 +14,16 @@ export type DriveItemInput = DriveOwner & {
   readonly kind?: DriveItemKind;
   /** Files only. Default: from the extension (`.xlsx` is the spreadsheet type), else `application/octet-stream`. */
   readonly mimeType?: string;
-  /** Bytes; files only. Default: 1024. */
+  /**
+   * Bytes; files only. Default: 1024, or the length of `content`. Without `content` the file's
+   * bytes are generated (deterministic for the item, streamed, never held in memory): any size,
+   * e.g. `2 ** 30` for a 1 GiB download.
+   */
   readonly size?: number;
+  /** Files only: the exact content, as UTF-8 text. */
+  readonly content?: string;
+  /** Files only: the exact content, base64 (binary). */
+  readonly contentBase64?: string;
   /** Worksheet names of an `.xlsx` file. Default: `["Sheet1"]`. */
   readonly worksheets?: readonly string[];
 };
@@ -27,6 +35,10 @@ export type DriveItemRef = DriveOwner & { readonly path: string };
 export interface DriveItemView {
   readonly id: string;
   readonly name: string;
+  /** `"{GUID},version"`: changes with every change of the item. */
+  readonly eTag: string;
+  /** `"c:{GUID},version"`. */
+  readonly cTag: string;
   readonly webUrl: string;
   readonly size: number;
   readonly createdDateTime: string;
@@ -226,7 +238,8 @@ export interface GraphRequestRecord {
   readonly method: string;
   /** URL path as sent (percent-encoded), without the query. */
   readonly path: string;
-  readonly api: "graph" | "powerbi";
+  /** `content`: the fake's download, upload-session and copy-monitor URLs (no token needed). */
+  readonly api: "graph" | "powerbi" | "content";
   /** UPN of a delegated token's user. */
   readonly user?: string;
   /** Object id of a delegated token's user. */
@@ -239,4 +252,39 @@ export interface GraphRequestRecord {
   readonly code?: string;
   /** True when an injected throttle answered it. */
   readonly throttled: boolean;
+  /** True for a request inside a `$batch` (the batch itself is recorded too). */
+  readonly inBatch?: boolean;
+}
+
+/** A file's content as the control API reports it. */
+export interface DriveItemContentView {
+  readonly size: number;
+  /** Hex SHA-256 of the bytes (what a download must hash to). */
+  readonly sha256: string;
+  /** The bytes, base64; only for files up to 16 MiB. */
+  readonly base64?: string;
+}
+
+export interface EventInput {
+  /** UPN or object id. */
+  readonly user: string;
+  /** A calendar's name or id. Default: the default calendar (`Calendar`). */
+  readonly calendar?: string;
+  readonly subject?: string;
+  /** `{dateTime: "2026-07-01T10:00:00", timeZone: "UTC"}`. */
+  readonly start: { readonly dateTime: string; readonly timeZone: string };
+  readonly end: { readonly dateTime: string; readonly timeZone: string };
+  readonly body?: { readonly contentType?: "html" | "text"; readonly content: string };
+  readonly location?: { readonly displayName: string };
+  readonly attendees?: readonly { readonly emailAddress: { readonly address: string; readonly name?: string } }[];
+  readonly isAllDay?: boolean;
+}
+
+export interface ListItemInput {
+  /** The site's URL or id. */
+  readonly siteUrl: string;
+  /** The list's id, title or name. */
+  readonly list: string;
+  /** Column values, e.g. `{Title: "Invoice 1", Amount: 120}`. */
+  readonly fields: Readonly<Record<string, unknown>>;
 }

@@ -1,0 +1,127 @@
+// driveItem delta: `…/root/delta` enumerates the drive (the root first, parents before children),
+// pages with `@odata.nextLink` (`$top`, default 200) and ends with `@odata.deltaLink`; a token
+// from it (`?token=`, `delta(token='…')`) returns what changed since, each item once in its latest
+// state, removed ones with the `deleted` facet; `token=latest` returns no items and a deltaLink;
+// a timestamp token (business drives) returns changes since that time. Items carry no
+// `parentReference.path` (Graph: track by id). Tokens of an epoch the test ended answer 410 Gone
+// `resyncChangesApplyDifferences` with a Location to start over. Delta on a folder other than the
+// root is served for personal OneDrives only (Graph supports it there); business drives answer 400.
+import { principalKey } from "./auth.ts";
+import { header, type Call } from "./call.ts";
+import type { Drive, DriveItem, Tombstone } from "./drive.ts";
+import { deletedItemView, deltaItemView } from "./drive-views.ts";
+import { badRequest, GraphHttpError } from "./errors.ts";
+import { collection, linkTo, wholeNumber } from "./results.ts";
+import { downloadUrl } from "./content.ts";
+
+/** A position in the change feed: changes after `s` up to `u`, resuming after cursor `c` ([phase, depth, seq]). */
+interface Token {
+  readonly s: number;
+  readonly e: number;
+  readonly u?: number;
+  readonly c?: readonly [number, number, number];
+}
+
+const defaultPage = 200;
+
+function encode(token: Token): string {
+  return Buffer.from(JSON.stringify(token)).toString("base64url");
+}
+
+function decode(raw: string): Token | undefined {
+  try {
+    const token = JSON.parse(Buffer.from(raw, "base64url").toString("utf8")) as Partial<Token>;
+    return typeof token.s === "number" && typeof token.e === "number" ? (token as Token) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The token of `delta(token='…')`, `delta(token=…)` or `?token=…`; undefined: start from scratch. */
+function rawToken(call: Call, rest: string): string | undefined {
+  const inPath = /^\/delta\((?:token=)?'?([^')]*)'?\)$/.exec(decodeURIComponent(rest));
+  const value = inPath?.[1] ?? call.query.get("token") ?? undefined;
+  return value === "" ? undefined : value;
+}
+
+function startToken(call: Call, drive: Drive, raw: string | undefined): Token {
+  if (raw === undefined) return { s: -1, e: drive.epoch };
+  if (raw === "latest") return { s: drive.seq, e: drive.epoch, u: drive.seq };
+  const at = Date.parse(raw);
+  if (/^\d{4}-\d\d-\d\dT/.test(raw) && !Number.isNaN(at)) {
+    if (drive.init.driveType === "personal")
+      throw badRequest("Timestamp delta tokens are not supported on OneDrive personal.");
+    return { s: drive.seqAt(at), e: drive.epoch };
+  }
+  const token = decode(raw);
+  if (token === undefined) throw badRequest("Invalid delta token.");
+  return token;
+}
+
+const depth = (drive: Drive, item: DriveItem): number => drive.lineage(item).length;
+
+/** Live items of the scope changed in (s, u], with their ancestors inside the scope, ordered parents first. */
+function liveEntries(call: Call, drive: Drive, scope: DriveItem, token: Token & { u: number }): DriveItem[] {
+  const inScope = (item: DriveItem): boolean => drive.lineage(item).some((i) => i.id === scope.id);
+  const changed = [scope, ...drive.items()].filter((i) => i.seq > token.s && i.seq <= token.u && inScope(i));
+  const withParents = new Map(changed.map((i) => [i.id, i]));
+  if (token.s >= 0 && header(call, "deltaExcludeParent") === undefined)
+    for (const item of changed) for (const a of drive.lineage(item).slice(1)) if (inScope(a)) withParents.set(a.id, a);
+  const key = principalKey(call.principal);
+  const site = drive.init.siteId;
+  return [...withParents.values()]
+    .filter((i) => !call.state.store.isDenied(key, [...drive.lineage(i).map((x) => x.id), ...(site ? [site] : [])]))
+    .sort((a, b) => depth(drive, a) - depth(drive, b) || a.seq - b.seq);
+}
+
+function removedEntries(drive: Drive, scope: DriveItem, token: Token & { u: number }): Tombstone[] {
+  if (token.s < 0) return [];
+  const { removed } = drive.changesSince(token.s);
+  return removed.filter((t) => t.seq <= token.u && (scope.id === drive.rootId || t.ancestorIds.includes(scope.id)));
+}
+
+type Entry = { readonly key: [number, number, number]; readonly view: Record<string, unknown> };
+
+function entries(call: Call, drive: Drive, scope: DriveItem, token: Token & { u: number }): Entry[] {
+  const live = liveEntries(call, drive, scope, token).map((item): Entry => {
+    const view = deltaItemView(drive, item);
+    const url = item.kind === "file" ? { "@microsoft.graph.downloadUrl": downloadUrl(call.state, drive, item) } : {};
+    return { key: [0, depth(drive, item), item.seq], view: { ...view, ...url } };
+  });
+  const gone = removedEntries(drive, scope, token).map((t): Entry => ({
+    key: [1, 0, t.seq],
+    view: deletedItemView(drive, t),
+  }));
+  return [...live, ...gone];
+}
+
+const after = (a: readonly number[], b: readonly number[]): boolean =>
+  a[0]! - b[0]! > 0 || (a[0] === b[0] && (a[1]! - b[1]! > 0 || (a[1] === b[1] && a[2]! > b[2]!)));
+
+/** GET `…/delta` on the root (or, on a personal OneDrive, a folder). */
+export function delta(call: Call, drive: Drive, scope: DriveItem, rest: string): unknown {
+  if (scope.id !== drive.rootId && drive.init.driveType !== "personal")
+    throw badRequest("Delta is only supported on the root of OneDrive for Business and SharePoint drives.");
+  if (scope.kind !== "folder") throw badRequest("Delta is only supported on folders.");
+  const start = startToken(call, drive, rawToken(call, rest));
+  const deltaPath = call.path.replace(/\/delta(\(.*\))?$/, "/delta");
+  if (start.e !== drive.epoch)
+    throw new GraphHttpError(410, "resyncChangesApplyDifferences", "The delta token is no longer valid; start over.", {
+      headers: { location: `${call.state.baseUrl}${deltaPath}` },
+    });
+  const token = { ...start, u: start.u ?? drive.seq };
+  const top = wholeNumber(call, "$top", defaultPage, 1);
+  const pending = entries(call, drive, scope, token).filter((e) => start.c === undefined || after(e.key, start.c));
+  const pageOf = pending.slice(0, top);
+  const query = new URLSearchParams(call.query);
+  query.delete("token");
+  const last = pageOf.at(-1);
+  const more = pending.length > top && last !== undefined;
+  query.set("token", encode(more ? { s: token.s, e: token.e, u: token.u, c: last.key } : { s: token.u, e: token.e }));
+  const body = collection(
+    call,
+    "Collection(driveItem)",
+    pageOf.map((e) => e.view),
+  );
+  return { ...body, [more ? "@odata.nextLink" : "@odata.deltaLink"]: linkTo(call, deltaPath, query) };
+}

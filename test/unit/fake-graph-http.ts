@@ -1,0 +1,60 @@
+// Shared by the fake-graph tests that look below the Graph client: plain HTTPS requests to the
+// fake (trusting its CA, following no redirect), to see a 302's Location, send raw bytes to an
+// upload URL, or stream a large download without holding it.
+import { Agent, request } from "undici";
+import type { Setup } from "./fake-graph-sign-in.ts";
+
+export interface RawResponse {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** The body as text (empty for HEAD and 204). */
+  readonly text: string;
+  json(): Record<string, unknown>;
+}
+
+export interface RawClient {
+  /** A request to a full URL (a download or upload URL) or to a Graph path (`/v1.0/...`) with `token`. */
+  send(
+    target: string,
+    options?: {
+      readonly method?: string;
+      readonly token?: string;
+      readonly headers?: Record<string, string>;
+      readonly body?: Buffer | string;
+    },
+  ): Promise<RawResponse>;
+  /** Streams a GET and hands each chunk to `onChunk`; answers the status and headers once the body is read. */
+  stream(url: string, onChunk: (chunk: Buffer) => void): Promise<Omit<RawResponse, "text" | "json">>;
+  close(): Promise<void>;
+}
+
+export function rawClient(setup: Setup): RawClient {
+  const agent = new Agent({ connect: { ca: setup.fake.caPem } });
+  return {
+    send: async (target, options = {}) => {
+      const url = target.startsWith("https://") ? target : `${setup.fake.url}${target}`;
+      const response = await request(url, {
+        method: (options.method ?? "GET") as "GET",
+        headers: {
+          ...(options.token === undefined ? {} : { authorization: `Bearer ${options.token}` }),
+          ...options.headers,
+        },
+        ...(options.body === undefined ? {} : { body: options.body }),
+        dispatcher: agent,
+      });
+      const text = await response.body.text();
+      return {
+        status: response.statusCode,
+        headers: response.headers,
+        text,
+        json: () => JSON.parse(text) as Record<string, unknown>,
+      };
+    },
+    stream: async (url, onChunk) => {
+      const response = await request(url, { dispatcher: agent });
+      for await (const chunk of response.body as AsyncIterable<Buffer>) onChunk(chunk);
+      return { status: response.statusCode, headers: response.headers };
+    },
+    close: () => agent.close(),
+  };
+}
