@@ -9,8 +9,11 @@ type Segments = readonly string[];
 
 const lower = (segment: string | undefined): string => (segment ?? "").toLowerCase();
 
+/** A bound function may be namespace-qualified (`microsoft.graph.search(q='x')`): one name for the policy. */
+const unqualified = (segment: string): string => segment.toLowerCase().replace(/^microsoft\.graph\./, "");
+
 /** Action segments after the addressed object, lower-cased: `["children"]`, `["workbook", "worksheets"]`. */
-const restOf = (segments: Segments): string[] => segments.map((s) => plain(s).toLowerCase());
+const restOf = (segments: Segments): string[] => segments.map((s) => unqualified(plain(s)));
 
 /**
  * `path` is the raw, still percent-encoded path after `/v1.0` (`/me/drive/root:/Reports%202026:/children`),
@@ -20,7 +23,12 @@ const restOf = (segments: Segments): string[] => segments.map((s) => plain(s).to
 export function parseGraphRequest(path: string, query: URLSearchParams): Target {
   try {
     checkQuery(query);
-    return route(decodeSegments(path)) ?? { kind: "unknown", path };
+    const segments = decodeSegments(path);
+    const target = route(segments);
+    if (target !== undefined) return target;
+    // Outside a drive path a dot segment has no use but to make the gateway and Graph disagree.
+    if (segments.some((s) => s === "." || s === "..")) throw new MalformedPath("a dot segment outside a drive path");
+    return { kind: "unknown", path };
   } catch (error) {
     if (error instanceof MalformedPath) return { kind: "malformed", why: error.message };
     throw error;
@@ -97,7 +105,8 @@ function drive(ref: DriveRef, segments: Segments): Target | undefined {
     return driveItem(ref, { kind: "path", path }, after);
   }
   if (name === "items") return tail[0] === undefined ? undefined : byId(ref, tail[0], tail.slice(1));
-  if (name.startsWith("search(") && tail.length === 0) return { kind: "drive", drive: ref, rest: restOf(segments) };
+  if (unqualified(head).startsWith("search(") && tail.length === 0)
+    return { kind: "drive", drive: ref, rest: restOf(segments) };
   return undefined;
 }
 

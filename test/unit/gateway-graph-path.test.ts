@@ -60,6 +60,12 @@ describe("drive items: every addressing form, one Target", () => {
     ["delta at the root", "/me/drive/root/delta", root("delta")],
     ["search of the whole drive", "/me/drive/search(q='x')", { kind: "drive", drive: me, rest: ["search(q='x')"] }],
     [
+      "a namespace-qualified search",
+      "/me/drive/Microsoft.Graph.search(q='x')",
+      { kind: "drive", drive: me, rest: ["search(q='x')"] },
+    ],
+    ["a namespace-qualified delta", "/me/drive/items/F/microsoft.graph.delta()", byId("F", "delta()")],
+    [
       "another user's drive by UPN",
       "/users/ada@contoso.com/drive/root:/x:",
       item({ kind: "user", user: "ada@contoso.com" }, { kind: "path", path: "/x" }),
@@ -198,6 +204,8 @@ describe("attacks refused as malformed before any decision", () => {
     [".. out of items/{id}:", "/me/drive/items/Allowed:/../Secret:", "climbs above the root"],
     ["a site path climbing out", "/sites/contoso.sharepoint.com:/../../x:", "climbs above the root"],
     ["dot segments after an item", "/me/drive/items/X/../../../users/bob/drive", "outside a drive path"],
+    ["dot segments before a drive", "/me/../users/bob/drive/root:/Secret:", "outside a drive path"],
+    ["a dot segment at the start", "/../me/drive", "outside a drive path"],
     ["an encoded .. as an item id", "/me/drive/items/%2e%2e/children", "outside a drive path"],
     ["an encoded / in an id", "/me/drive/items/A%2F..%2FB", "encoded /"],
     ["an encoded / in an action", "/me/calendars/C1/events%2F..%2F..%2Fcalendars%2FC2", "encoded /"],
