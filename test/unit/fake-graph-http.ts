@@ -9,6 +9,7 @@ export interface RawResponse {
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   /** The body as text (empty for HEAD and 204). */
   readonly text: string;
+  readonly bytes: Buffer;
   json(): Record<string, unknown>;
 }
 
@@ -24,7 +25,7 @@ export interface RawClient {
     },
   ): Promise<RawResponse>;
   /** Streams a GET and hands each chunk to `onChunk`; answers the status and headers once the body is read. */
-  stream(url: string, onChunk: (chunk: Buffer) => void): Promise<Omit<RawResponse, "text" | "json">>;
+  stream(url: string, onChunk: (chunk: Buffer) => void): Promise<Omit<RawResponse, "text" | "bytes" | "json">>;
   close(): Promise<void>;
 }
 
@@ -42,11 +43,13 @@ export function rawClient(setup: Setup): RawClient {
         ...(options.body === undefined ? {} : { body: options.body }),
         dispatcher: agent,
       });
-      const text = await response.body.text();
+      const bytes = Buffer.from(await response.body.arrayBuffer());
+      const text = bytes.toString("utf8");
       return {
         status: response.statusCode,
         headers: response.headers,
         text,
+        bytes,
         json: () => JSON.parse(text) as Record<string, unknown>,
       };
     },
