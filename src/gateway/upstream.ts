@@ -1,0 +1,86 @@
+// The gateway's connections to Graph and Power BI: one undici pool (CA bundle, timeouts), and the
+// small JSON GETs it makes itself to locate items (bounded answers, never a token in an error).
+import { rootCertificates } from "node:tls";
+import { Agent, request, type Dispatcher } from "undici";
+
+export interface UpstreamOptions {
+  /** Connect, headers and idle-body timeout. */
+  readonly timeoutMs: number;
+  /** PEM certificates trusted beside the system's. */
+  readonly extraCaPem?: string;
+}
+
+export function createDispatcher(options: UpstreamOptions): Dispatcher {
+  const ca = options.extraCaPem === undefined ? undefined : [...rootCertificates, options.extraCaPem];
+  return new Agent({
+    connect: { ca, timeout: options.timeoutMs },
+    headersTimeout: options.timeoutMs,
+    bodyTimeout: options.timeoutMs,
+  });
+}
+
+/** A Graph answer the gateway read itself. */
+export interface JsonAnswer {
+  readonly status: number;
+  readonly body: unknown;
+  /** Retry-After, when Graph sent one. */
+  readonly retryAfter?: string;
+}
+
+/** The largest answer the gateway reads for itself (an item's metadata is a few kB). */
+const MAX_OWN_ANSWER_BYTES = 1024 * 1024;
+
+/** Reads a body up to `maxBytes`; undefined (and the rest discarded) when it is longer. */
+export async function readBounded(
+  body: Dispatcher.ResponseData["body"],
+  maxBytes: number,
+): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > maxBytes) {
+      body.destroy();
+      return undefined;
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+const parse = (buffer: Buffer | undefined): unknown => {
+  if (buffer === undefined) return undefined;
+  try {
+    return JSON.parse(buffer.toString("utf8")) as unknown;
+  } catch {
+    return undefined;
+  }
+};
+
+/** GET `url` with the credential's token, the answer's JSON (undefined when not JSON or too large). */
+export async function getJson(dispatcher: Dispatcher, url: string, token: string): Promise<JsonAnswer> {
+  const response = await request(url, {
+    method: "GET",
+    dispatcher,
+    headers: { authorization: `Bearer ${token}`, accept: "application/json" },
+  });
+  const retryAfter = response.headers["retry-after"];
+  const body = parse(await readBounded(response.body, MAX_OWN_ANSWER_BYTES));
+  return {
+    status: response.statusCode,
+    body,
+    ...(typeof retryAfter === "string" ? { retryAfter } : {}),
+  };
+}
+
+/** Graph failed (or could not be reached) while the gateway asked it something itself. */
+export class UpstreamError extends Error {
+  override readonly name = "UpstreamError";
+  readonly status: number;
+  readonly retryAfter: string | undefined;
+  constructor(message: string, status: number, retryAfter?: string) {
+    super(message);
+    this.status = status;
+    this.retryAfter = retryAfter;
+  }
+}
