@@ -136,6 +136,8 @@ export const accessListStatusSchema = z
             resolved: z.boolean().describe("Whether Microsoft Graph found the item."),
             id: z.string().max(256).optional().describe("Graph id of the item."),
             driveId: z.string().max(256).optional().describe("Graph id of its drive."),
+            siteId: z.string().max(256).optional().describe("Graph id of a List's site."),
+            isDefault: z.boolean().optional().describe("A Calendar that is the account's default calendar."),
             webUrl: z.string().max(2048).optional().describe("Where a person opens it."),
             path: z.string().max(1024).optional().describe("Its drive path."),
             reason: z.string().max(64).optional().describe("Why it is not resolved, e.g. NotFound or AccessDenied."),

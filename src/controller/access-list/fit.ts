@@ -1,7 +1,15 @@
 import type { ItemResult } from "./resolve.ts";
 
 /** The longest values status.items may hold (the CRD's maxLength): a longer one fails the whole status write with 422. */
-export const STATUS_LIMITS = { id: 256, driveId: 256, webUrl: 2048, path: 1024, reason: 64, message: 4096 } as const;
+export const STATUS_LIMITS = {
+  id: 256,
+  driveId: 256,
+  siteId: 256,
+  webUrl: 2048,
+  path: 1024,
+  reason: 64,
+  message: 4096,
+} as const;
 /** The Ready condition's message (the CRD allows 32768; item names alone can come close). */
 export const CONDITION_MESSAGE_LIMIT = 16_384;
 
@@ -24,7 +32,7 @@ function asIri(url: string): string {
   }
 }
 
-type Located = "id" | "driveId" | "webUrl" | "path";
+type Located = "id" | "driveId" | "siteId" | "webUrl" | "path";
 
 /**
  * An item result that fits status. Messages are cut; a locator that is too long is left out rather
@@ -35,7 +43,7 @@ export function fitItem(result: ItemResult): ItemResult {
   const fitted: Record<string, unknown> = { ...result };
   if (result.webUrl !== undefined && result.webUrl.length > STATUS_LIMITS.webUrl)
     fitted["webUrl"] = asIri(result.webUrl);
-  const left = (["id", "driveId", "webUrl", "path"] as const satisfies readonly Located[]).flatMap((key) => {
+  const left = (["id", "driveId", "siteId", "webUrl", "path"] as const satisfies readonly Located[]).flatMap((key) => {
     const value = fitted[key];
     if (typeof value !== "string" || value.length <= STATUS_LIMITS[key]) return [];
     fitted[key] = undefined;

@@ -10,6 +10,10 @@ export interface ItemResult {
   readonly resolved: boolean;
   readonly id?: string;
   readonly driveId?: string;
+  /** A List's site (Graph id): the gateway lets through requests that address it by id. */
+  readonly siteId?: string;
+  /** A Calendar that is the account's default: the gateway then lets `/me/calendar` and `/me/events` through. */
+  readonly isDefault?: boolean;
   readonly webUrl?: string;
   readonly path?: string;
   readonly reason?: string;
@@ -115,7 +119,7 @@ export class ItemResolver {
   readonly #retryDelayMs: number;
   readonly #signal: AbortSignal | undefined;
   readonly #siteIds = new Map<string, Promise<{ id?: string; webUrl?: string }>>();
-  #calendars: Promise<{ id?: string; name?: string }[]> | undefined;
+  #calendars: Promise<{ id?: string; name?: string; isDefaultCalendar?: boolean }[]> | undefined;
 
   constructor(graph: Client, principal: Principal, options: ResolverOptions = {}) {
     this.#graph = graph;
@@ -251,7 +255,7 @@ export class ItemResolver {
       .api(`/sites/${site.id ?? ""}/lists/${encodeURIComponent(item.listName ?? "")}`)
       .select("id,webUrl")
       .get()) as { id?: string; webUrl?: string };
-    return { name: item.name, resolved: true, id: list.id, webUrl: list.webUrl };
+    return { name: item.name, resolved: true, id: list.id, siteId: site.id, webUrl: list.webUrl };
   }
 
   async #calendar(item: AccessListItem): Promise<ItemResult> {
@@ -263,13 +267,18 @@ export class ItemResolver {
     const found = (await calendars).find((c) => c.name?.toLowerCase() === item.calendarName?.toLowerCase());
     if (found === undefined)
       return unresolved(item.name, "NotFound", `The account has no calendar named ${item.calendarName ?? ""}.`);
-    return { name: item.name, resolved: true, id: found.id };
+    return {
+      name: item.name,
+      resolved: true,
+      id: found.id,
+      ...(found.isDefaultCalendar === true ? { isDefault: true } : {}),
+    };
   }
 
   /** The account's calendars, every page (`@odata.nextLink`), up to MAX_CALENDAR_PAGES. */
-  async #allCalendars(): Promise<{ id?: string; name?: string }[]> {
-    type Page = { value?: { id?: string; name?: string }[]; "@odata.nextLink"?: string };
-    let page = (await this.#graph.api("/me/calendars").select("id,name").top(100).get()) as Page;
+  async #allCalendars(): Promise<{ id?: string; name?: string; isDefaultCalendar?: boolean }[]> {
+    type Page = { value?: { id?: string; name?: string; isDefaultCalendar?: boolean }[]; "@odata.nextLink"?: string };
+    let page = (await this.#graph.api("/me/calendars").select("id,name,isDefaultCalendar").top(100).get()) as Page;
     const all = [...(page.value ?? [])];
     for (let pages = 1; typeof page["@odata.nextLink"] === "string" && pages < MAX_CALENDAR_PAGES; pages++) {
       page = (await this.#graph.api(page["@odata.nextLink"]).get()) as Page;
