@@ -165,7 +165,7 @@ describe("every field of the zod schemas reaches the CRD", () => {
       "AccessList status.items[]",
       accessListCrd,
       ".status.items[]",
-      ["name", "resolved", "id", "driveId", "webUrl", "path", "reason", "message"],
+      ["name", "resolved", "id", "driveId", "siteId", "isDefault", "webUrl", "path", "reason", "message"],
     ],
     [
       "AccessList spec.items[]",
