@@ -6,7 +6,8 @@ import type { User } from "../user-model.ts";
 import { isSelf, namedUser, requirePermission, signedInUser } from "./access.ts";
 import { jsonBody, type Call } from "./call.ts";
 import { GraphHttpError } from "./errors.ts";
-import { applyEventFields, eventView, type EventFields } from "./events.ts";
+import { FakeInputError } from "../app-model.ts";
+import { applyEventFields as apply, eventView, type CalendarEvent, type EventFields } from "./events.ts";
 import { created, entity, noContent, page } from "./results.ts";
 import type { Calendar } from "./store.ts";
 
@@ -58,7 +59,20 @@ function listEvents(call: Call, user: User, calendar: Calendar): unknown {
   return page(call, context(user, "events"), value, outlookPage);
 }
 
-/** A create or update with a bad field is Outlook's 400. */
+/** The event with the request's fields; a bad or missing one is Outlook's 400 ErrorInvalidRequest. */
+function applyEventFields(
+  base: CalendarEvent | undefined,
+  patch: EventFields,
+  ids: { readonly calendarId: string; readonly now: number },
+): CalendarEvent {
+  try {
+    return apply(base, patch, ids);
+  } catch (e: unknown) {
+    if (e instanceof FakeInputError) throw new GraphHttpError(400, "ErrorInvalidRequest", e.message);
+    throw e;
+  }
+}
+
 function fields(call: Call): EventFields {
   return jsonBody(call);
 }
