@@ -26,3 +26,5 @@ export type * from "./types.ts";
 export type { FakeGraphControl } from "./graph/control.ts";
 export { graphAppId, graphResource, powerBiResource } from "./graph/auth.ts";
 export type * from "./graph/types.ts";
+export type { FakeGraphDataControl } from "./graph/control-data.ts";
+export { encodeSharingUrl } from "./graph/shares.ts";
