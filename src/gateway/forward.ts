@@ -12,15 +12,20 @@ import { addedSeconds, answer, audit, type Exchange } from "./exchange.ts";
 import type { LocateContext } from "./locate.ts";
 import { decide } from "./policy.ts";
 import { forward, type LinkRewrite } from "./proxy.ts";
-import { accessDenied, badRequest } from "./responses.ts";
+import { accessDenied, badRequest, unavailable } from "./responses.ts";
 import { auditPath, type Route } from "./route.ts";
 import type { Decision, Located, Target } from "./types.ts";
 import { getJson, readBounded } from "./upstream.ts";
 
-export interface Admitted {
+/** A request whose caller may use the credential, which is Ready. */
+export interface Caught {
   readonly route: Route;
   readonly caller: Caller;
   readonly credential: CredentialView;
+}
+
+/** …and the credential's access token. */
+interface Admitted extends Caught {
   readonly token: string;
 }
 
@@ -64,7 +69,7 @@ function searchFor(route: Route, decision: Decision): string {
 }
 
 /** Refuses with a Graph-shaped 403 and one audit line (never a token, never a query value). */
-function refuse(exchange: Exchange, admitted: Admitted, refusal: Extract<Decision, { kind: "refuse" }>): void {
+function refuse(exchange: Exchange, admitted: Caught, refusal: Extract<Decision, { kind: "refuse" }>): void {
   const { route, caller, credential } = admitted;
   const method = exchange.req.method ?? "GET";
   const { reason, message } = refusal;
@@ -142,11 +147,7 @@ async function batchPlan(exchange: Exchange, admitted: Admitted, locate: LocateC
 async function plan(exchange: Exchange, admitted: Admitted, upstreams: Upstreams): Promise<Plan | undefined> {
   const { route, credential } = admitted;
   const method = (exchange.req.method ?? "GET").toUpperCase();
-  if (route.api === "powerbi") {
-    if (credential.manager === undefined) return { decision: { kind: "allow" } };
-    const message = `${method} /powerbi${route.path} is not covered by AccessLists: with a manager, only their items pass through ${credential.key}`;
-    return { decision: { kind: "refuse", reason: "NotUnderstood", message } };
-  }
+  if (route.api === "powerbi") return { decision: { kind: "allow" } };
   const target = parseGraphRequest(route.path, route.query);
   if (credential.manager === undefined) {
     const asked = { method, target, hasManager: false, path: route.path, credential: credential.key };
@@ -186,14 +187,43 @@ function reply(exchange: Exchange, body: unknown): void {
     .end(text);
 }
 
+/** The credential's access token for the route's API; undefined (answered 503) when its token Secret has none. */
+async function tokenFor(exchange: Exchange, caught: Caught): Promise<string | undefined> {
+  const slot = caught.route.api === "powerbi" ? "powerBi" : "graph";
+  const token = await exchange.parts.credentials.accessToken(caught.credential, slot);
+  if (token !== undefined) return token;
+  const what = slot === "powerBi" ? "no valid Power BI token (is PowerBI in spec.scopes?)" : "no valid access token";
+  const message = `the MicrosoftCredential ${caught.credential.key} is not Ready: its token Secret holds ${what}.`;
+  answer(exchange, unavailable(message), "unavailable", "CredentialNotReady");
+  return undefined;
+}
+
+/** Power BI with a manager: AccessLists have no Power BI items, so nothing of it passes. */
+function powerBiRefusal(caught: Caught, method: string): Extract<Decision, { kind: "refuse" }> {
+  const { route, credential } = caught;
+  const message = `${method} /powerbi${route.path} is not covered by AccessLists: with a manager, only their items pass through ${credential.key}`;
+  return { kind: "refuse", reason: "NotUnderstood", message };
+}
+
 /** Decides, then refuses, answers, or forwards. */
-export async function forwardAllowed(exchange: Exchange, admitted: Admitted): Promise<void> {
+export async function forwardAllowed(exchange: Exchange, caught: Caught): Promise<void> {
+  const method = (exchange.req.method ?? "GET").toUpperCase();
+  if (caught.route.api === "powerbi" && caught.credential.manager !== undefined)
+    return refuse(exchange, caught, powerBiRefusal(caught, method));
+  const token = await tokenFor(exchange, caught);
+  if (token === undefined) return;
+  const admitted: Admitted = { ...caught, token };
   const upstreams = upstreamsFor(exchange.parts.config, admitted.credential.cloud);
   const planned = await plan(exchange, admitted, upstreams);
   if (planned === undefined) return;
-  const { decision, target } = planned;
-  if (decision.kind === "refuse") return refuse(exchange, admitted, decision);
+  if (planned.decision.kind === "refuse") return refuse(exchange, admitted, planned.decision);
   if (planned.reply !== undefined) return reply(exchange, planned.reply);
+  await send(exchange, admitted, upstreams, planned);
+}
+
+/** Forwards an allowed (or filtered) request upstream. */
+async function send(exchange: Exchange, admitted: Admitted, upstreams: Upstreams, planned: Plan): Promise<void> {
+  const { decision, target } = planned;
   const { route } = admitted;
   const base = route.api === "graph" ? `${upstreams.graph}/v1.0` : upstreams.powerBi;
   const transform = decision.kind === "filter" ? transformFor(exchange, planned, decision) : planned.transform;

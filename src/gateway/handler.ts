@@ -66,11 +66,8 @@ async function admit(exchange: Exchange, route: Route): Promise<Caller | undefin
   return caller;
 }
 
-/** The credential and its access token, or undefined (answered) when it cannot be used now. */
-async function usable(
-  exchange: Exchange,
-  route: Route,
-): Promise<{ credential: CredentialView; token: string } | undefined> {
+/** The credential, or undefined (answered) when there is none or it cannot be used now. */
+function usable(exchange: Exchange, route: Route): CredentialView | undefined {
   const { credentials } = exchange.parts;
   const credential = credentials.credential(route.namespace, route.name);
   if (credential === undefined) {
@@ -86,15 +83,7 @@ async function usable(
     answer(exchange, unavailable(credential.unavailable), "unavailable", "CredentialNotReady");
     return undefined;
   }
-  const slot = route.api === "powerbi" ? "powerBi" : "graph";
-  const token = await credentials.accessToken(credential, slot);
-  if (token === undefined) {
-    const what = slot === "powerBi" ? "no valid Power BI token (is PowerBI in spec.scopes?)" : "no valid access token";
-    const message = `the MicrosoftCredential ${credential.key} is not Ready: its token Secret holds ${what}.`;
-    answer(exchange, unavailable(message), "unavailable", "CredentialNotReady");
-    return undefined;
-  }
-  return { credential, token };
+  return credential;
 }
 
 async function handle(exchange: Exchange): Promise<void> {
@@ -107,9 +96,9 @@ async function handle(exchange: Exchange): Promise<void> {
   }
   const caller = await admit(exchange, route);
   if (caller === undefined) return;
-  const found = await usable(exchange, route);
-  if (found === undefined) return;
-  await forwardAllowed(exchange, { route, caller, ...found });
+  const credential = usable(exchange, route);
+  if (credential === undefined) return;
+  await forwardAllowed(exchange, { route, caller, credential });
 }
 
 /** What went wrong after the request was admitted, as an answer. */
