@@ -134,6 +134,23 @@ describe("$batch", () => {
     expect(await graphError(me.api("/$batch").post({ requests: unknown }))).toMatchObject({ statusCode: 400 });
   });
 
+  it("takes a file's bytes base64-encoded in a request's body", async () => {
+    const raw = (await me.api("/$batch").post({
+      requests: [
+        {
+          id: "1",
+          method: "PUT",
+          url: "/me/drive/root:/Reports/batched.txt:/content",
+          headers: { "Content-Type": "text/plain" },
+          body: Buffer.from("from a batch").toString("base64"),
+        },
+      ],
+    })) as { responses: Json[] };
+    expect(raw.responses[0]).toMatchObject({ status: 201, body: { name: "batched.txt", size: 12 } });
+    const content = setup.fake.driveItemContent({ user: ada, path: "/Reports/batched.txt" });
+    expect(Buffer.from(content?.base64 ?? "", "base64").toString()).toBe("from a batch");
+  });
+
   it("takes up to 20 requests, relative with or without a leading slash", async () => {
     const requests = Array.from({ length: 20 }, (_, i) => ({
       id: String(i),
