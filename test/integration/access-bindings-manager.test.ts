@@ -4,9 +4,9 @@
 // access-bindings.test.ts.
 import { describe, expect, it } from "vitest";
 import { kubectl, kubectlOk } from "../harness/kubectl.ts";
+import { accessList, credential } from "../fixtures/index.ts";
 import type { Who } from "./as-person.ts";
 import {
-  accessList,
   alice,
   allowed,
   bob,
@@ -40,7 +40,7 @@ describe("manager", () => {
 
   it("with no AccessList to manage, the manager's Role grants no AccessList (no rule, not an empty resourceNames), only resolve on the credential", async () => {
     await servicePrincipal("expenses", { manager: "alice" });
-    await apply(kubeconfig, namespace, accessList("unrelated", "someone-else"));
+    await apply(kubeconfig, namespace, accessList("unrelated", { credential: "someone-else" }));
     await waitFor("the manager RoleBinding", () => rbacObject("rolebinding", "expenses-manager"));
     expect(await rulesOf("expenses-manager")).toEqual([RESOLVE_EXPENSES]);
     expect(await canI(alice, "resolve", "mscred/expenses")).toBe(true);
@@ -53,7 +53,7 @@ describe("manager", () => {
   });
 
   it("edits the AccessLists that reference the credential, and nothing else", async () => {
-    await apply(kubeconfig, namespace, accessList("expenses-files", "expenses"));
+    await apply(kubeconfig, namespace, accessList("expenses-files", { credential: "expenses" }));
     await eventually("alice reads expenses-files", () => canGet(alice, "accesslist", "expenses-files"), true);
     expect(await rulesOf("expenses-manager")).toEqual([
       RESOLVE_EXPENSES,
@@ -125,7 +125,7 @@ describe("manager", () => {
       JSON.stringify({ spec: { credentialRef: { name: "expenses" } } }),
     ]);
     expect(byAdmin.stderr).toContain("credentialRef is immutable");
-    await apply(kubeconfig, namespace, accessList("expenses-more", "expenses"));
+    await apply(kubeconfig, namespace, accessList("expenses-more", { credential: "expenses" }));
     await eventually("alice reads the new list", () => canGet(alice, "accesslist", "expenses-more"), true);
     await kubectlOk(kubeconfig, [
       "delete",
@@ -140,7 +140,7 @@ describe("manager", () => {
       "the manager Role without AccessList rules",
       async () => (await rulesOf("expenses-manager")).length === 1 || undefined,
     );
-    await apply(kubeconfig, namespace, accessList("expenses-files", "expenses"));
+    await apply(kubeconfig, namespace, accessList("expenses-files", { credential: "expenses" }));
     await eventually("alice reads the new list", () => canGet(alice, "accesslist", "expenses-files"), true);
   });
 
@@ -165,12 +165,7 @@ describe("manager", () => {
 
 describe("a delegated credential's state Secret", () => {
   it("is read by nobody but the operator: neither a team nor the manager", async () => {
-    await apply(kubeconfig, namespace, {
-      apiVersion: "cloudcredentials.io/v1alpha1",
-      kind: "MicrosoftCredential",
-      metadata: { name: "photos" },
-      spec: { tenantType: "Personal", scopes: ["OneDrive"], teams: ["family"], manager: "lee" },
-    });
+    await apply(kubeconfig, namespace, credential("photos", { teams: ["family"], manager: "lee" }));
     const pending = await waitForCondition(kubeconfig, [namespace, "photos"], {
       type: "SignInPending",
       status: "True",
@@ -180,7 +175,7 @@ describe("a delegated credential's state Secret", () => {
       user: "lee@outlook.com",
     });
     await waitForCondition(kubeconfig, [namespace, "photos"], { type: "Ready", status: "True" });
-    await apply(kubeconfig, namespace, accessList("photos-albums", "photos"));
+    await apply(kubeconfig, namespace, accessList("photos-albums", { credential: "photos" }));
     const member: Who = { as: "kim", asGroups: ["family"] };
     await eventually("the family reads the token", () => canGet(member, "secret", "photos-token"), true);
     await eventually("lee manages photos-albums", () => canGet({ as: "lee" }, "accesslist", "photos-albums"), true);

@@ -5,7 +5,8 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { kubectlOk } from "../harness/kubectl.ts";
-import { consumersTenantId, startFakeIdentity, type FakeIdentity } from "../fakes/index.ts";
+import { consumersTenantId, graphResource, startFakeIdentity, type FakeIdentity } from "../fakes/index.ts";
+import { credential, type CredentialOptions } from "../fixtures/index.ts";
 import { asPerson, type Who } from "./as-person.ts";
 import { createNamespace } from "./namespace.ts";
 import { capturedLogLines, startOperator, type InProcessOperator } from "./operator-fixture.ts";
@@ -16,7 +17,6 @@ export const kubeconfig = inject("kubeconfig");
 const controlPlane = inject("controlPlane");
 export const TENANT = "4a1c2e3f-5b6d-4e7f-8a9b-0c1d2e3f4a5b";
 export const PUBLIC_CLIENT = randomUUID();
-const GRAPH = "https://graph.microsoft.com";
 export const OWNED = { "app.kubernetes.io/managed-by": "cloud-credentials-operator" };
 
 export let namespace = "";
@@ -24,7 +24,7 @@ export let fake: FakeIdentity;
 let running: InProcessOperator;
 
 /** A ServicePrincipal credential whose client secret works. */
-export async function servicePrincipal(name: string, extra: Json = {}): Promise<string> {
+export async function servicePrincipal(name: string, extra: CredentialOptions = {}): Promise<string> {
   const clientId = randomUUID();
   fake.addApp({ clientId, tenantId: TENANT, secrets: [{ value: `${name}-secret` }] });
   await kubectlOk(kubeconfig, [
@@ -36,28 +36,17 @@ export async function servicePrincipal(name: string, extra: Json = {}): Promise<
     namespace,
     `--from-literal=client-secret=${name}-secret`,
   ]);
-  await apply(kubeconfig, namespace, {
-    apiVersion: "cloudcredentials.io/v1alpha1",
-    kind: "MicrosoftCredential",
-    metadata: { name },
-    spec: {
+  await apply(
+    kubeconfig,
+    namespace,
+    credential(name, {
       tenantType: "ServicePrincipal",
       tenantId: TENANT,
-      scopes: ["OneDrive"],
       servicePrincipal: { clientId, clientSecretRef: { name: `${name}-client`, key: "client-secret" } },
       ...extra,
-    },
-  });
+    }),
+  );
   return clientId;
-}
-
-export function accessList(name: string, credential: string): Json {
-  return {
-    apiVersion: "cloudcredentials.io/v1alpha1",
-    kind: "AccessList",
-    metadata: { name },
-    spec: { credentialRef: { name: credential }, items: [{ name: "reports", type: "Folder", path: "/Reports" }] },
-  };
 }
 
 export async function patchSpec(name: string, spec: Json): Promise<void> {
@@ -96,7 +85,7 @@ export function startAccessBindingsOperator(): void {
       tenantId: TENANT,
       allowPublicClientFlows: true,
       signInAudience: "AzureADandPersonalMicrosoftAccount",
-      delegatedPermissions: { [GRAPH]: ["User.Read", "Files.ReadWrite"] },
+      delegatedPermissions: { [graphResource]: ["User.Read", "Files.ReadWrite"] },
     });
     fake.updateDelegatedSettings({ deviceCodePollIntervalSeconds: 1 });
     fake.addUser({ tenantId: consumersTenantId, userPrincipalName: "lee@outlook.com", kind: "personal" });

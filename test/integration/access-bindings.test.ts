@@ -7,6 +7,7 @@ import { writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { describe, expect, inject, it } from "vitest";
 import { kubectl, kubectlOk } from "../harness/kubectl.ts";
+import { credential } from "../fixtures/index.ts";
 import type { Who } from "./as-person.ts";
 import {
   bob,
@@ -199,18 +200,16 @@ describe("teams", () => {
     ]);
     const clientId = randomUUID();
     fake.addApp({ clientId, tenantId: TENANT, secrets: [{ value: "right" }] });
-    await apply(kubeconfig, namespace, {
-      apiVersion: "cloudcredentials.io/v1alpha1",
-      kind: "MicrosoftCredential",
-      metadata: { name: "broken" },
-      spec: {
+    await apply(
+      kubeconfig,
+      namespace,
+      credential("broken", {
         tenantType: "ServicePrincipal",
         tenantId: TENANT,
-        scopes: ["OneDrive"],
         teams: ["ops"],
         servicePrincipal: { clientId, clientSecretRef: { name: "broken-client", key: "client-secret" } },
-      },
-    });
+      }),
+    );
     await waitForCondition(kubeconfig, [namespace, "broken"], {
       type: "Broken",
       status: "True",
@@ -222,12 +221,7 @@ describe("teams", () => {
       true,
     );
 
-    await apply(kubeconfig, namespace, {
-      apiVersion: "cloudcredentials.io/v1alpha1",
-      kind: "MicrosoftCredential",
-      metadata: { name: "waiting" },
-      spec: { tenantType: "Personal", scopes: ["OneDrive"], teams: ["ops"] },
-    });
+    await apply(kubeconfig, namespace, credential("waiting", { teams: ["ops"] }));
     await waitForCondition(kubeconfig, [namespace, "waiting"], { type: "SignInPending", status: "True" });
     await eventually(
       "ops may get the waiting credential",
@@ -246,8 +240,8 @@ describe("deleting the credential", () => {
     "leaves no Role, RoleBinding or Secret behind (garbage collection, no finalizer)",
     { timeout: 120_000 },
     async () => {
-      const credential = await getJson(kubeconfig, ["mscred", "payroll", "-n", namespace]);
-      expect((credential?.["metadata"] as Json)["finalizers"]).toBeUndefined();
+      const payroll = await getJson(kubeconfig, ["mscred", "payroll", "-n", namespace]);
+      expect((payroll?.["metadata"] as Json)["finalizers"]).toBeUndefined();
       await patchSpec("payroll", { teams: ["payroll-readers"], manager: "alice" });
       await waitFor(
         "payroll's Roles",

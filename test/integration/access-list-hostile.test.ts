@@ -6,7 +6,8 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { kubectlOk } from "../harness/kubectl.ts";
-import { startFakeIdentity, type FakeIdentity } from "../fakes/index.ts";
+import { graphResource, startFakeIdentity, type FakeIdentity } from "../fakes/index.ts";
+import { accessList, credential } from "../fixtures/index.ts";
 import { createNamespace } from "./namespace.ts";
 import { startOperator, type InProcessOperator } from "./operator-fixture.ts";
 import { apply, conditionOf, getJson, waitFor, waitForCondition, type Json } from "./wait.ts";
@@ -14,29 +15,20 @@ import { apply, conditionOf, getJson, waitFor, waitForCondition, type Json } fro
 const kubeconfig = inject("kubeconfig");
 const TENANT = "6b7c8d9e-0f1a-4b2c-8d3e-4f5a6b7c8d9e";
 const CLIENT = randomUUID();
-const GRAPH = "https://graph.microsoft.com";
 const ADELE = "adele@fabrikam.onmicrosoft.com";
 let namespace = "";
 let fake: FakeIdentity;
 let running: InProcessOperator;
 
-const credential = (name: string): Json => ({
-  apiVersion: "cloudcredentials.io/v1alpha1",
-  kind: "MicrosoftCredential",
-  metadata: { name },
-  spec: { tenantType: "WorkOrSchool", tenantId: TENANT, scopes: ["OneDrive", "Excel", "Calendar"] },
-});
-const accessList = (name: string, credentialName: string, items: Json[]): Json => ({
-  apiVersion: "cloudcredentials.io/v1alpha1",
-  kind: "AccessList",
-  metadata: { name },
-  spec: { credentialRef: { name: credentialName }, items },
-});
 const itemsOf = (list: Json): Json[] => ((list["status"] as Json | undefined)?.["items"] ?? []) as Json[];
 const itemNamed = (list: Json, name: string): Json | undefined => itemsOf(list).find((i) => i["name"] === name);
 
 async function readyCredential(name: string): Promise<void> {
-  await apply(kubeconfig, namespace, credential(name));
+  await apply(
+    kubeconfig,
+    namespace,
+    credential(name, { tenantType: "WorkOrSchool", tenantId: TENANT, scopes: ["OneDrive", "Excel", "Calendar"] }),
+  );
   const userCode = await waitFor(`a sign-in for ${name}`, async () => {
     const code = (
       ((await getJson(kubeconfig, ["mscred", name, "-n", namespace]))?.["status"] as Json | undefined)?.["signIn"] as
@@ -57,7 +49,7 @@ beforeAll(async () => {
     tenantId: TENANT,
     allowPublicClientFlows: true,
     signInAudience: "AzureADMultipleOrgs",
-    delegatedPermissions: { [GRAPH]: ["User.Read", "Files.ReadWrite", "Calendars.ReadWrite"] },
+    delegatedPermissions: { [graphResource]: ["User.Read", "Files.ReadWrite", "Calendars.ReadWrite"] },
   });
   fake.updateDelegatedSettings({ deviceCodePollIntervalSeconds: 1 });
   fake.addUser({ tenantId: TENANT, userPrincipalName: ADELE });
@@ -88,11 +80,14 @@ describe("one bad item", () => {
     await apply(
       kubeconfig,
       namespace,
-      accessList("bad-items", "adele", [
-        { name: "folder", type: "Folder", path: "/Finance/2026" },
-        { name: "broken", type: "Workbook", path: "/Finance/corrupt.xlsx" },
-        { name: "locked", type: "Workbook", path: "/Finance/locked.xlsx" },
-      ]),
+      accessList("bad-items", {
+        credential: "adele",
+        items: [
+          { name: "folder", type: "Folder", path: "/Finance/2026" },
+          { name: "broken", type: "Workbook", path: "/Finance/corrupt.xlsx" },
+          { name: "locked", type: "Workbook", path: "/Finance/locked.xlsx" },
+        ],
+      }),
     );
     const list = await waitForCondition(
       kubeconfig,
@@ -132,10 +127,13 @@ describe("one bad item", () => {
     await apply(
       kubeconfig,
       namespace,
-      accessList("long-values", "adele", [
-        { name: "deep", type: "File", path: deep },
-        { name: "verbose", type: "File", path: "/Verbose/a.txt" },
-      ]),
+      accessList("long-values", {
+        credential: "adele",
+        items: [
+          { name: "deep", type: "File", path: deep },
+          { name: "verbose", type: "File", path: "/Verbose/a.txt" },
+        ],
+      }),
     );
     const list = await waitForCondition(
       kubeconfig,
@@ -156,7 +154,10 @@ describe("what Graph answers at length", () => {
     await apply(
       kubeconfig,
       namespace,
-      accessList("rooms", "adele", [{ name: "last-room", type: "Calendar", calendarName: "Room 105" }]),
+      accessList("rooms", {
+        credential: "adele",
+        items: [{ name: "last-room", type: "Calendar", calendarName: "Room 105" }],
+      }),
     );
     const list = await waitForCondition(
       kubeconfig,
@@ -182,7 +183,7 @@ describe("what Graph answers at length", () => {
     await apply(
       kubeconfig,
       namespace,
-      accessList("throttled", "adele", [{ name: "a", type: "File", path: "/Throttled/a.txt" }]),
+      accessList("throttled", { credential: "adele", items: [{ name: "a", type: "File", path: "/Throttled/a.txt" }] }),
     );
     const list = await waitForCondition(
       kubeconfig,
@@ -219,7 +220,7 @@ describe("the published ConfigMap", () => {
     await apply(
       kubeconfig,
       namespace,
-      accessList("shared-items", "shared", [{ name: "x", type: "File", path: "/Shared/x.txt" }]),
+      accessList("shared-items", { credential: "shared", items: [{ name: "x", type: "File", path: "/Shared/x.txt" }] }),
     );
     const list = await waitForCondition(
       kubeconfig,

@@ -3,12 +3,11 @@
 // resolving happens (not Ready, throttled, reauthenticated, deleted): access-list-lifecycle.test.ts.
 import { describe, expect, it } from "vitest";
 import { kubectl, kubectlOk } from "../harness/kubectl.ts";
+import { accessList, credential } from "../fixtures/index.ts";
 import {
-  accessList,
   ADELE,
   ALEX,
   APP,
-  credential,
   fake,
   itemNamed,
   itemsOf,
@@ -45,16 +44,19 @@ describe("an AccessList of a work account", () => {
     await apply(
       kubeconfig,
       namespace,
-      accessList("finance-items", "finance", [
-        { name: "reports", type: "Folder", path: "/Reports/2026" },
-        { name: "budget", type: "Workbook", path: "/Reports/2026/Budget Q1.xlsx", access: "ReadWrite" },
-        { name: "notes", type: "File", path: "/notes.txt" },
-        { name: "by-id", type: "Folder", driveId: folder.parentReference.driveId, itemId: folder.id },
-        { name: "site", type: "Site", siteUrl: SITE },
-        { name: "budgets", type: "List", siteUrl: SITE, listName: "Budgets" },
-        { name: "team", type: "Calendar", calendarName: "Team" },
-        { name: "default", type: "Calendar", calendarName: "Calendar" },
-      ]),
+      accessList("finance-items", {
+        credential: "finance",
+        items: [
+          { name: "reports", type: "Folder", path: "/Reports/2026" },
+          { name: "budget", type: "Workbook", path: "/Reports/2026/Budget Q1.xlsx", access: "ReadWrite" },
+          { name: "notes", type: "File", path: "/notes.txt" },
+          { name: "by-id", type: "Folder", driveId: folder.parentReference.driveId, itemId: folder.id },
+          { name: "site", type: "Site", siteUrl: SITE },
+          { name: "budgets", type: "List", siteUrl: SITE, listName: "Budgets" },
+          { name: "team", type: "Calendar", calendarName: "Team" },
+          { name: "default", type: "Calendar", calendarName: "Calendar" },
+        ],
+      }),
     );
 
     const list = await waitForCondition(kubeconfig, [namespace, "finance-items", "accesslist"], {
@@ -129,11 +131,14 @@ describe("an AccessList of a work account", () => {
   });
 
   it("reports an item that is not there, picks it up on the next resync once it appears", async () => {
-    await readyCredential("later", { tenantType: "WorkOrSchool", tenantId: TENANT, scopes: ["OneDrive"] }, ALEX);
+    await readyCredential("later", { tenantType: "WorkOrSchool", tenantId: TENANT }, ALEX);
     await apply(
       kubeconfig,
       namespace,
-      accessList("later-items", "later", [{ name: "inbox", type: "Folder", path: "/Inbox/Later" }]),
+      accessList("later-items", {
+        credential: "later",
+        items: [{ name: "inbox", type: "Folder", path: "/Inbox/Later" }],
+      }),
     );
     const missing = await waitForCondition(kubeconfig, [namespace, "later-items", "accesslist"], {
       type: "Ready",
@@ -157,14 +162,17 @@ describe("an AccessList of a work account", () => {
     fake.addDriveItem({ user: ADELE, path: "/Open/a.txt" });
     fake.addDriveItem({ user: ADELE, path: "/Secret/b.txt" });
     fake.denyAccess({ user: ADELE, path: "/Secret" });
-    await readyCredential("partial", { tenantType: "WorkOrSchool", tenantId: TENANT, scopes: ["OneDrive"] }, ADELE);
+    await readyCredential("partial", { tenantType: "WorkOrSchool", tenantId: TENANT }, ADELE);
     await apply(
       kubeconfig,
       namespace,
-      accessList("partial-items", "partial", [
-        { name: "open", type: "File", path: "/Open/a.txt" },
-        { name: "secret", type: "File", path: "/Secret/b.txt" },
-      ]),
+      accessList("partial-items", {
+        credential: "partial",
+        items: [
+          { name: "open", type: "File", path: "/Open/a.txt" },
+          { name: "secret", type: "File", path: "/Secret/b.txt" },
+        ],
+      }),
     );
     const list = await waitForCondition(kubeconfig, [namespace, "partial-items", "accesslist"], {
       type: "Ready",
@@ -182,15 +190,18 @@ describe("an AccessList of a work account", () => {
 describe("AccessLists of other kinds of credential", () => {
   it("a personal account resolves its OneDrive and calendar; a SharePoint site is Unsupported", async () => {
     const photos = fake.addDriveItem({ user: MEGAN, path: "/Pictures/Holidays" });
-    await readyCredential("photos", { tenantType: "Personal", scopes: ["OneDrive", "Calendar"] }, MEGAN);
+    await readyCredential("photos", { scopes: ["OneDrive", "Calendar"] }, MEGAN);
     await apply(
       kubeconfig,
       namespace,
-      accessList("photos-items", "photos", [
-        { name: "holidays", type: "Folder", path: "/Pictures/Holidays" },
-        { name: "calendar", type: "Calendar", calendarName: "Calendar" },
-        { name: "site", type: "Site", siteUrl: SITE },
-      ]),
+      accessList("photos-items", {
+        credential: "photos",
+        items: [
+          { name: "holidays", type: "Folder", path: "/Pictures/Holidays" },
+          { name: "calendar", type: "Calendar", calendarName: "Calendar" },
+          { name: "site", type: "Site", siteUrl: SITE },
+        ],
+      }),
     );
     const list = await waitForCondition(kubeconfig, [namespace, "photos-items", "accesslist"], {
       type: "Ready",
@@ -229,11 +240,14 @@ describe("AccessLists of other kinds of credential", () => {
     await apply(
       kubeconfig,
       namespace,
-      accessList("app-items", "app", [
-        { name: "forecast", type: "File", path: "/Forecasts/2027.xlsx" },
-        { name: "budgets", type: "List", siteUrl: SITE, listName: "Budgets" },
-        { name: "calendar", type: "Calendar", calendarName: "Calendar" },
-      ]),
+      accessList("app-items", {
+        credential: "app",
+        items: [
+          { name: "forecast", type: "File", path: "/Forecasts/2027.xlsx" },
+          { name: "budgets", type: "List", siteUrl: SITE, listName: "Budgets" },
+          { name: "calendar", type: "Calendar", calendarName: "Calendar" },
+        ],
+      }),
     );
     const list = await waitForCondition(kubeconfig, [namespace, "app-items", "accesslist"], {
       type: "Ready",

@@ -3,11 +3,10 @@
 // CredentialNotFound once the credential is gone. What resolves to what: access-list-items.test.ts.
 import { describe, expect, it } from "vitest";
 import { kubectlOk } from "../harness/kubectl.ts";
+import { accessList, credential } from "../fixtures/index.ts";
 import {
-  accessList,
   ADELE,
   ALEX,
-  credential,
   fake,
   itemNamed,
   kubeconfig,
@@ -26,15 +25,14 @@ startAccessListOperator();
 describe("an AccessList of a work account", () => {
   it("makes no Graph call while the credential is not Ready, then resolves once it is", async () => {
     fake.addDriveItem({ user: ALEX, path: "/Waiting/c.txt" });
+    await apply(kubeconfig, namespace, credential("pending", { tenantType: "WorkOrSchool", tenantId: TENANT }));
     await apply(
       kubeconfig,
       namespace,
-      credential("pending", { tenantType: "WorkOrSchool", tenantId: TENANT, scopes: ["OneDrive"] }),
-    );
-    await apply(
-      kubeconfig,
-      namespace,
-      accessList("pending-items", "pending", [{ name: "c", type: "File", path: "/Waiting/c.txt" }]),
+      accessList("pending-items", {
+        credential: "pending",
+        items: [{ name: "c", type: "File", path: "/Waiting/c.txt" }],
+      }),
     );
     const waiting = await waitForCondition(kubeconfig, [namespace, "pending-items", "accesslist"], {
       type: "Ready",
@@ -52,13 +50,13 @@ describe("an AccessList of a work account", () => {
 
   it("honours Graph throttling: no request before Retry-After, then resolves", async () => {
     fake.addDriveItem({ user: ADELE, path: "/Busy/d.txt" });
-    await readyCredential("busy", { tenantType: "WorkOrSchool", tenantId: TENANT, scopes: ["OneDrive"] }, ADELE);
+    await readyCredential("busy", { tenantType: "WorkOrSchool", tenantId: TENANT }, ADELE);
     // Longer than the client waits by itself: the operator schedules the retry.
     fake.injectGraphThrottle({ count: 1, status: 429, retryAfterSeconds: 12, pathPrefix: "/v1.0/me/drive/root:/Busy" });
     await apply(
       kubeconfig,
       namespace,
-      accessList("busy-items", "busy", [{ name: "d", type: "File", path: "/Busy/d.txt" }]),
+      accessList("busy-items", { credential: "busy", items: [{ name: "d", type: "File", path: "/Busy/d.txt" }] }),
     );
     await waitFor("the throttled request", () =>
       Promise.resolve(fake.graphRequestCount({ pathPrefix: "/v1.0/me/drive/root:/Busy" }) === 1 ? true : undefined),
@@ -78,11 +76,14 @@ describe("an AccessList of a work account", () => {
   it("resolves again as the new account after a reauthenticate", async () => {
     const adeles = fake.addDriveItem({ user: ADELE, path: "/Handover" });
     const alexs = fake.addDriveItem({ user: ALEX, path: "/Handover" });
-    await readyCredential("moving", { tenantType: "WorkOrSchool", tenantId: TENANT, scopes: ["OneDrive"] }, ADELE);
+    await readyCredential("moving", { tenantType: "WorkOrSchool", tenantId: TENANT }, ADELE);
     await apply(
       kubeconfig,
       namespace,
-      accessList("moving-items", "moving", [{ name: "handover", type: "Folder", path: "/Handover" }]),
+      accessList("moving-items", {
+        credential: "moving",
+        items: [{ name: "handover", type: "Folder", path: "/Handover" }],
+      }),
     );
     const first = await waitForCondition(kubeconfig, [namespace, "moving-items", "accesslist"], {
       type: "Ready",
@@ -112,11 +113,11 @@ describe("an AccessList of a work account", () => {
 
   it("reports CredentialNotFound when its credential is deleted", async () => {
     fake.addDriveItem({ user: ADELE, path: "/Gone/e.txt" });
-    await readyCredential("doomed", { tenantType: "WorkOrSchool", tenantId: TENANT, scopes: ["OneDrive"] }, ADELE);
+    await readyCredential("doomed", { tenantType: "WorkOrSchool", tenantId: TENANT }, ADELE);
     await apply(
       kubeconfig,
       namespace,
-      accessList("doomed-items", "doomed", [{ name: "e", type: "File", path: "/Gone/e.txt" }]),
+      accessList("doomed-items", { credential: "doomed", items: [{ name: "e", type: "File", path: "/Gone/e.txt" }] }),
     );
     await waitForCondition(kubeconfig, [namespace, "doomed-items", "accesslist"], { type: "Ready", status: "True" });
     await kubectlOk(kubeconfig, ["delete", "mscred", "doomed", "-n", namespace]);

@@ -4,7 +4,8 @@
 // gets its own (vitest isolates modules per file); `namespace` and `fake` are set in beforeAll.
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, inject } from "vitest";
-import { consumersTenantId, startFakeIdentity, type FakeIdentity } from "../fakes/index.ts";
+import { consumersTenantId, graphResource, startFakeIdentity, type FakeIdentity } from "../fakes/index.ts";
+import { credential, type CredentialOptions } from "../fixtures/index.ts";
 import { createNamespace } from "./namespace.ts";
 import { startOperator, type InProcessOperator } from "./operator-fixture.ts";
 import { apply, getJson, waitFor, waitForCondition, type Json } from "./wait.ts";
@@ -13,7 +14,6 @@ export const kubeconfig = inject("kubeconfig");
 export const TENANT = "5a6b7c8d-9e0f-4a1b-8c2d-3e4f5a6b7c8d";
 const CLIENT = randomUUID();
 export const APP = randomUUID();
-const GRAPH = "https://graph.microsoft.com";
 export const ADELE = "adele@contoso.onmicrosoft.com";
 export const ALEX = "alex@contoso.onmicrosoft.com";
 export const MEGAN = "megan@outlook.com";
@@ -22,19 +22,6 @@ export const RESYNC_SECONDS = 3;
 export let namespace = "";
 export let fake: FakeIdentity;
 let running: InProcessOperator;
-
-export const credential = (name: string, spec: Json): Json => ({
-  apiVersion: "cloudcredentials.io/v1alpha1",
-  kind: "MicrosoftCredential",
-  metadata: { name },
-  spec,
-});
-export const accessList = (name: string, credentialName: string, items: Json[]): Json => ({
-  apiVersion: "cloudcredentials.io/v1alpha1",
-  kind: "AccessList",
-  metadata: { name },
-  spec: { credentialRef: { name: credentialName }, items },
-});
 
 /** Approves the sign-in the credential shows as `user` (for an action, once that value is handled). */
 export async function signIn(name: string, user: string, handled?: { key: string; value: string }): Promise<void> {
@@ -48,8 +35,9 @@ export async function signIn(name: string, user: string, handled?: { key: string
   fake.approveDeviceCode({ userCode, user });
 }
 
-export async function readyCredential(name: string, spec: Json, user: string): Promise<void> {
-  await apply(kubeconfig, namespace, credential(name, spec));
+/** Applies the credential, signs in as `user`, waits until it is Ready. */
+export async function readyCredential(name: string, options: CredentialOptions, user: string): Promise<void> {
+  await apply(kubeconfig, namespace, credential(name, options));
   await signIn(name, user);
   await waitForCondition(kubeconfig, [namespace, name], { type: "Ready", status: "True" });
 }
@@ -77,13 +65,15 @@ export function startAccessListOperator(): void {
       tenantId: TENANT,
       allowPublicClientFlows: true,
       signInAudience: "AzureADandPersonalMicrosoftAccount",
-      delegatedPermissions: { [GRAPH]: ["User.Read", "Files.ReadWrite", "Calendars.ReadWrite", "Sites.ReadWrite.All"] },
+      delegatedPermissions: {
+        [graphResource]: ["User.Read", "Files.ReadWrite", "Calendars.ReadWrite", "Sites.ReadWrite.All"],
+      },
     });
     fake.addApp({
       clientId: APP,
       tenantId: TENANT,
       secrets: [{ value: "app-secret-value-1" }],
-      roles: { [GRAPH]: ["Sites.Read.All", "Files.Read.All"] },
+      roles: { [graphResource]: ["Sites.Read.All", "Files.Read.All"] },
     });
     fake.updateDelegatedSettings({ deviceCodePollIntervalSeconds: 1 });
     for (const upn of [ADELE, ALEX]) fake.addUser({ tenantId: TENANT, userPrincipalName: upn });

@@ -7,15 +7,8 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { kubectl, kubectlOk } from "../harness/kubectl.ts";
 import { userKubeconfig } from "../harness/kubeconfig.ts";
-import {
-  accessList,
-  create,
-  credential,
-  expectAccepted,
-  expectRefused,
-  servicePrincipal,
-  waitUntilRefused,
-} from "./admission-policy-setup.ts";
+import { accessList, credential } from "../fixtures/index.ts";
+import { create, expectAccepted, expectRefused, servicePrincipal, waitUntilRefused } from "./admission-policy-setup.ts";
 import { chartDir, helm } from "./helm.ts";
 import { createNamespace } from "./namespace.ts";
 import { getJson, waitFor, type Json } from "./wait.ts";
@@ -109,7 +102,7 @@ describe("the admission policies for people who write credentials", () => {
     );
     await waitUntilRefused(
       "an AccessList",
-      () => create(mallory, apps, accessList("probe", "probe"), "--dry-run=server"),
+      () => create(mallory, apps, accessList("probe", { credential: "probe" }), "--dry-run=server"),
       "may not resolve",
     );
   });
@@ -180,8 +173,6 @@ describe("the admission policies for people who write credentials", () => {
         mallory,
         apps,
         credential("share-db", {
-          tenantType: "Personal",
-          scopes: ["OneDrive"],
           teams: ["mallory-friends"],
           tokenSecret: { name: "db-password" },
         }),
@@ -190,11 +181,7 @@ describe("the admission policies for people who write credentials", () => {
       "you can only share what you can read yourself",
     );
     expectRefused(
-      await create(
-        mallory,
-        apps,
-        credential("share-token", { tenantType: "Personal", scopes: ["OneDrive"], teams: ["mallory-friends"] }),
-      ),
+      await create(mallory, apps, credential("share-token", { teams: ["mallory-friends"] })),
       "spec.teams would let mallory-friends read the token Secret share-token-token, but you (mallory) may not get secrets/share-token-token",
     );
   });
@@ -216,8 +203,6 @@ describe("the admission policies for people who write credentials", () => {
         mallory,
         apps,
         credential("share-db-2", {
-          tenantType: "Personal",
-          scopes: ["OneDrive"],
           teams: ["mallory-friends"],
           tokenSecret: { name: "db-password" },
         }),
@@ -228,11 +213,7 @@ describe("the admission policies for people who write credentials", () => {
 
   it("refuses a manager its author may not make (mallory may edit AccessLists but not resolve the credential)", async () => {
     expectRefused(
-      await create(
-        mallory,
-        apps,
-        credential("managed", { tenantType: "Personal", scopes: ["OneDrive"], manager: "mallory" }),
-      ),
+      await create(mallory, apps, credential("managed", { manager: "mallory" })),
       "spec.manager would let mallory edit the AccessLists of managed",
       "but you (mallory) may not resolve microsoftcredentials/managed in namespace",
     );
@@ -240,10 +221,10 @@ describe("the admission policies for people who write credentials", () => {
 
   it("refuses an AccessList for a credential its author may not resolve (it would list that account's files)", async () => {
     await kubectlOk(kubeconfig, ["apply", "-n", apps, "-f", "-"], {
-      input: JSON.stringify(credential("finance", { tenantType: "Personal", scopes: ["OneDrive"] })),
+      input: JSON.stringify(credential("finance")),
     });
     expectRefused(
-      await create(mallory, apps, accessList("peek", "finance")),
+      await create(mallory, apps, accessList("peek", { credential: "finance" })),
       "you (mallory) may not resolve items as the MicrosoftCredential finance",
       "ask the owner of that credential for it, or to make you its manager (spec.manager)",
     );
@@ -253,7 +234,7 @@ describe("the admission policies for people who write credentials", () => {
   // creating the list does, while a label or annotation does not.
   it("refuses new items in an AccessList from someone who may update it but not resolve its credential", async () => {
     await kubectlOk(kubeconfig, ["apply", "-n", apps, "-f", "-"], {
-      input: JSON.stringify(accessList("team-docs", "finance")),
+      input: JSON.stringify(accessList("team-docs", { credential: "finance" })),
     });
     const items = [
       { name: "docs", type: "Folder", path: "/Documents" },
@@ -382,15 +363,13 @@ describe("the admission policies for people who write credentials", () => {
         editor,
         apps,
         credential("e-personal", {
-          tenantType: "Personal",
-          scopes: ["OneDrive"],
           teams: ["family"],
           tokenSecret: { name: "photos" },
           manager: "megan",
         }),
       ),
     );
-    expectAccepted(await create(editor, apps, accessList("e-list", "finance")));
+    expectAccepted(await create(editor, apps, accessList("e-list", { credential: "finance" })));
   });
 
   it("gives view read-only access to credentials and AccessLists, and no resolve", async () => {

@@ -5,7 +5,8 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { kubectl, kubectlOk, type KubectlResult } from "../harness/kubectl.ts";
-import { API, create, credential, expectAccepted, expectRefused, waitUntilRefused } from "./admission-policy-setup.ts";
+import { credential } from "../fixtures/index.ts";
+import { API, create, expectAccepted, expectRefused, waitUntilRefused } from "./admission-policy-setup.ts";
 import { chartDir, helm, serviceAccountKubeconfig } from "./helm.ts";
 import { createNamespace } from "./namespace.ts";
 import { getJson, type Json } from "./wait.ts";
@@ -41,7 +42,7 @@ describe("the admission policies for the operator's own writes (the chart's Serv
     if (install.code !== 0) throw new Error(`helm install failed: ${install.stderr}`);
     operator = await serviceAccountKubeconfig(release, "ccoop-cloud-credentials-operator");
     await kubectlOk(kubeconfig, ["apply", "-n", apps, "-f", "-"], {
-      input: JSON.stringify(credential("photos", { tenantType: "Personal", scopes: ["OneDrive"] })),
+      input: JSON.stringify(credential("photos")),
     });
     const uid = String(((await getJson(kubeconfig, ["mscred", "photos", "-n", apps]))?.["metadata"] as Json)["uid"]);
     owned = owner("photos", uid);

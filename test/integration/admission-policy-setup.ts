@@ -4,31 +4,29 @@
 import { randomUUID } from "node:crypto";
 import { expect } from "vitest";
 import { kubectl, type KubectlResult } from "../harness/kubectl.ts";
+import {
+  credential,
+  type CredentialOptions,
+  type MicrosoftCredential,
+  type ServicePrincipalInput,
+} from "../fixtures/index.ts";
 import { waitFor, type Json } from "./wait.ts";
 
 const TENANT = "6b7c8d9e-0f1a-4b2c-9d3e-4f5a6b7c8d9e";
 export const API = "cloudcredentials.io/v1alpha1";
 
-export const credential = (name: string, spec: Json): Json => ({
-  apiVersion: API,
-  kind: "MicrosoftCredential",
-  metadata: { name },
-  spec,
-});
-export const servicePrincipal = (name: string, sp: Json, extra: Json = {}): Json =>
+/** A ServicePrincipal credential (a fresh clientId) authenticating as `sp` says. */
+export const servicePrincipal = (
+  name: string,
+  sp: Omit<ServicePrincipalInput, "clientId">,
+  extra: CredentialOptions = {},
+): MicrosoftCredential =>
   credential(name, {
     tenantType: "ServicePrincipal",
     tenantId: TENANT,
-    scopes: ["OneDrive"],
     servicePrincipal: { clientId: randomUUID(), ...sp },
     ...extra,
   });
-export const accessList = (name: string, credentialName: string): Json => ({
-  apiVersion: API,
-  kind: "AccessList",
-  metadata: { name },
-  spec: { credentialRef: { name: credentialName }, items: [{ name: "docs", type: "Folder", path: "/Documents" }] },
-});
 
 /** `kubectl create -f -` of one object as that user. */
 export const create = (as: string, namespace: string, object: Json, ...flags: string[]): Promise<KubectlResult> =>

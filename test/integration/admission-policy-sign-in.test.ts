@@ -3,14 +3,8 @@
 // scoped by `namespaces` to its own namespace, so other files sharing the control plane are not
 // affected.
 import { afterAll, beforeAll, describe, inject, it } from "vitest";
-import {
-  create,
-  credential,
-  expectAccepted,
-  expectRefused,
-  servicePrincipal,
-  waitUntilRefused,
-} from "./admission-policy-setup.ts";
+import { credential } from "../fixtures/index.ts";
+import { create, expectAccepted, expectRefused, servicePrincipal, waitUntilRefused } from "./admission-policy-setup.ts";
 import { chartDir, helm } from "./helm.ts";
 import { createNamespace } from "./namespace.ts";
 
@@ -57,20 +51,14 @@ describe("the admission policies for sign-in values", () => {
         create(
           kubeconfig,
           tenants,
-          credential("probe", { tenantType: "WorkOrSchool", scopes: ["OneDrive"], account: "a@contoso.com" }),
+          credential("probe", { tenantType: "WorkOrSchool", account: "a@contoso.com" }),
           "--dry-run=server",
         ),
       "signIn.allowedTenants",
     );
     await waitUntilRefused(
       "a domain",
-      () =>
-        create(
-          kubeconfig,
-          domains,
-          credential("probe", { tenantType: "Personal", scopes: ["OneDrive"], account: "a@gmail.com" }),
-          "--dry-run=server",
-        ),
+      () => create(kubeconfig, domains, credential("probe", { account: "a@gmail.com" }), "--dry-run=server"),
       "signIn.allowedAccountDomains",
     );
   });
@@ -84,7 +72,7 @@ describe("the admission policies for sign-in values", () => {
       await create(
         kubeconfig,
         tenants,
-        credential("any-org", { tenantType: "WorkOrSchool", scopes: ["OneDrive"], account: "ada@contoso.com" }),
+        credential("any-org", { tenantType: "WorkOrSchool", account: "ada@contoso.com" }),
       ),
       "tenant organizations (the default for tenantType WorkOrSchool) is not allowed: this cluster admits sign-ins only to contoso.onmicrosoft.com, consumers",
       "Set spec.tenantId to one of them",
@@ -96,7 +84,6 @@ describe("the admission policies for sign-in values", () => {
         credential("fabrikam", {
           tenantType: "WorkOrSchool",
           tenantId: "fabrikam.onmicrosoft.com",
-          scopes: ["OneDrive"],
           account: "ada@fabrikam.com",
         }),
       ),
@@ -109,18 +96,11 @@ describe("the admission policies for sign-in values", () => {
         credential("contoso", {
           tenantType: "WorkOrSchool",
           tenantId: "Contoso.onmicrosoft.com",
-          scopes: ["OneDrive"],
           account: "ada@contoso.com",
         }),
       ),
     );
-    expectAccepted(
-      await create(
-        kubeconfig,
-        tenants,
-        credential("photos", { tenantType: "Personal", scopes: ["OneDrive"], account: "megan@outlook.com" }),
-      ),
-    );
+    expectAccepted(await create(kubeconfig, tenants, credential("photos", { account: "megan@outlook.com" })));
     expectAccepted(
       await create(kubeconfig, tenants, servicePrincipal("app", { clientSecretRef: { name: "any", key: "k" } })),
     );
@@ -128,7 +108,7 @@ describe("the admission policies for sign-in values", () => {
 
   it("refuses a delegated credential without spec.account when signIn.requireAccount is set", async () => {
     expectRefused(
-      await create(kubeconfig, tenants, credential("first-come", { tenantType: "Personal", scopes: ["OneDrive"] })),
+      await create(kubeconfig, tenants, credential("first-come")),
       "spec.account is required",
       "signIn.requireAccount",
     );
@@ -136,23 +116,15 @@ describe("the admission policies for sign-in values", () => {
 
   it("refuses an account outside signIn.allowedAccountDomains, and a delegated credential naming none", async () => {
     expectRefused(
-      await create(
-        kubeconfig,
-        domains,
-        credential("gmail", { tenantType: "Personal", scopes: ["OneDrive"], account: "megan@gmail.com" }),
-      ),
+      await create(kubeconfig, domains, credential("gmail", { account: "megan@gmail.com" })),
       "the account megan@gmail.com is not allowed: this cluster admits only accounts of contoso.com, outlook.com",
     );
     expectRefused(
-      await create(kubeconfig, domains, credential("nobody", { tenantType: "WorkOrSchool", scopes: ["OneDrive"] })),
+      await create(kubeconfig, domains, credential("nobody", { tenantType: "WorkOrSchool" })),
       "spec.account is required: this cluster admits only accounts of contoso.com, outlook.com",
     );
     expectAccepted(
-      await create(
-        kubeconfig,
-        domains,
-        credential("ada", { tenantType: "WorkOrSchool", scopes: ["OneDrive"], account: "ada@Contoso.com" }),
-      ),
+      await create(kubeconfig, domains, credential("ada", { tenantType: "WorkOrSchool", account: "ada@Contoso.com" })),
     );
   });
 });

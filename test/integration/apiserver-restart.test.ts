@@ -6,6 +6,7 @@ import { startControlPlane, type ControlPlane } from "../harness/control-plane.t
 import { chartCrdFiles } from "../harness/crds.ts";
 import { kubectlOk } from "../harness/kubectl.ts";
 import { startFakeIdentity, type FakeIdentity } from "../fakes/index.ts";
+import { credential, type MicrosoftCredential } from "../fixtures/index.ts";
 import { startOperator, type InProcessOperator } from "./operator-fixture.ts";
 import { apply, conditionOf, getJson, waitFor, type Json } from "./wait.ts";
 
@@ -16,18 +17,13 @@ let fake: FakeIdentity;
 let running: InProcessOperator;
 let clientId = "";
 
-function credential(name: string): Json {
-  return {
-    apiVersion: "cloudcredentials.io/v1alpha1",
-    kind: "MicrosoftCredential",
-    metadata: { name },
-    spec: {
-      tenantType: "ServicePrincipal",
-      tenantId: TENANT,
-      scopes: ["OneDrive"],
-      servicePrincipal: { clientId, clientSecretRef: { name: "app", key: "client-secret" } },
-    },
-  };
+/** A credential of the app whose secret is in the Secret `app`. */
+function appCredential(name: string): MicrosoftCredential {
+  return credential(name, {
+    tenantType: "ServicePrincipal",
+    tenantId: TENANT,
+    servicePrincipal: { clientId, clientSecretRef: { name: "app", key: "client-secret" } },
+  });
 }
 
 async function readyCount(): Promise<number> {
@@ -62,19 +58,19 @@ describe("kube-apiserver restarted under load", () => {
     "loses nothing: credentials created before, during and after all become Ready, and deletions are seen",
     { timeout: 240_000 },
     async () => {
-      for (let i = 0; i < 15; i++) await apply(cp.kubeconfigPath, NAMESPACE, credential(`before-${i}`));
+      for (let i = 0; i < 15; i++) await apply(cp.kubeconfigPath, NAMESPACE, appCredential(`before-${i}`));
       // Creating goes on while the API server is down: each apply is retried until it lands.
       const during = (async (): Promise<void> => {
         for (let i = 0; i < 10; i++) {
           await waitFor(
             `during-${i} to be created`,
-            () => apply(cp.kubeconfigPath, NAMESPACE, credential(`during-${i}`)).then(() => true),
+            () => apply(cp.kubeconfigPath, NAMESPACE, appCredential(`during-${i}`)).then(() => true),
             90_000,
           );
         }
       })();
       await Promise.all([cp.restartApiServer(), during]);
-      for (let i = 0; i < 15; i++) await apply(cp.kubeconfigPath, NAMESPACE, credential(`after-${i}`));
+      for (let i = 0; i < 15; i++) await apply(cp.kubeconfigPath, NAMESPACE, appCredential(`after-${i}`));
       await waitFor("40 Ready credentials", async () => ((await readyCount()) === 40 ? true : undefined), 90_000);
 
       // The watches recovered: a token Secret deleted now is put back.

@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { kubectlOk } from "../harness/kubectl.ts";
-import { decodeJwt, startFakeIdentity, type FakeIdentity } from "../fakes/index.ts";
+import { decodeJwt, graphResource, startFakeIdentity, type FakeIdentity } from "../fakes/index.ts";
+import { credential, type CredentialOptions } from "../fixtures/index.ts";
 import { createNamespace } from "./namespace.ts";
 import { startOperator, type InProcessOperator } from "./operator-fixture.ts";
 import { apply, decode, getJson, waitForCondition } from "./wait.ts";
@@ -23,7 +24,7 @@ beforeAll(async () => {
     clientId,
     tenantId: TENANT,
     secrets: [{ value: SECRET }],
-    roles: { "https://graph.microsoft.com": ["Files.Read.All"], "https://graph.microsoft.us": ["Files.Read.All"] },
+    roles: { [graphResource]: ["Files.Read.All"], "https://graph.microsoft.us": ["Files.Read.All"] },
   });
   // A government cluster: credentials that name no cloud are in USGovernment.
   running = await startOperator(kubeconfig, namespace, fake, ["--cloud", "USGovernment"]);
@@ -50,27 +51,17 @@ async function audienceOf(name: string): Promise<unknown> {
 
 describe("the operator's default cloud (--cloud)", () => {
   it("applies to credentials that name no cloud; spec.cloud still wins", async () => {
-    const spec = {
+    const spec: CredentialOptions = {
       tenantType: "ServicePrincipal",
       tenantId: TENANT,
       scopes: ["OneDrive"],
       servicePrincipal: { clientId, clientSecretRef: { name: "app", key: "client-secret" } },
     };
-    await apply(kubeconfig, namespace, {
-      apiVersion: "cloudcredentials.io/v1alpha1",
-      kind: "MicrosoftCredential",
-      metadata: { name: "gov" },
-      spec,
-    });
-    await apply(kubeconfig, namespace, {
-      apiVersion: "cloudcredentials.io/v1alpha1",
-      kind: "MicrosoftCredential",
-      metadata: { name: "public" },
-      spec: { ...spec, cloud: "Public" },
-    });
+    await apply(kubeconfig, namespace, credential("gov", spec));
+    await apply(kubeconfig, namespace, credential("public", { ...spec, cloud: "Public" }));
     await waitForCondition(kubeconfig, [namespace, "gov"], { type: "Ready", status: "True" });
     await waitForCondition(kubeconfig, [namespace, "public"], { type: "Ready", status: "True" });
     expect(await audienceOf("gov")).toBe("https://graph.microsoft.us");
-    expect(await audienceOf("public")).toBe("https://graph.microsoft.com");
+    expect(await audienceOf("public")).toBe(graphResource);
   });
 });

@@ -10,6 +10,13 @@ import { readFile } from "node:fs/promises";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { kubectl, kubectlOk } from "../harness/kubectl.ts";
 import {
+  credential,
+  rawCredential,
+  type CredentialOptions,
+  type MicrosoftCredential,
+  type ServicePrincipalInput,
+} from "../fixtures/index.ts";
+import {
   addVictims,
   ANNOTATE,
   applyAs,
@@ -18,7 +25,6 @@ import {
   canI,
   configMapRules,
   conflictAfterAnySignIn,
-  credential,
   deviceCodes,
   fake,
   firstStatus,
@@ -26,7 +32,6 @@ import {
   mallory,
   namespace,
   pendingCode,
-  personal,
   secretRules,
   secretVersion,
   startDeputyOperator,
@@ -50,20 +55,35 @@ describe("attack A: a credential author points tokenSecret at a Secret and lists
   it("another credential's state Secret (<victim>-state) is refused at admission, on create and on update; so are system: teams", async () => {
     const byName = await applyAs(
       mallory,
-      personal("grab-state", { teams: ["mallory-group"], tokenSecret: { name: "photos-state" } }),
+      rawCredential("grab-state", {
+        tenantType: "Personal",
+        scopes: ["OneDrive"],
+        teams: ["mallory-group"],
+        tokenSecret: { name: "photos-state" },
+      }),
     );
     expect(byName.code).not.toBe(0);
     expect(byName.stderr).toContain("tokenSecret.name must not end in -state");
     expect(await getJson(kubeconfig, ["mscred", "grab-state", "-n", namespace])).toBeUndefined();
 
-    const everyone = await applyAs(mallory, personal("grab-everyone", { teams: ["system:authenticated"] }));
+    const everyone = await applyAs(
+      mallory,
+      rawCredential("grab-everyone", { tenantType: "Personal", scopes: ["OneDrive"], teams: ["system:authenticated"] }),
+    );
     expect(everyone.code).not.toBe(0);
     expect(everyone.stderr).toContain("team system:authenticated is refused");
-    const allAccounts = await applyAs(mallory, personal("grab-everyone", { teams: ["system:serviceaccounts"] }));
+    const allAccounts = await applyAs(
+      mallory,
+      rawCredential("grab-everyone", {
+        tenantType: "Personal",
+        scopes: ["OneDrive"],
+        teams: ["system:serviceaccounts"],
+      }),
+    );
     expect(allAccounts.stderr).toContain("team system:serviceaccounts is refused");
 
     // A credential she may write, then renamed onto the state Secret: refused the same.
-    await applyAsOk(mallory, personal("grab-later", { teams: ["mallory-group"] }));
+    await applyAsOk(mallory, credential("grab-later", { teams: ["mallory-group"] }));
     const patched = await kubectl(
       kubeconfig,
       [
@@ -90,7 +110,7 @@ describe("attack A: a credential author points tokenSecret at a Secret and lists
     const before = await secretVersion("payroll-token");
     await applyAsOk(
       mallory,
-      personal("grab-token", { teams: ["mallory-group"], tokenSecret: { name: "payroll-token" } }),
+      credential("grab-token", { teams: ["mallory-group"], tokenSecret: { name: "payroll-token" } }),
     );
     const broken = await conflictAfterAnySignIn("grab-token", "mallory@outlook.com");
     expect(conditionOf(broken, "Broken")?.message).toContain(
@@ -122,7 +142,7 @@ describe("attack A: a credential author points tokenSecret at a Secret and lists
       "--from-literal=password=hunter2",
     ]);
     const before = await secretVersion("db-password");
-    await applyAsOk(mallory, personal("grab-db", { teams: ["mallory-group"], tokenSecret: { name: "db-password" } }));
+    await applyAsOk(mallory, credential("grab-db", { teams: ["mallory-group"], tokenSecret: { name: "db-password" } }));
     const broken = await conflictAfterAnySignIn("grab-db", "mallory@outlook.com");
     expect(conditionOf(broken, "Broken")?.message).toContain(
       `kubectl -n ${namespace} delete secret db-password) or choose another spec.tokenSecret.name`,
@@ -145,7 +165,7 @@ describe("attack A: a credential author points tokenSecret at a Secret and lists
       namespace,
       "--from-literal=config.yaml=someone else's",
     ]);
-    await applyAsOk(mallory, personal("notes", { teams: ["mallory-group"] }));
+    await applyAsOk(mallory, credential("notes", { teams: ["mallory-group"] }));
     fake.approveDeviceCode({ userCode: await pendingCode("notes"), user: "mallory@outlook.com" });
     await waitForCondition(kubeconfig, [namespace, "notes"], { type: "Ready", status: "True" });
     // Her own credential's token is hers to share (the grant works), the ConfigMap is not.
@@ -161,7 +181,7 @@ describe("attack A: a credential author points tokenSecret at a Secret and lists
     const codes = deviceCodes();
     await applyAsOk(
       mallory,
-      personal("grab-early", { teams: ["mallory-group"], tokenSecret: { name: "payroll-token" } }),
+      credential("grab-early", { teams: ["mallory-group"], tokenSecret: { name: "payroll-token" } }),
     );
     try {
       const first = await firstStatus("grab-early");
@@ -195,11 +215,15 @@ describe("attack B: a workload identity whose ServiceAccount did not opt in", ()
     });
     return clientId;
   };
-  const workload = (name: string, clientId: string, wi: Json, extra: Json = {}): Json =>
+  const workload = (
+    name: string,
+    clientId: string,
+    wi: NonNullable<ServicePrincipalInput["workloadIdentity"]>,
+    extra: CredentialOptions = {},
+  ): MicrosoftCredential =>
     credential(name, {
       tenantType: "ServicePrincipal",
       tenantId: TENANT,
-      scopes: ["OneDrive"],
       teams: ["mallory-group"],
       servicePrincipal: { clientId, workloadIdentity: wi },
       ...extra,

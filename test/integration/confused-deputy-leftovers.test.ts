@@ -6,16 +6,15 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { kubectlOk } from "../harness/kubectl.ts";
+import { credential } from "../fixtures/index.ts";
 import type { Who } from "./as-person.ts";
 import {
   canGet,
-  credential,
   deviceCodes,
   fake,
   kubeconfig,
   namespace,
   pendingCode,
-  personal,
   plugin,
   secretVersion,
   startDeputyOperator,
@@ -37,7 +36,7 @@ describe("a delegated credential's TokenSecretConflict clears by itself (review 
       stringData: { "access-token": "someone else's" },
     });
     const codes = deviceCodes();
-    await apply(kubeconfig, namespace, personal(name, { teams: ["readers"] }));
+    await apply(kubeconfig, namespace, credential(name, { teams: ["readers"] }));
     const broken = await waitForCondition(kubeconfig, [namespace, name], {
       type: "Broken",
       status: "True",
@@ -120,7 +119,6 @@ describe("a foreign Secret in the way, deleted: noticed without a touch (the sam
       credential("ledger", {
         tenantType: "ServicePrincipal",
         tenantId: TENANT,
-        scopes: ["OneDrive"],
         servicePrincipal: { clientId, clientSecretRef: { name: "ledger-client", key: "client-secret" } },
       }),
     );
@@ -144,7 +142,7 @@ describe("a foreign Secret in the way, deleted: noticed without a touch (the sam
       "--from-literal=msal-cache=someone else's",
     ]);
     const codes = deviceCodes();
-    await apply(kubeconfig, namespace, personal("album"));
+    await apply(kubeconfig, namespace, credential("album"));
     const broken = await waitForCondition(kubeconfig, [namespace, "album"], {
       type: "Broken",
       status: "True",
@@ -170,7 +168,7 @@ describe("a credential recreated under the same name", () => {
 
   /** A Ready journal-like credential signed in by lee; returns its uid. */
   async function signedIn(name: string): Promise<string> {
-    await apply(kubeconfig, namespace, personal(name, { teams: ["writers"] }));
+    await apply(kubeconfig, namespace, credential(name, { teams: ["writers"] }));
     fake.approveDeviceCode({ userCode: await pendingCode(name), user: "lee@outlook.com" });
     const ready = await waitForCondition(kubeconfig, [namespace, name], { type: "Ready", status: "True" });
     return String((ready["metadata"] as Json)["uid"]);
@@ -181,7 +179,7 @@ describe("a credential recreated under the same name", () => {
     const codes = deviceCodes();
     const refreshes = fake.requestCount({ grant: "refresh_token" });
     const oldState = await secretVersion(`${name}-state`);
-    await apply(kubeconfig, namespace, personal(name, { teams: ["writers"] }));
+    await apply(kubeconfig, namespace, credential(name, { teams: ["writers"] }));
     const broken = await waitForCondition(kubeconfig, [namespace, name], {
       type: "Broken",
       status: "True",

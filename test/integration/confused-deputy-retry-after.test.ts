@@ -5,6 +5,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { kubectlOk } from "../harness/kubectl.ts";
 import { startFakeIdentity, type FakeIdentity } from "../fakes/index.ts";
+import { credential } from "../fixtures/index.ts";
 import { createNamespace } from "./namespace.ts";
 import { capturedLogLines, startOperator, type InProcessOperator } from "./operator-fixture.ts";
 import { operatorKubeconfig } from "./operator-rbac.ts";
@@ -17,13 +18,6 @@ const TENANT = "2b3c4d5e-6f7a-4b8c-9d0e-1f2a3b4c5d6e";
 let namespace = "";
 let fake: FakeIdentity;
 let running: InProcessOperator;
-
-const credential = (name: string, spec: Json): Json => ({
-  apiVersion: "cloudcredentials.io/v1alpha1",
-  kind: "MicrosoftCredential",
-  metadata: { name },
-  spec,
-});
 
 beforeAll(async () => {
   namespace = await createNamespace(kubeconfig, "retry-after");
@@ -72,7 +66,6 @@ describe("a Retry-After of 35 days on client_credentials (review test 3)", () =>
       credential("throttled", {
         tenantType: "ServicePrincipal",
         tenantId: TENANT,
-        scopes: ["OneDrive"],
         servicePrincipal: { clientId, clientSecretRef: { name: "throttled-client", key: "client-secret" } },
       }),
     );

@@ -10,7 +10,8 @@ import { delimiter, dirname, join } from "node:path";
 import { afterAll, beforeAll, expect, inject } from "vitest";
 import { findBinary, repoRoot } from "../harness/assets.ts";
 import { kubectl, kubectlOk, type KubectlResult } from "../harness/kubectl.ts";
-import { consumersTenantId, startFakeIdentity, type FakeIdentity } from "../fakes/index.ts";
+import { consumersTenantId, graphResource, startFakeIdentity, type FakeIdentity } from "../fakes/index.ts";
+import { credential } from "../fixtures/index.ts";
 import { asPerson, type Who } from "./as-person.ts";
 import { createNamespace } from "./namespace.ts";
 import { startOperator, type InProcessOperator } from "./operator-fixture.ts";
@@ -21,8 +22,6 @@ export const kubeconfig = inject("kubeconfig");
 const controlPlane = inject("controlPlane");
 export const TENANT = "3e4f5a6b-7c8d-4e9f-8a0b-1c2d3e4f5a6b";
 const PUBLIC_CLIENT = randomUUID();
-const GRAPH = "https://graph.microsoft.com";
-const API = "cloudcredentials.io/v1alpha1";
 export const ANNOTATE = "azure.workload.identity/client-id";
 
 export let namespace = "";
@@ -31,15 +30,6 @@ let running: InProcessOperator;
 
 /** mallory may get, list, create, update and patch credentials in the namespace: nothing else. */
 export const mallory: Who = { as: "mallory", asGroups: ["mallory-group"] };
-
-export const credential = (name: string, spec: Json): Json => ({
-  apiVersion: API,
-  kind: "MicrosoftCredential",
-  metadata: { name },
-  spec,
-});
-export const personal = (name: string, extra: Json = {}): Json =>
-  credential(name, { tenantType: "Personal", scopes: ["OneDrive"], ...extra });
 
 export const applyAs = (who: Who, manifest: Json): Promise<KubectlResult> =>
   kubectl(kubeconfig, ["apply", "-n", namespace, "-f", "-"], { ...who, input: JSON.stringify(manifest) });
@@ -155,7 +145,7 @@ export function startDeputyOperator(): void {
       tenantId: TENANT,
       allowPublicClientFlows: true,
       signInAudience: "AzureADandPersonalMicrosoftAccount",
-      delegatedPermissions: { [GRAPH]: ["User.Read", "Files.ReadWrite"] },
+      delegatedPermissions: { [graphResource]: ["User.Read", "Files.ReadWrite"] },
     });
     fake.updateDelegatedSettings({ deviceCodePollIntervalSeconds: 1 });
     for (const upn of ["lee@outlook.com", "mallory@outlook.com", "kim@outlook.com", "ana@outlook.com"])
@@ -213,12 +203,11 @@ export async function addVictims(): Promise<void> {
     credential("payroll", {
       tenantType: "ServicePrincipal",
       tenantId: TENANT,
-      scopes: ["OneDrive"],
       teams: ["payroll-readers"],
       servicePrincipal: { clientId, clientSecretRef: { name: "payroll-client", key: "client-secret" } },
     }),
   );
-  await apply(kubeconfig, namespace, personal("photos", { teams: ["family"] }));
+  await apply(kubeconfig, namespace, credential("photos", { teams: ["family"] }));
   fake.approveDeviceCode({ userCode: await pendingCode("photos"), user: "lee@outlook.com" });
   await waitForCondition(kubeconfig, [namespace, "payroll"], { type: "Ready", status: "True" });
   await waitForCondition(kubeconfig, [namespace, "photos"], { type: "Ready", status: "True" });

@@ -6,7 +6,8 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { kubectl, kubectlOk } from "../harness/kubectl.ts";
-import { startFakeIdentity, type FakeIdentity } from "../fakes/index.ts";
+import { graphResource, startFakeIdentity, type FakeIdentity } from "../fakes/index.ts";
+import { credential, type CredentialOptions, type MicrosoftCredential } from "../fixtures/index.ts";
 import { createNamespace } from "./namespace.ts";
 import { startOperator, type InProcessOperator } from "./operator-fixture.ts";
 import { operatorKubeconfig } from "./operator-rbac.ts";
@@ -17,7 +18,6 @@ const controlPlane = inject("controlPlane");
 const ALLOWED = "5d6e7f8a-9b0c-4d1e-8f2a-3b4c5d6e7f8a";
 const OTHER = "9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d";
 const CLIENT = randomUUID();
-const GRAPH = "https://graph.microsoft.com";
 const ADELE = "adele@contoso.onmicrosoft.com";
 const EVE = "eve@fabrikam.com"; // same tenant, a domain the operator does not bind
 const OTTO = "otto@other.onmicrosoft.com";
@@ -27,17 +27,10 @@ let fake: FakeIdentity;
 let running: InProcessOperator;
 
 const team = { as: "tia", asGroups: ["analysts"] };
-const credential = (name: string, spec: Json): Json => ({
-  apiVersion: "cloudcredentials.io/v1alpha1",
-  kind: "MicrosoftCredential",
-  metadata: { name },
-  spec,
-});
-const work = (name: string, extra: Json = {}): Json =>
+const work = (name: string, extra: CredentialOptions = {}): MicrosoftCredential =>
   credential(name, {
     tenantType: "WorkOrSchool",
     tenantId: ALLOWED,
-    scopes: ["OneDrive"],
     teams: ["analysts"],
     ...extra,
   });
@@ -91,7 +84,7 @@ beforeAll(async () => {
     tenantId: ALLOWED,
     allowPublicClientFlows: true,
     signInAudience: "AzureADandPersonalMicrosoftAccount",
-    delegatedPermissions: { [GRAPH]: ["User.Read", "Files.ReadWrite"] },
+    delegatedPermissions: { [graphResource]: ["User.Read", "Files.ReadWrite"] },
   });
   fake.updateDelegatedSettings({ deviceCodePollIntervalSeconds: 1 });
   fake.addUser({ tenantId: ALLOWED, userPrincipalName: ADELE });
@@ -168,8 +161,6 @@ describe("an operator limited to one tenant, one account domain, and named accou
       kubeconfig,
       namespace,
       credential("holiday", {
-        tenantType: "Personal",
-        scopes: ["OneDrive"],
         teams: ["analysts"],
         account: "megan@outlook.com",
       }),

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { synthExample } from "../../cdk8s/example.ts";
 import { kubectl, kubectlOk } from "../harness/kubectl.ts";
+import { credential, rawAccessList, rawCredential } from "../fixtures/index.ts";
 import { invalidAccessLists, invalidCredentials, type InvalidCase } from "./invalid-objects.ts";
 import { createNamespace } from "./namespace.ts";
 
@@ -16,7 +17,7 @@ beforeAll(async () => {
 });
 
 function manifest(c: InvalidCase, name = "invalid"): string {
-  return JSON.stringify({ apiVersion: "cloudcredentials.io/v1alpha1", kind: c.kind, metadata: { name }, spec: c.spec });
+  return JSON.stringify(c.kind === "AccessList" ? rawAccessList(name, c.spec) : rawCredential(name, c.spec));
 }
 
 describe("the CRDs", () => {
@@ -91,13 +92,13 @@ describe("the CRDs", () => {
   });
 
   it("accept a 63-character name and system:serviceaccounts:<namespace> as a team", async () => {
-    const spec = {
+    const ok = credential("c".repeat(63), {
       tenantType: "WorkOrSchool",
       scopes: ["OneDrive"],
       teams: ["system:serviceaccounts:finance-jobs", "finance"],
-    };
+    });
     const out = await kubectlOk(kubeconfig, ["apply", "--dry-run=server", "-n", namespace, "-f", "-"], {
-      input: manifest({ name: "ok", kind: "MicrosoftCredential", spec, message: "" }, "c".repeat(63)),
+      input: JSON.stringify(ok),
     });
     expect(out).toMatch(/created \(server dry run\)/);
   });

@@ -4,6 +4,7 @@
 // delegated-repair-interrupted.test.ts.
 import { describe, expect, it } from "vitest";
 import { kubectlOk } from "../harness/kubectl.ts";
+import { accessList, credential } from "../fixtures/index.ts";
 import {
   ADELE,
   ALEX,
@@ -20,12 +21,16 @@ startRepairOperator();
 
 describe("repairing a delegated credential", () => {
   it("a revoked refresh token is Broken RefreshTokenRevoked; authenticate with the same account repairs it", async () => {
-    await apply(kubeconfig, namespace, {
-      apiVersion: "cloudcredentials.io/v1alpha1",
-      kind: "MicrosoftCredential",
-      metadata: { name: "calendar" },
-      spec: { tenantType: "WorkOrSchool", tenantId: TENANT, scopes: ["Calendar"], refreshBefore: "1m" },
-    });
+    await apply(
+      kubeconfig,
+      namespace,
+      credential("calendar", {
+        tenantType: "WorkOrSchool",
+        tenantId: TENANT,
+        scopes: ["Calendar"],
+        refreshBefore: "1m",
+      }),
+    );
     await signIn("calendar", ADELE);
     await waitForCondition(kubeconfig, [namespace, "calendar"], { type: "Ready", status: "True" });
 
@@ -91,18 +96,24 @@ describe("repairing a delegated credential", () => {
   });
 
   it("reauthenticate moves the credential to another account, after a Warning naming what may break", async () => {
-    await apply(kubeconfig, namespace, {
-      apiVersion: "cloudcredentials.io/v1alpha1",
-      kind: "MicrosoftCredential",
-      metadata: { name: "shared" },
-      spec: { tenantType: "WorkOrSchool", tenantId: TENANT, scopes: ["Calendar"], teams: ["finance-analysts"] },
-    });
-    await apply(kubeconfig, namespace, {
-      apiVersion: "cloudcredentials.io/v1alpha1",
-      kind: "AccessList",
-      metadata: { name: "team-calendar" },
-      spec: { credentialRef: { name: "shared" }, items: [{ name: "cal", type: "Calendar", calendarName: "Calendar" }] },
-    });
+    await apply(
+      kubeconfig,
+      namespace,
+      credential("shared", {
+        tenantType: "WorkOrSchool",
+        tenantId: TENANT,
+        scopes: ["Calendar"],
+        teams: ["finance-analysts"],
+      }),
+    );
+    await apply(
+      kubeconfig,
+      namespace,
+      accessList("team-calendar", {
+        credential: "shared",
+        items: [{ name: "cal", type: "Calendar", calendarName: "Calendar" }],
+      }),
+    );
     await signIn("shared", ADELE);
     await waitForCondition(kubeconfig, [namespace, "shared"], { type: "Ready", status: "True" });
 
@@ -168,12 +179,11 @@ describe("repairing a delegated credential", () => {
   ] as const)("a refresh refused for %s is Broken with that reason", async (reason, upn, cause) => {
     fake.addUser({ tenantId: TENANT, userPrincipalName: upn });
     const name = reason.toLowerCase();
-    await apply(kubeconfig, namespace, {
-      apiVersion: "cloudcredentials.io/v1alpha1",
-      kind: "MicrosoftCredential",
-      metadata: { name },
-      spec: { tenantType: "WorkOrSchool", tenantId: TENANT, scopes: ["Calendar"], refreshBefore: "1m" },
-    });
+    await apply(
+      kubeconfig,
+      namespace,
+      credential(name, { tenantType: "WorkOrSchool", tenantId: TENANT, scopes: ["Calendar"], refreshBefore: "1m" }),
+    );
     await signIn(name, upn);
     await waitForCondition(kubeconfig, [namespace, name], { type: "Ready", status: "True" });
     cause(upn);
@@ -191,12 +201,11 @@ describe("repairing a delegated credential", () => {
 
   // Last: moving the fake's clock ages every refresh token of this file.
   it("a refresh token unused past Entra's inactivity limit is Broken RefreshTokenExpired", async () => {
-    await apply(kubeconfig, namespace, {
-      apiVersion: "cloudcredentials.io/v1alpha1",
-      kind: "MicrosoftCredential",
-      metadata: { name: "idle" },
-      spec: { tenantType: "WorkOrSchool", tenantId: TENANT, scopes: ["Calendar"], refreshBefore: "1m" },
-    });
+    await apply(
+      kubeconfig,
+      namespace,
+      credential("idle", { tenantType: "WorkOrSchool", tenantId: TENANT, scopes: ["Calendar"], refreshBefore: "1m" }),
+    );
     await signIn("idle", ALEX);
     await waitForCondition(kubeconfig, [namespace, "idle"], { type: "Ready", status: "True" });
     fake.advanceClock(91 * 24 * 3600);

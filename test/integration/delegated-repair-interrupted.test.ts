@@ -4,6 +4,7 @@
 // working. Broken credentials and their repair: delegated-repair-broken.test.ts.
 import { describe, expect, it } from "vitest";
 import { kubectlOk } from "../harness/kubectl.ts";
+import { credential, type CredentialOptions } from "../fixtures/index.ts";
 import {
   ADELE,
   CLIENT,
@@ -20,12 +21,11 @@ startRepairOperator();
 
 describe("repairing a delegated credential", () => {
   it("rides out an outage of the token endpoint: never Broken, RefreshFailing once the token expired, then recovers", async () => {
-    await apply(kubeconfig, namespace, {
-      apiVersion: "cloudcredentials.io/v1alpha1",
-      kind: "MicrosoftCredential",
-      metadata: { name: "outage" },
-      spec: { tenantType: "WorkOrSchool", tenantId: TENANT, scopes: ["Calendar"], refreshBefore: "1m" },
-    });
+    await apply(
+      kubeconfig,
+      namespace,
+      credential("outage", { tenantType: "WorkOrSchool", tenantId: TENANT, scopes: ["Calendar"], refreshBefore: "1m" }),
+    );
     await signIn("outage", ADELE);
     await waitForCondition(kubeconfig, [namespace, "outage"], { type: "Ready", status: "True" });
     fake.injectFailure({
@@ -46,12 +46,11 @@ describe("repairing a delegated credential", () => {
   });
 
   it("keeps a completed sign-in through an outage: the import is retried, nobody signs in twice", async () => {
-    await apply(kubeconfig, namespace, {
-      apiVersion: "cloudcredentials.io/v1alpha1",
-      kind: "MicrosoftCredential",
-      metadata: { name: "late" },
-      spec: { tenantType: "WorkOrSchool", tenantId: TENANT, scopes: ["Calendar"] },
-    });
+    await apply(
+      kubeconfig,
+      namespace,
+      credential("late", { tenantType: "WorkOrSchool", tenantId: TENANT, scopes: ["Calendar"] }),
+    );
     // The code is redeemed, then the refresh token's first use (msal's import) meets an outage.
     fake.injectFailure({
       match: { grant: "refresh_token" },
@@ -77,12 +76,11 @@ describe("repairing a delegated credential", () => {
   });
 
   it("cancels a sign-in when its credential is deleted", async () => {
-    await apply(kubeconfig, namespace, {
-      apiVersion: "cloudcredentials.io/v1alpha1",
-      kind: "MicrosoftCredential",
-      metadata: { name: "gone" },
-      spec: { tenantType: "WorkOrSchool", tenantId: TENANT, scopes: ["Calendar"] },
-    });
+    await apply(
+      kubeconfig,
+      namespace,
+      credential("gone", { tenantType: "WorkOrSchool", tenantId: TENANT, scopes: ["Calendar"] }),
+    );
     await waitForCondition(kubeconfig, [namespace, "gone"], { type: "SignInPending", status: "True" });
     await kubectlOk(kubeconfig, ["delete", "mscred", "gone", "-n", namespace]);
     await new Promise((resolve) => setTimeout(resolve, 1500));
@@ -98,22 +96,12 @@ describe("repairing a delegated credential", () => {
   });
 
   it("asks for consent when a scope is added; removing one needs nothing", async () => {
-    const spec = { tenantType: "WorkOrSchool", tenantId: TENANT, scopes: ["Calendar"] };
-    await apply(kubeconfig, namespace, {
-      apiVersion: "cloudcredentials.io/v1alpha1",
-      kind: "MicrosoftCredential",
-      metadata: { name: "grow" },
-      spec,
-    });
+    const spec: CredentialOptions = { tenantType: "WorkOrSchool", tenantId: TENANT, scopes: ["Calendar"] };
+    await apply(kubeconfig, namespace, credential("grow", spec));
     await signIn("grow", ADELE);
     await waitForCondition(kubeconfig, [namespace, "grow"], { type: "Ready", status: "True" });
 
-    await apply(kubeconfig, namespace, {
-      apiVersion: "cloudcredentials.io/v1alpha1",
-      kind: "MicrosoftCredential",
-      metadata: { name: "grow" },
-      spec: { ...spec, scopes: ["Calendar", "OneDrive"] },
-    });
+    await apply(kubeconfig, namespace, credential("grow", { ...spec, scopes: ["Calendar", "OneDrive"] }));
     await waitForCondition(kubeconfig, [namespace, "grow"], { type: "SignInPending", status: "True" });
     // Ready all along (the Calendar token stays valid); done once the consent sign-in ended.
     expect(conditionOf(await getJson(kubeconfig, ["mscred", "grow", "-n", namespace]), "Ready")?.status).toBe("True");
@@ -123,12 +111,7 @@ describe("repairing a delegated credential", () => {
     expect(JSON.stringify((ready["status"] as Json)["grantedScopes"]).toLowerCase()).toContain("files.readwrite");
 
     const codes = fake.requestCount({ endpoint: "devicecode" });
-    await apply(kubeconfig, namespace, {
-      apiVersion: "cloudcredentials.io/v1alpha1",
-      kind: "MicrosoftCredential",
-      metadata: { name: "grow" },
-      spec: { ...spec, scopes: ["OneDrive"] },
-    });
+    await apply(kubeconfig, namespace, credential("grow", { ...spec, scopes: ["OneDrive"] }));
     await new Promise((resolve) => setTimeout(resolve, 2000));
     expect(fake.requestCount({ endpoint: "devicecode" })).toBe(codes);
     expect(conditionOf(await getJson(kubeconfig, ["mscred", "grow", "-n", namespace]), "Ready")?.status).toBe("True");
@@ -137,12 +120,11 @@ describe("repairing a delegated credential", () => {
   // An authenticate nobody completes used to stop the refreshes and end Broken SignInExpired,
   // although the refresh token still worked.
   it("an authenticate nobody completes ends the sign-in and leaves a working credential working", async () => {
-    await apply(kubeconfig, namespace, {
-      apiVersion: "cloudcredentials.io/v1alpha1",
-      kind: "MicrosoftCredential",
-      metadata: { name: "steady" },
-      spec: { tenantType: "WorkOrSchool", tenantId: TENANT, scopes: ["Calendar"] },
-    });
+    await apply(
+      kubeconfig,
+      namespace,
+      credential("steady", { tenantType: "WorkOrSchool", tenantId: TENANT, scopes: ["Calendar"] }),
+    );
     await signIn("steady", ADELE);
     await waitForCondition(kubeconfig, [namespace, "steady"], { type: "Ready", status: "True" });
     fake.updateDelegatedSettings({ deviceCodeLifetimeSeconds: 3 });
@@ -183,23 +165,13 @@ describe("repairing a delegated credential", () => {
   });
 
   it("a consent nobody gives ends the sign-in, keeps the credential working, and starts no new one by itself", async () => {
-    const spec = { tenantType: "WorkOrSchool", tenantId: TENANT, scopes: ["Calendar"] };
-    await apply(kubeconfig, namespace, {
-      apiVersion: "cloudcredentials.io/v1alpha1",
-      kind: "MicrosoftCredential",
-      metadata: { name: "wider" },
-      spec,
-    });
+    const spec: CredentialOptions = { tenantType: "WorkOrSchool", tenantId: TENANT, scopes: ["Calendar"] };
+    await apply(kubeconfig, namespace, credential("wider", spec));
     await signIn("wider", ADELE);
     await waitForCondition(kubeconfig, [namespace, "wider"], { type: "Ready", status: "True" });
     fake.updateDelegatedSettings({ deviceCodeLifetimeSeconds: 3 });
     try {
-      await apply(kubeconfig, namespace, {
-        apiVersion: "cloudcredentials.io/v1alpha1",
-        kind: "MicrosoftCredential",
-        metadata: { name: "wider" },
-        spec: { ...spec, scopes: ["Calendar", "OneDrive"] },
-      });
+      await apply(kubeconfig, namespace, credential("wider", { ...spec, scopes: ["Calendar", "OneDrive"] }));
       await waitForCondition(kubeconfig, [namespace, "wider"], { type: "SignInPending", status: "True" });
       const ended = await waitForCondition(
         kubeconfig,

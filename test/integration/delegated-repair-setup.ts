@@ -4,7 +4,7 @@
 // isolates modules per file); `namespace` and `fake` are set in beforeAll.
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, inject } from "vitest";
-import { startFakeIdentity, type FakeIdentity } from "../fakes/index.ts";
+import { graphResource, startFakeIdentity, type FakeIdentity } from "../fakes/index.ts";
 import { createNamespace } from "./namespace.ts";
 import { startOperator, type InProcessOperator } from "./operator-fixture.ts";
 import { getJson, waitFor, type Json } from "./wait.ts";
@@ -47,7 +47,7 @@ export function startRepairOperator(): void {
       allowPublicClientFlows: true,
       signInAudience: "AzureADMultipleOrgs",
       accessTokenLifetimeSeconds: 20,
-      delegatedPermissions: { "https://graph.microsoft.com": ["User.Read", "Calendars.ReadWrite", "Files.ReadWrite"] },
+      delegatedPermissions: { [graphResource]: ["User.Read", "Calendars.ReadWrite", "Files.ReadWrite"] },
     });
     fake.updateDelegatedSettings({ deviceCodePollIntervalSeconds: 1 });
     fake.addUser({ tenantId: TENANT, userPrincipalName: ADELE });

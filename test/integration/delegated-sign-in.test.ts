@@ -5,9 +5,12 @@ import {
   accessTokenClaims,
   consumersTenantId,
   decodeJwt,
+  graphResource,
+  powerBiResource,
   startFakeIdentity,
   type FakeIdentity,
 } from "../fakes/index.ts";
+import { credential } from "../fixtures/index.ts";
 import { createNamespace } from "./namespace.ts";
 import { capturedLogLines, startOperator, type InProcessOperator } from "./operator-fixture.ts";
 import { apply, conditionOf, decode, getJson, waitFor, waitForCondition, type Json } from "./wait.ts";
@@ -15,15 +18,9 @@ import { apply, conditionOf, decode, getJson, waitFor, waitForCondition, type Js
 const kubeconfig = inject("kubeconfig");
 const TENANT = "8d9e0f1a-2b3c-4d5e-8f6a-7b8c9d0e1f2a";
 const CLIENT = randomUUID();
-const GRAPH = "https://graph.microsoft.com";
-const POWERBI = "https://analysis.windows.net/powerbi/api";
 let namespace = "";
 let fake: FakeIdentity;
 let running: InProcessOperator;
-
-function credential(name: string, spec: Json): Json {
-  return { apiVersion: "cloudcredentials.io/v1alpha1", kind: "MicrosoftCredential", metadata: { name }, spec };
-}
 
 async function pendingCode(name: string): Promise<string> {
   const object = await waitForCondition(kubeconfig, [namespace, name], { type: "SignInPending", status: "True" });
@@ -59,8 +56,8 @@ beforeAll(async () => {
     allowPublicClientFlows: true,
     signInAudience: "AzureADandPersonalMicrosoftAccount",
     delegatedPermissions: {
-      [GRAPH]: ["User.Read", "Files.ReadWrite", "Calendars.ReadWrite", "Sites.ReadWrite.All", "User.Read.All"],
-      [POWERBI]: ["Dataset.Read.All"],
+      [graphResource]: ["User.Read", "Files.ReadWrite", "Calendars.ReadWrite", "Sites.ReadWrite.All", "User.Read.All"],
+      [powerBiResource]: ["Dataset.Read.All"],
     },
   });
   fake.updateDelegatedSettings({ deviceCodePollIntervalSeconds: 1 });
@@ -77,11 +74,7 @@ afterAll(async () => {
 
 describe("device-code sign-in", () => {
   it("shows the code in status and kubectl -o wide, and an Event where to find it; once approved the credential is Ready for that account", async () => {
-    await apply(
-      kubeconfig,
-      namespace,
-      credential("photos", { tenantType: "Personal", scopes: ["OneDrive", "Calendar"] }),
-    );
+    await apply(kubeconfig, namespace, credential("photos", { scopes: ["OneDrive", "Calendar"] }));
     const userCode = await pendingCode("photos");
     expect(await kubectlOk(kubeconfig, ["get", "mscred", "photos", "-n", namespace, "-o", "wide"])).toContain(userCode);
     const events = await kubectlOk(kubeconfig, [
@@ -110,7 +103,7 @@ describe("device-code sign-in", () => {
     // A Microsoft account gets an opaque access token (EwB…), as from Microsoft; the fake knows its claims.
     const photosToken = (await tokenData("photos"))["access-token"] ?? "";
     expect(photosToken).toMatch(/^EwB/);
-    expect(accessTokenClaims(photosToken)).toMatchObject({ aud: GRAPH, tid: consumersTenantId });
+    expect(accessTokenClaims(photosToken)).toMatchObject({ aud: graphResource, tid: consumersTenantId });
     const state = await getJson(kubeconfig, ["secret", "photos-state", "-n", namespace]);
     expect(Object.keys((state?.["data"] ?? {}) as Json)).toEqual(["msal-cache"]);
     // A first sign-in is no recovery: status says Ready, no Ready Event.
@@ -135,7 +128,6 @@ describe("device-code sign-in", () => {
       credential("reports", {
         tenantType: "WorkOrSchool",
         tenantId: TENANT,
-        scopes: ["OneDrive"],
         account: "adele@contoso.onmicrosoft.com",
       }),
     );
@@ -152,11 +144,7 @@ describe("device-code sign-in", () => {
   it("keeps its poll times across a restart: no early poll, and after a slow_down the longer interval (RFC 8628)", async () => {
     fake.updateDelegatedSettings({ deviceCodePollIntervalSeconds: 3 });
     try {
-      await apply(
-        kubeconfig,
-        namespace,
-        credential("patient", { tenantType: "WorkOrSchool", tenantId: TENANT, scopes: ["OneDrive"] }),
-      );
+      await apply(kubeconfig, namespace, credential("patient", { tenantType: "WorkOrSchool", tenantId: TENANT }));
       const userCode = await pendingCode("patient");
       const polls = (): { at: number; error?: string }[] =>
         fake
@@ -197,11 +185,7 @@ describe("device-code sign-in", () => {
   }, 120_000);
 
   it("waits out a throttled poll's Retry-After before polling again, however short the interval", async () => {
-    await apply(
-      kubeconfig,
-      namespace,
-      credential("throttled", { tenantType: "WorkOrSchool", tenantId: TENANT, scopes: ["OneDrive"] }),
-    );
+    await apply(kubeconfig, namespace, credential("throttled", { tenantType: "WorkOrSchool", tenantId: TENANT }));
     const userCode = await pendingCode("throttled");
     const polls = (): { error?: string }[] =>
       fake.requests({ grant: "device_code" }).filter((r) => r.clientId === CLIENT);
@@ -276,7 +260,7 @@ describe("device-code sign-in", () => {
     fake.addUser({
       tenantId: TENANT,
       userPrincipalName: "analyst@contoso.onmicrosoft.com",
-      consentedScopes: [`${POWERBI}/Dataset.Read.All`],
+      consentedScopes: [`${powerBiResource}/Dataset.Read.All`],
     });
     await apply(
       kubeconfig,
@@ -286,8 +270,8 @@ describe("device-code sign-in", () => {
     fake.approveDeviceCode({ userCode: await pendingCode("analytics"), user: "analyst@contoso.onmicrosoft.com" });
     await waitForCondition(kubeconfig, [namespace, "analytics"], { type: "Ready", status: "True" });
     const data = await tokenData("analytics");
-    expect(decodeJwt(data["access-token"] ?? "")?.payload).toMatchObject({ aud: GRAPH });
-    expect(decodeJwt(data["powerbi-access-token"] ?? "")?.payload).toMatchObject({ aud: POWERBI });
+    expect(decodeJwt(data["access-token"] ?? "")?.payload).toMatchObject({ aud: graphResource });
+    expect(decodeJwt(data["powerbi-access-token"] ?? "")?.payload).toMatchObject({ aud: powerBiResource });
   });
 
   it("is Broken SignInExpired when nobody signs in before the code expires", async () => {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startFakeIdentity, type FakeIdentity } from "../fakes/index.ts";
+import { credential } from "../fixtures/index.ts";
 import { createNamespace } from "./namespace.ts";
 import { startOperator, type InProcessOperator } from "./operator-fixture.ts";
 import { apply, conditionOf, waitForCondition } from "./wait.ts";
@@ -23,12 +24,7 @@ afterAll(async () => {
 
 describe("a delegated credential without a public client application", () => {
   it("is Broken MicrosoftAPINotConfigured, saying who must act", async () => {
-    await apply(kubeconfig, namespace, {
-      apiVersion: "cloudcredentials.io/v1alpha1",
-      kind: "MicrosoftCredential",
-      metadata: { name: "photos" },
-      spec: { tenantType: "Personal", scopes: ["OneDrive"] },
-    });
+    await apply(kubeconfig, namespace, credential("photos"));
     const object = await waitForCondition(kubeconfig, [namespace, "photos"], {
       type: "Broken",
       status: "True",

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { Agent, request } from "undici";
 import { afterEach, describe, expect, inject, it } from "vitest";
 import { repoRoot } from "../harness/assets.ts";
+import { credential } from "../fixtures/index.ts";
 import { createNamespace } from "./namespace.ts";
 import { apply, getJson, waitFor, type Json } from "./wait.ts";
 
@@ -138,12 +139,7 @@ describe("npm start", () => {
       () => Promise.resolve(demo.output().includes("Operator log:") ? true : undefined),
       60_000,
     );
-    await apply(kubeconfig, namespace, {
-      apiVersion: "cloudcredentials.io/v1alpha1",
-      kind: "MicrosoftCredential",
-      metadata: { name: "photos" },
-      spec: { tenantType: "Personal", scopes: ["OneDrive"] },
-    });
+    await apply(kubeconfig, namespace, credential("photos"));
     const status = await waitFor(
       "a first attempt",
       async () => {

@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { kubectlOk } from "../harness/kubectl.ts";
 import { operatorLogDir } from "../harness/secret-scan.ts";
 import { startOperatorProcess, type OperatorProcess } from "../harness/operator-process.ts";
-import { decodeJwt, startFakeIdentity, verifyJwt, type FakeIdentity } from "../fakes/index.ts";
+import { decodeJwt, graphResource, startFakeIdentity, verifyJwt, type FakeIdentity } from "../fakes/index.ts";
+import { credential } from "../fixtures/index.ts";
 import { createNamespace } from "./namespace.ts";
 import { apply, waitFor, waitForCondition } from "./wait.ts";
 
@@ -83,7 +84,7 @@ async function stealLease(ns: string): Promise<void> {
   await kubectlOk(kubeconfig, ["patch", "lease", "cloud-credentials-operator", "-n", ns, "--type=merge", "-p", patch]);
 }
 
-async function credential(name: string, lifetimeSeconds = 3599): Promise<string> {
+async function servicePrincipal(name: string, lifetimeSeconds = 3599): Promise<string> {
   const clientId = randomUUID();
   fake.addApp({
     clientId,
@@ -97,18 +98,16 @@ async function credential(name: string, lifetimeSeconds = 3599): Promise<string>
     metadata: { name },
     stringData: { "client-secret": `${name}-secret` },
   });
-  await apply(kubeconfig, namespace, {
-    apiVersion: "cloudcredentials.io/v1alpha1",
-    kind: "MicrosoftCredential",
-    metadata: { name },
-    spec: {
+  await apply(
+    kubeconfig,
+    namespace,
+    credential(name, {
       tenantType: "ServicePrincipal",
       tenantId: TENANT,
-      scopes: ["OneDrive"],
       refreshBefore: "1m",
       servicePrincipal: { clientId, clientSecretRef: { name, key: "client-secret" } },
-    },
-  });
+    }),
+  );
   return clientId;
 }
 
@@ -132,7 +131,7 @@ describe("two operator processes", () => {
     const follower = leader === a ? b : a;
 
     // Tokens live 20 s: the leader refreshes every 10 s. Two leaders would refresh twice as often.
-    const clientId = await credential("shared", 20);
+    const clientId = await servicePrincipal("shared", 20);
     await waitForCondition(kubeconfig, [namespace, "shared"], { type: "Ready", status: "True" });
     await new Promise((resolve) => setTimeout(resolve, 12_000));
 
@@ -142,7 +141,7 @@ describe("two operator processes", () => {
       async () => ((await leaseHolder()).endsWith(`_${follower.pid}`) ? true : undefined),
       20_000,
     );
-    await credential("after-failover");
+    await servicePrincipal("after-failover");
     await waitForCondition(kubeconfig, [namespace, "after-failover"], { type: "Ready", status: "True" }, 30_000);
     await new Promise((resolve) => setTimeout(resolve, 12_000));
 
@@ -170,7 +169,7 @@ describe("two operator processes", () => {
       clientId: publicClient,
       tenantId: TENANT,
       allowPublicClientFlows: true,
-      delegatedPermissions: { "https://graph.microsoft.com": ["User.Read", "Calendars.ReadWrite"] },
+      delegatedPermissions: { [graphResource]: ["User.Read", "Calendars.ReadWrite"] },
     });
     fake.addUser({ tenantId: TENANT, userPrincipalName: "dana@contoso.onmicrosoft.com" });
     fake.updateDelegatedSettings({ deviceCodePollIntervalSeconds: 1 });
@@ -185,12 +184,11 @@ describe("two operator processes", () => {
       30_000,
     );
     const leader = holder.endsWith(`_${c.pid}`) ? c : d;
-    await apply(kubeconfig, namespace, {
-      apiVersion: "cloudcredentials.io/v1alpha1",
-      kind: "MicrosoftCredential",
-      metadata: { name: "dana" },
-      spec: { tenantType: "WorkOrSchool", tenantId: TENANT, scopes: ["Calendar"] },
-    });
+    await apply(
+      kubeconfig,
+      namespace,
+      credential("dana", { tenantType: "WorkOrSchool", tenantId: TENANT, scopes: ["Calendar"] }),
+    );
     const pending = await waitForCondition(kubeconfig, [namespace, "dana"], { type: "SignInPending", status: "True" });
     const userCode = String(
       ((pending["status"] as Record<string, unknown>)["signIn"] as Record<string, unknown>)["userCode"],
@@ -254,17 +252,16 @@ describe("losing the lease in the middle of a request (review test 5)", () => {
       metadata: { name: "cut" },
       stringData: { "client-secret": "cut-secret" },
     });
-    await apply(kubeconfig, ns, {
-      apiVersion: "cloudcredentials.io/v1alpha1",
-      kind: "MicrosoftCredential",
-      metadata: { name: "cut" },
-      spec: {
+    await apply(
+      kubeconfig,
+      ns,
+      credential("cut", {
         tenantType: "ServicePrincipal",
         tenantId: TENANT,
         scopes: ["OneDrive", "PowerBI"],
         servicePrincipal: { clientId, clientSecretRef: { name: "cut", key: "client-secret" } },
-      },
-    });
+      }),
+    );
     // The slow request has reached the old leader's fake (the injected delay was taken).
     await waitFor(
       "the slow token request to arrive",
@@ -297,7 +294,7 @@ describe("losing the lease in the middle of a request (review test 5)", () => {
     // Only that request, which arrived before the lease was lost: no Power BI request, nothing else.
     expect(fakeOld.requestCount()).toBe(answeredBeforeLoss + 1);
     expect(fakeOld.requests({ endpoint: "token", clientId }).map((r) => r.scope)).toEqual([
-      "https://graph.microsoft.com/.default",
+      `${graphResource}/.default`,
     ]);
     // The token Secret holds the successor's tokens (signed by its fake): the old leader wrote none.
     const tokens = await accessTokens(ns, "cut-token");

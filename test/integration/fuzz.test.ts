@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { GROUP, VERSION } from "../../src/crds/index.ts";
 import { loadKubeConfig } from "../../src/kube/client.ts";
 import { requestJson } from "../../src/kube/raw-request.ts";
-import { startFakeIdentity, type FakeIdentity } from "../fakes/index.ts";
+import { graphResource, startFakeIdentity, type FakeIdentity } from "../fakes/index.ts";
 import { judge, mapLimit, submit, tally, type Answer, type Tally } from "../fuzz/admission.ts";
 import { generateObjects, Rng, seedFromEnv, type Generated } from "../fuzz/generate.ts";
 import { createNamespace } from "./namespace.ts";
@@ -27,7 +27,6 @@ const CREATE_LISTS = 50;
 const QUIET_WINDOW_MS = 20_000;
 const TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47";
 const CLIENT = "0f3a5d2e-8c1b-4a7e-9d6f-2b4c8e1a7f90";
-const GRAPH = "https://graph.microsoft.com";
 
 type Json = Record<string, unknown>;
 let namespace = "";
@@ -48,7 +47,7 @@ beforeAll(async () => {
     tenantId: TENANT,
     allowPublicClientFlows: true,
     signInAudience: "AzureADandPersonalMicrosoftAccount",
-    delegatedPermissions: { [GRAPH]: ["User.Read", "Files.ReadWrite", "Calendars.ReadWrite"] },
+    delegatedPermissions: { [graphResource]: ["User.Read", "Files.ReadWrite", "Calendars.ReadWrite"] },
   });
   answers = await mapLimit(objects, 6, (g) => submit(kc, namespace, g, true));
 });

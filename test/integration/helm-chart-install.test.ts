@@ -5,7 +5,8 @@ import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { kubectl, kubectlOk } from "../harness/kubectl.ts";
-import { consumersTenantId, startFakeIdentity, type FakeIdentity } from "../fakes/index.ts";
+import { consumersTenantId, graphResource, startFakeIdentity, type FakeIdentity } from "../fakes/index.ts";
+import { accessList, credential } from "../fixtures/index.ts";
 import { chartDir as chart, helm, serviceAccountKubeconfig } from "./helm.ts";
 import { createNamespace } from "./namespace.ts";
 import { startOperator, type InProcessOperator } from "./operator-fixture.ts";
@@ -15,7 +16,6 @@ const kubeconfig = inject("kubeconfig");
 const controlPlane = inject("controlPlane");
 const TENANT = "6b7c8d9e-0f1a-4b2c-9d3e-4f5a6b7c8d9e";
 const PUBLIC_CLIENT = randomUUID();
-const GRAPH = "https://graph.microsoft.com";
 
 describe("the operator with exactly the chart's RBAC", () => {
   let release = "";
@@ -51,7 +51,7 @@ describe("the operator with exactly the chart's RBAC", () => {
       tenantId: TENANT,
       allowPublicClientFlows: true,
       signInAudience: "AzureADandPersonalMicrosoftAccount",
-      delegatedPermissions: { [GRAPH]: ["User.Read", "Files.ReadWrite"] },
+      delegatedPermissions: { [graphResource]: ["User.Read", "Files.ReadWrite"] },
     });
     fake.updateDelegatedSettings({ deviceCodePollIntervalSeconds: 1 });
     fake.addUser({ tenantId: consumersTenantId, userPrincipalName: "megan@outlook.com", kind: "personal" });
@@ -104,7 +104,7 @@ describe("the operator with exactly the chart's RBAC", () => {
       clientId: appId,
       tenantId: TENANT,
       secrets: [{ value: secret }],
-      roles: { [GRAPH]: ["Files.Read.All"] },
+      roles: { [graphResource]: ["Files.Read.All"] },
     });
     await kubectlOk(kubeconfig, [
       "create",
@@ -134,41 +134,34 @@ describe("the operator with exactly the chart's RBAC", () => {
       workloads,
       `azure.workload.identity/client-id=${federated}`,
     ]);
-    await apply(kubeconfig, workloads, {
-      apiVersion: "cloudcredentials.io/v1alpha1",
-      kind: "MicrosoftCredential",
-      metadata: { name: "app" },
-      spec: {
+    await apply(
+      kubeconfig,
+      workloads,
+      credential("app", {
         tenantType: "ServicePrincipal",
         tenantId: TENANT,
-        scopes: ["OneDrive"],
         servicePrincipal: { clientId: appId, clientSecretRef: { name: "app-secret", key: "client-secret" } },
-      },
-    });
-    await apply(kubeconfig, workloads, {
-      apiVersion: "cloudcredentials.io/v1alpha1",
-      kind: "MicrosoftCredential",
-      metadata: { name: "federated" },
-      spec: {
+      }),
+    );
+    await apply(
+      kubeconfig,
+      workloads,
+      credential("federated", {
         tenantType: "ServicePrincipal",
         tenantId: TENANT,
-        scopes: ["OneDrive"],
         servicePrincipal: { clientId: federated, workloadIdentity: { serviceAccountName: "sync" } },
-      },
-    });
-    await apply(kubeconfig, workloads, {
-      apiVersion: "cloudcredentials.io/v1alpha1",
-      kind: "MicrosoftCredential",
-      metadata: { name: "photos" },
-      spec: { tenantType: "Personal", scopes: ["OneDrive"], teams: ["family"], manager: "megan" },
-    });
+      }),
+    );
+    await apply(kubeconfig, workloads, credential("photos", { teams: ["family"], manager: "megan" }));
     fake.addDriveItem({ user: "megan@outlook.com", path: "/Pictures" });
-    await apply(kubeconfig, workloads, {
-      apiVersion: "cloudcredentials.io/v1alpha1",
-      kind: "AccessList",
-      metadata: { name: "photos-items" },
-      spec: { credentialRef: { name: "photos" }, items: [{ name: "pictures", type: "Folder", path: "/Pictures" }] },
-    });
+    await apply(
+      kubeconfig,
+      workloads,
+      accessList("photos-items", {
+        credential: "photos",
+        items: [{ name: "pictures", type: "Folder", path: "/Pictures" }],
+      }),
+    );
 
     await waitForCondition(kubeconfig, [workloads, "app"], { type: "Ready", status: "True" });
     await waitForCondition(kubeconfig, [workloads, "federated"], { type: "Ready", status: "True" });

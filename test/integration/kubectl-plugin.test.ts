@@ -8,7 +8,8 @@ import { delimiter, dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { findBinary, repoRoot } from "../harness/assets.ts";
 import { kubectlOk, type KubectlResult } from "../harness/kubectl.ts";
-import { startFakeIdentity, type FakeIdentity } from "../fakes/index.ts";
+import { graphResource, startFakeIdentity, type FakeIdentity } from "../fakes/index.ts";
+import { accessList, credential, type CredentialOptions } from "../fixtures/index.ts";
 import { createNamespace } from "./namespace.ts";
 import { startOperator, type InProcessOperator } from "./operator-fixture.ts";
 import { apply, conditionOf, decode, getJson, waitFor, waitForCondition, type Json } from "./wait.ts";
@@ -63,13 +64,7 @@ function startPlugin(
 const plugin = (args: readonly string[], env?: Record<string, string | undefined>): Promise<KubectlResult> =>
   startPlugin(args, env).exited;
 
-const credential = (name: string, spec: Json): Json => ({
-  apiVersion: "cloudcredentials.io/v1alpha1",
-  kind: "MicrosoftCredential",
-  metadata: { name },
-  spec,
-});
-const work = (extra: Json = {}): Json => ({
+const work = (extra: CredentialOptions = {}): CredentialOptions => ({
   tenantType: "WorkOrSchool",
   tenantId: TENANT,
   scopes: ["Calendar"],
@@ -115,7 +110,7 @@ beforeAll(async () => {
     tenantId: TENANT,
     allowPublicClientFlows: true,
     signInAudience: "AzureADMultipleOrgs",
-    delegatedPermissions: { "https://graph.microsoft.com": ["User.Read", "Calendars.ReadWrite"] },
+    delegatedPermissions: { [graphResource]: ["User.Read", "Calendars.ReadWrite"] },
   });
   fake.updateDelegatedSettings({ deviceCodePollIntervalSeconds: 1 });
   fake.addUser({ tenantId: TENANT, userPrincipalName: ADELE });
@@ -131,7 +126,6 @@ beforeAll(async () => {
     credential("z-reporting", {
       tenantType: "ServicePrincipal",
       tenantId: TENANT,
-      scopes: ["OneDrive"],
       servicePrincipal: { clientId: randomUUID(), clientSecretRef: { name: "reporting-app", key: "client-secret" } },
     }),
   );
@@ -241,21 +235,22 @@ describe("kubectl mscred", () => {
       namespace,
       credential("shared", work({ teams: ["finance-analysts", "system:serviceaccounts:finance-jobs"] })),
     );
-    await apply(kubeconfig, namespace, {
-      apiVersion: "cloudcredentials.io/v1alpha1",
-      kind: "AccessList",
-      metadata: { name: "team-calendar" },
-      spec: { credentialRef: { name: "shared" }, items: [{ name: "cal", type: "Calendar", calendarName: "Calendar" }] },
-    });
-    await apply(kubeconfig, namespace, {
-      apiVersion: "cloudcredentials.io/v1alpha1",
-      kind: "AccessList",
-      metadata: { name: "someone-else" },
-      spec: {
-        credentialRef: { name: "a-calendar" },
+    await apply(
+      kubeconfig,
+      namespace,
+      accessList("team-calendar", {
+        credential: "shared",
         items: [{ name: "cal", type: "Calendar", calendarName: "Calendar" }],
-      },
-    });
+      }),
+    );
+    await apply(
+      kubeconfig,
+      namespace,
+      accessList("someone-else", {
+        credential: "a-calendar",
+        items: [{ name: "cal", type: "Calendar", calendarName: "Calendar" }],
+      }),
+    );
     const before = await getJson(kubeconfig, ["mscred", "shared", "-n", namespace]);
 
     const refused = await plugin(["reauthenticate", "shared", "-n", namespace]);

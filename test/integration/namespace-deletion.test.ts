@@ -3,7 +3,8 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { kubectl, kubectlOk } from "../harness/kubectl.ts";
-import { consumersTenantId, startFakeIdentity, type FakeIdentity } from "../fakes/index.ts";
+import { consumersTenantId, graphResource, startFakeIdentity, type FakeIdentity } from "../fakes/index.ts";
+import { credential } from "../fixtures/index.ts";
 import { createNamespace } from "./namespace.ts";
 import { startOperator, type InProcessOperator } from "./operator-fixture.ts";
 import { apply, getJson, waitFor, waitForCondition, type Json } from "./wait.ts";
@@ -25,7 +26,7 @@ beforeAll(async () => {
     tenantId: TENANT,
     allowPublicClientFlows: true,
     signInAudience: "AzureADandPersonalMicrosoftAccount",
-    delegatedPermissions: { "https://graph.microsoft.com": ["User.Read", "Files.ReadWrite"] },
+    delegatedPermissions: { [graphResource]: ["User.Read", "Files.ReadWrite"] },
   });
   fake.updateDelegatedSettings({ deviceCodePollIntervalSeconds: 1 });
   fake.addUser({ tenantId: consumersTenantId, userPrincipalName: "noa@outlook.com", kind: "personal" });
@@ -50,12 +51,7 @@ afterAll(async () => {
 
 describe("a namespace being deleted", () => {
   it("starts no new sign-in when the state Secret goes before the credential", async () => {
-    await apply(kubeconfig, namespace, {
-      apiVersion: "cloudcredentials.io/v1alpha1",
-      kind: "MicrosoftCredential",
-      metadata: { name: "album", finalizers: [HOLD] },
-      spec: { tenantType: "Personal", scopes: ["OneDrive"] },
-    });
+    await apply(kubeconfig, namespace, credential("album", { finalizers: [HOLD] }));
     const pending = await waitForCondition(kubeconfig, [namespace, "album"], { type: "SignInPending", status: "True" });
     fake.approveDeviceCode({
       userCode: String(((pending["status"] as Json)["signIn"] as Json)["userCode"]),

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { kubectlOk } from "../harness/kubectl.ts";
 import { startFakeIdentity, type FakeIdentity } from "../fakes/index.ts";
+import { credential } from "../fixtures/index.ts";
 import { createNamespace } from "./namespace.ts";
 import { capturedLogLines, startOperator, type InProcessOperator } from "./operator-fixture.ts";
 import { apply, conditionOf, getJson, waitFor, waitForCondition, type Json } from "./wait.ts";
@@ -33,18 +34,17 @@ async function shortLivedCredential(name: string, secretValue: string): Promise<
     accessTokenLifetimeSeconds: LIFETIME_SECONDS,
   });
   await storeSecret(name, secretValue);
-  await apply(kubeconfig, namespace, {
-    apiVersion: "cloudcredentials.io/v1alpha1",
-    kind: "MicrosoftCredential",
-    metadata: { name },
-    spec: {
+  await apply(
+    kubeconfig,
+    namespace,
+    credential(name, {
       tenantType: "ServicePrincipal",
       tenantId: TENANT,
       scopes: ["Calendar"],
       refreshBefore: "1m",
       servicePrincipal: { clientId, clientSecretRef: { name, key: "client-secret" } },
-    },
-  });
+    }),
+  );
   await waitForCondition(kubeconfig, [namespace, name], { type: "Ready", status: "True" });
   return clientId;
 }
@@ -150,18 +150,17 @@ describe("ownership", () => {
     const clientId = randomUUID();
     fake.addApp({ clientId, tenantId: TENANT, secrets: [{ value: "v" }] });
     await storeSecret("owner-test", "v");
-    await apply(kubeconfig, namespace, {
-      apiVersion: "cloudcredentials.io/v1alpha1",
-      kind: "MicrosoftCredential",
-      metadata: { name: "owner-test" },
-      spec: {
+    await apply(
+      kubeconfig,
+      namespace,
+      credential("owner-test", {
         tenantType: "ServicePrincipal",
         tenantId: TENANT,
         scopes: ["Calendar"],
         tokenSecret: { name: "taken" },
         servicePrincipal: { clientId, clientSecretRef: { name: "owner-test", key: "client-secret" } },
-      },
-    });
+      }),
+    );
     const object = await waitForCondition(kubeconfig, [namespace, "owner-test"], {
       type: "Broken",
       status: "True",

@@ -2,7 +2,20 @@ import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { kubectlOk } from "../harness/kubectl.ts";
-import { createSelfSignedCertificate, decodeJwt, startFakeIdentity, type FakeIdentity } from "../fakes/index.ts";
+import {
+  createSelfSignedCertificate,
+  decodeJwt,
+  graphResource,
+  powerBiResource,
+  startFakeIdentity,
+  type FakeIdentity,
+} from "../fakes/index.ts";
+import {
+  credential,
+  type CredentialOptions,
+  type MicrosoftCredential,
+  type ServicePrincipalInput,
+} from "../fixtures/index.ts";
 import { createNamespace } from "./namespace.ts";
 import { startOperator, type InProcessOperator } from "./operator-fixture.ts";
 import { apply, decode, getJson, waitFor, waitForCondition, type Json } from "./wait.ts";
@@ -10,20 +23,14 @@ import { apply, decode, getJson, waitFor, waitForCondition, type Json } from "./
 const kubeconfig = inject("kubeconfig");
 const controlPlane = inject("controlPlane");
 const TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47";
-const GRAPH = "https://graph.microsoft.com";
-const POWERBI = "https://analysis.windows.net/powerbi/api";
 
 let namespace = "";
 let fake: FakeIdentity;
 let running: InProcessOperator;
 
-function credential(name: string, servicePrincipal: Json, extra: Json = {}): Json {
-  return {
-    apiVersion: "cloudcredentials.io/v1alpha1",
-    kind: "MicrosoftCredential",
-    metadata: { name },
-    spec: { tenantType: "ServicePrincipal", tenantId: TENANT, scopes: ["OneDrive"], servicePrincipal, ...extra },
-  };
+/** A ServicePrincipal credential of this file's tenant, authenticating as `sp` says. */
+function servicePrincipal(name: string, sp: ServicePrincipalInput, extra: CredentialOptions = {}): MicrosoftCredential {
+  return credential(name, { tenantType: "ServicePrincipal", tenantId: TENANT, servicePrincipal: sp, ...extra });
 }
 
 async function secretData(name: string): Promise<Record<string, string>> {
@@ -73,7 +80,7 @@ describe("a ServicePrincipal with a client secret", () => {
     await apply(
       kubeconfig,
       namespace,
-      credential(
+      servicePrincipal(
         "reporting",
         { clientId, clientSecretRef: { name: "reporting", key: "client-secret" } },
         { scopes: ["OneDrive", "PowerBI"] },
@@ -94,8 +101,12 @@ describe("a ServicePrincipal with a client secret", () => {
       "token-type",
     ]);
     expect(data["token-type"]).toBe("Bearer");
-    expect(decodeJwt(data["access-token"] ?? "")?.payload).toMatchObject({ aud: GRAPH, appid: clientId, tid: TENANT });
-    expect(decodeJwt(data["powerbi-access-token"] ?? "")?.payload).toMatchObject({ aud: POWERBI });
+    expect(decodeJwt(data["access-token"] ?? "")?.payload).toMatchObject({
+      aud: graphResource,
+      appid: clientId,
+      tid: TENANT,
+    });
+    expect(decodeJwt(data["powerbi-access-token"] ?? "")?.payload).toMatchObject({ aud: powerBiResource });
     expect(Date.parse(data["expires-at"] ?? "")).toBeGreaterThan(Date.now() + 50 * 60_000);
 
     const status = object["status"] as Json;
@@ -123,7 +134,7 @@ describe("a ServicePrincipal with a client secret", () => {
     await apply(
       kubeconfig,
       namespace,
-      credential("late", { clientId, clientSecretRef: { name: "late", key: "client-secret" } }),
+      servicePrincipal("late", { clientId, clientSecretRef: { name: "late", key: "client-secret" } }),
     );
     const broken = await waitForCondition(kubeconfig, [namespace, "late"], {
       type: "Broken",
@@ -144,7 +155,7 @@ describe("a ServicePrincipal with a client secret", () => {
     await apply(
       kubeconfig,
       namespace,
-      credential("expired", { clientId, clientSecretRef: { name: "expired", key: "client-secret" } }),
+      servicePrincipal("expired", { clientId, clientSecretRef: { name: "expired", key: "client-secret" } }),
     );
     const object = await waitForCondition(kubeconfig, [namespace, "expired"], {
       type: "Broken",
@@ -172,7 +183,7 @@ describe("a ServicePrincipal with a client secret", () => {
     await apply(
       kubeconfig,
       namespace,
-      credential("wrong", { clientId, clientSecretRef: { name: "wrong", key: "client-secret" } }),
+      servicePrincipal("wrong", { clientId, clientSecretRef: { name: "wrong", key: "client-secret" } }),
     );
     await waitForCondition(kubeconfig, [namespace, "wrong"], {
       type: "Broken",
@@ -193,7 +204,11 @@ describe("a ServicePrincipal with a certificate", () => {
       metadata: { name: "archive-cert" },
       stringData: { "tls.crt": cert.certificatePem, "tls.key": cert.privateKeyPem },
     });
-    await apply(kubeconfig, namespace, credential("archive", { clientId, certificateRef: { name: "archive-cert" } }));
+    await apply(
+      kubeconfig,
+      namespace,
+      servicePrincipal("archive", { clientId, certificateRef: { name: "archive-cert" } }),
+    );
     await waitForCondition(kubeconfig, [namespace, "archive"], { type: "Ready", status: "True" });
     expect(fake.requests({ clientId }).at(-1)).toMatchObject({ credential: "certificate", status: 200 });
   });
@@ -223,7 +238,7 @@ describe("a ServicePrincipal with workload identity", () => {
     await apply(
       kubeconfig,
       namespace,
-      credential("directory", { clientId, workloadIdentity: { serviceAccountName: "directory-sync" } }),
+      servicePrincipal("directory", { clientId, workloadIdentity: { serviceAccountName: "directory-sync" } }),
     );
     await waitForCondition(kubeconfig, [namespace, "directory"], { type: "Ready", status: "True" });
     expect(fake.requests({ clientId }).at(-1)).toMatchObject({ credential: "assertion", status: 200 });
@@ -248,7 +263,7 @@ describe("a ServicePrincipal with workload identity", () => {
     await apply(
       kubeconfig,
       namespace,
-      credential("mismatch", { clientId, workloadIdentity: { serviceAccountName: "mismatch" } }),
+      servicePrincipal("mismatch", { clientId, workloadIdentity: { serviceAccountName: "mismatch" } }),
     );
     await waitForCondition(kubeconfig, [namespace, "mismatch"], {
       type: "Broken",

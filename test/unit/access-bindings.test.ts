@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { microsoftCredentialSpecSchema, type MicrosoftCredentialSpecInput } from "../../src/crds/index.ts";
 import { consumerGrant, managerGrant } from "../../src/controller/microsoft-credential/access-bindings.ts";
 import type { Credential } from "../../src/controller/microsoft-credential/types.ts";
+import { cachedCredential, type CredentialOptions } from "../fixtures/index.ts";
 
-function credential(extra: Partial<MicrosoftCredentialSpecInput>): Credential {
-  const spec = microsoftCredentialSpecSchema.parse({ tenantType: "Personal", scopes: ["OneDrive"], ...extra });
-  return { metadata: { name: "photos", namespace: "family", uid: "uid-1" }, spec, status: {} };
+/** The credential photos in family, as the controller reads it. */
+function photos(extra: CredentialOptions): Credential {
+  return cachedCredential("photos", { namespace: "family", uid: "uid-1", ...extra });
 }
 
 describe("the consumer grant", () => {
@@ -13,11 +13,11 @@ describe("the consumer grant", () => {
     ["no teams", {}],
     ["an empty team list", { teams: [] }],
   ])("is none with %s", (_, extra) => {
-    expect(consumerGrant(credential(extra), { tokenSecret: "photos-token" })).toBeUndefined();
+    expect(consumerGrant(photos(extra), { tokenSecret: "photos-token" })).toBeUndefined();
   });
 
   it("lets the teams, sorted, get and watch the token Secret and items ConfigMap, and get and use the credential, by name", () => {
-    const grant = consumerGrant(credential({ teams: ["kids", "parents"], tokenSecret: { name: "shared" } }), {
+    const grant = consumerGrant(photos({ teams: ["kids", "parents"], tokenSecret: { name: "shared" } }), {
       tokenSecret: "shared",
       accessConfigMap: "photos-access",
     });
@@ -36,7 +36,7 @@ describe("the consumer grant", () => {
 
   // A name is not enough: a Secret or ConfigMap of that name may be somebody else's.
   it("grants no Secret nor ConfigMap that is not known to be the credential's own", () => {
-    const grant = consumerGrant(credential({ teams: ["kids"], tokenSecret: { name: "db-password" } }), {});
+    const grant = consumerGrant(photos({ teams: ["kids"], tokenSecret: { name: "db-password" } }), {});
     expect(grant?.role.rules).toEqual([
       {
         apiGroups: ["cloudcredentials.io"],
@@ -49,7 +49,7 @@ describe("the consumer grant", () => {
 
   // ADR 12: the raw token opens everything its scopes allow; with a manager only the gateway may.
   it("with a manager, does not give the teams the token Secret: they use the credential through the gateway", () => {
-    const grant = consumerGrant(credential({ teams: ["kids"], manager: "mum@contoso.com" }), {
+    const grant = consumerGrant(photos({ teams: ["kids"], manager: "mum@contoso.com" }), {
       tokenSecret: "photos-token",
       accessConfigMap: "photos-access",
     });
@@ -61,7 +61,7 @@ describe("the consumer grant", () => {
   });
 
   it("keeps its metadata owned and labelled", () => {
-    const grant = consumerGrant(credential({ teams: ["kids"] }), { tokenSecret: "photos-token" });
+    const grant = consumerGrant(photos({ teams: ["kids"] }), { tokenSecret: "photos-token" });
     expect(grant?.binding.roleRef).toEqual({
       apiGroup: "rbac.authorization.k8s.io",
       kind: "Role",
@@ -89,7 +89,7 @@ describe("the consumer grant", () => {
 
 describe("the manager grant", () => {
   it("is none without a manager, even when AccessLists reference the credential", () => {
-    expect(managerGrant(credential({}), ["albums"])).toBeUndefined();
+    expect(managerGrant(photos({}), ["albums"])).toBeUndefined();
   });
 
   // An empty resourceNames would grant every AccessList of the namespace.
@@ -101,11 +101,11 @@ describe("the manager grant", () => {
   };
 
   it("has no AccessList rule when no AccessList references the credential, only resolve on the credential", () => {
-    expect(managerGrant(credential({ manager: "lee" }), [])?.role.rules).toEqual([resolve]);
+    expect(managerGrant(photos({ manager: "lee" }), [])?.role.rules).toEqual([resolve]);
   });
 
   it("lets the manager user get, update and patch exactly the AccessLists that reference the credential", () => {
-    const grant = managerGrant(credential({ manager: "lee" }), ["videos", "albums"]);
+    const grant = managerGrant(photos({ manager: "lee" }), ["videos", "albums"]);
     expect(grant?.role.rules).toEqual([
       resolve,
       {

@@ -6,15 +6,12 @@ import {
   type CredentialPolicy,
 } from "../../src/controller/microsoft-credential/policy.ts";
 import type { Credential } from "../../src/controller/microsoft-credential/types.ts";
-import { microsoftCredentialSpecSchema, type MicrosoftCredentialSpecInput } from "../../src/crds/index.ts";
+import type { MicrosoftCredentialSpecInput } from "../../src/crds/index.ts";
+import { cachedCredential } from "../fixtures/index.ts";
 
-function credential(spec: MicrosoftCredentialSpecInput): Credential {
-  return {
-    metadata: { name: "photos", namespace: "family", uid: "uid-1" },
-    spec: microsoftCredentialSpecSchema.parse(spec),
-    status: {},
-  };
-}
+/** The credential photos in family with that spec, as the controller reads it. */
+const photos = (spec: MicrosoftCredentialSpecInput): Credential =>
+  cachedCredential("photos", { namespace: "family", uid: "uid-1", ...spec });
 
 const work: MicrosoftCredentialSpecInput = { tenantType: "WorkOrSchool", scopes: ["OneDrive"] };
 const personal: MicrosoftCredentialSpecInput = { tenantType: "Personal", scopes: ["OneDrive"] };
@@ -93,7 +90,7 @@ describe("what the operator refuses to act on", () => {
       /binds only accounts of contoso.com, not eve@fabrikam.com/,
     ],
   ])("refuses %s", (_name, spec, rules, message) => {
-    expect(refusal(credential(spec), rules)).toMatch(message);
+    expect(refusal(photos(spec), rules)).toMatch(message);
   });
 
   it.each<[string, MicrosoftCredentialSpecInput, CredentialPolicy]>([
@@ -115,7 +112,7 @@ describe("what the operator refuses to act on", () => {
       policy({ allowedTenants: ["fabrikam.com"], requireAccount: true }),
     ],
   ])("accepts %s", (_name, spec, rules) => {
-    expect(refusal(credential(spec), rules)).toBeUndefined();
+    expect(refusal(photos(spec), rules)).toBeUndefined();
   });
 
   it("binds after a sign-in only accounts of the allowed domains", () => {

@@ -6,7 +6,7 @@ import { generateKeyPairSync, randomUUID, sign } from "node:crypto";
 import { Agent, request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { classifyGraphError } from "../../src/microsoft/errors.ts";
-import { decodeJwt } from "../fakes/index.ts";
+import { decodeJwt, powerBiResource } from "../fakes/index.ts";
 import {
   addWorkUser,
   appToken,
@@ -89,7 +89,7 @@ describe("401 InvalidAuthenticationToken", () => {
 
   it("for a token of another audience (Power BI's)", async () => {
     const { powerBiToken } = await signIn(setup.fake, ada);
-    expect(decodeJwt(powerBiToken)?.payload["aud"]).toBe("https://analysis.windows.net/powerbi/api");
+    expect(decodeJwt(powerBiToken)?.payload["aud"]).toBe(powerBiResource);
     const error = await graphError(get(powerBiToken, "/me/drive"));
     expect(error).toMatchObject({
       statusCode: 401,

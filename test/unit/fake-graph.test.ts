@@ -5,7 +5,7 @@
 import { randomUUID } from "node:crypto";
 import type { Client } from "@microsoft/microsoft-graph-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { consumersTenantId, demo, seedDemo } from "../fakes/index.ts";
+import { consumersTenantId, demo, graphResource, powerBiResource, seedDemo } from "../fakes/index.ts";
 import { addWorkUser, appToken, graphClient, graphError, setUp, signIn, type Setup } from "./fake-graph-sign-in.ts";
 
 type Json = Record<string, unknown>;
@@ -247,7 +247,7 @@ describe("personal (Microsoft account) users", () => {
         await signIn(setup.fake, upn, {
           authority: "consumers",
           scopes: ["User.Read", "Files.ReadWrite", "Calendars.ReadWrite", "Sites.ReadWrite.All"].map(
-            (s) => `https://graph.microsoft.com/${s}`,
+            (s) => `${graphResource}/${s}`,
           ),
         })
       ).graphToken,
@@ -294,7 +294,7 @@ describe("Power BI", () => {
   });
 
   it("shows a service principal the workspaces it was added to", async () => {
-    const { token, clientId } = await appToken(setup, [], "https://analysis.windows.net/powerbi/api");
+    const { token, clientId } = await appToken(setup, [], powerBiResource);
     setup.fake.addPowerBiGroup({ member: clientId, name: "Automation" });
     expect(await get(graphClient(setup, token, "powerBi"), "/myorg/groups")).toMatchObject({
       value: [{ name: "Automation" }],

@@ -8,7 +8,7 @@ import { ConfidentialClientApplication } from "@azure/msal-node";
 import { Agent, request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createNetworkClient } from "../../src/microsoft/network.ts";
-import { startFakeIdentity, type FakeIdentity } from "../fakes/index.ts";
+import { graphResource, powerBiResource, startFakeIdentity, type FakeIdentity } from "../fakes/index.ts";
 
 let fake: FakeIdentity;
 let agent: Agent;
@@ -102,7 +102,7 @@ describe("discovery and keys", () => {
         grant_type: "client_credentials",
         client_id: randomUUID(),
         client_secret: "x",
-        scope: "https://graph.microsoft.com/.default",
+        scope: `${graphResource}/.default`,
       },
     );
     expect(body).toMatchObject({ error: "unauthorized_client", error_codes: [700016], correlation_id: correlation });
@@ -152,7 +152,7 @@ describe("the control API over HTTP", () => {
       },
       system: { networkClient },
     });
-    const result = await msal.acquireTokenByClientCredential({ scopes: ["https://graph.microsoft.com/.default"] });
+    const result = await msal.acquireTokenByClientCredential({ scopes: [`${graphResource}/.default`] });
     await networkClient.close();
     expect(result?.expiresOn?.getTime()).toBeGreaterThan(Date.now() + 590_000);
     expect(result?.expiresOn?.getTime()).toBeLessThan(Date.now() + 610_000);
@@ -164,7 +164,7 @@ describe("the control API over HTTP", () => {
         grant_type: "client_credentials",
         client_id: app,
         client_secret: secret,
-        scope: "https://graph.microsoft.com/.default",
+        scope: `${graphResource}/.default`,
       });
     const added = await call("POST", `/_fake/apps/${app}/secrets`, { value: "second" });
     expect(added.status).toBe(201);
@@ -199,7 +199,7 @@ describe("the control API over HTTP", () => {
       grant_type: "client_credentials",
       client_id: app,
       client_secret: "third",
-      scope: "https://graph.microsoft.com/.default",
+      scope: `${graphResource}/.default`,
     });
     expect(answer.status).toBe(503);
     expect(answer.headers["retry-after"]).toBe("7");
@@ -256,7 +256,7 @@ describe("the control API over HTTP", () => {
       tenants: [],
       apps: [],
       clock: { offsetSeconds: 0 },
-      resources: ["https://graph.microsoft.com", "https://analysis.windows.net/powerbi/api"],
+      resources: [graphResource, powerBiResource],
     });
   });
 });

@@ -11,14 +11,18 @@ import {
   accessTokenClaims,
   consumersTenantId,
   decodeJwt,
+  graphResource,
+  powerBiResource,
   startFakeIdentity,
   type FakeIdentity,
   type UserInput,
 } from "../fakes/index.ts";
 
-const graph = "https://graph.microsoft.com";
-const powerBi = "https://analysis.windows.net/powerbi/api";
-const graphScopes = [`${graph}/Files.ReadWrite`, `${graph}/Calendars.ReadWrite`, `${graph}/User.Read`];
+const graphScopes = [
+  `${graphResource}/Files.ReadWrite`,
+  `${graphResource}/Calendars.ReadWrite`,
+  `${graphResource}/User.Read`,
+];
 const tenantId = randomUUID();
 const clientId = randomUUID();
 
@@ -63,7 +67,7 @@ async function signIn(
 ): Promise<string> {
   const { tenant = "organizations", target = fake } = options;
   const scope = [
-    ...(options.scopes ?? [...graphScopes, `${powerBi}/Dataset.Read.All`]),
+    ...(options.scopes ?? [...graphScopes, `${powerBiResource}/Dataset.Read.All`]),
     "offline_access",
     "openid",
     "profile",
@@ -118,8 +122,8 @@ beforeAll(async () => {
     allowPublicClientFlows: true,
     signInAudience: "AzureADandPersonalMicrosoftAccount",
     delegatedPermissions: {
-      [graph]: ["User.Read", "Files.ReadWrite", "Calendars.ReadWrite", "Sites.ReadWrite.All", "User.Read.All"],
-      [powerBi]: ["Dataset.Read.All"],
+      [graphResource]: ["User.Read", "Files.ReadWrite", "Calendars.ReadWrite", "Sites.ReadWrite.All", "User.Read.All"],
+      [powerBiResource]: ["Dataset.Read.All"],
     },
   });
 });
@@ -146,7 +150,7 @@ describe("a device-code refresh token in msal", () => {
     expect(await app.getTokenCache().getAllAccounts()).toEqual([
       expect.objectContaining({ username: upn, homeAccountId: `${oid}.${tenantId}` }),
     ]);
-    expect(aud(result)).toBe(graph);
+    expect(aud(result)).toBe(graphResource);
     expect(result.scopes).toEqual(expect.arrayContaining(graphScopes));
   });
 
@@ -155,16 +159,16 @@ describe("a device-code refresh token in msal", () => {
     const original = await signIn(upn);
     const app = msal();
     const { account } = await imported(app, original);
-    const bi = await app.acquireTokenSilent({ account, scopes: [`${powerBi}/.default`] });
-    expect(aud(bi)).toBe(powerBi);
+    const bi = await app.acquireTokenSilent({ account, scopes: [`${powerBiResource}/.default`] });
+    expect(aud(bi)).toBe(powerBiResource);
     expect(decodeJwt(bi.accessToken)?.payload["scp"]).toBe("Dataset.Read.All");
     const refreshes = fake.requestCount({ grant: "refresh_token" });
     expect((await app.acquireTokenSilent({ account, scopes: graphScopes })).fromCache).toBe(true);
-    expect((await app.acquireTokenSilent({ account, scopes: [`${powerBi}/.default`] })).fromCache).toBe(true);
+    expect((await app.acquireTokenSilent({ account, scopes: [`${powerBiResource}/.default`] })).fromCache).toBe(true);
     expect(fake.requestCount({ grant: "refresh_token" })).toBe(refreshes);
     const refreshed = await app.acquireTokenSilent({ account, scopes: graphScopes, forceRefresh: true });
     expect(refreshed.fromCache).toBe(false);
-    expect(aud(refreshed)).toBe(graph);
+    expect(aud(refreshed)).toBe(graphResource);
     expect(fake.requestCount({ grant: "refresh_token" })).toBe(refreshes + 1);
     const cache = JSON.parse(app.getTokenCache().serialize()) as { RefreshToken: Record<string, { secret: string }> };
     const secrets = Object.values(cache.RefreshToken).map((t) => t.secret);
@@ -252,7 +256,7 @@ const failures: readonly FailureCase[] = [
   {
     name: "consent missing for the resource",
     act: () => undefined,
-    scopes: [`${powerBi}/.default`],
+    scopes: [`${powerBiResource}/.default`],
     expected: {
       name: "InteractionRequiredAuthError",
       errorCode: "invalid_grant",
@@ -322,7 +326,7 @@ describe("refresh failures surface in msal with Entra's error, suberror and AADS
         tenantId,
         allowPublicClientFlows: true,
         signInAudience: "AzureADMultipleOrgs",
-        delegatedPermissions: { [graph]: ["User.Read", "Files.ReadWrite", "Calendars.ReadWrite"] },
+        delegatedPermissions: { [graphResource]: ["User.Read", "Files.ReadWrite", "Calendars.ReadWrite"] },
       });
       const upn = aged.addUser({ tenantId, userPrincipalName: "idle@contoso.onmicrosoft.com" }).userPrincipalName;
       const app = msal("organizations", aged);

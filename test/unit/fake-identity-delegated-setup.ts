@@ -7,10 +7,15 @@
 import { createPublicKey, randomUUID, type JsonWebKey } from "node:crypto";
 import { Agent, request } from "undici";
 import { afterAll, beforeAll, beforeEach, expect } from "vitest";
-import { decodeJwt, startFakeIdentity, verifyJwt, type FakeIdentity } from "../fakes/index.ts";
+import {
+  decodeJwt,
+  graphResource,
+  powerBiResource,
+  startFakeIdentity,
+  verifyJwt,
+  type FakeIdentity,
+} from "../fakes/index.ts";
 
-export const graph = "https://graph.microsoft.com";
-export const powerBi = "https://analysis.windows.net/powerbi/api";
 export const urnGrant = "urn:ietf:params:oauth:grant-type:device_code";
 export const tenantId = randomUUID();
 export const otherTenantId = randomUUID();
@@ -18,7 +23,7 @@ export const clientId = randomUUID();
 export const confidentialId = randomUUID();
 export const singleTenantId = randomUUID();
 export const upn = "ada@fabrikam.onmicrosoft.com";
-export const signInScopes = `${graph}/Files.ReadWrite ${graph}/User.Read offline_access openid profile`;
+export const signInScopes = `${graphResource}/Files.ReadWrite ${graphResource}/User.Read offline_access openid profile`;
 
 export let fake: FakeIdentity;
 let agent: Agent;
@@ -133,8 +138,8 @@ export function startDelegatedFake(): void {
     fake.addTenant({ id: tenantId, domains: ["fabrikam.onmicrosoft.com"], displayName: "Fabrikam" });
     fake.addTenant({ id: otherTenantId, displayName: "Northwind" });
     const delegatedPermissions = {
-      [graph]: ["User.Read", "Files.ReadWrite", "Calendars.ReadWrite"],
-      [powerBi]: ["Dataset.Read.All"],
+      [graphResource]: ["User.Read", "Files.ReadWrite", "Calendars.ReadWrite"],
+      [powerBiResource]: ["Dataset.Read.All"],
     };
     fake.addApp({
       clientId,

@@ -4,16 +4,15 @@
 // itself: fake-identity-device-code.test.ts.
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
+import { graphResource, powerBiResource } from "../fakes/index.ts";
 import {
   call,
   clientId,
   deviceCode,
   expectError,
   fake,
-  graph,
   otherTenantId,
   poll,
-  powerBi,
   refresh,
   signIn,
   signInScopes,
@@ -31,57 +30,67 @@ describe("refresh tokens over HTTP", () => {
   it("rotate: each answer has a new refresh token, and the old one keeps working", async () => {
     const first = String((await signIn())["refresh_token"]);
     const before = fake.refreshTokenCount(upn);
-    const second = await refresh(first, `${graph}/Files.ReadWrite openid profile offline_access`);
+    const second = await refresh(first, `${graphResource}/Files.ReadWrite openid profile offline_access`);
     expect(second.status, second.text).toBe(200);
     expect(second.body["refresh_token"]).not.toBe(first);
     expect(fake.refreshTokenCount(upn)).toBe(before + 1);
-    expect((await refresh(first, `${graph}/User.Read offline_access`)).status).toBe(200);
+    expect((await refresh(first, `${graphResource}/User.Read offline_access`)).status).toBe(200);
   });
 
   it("one refresh token serves Graph and Power BI, one resource per request", async () => {
-    const tokens = await signIn(`${signInScopes} ${powerBi}/Dataset.Read.All`);
+    const tokens = await signIn(`${signInScopes} ${powerBiResource}/Dataset.Read.All`);
     const refreshToken = String(tokens["refresh_token"]);
-    expect(verified(tokens["access_token"])["aud"]).toBe(graph);
-    const bi = await refresh(refreshToken, `${powerBi}/.default openid profile offline_access`);
+    expect(verified(tokens["access_token"])["aud"]).toBe(graphResource);
+    const bi = await refresh(refreshToken, `${powerBiResource}/.default openid profile offline_access`);
     expect(bi.status, bi.text).toBe(200);
-    expect(verified(bi.body["access_token"])).toMatchObject({ aud: powerBi, scp: "Dataset.Read.All" });
+    expect(verified(bi.body["access_token"])).toMatchObject({ aud: powerBiResource, scp: "Dataset.Read.All" });
     expect(String(bi.body["scope"]).split(" ")).toEqual([
-      `${powerBi}/Dataset.Read.All`,
-      `${powerBi}/.default`,
+      `${powerBiResource}/Dataset.Read.All`,
+      `${powerBiResource}/.default`,
       "openid",
       "profile",
     ]);
-    expectError(await refresh(refreshToken, `${graph}/User.Read ${powerBi}/.default`), 400, "invalid_scope", 700022);
+    expectError(
+      await refresh(refreshToken, `${graphResource}/User.Read ${powerBiResource}/.default`),
+      400,
+      "invalid_scope",
+      700022,
+    );
   });
 
   it("a permission never consented to: invalid_grant AADSTS65001 with suberror consent_required", async () => {
     fake.updateUser(upn, { consentedScopes: [] });
     const refreshToken = String((await signIn())["refresh_token"]);
-    const answer = await refresh(refreshToken, `${graph}/Calendars.ReadWrite offline_access`);
+    const answer = await refresh(refreshToken, `${graphResource}/Calendars.ReadWrite offline_access`);
     expectError(answer, 400, "invalid_grant", 65001);
     expect(answer.body["suberror"]).toBe("consent_required");
-    expect(fake.user(upn)?.consentedScopes).toEqual([`${graph}/Files.ReadWrite`, `${graph}/User.Read`]);
+    expect(fake.user(upn)?.consentedScopes).toEqual([`${graphResource}/Files.ReadWrite`, `${graphResource}/User.Read`]);
   });
 
   it("revoked (a password change): AADSTS50173 with suberror bad_token, naming TokensValidFrom; a new sign-in works", async () => {
     const refreshToken = String((await signIn())["refresh_token"]);
     expect(fake.revokeUserTokens(upn).tokensValidFrom).toBeDefined();
-    const answer = await refresh(refreshToken, `${graph}/User.Read`);
+    const answer = await refresh(refreshToken, `${graphResource}/User.Read`);
     expectError(answer, 400, "invalid_grant", 50173);
     expect(answer.body).toMatchObject({ suberror: "bad_token" });
     expect(String(answer.body["error_description"])).toMatch(
       /TokensValidFrom date \(before which tokens are not valid\) for this user is '/,
     );
-    expect((await refresh(String((await signIn())["refresh_token"]), `${graph}/User.Read`)).status).toBe(200);
+    expect((await refresh(String((await signIn())["refresh_token"]), `${graphResource}/User.Read`)).status).toBe(200);
   });
 
   it("a refresh token at another tenant: AADSTS50020; at its own tenant by id or domain: fine; garbage: AADSTS70000", async () => {
     const refreshToken = String((await signIn())["refresh_token"]);
-    expectError(await refresh(refreshToken, `${graph}/User.Read`, otherTenantId), 400, "invalid_grant", 50020);
-    expectError(await refresh(refreshToken, `${graph}/User.Read`, "consumers"), 400, "unauthorized_client", 700016);
-    expect((await refresh(refreshToken, `${graph}/User.Read`, tenantId)).status).toBe(200);
-    expect((await refresh(refreshToken, `${graph}/User.Read`, "fabrikam.onmicrosoft.com")).status).toBe(200);
-    expectError(await refresh("1.Anot-a-token", `${graph}/User.Read`), 400, "invalid_grant", 70000);
+    expectError(await refresh(refreshToken, `${graphResource}/User.Read`, otherTenantId), 400, "invalid_grant", 50020);
+    expectError(
+      await refresh(refreshToken, `${graphResource}/User.Read`, "consumers"),
+      400,
+      "unauthorized_client",
+      700016,
+    );
+    expect((await refresh(refreshToken, `${graphResource}/User.Read`, tenantId)).status).toBe(200);
+    expect((await refresh(refreshToken, `${graphResource}/User.Read`, "fabrikam.onmicrosoft.com")).status).toBe(200);
+    expectError(await refresh("1.Anot-a-token", `${graphResource}/User.Read`), 400, "invalid_grant", 70000);
   });
 });
 
@@ -94,7 +103,7 @@ describe("request log, counters and injected failures", () => {
     await poll(code, { grant: "device_code" });
     fake.approveDeviceCode({ userCode: code.user_code, user: upn });
     const tokens = (await poll(code)).body;
-    await refresh(String(tokens["refresh_token"]), `${graph}/User.Read`);
+    await refresh(String(tokens["refresh_token"]), `${graphResource}/User.Read`);
     expect(fake.requestCount({ endpoint: "devicecode" })).toBe(1);
     expect(fake.requestCount({ grant: "device_code" })).toBe(3);
     expect(fake.requestCount({ grant: "refresh_token" })).toBe(1);
@@ -115,7 +124,7 @@ describe("request log, counters and injected failures", () => {
     expectError(await poll(code), 400, "invalid_grant", 50196);
     expectError(await poll(code), 400, "authorization_pending", 70016);
     fake.injectFailure({ match: { grant: "refresh_token" }, error: "TenantThrottled" });
-    expectError(await refresh("anything", `${graph}/User.Read`), 429, "temporarily_unavailable", 90055);
+    expectError(await refresh("anything", `${graphResource}/User.Read`), 429, "temporarily_unavailable", 90055);
   });
 });
 
@@ -135,7 +144,7 @@ describe("the verification page", () => {
     const consent = await call("POST", "/devicelogin", { form: { otc: typed } });
     expect(consent.status).toBe(200);
     expect(consent.text).toContain(upn);
-    expect(consent.text).toContain(`${graph}/Files.ReadWrite`);
+    expect(consent.text).toContain(`${graphResource}/Files.ReadWrite`);
     expect(consent.text).toMatch(/name="action" value="approve"[\s\S]*name="action" value="decline"/);
     const done = await call("POST", "/devicelogin", { form: { otc: code.user_code, user: userId, action: "approve" } });
     expect(done.status, done.text).toBe(200);
@@ -175,7 +184,11 @@ describe("the /_fake/ routes of the delegated side", () => {
       json: { user: upn, scopes: ["User.Read"] },
     });
     expect(approved.status, approved.text).toBe(200);
-    expect(approved.body).toMatchObject({ status: "approved", user: upn, grantedScopes: [`${graph}/User.Read`] });
+    expect(approved.body).toMatchObject({
+      status: "approved",
+      user: upn,
+      grantedScopes: [`${graphResource}/User.Read`],
+    });
     const tokens = (await poll(code)).body;
     expect(verified(tokens["access_token"])["scp"]).toBe("User.Read");
     const other = await deviceCode();

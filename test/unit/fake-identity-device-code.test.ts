@@ -3,7 +3,7 @@
 // request log, the verification page and the /_fake/ routes: fake-identity-delegated.test.ts.
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { decodeJwt } from "../fakes/index.ts";
+import { decodeJwt, graphResource } from "../fakes/index.ts";
 import {
   call,
   clientId,
@@ -11,7 +11,6 @@ import {
   deviceCode,
   expectError,
   fake,
-  graph,
   otherTenantId,
   poll,
   signIn,
@@ -78,7 +77,7 @@ describe("POST /devicecode", () => {
       name: "a scope the app does not have",
       tenant: "organizations",
       client: clientId,
-      scope: `${graph}/Mail.Send offline_access`,
+      scope: `${graphResource}/Mail.Send offline_access`,
       error: "invalid_scope",
       code: 70011,
     },
@@ -120,8 +119,8 @@ describe("polling the token endpoint with the device code", () => {
     expect(answer.status, answer.text).toBe(200);
     expect(answer.body).toMatchObject({ token_type: "Bearer", expires_in: 3599, ext_expires_in: 3599 });
     expect(String(answer.body["scope"]).split(" ")).toEqual([
-      `${graph}/Files.ReadWrite`,
-      `${graph}/User.Read`,
+      `${graphResource}/Files.ReadWrite`,
+      `${graphResource}/User.Read`,
       "openid",
       "profile",
     ]);
@@ -132,7 +131,7 @@ describe("polling the token endpoint with the device code", () => {
   it("the access token is a signed v1 JWT for the resource with the delegated claims", async () => {
     const claims = verified((await signIn())["access_token"]);
     expect(claims).toMatchObject({
-      aud: graph,
+      aud: graphResource,
       iss: `https://sts.windows.net/${tenantId}/`,
       tid: tenantId,
       oid: userId,
@@ -168,7 +167,7 @@ describe("polling the token endpoint with the device code", () => {
   });
 
   it("without client_info=1 there is no client_info; without offline_access no refresh token; without openid no id token", async () => {
-    const code = await deviceCode(`${graph}/User.Read`);
+    const code = await deviceCode(`${graphResource}/User.Read`);
     fake.approveDeviceCode({ userCode: code.user_code, user: upn });
     const answer = await poll(code, { clientInfo: false });
     expect(answer.status).toBe(200);

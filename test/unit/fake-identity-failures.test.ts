@@ -5,9 +5,15 @@ import { randomUUID } from "node:crypto";
 import { ConfidentialClientApplication } from "@azure/msal-node";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createNetworkClient, type NetworkClient } from "../../src/microsoft/network.ts";
-import { errorCatalogue, startFakeIdentity, type ErrorClassName, type FakeIdentity } from "../fakes/index.ts";
+import {
+  errorCatalogue,
+  graphResource,
+  startFakeIdentity,
+  type ErrorClassName,
+  type FakeIdentity,
+} from "../fakes/index.ts";
 
-const graph = "https://graph.microsoft.com/.default";
+const graph = `${graphResource}/.default`;
 const tenantId = randomUUID();
 const clientId = randomUUID();
 const otherClientId = randomUUID();

@@ -9,6 +9,8 @@ import {
   createSelfSignedCertificate,
   createServiceAccountIssuer,
   decodeJwt,
+  graphResource,
+  powerBiResource,
   startFakeIdentity,
   verifyJwt,
   type FakeIdentity,
@@ -16,8 +18,8 @@ import {
   type TestCertificate,
 } from "../fakes/index.ts";
 
-const graph = "https://graph.microsoft.com/.default";
-const powerBi = "https://analysis.windows.net/powerbi/api/.default";
+const graph = `${graphResource}/.default`;
+const powerBi = `${powerBiResource}/.default`;
 const tenantId = randomUUID();
 const domain = "fabrikam.onmicrosoft.com";
 const apps = { secret: randomUUID(), certificate: randomUUID(), federated: randomUUID() };
@@ -92,7 +94,7 @@ beforeAll(async () => {
   ]);
   kubernetes = createServiceAccountIssuer();
   fake.addTenant({ id: tenantId, domains: [domain] });
-  const roles = { "https://graph.microsoft.com": ["Sites.Read.All", "Files.Read.All"] };
+  const roles = { [graphResource]: ["Sites.Read.All", "Files.Read.All"] };
   fake.addApp({ clientId: apps.secret, tenantId, secrets: [{ value: "s3cret-value" }], roles });
   fake.addApp({ clientId: apps.certificate, tenantId, certificates: [certificate.certificatePem] });
   fake.addApp({ clientId: apps.federated, tenantId, federationTrusts: [kubernetes.trustFor(subject)] });
@@ -113,7 +115,7 @@ describe("client credentials that work", () => {
     expect(verifyJwt(jwt, createPublicKey({ key: key as JsonWebKey, format: "jwk" }))).toBe(true);
     expect(jwt.header).toMatchObject({ alg: "RS256", typ: "JWT" });
     expect(jwt.payload).toMatchObject({
-      aud: "https://graph.microsoft.com",
+      aud: graphResource,
       iss: `https://sts.windows.net/${tenantId}/`,
       tid: tenantId,
       appid: apps.secret,
@@ -134,7 +136,7 @@ describe("client credentials that work", () => {
 
   it("a Power BI token has the Power BI audience and no roles claim when none are granted", async () => {
     const jwt = decodeJwt(await token(msal(apps.secret, { clientSecret: "s3cret-value" }), powerBi));
-    expect(jwt?.payload["aud"]).toBe("https://analysis.windows.net/powerbi/api");
+    expect(jwt?.payload["aud"]).toBe(powerBiResource);
     expect(jwt?.payload).not.toHaveProperty("roles");
   });
 
@@ -276,7 +278,7 @@ describe("credentials that are wrong surface in msal as Entra's errors", () => {
 
   it.each([
     ["two resources in one request", [graph, powerBi], { error: "invalid_scope", code: 70011 }],
-    ["a scope without /.default", ["https://graph.microsoft.com/User.Read"], { error: "invalid_scope", code: 1002012 }],
+    ["a scope without /.default", [`${graphResource}/User.Read`], { error: "invalid_scope", code: 1002012 }],
     [
       "a resource the tenant does not know",
       ["https://unknown.example.com/.default"],

@@ -2,10 +2,10 @@
 // shaped `M.C5xx_BAY.0.U.-C…`; the fake does the same by default, and its Graph accepts them.
 import { Agent, request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { accessTokenClaims, consumersTenantId, decodeJwt } from "../fakes/index.ts";
+import { accessTokenClaims, consumersTenantId, decodeJwt, graphResource } from "../fakes/index.ts";
 import { addWorkUser, graphClient, graphError, setUp, signIn, type Setup } from "./fake-graph-sign-in.ts";
 
-const graphScopes = ["User.Read", "Files.ReadWrite"].map((s) => `https://graph.microsoft.com/${s}`);
+const graphScopes = ["User.Read", "Files.ReadWrite"].map((s) => `${graphResource}/${s}`);
 const opaque = /^EwB[A-Za-z0-9+/]{1000,}={0,2}$/;
 
 let setup: Setup;
@@ -74,7 +74,7 @@ describe("opaque access tokens for Microsoft accounts", () => {
     expect(graphToken).toMatch(opaque);
     expect(decodeJwt(graphToken)).toBeUndefined();
     expect(accessTokenClaims(graphToken)).toMatchObject({
-      aud: "https://graph.microsoft.com",
+      aud: graphResource,
       tid: consumersTenantId,
       idp: "live.com",
       scp: "User.Read Files.ReadWrite",
