@@ -14,6 +14,9 @@ import {
   BROKEN_REASONS,
   microsoftCredentialSpecSchema,
 } from "../../src/crds/index.ts";
+import { Registry } from "prom-client";
+import { gatewayUsage } from "../../src/gateway/config.ts";
+import { GatewayMetrics } from "../../src/gateway/metrics.ts";
 import { OperatorMetrics } from "../../src/metrics.ts";
 import { repoRoot } from "../harness/assets.ts";
 import { docFiles, docObjects, docYamlBlocks } from "../harness/doc-blocks.ts";
@@ -26,7 +29,11 @@ const blocks = await docYamlBlocks();
 const ours = await docObjects(["MicrosoftCredential", "AccessList"]);
 const prometheusRules = await docObjects(["PrometheusRule"]);
 const metrics = new OperatorMetrics({ credentials: () => [], queueDepths: () => [] });
-const registered = (await metrics.registry.getMetricsAsJSON()).map((m) => ({ name: m.name, type: String(m.type) }));
+const namesOf = async (registry: Registry): Promise<{ name: string; type: string }[]> =>
+  (await registry.getMetricsAsJSON()).map((m) => ({ name: m.name, type: String(m.type) }));
+const operatorMetrics = await namesOf(metrics.registry);
+const gatewayMetrics = await namesOf(new GatewayMetrics().registry);
+const registered = [...operatorMetrics, ...gatewayMetrics];
 
 describe("docs/broken-reasons.md", () => {
   it.each(BROKEN_REASONS)("tells what to do about %s", (reason) => {
@@ -70,8 +77,28 @@ describe("every operator option is documented", () => {
   });
 });
 
+describe("the gateway's options and metrics", () => {
+  const options = [...gatewayUsage().matchAll(/^ {2}(--[a-z-]+) {2}(CCO_[A-Z_]+)/gm)].map(
+    (m) => [m[1] ?? "", m[2] ?? ""] as const,
+  );
+
+  it("reads the options from gateway --help", () => {
+    expect(options.length).toBeGreaterThan(10);
+  });
+
+  it.each(options)("%s (%s) appears in docs/gateway.md", (flag, env) => {
+    expect(doc("gateway.md")).toContain(`\`${flag}\``);
+    expect(doc("gateway.md")).toContain(env);
+  });
+
+  const own = gatewayMetrics.filter((m) => !/^cloudcredentials_gateway_(process|nodejs)_/.test(m.name));
+  it.each(own.map((m) => m.name))("documents %s in docs/gateway.md", (name) => {
+    expect(doc("gateway.md")).toContain(`\`${name}\``);
+  });
+});
+
 describe("docs/metrics-and-alerts.md", () => {
-  const served = registered.filter((m) => !/^cloudcredentials_(process|nodejs)_/.test(m.name));
+  const served = operatorMetrics.filter((m) => !/^cloudcredentials_(process|nodejs)_/.test(m.name));
   const known = new Set(
     registered.flatMap((m) =>
       m.type === "histogram" ? ["_bucket", "_sum", "_count", ""].map((s) => m.name + s) : [m.name],
