@@ -177,7 +177,12 @@ describe("a delegated credential's state Secret", () => {
     await waitForCondition(kubeconfig, [namespace, "photos"], { type: "Ready", status: "True" });
     await apply(kubeconfig, namespace, accessList("photos-albums", { credential: "photos" }));
     const member: Who = { as: "kim", asGroups: ["family"] };
-    await eventually("the family reads the token", () => canGet(member, "secret", "photos-token"), true);
+    // With a manager the family uses the credential through the gateway, never its raw token (ADR 12).
+    await eventually(
+      "the family may use photos",
+      () => canI(member, "use", "microsoftcredentials.cloudcredentials.io/photos"),
+      true,
+    );
     await eventually("lee manages photos-albums", () => canGet({ as: "lee" }, "accesslist", "photos-albums"), true);
     // Once the operator published the items ConfigMap, the family may read it too.
     await eventually(
@@ -191,6 +196,7 @@ describe("a delegated credential's state Secret", () => {
       expect(await canI(who, "watch", "secret/photos-state")).toBe(false);
     }
     expect(await canGet({ as: "lee" }, "secret", "photos-token")).toBe(false);
+    expect(await canGet(member, "secret", "photos-token")).toBe(false);
   });
 });
 

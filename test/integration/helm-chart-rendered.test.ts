@@ -119,17 +119,18 @@ describe("the Helm chart, rendered", () => {
 
   it("has a namespaced mode with Roles in the watched namespaces only", async () => {
     const objects = await template("rbac.namespaced=true", "namespaces={team-a,team-b}");
-    // Only the rights aggregated into view, edit and admin: none for the operator.
+    // Only the rights aggregated into view, edit and admin, and the gateway's reviews (TokenReview and
+    // SubjectAccessReview are cluster-scoped): nothing cluster-wide for the operator.
     expect(ofKind(objects, "ClusterRole").map((r) => (r["metadata"] as Json)["name"])).toEqual([
       "cco-cloud-credentials-operator-view",
       "cco-cloud-credentials-operator-edit",
+      "cco-cloud-credentials-operator-gateway",
     ]);
-    expect(ofKind(objects, "ClusterRoleBinding")).toHaveLength(0);
-    expect(
-      ofKind(objects, "Role")
-        .map((r) => (r["metadata"] as Json)["namespace"])
-        .sort(),
-    ).toEqual(["cco-system", "team-a", "team-b"]);
+    expect(ofKind(objects, "ClusterRoleBinding").map((r) => (r["metadata"] as Json)["name"])).toEqual([
+      "cco-cloud-credentials-operator-gateway",
+    ]);
+    const roles = ofKind(objects, "Role").filter((r) => !String((r["metadata"] as Json)["name"]).endsWith("-gateway"));
+    expect(roles.map((r) => (r["metadata"] as Json)["namespace"]).sort()).toEqual(["cco-system", "team-a", "team-b"]);
     const env = operatorEnv(objects);
     expect(env).toContainEqual({ name: "CCO_NAMESPACES", value: "team-a,team-b" });
   });
@@ -232,13 +233,13 @@ describe("the Helm chart, rendered", () => {
     expect(edit["rules"]).toContainEqual({
       apiGroups: ["cloudcredentials.io"],
       resources: ["microsoftcredentials"],
-      verbs: ["resolve"],
+      verbs: ["resolve", "use"],
     });
     expect(
       ofKind(await template("rbac.aggregateToDefaultRoles=false"), "ClusterRole").map(
         (r) => (r["metadata"] as Json)["name"],
       ),
-    ).toEqual(["cco-cloud-credentials-operator"]);
+    ).toEqual(["cco-cloud-credentials-operator-gateway", "cco-cloud-credentials-operator"]);
   });
 
   it("renders the optional ServiceMonitor and PrometheusRule with the three alerts", async () => {
