@@ -211,6 +211,54 @@ describe("the admission policies for people who write credentials", () => {
     );
   });
 
+  // ADR 12: the consumer Role lets the teams call Graph as the credential through the gateway.
+  it("refuses teams that would be granted use of the credential through the gateway when the author may not use it", async () => {
+    const rights = [
+      ["--verb=get,watch", "--resource=secrets", "--resource-name=share-use-token"],
+      ["--verb=get,watch", "--resource=configmaps", "--resource-name=share-use-access"],
+      ["--verb=get", "--resource=microsoftcredentials.cloudcredentials.io", "--resource-name=share-use"],
+    ];
+    for (const [i, rule] of rights.entries()) {
+      await kubectlOk(kubeconfig, ["create", "role", `share-use-${i}`, "-n", apps, ...rule]);
+      await kubectlOk(kubeconfig, [
+        "create",
+        "rolebinding",
+        `share-use-${i}`,
+        "-n",
+        apps,
+        `--role=share-use-${i}`,
+        "--user=mallory",
+      ]);
+    }
+    const shared = credential("share-use", { teams: ["mallory-friends"] });
+    expectRefused(await create(mallory, apps, shared), "but you (mallory) may not use microsoftcredentials/share-use");
+    // kubectl create role refuses a verb discovery does not list: the custom verb is applied as an object.
+    const useRole = {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "Role",
+      metadata: { name: "share-use-use", namespace: apps },
+      rules: [
+        {
+          apiGroups: ["cloudcredentials.io"],
+          resources: ["microsoftcredentials"],
+          resourceNames: ["share-use"],
+          verbs: ["use"],
+        },
+      ],
+    };
+    await kubectlOk(kubeconfig, ["apply", "-f", "-"], { input: JSON.stringify(useRole) });
+    await kubectlOk(kubeconfig, [
+      "create",
+      "rolebinding",
+      "share-use-use",
+      "-n",
+      apps,
+      "--role=share-use-use",
+      "--user=mallory",
+    ]);
+    expectAccepted(await create(mallory, apps, shared));
+  });
+
   it("refuses a manager its author may not make (mallory may edit AccessLists but not resolve the credential)", async () => {
     expectRefused(
       await create(mallory, apps, credential("managed", { manager: "mallory" })),
