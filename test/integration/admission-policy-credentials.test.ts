@@ -8,8 +8,17 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { kubectl, kubectlOk } from "../harness/kubectl.ts";
 import { userKubeconfig } from "../harness/kubeconfig.ts";
 import { accessList, credential } from "../fixtures/index.ts";
-import { create, expectAccepted, expectRefused, servicePrincipal, waitUntilRefused } from "./admission-policy-setup.ts";
-import { chartDir, helm } from "./helm.ts";
+import {
+  create,
+  expectAccepted,
+  expectRefused,
+  installPolicies,
+  roleObject,
+  rule,
+  servicePrincipal,
+  waitUntilRefused,
+} from "./admission-policy-setup.ts";
+import { helm } from "./helm.ts";
 import { createNamespace } from "./namespace.ts";
 import { getJson, waitFor, type Json } from "./wait.ts";
 
@@ -25,18 +34,7 @@ describe("the admission policies for people who write credentials", () => {
   beforeAll(async () => {
     release = await createNamespace(kubeconfig, "vap");
     apps = await createNamespace(kubeconfig, "vap-apps");
-    const install = await helm([
-      "install",
-      "ccovap",
-      chartDir,
-      "--namespace",
-      release,
-      "--set",
-      "crds.enabled=false",
-      "--set",
-      `namespaces={${apps}}`,
-    ]);
-    if (install.code !== 0) throw new Error(`helm install failed: ${install.stderr}`);
+    await installPolicies("ccovap", release, `namespaces={${apps}}`);
     await kubectlOk(kubeconfig, [
       "create",
       "secret",
@@ -213,49 +211,29 @@ describe("the admission policies for people who write credentials", () => {
 
   // ADR 12: the consumer Role lets the teams call Graph as the credential through the gateway.
   it("refuses teams that would be granted use of the credential through the gateway when the author may not use it", async () => {
-    const rights = [
-      ["--verb=get,watch", "--resource=secrets", "--resource-name=share-use-token"],
-      ["--verb=get,watch", "--resource=configmaps", "--resource-name=share-use-access"],
-      ["--verb=get", "--resource=microsoftcredentials.cloudcredentials.io", "--resource-name=share-use"],
-    ];
-    for (const [i, rule] of rights.entries()) {
-      await kubectlOk(kubeconfig, ["create", "role", `share-use-${i}`, "-n", apps, ...rule]);
-      await kubectlOk(kubeconfig, [
-        "create",
-        "rolebinding",
-        `share-use-${i}`,
-        "-n",
-        apps,
-        `--role=share-use-${i}`,
-        "--user=mallory",
+    // kubectl create role refuses a verb discovery does not list: the Role is applied as an object.
+    const role = (rules: object[]) =>
+      roleObject("share-use", apps, [
+        rule("", "secrets", "share-use-token", ["get", "watch"]),
+        rule("", "configmaps", "share-use-access", ["get", "watch"]),
+        ...rules,
       ]);
-    }
-    const shared = credential("share-use", { teams: ["mallory-friends"] });
-    expectRefused(await create(mallory, apps, shared), "but you (mallory) may not use microsoftcredentials/share-use");
-    // kubectl create role refuses a verb discovery does not list: the custom verb is applied as an object.
-    const useRole = {
-      apiVersion: "rbac.authorization.k8s.io/v1",
-      kind: "Role",
-      metadata: { name: "share-use-use", namespace: apps },
-      rules: [
-        {
-          apiGroups: ["cloudcredentials.io"],
-          resources: ["microsoftcredentials"],
-          resourceNames: ["share-use"],
-          verbs: ["use"],
-        },
-      ],
-    };
-    await kubectlOk(kubeconfig, ["apply", "-f", "-"], { input: JSON.stringify(useRole) });
+    const credentialRule = (verbs: string[]) => rule("cloudcredentials.io", "microsoftcredentials", "share-use", verbs);
+    await kubectlOk(kubeconfig, ["apply", "-f", "-"], { input: JSON.stringify(role([credentialRule(["get"])])) });
     await kubectlOk(kubeconfig, [
       "create",
       "rolebinding",
-      "share-use-use",
+      "share-use",
       "-n",
       apps,
-      "--role=share-use-use",
+      "--role=share-use",
       "--user=mallory",
     ]);
+    const shared = credential("share-use", { teams: ["mallory-friends"] });
+    expectRefused(await create(mallory, apps, shared), "but you (mallory) may not use microsoftcredentials/share-use");
+    await kubectlOk(kubeconfig, ["apply", "-f", "-"], {
+      input: JSON.stringify(role([credentialRule(["get", "use"])])),
+    });
     expectAccepted(await create(mallory, apps, shared));
   });
 

@@ -6,8 +6,15 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { kubectl, kubectlOk, type KubectlResult } from "../harness/kubectl.ts";
 import { credential } from "../fixtures/index.ts";
-import { API, create, expectAccepted, expectRefused, waitUntilRefused } from "./admission-policy-setup.ts";
-import { chartDir, helm, serviceAccountKubeconfig } from "./helm.ts";
+import {
+  API,
+  create,
+  expectAccepted,
+  expectRefused,
+  installPolicies,
+  waitUntilRefused,
+} from "./admission-policy-setup.ts";
+import { helm, serviceAccountKubeconfig } from "./helm.ts";
 import { createNamespace } from "./namespace.ts";
 import { getJson, type Json } from "./wait.ts";
 
@@ -26,20 +33,7 @@ describe("the admission policies for the operator's own writes (the chart's Serv
   beforeAll(async () => {
     release = await createNamespace(kubeconfig, "vap-op");
     apps = await createNamespace(kubeconfig, "vap-op-apps");
-    const install = await helm([
-      "install",
-      "ccoop",
-      chartDir,
-      "--namespace",
-      release,
-      "--set",
-      "crds.enabled=false",
-      "--set",
-      "rbac.aggregateToDefaultRoles=false",
-      "--set",
-      `namespaces={${apps}}`,
-    ]);
-    if (install.code !== 0) throw new Error(`helm install failed: ${install.stderr}`);
+    await installPolicies("ccoop", release, "rbac.aggregateToDefaultRoles=false", `namespaces={${apps}}`);
     operator = await serviceAccountKubeconfig(release, "ccoop-cloud-credentials-operator");
     await kubectlOk(kubeconfig, ["apply", "-n", apps, "-f", "-"], {
       input: JSON.stringify(credential("photos")),

@@ -1,6 +1,7 @@
 // What the admission-policy tests share (admission-policy-credentials, -sign-in and -operator): the
 // objects they submit, and submitting them as a user with the refusal (or acceptance) expected.
 // Users are client certificates; each test file installs the chart for its own namespaces.
+import { chartDir, helm } from "./helm.ts";
 import { randomUUID } from "node:crypto";
 import { expect } from "vitest";
 import { kubectl, type KubectlResult } from "../harness/kubectl.ts";
@@ -57,4 +58,29 @@ export function expectRefused(run: KubectlResult, ...messages: string[]): void {
 export function expectAccepted(run: KubectlResult): void {
   expect(run.stderr).toBe("");
   expect(run.code).toBe(0);
+}
+
+/** One RBAC rule on named objects. */
+export function rule(group: string, resource: string, name: string, verbs: readonly string[]): object {
+  return { apiGroups: [group], resources: [resource], resourceNames: [name], verbs };
+}
+
+/** A Role as an object to apply (kubectl create role refuses custom verbs such as use and resolve). */
+export function roleObject(name: string, namespace: string, rules: readonly object[]): object {
+  return { apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role", metadata: { name, namespace }, rules };
+}
+
+/** Installs the chart (no CRDs: the harness has them) as `name` in `namespace`, with `--set` values. */
+export async function installPolicies(name: string, namespace: string, ...set: string[]): Promise<void> {
+  const run = await helm([
+    "install",
+    name,
+    chartDir,
+    "--namespace",
+    namespace,
+    "--set",
+    "crds.enabled=false",
+    ...set.flatMap((v) => ["--set", v]),
+  ]);
+  if (run.code !== 0) throw new Error(`helm install failed: ${run.stderr}`);
 }

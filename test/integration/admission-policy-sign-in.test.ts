@@ -4,8 +4,15 @@
 // affected.
 import { afterAll, beforeAll, describe, inject, it } from "vitest";
 import { credential } from "../fixtures/index.ts";
-import { create, expectAccepted, expectRefused, servicePrincipal, waitUntilRefused } from "./admission-policy-setup.ts";
-import { chartDir, helm } from "./helm.ts";
+import {
+  create,
+  expectAccepted,
+  expectRefused,
+  installPolicies,
+  servicePrincipal,
+  waitUntilRefused,
+} from "./admission-policy-setup.ts";
+import { helm } from "./helm.ts";
 import { createNamespace } from "./namespace.ts";
 
 const kubeconfig = inject("kubeconfig");
@@ -19,23 +26,14 @@ describe("the admission policies for sign-in values", () => {
     tenants = await createNamespace(kubeconfig, "vap-tenants");
     domains = await createNamespace(kubeconfig, "vap-domains");
     const install = async (name: string, namespace: string, ...set: string[]): Promise<void> => {
-      const run = await helm([
-        "install",
+      await installPolicies(
         name,
-        chartDir,
-        "--namespace",
         namespace,
-        "--set",
-        "crds.enabled=false",
-        "--set",
         "rbac.create=false",
-        "--set",
         "rbac.aggregateToDefaultRoles=false",
-        "--set",
         `namespaces={${namespace}}`,
-        ...set.flatMap((s) => ["--set", s]),
-      ]);
-      if (run.code !== 0) throw new Error(`helm install failed: ${run.stderr}`);
+        ...set,
+      );
       releases.push([name, namespace]);
     };
     await install(
