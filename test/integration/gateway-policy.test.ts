@@ -105,6 +105,19 @@ describe("a credential with a manager", () => {
     expect(await failure(create)).toMatchObject({ status: 403, code: "accessDenied" });
   });
 
+  it("answers a download with Graph's 302 to the pre-authenticated URL, which bypasses the gateway (ADR 12)", async () => {
+    const auth = { authorization: `Bearer ${token}` };
+    const path = `/${namespace}/managed/v1.0/drives/${driveId}/root:/Reports/2026/notes.docx:/content`;
+    const download = await rawCall(path, auth);
+    expect(download.status).toBe(302);
+    expect(String(download.headers["location"])).toMatch(new RegExp(`^${fake.url}/_layouts/15/download\\.aspx\\?`));
+    const refused = await rawCall(
+      `/${namespace}/managed/v1.0/drives/${driveId}/root:/Private/salaries.xlsx:/content`,
+      auth,
+    );
+    expect(refused.status).toBe(403);
+  });
+
   it("points @odata.nextLink at the gateway, and the client follows it", async () => {
     const graph = graphFor("managed", token);
     const first = (await graph.api(`/drives/${driveId}/root:/Reports/2026:/children`).top(1).get()) as PageCollection;
