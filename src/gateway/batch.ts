@@ -6,6 +6,7 @@ import { parseBatch, planBatch, splitBatchUrl, type BatchPlan, type BatchRequest
 import { allowedNow, decideWith, type Decided } from "./decision.ts";
 import { audit, type Exchange } from "./exchange.ts";
 import { filterAnswer } from "./filter.ts";
+import { isOverrideOrCredential } from "./proxy.ts";
 import type { LocateContext } from "./locate.ts";
 import type { Decision } from "./types.ts";
 import type { RawAccessList } from "../controller/access-lists.ts";
@@ -36,12 +37,10 @@ function parsed(body: Buffer): ReturnType<typeof parseBatch> {
   }
 }
 
-/** Sub-requests as Graph gets them: a sub-request carries no credentials of its own. */
+/** Sub-requests as Graph gets them: no credentials of their own, no method overrides. */
 function withoutAuthorization(request: BatchRequest): BatchRequest {
   if (request.headers === undefined) return request;
-  const headers = Object.fromEntries(
-    Object.entries(request.headers).filter(([k]) => k.toLowerCase() !== "authorization"),
-  );
+  const headers = Object.fromEntries(Object.entries(request.headers).filter(([k]) => !isOverrideOrCredential(k)));
   return { ...request, headers };
 }
 

@@ -28,7 +28,15 @@ const HOP_BY_HOP = new Set([
   "x-forwarded-for",
   "x-forwarded-host",
   "x-forwarded-proto",
+  ...["x-http-method", "x-http-method-override", "x-method-override"],
 ]);
+
+/**
+ * Method overrides would let a GET the policy allowed act as a DELETE where a service honours them
+ * (OData's tunnelling): never forwarded, nor in a $batch's sub-requests, nor their Authorization.
+ */
+export const isOverrideOrCredential = (name: string): boolean =>
+  ["authorization", "x-http-method", "x-http-method-override", "x-method-override"].includes(name.toLowerCase());
 
 /** A message's headers without hop-by-hop ones (also those its Connection header names). */
 export function endToEnd(
