@@ -78,7 +78,12 @@ const rawCases: readonly Case[] = [
     "Malformed",
     sent("/me/drive/root:/Reports%25"),
   ],
-  ["`..` above the drive's root", () => "/me/drive/root:/../Private:/children", "Malformed", sent("/me/drive/root:")],
+  [
+    "`..` above the drive's root",
+    () => "/me/drive/root:/../Private:/children",
+    "Malformed",
+    sent("/me/drive/root:/Private", "/me/drive/root:/.."),
+  ],
   [
     "`..` above an allowed folder addressed by id",
     () => `/me/drive/items/${id("reports2026")}:/../2025:/children`,

@@ -302,9 +302,19 @@ export function expectRefused(seen: Seen, reason: Reason, what = ""): void {
   expect(auditOf(seen.requestId), what).toMatchObject({ reason, credential: `${namespace}/${CREDENTIAL}` });
 }
 
-/** Requests Graph received under `/v1.0<prefix>` (any method unless given), batched ones included. */
-export const upstream = (prefix: string, method?: string): number =>
-  fake.graphRequestCount({ pathPrefix: `/v1.0${prefix}`, ...(method === undefined ? {} : { method }) });
+/**
+ * Requests Graph received under `/v1.0<prefix>` (any method unless given), batched ones included;
+ * a prefix ending in `$` counts that exact path only.
+ */
+export function upstream(prefix: string, method?: string): number {
+  const exact = prefix.endsWith("$");
+  const filter = {
+    pathPrefix: `/v1.0${exact ? prefix.slice(0, -1) : prefix}`,
+    ...(method === undefined ? {} : { method }),
+  };
+  if (!exact) return fake.graphRequestCount(filter);
+  return fake.graphRequests(filter).filter((r) => r.path.toLowerCase() === filter.pathPrefix.toLowerCase()).length;
+}
 
 /** Runs `call` and checks that Graph saw no request under any of `prefixes` meanwhile. */
 export async function unseen<T>(prefixes: readonly string[], call: () => Promise<T>, method?: string): Promise<T> {
@@ -322,4 +332,28 @@ export function names(body: unknown, field: "value" | "children" = "value"): str
   return (((body as Record<string, unknown> | undefined)?.[field] ?? []) as { name?: string }[])
     .map((i) => i.name ?? "")
     .sort();
+}
+
+/** One answer of a `$batch`. */
+export interface BatchAnswer {
+  readonly id: string;
+  readonly status: number;
+  readonly body?: unknown;
+}
+
+/** A sub-request refused inside a batch: 403 accessDenied saying why, audited as `$batch#<id> <path>` with the reason. */
+export function expectRefusedInBatch(
+  answer: BatchAnswer | undefined,
+  reason: Reason,
+  path: string,
+  says = SAYS[reason],
+): void {
+  expect(answer, path).toMatchObject({ status: 403, body: { error: { code: "accessDenied" } } });
+  const message = (answer?.body as { error?: { message?: string } } | undefined)?.error?.message ?? "";
+  expect(message, path).toMatch(says);
+  const audits = gatewayLogLines
+    .filter((l) => l.includes('"audit":"refused"'))
+    .map((l) => JSON.parse(l) as Json)
+    .filter((a) => a["path"] === `/v1.0/$batch#${answer?.id ?? ""} ${path}`);
+  expect(audits.at(-1), path).toMatchObject({ reason, credential: `${namespace}/${CREDENTIAL}` });
 }
