@@ -1,6 +1,10 @@
 // Who may call the gateway, as attacks it must refuse and calls it must allow: a real API server
 // authenticates the callers' ServiceAccount tokens (TokenReview, for the gateway's audience) and
 // authorizes them (SubjectAccessReview, verb use on the credential); the real Graph client calls.
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { join } from "node:path";
+import { request } from "undici";
 import { describe, expect, it } from "vitest";
 import { kubectlOk } from "../harness/kubectl.ts";
 import {
@@ -140,5 +144,35 @@ describe("who may call the gateway", () => {
     expect(mintedTokens.length).toBeGreaterThan(3);
     for (const token of mintedTokens) expect(all).not.toContain(token.slice(token.lastIndexOf(".") + 1));
     expect(all).not.toMatch(/eyJ[A-Za-z0-9_-]{20,}\.eyJ/);
+  });
+});
+
+describe("the gateway process (node src/main.ts gateway)", () => {
+  it("starts from flags and CCO_* variables, is ready once its caches are, answers 401, and stops on SIGTERM", async () => {
+    const main = join(import.meta.dirname, "../../src/main.ts");
+    const child = spawn(
+      process.execPath,
+      [main, "gateway", "--kubeconfig", kubeconfig, "--listen-address", "127.0.0.1:0", "--insecure-http", "true"],
+      { env: { ...process.env, CCO_METRICS_ADDRESS: "127.0.0.1:0", CCO_NAMESPACES: namespace }, stdio: "pipe" },
+    );
+    let output = "";
+    child.stdout.setEncoding("utf8");
+    const started = await new Promise<Record<string, unknown>>((resolve, reject) => {
+      child.stdout.on("data", (chunk: string) => {
+        output += chunk;
+        const line = output.split("\n").find((l) => l.includes('"msg":"started"'));
+        if (line !== undefined) resolve(JSON.parse(line) as Record<string, unknown>);
+      });
+      child.once("exit", (code) => reject(new Error(`exited ${String(code)}: ${output}`)));
+    });
+    const ready = await request(`http://127.0.0.1:${String(started["metricsPort"])}/readyz`);
+    expect(ready.statusCode).toBe(200);
+    await ready.body.dump();
+    const answer = await request(`http://127.0.0.1:${String(started["port"])}/${namespace}/${CREDENTIAL}/v1.0/me`);
+    expect(answer.statusCode).toBe(401);
+    await answer.body.dump();
+    const exited = once(child, "exit");
+    child.kill("SIGTERM");
+    expect((await exited)[0]).toBe(0);
   });
 });
