@@ -14,7 +14,7 @@ import {
   BROKEN_REASONS,
   microsoftCredentialSpecSchema,
 } from "../../src/crds/index.ts";
-import { Registry } from "prom-client";
+import type { Registry } from "prom-client";
 import { gatewayUsage } from "../../src/gateway/config.ts";
 import { GatewayMetrics } from "../../src/gateway/metrics.ts";
 import { OperatorMetrics } from "../../src/metrics.ts";
