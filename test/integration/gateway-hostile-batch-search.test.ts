@@ -15,6 +15,7 @@ import {
   OWNER,
   startHostileGateway,
   unseen,
+  upstream,
   viaClient,
   viaRaw,
   world,
@@ -107,6 +108,31 @@ describe("a forbidden call hidden in a $batch", () => {
     );
     expectRefusedInBatch(answer["mv"], "DestinationNotAllowed", url);
     expect(fake.driveItem({ user: OWNER, path: "/Shared/Team/agenda.docx" })?.id).toBe(id("agenda"));
+  });
+
+  // Another file than the other tests use: if the move goes through, only this test fails.
+  it("a move hidden in a base64 body (Content-Type text/plain): the file stays, refused inside", async () => {
+    const url = `/me/drive/items/${id("draft")}`;
+    const move = Buffer.from(JSON.stringify({ parentReference: { id: id("private") } })).toString("base64");
+    const patches = upstream(url, "PATCH");
+    const answer = await batch([
+      { id: "mv", method: "PATCH", url, headers: { "content-type": "text/plain" }, body: move },
+    ]);
+    expect(fake.driveItem({ user: OWNER, path: "/Private/draft.docx" })?.id, "moved into /Private").toBeUndefined();
+    expect(fake.driveItem({ user: OWNER, path: "/Shared/Team/Drafts/draft.docx" })?.id).toBe(id("draft"));
+    expect(answer["mv"]).toMatchObject({ status: 403, body: { error: { code: "accessDenied" } } });
+    expect(upstream(url, "PATCH")).toBe(patches);
+  });
+
+  it("a listing expanded and a search hidden in a batch: answered filtered", async () => {
+    const answer = await batch([
+      { id: "expand", method: "GET", url: "/me/drive/root?$expand=children" },
+      { id: "search", method: "GET", url: "/me/drive/root/search(q='budget')" },
+      { id: "delta", method: "GET", url: "/me/drive/root/delta" },
+    ]);
+    expect(names(answer["expand"]?.body, "children")).toEqual(["Plans", "Reports", "Shared"]);
+    expect(names(answer["search"]?.body)).toEqual(["budget.xlsx"]);
+    for (const name of names(answer["delta"]?.body)) expect(ALLOWED_NAMES).toContain(name === "" ? "root" : name);
   });
 
   it("a $batch inside the $batch: refused inside it", async () => {

@@ -237,6 +237,17 @@ describe("the allowed calendar and list pass", () => {
     expect(subjects(await graph().api(fill("/users/{owner}/calendars/{team}/events")).get())).toEqual(["team"]);
   });
 
+  it("another calendar's event through the allowed calendar's path: not answered", async () => {
+    const board = world.event.board;
+    const seen = await viaClient(
+      graph()
+        .api(fill(`/me/calendars/{team}/events/${board}`))
+        .get(),
+    );
+    expect(seen.status).not.toBe(200);
+    expect(JSON.stringify(seen.body ?? "")).not.toContain('"subject":"board"');
+  });
+
   it("the Invoices list's items, by the site's id; by the site's path the gateway lets it through too", async () => {
     const titles = (body: unknown): string[] =>
       (body as { value: { fields?: { Title?: string } }[] }).value.map((i) => i.fields?.Title ?? "");

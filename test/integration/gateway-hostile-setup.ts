@@ -57,7 +57,7 @@ export const world = {
   siteId: "",
   /** Item ids of Adele's OneDrive by short name (reports, private, team, roadmap, salaries, …). */
   id: {} as Record<string, string>,
-  /** The site library's items by short name (siteReports, siteShared). */
+  /** The site library's items by short name (siteReports, siteShared, siteTeam). */
   siteItem: {} as Record<string, string>,
   calendar: { team: "", board: "", default: "" },
   event: { team: "", board: "", default: "" },
@@ -80,6 +80,7 @@ const ITEM_NAMES: Readonly<Record<string, string>> = {
   team: "/Shared/Team",
   agenda: "/Shared/Team/agenda.docx",
   drafts: "/Shared/Team/Drafts",
+  draft: "/Shared/Team/Drafts/draft.docx",
   other: "/Shared/Other",
   plans: "/Plans",
   roadmap: "/Plans/roadmap.docx",
@@ -157,6 +158,8 @@ function seedListsAndCalendars(): void {
 function seedGraph(): void {
   seedAccounts();
   for (const path of ONEDRIVE) fake.addDriveItem({ user: OWNER, path });
+  // The other drive has a folder at the ReadWrite folder's path too.
+  fake.addDriveItem({ siteUrl: SITE, path: "/Shared/Team/site-note.txt" });
   seedListsAndCalendars();
   world.driveId = fake.drive({ user: OWNER }).id;
   world.siteDriveId = fake.drive({ siteUrl: SITE }).id;
@@ -165,6 +168,7 @@ function seedGraph(): void {
   for (const [key, path] of [
     ["siteReports", "/Reports/2026"],
     ["siteShared", "/Shared"],
+    ["siteTeam", "/Shared/Team"],
   ] as const)
     world.siteItem[key] = String(fake.driveItem({ siteUrl: SITE, path })?.id);
 }
@@ -231,6 +235,8 @@ export async function viaClient(call: Promise<unknown>): Promise<Seen> {
 export interface RawInit {
   readonly method?: string;
   readonly body?: unknown;
+  /** A body sent as it is (instead of `body` as JSON), with Content-Type application/json. */
+  readonly rawBody?: string;
   readonly headers?: Record<string, string>;
   /** The bearer token; null: no Authorization header. Default: the team's ServiceAccount token. */
   readonly token?: string | null;
@@ -267,7 +273,7 @@ export async function viaRaw(
   init: RawInit = {},
   prefix = `/${namespace}/${CREDENTIAL}/v1.0`,
 ): Promise<Seen> {
-  const body = init.body === undefined ? undefined : JSON.stringify(init.body);
+  const body = init.rawBody ?? (init.body === undefined ? undefined : JSON.stringify(init.body));
   const response = await agent.request({
     origin: `https://127.0.0.1:${String(gateway.port)}`,
     path: `${prefix}${path}`,

@@ -14,6 +14,7 @@ import {
   startHostileGateway,
   unseen,
   viaClient,
+  viaRaw,
   world,
   type Reason,
 } from "./gateway-hostile-setup.ts";
@@ -143,6 +144,14 @@ const sharing: readonly Case[] = [
     "NotInAccessList",
     item("team"),
   ],
+  [
+    "an anonymous link to the ReadWrite folder",
+    "post",
+    item("team", "/createLink"),
+    () => ({ type: "edit", scope: "anonymous" }),
+    "NotInAccessList",
+    item("team"),
+  ],
 ];
 
 const besides: readonly Case[] = [
@@ -169,6 +178,14 @@ const besides: readonly Case[] = [
     () => "x",
     "NotInAccessList",
     at("/me/drive/root:/Shared/Other"),
+  ],
+  [
+    "an upload into the other drive's folder at the ReadWrite folder's path",
+    "put",
+    () => `/drives/${world.siteDriveId}/root:/Shared/Team/x.txt:/content`,
+    () => "x",
+    "NotInAccessList",
+    () => `/drives/${world.siteDriveId}/root:/Shared/Team/x.txt`,
   ],
 ];
 
@@ -269,6 +286,30 @@ const movesAndCopies: readonly Case[] = [
     "NotInAccessList",
     item("salaries"),
   ],
+  [
+    "a Read file copied beside itself",
+    "post",
+    item("notes", "/copy"),
+    () => ({}),
+    "DestinationNotAllowed",
+    item("notes"),
+  ],
+  [
+    "an allowed file copied into the other drive's folder at the ReadWrite folder's path",
+    "post",
+    item("agenda", "/copy"),
+    into(() => ({ driveId: world.siteDriveId, id: world.siteItem["siteTeam"] ?? "" })),
+    "DestinationNotAllowed",
+    item("agenda"),
+  ],
+  [
+    "an allowed file copied into another drive named only in parentReference.path",
+    "post",
+    item("agenda", "/copy"),
+    into(() => ({ path: `/drives/${world.siteDriveId}/root:/Shared/Team` })),
+    "DestinationNotAllowed",
+    item("agenda"),
+  ],
 ];
 
 function call(method: Method, path: string, body: unknown): Promise<unknown> {
@@ -292,6 +333,17 @@ describe.each([
       expect(drives(), what).toEqual(before);
     },
   );
+});
+
+describe("a move whose body the gateway cannot read", () => {
+  it("a JSON body after a byte-order mark (Graph's JSON readers skip it): refused, nothing changed", async () => {
+    const before = drives();
+    const path = item("agenda")();
+    const rawBody = `\uFEFF${JSON.stringify({ parentReference: { id: id("private") } })}`;
+    const seen = await unseen([path], () => viaRaw(path, { method: "PATCH", rawBody }), "PATCH");
+    expect({ status: seen.status, code: seen.code }).toEqual({ status: 403, code: "accessDenied" });
+    expect(drives()).toEqual(before);
+  });
 });
 
 describe("the allowed writes pass", () => {
