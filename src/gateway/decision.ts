@@ -41,18 +41,91 @@ interface ParentReference {
   readonly path?: string;
 }
 
-function parentReferenceOf(body: Buffer | undefined): ParentReference | undefined {
-  if (body === undefined) return undefined;
-  try {
-    const parsed = JSON.parse(body.toString("utf8")) as { parentReference?: unknown };
-    const ref = parsed.parentReference;
-    return typeof ref === "object" && ref !== null ? ref : undefined;
-  } catch {
-    return undefined;
-  }
+/** A field of a JSON object by name, whatever its case; "ambiguous" when two spellings are there. */
+function field(object: Record<string, unknown>, name: string): unknown {
+  const keys = Object.keys(object).filter((k) => k.toLowerCase() === name.toLowerCase());
+  if (keys.length > 1) return "ambiguous";
+  return keys.length === 0 ? undefined : object[keys[0] ?? ""];
 }
 
-/** The folder a move or copy lands in: by its id, else by its path (`/drive/root:/A/B`); "unlocated" when it names one Graph cannot find. */
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/**
+ * The parentReference of a move's or copy's body; undefined when it names none; "unreadable" when
+ * the body is not a JSON object the gateway can read (another encoding, base64 in a $batch, a key
+ * spelled twice): such a request is refused, never passed on unchecked.
+ */
+function parentReferenceOf(body: Buffer | undefined): ParentReference | "unreadable" | undefined {
+  if (body === undefined || body.length === 0) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString("utf8").replace(/^\uFEFF/, ""));
+  } catch {
+    return "unreadable";
+  }
+  if (!isObject(parsed)) return "unreadable";
+  const ref = field(parsed, "parentReference");
+  if (ref === undefined || ref === null) return undefined;
+  if (!isObject(ref)) return "unreadable";
+  const parts = { driveId: field(ref, "driveId"), id: field(ref, "id"), path: field(ref, "path") };
+  if (Object.values(parts).some((v) => v !== undefined && typeof v !== "string")) return "unreadable";
+  const defined = (v: unknown): v is string => typeof v === "string";
+  return {
+    ...(defined(parts.driveId) ? { driveId: parts.driveId } : {}),
+    ...(defined(parts.id) ? { id: parts.id } : {}),
+    ...(defined(parts.path) ? { path: parts.path } : {}),
+  };
+}
+
+/**
+ * The drive a parentReference names: `driveId`, or the drive of its path (`/drive/root:` is the
+ * item's own, `/drives/{id}/root:` another); the item's own when it names none. Undefined when it
+ * names a drive some other way (a user's or a site's by name) or two that differ.
+ */
+function driveOf(ref: ParentReference, own: string | undefined): string | undefined {
+  const named = ref.path === undefined ? undefined : /^\/drives\/([^/]+)\/root:/i.exec(ref.path);
+  if (ref.path !== undefined && named === null && !/^\/drive\/root:/i.test(ref.path)) return undefined;
+  const fromPath = named?.[1] === undefined ? undefined : decodeURIComponent(named[1]);
+  if (ref.driveId !== undefined && fromPath !== undefined && ref.driveId !== fromPath) return undefined;
+  return ref.driveId ?? fromPath ?? own;
+}
+
+/** Where a parentReference's path lands, in its drive; "unlocated" when Graph does not find it. */
+async function byPath(
+  locator: Locator,
+  ctx: LocateContext,
+  driveId: string,
+  path: string,
+): Promise<Located | "unlocated"> {
+  const target: Target = {
+    kind: "driveItem",
+    drive: { kind: "drive", id: driveId },
+    item: { kind: "path", path: parentPathOf({ path }) ?? "/" },
+    rest: [],
+  };
+  const found = await locator.locate(ctx, target);
+  return found?.id === undefined ? "unlocated" : found;
+}
+
+/** The folder a parentReference names, by id and by path; when it names both they must agree. */
+async function landing(
+  locator: Locator,
+  ctx: LocateContext,
+  driveId: string,
+  ref: ParentReference,
+): Promise<Located | "unlocated"> {
+  const found: (Located | "unlocated")[] = [];
+  if (ref.id !== undefined) found.push((await locator.byId(ctx, driveId, ref.id)) ?? "unlocated");
+  if (ref.path !== undefined) found.push(await byPath(locator, ctx, driveId, ref.path));
+  const [first, second] = found;
+  if (first === undefined || first === "unlocated" || second === "unlocated") return "unlocated";
+  return second === undefined || second.id === first.id ? first : "unlocated";
+}
+
+/**
+ * The folder a move or copy lands in (`parentReference` by id or by a path under `/drive/root:` or
+ * `/drives/{id}/root:`); "unlocated" when it names one Graph cannot find or the gateway cannot read.
+ */
 async function destinationOf(
   locator: Locator,
   ctx: LocateContext,
@@ -61,19 +134,9 @@ async function destinationOf(
 ): Promise<Located | "unlocated" | undefined> {
   const ref = parentReferenceOf(body);
   if (ref === undefined) return undefined;
-  const driveId = ref.driveId ?? located?.driveId;
-  if (driveId === undefined) return "unlocated";
-  if (ref.id !== undefined) return (await locator.byId(ctx, driveId, ref.id)) ?? "unlocated";
-  if (ref.path === undefined || !ref.path.includes("root:")) return "unlocated";
-  const path = parentPathOf({ path: ref.path }) ?? "/";
-  const target: Target = {
-    kind: "driveItem",
-    drive: { kind: "drive", id: driveId },
-    item: { kind: "path", path },
-    rest: [],
-  };
-  const found = await locator.locate(ctx, target);
-  return found?.id === undefined ? "unlocated" : found;
+  if (ref === "unreadable") return "unlocated";
+  const driveId = driveOf(ref, located?.driveId);
+  return driveId === undefined ? "unlocated" : landing(locator, ctx, driveId, ref);
 }
 
 /** The allowed items of the credential's AccessLists, with their current paths. */
@@ -97,7 +160,7 @@ export async function decideWith(
     ? await destinationOf(locator, input.locate, located, input.body)
     : undefined;
   if (destination === "unlocated") {
-    const message = `${input.method} ${input.path} moves or copies into a folder Microsoft Graph does not find`;
+    const message = `${input.method} ${input.path} moves or copies into a folder Microsoft Graph does not find or the gateway cannot read: name it in a JSON body by parentReference.id, or by a path under /drive/root: or /drives/{id}/root:`;
     return { decision: { kind: "refuse", reason: "DestinationNotAllowed", message }, target, allowed };
   }
   const decision = decide(
