@@ -1,6 +1,7 @@
-// The gateway as its own process (`node src/main.ts gateway …`, with the production heap flags of
-// the container image), so that its memory is its own: served over TLS with the control plane's
-// serving certificate (names 127.0.0.1), reading the cluster with the admin kubeconfig.
+// The benchmark's processes: the gateway (`node src/main.ts gateway …`, with the production heap
+// flags of the container image), served over TLS with the control plane's serving certificate
+// (names 127.0.0.1) and reading the cluster with the admin kubeconfig; the bare proxy
+// (gateway-passthrough.ts) with the same flags; and what /proc and /metrics say of them.
 import { spawn } from "node:child_process";
 import { readdir, readFile } from "node:fs/promises";
 import { connect } from "node:net";
@@ -17,15 +18,13 @@ export interface GatewayProcess {
   /** Its /metrics. */
   readonly metricsUrl: string;
   readonly exited: Promise<number | null>;
-  /** Resident memory now (VmRSS), in MB. */
-  rssMb(): Promise<number>;
   stop(): Promise<void>;
 }
 
 export interface GatewayProcessOptions {
   readonly kubeconfig: string;
   readonly tls: { readonly certFile: string; readonly keyFile: string };
-  /** Graph's origin (the fake's, or the stand-in's). */
+  /** Graph's origin (the fake's, or the bare proxy's). */
   readonly graphBaseUrl: string;
   /** The CA bundle Graph's origin is trusted with. */
   readonly caBundle: string;
@@ -150,7 +149,6 @@ export async function startGatewayProcess(o: GatewayProcessOptions): Promise<Gat
     url: `https://127.0.0.1:${String(port)}`,
     metricsUrl: `http://127.0.0.1:${String(metricsPort)}/metrics`,
     exited: child.exited,
-    rssMb: () => rssOf(child.pid),
     stop: async () => void (await child.stop()),
   };
 }
