@@ -41,16 +41,31 @@ async function keep(entries: readonly unknown[], ctx: FilterContext, isChild: bo
       return located !== undefined && ctx.visible(located);
     }),
   );
-  return entries.filter((_, i) => verdicts[i] === true);
+  return entries.filter((_, i) => verdicts[i] === true).map(withoutTotals);
+}
+
+/**
+ * A folder without the totals that count what the caller may not see (`folder.childCount` and
+ * `size` sum the hidden items too); a file is as Graph gave it.
+ */
+function withoutTotals(entry: unknown): unknown {
+  if (!isObject(entry) || !isObject(entry["folder"])) return entry;
+  const out: Json = { ...entry, folder: { ...entry["folder"] } };
+  delete out["size"];
+  delete (out["folder"] as Json)["childCount"];
+  return out;
 }
 
 /** The answer without what the caller may not see; error answers pass unchanged. */
 export async function filterAnswer(answer: unknown, status: number, ctx: FilterContext): Promise<unknown> {
   if (status >= 300 || !isObject(answer)) return answer;
-  const out: Json = { ...answer };
+  // A count of the whole collection would tell how many items are hidden.
+  let out: Json = { ...answer };
+  delete out["@odata.count"];
   if (Array.isArray(answer["value"])) out["value"] = await keep(answer["value"], ctx, ctx.childrenOfParent);
   if (Array.isArray(answer["children"])) {
     const self = locatedOf(answer, ctx.parent?.driveId) ?? ctx.parent;
+    out = withoutTotals(out) as Json;
     out["children"] = await keep(answer["children"], { ...ctx, parent: self }, true);
   }
   return out;

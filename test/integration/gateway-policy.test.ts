@@ -97,9 +97,20 @@ describe("a credential with a manager", () => {
     expect(names(await graph.api(`/drives/${driveId}/root/children`).get())).toEqual(["Reports", "Shared"]);
     expect(names(await graph.api(`/drives/${driveId}/root:/Reports:/children`).get())).toEqual(["2026"]);
     const expanded = (await graph.api(`/drives/${driveId}/root:/Reports`).expand("children").get()) as {
-      children?: { name?: string }[];
+      children?: { name?: string; size?: number; folder?: { childCount?: number } }[];
+      size?: number;
+      folder?: { childCount?: number };
     };
     expect((expanded.children ?? []).map((c) => c.name)).toEqual(["2026"]);
+    // Totals would count the hidden siblings (/Reports/2025): they are left out.
+    expect([expanded.size, expanded.folder?.childCount]).toEqual([undefined, undefined]);
+    const listed = (await graph.api(`/drives/${driveId}/root/children`).get()) as {
+      value: { size?: number; folder?: { childCount?: number } }[];
+    };
+    expect(listed.value.map((f) => [f.size, f.folder?.childCount])).toEqual([
+      [undefined, undefined],
+      [undefined, undefined],
+    ]);
     // Writing above an allowed folder is refused.
     const create = graph.api(`/drives/${driveId}/root/children`).post({ name: "Mine", folder: {} });
     expect(await failure(create)).toMatchObject({ status: 403, code: "accessDenied" });
