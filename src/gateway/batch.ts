@@ -1,13 +1,16 @@
 // A `$batch` of a credential with a manager: each sub-request is located and decided on its own
 // (decision.ts), batch-plan.ts splits the batch (refused ones answered 403 inside it, their
-// dependants 424), the allowed ones go to Graph as one batch, and the answers of the filtered ones
-// are filtered before the batch is merged back in the original order.
+// dependants 424), the allowed ones go to Graph as one batch, each at its target's canonical url
+// (path-format.ts), and the answers of the filtered ones are filtered before the batch is merged
+// back in the original order.
 import { parseBatch, planBatch, splitBatchUrl, type BatchPlan, type BatchRequest } from "./batch-plan.ts";
 import { allowedNow, decideWith, type Decided } from "./decision.ts";
 import { audit, type Exchange } from "./exchange.ts";
 import { filterAnswer } from "./filter.ts";
 import { isOverrideOrCredential } from "./proxy.ts";
 import type { LocateContext } from "./locate.ts";
+import { canonicalPath } from "./path-format.ts";
+import { notUnderstood } from "./policy-messages.ts";
 import type { Decision } from "./types.ts";
 import type { RawAccessList } from "../controller/access-lists.ts";
 
@@ -44,12 +47,36 @@ function withoutAuthorization(request: BatchRequest): BatchRequest {
   return { ...request, headers };
 }
 
+/** A sub-request decided, and the url Graph gets for it (none when it is refused). */
+interface Judged extends Decided {
+  readonly url?: string;
+}
+
+/** A url's raw query, with its `?` (its fragment dropped, as splitBatchUrl drops it), or "". */
+function searchOf(url: string): string {
+  const bare = url.split("#", 1)[0] ?? "";
+  const mark = bare.indexOf("?");
+  return mark < 0 ? "" : bare.slice(mark);
+}
+
+/**
+ * The url of a sub-request sent upstream: its target's canonical path (path-format.ts), so that
+ * Graph serves what was decided, and its own query; refused when the target has none.
+ */
+function withUrl(one: Decided, request: BatchRequest, path: string, credential: string): Judged {
+  const canonical = canonicalPath(one.target, path);
+  if (canonical !== undefined) return { ...one, url: `${canonical}${searchOf(request.url)}` };
+  if (one.decision.kind === "refuse") return one;
+  const asked = { method: request.method.toUpperCase(), target: one.target, path, credential };
+  return { ...one, decision: notUnderstood(asked, "a path it cannot spell canonically for Graph") };
+}
+
 /** Each sub-request decided, by id. */
 async function decideAll(
   exchange: Exchange,
   input: BatchInput,
   requests: readonly BatchRequest[],
-): Promise<Map<string, Decided>> {
+): Promise<Map<string, Judged>> {
   const { locator } = exchange.parts;
   const allowed = await allowedNow(locator, input);
   const decided = await Promise.all(
@@ -62,7 +89,7 @@ async function decideAll(
         { method, path, query, credential: input.credential, locate: input.locate, ...body },
         allowed,
       );
-      return [request.id, one] as const;
+      return [request.id, withUrl(one, request, path, input.credential)] as const;
     }),
   );
   return new Map(decided);
@@ -124,7 +151,12 @@ export async function planBatchRequest(exchange: Exchange, input: BatchInput): P
     exchange.parts.metrics.count("refuse", decision.reason);
   }
   if (plan.upstream === undefined) return { kind: "answer", body: plan.merge([]) };
-  const upstream = { requests: plan.upstream.requests.map(withoutAuthorization) };
+  // Each one at its canonical url: every sub-request that passes has one (withUrl refuses the others).
+  const requests = plan.upstream.requests.flatMap((r) => {
+    const url = decided.get(r.id)?.url;
+    return url === undefined ? [] : [withoutAuthorization({ ...r, url })];
+  });
+  const upstream = { requests };
   return {
     kind: "forward",
     body: Buffer.from(JSON.stringify(upstream)),

@@ -1,16 +1,20 @@
 // An admitted request of a Ready credential: decided (with a manager), refused with a Graph-shaped
 // 403 and one audit line, or forwarded to Graph or Power BI, its answer filtered when it must be.
+// With a manager the path forwarded is the decided target's canonical one (path-format.ts), never
+// the client's spelling; without one the gateway is transparent and forwards the raw path.
 import type { IncomingMessage } from "node:http";
 import type { Caller } from "./auth.ts";
 import { upstreamsFor, type Upstreams } from "./config.ts";
 import type { CredentialView } from "./credentials.ts";
 import { planBatchRequest } from "./batch.ts";
-import { carriesDestination, decideRequest } from "./decision.ts";
+import { carriesDestination, decideRequest, type Decided } from "./decision.ts";
 import { filterAnswer, selectForFiltering } from "./filter.ts";
 import { parseGraphRequest } from "./graph-path.ts";
 import { addedSeconds, answer, audit, type Exchange } from "./exchange.ts";
 import type { LocateContext } from "./locate.ts";
+import { canonicalPath } from "./path-format.ts";
 import { decide } from "./policy.ts";
+import { notUnderstood } from "./policy-messages.ts";
 import { forward, type LinkRewrite } from "./proxy.ts";
 import { accessDenied, badRequest, unavailable } from "./responses.ts";
 import { auditPath, type Route } from "./route.ts";
@@ -104,6 +108,8 @@ function locateContext(exchange: Exchange, admitted: Admitted, upstreams: Upstre
 
 interface Plan {
   readonly decision: Decision;
+  /** The path forwarded after `/v1.0`: with a manager the target's canonical one (path-format.ts), else the raw one. */
+  readonly path: string;
   readonly target?: Target;
   readonly located?: Located;
   /** The body to send instead of the request's (read by the gateway). */
@@ -114,6 +120,9 @@ interface Plan {
   /** The gateway answers this itself (200 JSON): a batch whose every sub-request was refused. */
   readonly reply?: unknown;
 }
+
+/** A `$batch` with a manager: its sub-requests' urls are canonical (batch.ts). */
+const BATCH = "/$batch";
 
 /** The largest $batch body read (20 sub-requests, with their bodies). */
 const MAX_BATCH_BYTES = 4 * 1024 * 1024;
@@ -137,9 +146,9 @@ async function batchPlan(exchange: Exchange, admitted: Admitted, locate: LocateC
       answer(exchange, badRequest(outcome.message), "error", "InvalidBatch");
       return undefined;
     case "answer":
-      return { decision: { kind: "allow" }, reply: outcome.body };
+      return { decision: { kind: "allow" }, path: BATCH, reply: outcome.body };
     case "forward":
-      return { decision: { kind: "allow" }, body: outcome.body, transform: outcome.transform };
+      return { decision: { kind: "allow" }, path: BATCH, body: outcome.body, transform: outcome.transform };
   }
 }
 
@@ -147,11 +156,11 @@ async function batchPlan(exchange: Exchange, admitted: Admitted, locate: LocateC
 async function plan(exchange: Exchange, admitted: Admitted, upstreams: Upstreams): Promise<Plan | undefined> {
   const { route, credential } = admitted;
   const method = (exchange.req.method ?? "GET").toUpperCase();
-  if (route.api === "powerbi") return { decision: { kind: "allow" } };
+  if (route.api === "powerbi") return { decision: { kind: "allow" }, path: route.path };
   const target = parseGraphRequest(route.path, route.query);
   if (credential.manager === undefined) {
     const asked = { method, target, hasManager: false, path: route.path, credential: credential.key };
-    return { decision: decide(asked, []), target };
+    return { decision: decide(asked, []), target, path: route.path };
   }
   const locate = locateContext(exchange, admitted, upstreams);
   if (target.kind === "batch" && method === "POST") return batchPlan(exchange, admitted, locate);
@@ -170,7 +179,20 @@ async function plan(exchange: Exchange, admitted: Admitted, upstreams: Upstreams
     locate,
     ...(body === undefined ? {} : { body }),
   });
-  return { ...decided, locate, ...(body === undefined ? {} : { body }) };
+  return { ...canonical(decided, method, admitted), locate, ...(body === undefined ? {} : { body }) };
+}
+
+/**
+ * A decided request with the path to forward: the target's canonical path, so that Graph serves
+ * what was located and decided; refused when the target has none that parses back to it.
+ */
+function canonical(decided: Decided, method: string, admitted: Admitted): Decided & { readonly path: string } {
+  const { route, credential } = admitted;
+  const path = canonicalPath(decided.target, route.path);
+  if (path !== undefined) return { ...decided, path };
+  if (decided.decision.kind === "refuse") return { ...decided, path: "" };
+  const asked = { method, target: decided.target, path: route.path, credential: credential.key };
+  return { ...decided, decision: notUnderstood(asked, "a path it cannot spell canonically for Graph"), path: "" };
 }
 
 /** The gateway's own 200 JSON answer (a batch whose every sub-request was refused). */
@@ -230,7 +252,7 @@ async function send(exchange: Exchange, admitted: Admitted, upstreams: Upstreams
   const { metrics } = exchange.parts;
   await forward(exchange.req, exchange.res, {
     dispatcher: exchange.parts.dispatcher,
-    url: `${base}${route.path}${searchFor(route, decision)}`,
+    url: `${base}${planned.path}${searchFor(route, decision)}`,
     token: admitted.token,
     method: (exchange.req.method ?? "GET").toUpperCase(),
     ...(planned.body === undefined ? {} : { body: planned.body }),

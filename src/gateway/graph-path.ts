@@ -9,11 +9,19 @@ type Segments = readonly string[];
 
 const lower = (segment: string | undefined): string => (segment ?? "").toLowerCase();
 
-/** A bound function may be namespace-qualified (`microsoft.graph.search(q='x')`): one name for the policy. */
-const unqualified = (segment: string): string => segment.toLowerCase().replace(/^microsoft\.graph\./, "");
+/**
+ * A segment after the addressed object as the policy reads it: lower-cased, a bound function's
+ * namespace dropped (`microsoft.graph.search(q='x')` is `search(q='x')`). What a search or a delta
+ * is given keeps its case: it is the caller's text, or Graph's token, not a name.
+ */
+export function restSegment(segment: string): string {
+  const name = segment.replace(/^microsoft\.graph\./i, "");
+  const call = /^(?:search|delta)\(/i.exec(name)?.[0];
+  return call === undefined ? name.toLowerCase() : call.toLowerCase() + name.slice(call.length);
+}
 
 /** Action segments after the addressed object, lower-cased: `["children"]`, `["workbook", "worksheets"]`. */
-const restOf = (segments: Segments): string[] => segments.map((s) => unqualified(plain(s)));
+const restOf = (segments: Segments): string[] => segments.map((s) => restSegment(plain(s)));
 
 /**
  * `path` is the raw, still percent-encoded path after `/v1.0` (`/me/drive/root:/Reports%202026:/children`),
@@ -105,7 +113,7 @@ function drive(ref: DriveRef, segments: Segments): Target | undefined {
     return driveItem(ref, { kind: "path", path }, after);
   }
   if (name === "items") return tail[0] === undefined ? undefined : byId(ref, tail[0], tail.slice(1));
-  if (unqualified(head).startsWith("search(") && tail.length === 0)
+  if (restSegment(head).startsWith("search(") && tail.length === 0)
     return { kind: "drive", drive: ref, rest: restOf(segments) };
   return undefined;
 }

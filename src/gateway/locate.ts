@@ -2,6 +2,7 @@
 // credential's token (ids are the truth, ADR 12), cached per credential for --location-cache-ttl.
 // An item that does not exist yet (a create, an upload) is located by its parent, whose path Graph
 // spells; the allowed items' current paths are found by their ids the same way.
+import { drivePath, itemPath } from "./path-format.ts";
 import type { AllowedItem, DriveRef, ItemRef, Located, Target } from "./types.ts";
 import { TtlCache } from "./ttl-cache.ts";
 import { UpstreamError, type JsonAnswer } from "./upstream.ts";
@@ -25,8 +26,6 @@ const SELECT = "?$select=id,name,root,parentReference,folder,file";
 const MAX_DEPTH = 64;
 /** Allowed items located at once. */
 const CONCURRENCY = 8;
-
-const encodeSegments = (path: string): string => path.split("/").filter(Boolean).map(encodeURIComponent).join("/");
 
 function decodeOnce(text: string): string {
   try {
@@ -75,18 +74,8 @@ function itemOrNone(answer: JsonAnswer, what: string): DriveItemJson | undefined
   );
 }
 
-function drivePath(drive: DriveRef): string {
-  switch (drive.kind) {
-    case "me":
-      return "/me/drive";
-    case "user":
-      return `/users/${encodeURIComponent(drive.user)}/drive`;
-    case "site":
-      return `/sites/${encodeURIComponent(drive.siteId)}/drive`;
-    case "drive":
-      return `/drives/${encodeURIComponent(drive.id)}`;
-  }
-}
+/** The Graph path of an item of a drive, spelled as the gateway forwards it (path-format.ts). */
+const itemUrl = (driveId: string, ref: ItemRef): string => drivePath({ kind: "drive", id: driveId }) + itemPath(ref);
 
 export interface LocatorOptions {
   readonly ttlMs: number;
@@ -180,22 +169,5 @@ export class Locator {
     };
     await Promise.all(Array.from({ length: CONCURRENCY }, worker));
     return result.filter((item): item is AllowedItem => item !== undefined);
-  }
-}
-
-/** The Graph path of an item of a drive. */
-function itemUrl(driveId: string, ref: ItemRef): string {
-  const drive = `/drives/${encodeURIComponent(driveId)}`;
-  switch (ref.kind) {
-    case "root":
-      return `${drive}/root`;
-    case "id":
-      return `${drive}/items/${encodeURIComponent(ref.id)}`;
-    case "path":
-      return ref.path.split("/").filter(Boolean).length === 0
-        ? `${drive}/root`
-        : `${drive}/root:/${encodeSegments(ref.path)}:`;
-    case "idPath":
-      return `${drive}/items/${encodeURIComponent(ref.id)}:/${encodeSegments(ref.path)}:`;
   }
 }
