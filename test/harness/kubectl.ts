@@ -60,6 +60,11 @@ export function kubectl(
         stderr: Buffer.concat(stderr).toString("utf8"),
       });
     });
+    // A kubectl that exits before reading its input (a refusal, a usage error) closes the pipe: the
+    // write fails with EPIPE, which says nothing the exit code and stderr do not.
+    child.stdin.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code !== "EPIPE") reject(error);
+    });
     // An empty, closed stdin when there is no input, so kubectl never waits on it.
     child.stdin.end(options.input ?? "");
   });
