@@ -109,6 +109,11 @@ export class CredentialCache {
   readonly #accessLists: AccessListCache;
   readonly #tokens: TtlCache<{ token: string; expiresAt: number } | false>;
   readonly #now: () => number;
+  /**
+   * Each cached credential's view, parsed once: the informer replaces the object on every change
+   * (never mutates it), so a view lives exactly as long as the version it was read from.
+   */
+  readonly #views = new WeakMap<RawCredential, CredentialView | null>();
 
   constructor(options: CredentialCacheOptions) {
     this.#options = options;
@@ -125,7 +130,14 @@ export class CredentialCache {
 
   credential(namespace: string, name: string): CredentialView | undefined {
     const raw = this.#credentials.get(`${namespace}/${name}`);
-    return raw === undefined ? undefined : viewOf(raw);
+    if (raw === undefined) return undefined;
+    let view = this.#views.get(raw);
+    if (view === undefined) {
+      const parsed = viewOf(raw);
+      view = parsed === undefined ? null : Object.freeze(parsed);
+      this.#views.set(raw, view);
+    }
+    return view ?? undefined;
   }
 
   /** The AccessLists that reference the credential. */
