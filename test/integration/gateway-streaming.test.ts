@@ -5,8 +5,10 @@
 // How RSS is read: while bytes stream, Node's RSS settles some 60-100 MB above idle, whatever the
 // size, because V8 frees the dead chunks' memory in batches (once they pass about 64 MB). So the
 // steady RSS while streaming 1 GiB (90th percentile) is compared with the one while streaming a
-// 512 MiB warm-up: at most 20 MB more (buffering would add the size); and the peak over idle is
-// bounded (160 MB).
+// 512 MiB warm-up: a proxy that buffers adds the whole size (1 GiB; 100 MiB for the upload), one that
+// streams a few tens of MB on a busy machine, so the bounds sit far from both (64 MB and 40 MB); the
+// peak over idle is bounded too (160 MB). How little it grows is measured, not asserted, by
+// `npm run bench:gateway` (stream_rss_growth_mb).
 // (Graph answers `/content` with a 302 to a pre-authenticated URL that bypasses the gateway, ADR 12;
 // this is how any other large answer, and an upload, pass through it.)
 import { spawn, type ChildProcess } from "node:child_process";
@@ -164,14 +166,14 @@ afterAll(async () => {
   await agent?.close();
 });
 
-describe.skipIf(process.platform !== "linux")("the gateway's proxy", () => {
-  it("streams a 1 GiB answer in the memory a 512 MiB one takes (at most 20 MB more)", async () => {
+describe("the gateway's proxy", () => {
+  it("streams a 1 GiB answer in about the memory a 512 MiB one takes, never holding it", async () => {
     let bytes = 0;
     const { steady, peak } = await growth(async () => {
       bytes = await download();
     });
     expect(bytes).toBe(GiB);
-    expect(steady).toBeLessThanOrEqual(20 * 1000 * 1000);
+    expect(steady).toBeLessThanOrEqual(64 * 1000 * 1000);
     expect(peak).toBeLessThanOrEqual(160 * 1000 * 1000);
   }, 180_000);
 
@@ -195,7 +197,7 @@ describe.skipIf(process.platform !== "linux")("the gateway's proxy", () => {
     });
     expect(status).toBe(201);
     expect(answer).toMatchObject({ name: "upload.bin", size: 100 * MiB });
-    expect(steady).toBeLessThanOrEqual(20 * 1000 * 1000);
+    expect(steady).toBeLessThanOrEqual(40 * 1000 * 1000);
     expect(peak).toBeLessThanOrEqual(160 * 1000 * 1000);
   }, 120_000);
 });
