@@ -50,7 +50,7 @@ export type ItemRef =
 
 /**
  * A Graph request, normalised. `rest` holds the segments after the addressed object, lower-cased
- * (`["children"]`, `["content"]`, `["workbook", "worksheets"]`, `["search(q='x')"]`, `["delta"]`).
+ * except the arguments of `search(…)` and `delta(…)` (`["children"]`, `["content"]`, `["workbook", "worksheets"]`, `["search(q='x')"]`, `["delta"]`).
  */
 export type Target =
   | { readonly kind: "driveItem"; readonly drive: DriveRef; readonly item: ItemRef; readonly rest: readonly string[] }
