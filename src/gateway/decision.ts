@@ -139,12 +139,30 @@ async function destinationOf(
   return driveId === undefined ? "unlocated" : landing(locator, ctx, driveId, ref);
 }
 
+/**
+ * Each AccessList's allowed items, read once per informer object: the informer replaces the
+ * object on every change (never mutates it), so the items live as long as the version they
+ * were read from. Frozen, being shared by every request.
+ */
+const allowedByList = new WeakMap<RawAccessList, readonly AllowedItem[]>();
+
+function allowedOf(list: RawAccessList): readonly AllowedItem[] {
+  let items = allowedByList.get(list);
+  if (items === undefined) {
+    items = Object.freeze(allowedItems([list as AllowedSource]));
+    allowedByList.set(list, items);
+  }
+  return items;
+}
+
 /** The allowed items of the credential's AccessLists, with their current paths. */
 export function allowedNow(
   locator: Locator,
   input: Pick<DecisionInput, "accessLists" | "locate">,
 ): Promise<AllowedItem[]> {
-  return locator.current(input.locate, allowedItems(input.accessLists as readonly AllowedSource[]));
+  const lists = input.accessLists;
+  const allowed = lists.length === 1 && lists[0] !== undefined ? allowedOf(lists[0]) : lists.flatMap(allowedOf);
+  return locator.current(input.locate, allowed);
 }
 
 /** Decides a Graph request of a credential with a manager, given what its AccessLists allow now. */
