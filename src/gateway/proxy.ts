@@ -151,27 +151,62 @@ export async function forward(req: IncomingMessage, res: ServerResponse, options
   await sendJson(res, { status: upstream.statusCode, headers: answerHeaders, raw }, options);
 }
 
-async function sendJson(
-  res: ServerResponse,
-  answer: { status: number; headers: Record<string, string | string[]>; raw: Buffer },
-  options: ForwardOptions,
-): Promise<void> {
+/**
+ * Markers of a link to rewrite in a JSON answer's bytes: a key ending in `@odata.nextLink` or
+ * `@odata.deltaLink`, or a `\u` escape (which could spell such a key without its bytes showing).
+ */
+const LINK_MARKERS = ["@odata.nextLink", "@odata.deltaLink", "\\u"].map((marker) => Buffer.from(marker));
+
+/** Whether rewriteLinks could change the JSON in `text` (false: it would give the same value back). */
+const mayHoldLinks = (text: Buffer): boolean => LINK_MARKERS.some((marker) => text.includes(marker));
+
+/** The answer's bytes decoded (at most MAX_JSON_BYTES), or undefined when they cannot be (two encodings). */
+function decodedOrNone(raw: Buffer, encoding: string | string[] | undefined): Buffer | undefined {
+  if (Array.isArray(encoding)) return undefined;
+  try {
+    return decoded(raw, encoding);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The answer as Graph gave it (its encoding kept). */
+function sendRaw(res: ServerResponse, answer: ReadAnswer, options: ForwardOptions): void {
   const { status, headers, raw } = answer;
+  if (raw.length > 0) headers["content-length"] = String(raw.length);
+  options.onHead();
+  res.writeHead(status, headers).end(raw);
+}
+
+interface ReadAnswer {
+  readonly status: number;
+  readonly headers: Record<string, string | string[]>;
+  readonly raw: Buffer;
+}
+
+/**
+ * A JSON answer: parsed, its links rewritten and transformed, when there is a transform or links
+ * in it; else passed as it came (nothing in it would change).
+ */
+async function sendJson(res: ServerResponse, answer: ReadAnswer, options: ForwardOptions): Promise<void> {
+  const { status, headers, raw } = answer;
+  const text = decodedOrNone(raw, headers["content-encoding"]);
+  if (options.transform === undefined && (text === undefined || !mayHoldLinks(text)))
+    return sendRaw(res, answer, options);
   let parsed: unknown;
   try {
-    parsed = JSON.parse(decoded(raw, headers["content-encoding"] as string | undefined).toString("utf8"));
+    if (text === undefined) throw new Error("not decoded");
+    parsed = JSON.parse(text.toString("utf8"));
   } catch {
     // Not JSON after all: passed as it came, unless it had to be filtered.
     if (options.transform !== undefined && status < 300) throw new Error("Graph's answer to filter is not JSON");
-    options.onHead();
-    res.writeHead(status, headers).end(raw);
-    return;
+    return sendRaw(res, answer, options);
   }
   let out = rewriteLinks(parsed, options.links);
   if (options.transform !== undefined) out = await options.transform(out, status);
-  const text = JSON.stringify(out);
+  const body = JSON.stringify(out);
   delete headers["content-encoding"];
-  headers["content-length"] = String(Buffer.byteLength(text));
+  headers["content-length"] = String(Buffer.byteLength(body));
   options.onHead();
-  res.writeHead(status, headers).end(text);
+  res.writeHead(status, headers).end(body);
 }
