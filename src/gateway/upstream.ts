@@ -1,5 +1,6 @@
 // The gateway's connections to Graph and Power BI: one undici pool (CA bundle, timeouts), and the
 // small JSON GETs it makes itself to locate items (bounded answers, never a token in an error).
+import { finished } from "node:stream";
 import { rootCertificates } from "node:tls";
 import { Agent, request, type Dispatcher } from "undici";
 
@@ -30,22 +31,31 @@ export interface JsonAnswer {
 /** The largest answer the gateway reads for itself (an item's metadata is a few kB). */
 const MAX_OWN_ANSWER_BYTES = 1024 * 1024;
 
-/** Reads a body up to `maxBytes`; undefined (and the rest discarded) when it is longer. */
-export async function readBounded(
-  body: Dispatcher.ResponseData["body"],
-  maxBytes: number,
-): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > maxBytes) {
+/**
+ * Reads a body up to `maxBytes`; undefined (and the rest discarded) when it is longer. Its
+ * events are listened to (no async iterator: a few promises less per request).
+ */
+export function readBounded(body: Dispatcher.ResponseData["body"], maxBytes: number): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size <= maxBytes) {
+        chunks.push(chunk);
+        return;
+      }
+      body.off("data", onData);
       body.destroy();
-      return undefined;
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
+      resolve(undefined);
+    };
+    body.on("data", onData);
+    body.once("end", () => resolve(Buffer.concat(chunks, size)));
+    // An error, or a body cut short (even before this was called): never answered as complete.
+    finished(body, (error) => {
+      if (error) reject(error);
+    });
+  });
 }
 
 const parse = (buffer: Buffer | undefined): unknown => {
