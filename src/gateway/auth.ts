@@ -2,7 +2,7 @@
 // Kubernetes token is authenticated with a TokenReview for the gateway's audience, then authorized
 // with a SubjectAccessReview for the verb `use` on `microsoftcredentials/<name>`. Both answers are
 // cached by the token's SHA-256 (never the token) for --auth-cache-ttl.
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { GROUP, MICROSOFT_CREDENTIAL, USE_VERB } from "../crds/index.ts";
 import { requestJson } from "../kube/raw-request.ts";
@@ -30,7 +30,8 @@ export function bearerToken(header: string | undefined): BearerToken | undefined
   const match = /^Bearer +([A-Za-z0-9._~+/=-]+) *$/i.exec(header ?? "");
   const token = match?.[1];
   if (token === undefined || token.length > MAX_TOKEN_LENGTH) return undefined;
-  return { token, hash: createHash("sha256").update(token).digest("hex") };
+  // One-shot hash: no Hash object per request.
+  return { token, hash: hash("sha256", token, "hex") };
 }
 
 interface TokenReviewStatus {
