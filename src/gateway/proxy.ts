@@ -42,13 +42,13 @@ export const isOverrideOrCredential = (name: string): boolean =>
 export function endToEnd(
   headers: IncomingHttpHeaders | Record<string, string | string[] | undefined>,
 ): Record<string, string | string[]> {
-  const named = String(headers["connection"] ?? "")
-    .split(",")
-    .map((h) => h.trim().toLowerCase());
+  const connection = headers["connection"];
+  const named = connection === undefined ? [] : String(connection).toLowerCase().split(",");
   const out: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(headers)) {
+  for (const name of Object.keys(headers)) {
+    const value = headers[name];
     const lower = name.toLowerCase();
-    if (value !== undefined && !HOP_BY_HOP.has(lower) && !named.includes(lower)) out[lower] = value;
+    if (value !== undefined && !HOP_BY_HOP.has(lower) && !named.some((n) => n.trim() === lower)) out[lower] = value;
   }
   return out;
 }
