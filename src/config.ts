@@ -1,13 +1,8 @@
-import { parseArgs } from "node:util";
 import { z } from "zod";
 import { CLOUDS } from "./crds/index.ts";
+import { address, ConfigError, flag, namespaces, parseDuration, readOptions, toEnv, toFlag } from "./options.ts";
 
-/** A duration such as 30s, 15m or 1h30m, in milliseconds. */
-export function parseDuration(text: string): number | undefined {
-  const parts = /^(?:(\d+(?:\.\d+)?)(ms|s|m|h))+$/.test(text) ? [...text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)] : [];
-  const unit: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-  return parts.length === 0 ? undefined : parts.reduce((sum, [, n, u]) => sum + Number(n) * (unit[u ?? ""] ?? 0), 0);
-}
+export { ConfigError, parseDuration };
 
 /** A duration option's text, in milliseconds, within [min, max] when a range is given. */
 const duration = (
@@ -100,7 +95,6 @@ function tenantProblem(entry: string): string | undefined {
 const domainProblem = (entry: string): string | undefined =>
   DNS_DOMAIN.test(entry) ? undefined : `"${entry.slice(0, 80)}" is not a DNS domain such as contoso.com`;
 
-const flag = z.enum(["true", "false"], { message: "must be true or false" }).transform((v) => v === "true");
 const optionalUrl = z.url({ protocol: /^https$/, message: "must be an https URL" }).optional();
 
 /** Every option, its flag name (kebab-case) and its default. Environment: CCO_<FLAG_IN_SNAKE_CASE>. */
@@ -120,15 +114,7 @@ const optionsSchema = z.object({
   // Shorter than leaseDuration - renewDeadline (checked below): a request in flight ends before
   // another replica may take the lease.
   requestTimeout: durationOption("15s", "1s", "5m"),
-  namespaces: z
-    .string()
-    .default("")
-    .transform((s) =>
-      s
-        .split(",")
-        .map((n) => n.trim())
-        .filter(Boolean),
-    ),
+  namespaces,
   leaderElect: flag.default(true),
   leaderElectionNamespace: z.string().min(1).default("cloud-credentials-operator"),
   leaderElectionId: z.string().min(1).default("cloud-credentials-operator"),
@@ -137,10 +123,7 @@ const optionsSchema = z.object({
   leaseDuration: durationOption("60s", "1s", "1h"),
   renewDeadline: durationOption("40s", "100ms", "1h"),
   retryPeriod: durationOption("2s", "100ms", "10m"),
-  httpAddress: z
-    .string()
-    .regex(/^[^:]*:\d+$/, "must be host:port such as :8080 or 127.0.0.1:8080")
-    .default(":8080"),
+  httpAddress: address(":8080"),
   logLevel: z.enum(["trace", "debug", "info", "warn", "error", "fatal"]).default("info"),
   workers: z.coerce.number().int().min(1).max(64).default(4),
   accessListResync: durationOption("1h", "1s", "24h"),
@@ -183,36 +166,10 @@ export type Config = z.output<typeof configSchema>;
 type Key = keyof z.input<typeof optionsSchema>;
 
 const KEYS = Object.keys(optionsSchema.shape) as Key[];
-const toFlag = (key: string): string => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-const toEnv = (key: string): string => `CCO_${toFlag(key).replaceAll("-", "_").toUpperCase()}`;
-
-export class ConfigError extends Error {
-  override readonly name = "ConfigError";
-}
 
 /** Reads flags, then CCO_* environment variables, validates, and explains what to fix. */
 export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Config {
-  const options = Object.fromEntries(KEYS.map((k) => [toFlag(k), { type: "string" as const }]));
-  let values: Record<string, string | undefined>;
-  try {
-    values = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values;
-  } catch (error) {
-    throw new ConfigError(`${(error as Error).message}. Run with --help for the options.`, { cause: error });
-  }
-  const raw: Record<string, string> = {};
-  for (const key of KEYS) {
-    const value = values[toFlag(key)] ?? env[toEnv(key)];
-    if (value !== undefined) raw[key] = value;
-  }
-  const parsed = configSchema.safeParse(raw);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => {
-      const key = String(i.path[0]);
-      return `--${toFlag(key)} (or ${toEnv(key)}): ${i.message}`;
-    });
-    throw new ConfigError(`invalid configuration:\n  ${problems.join("\n  ")}`);
-  }
-  const config = parsed.data;
+  const config = readOptions(configSchema, argv, env);
   if (config.inCluster === (config.kubeconfig !== undefined)) {
     throw new ConfigError("choose how to reach Kubernetes: --in-cluster (inside a pod) or --kubeconfig PATH (outside)");
   }

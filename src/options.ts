@@ -1,9 +1,20 @@
 // Options read from flags and CCO_* environment variables (a flag wins), validated by one zod object
 // schema, with the --help text generated from that schema: the gateway's (src/gateway/config.ts).
-// The operator's src/config.ts reads its options the same way; the duration format is its own.
+// The operator's src/config.ts reads its options with readOptions too; its durations and --help are its own.
 import { parseArgs } from "node:util";
 import { z } from "zod";
-import { ConfigError, parseDuration } from "./config.ts";
+
+/** A configuration that cannot be used, with what to fix. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+/** A duration such as 30s, 15m or 1h30m, in milliseconds. */
+export function parseDuration(text: string): number | undefined {
+  const parts = /^(?:(\d+(?:\.\d+)?)(ms|s|m|h))+$/.test(text) ? [...text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)] : [];
+  const unit: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  return parts.length === 0 ? undefined : parts.reduce((sum, [, n, u]) => sum + Number(n) * (unit[u ?? ""] ?? 0), 0);
+}
 
 /** Default texts of duration options, for --help (the parsed default is in milliseconds). */
 const durationDefaults = new WeakMap<z.ZodType, string>();
