@@ -2,26 +2,18 @@
 // BatchResponseContent: up to 20 requests, each answered with its own status, headers and body
 // (errors, a 302 for content, a 429 from a throttle on one request), dependsOn and 424, and the
 // 400s of a malformed batch.
-import { BatchRequestContent, BatchResponseContent, type Client } from "@microsoft/microsoft-graph-client";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { addWorkUser, graphClient, graphError, setUp, signIn, type Setup } from "./fake-graph-sign-in.ts";
+import { BatchRequestContent, BatchResponseContent } from "@microsoft/microsoft-graph-client";
+import { beforeAll, describe, expect, it } from "vitest";
+import { signedInWorld } from "./fake-graph-http.ts";
+import { graphError } from "./fake-graph-sign-in.ts";
 
 type Json = Record<string, unknown>;
 
-let setup: Setup;
-let ada: string;
-let me: Client;
+const { setup, ada, me } = await signedInWorld({ displayName: "Ada" });
 
-beforeAll(async () => {
-  setup = await setUp();
-  ada = addWorkUser(setup, { displayName: "Ada" });
-  me = graphClient(setup, (await signIn(setup.fake, ada)).graphToken);
+beforeAll(() => {
   setup.fake.addDriveItem({ user: ada, path: "/Reports/budget.xlsx" });
   setup.fake.addDriveItem({ user: ada, path: "/Reports/notes.txt", content: "hello" });
-});
-
-afterAll(async () => {
-  await setup.close();
 });
 
 /** A request as the SDK builds it: an absolute URL (the SDK strips the host, keeping `/v1.0/...`). */

@@ -1,26 +1,16 @@
 // Calendars and events on the fake Graph: /me/calendar (the default one), /me/calendars/{id},
 // events listed from /me/events, /me/calendar/events and /me/calendars/{id}/events (Outlook's
 // paging), created (201), read, updated (PATCH) and deleted (204).
-import type { Client } from "@microsoft/microsoft-graph-client";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { rawClient, type RawClient } from "./fake-graph-http.ts";
-import { addWorkUser, appToken, graphClient, graphError, setUp, signIn, type Setup } from "./fake-graph-sign-in.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { signedInWorld } from "./fake-graph-http.ts";
+import { appToken, graphClient, graphError } from "./fake-graph-sign-in.ts";
 
 type Json = Record<string, unknown>;
 
-let setup: Setup;
-let raw: RawClient;
-let ada: string;
-let token: string;
-let me: Client;
+const { setup, raw, ada, token, me } = await signedInWorld({ displayName: "Ada" });
 let team: string;
 
-beforeAll(async () => {
-  setup = await setUp();
-  raw = rawClient(setup);
-  ada = addWorkUser(setup, { displayName: "Ada" });
-  token = (await signIn(setup.fake, ada)).graphToken;
-  me = graphClient(setup, token);
+beforeAll(() => {
   team = setup.fake.addCalendar({ user: ada, name: "Team" }).id;
   for (let n = 1; n <= 12; n++)
     setup.fake.addEvent({
@@ -36,11 +26,6 @@ beforeAll(async () => {
     start: { dateTime: "2026-08-01T09:00:00", timeZone: "UTC" },
     end: { dateTime: "2026-08-01T17:00:00", timeZone: "UTC" },
   });
-});
-
-afterAll(async () => {
-  await raw.close();
-  await setup.close();
 });
 
 const subjects = (page: Json): string[] => (page["value"] as Json[]).map((e) => String(e["subject"]));

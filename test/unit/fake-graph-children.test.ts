@@ -1,29 +1,19 @@
 // The fake Graph's drive items as a client walking folders sees them: parentReference on every
 // item, children listed by name in pages ($top, @odata.nextLink with an opaque $skiptoken, followed
 // by the Graph client's PageIterator), $expand=children, denied items left out, and search.
-import { PageIterator, type Client, type PageCollection } from "@microsoft/microsoft-graph-client";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { addWorkUser, graphClient, graphError, setUp, signIn, type Setup } from "./fake-graph-sign-in.ts";
+import { PageIterator, type PageCollection } from "@microsoft/microsoft-graph-client";
+import { beforeAll, describe, expect, it } from "vitest";
+import { signedInWorld } from "./fake-graph-http.ts";
+import { graphError } from "./fake-graph-sign-in.ts";
 
 type Json = Record<string, unknown>;
 
-let setup: Setup;
-let ada: string;
-let me: Client;
-let driveId: string;
+const { setup, ada, me, driveId } = await signedInWorld();
 
-beforeAll(async () => {
-  setup = await setUp();
-  ada = addWorkUser(setup);
-  me = graphClient(setup, (await signIn(setup.fake, ada)).graphToken);
-  driveId = setup.fake.drive({ user: ada }).id;
+beforeAll(() => {
   for (const name of ["c.txt", "A.txt", "b.txt", "e.txt", "D.txt"])
     setup.fake.addDriveItem({ user: ada, path: `/Reports/${name}` });
   setup.fake.addDriveItem({ user: ada, path: "/Reports/Budget 2026/budget.xlsx" });
-});
-
-afterAll(async () => {
-  await setup.close();
 });
 
 const get = async (path: string): Promise<Json> => (await me.api(path).get()) as Json;

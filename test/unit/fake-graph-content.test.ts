@@ -3,32 +3,18 @@
 // fake's clock, answers Range requests with 206, and streams generated files of any size (1 GiB
 // here) without the fake holding them.
 import { createHash } from "node:crypto";
-import { ResponseType, type Client } from "@microsoft/microsoft-graph-client";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { rawClient, type RawClient } from "./fake-graph-http.ts";
-import { addWorkUser, appToken, graphClient, graphError, setUp, signIn, type Setup } from "./fake-graph-sign-in.ts";
+import { ResponseType } from "@microsoft/microsoft-graph-client";
+import { beforeAll, describe, expect, it } from "vitest";
+import { signedInWorld } from "./fake-graph-http.ts";
+import { appToken, graphError } from "./fake-graph-sign-in.ts";
 
 type Json = Record<string, unknown>;
 
-let setup: Setup;
-let raw: RawClient;
-let ada: string;
-let token: string;
-let me: Client;
+const { setup, raw, ada, token, me } = await signedInWorld();
 
-beforeAll(async () => {
-  setup = await setUp();
-  raw = rawClient(setup);
-  ada = addWorkUser(setup);
-  token = (await signIn(setup.fake, ada)).graphToken;
-  me = graphClient(setup, token);
+beforeAll(() => {
   setup.fake.addDriveItem({ user: ada, path: "/Reports/notes.txt", content: "Quarterly notes\n" });
   setup.fake.addDriveItem({ user: ada, path: "/Reports/data.bin", size: 300_000 });
-});
-
-afterAll(async () => {
-  await raw.close();
-  await setup.close();
 });
 
 describe("GET …/content", () => {

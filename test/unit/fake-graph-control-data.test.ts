@@ -1,27 +1,14 @@
 // The fake Graph's control API over HTTP for the data the newer endpoints need: files with exact
 // or generated content (and their hash), events, list items, expiring delta tokens.
 import { createHash } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { encodeSharingUrl } from "../fakes/index.ts";
-import { rawClient, type RawClient } from "./fake-graph-http.ts";
-import { addWorkUser, setUp, signIn, type Setup } from "./fake-graph-sign-in.ts";
+import { signedInWorld } from "./fake-graph-http.ts";
+import { signIn } from "./fake-graph-sign-in.ts";
 
 type Json = Record<string, unknown>;
 
-let setup: Setup;
-let raw: RawClient;
-let ada: string;
-
-beforeAll(async () => {
-  setup = await setUp();
-  raw = rawClient(setup);
-  ada = addWorkUser(setup);
-});
-
-afterAll(async () => {
-  await raw.close();
-  await setup.close();
-});
+const { setup, raw, ada } = await signedInWorld();
 
 const post = async (path: string, body: unknown): Promise<{ status: number; json: Json }> => {
   const answer = await raw.send(`/_fake/graph${path}`, {

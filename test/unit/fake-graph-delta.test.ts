@@ -2,35 +2,18 @@
 // (@odata.nextLink) to an @odata.deltaLink, then read what changed since (created, renamed,
 // moved, deleted with the deleted facet), token=latest, a 410 resync after the tokens expire,
 // and delta on a folder (personal OneDrive only).
-import type { Client } from "@microsoft/microsoft-graph-client";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { consumersTenantId } from "../fakes/index.ts";
-import { rawClient, type RawClient } from "./fake-graph-http.ts";
-import { addWorkUser, graphClient, graphError, setUp, signIn, type Setup } from "./fake-graph-sign-in.ts";
+import { signedInWorld } from "./fake-graph-http.ts";
+import { graphClient, graphError, signIn } from "./fake-graph-sign-in.ts";
 
 type Json = Record<string, unknown>;
 
-let setup: Setup;
-let raw: RawClient;
-let ada: string;
-let token: string;
-let me: Client;
-let driveId: string;
+const { setup, raw, ada, token, me, driveId } = await signedInWorld();
 
-beforeAll(async () => {
-  setup = await setUp();
-  raw = rawClient(setup);
-  ada = addWorkUser(setup);
-  token = (await signIn(setup.fake, ada)).graphToken;
-  me = graphClient(setup, token);
-  driveId = setup.fake.drive({ user: ada }).id;
+beforeAll(() => {
   for (const path of ["/Reports/2026/budget.xlsx", "/Reports/2026/notes.docx", "/Reports/old.pdf", "/Photos/a.jpg"])
     setup.fake.addDriveItem({ user: ada, path });
-});
-
-afterAll(async () => {
-  await raw.close();
-  await setup.close();
 });
 
 /** Follows nextLinks to the deltaLink: every item seen, and the deltaLink. */

@@ -1,8 +1,12 @@
 // Shared by the fake-graph tests that look below the Graph client: plain HTTPS requests to the
 // fake (trusting its CA, following no redirect), to see a 302's Location, send raw bytes to an
-// upload URL, or stream a large download without holding it.
+// upload URL, or stream a large download without holding it. And signedInWorld(): the fake with a
+// signed-in user that most of them start from.
+import type { Client } from "@microsoft/microsoft-graph-client";
 import { Agent, request } from "undici";
-import type { Setup } from "./fake-graph-sign-in.ts";
+import { afterAll } from "vitest";
+import type { UserInput } from "../fakes/index.ts";
+import { addWorkUser, graphClient, setUp, signIn, type Setup } from "./fake-graph-sign-in.ts";
 
 export interface RawResponse {
   readonly status: number;
@@ -59,5 +63,43 @@ export function rawClient(setup: Setup): RawClient {
       return { status: response.statusCode, headers: response.headers };
     },
     close: () => agent.close(),
+  };
+}
+
+/** A fake with a signed-in work user, as most fake-graph tests start: closed after the file's tests. */
+export interface SignedInWorld {
+  readonly setup: Setup;
+  readonly raw: RawClient;
+  /** The work user's user principal name. */
+  readonly ada: string;
+  /** Ada's delegated Graph token. */
+  readonly token: string;
+  /** The production Graph client with Ada's token. */
+  readonly me: Client;
+  /** The id of Ada's OneDrive (made when first read). */
+  readonly driveId: string;
+}
+
+/** Starts the fake, adds Ada (with `user`'s fields) and signs her in; await it at the top of a test file. */
+export async function signedInWorld(user: Partial<UserInput> = {}): Promise<SignedInWorld> {
+  const setup = await setUp();
+  const raw = rawClient(setup);
+  afterAll(async () => {
+    await raw.close();
+    await setup.close();
+  });
+  const ada = addWorkUser(setup, user);
+  const token = (await signIn(setup.fake, ada)).graphToken;
+  const me = graphClient(setup, token);
+  return {
+    setup,
+    raw,
+    ada,
+    token,
+    me,
+    // A getter: the fake makes a OneDrive when first asked, so only the files that want it make it.
+    get driveId() {
+      return setup.fake.drive({ user: ada }).id;
+    },
   };
 }

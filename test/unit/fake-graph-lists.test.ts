@@ -1,27 +1,17 @@
 // SharePoint lists and list items on the fake Graph: lists of a site, items with and without
 // $expand=fields (and fields(select=…)), paging, create (201), update fields (PATCH), delete (204),
 // and the permissions each needs.
-import type { Client } from "@microsoft/microsoft-graph-client";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { rawClient, type RawClient } from "./fake-graph-http.ts";
-import { addWorkUser, appToken, graphClient, graphError, setUp, signIn, type Setup } from "./fake-graph-sign-in.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { signedInWorld } from "./fake-graph-http.ts";
+import { appToken, graphClient, graphError } from "./fake-graph-sign-in.ts";
 
 type Json = Record<string, unknown>;
 
-let setup: Setup;
-let raw: RawClient;
-let ada: string;
-let token: string;
-let me: Client;
+const { setup, raw, token, me } = await signedInWorld({ displayName: "Ada" });
 let siteId: string;
 let siteUrl: string;
 
-beforeAll(async () => {
-  setup = await setUp();
-  raw = rawClient(setup);
-  ada = addWorkUser(setup, { displayName: "Ada" });
-  token = (await signIn(setup.fake, ada)).graphToken;
-  me = graphClient(setup, token);
+beforeAll(() => {
   siteUrl = `https://${setup.domain.split(".")[0] ?? ""}.sharepoint.com/sites/finance`;
   siteId = setup.fake.addSite({
     hostname: new URL(siteUrl).hostname,
@@ -30,11 +20,6 @@ beforeAll(async () => {
   }).id;
   for (let n = 1; n <= 5; n++)
     setup.fake.addListItem({ siteUrl, list: "Invoices", fields: { Title: `Invoice ${n}`, Amount: n * 100 } });
-});
-
-afterAll(async () => {
-  await raw.close();
-  await setup.close();
 });
 
 const items = (page: Json): Json[] => page["value"] as Json[];

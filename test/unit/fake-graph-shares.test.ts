@@ -1,36 +1,21 @@
 // /shares/{encoded sharing URL} on the fake Graph: an item's webUrl encoded as Graph documents
 // (`u!` + unpadded base64url) resolves to the driveItem, its content (302) and the sharedDriveItem;
 // access is the caller's own.
-import type { Client } from "@microsoft/microsoft-graph-client";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { rawClient, type RawClient } from "./fake-graph-http.ts";
-import { addWorkUser, graphClient, graphError, setUp, signIn, type Setup } from "./fake-graph-sign-in.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { signedInWorld } from "./fake-graph-http.ts";
+import { addWorkUser, graphClient, graphError, signIn } from "./fake-graph-sign-in.ts";
 
 type Json = Record<string, unknown>;
 
-let setup: Setup;
-let raw: RawClient;
-let ada: string;
-let token: string;
-let me: Client;
+const { setup, raw, ada, token, me } = await signedInWorld();
 
 /** Graph's encoding: base64 of the URL, unpadded base64url, `u!` in front. */
 const encode = (url: string): string =>
   `u!${Buffer.from(url).toString("base64").replace(/=+$/, "").replaceAll("/", "_").replaceAll("+", "-")}`;
 
-beforeAll(async () => {
-  setup = await setUp();
-  raw = rawClient(setup);
-  ada = addWorkUser(setup);
-  token = (await signIn(setup.fake, ada)).graphToken;
-  me = graphClient(setup, token);
+beforeAll(() => {
   setup.fake.addDriveItem({ user: ada, path: "/Reports/Q1 plan.txt", content: "plan" });
   setup.fake.addDriveItem({ user: ada, path: "/Reports/Other.txt" });
-});
-
-afterAll(async () => {
-  await raw.close();
-  await setup.close();
 });
 
 describe("/shares", () => {

@@ -3,31 +3,14 @@
 // and by hand (Content-Range fragments, 202 with nextExpectedRanges, 416 out of order, status,
 // cancel, 201 with the driveItem on the last fragment).
 import { randomBytes } from "node:crypto";
-import { FileUpload, OneDriveLargeFileUploadTask, type Client } from "@microsoft/microsoft-graph-client";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { rawClient, type RawClient } from "./fake-graph-http.ts";
-import { addWorkUser, appToken, graphClient, graphError, setUp, signIn, type Setup } from "./fake-graph-sign-in.ts";
+import { FileUpload, OneDriveLargeFileUploadTask } from "@microsoft/microsoft-graph-client";
+import { describe, expect, it } from "vitest";
+import { signedInWorld } from "./fake-graph-http.ts";
+import { appToken, graphClient, graphError } from "./fake-graph-sign-in.ts";
 
 type Json = Record<string, unknown>;
 
-let setup: Setup;
-let raw: RawClient;
-let ada: string;
-let token: string;
-let me: Client;
-
-beforeAll(async () => {
-  setup = await setUp();
-  raw = rawClient(setup);
-  ada = addWorkUser(setup);
-  token = (await signIn(setup.fake, ada)).graphToken;
-  me = graphClient(setup, token);
-});
-
-afterAll(async () => {
-  await raw.close();
-  await setup.close();
-});
+const { setup, raw, ada, token, me } = await signedInWorld();
 
 const content = (path: string): Buffer =>
   Buffer.from(setup.fake.driveItemContent({ user: ada, path })?.base64 ?? "", "base64");

@@ -1,26 +1,17 @@
 // Workbook sessions on the fake Graph: createSession (201 {id, persistChanges}), the
 // workbook-session-id header on later calls (an unknown, closed or expired one is 404
 // invalidSessionReCreatable), refreshSession and closeSession (204), and who may use them.
-import type { Client } from "@microsoft/microsoft-graph-client";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { addWorkUser, appToken, graphClient, graphError, setUp, signIn, type Setup } from "./fake-graph-sign-in.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { signedInWorld } from "./fake-graph-http.ts";
+import { appToken, graphClient, graphError } from "./fake-graph-sign-in.ts";
 
 type Json = Record<string, unknown>;
 
-let setup: Setup;
-let ada: string;
-let me: Client;
+const { setup, ada, me } = await signedInWorld();
 let itemId: string;
 
-beforeAll(async () => {
-  setup = await setUp();
-  ada = addWorkUser(setup);
-  me = graphClient(setup, (await signIn(setup.fake, ada)).graphToken);
+beforeAll(() => {
   itemId = setup.fake.addDriveItem({ user: ada, path: "/Reports/budget.xlsx", worksheets: ["Summary", "Q1"] }).id;
-});
-
-afterAll(async () => {
-  await setup.close();
 });
 
 const sheets = async (session?: string): Promise<string[]> => {

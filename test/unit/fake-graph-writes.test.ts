@@ -1,33 +1,16 @@
 // Changing drive items through the fake Graph: create a folder (POST children, 201, conflict
 // behaviours), rename and move (PATCH name / parentReference), delete (204), If-Match (412), and
 // copy (202 with a monitor URL that needs no token and reports the new item's id).
-import type { Client } from "@microsoft/microsoft-graph-client";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { rawClient, type RawClient } from "./fake-graph-http.ts";
-import { addWorkUser, graphClient, graphError, setUp, signIn, type Setup } from "./fake-graph-sign-in.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { signedInWorld } from "./fake-graph-http.ts";
+import { graphError } from "./fake-graph-sign-in.ts";
 
 type Json = Record<string, unknown>;
 
-let setup: Setup;
-let raw: RawClient;
-let ada: string;
-let token: string;
-let me: Client;
-let driveId: string;
+const { setup, raw, ada, token, me, driveId } = await signedInWorld();
 
-beforeAll(async () => {
-  setup = await setUp();
-  raw = rawClient(setup);
-  ada = addWorkUser(setup);
-  token = (await signIn(setup.fake, ada)).graphToken;
-  me = graphClient(setup, token);
-  driveId = setup.fake.drive({ user: ada }).id;
+beforeAll(() => {
   setup.fake.addDriveItem({ user: ada, path: "/Reports/2026/budget.xlsx", content: "budget bytes" });
-});
-
-afterAll(async () => {
-  await raw.close();
-  await setup.close();
 });
 
 const get = async (path: string): Promise<Json> => (await me.api(path).get()) as Json;
