@@ -5,13 +5,14 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { kubectlOk } from "../harness/kubectl.ts";
-import { consumersTenantId, graphResource, startFakeIdentity, type FakeIdentity } from "../fakes/index.ts";
+import { consumersTenantId, graphResource, type FakeIdentity } from "../fakes/index.ts";
 import { credential, type CredentialOptions } from "../fixtures/index.ts";
 import { asPerson, type Who } from "./as-person.ts";
 import { createNamespace } from "./namespace.ts";
 import { capturedLogLines, startOperator, type InProcessOperator } from "./operator-fixture.ts";
 import { operatorKubeconfig } from "./operator-rbac.ts";
 import { apply, getJson, waitFor, type Json } from "./wait.ts";
+import { startSignInFake } from "./sign-in.ts";
 
 export const kubeconfig = inject("kubeconfig");
 const controlPlane = inject("controlPlane");
@@ -78,17 +79,15 @@ export const rulesOf = async (role: string): Promise<Json[]> =>
 export function startAccessBindingsOperator(): void {
   beforeAll(async () => {
     namespace = await createNamespace(kubeconfig, "access");
-    fake = await startFakeIdentity();
-    fake.addTenant({ id: TENANT, domains: ["fabrikam.onmicrosoft.com"] });
-    fake.addApp({
-      clientId: PUBLIC_CLIENT,
-      tenantId: TENANT,
-      allowPublicClientFlows: true,
-      signInAudience: "AzureADandPersonalMicrosoftAccount",
-      delegatedPermissions: { [graphResource]: ["User.Read", "Files.ReadWrite"] },
-    });
-    fake.updateDelegatedSettings({ deviceCodePollIntervalSeconds: 1 });
-    fake.addUser({ tenantId: consumersTenantId, userPrincipalName: "lee@outlook.com", kind: "personal" });
+    fake = await startSignInFake(
+      { id: TENANT, domains: ["fabrikam.onmicrosoft.com"] },
+      {
+        clientId: PUBLIC_CLIENT,
+        signInAudience: "AzureADandPersonalMicrosoftAccount",
+        delegatedPermissions: { [graphResource]: ["User.Read", "Files.ReadWrite"] },
+      },
+      [{ tenantId: consumersTenantId, userPrincipalName: "lee@outlook.com", kind: "personal" }],
+    );
     const asOperator = await operatorKubeconfig(kubeconfig, controlPlane, namespace);
     running = await startOperator(asOperator, namespace, fake, ["--microsoft-client-id", PUBLIC_CLIENT]);
   });

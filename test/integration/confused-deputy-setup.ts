@@ -10,13 +10,14 @@ import { delimiter, dirname, join } from "node:path";
 import { afterAll, beforeAll, expect, inject } from "vitest";
 import { findBinary, repoRoot } from "../harness/assets.ts";
 import { kubectl, kubectlOk, type KubectlResult } from "../harness/kubectl.ts";
-import { consumersTenantId, graphResource, startFakeIdentity, type FakeIdentity } from "../fakes/index.ts";
+import { consumersTenantId, graphResource, type FakeIdentity } from "../fakes/index.ts";
 import { credential } from "../fixtures/index.ts";
 import { asPerson, type Who } from "./as-person.ts";
 import { createNamespace } from "./namespace.ts";
 import { startOperator, type InProcessOperator } from "./operator-fixture.ts";
 import { operatorKubeconfig } from "./operator-rbac.ts";
 import { apply, conditionOf, getJson, waitFor, waitForCondition, type Json } from "./wait.ts";
+import { startSignInFake } from "./sign-in.ts";
 
 export const kubeconfig = inject("kubeconfig");
 const controlPlane = inject("controlPlane");
@@ -138,18 +139,19 @@ export const deviceCodes = (): number => fake.requestCount({ endpoint: "deviceco
 export function startDeputyOperator(): void {
   beforeAll(async () => {
     namespace = await createNamespace(kubeconfig, "deputy");
-    fake = await startFakeIdentity();
-    fake.addTenant({ id: TENANT, domains: ["deputy.onmicrosoft.com"] });
-    fake.addApp({
-      clientId: PUBLIC_CLIENT,
-      tenantId: TENANT,
-      allowPublicClientFlows: true,
-      signInAudience: "AzureADandPersonalMicrosoftAccount",
-      delegatedPermissions: { [graphResource]: ["User.Read", "Files.ReadWrite"] },
-    });
-    fake.updateDelegatedSettings({ deviceCodePollIntervalSeconds: 1 });
-    for (const upn of ["lee@outlook.com", "mallory@outlook.com", "kim@outlook.com", "ana@outlook.com"])
-      fake.addUser({ tenantId: consumersTenantId, userPrincipalName: upn, kind: "personal" });
+    fake = await startSignInFake(
+      { id: TENANT, domains: ["deputy.onmicrosoft.com"] },
+      {
+        clientId: PUBLIC_CLIENT,
+        signInAudience: "AzureADandPersonalMicrosoftAccount",
+        delegatedPermissions: { [graphResource]: ["User.Read", "Files.ReadWrite"] },
+      },
+      ["lee@outlook.com", "mallory@outlook.com", "kim@outlook.com", "ana@outlook.com"].map((userPrincipalName) => ({
+        tenantId: consumersTenantId,
+        userPrincipalName,
+        kind: "personal" as const,
+      })),
+    );
     const role = {
       apiVersion: "rbac.authorization.k8s.io/v1",
       kind: "Role",

@@ -4,10 +4,11 @@
 // isolates modules per file); `namespace` and `fake` are set in beforeAll.
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, inject } from "vitest";
-import { graphResource, startFakeIdentity, type FakeIdentity } from "../fakes/index.ts";
+import { graphResource, type FakeIdentity } from "../fakes/index.ts";
 import { createNamespace } from "./namespace.ts";
 import { startOperator, type InProcessOperator } from "./operator-fixture.ts";
 import { getJson, waitFor, type Json } from "./wait.ts";
+import { startSignInFake } from "./sign-in.ts";
 
 export const kubeconfig = inject("kubeconfig");
 export const TENANT = "2e3f4a5b-6c7d-4e8f-9a0b-1c2d3e4f5a6b";
@@ -38,20 +39,17 @@ export async function signIn(
 export function startRepairOperator(): void {
   beforeAll(async () => {
     namespace = await createNamespace(kubeconfig, "repair");
-    fake = await startFakeIdentity();
-    fake.addTenant({ id: TENANT });
     // Tokens live 20 s: with refreshBefore 1m the operator refreshes every 10 s.
-    fake.addApp({
-      clientId: CLIENT,
-      tenantId: TENANT,
-      allowPublicClientFlows: true,
-      signInAudience: "AzureADMultipleOrgs",
-      accessTokenLifetimeSeconds: 20,
-      delegatedPermissions: { [graphResource]: ["User.Read", "Calendars.ReadWrite", "Files.ReadWrite"] },
-    });
-    fake.updateDelegatedSettings({ deviceCodePollIntervalSeconds: 1 });
-    fake.addUser({ tenantId: TENANT, userPrincipalName: ADELE });
-    fake.addUser({ tenantId: TENANT, userPrincipalName: ALEX });
+    fake = await startSignInFake(
+      { id: TENANT },
+      {
+        clientId: CLIENT,
+        signInAudience: "AzureADMultipleOrgs",
+        accessTokenLifetimeSeconds: 20,
+        delegatedPermissions: { [graphResource]: ["User.Read", "Calendars.ReadWrite", "Files.ReadWrite"] },
+      },
+      [ADELE, ALEX].map((userPrincipalName) => ({ tenantId: TENANT, userPrincipalName })),
+    );
     running = await startOperator(kubeconfig, namespace, fake, ["--microsoft-client-id", CLIENT]);
   });
 

@@ -7,13 +7,13 @@ import {
   decodeJwt,
   graphResource,
   powerBiResource,
-  startFakeIdentity,
   type FakeIdentity,
 } from "../fakes/index.ts";
 import { credential } from "../fixtures/index.ts";
 import { createNamespace } from "./namespace.ts";
 import { capturedLogLines, startOperator, type InProcessOperator } from "./operator-fixture.ts";
 import { apply, conditionOf, decode, getJson, waitFor, waitForCondition, type Json } from "./wait.ts";
+import { startSignInFake } from "./sign-in.ts";
 
 const kubeconfig = inject("kubeconfig");
 const TENANT = "8d9e0f1a-2b3c-4d5e-8f6a-7b8c9d0e1f2a";
@@ -48,22 +48,28 @@ async function patchState(name: string, key: string, value: string): Promise<voi
 
 beforeAll(async () => {
   namespace = await createNamespace(kubeconfig, "signin");
-  fake = await startFakeIdentity();
-  fake.addTenant({ id: TENANT, domains: ["contoso.onmicrosoft.com"] });
-  fake.addApp({
-    clientId: CLIENT,
-    tenantId: TENANT,
-    allowPublicClientFlows: true,
-    signInAudience: "AzureADandPersonalMicrosoftAccount",
-    delegatedPermissions: {
-      [graphResource]: ["User.Read", "Files.ReadWrite", "Calendars.ReadWrite", "Sites.ReadWrite.All", "User.Read.All"],
-      [powerBiResource]: ["Dataset.Read.All"],
+  fake = await startSignInFake(
+    { id: TENANT, domains: ["contoso.onmicrosoft.com"] },
+    {
+      clientId: CLIENT,
+      signInAudience: "AzureADandPersonalMicrosoftAccount",
+      delegatedPermissions: {
+        [graphResource]: [
+          "User.Read",
+          "Files.ReadWrite",
+          "Calendars.ReadWrite",
+          "Sites.ReadWrite.All",
+          "User.Read.All",
+        ],
+        [powerBiResource]: ["Dataset.Read.All"],
+      },
     },
-  });
-  fake.updateDelegatedSettings({ deviceCodePollIntervalSeconds: 1 });
-  fake.addUser({ tenantId: consumersTenantId, userPrincipalName: "megan@outlook.com", kind: "personal" });
-  fake.addUser({ tenantId: TENANT, userPrincipalName: "adele@contoso.onmicrosoft.com" });
-  fake.addUser({ tenantId: TENANT, userPrincipalName: "alex@contoso.onmicrosoft.com" });
+    [
+      { tenantId: consumersTenantId, userPrincipalName: "megan@outlook.com", kind: "personal" },
+      { tenantId: TENANT, userPrincipalName: "adele@contoso.onmicrosoft.com" },
+      { tenantId: TENANT, userPrincipalName: "alex@contoso.onmicrosoft.com" },
+    ],
+  );
   running = await startOperator(kubeconfig, namespace, fake, ["--microsoft-client-id", CLIENT]);
 });
 

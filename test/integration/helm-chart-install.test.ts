@@ -5,12 +5,13 @@ import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { kubectl, kubectlOk } from "../harness/kubectl.ts";
-import { consumersTenantId, graphResource, startFakeIdentity, type FakeIdentity } from "../fakes/index.ts";
+import { consumersTenantId, graphResource, type FakeIdentity } from "../fakes/index.ts";
 import { accessList, credential } from "../fixtures/index.ts";
 import { chartDir as chart, helm, serviceAccountKubeconfig } from "./helm.ts";
 import { createNamespace } from "./namespace.ts";
 import { startOperator, type InProcessOperator } from "./operator-fixture.ts";
 import { apply, conditionOf, getJson, waitFor, waitForCondition, type Json } from "./wait.ts";
+import { startSignInFake } from "./sign-in.ts";
 
 const kubeconfig = inject("kubeconfig");
 const controlPlane = inject("controlPlane");
@@ -44,17 +45,15 @@ describe("the operator with exactly the chart's RBAC", () => {
       `namespaces={${workloads}}`,
     ]);
     if (install.code !== 0) throw new Error(`helm install failed: ${install.stderr}`);
-    fake = await startFakeIdentity();
-    fake.addTenant({ id: TENANT, domains: ["fabrikam.onmicrosoft.com"] });
-    fake.addApp({
-      clientId: PUBLIC_CLIENT,
-      tenantId: TENANT,
-      allowPublicClientFlows: true,
-      signInAudience: "AzureADandPersonalMicrosoftAccount",
-      delegatedPermissions: { [graphResource]: ["User.Read", "Files.ReadWrite"] },
-    });
-    fake.updateDelegatedSettings({ deviceCodePollIntervalSeconds: 1 });
-    fake.addUser({ tenantId: consumersTenantId, userPrincipalName: "megan@outlook.com", kind: "personal" });
+    fake = await startSignInFake(
+      { id: TENANT, domains: ["fabrikam.onmicrosoft.com"] },
+      {
+        clientId: PUBLIC_CLIENT,
+        signInAudience: "AzureADandPersonalMicrosoftAccount",
+        delegatedPermissions: { [graphResource]: ["User.Read", "Files.ReadWrite"] },
+      },
+      [{ tenantId: consumersTenantId, userPrincipalName: "megan@outlook.com", kind: "personal" }],
+    );
     operatorKubeconfig = await serviceAccountKubeconfig(release, "cco-cloud-credentials-operator");
     // The policies are in force (a server-side dry run goes through admission) before the operator starts.
     await waitFor("the operator's admission policies", async () => {

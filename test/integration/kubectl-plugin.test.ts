@@ -8,11 +8,12 @@ import { delimiter, dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { findBinary, repoRoot } from "../harness/assets.ts";
 import { kubectlOk, type KubectlResult } from "../harness/kubectl.ts";
-import { graphResource, startFakeIdentity, type FakeIdentity } from "../fakes/index.ts";
+import { graphResource, type FakeIdentity } from "../fakes/index.ts";
 import { accessList, credential, type CredentialOptions } from "../fixtures/index.ts";
 import { createNamespace } from "./namespace.ts";
 import { startOperator, type InProcessOperator } from "./operator-fixture.ts";
 import { apply, conditionOf, decode, getJson, waitFor, waitForCondition, type Json } from "./wait.ts";
+import { startSignInFake } from "./sign-in.ts";
 
 const kubeconfig = inject("kubeconfig");
 const TENANT = "7c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f";
@@ -103,17 +104,15 @@ const rowOf = (output: string, ns: string, name: string): string | undefined =>
 
 beforeAll(async () => {
   namespace = await createNamespace(kubeconfig, "plugin");
-  fake = await startFakeIdentity();
-  fake.addTenant({ id: TENANT });
-  fake.addApp({
-    clientId: CLIENT,
-    tenantId: TENANT,
-    allowPublicClientFlows: true,
-    signInAudience: "AzureADMultipleOrgs",
-    delegatedPermissions: { [graphResource]: ["User.Read", "Calendars.ReadWrite"] },
-  });
-  fake.updateDelegatedSettings({ deviceCodePollIntervalSeconds: 1 });
-  fake.addUser({ tenantId: TENANT, userPrincipalName: ADELE });
+  fake = await startSignInFake(
+    { id: TENANT },
+    {
+      clientId: CLIENT,
+      signInAudience: "AzureADMultipleOrgs",
+      delegatedPermissions: { [graphResource]: ["User.Read", "Calendars.ReadWrite"] },
+    },
+    [{ tenantId: TENANT, userPrincipalName: ADELE }],
+  );
   running = await startOperator(kubeconfig, namespace, fake, ["--microsoft-client-id", CLIENT]);
 
   // A Ready work account, and a service principal whose client secret was never stored (Broken).

@@ -3,11 +3,12 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { kubectl, kubectlOk } from "../harness/kubectl.ts";
-import { consumersTenantId, graphResource, startFakeIdentity, type FakeIdentity } from "../fakes/index.ts";
+import { consumersTenantId, graphResource, type FakeIdentity } from "../fakes/index.ts";
 import { credential } from "../fixtures/index.ts";
 import { createNamespace } from "./namespace.ts";
 import { startOperator, type InProcessOperator } from "./operator-fixture.ts";
 import { apply, getJson, waitFor, waitForCondition, type Json } from "./wait.ts";
+import { startSignInFake } from "./sign-in.ts";
 
 const kubeconfig = inject("kubeconfig");
 const CLIENT = randomUUID();
@@ -19,17 +20,15 @@ let running: InProcessOperator | undefined;
 
 beforeAll(async () => {
   namespace = await createNamespace(kubeconfig, "going");
-  fake = await startFakeIdentity();
-  fake.addTenant({ id: TENANT, domains: ["contoso.onmicrosoft.com"] });
-  fake.addApp({
-    clientId: CLIENT,
-    tenantId: TENANT,
-    allowPublicClientFlows: true,
-    signInAudience: "AzureADandPersonalMicrosoftAccount",
-    delegatedPermissions: { [graphResource]: ["User.Read", "Files.ReadWrite"] },
-  });
-  fake.updateDelegatedSettings({ deviceCodePollIntervalSeconds: 1 });
-  fake.addUser({ tenantId: consumersTenantId, userPrincipalName: "noa@outlook.com", kind: "personal" });
+  fake = await startSignInFake(
+    { id: TENANT, domains: ["contoso.onmicrosoft.com"] },
+    {
+      clientId: CLIENT,
+      signInAudience: "AzureADandPersonalMicrosoftAccount",
+      delegatedPermissions: { [graphResource]: ["User.Read", "Files.ReadWrite"] },
+    },
+    [{ tenantId: consumersTenantId, userPrincipalName: "noa@outlook.com", kind: "personal" }],
+  );
   running = await startOperator(kubeconfig, namespace, fake, ["--microsoft-client-id", CLIENT]);
 });
 
