@@ -11,6 +11,7 @@ import {
   expectRefused,
   expectRefusedInBatch,
   graph,
+  id,
   names,
   OWNER,
   startHostileGateway,
@@ -23,8 +24,6 @@ import {
 } from "./gateway-hostile-setup.ts";
 
 startHostileGateway();
-
-const id = (name: string): string => world.id[name] ?? `no-${name}`;
 
 /** A `$batch` posted with the Graph client; its answers by id. */
 async function batch(requests: readonly Record<string, unknown>[]): Promise<Record<string, BatchAnswer>> {

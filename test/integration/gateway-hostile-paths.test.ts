@@ -10,6 +10,7 @@ import { fake } from "./gateway-fixture.ts";
 import {
   expectRefused,
   graph,
+  id,
   names,
   OWNER,
   startHostileGateway,
@@ -23,7 +24,6 @@ import {
 
 startHostileGateway();
 
-const id = (name: string): string => world.id[name] ?? `no-${name}`;
 const webUrl = (path: string): string => String(fake.driveItem({ user: OWNER, path })?.webUrl);
 
 /** A hostile request: what it tries, its path after /v1.0 (built once the world is seeded), the reason, and what Graph must not see. */

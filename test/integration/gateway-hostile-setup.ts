@@ -99,6 +99,9 @@ export const ACCESS_ITEMS: readonly AccessListItemInput[] = [
 const servingCa = readFileSync(inject("controlPlane").pki.servingCaCert, "utf8");
 const agent = new Agent({ connect: { ca: servingCa } });
 
+/** The id of a seeded item by its name in `world` (a placeholder matching nothing before it is seeded). */
+export const id = (name: string): string => world.id[name] ?? `no-${name}`;
+
 /** The id of an item of Adele's OneDrive now (the control API, not the gateway). */
 export function itemId(path: string): string {
   const found = fake.driveItem({ user: OWNER, path });

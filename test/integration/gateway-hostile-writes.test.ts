@@ -9,6 +9,7 @@ import { fake, SITE } from "./gateway-fixture.ts";
 import {
   expectRefused,
   graph,
+  id,
   itemId,
   OWNER,
   startHostileGateway,
@@ -20,8 +21,6 @@ import {
 } from "./gateway-hostile-setup.ts";
 
 startHostileGateway();
-
-const id = (name: string): string => world.id[name] ?? `no-${name}`;
 
 /** Every item of both drives, with its place and version: a refused write changes none of it. */
 function drives(): string[] {
