@@ -10,6 +10,9 @@ export const TOKEN_KEYS = {
   tokenType: "token-type",
 } as const;
 
+/** The token Secret's type: what marks a Secret as holding a credential's access tokens. */
+export const TOKEN_SECRET_TYPE = "cloudcredentials.io/access-token";
+
 /** The state Secret's keys: msal's cache, a sign-in in progress, a consent nobody gave. */
 export const STATE_KEYS = { cache: "msal-cache", signIn: "sign-in", consentWaived: "consent-waived" } as const;
 

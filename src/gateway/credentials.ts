@@ -7,9 +7,10 @@ import { GROUP, MICROSOFT_CREDENTIAL, VERSION, type Cloud } from "../crds/index.
 import { conditionOf } from "../controller/conditions.ts";
 import { AccessListCache, type RawAccessList } from "../controller/access-lists.ts";
 import { parseCredential, type RawCredential } from "../controller/microsoft-credential/index.ts";
-import { TOKEN_KEYS } from "../controller/names.ts";
+import { TOKEN_KEYS, TOKEN_SECRET_TYPE } from "../controller/names.ts";
 import { sleep } from "../kube/backoff.ts";
 import { isNotFound } from "../kube/errors.ts";
+import { isControlledBy } from "../kube/writes.ts";
 import { collectionPaths, firstOf, Informer } from "../kube/informer.ts";
 import { requestJson } from "../kube/raw-request.ts";
 import type { ReadStore } from "../kube/store.ts";
@@ -72,7 +73,7 @@ export function viewOf(raw: RawCredential): CredentialView | undefined {
 
 interface TokenSecret {
   readonly type?: string;
-  readonly metadata?: { readonly ownerReferences?: readonly { uid?: string; controller?: boolean }[] };
+  readonly metadata?: { readonly ownerReferences?: readonly { uid: string; controller?: boolean }[] };
   readonly data?: Readonly<Record<string, string>>;
 }
 
@@ -85,8 +86,7 @@ export function tokenOf(
   credentialUid: string,
   slot: TokenSlot,
 ): { token: string; expiresAt: number } | undefined {
-  const owned = secret.metadata?.ownerReferences?.some((o) => o.controller === true && o.uid === credentialUid);
-  if (!owned || secret.type !== "cloudcredentials.io/access-token") return undefined;
+  if (!isControlledBy(secret, credentialUid) || secret.type !== TOKEN_SECRET_TYPE) return undefined;
   const { tokenKey, expiresKey } = TOKEN_KEYS[slot];
   const token = decode(secret.data?.[tokenKey]);
   const expiresAt = Date.parse(decode(secret.data?.[expiresKey]) ?? "");

@@ -11,7 +11,8 @@ import { brokenMessage } from "../../src/controller/microsoft-credential/message
 import { parseCredential } from "../../src/controller/microsoft-credential/parse.ts";
 import { nextStatus, plan, type Observation } from "../../src/controller/microsoft-credential/plan.ts";
 import { DEFAULT_POLICY, refusal, type CredentialPolicy } from "../../src/controller/microsoft-credential/policy.ts";
-import { refreshBeforeMs, tokenSecretName, tokenSlots } from "../../src/controller/microsoft-credential/tokens.ts";
+import { refreshBeforeMs, tokenSlots } from "../../src/controller/microsoft-credential/tokens.ts";
+import { ownedNames } from "../../src/controller/names.ts";
 import type { Credential, TokenSecretState } from "../../src/controller/microsoft-credential/types.ts";
 import {
   BROKEN_REASONS,
@@ -135,7 +136,7 @@ function refusalProblems(rng: Rng, c: Credential): string[] {
 
 /** plan(): a known plan, never backing off into the past; names and durations usable. */
 function planProblems(rng: Rng, c: Credential): string[] {
-  const points = [...tokenSecretName(c)].length; // the API server counts code points, as zod does
+  const points = [...ownedNames(c).tokenSecret].length; // the API server counts code points, as zod does
   const before = refreshBeforeMs(c);
   const slots = tokenSlots(c, endpointsFor(c.spec.cloud ?? "Public"));
   const decided = plan({
@@ -159,7 +160,7 @@ function planProblems(rng: Rng, c: Credential): string[] {
 /** nextStatus(): statuses the CRD holds, with Ready and Broken; the same observation again writes nothing new. */
 function statusDecisions(rng: Rng, c: Credential): string[] {
   const wellFormedSpec = badStrings(c.spec).length === 0;
-  const name = tokenSecretName(c);
+  const name = ownedNames(c).tokenSecret;
   const before = refreshBeforeMs(c);
   return observations(rng).flatMap((o) => {
     const status = nextStatus(c, o, name, { refreshBeforeMs: before, now: NOW });
@@ -187,7 +188,7 @@ function statusDecisions(rng: Rng, c: Credential): string[] {
 /** consumerGrant() and managerGrant(): one subject per distinct team, resource names neither empty nor repeated. */
 function grantProblems(rng: Rng, c: Credential): string[] {
   const consumer = consumerGrant(c, {
-    tokenSecret: tokenSecretName(c),
+    tokenSecret: ownedNames(c).tokenSecret,
     ...(rng.chance(0.5) ? { accessConfigMap: `${c.metadata.name}-access` } : {}),
   });
   const teams = new Set(c.spec.teams ?? []);

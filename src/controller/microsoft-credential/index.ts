@@ -5,4 +5,4 @@
 export { CredentialController, type CredentialControllerDeps } from "./controller.ts";
 export { parseCredential, type RawCredential } from "./parse.ts";
 export type { Credential } from "./types.ts";
-export { loadCredential, resolvedFor, type CredentialFacts, type Principal } from "./facts.ts";
+export { loadCredential, resolvedFor, type CredentialFacts } from "./facts.ts";

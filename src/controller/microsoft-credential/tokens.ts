@@ -2,10 +2,8 @@ import type { V1Secret } from "@kubernetes/client-node";
 import { isControlledBy } from "../../kube/writes.ts";
 import { parseDuration } from "../../config.ts";
 import type { CloudEndpoints } from "../../microsoft/clouds.ts";
-import { ownedNames, TOKEN_KEYS } from "../names.ts";
+import { TOKEN_KEYS } from "../names.ts";
 import type { Credential, TokenSecretState, TokenSlot } from "./types.ts";
-
-export const TOKEN_SECRET_TYPE = "cloudcredentials.io/access-token";
 
 /** The tokens a credential needs: Graph always, Power BI when in scope (docs/design/api.md "Secrets"). */
 export function tokenSlots(credential: Credential, endpoints: CloudEndpoints): TokenSlot[] {
@@ -15,9 +13,6 @@ export function tokenSlots(credential: Credential, endpoints: CloudEndpoints): T
   }
   return slots;
 }
-
-/** The token Secret's name (names.ts has them all). */
-export const tokenSecretName = (credential: Credential): string => ownedNames(credential).tokenSecret;
 
 export function refreshBeforeMs(credential: Credential): number {
   return parseDuration(credential.spec.refreshBefore) ?? 15 * 60_000;

@@ -12,7 +12,7 @@ import {
 } from "../../kube/writes.ts";
 import { conditionOf } from "../conditions.ts";
 import type { RawCredential } from "./parse.ts";
-import { TOKEN_SECRET_TYPE } from "./tokens.ts";
+import { TOKEN_SECRET_TYPE } from "../names.ts";
 import type { Credential } from "./types.ts";
 
 export interface WriteDeps {
