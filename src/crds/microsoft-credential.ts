@@ -16,6 +16,22 @@ import {
 export { SCOPES, SCOPES_BY_TENANT_TYPE, TENANT_TYPES, type Scope, type TenantType } from "./scope-matrix.ts";
 
 export const CLOUDS = ["Public", "USGovernment", "USGovernmentDoD", "China"] as const;
+/** How a person signs in (ADR 13): Automatic offers both, and goes on in the browser when the tenant blocks device codes. */
+export const SIGN_IN_METHODS = ["Automatic", "DeviceCode", "Browser"] as const;
+export type SignInMethod = (typeof SIGN_IN_METHODS)[number];
+
+/** What became of an authorization response handed in with the annotation (ADR 13). */
+export const AUTHORIZATION_RESPONSE_REASONS = [
+  "Accepted",
+  "NoSignInWaiting",
+  "Malformed",
+  "StateMismatch",
+  "StateExpired",
+  "CredentialChanged",
+  "CodeRejected",
+  "MicrosoftError",
+] as const;
+export type AuthorizationResponseReason = (typeof AUTHORIZATION_RESPONSE_REASONS)[number];
 export type Cloud = (typeof CLOUDS)[number];
 
 const TENANT_ID =
@@ -132,6 +148,13 @@ const specFields = z.object({
   clientId: guid(
     "Overrides the operator-wide public client application id for device-code sign-in (Personal and WorkOrSchool).",
   ).optional(),
+  // No schema default: the controller applies Automatic to Personal and WorkOrSchool (ServicePrincipal has no sign-in).
+  signInMethod: z
+    .enum(SIGN_IN_METHODS)
+    .optional()
+    .describe(
+      "How a person signs in: Automatic (default) offers the device code and a browser sign-in, and goes on in the browser when the tenant blocks device codes; DeviceCode; Browser (authorization code with PKCE, kubectl mscred login). Personal and WorkOrSchool only.",
+    ),
   // No schema default: unset means the operator's --cloud (docs/design/api.md's "default cloud"), Public unless configured.
   cloud: z
     .enum(CLOUDS)
@@ -228,6 +251,12 @@ const specRules: CelRule[] = [
     reason: "FieldValueForbidden",
   },
   {
+    rule: "self.tenantType != 'ServicePrincipal' || !has(self.signInMethod)",
+    message: "signInMethod is how a person signs in; tenantType ServicePrincipal has no sign-in: remove signInMethod",
+    fieldPath: ".signInMethod",
+    reason: "FieldValueForbidden",
+  },
+  {
     rule: "self.tenantType != 'ServicePrincipal' || !has(self.account)",
     message: "account binds the person who signs in; tenantType ServicePrincipal has no sign-in: remove account",
     fieldPath: ".account",
@@ -271,13 +300,35 @@ export const microsoftCredentialStatusSchema = z
       .describe("The signed-in account (no tokens)."),
     signIn: z
       .object({
-        userCode: z.string().max(64).describe("The code the person enters at verificationUri."),
-        verificationUri: z.string().max(2048).describe("Where the person signs in."),
-        message: z.string().max(4096).describe("Microsoft's sign-in instructions."),
-        expiresAt: z.iso.datetime().describe("When the code expires."),
+        userCode: z
+          .string()
+          .max(64)
+          .optional()
+          .describe("The code the person enters at verificationUri (absent when only a browser sign-in is offered)."),
+        verificationUri: z.string().max(2048).optional().describe("Where the person enters the code."),
+        authorizationUrl: z
+          .string()
+          .max(8192)
+          .optional()
+          .describe(
+            "Where a browser signs in (kubectl mscred login opens it): carries the state and the PKCE challenge, never a secret.",
+          ),
+        message: z.string().max(4096).describe("How to sign in: Microsoft's instructions, and the browser's."),
+        expiresAt: z.iso.datetime().describe("When the sign-in expires."),
       })
       .optional()
-      .describe("A device-code sign-in waiting for a person; absent otherwise."),
+      .describe("A sign-in waiting for a person; absent otherwise."),
+    authorizationResponse: z
+      .object({
+        time: z.iso.datetime().describe("When the operator acted on it."),
+        outcome: z.enum(["Accepted", "Refused"]).describe("Accepted: the code was redeemed. Refused: see reason."),
+        reason: z.enum(AUTHORIZATION_RESPONSE_REASONS).describe("One CamelCase word."),
+        message: z.string().max(4096).describe("What happened and what to do; never the code."),
+      })
+      .optional()
+      .describe(
+        "What became of the last cloudcredentials.io/authorization-response handed in (the annotation is removed once acted on).",
+      ),
     tokenSecretName: z.string().max(253).optional().describe("The Secret holding the access token."),
     accessTokenExpiresAt: timestamp("When the access token in the token Secret expires."),
     lastRefreshTime: timestamp("When tokens were last refreshed."),

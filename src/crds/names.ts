@@ -45,6 +45,12 @@ export const ANNOTATIONS = {
   authenticate: `${GROUP}/authenticate`,
   reauthenticate: `${GROUP}/reauthenticate`,
   /**
+   * Where a browser sign-in's answer comes back (ADR 13): the address the browser was sent back to,
+   * `http://localhost:PORT/?code=…&state=…`. Acted on once, then removed by the operator; the code
+   * in it is single use and worthless without the verifier in the state Secret.
+   */
+  authorizationResponse: `${GROUP}/authorization-response`,
+  /**
    * Set by the operator while Broken: the inputs (generation and referenced Secret version) that
    * failed, so that it makes no call, even after a restart, until a person changes one of them.
    * Never a secret: a generation number and a resourceVersion.
