@@ -15,7 +15,7 @@ const COMMAND_FLAGS: Readonly<Record<CommandName, readonly string[]>> = {
   broken: ["all-namespaces"],
   authenticate: [],
   reauthenticate: ["yes"],
-  login: ["timeout"],
+  login: ["timeout", "device-code", "no-browser"],
 };
 
 const OPTIONS = {
@@ -25,6 +25,8 @@ const OPTIONS = {
   "all-namespaces": { type: "boolean", short: "A" },
   yes: { type: "boolean", short: "y" },
   timeout: { type: "string" },
+  "device-code": { type: "boolean" },
+  "no-browser": { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -47,6 +49,10 @@ export type Invocation =
       readonly yes: boolean;
       /** login: how long to wait, in milliseconds (default 15 minutes). */
       readonly timeoutMs: number;
+      /** login --device-code: the device code even when a browser sign-in is offered. */
+      readonly deviceCode: boolean;
+      /** login --no-browser: print the browser sign-in's address instead of opening a browser. */
+      readonly noBrowser: boolean;
     };
 
 /** A mistake on the command line: exit code 2, with the message and a pointer to --help. */
@@ -101,7 +107,7 @@ function parse(
 }
 
 function checkFlags(command: CommandName, values: Readonly<Record<string, unknown>>): void {
-  for (const flag of ["all-namespaces", "yes", "timeout"]) {
+  for (const flag of ["all-namespaces", "yes", "timeout", "device-code", "no-browser"]) {
     if (values[flag] !== undefined && !COMMAND_FLAGS[command].includes(flag)) {
       throw new UsageError(`${command} does not take --${flag}; see kubectl mscred ${command} --help`, command);
     }
@@ -168,5 +174,7 @@ export function parseInvocation(argv: readonly string[]): Invocation {
     allNamespaces: values["all-namespaces"] === true,
     yes: values.yes === true,
     timeoutMs,
+    deviceCode: values["device-code"] === true,
+    noBrowser: values["no-browser"] === true,
   };
 }

@@ -80,12 +80,24 @@ export class Cluster {
 
   /** Sets the action annotation to `value` with a JSON merge patch. */
   async annotate(credential: CredentialObject, action: Action, value: string): Promise<void> {
+    await this.#setAnnotation(credential, ANNOTATIONS[action], value);
+  }
+
+  /**
+   * Hands a browser sign-in's answer to the operator (ADR 13): the address the browser was sent back
+   * to, in the authorization-response annotation, with a JSON merge patch.
+   */
+  async handIn(credential: CredentialObject, address: string): Promise<void> {
+    await this.#setAnnotation(credential, ANNOTATIONS.authorizationResponse, address);
+  }
+
+  async #setAnnotation(credential: CredentialObject, key: string, value: string): Promise<void> {
     const { namespace, name } = credential.metadata;
     try {
       await patchMetadata(
         this.#custom,
         { plural: MICROSOFT_CREDENTIAL.plural, namespace, name },
-        { annotations: { [ANNOTATIONS[action]]: value } },
+        { annotations: { [key]: value } },
       );
     } catch (error) {
       if (isNotFound(error)) throw new NotFoundError(namespace, name);

@@ -100,14 +100,19 @@ export function whatToDo(c: CredentialObject): string[] {
   return lines;
 }
 
-/** A pending sign-in's link and code (meant to be shown: they are what the person enters). */
+/**
+ * A pending sign-in's link and code (meant to be shown: they are what the person enters), and the
+ * way to sign in in a browser when one is offered.
+ */
 export function pendingSignIn(c: CredentialObject, now: number): string[] {
   const signIn = c.status?.signIn;
   if (signIn === undefined) return [];
-  return [
-    `${c.metadata.namespace}/${c.metadata.name} waits for a sign-in (code expires ${relativeTime(signIn.expiresAt, now)}):`,
-    `  ${printable(signIn.message)}`,
-  ];
+  const { namespace, name } = c.metadata;
+  const expires = `${signIn.userCode === undefined ? "" : "code "}expires ${relativeTime(signIn.expiresAt, now)}`;
+  const lines = [`${namespace}/${name} waits for a sign-in (${expires}):`, `  ${printable(signIn.message)}`];
+  if (signIn.authorizationUrl !== undefined)
+    lines.push(`  In a browser on this computer: kubectl mscred login ${name} -n ${namespace}`);
+  return lines;
 }
 
 /** The table, then what to do about each Broken credential, then the pending sign-ins. */

@@ -12,7 +12,8 @@ export const EXIT_CODES = `Exit codes:
   1  it could not be done: the cluster refused or could not be reached, the credential does not
      exist, or reauthenticate was not confirmed
   2  the command line is wrong (unknown command or flag, missing NAME)
-  3  login: the credential is Broken; the message says who must act and what to do
+  3  login: the credential is Broken, or the operator refused the browser's answer; the message
+     says who must act and what to do
   4  login: timed out before the credential was Ready or Broken`;
 
 const PLUGIN = `kubectl mscred: see and repair MicrosoftCredentials (cloudcredentials.io) from kubectl.
@@ -23,7 +24,8 @@ Usage:
 Commands:
   status            every credential, Broken first, with what to do about each Broken one
   broken            only the Broken credentials
-  login NAME        sign in: shows the sign-in link and code, waits until Ready or Broken
+  login NAME        sign in: in a browser it opens, or with the sign-in link and code; waits
+                    until Ready or Broken
   authenticate NAME start a new sign-in by the account the credential is bound to
   reauthenticate NAME
                     start a sign-in that may bind another account (asks first: what uses the
@@ -70,15 +72,32 @@ reference the credential, and its teams) and asks for confirmation.
 
 Flags:
   -y, --yes               do not ask (needed when stdin is not a terminal)`,
-  login: `kubectl mscred login NAME [-n NS] [--timeout 15m]
+  login: `kubectl mscred login NAME [-n NS] [--timeout 15m] [--device-code] [--no-browser]
 
 Signs a Personal or WorkOrSchool credential in. Shows the pending sign-in if there is one;
-otherwise, unless the credential is already Ready, starts one (as authenticate does). Prints the
-sign-in link and code, then waits until the credential is Ready (prints the account) or Broken
-(prints the reason and what to do, exit code 3).
+otherwise, unless the credential is already Ready, starts one (as authenticate does).
+
+When the sign-in offers a browser (spec.signInMethod Automatic or Browser), login listens on
+localhost on a free port and opens a browser at Microsoft's sign-in page, with the redirect set to
+that port: $BROWSER if set (a command: the address is its last argument, or replaces %s in it),
+else xdg-open, open (macOS) or cmd /c start (Windows). When the browser comes back with the
+sign-in's state, login hands the address to the operator (annotation
+cloudcredentials.io/authorization-response) and waits for it. It prints the device code too when
+one is offered. Without a browser sign-in, or with --device-code, it prints the sign-in link and
+code.
+
+Then it waits until the credential is Ready (prints the account) or Broken (prints the reason and
+what to do, exit code 3). When the operator refuses the browser's answer it prints why (exit code 3).
+
+A browser on another computer cannot come back to this one: sign in there, copy the address it
+ends on (http://localhost...?code=...&state=...) and hand it in yourself:
+  kubectl annotate mscred NAME --overwrite cloudcredentials.io/authorization-response='ADDRESS'
 
 Flags:
-      --timeout DURATION  how long to wait, like 90s, 15m, 1h (default 15m, at most 24h; exit code 4 after)`,
+      --timeout DURATION  how long to wait, like 90s, 15m, 1h (default 15m, at most 24h; exit code 4 after)
+      --device-code       sign in with the device code, even when a browser sign-in is offered
+      --no-browser        print the browser sign-in's address instead of opening a browser (login
+                          still listens on localhost for the browser to come back)`,
 };
 
 /** The plugin's help, or a command's. */

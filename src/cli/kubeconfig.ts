@@ -26,6 +26,8 @@ export interface Environment {
   readonly KUBECONFIG?: string;
   readonly HOME?: string;
   readonly KUBERNETES_SERVICE_HOST?: string;
+  /** login: the command that opens a browser (the URL its last argument, or in place of %s). */
+  readonly BROWSER?: string;
 }
 
 function load(path: string, kc: KubeConfig = new KubeConfig()): KubeConfig {

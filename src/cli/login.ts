@@ -1,5 +1,7 @@
 // login NAME: start a sign-in when one is needed, show its link and code, wait for the outcome.
 import { ANNOTATIONS } from "../crds/index.ts";
+import type { BrowserEnvironment } from "./browser.ts";
+import { signInWithBrowser } from "./browser-sign-in.ts";
 import type { Action, Cluster, CredentialObject } from "./cluster.ts";
 import { newActionValue } from "./cluster.ts";
 import { refuseServicePrincipal } from "./commands.ts";
@@ -47,7 +49,14 @@ export function startOf(c: CredentialObject): Start {
 export type Progress =
   /** The operator has not acted on the annotation yet. */
   | { readonly kind: "starting" }
-  | { readonly kind: "pending"; readonly userCode: string; readonly message: string }
+  | {
+      readonly kind: "pending";
+      /** There when a device code is offered. */
+      readonly userCode: string | undefined;
+      /** There when a browser sign-in is offered (ADR 13). */
+      readonly authorizationUrl: string | undefined;
+      readonly message: string;
+    }
   | { readonly kind: "ready"; readonly account: string | undefined }
   | { readonly kind: "broken" }
   /** Signed in, tokens on their way (or a transient failure being retried). */
@@ -57,7 +66,10 @@ export type Progress =
 export function progressOf(c: CredentialObject, requested: Requested | undefined): Progress {
   if (requested !== undefined && c.status?.[HANDLED[requested.action]] !== requested.value) return { kind: "starting" };
   const signIn = c.status?.signIn;
-  if (signIn !== undefined) return { kind: "pending", userCode: signIn.userCode, message: signIn.message };
+  if (signIn !== undefined) {
+    const { userCode, authorizationUrl, message } = signIn;
+    return { kind: "pending", userCode, authorizationUrl, message };
+  }
   if (isBroken(c)) return { kind: "broken" };
   if (isReady(c)) return { kind: "ready", account: c.status?.account?.username };
   return { kind: "waiting" };
@@ -67,6 +79,34 @@ export interface LoginRequest {
   readonly namespace: string;
   readonly name: string;
   readonly timeoutMs: number;
+  /** --device-code: sign in with the device code even when a browser sign-in is offered. */
+  readonly deviceCode: boolean;
+  /** --no-browser: print the browser's address instead of opening it (the plugin still listens). */
+  readonly noBrowser: boolean;
+  /** How to open a browser: $BROWSER, else the platform's opener. */
+  readonly browser: BrowserEnvironment;
+}
+
+export type Step =
+  /** Ready or Broken: login is over. */
+  | "end"
+  /** A browser sign-in is offered: listen, open the browser, hand the answer in. */
+  | "browser"
+  /** --device-code, but the sign-in offers only a browser. */
+  | "browserOnly"
+  | "wait";
+
+/**
+ * What login does with this progress. `answered`: the authorization URLs whose answer was handed in
+ * and accepted (their sign-in goes on in the operator: never a second browser for them).
+ */
+export function stepOf(progress: Progress, deviceCode: boolean, answered: ReadonlySet<string>): Step {
+  if (progress.kind === "ready" || progress.kind === "broken") return "end";
+  if (progress.kind !== "pending") return "wait";
+  const url = progress.authorizationUrl;
+  if (url !== undefined && answered.has(url)) return "wait";
+  if (deviceCode) return progress.userCode === undefined ? "browserOnly" : "wait";
+  return url !== undefined ? "browser" : "wait";
 }
 
 function timedOut(io: Io, request: LoginRequest, last: Progress | undefined): ExitCode {
@@ -120,34 +160,56 @@ async function begin(
   return { requested: { action: "authenticate", value } };
 }
 
+function browserOnly(io: Io, c: CredentialObject): ExitCode {
+  const { namespace, name } = c.metadata;
+  io.err(`error: the sign-in of ${namespace}/${name} offers no device code, only a browser sign-in:`);
+  io.err(`  ${c.status?.signIn?.message ?? ""}`);
+  io.err(`Sign in in a browser: kubectl mscred login ${name} -n ${namespace} (without --device-code)`);
+  return EXIT.failed;
+}
+
+function ended(io: Io, c: CredentialObject): ExitCode {
+  if (isBroken(c)) return printBroken(io, c);
+  const { namespace, name } = c.metadata;
+  io.out(`${namespace}/${name} is Ready, signed in as ${c.status?.account?.username ?? "its account"}.`);
+  return EXIT.ok;
+}
+
 export async function login(cluster: Cluster, io: Io, request: LoginRequest): Promise<ExitCode> {
   const { namespace, name } = request;
   const credential = await cluster.credential(namespace, name);
   if (refuseServicePrincipal(credential, io, "login")) return EXIT.failed;
   const begun = await begin(cluster, io, credential);
   if (typeof begun === "number") return begun;
+  const deadline = io.now().getTime() + request.timeoutMs;
+  const answered = new Set<string>();
   let last: Progress | undefined;
   let shownCode: string | undefined;
-  const end = await follow(
-    cluster,
-    credential,
-    (c) => {
-      last = progressOf(c, begun.requested);
-      if (last.kind === "pending" && last.userCode !== shownCode) {
-        shownCode = last.userCode;
-        io.out(last.message);
-        io.out(`Waiting for the sign-in (up to ${duration(request.timeoutMs)})...`);
-      }
-      return last.kind === "ready" || last.kind === "broken" ? c : undefined;
-    },
-    request.timeoutMs,
-  );
-  if (end.kind === "deleted") {
-    io.err(`error: ${namespace}/${name} was deleted while waiting for its sign-in.`);
-    return EXIT.failed;
+  const decide = (c: CredentialObject): { step: Step; credential: CredentialObject } | undefined => {
+    last = progressOf(c, begun.requested);
+    const step = stepOf(last, request.deviceCode, answered);
+    if (step !== "wait") return { step, credential: c };
+    if (last.kind === "pending" && last.userCode !== undefined && last.userCode !== shownCode && answered.size === 0) {
+      shownCode = last.userCode;
+      io.out(last.message);
+      io.out(`Waiting for the sign-in (up to ${duration(request.timeoutMs)})...`);
+    }
+    return undefined;
+  };
+  let current = credential;
+  for (;;) {
+    const end = await follow(cluster, current, decide, { timeoutMs: deadline - io.now().getTime() });
+    if (end.kind === "deleted") {
+      io.err(`error: ${namespace}/${name} was deleted while waiting for its sign-in.`);
+      return EXIT.failed;
+    }
+    if (end.kind !== "done") return timedOut(io, request, last);
+    const { step, credential: c } = end.value;
+    if (step === "end") return ended(io, c);
+    if (step === "browserOnly") return browserOnly(io, c);
+    const browser = await signInWithBrowser(cluster, io, c, { ...request, deadline });
+    if (typeof browser === "number") return browser;
+    if (browser.accepted !== undefined) answered.add(browser.accepted);
+    current = browser.credential;
   }
-  if (end.kind === "timedOut") return timedOut(io, request, last);
-  if (isBroken(end.value)) return printBroken(io, end.value);
-  io.out(`${namespace}/${name} is Ready, signed in as ${end.value.status?.account?.username ?? "its account"}.`);
-  return EXIT.ok;
 }

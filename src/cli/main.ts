@@ -27,7 +27,14 @@ async function dispatch(run: Run, io: Io, env: Environment): Promise<ExitCode> {
     case "reauthenticate":
       return reauthenticate(cluster, io, { namespace, name, yes: run.yes });
     case "login":
-      return login(cluster, io, { namespace, name, timeoutMs: run.timeoutMs });
+      return login(cluster, io, {
+        namespace,
+        name,
+        timeoutMs: run.timeoutMs,
+        deviceCode: run.deviceCode,
+        noBrowser: run.noBrowser,
+        browser: { BROWSER: env.BROWSER, platform: process.platform },
+      });
   }
 }
 
