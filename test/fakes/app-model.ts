@@ -2,6 +2,7 @@
 // so the token endpoint only compares. Views for the control API leave secret values out.
 import { createPublicKey, randomUUID, X509Certificate, type KeyObject } from "node:crypto";
 import { thumbprints } from "./pki.ts";
+import { parseRedirectUris } from "./redirect-uris.ts";
 import type { AppInput, AppPatch, AppView, FederationTrustInput, SecretInput, SignInAudience } from "./types.ts";
 
 export class FakeInputError extends Error {
@@ -57,6 +58,13 @@ export interface App {
   readonly signInAudience: SignInAudience;
   /** Resource URI as given → delegated scope names. */
   readonly delegatedPermissions: Readonly<Record<string, readonly string[]>>;
+  /** As given; undefined: the default (see `redirectUrisOf`). */
+  readonly redirectUris?: readonly string[];
+}
+
+/** The app's public-client redirect URIs in force: those given, else `http://localhost` for an app that allows public client flows. */
+export function redirectUrisOf(app: App): readonly string[] {
+  return app.redirectUris ?? (app.allowPublicClientFlows ? ["http://localhost"] : []);
 }
 
 export function parseSecret(input: SecretInput): Secret {
@@ -158,7 +166,13 @@ export function applyPatch(app: App, patch: AppPatch): App {
     allowPublicClientFlows: patch.allowPublicClientFlows ?? app.allowPublicClientFlows,
     signInAudience: audience(patch.signInAudience, app.signInAudience),
     delegatedPermissions: permissions(patch.delegatedPermissions, app.delegatedPermissions),
+    ...redirectUrisPatch(patch, app),
   };
+}
+
+function redirectUrisPatch(patch: AppPatch, app: App): Pick<App, "redirectUris"> {
+  const value = patch.redirectUris === undefined ? app.redirectUris : parseRedirectUris(patch.redirectUris);
+  return value === undefined ? {} : { redirectUris: value };
 }
 
 export function parseApp(input: AppInput): App {
@@ -213,5 +227,6 @@ export function appView(app: App): AppView {
     allowPublicClientFlows: app.allowPublicClientFlows,
     signInAudience: app.signInAudience,
     delegatedPermissions: app.delegatedPermissions,
+    redirectUris: redirectUrisOf(app),
   };
 }

@@ -1,4 +1,5 @@
 // Everything a request handler needs, built once per fake.
+import type { AuthorizationCodes } from "./authorization-codes.ts";
 import type { FakeClock } from "./clock.ts";
 import type { DeviceCodes } from "./device-codes.ts";
 import type { Directory } from "./directory.ts";
@@ -19,6 +20,8 @@ export interface FakeContext {
   /** The delegated side's state: device codes, refresh tokens and their settings. */
   readonly deviceCodes: DeviceCodes;
   readonly refreshTokens: RefreshTokens;
+  /** Codes the authorize endpoint (the browser sign-in) issued. */
+  readonly authorizationCodes: AuthorizationCodes;
   readonly settings: Settings;
   /** Aborted when the fake closes, so slow answers stop waiting. */
   readonly closing: AbortSignal;

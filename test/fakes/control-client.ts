@@ -19,6 +19,8 @@ export type FakeControlClient = Remote<
   | "deviceCodes"
   | "pendingDeviceCodes"
   | "approveDeviceCode"
+  | "authorize"
+  | "blockDeviceCodeFlow"
 > & {
   /** Closes the client's connections (the fake keeps running). */
   close(): Promise<void>;
@@ -67,6 +69,9 @@ export function connectFakeControl(o: { readonly url: string; readonly caPem: st
     pendingDeviceCodes: () => call("GET", "devicecodes/pending"),
     approveDeviceCode: ({ userCode, ...rest }) =>
       call("POST", `devicecodes/${encodeURIComponent(userCode)}/approve`, rest),
+    authorize: (input) => call("POST", "authorize", input),
+    blockDeviceCodeFlow: (tenant, blocked = true) =>
+      call("POST", `tenants/${encodeURIComponent(tenant)}/block-device-code-flow`, { blocked }),
     close: () => dispatcher.close(),
   };
 }

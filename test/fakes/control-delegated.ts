@@ -1,9 +1,13 @@
 // The delegated side of the control API: people, device codes (approve or decline one as a
-// person would on the verification page) and the knobs of the device-code and refresh grants.
+// person would on the verification page), the browser sign-in (what a person does at the
+// authorize endpoint) and the knobs of the device-code and refresh grants.
+import { authorize } from "./browser-sign-in.ts";
 import type { FakeContext } from "./context.ts";
 import { approveDeviceCode, declineDeviceCode, deviceCodeViews } from "./sign-in.ts";
 import type {
   ApproveDeviceCodeInput,
+  AuthorizationResponseView,
+  AuthorizeInput,
   DelegatedSettings,
   DeviceCodeView,
   UserInput,
@@ -29,6 +33,16 @@ export interface DelegatedControl {
   approveDeviceCode(input: ApproveDeviceCodeInput): DeviceCodeView;
   /** The person declines: the next poll answers authorization_declined. */
   declineDeviceCode(userCode: string): DeviceCodeView;
+  /**
+   * What the sign-in page does for a browser at an authorization URL (msal's getAuthCodeUrl): the
+   * person signs in as `user` and accepts (or declines with `approve: false`); answers where the
+   * browser is sent back (`location`, and its code, state or error). A request the page would
+   * refuse (unknown client AADSTS700016, unregistered redirect AADSTS50011, a refused account)
+   * throws SignInRefused, a 400 over HTTP.
+   */
+  authorize(input: AuthorizeInput): AuthorizationResponseView;
+  /** Authorization codes issued (for one user if given). */
+  authorizationCodeCount(user?: string): number;
   /** Every device code issued since the last reset, oldest first. */
   deviceCodes(): DeviceCodeView[];
   /** Those still waiting for a person (so a test finds the user code without reading logs). */
@@ -54,6 +68,9 @@ export function createDelegatedControl(context: FakeContext): DelegatedControl {
     revokeUserTokens: (ref) => directory.revokeUserTokens(ref, clock.now()),
     approveDeviceCode: (input) => approveDeviceCode(context, input),
     declineDeviceCode: (userCode) => declineDeviceCode(context, userCode),
+    authorize: (input) => authorize(context, input),
+    authorizationCodeCount: (user) =>
+      context.authorizationCodes.count(user === undefined ? undefined : directory.requireUser(user).id),
     deviceCodes: () => deviceCodeViews(context),
     pendingDeviceCodes: () => deviceCodeViews(context).filter((d) => d.status === "pending"),
     delegatedSettings: () => context.settings.get(),

@@ -23,6 +23,12 @@ import type {
 export interface FakeIdentityControl extends DelegatedControl, FakeGraphControl {
   /** Registers (or replaces) a tenant. */
   addTenant(input: TenantInput): TenantView;
+  /**
+   * Turns the tenant's Conditional Access policy "Block device code flow" on (or off with
+   * `blocked: false`): its people's device-code sign-ins, and refreshes of what a device code
+   * brought them, answer AADSTS53003; the browser sign-in keeps working.
+   */
+  blockDeviceCodeFlow(tenant: string, blocked?: boolean): TenantView;
   tenants(): TenantView[];
   /** Registers (or replaces) an app in a registered tenant. */
   addApp(input: AppInput): AppView;
@@ -56,7 +62,7 @@ export interface FakeIdentityControl extends DelegatedControl, FakeGraphControl 
    * (inactivity) expire against it.
    */
   advanceClock(seconds: number): ClockView;
-  /** Back to the state of a new fake: default resources only, no tenants or users, no codes or tokens, default settings, real time, an empty Graph. */
+  /** Back to the state of a new fake: default resources only, no tenants or users, no codes (device or authorization) or tokens, default settings, real time, an empty Graph. */
   reset(): void;
   errorClasses(): typeof errorCatalogue;
 }
@@ -72,6 +78,7 @@ export function createControl(context: FakeContext, graph: GraphState): FakeIden
     ...createDelegatedControl(context),
     ...graphControl,
     addTenant: (input) => directory.addTenant(input),
+    blockDeviceCodeFlow: (tenant, blocked = true) => directory.blockDeviceCodeFlow(tenant, blocked),
     tenants: () => directory.tenants(),
     addApp: (input) => directory.addApp(input),
     app: (clientId) => {
@@ -102,6 +109,7 @@ export function createControl(context: FakeContext, graph: GraphState): FakeIden
       directory.reset();
       context.deviceCodes.clear();
       context.refreshTokens.clear();
+      context.authorizationCodes.clear();
       context.settings.reset();
       failures.clear();
       log.reset();

@@ -74,7 +74,11 @@ export interface UserView {
   readonly tokensValidFrom?: string;
 }
 
-export type DeviceCodeStatus = "pending" | "approved" | "declined" | "redeemed" | "expired";
+/**
+ * `blocked`: the person who signed in belongs to a tenant that blocks the device code flow
+ * (`deviceCodeFlowBlocked`); the poll answers AADSTS53003.
+ */
+export type DeviceCodeStatus = "pending" | "approved" | "declined" | "redeemed" | "expired" | "blocked";
 
 /** A device code as the control API shows it: never the device code itself. */
 export interface DeviceCodeView {
@@ -117,4 +121,29 @@ export interface DelegatedSettings {
   readonly refreshTokenMaxInactiveSeconds: number;
   /** The id token's lifetime. Default: 3600. */
   readonly idTokenLifetimeSeconds: number;
+}
+
+/** What a person does at the authorize endpoint, for `authorize` (the control API's browser). */
+export interface AuthorizeInput {
+  /** The authorization URL as the client made it (msal's `getAuthCodeUrl`). */
+  readonly url: string;
+  /**
+   * User principal name or object id of the account to sign in with. Default: the request's
+   * `login_hint`, else the only account the request admits.
+   */
+  readonly user?: string;
+  /** Accept (default) or decline what the app asks for. */
+  readonly approve?: boolean;
+}
+
+/**
+ * Where the browser is sent back: the `Location` of the authorize endpoint's 302, and its
+ * parameters (from the query, or from the fragment with `response_mode=fragment`).
+ */
+export interface AuthorizationResponseView {
+  readonly location: string;
+  readonly code?: string;
+  readonly state?: string;
+  readonly error?: string;
+  readonly errorDescription?: string;
 }

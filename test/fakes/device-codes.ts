@@ -31,7 +31,7 @@ export interface DeviceCodeRecord {
   readonly expiresAt: number;
   interval: number;
   lastPollAt?: number;
-  status: "pending" | "approved" | "declined" | "redeemed";
+  status: "pending" | "approved" | "declined" | "redeemed" | "blocked";
   userId?: string;
   /** What the person consented to, index for index with `resources`. */
   granted?: readonly ResourceGrant[];

@@ -28,6 +28,7 @@ export const consumersTenant: TenantView = {
   id: consumersTenantId,
   domains: [],
   displayName: "Microsoft Accounts (SIMULATED consumers tenant)",
+  deviceCodeFlowBlocked: false,
 };
 
 export class Directory {
@@ -50,9 +51,20 @@ export class Directory {
   addTenant(input: TenantInput): TenantView {
     const id = requireGuid(input.id, "tenant id");
     const domains = (input.domains ?? []).map((d) => d.toLowerCase());
-    const tenant: TenantView = { id, domains, displayName: input.displayName ?? `Fake tenant ${id}` };
+    const blocked = input.deviceCodeFlowBlocked ?? false;
+    if (typeof blocked !== "boolean") throw new FakeInputError("deviceCodeFlowBlocked must be true or false");
+    const displayName = input.displayName ?? `Fake tenant ${id}`;
+    const tenant: TenantView = { id, domains, displayName, deviceCodeFlowBlocked: blocked };
     this.#tenants.set(id, tenant);
     return tenant;
+  }
+
+  /** Turns a tenant's Conditional Access policy "Block device code flow" on or off. */
+  blockDeviceCodeFlow(ref: string, blocked: boolean): TenantView {
+    const tenant = this.findTenant(ref);
+    if (tenant === undefined || tenant.id === consumersTenantId)
+      throw new FakeInputError(`tenant ${ref} is not registered (the consumers tenant has no Conditional Access)`);
+    return this.addTenant({ ...tenant, deviceCodeFlowBlocked: blocked });
   }
 
   /** The tenant a URL segment names: its id or one of its domains (the consumers tenant by id). */

@@ -4,30 +4,10 @@
 // choice is unknown the comment says so, and the AADSTS number is what the operator should trust.
 import { randomUUID } from "node:crypto";
 import { entraTimestamp } from "./clock.ts";
+import { c, type ErrorClass } from "./error-class.ts";
+import { authorizationCodeErrors } from "./errors-auth-code.ts";
 
-/** Who has to act when this error comes back (mirrors docs/design/microsoft.md). */
-export type ErrorCategory = "SignInAgain" | "SignInAgainAfterAdmin" | "AppBroken" | "Transient";
-
-export interface ErrorClass {
-  readonly status: number;
-  /** OAuth `error`. */
-  readonly error: string;
-  /** The AADSTS number, sent in `error_codes` and as the `AADSTSnnnn:` prefix of the description. */
-  readonly code: number;
-  /** Default description (without the `AADSTSnnnn: ` prefix); the fake's own checks add details. */
-  readonly description: string;
-  /** Entra's `suberror`, which msal reads to decide on InteractionRequiredAuthError. */
-  readonly suberror?: string;
-  readonly category: ErrorCategory;
-}
-
-type Head = readonly [status: number, error: string, code: number];
-
-function c(category: ErrorCategory, [status, error, code]: Head, description: string, suberror?: string): ErrorClass {
-  return suberror === undefined
-    ? { category, status, error, code, description }
-    : { category, status, error, code, description, suberror };
-}
+export type { ErrorCategory, ErrorClass } from "./error-class.ts";
 
 const signInAgain = {
   InteractionRequired: c(
@@ -306,7 +286,13 @@ const transient = {
 } as const satisfies Record<string, ErrorClass>;
 
 /** Every named error class, by name. */
-export const errorCatalogue = { ...signInAgain, ...signInAgainAfterAdmin, ...appBroken, ...transient } as const;
+export const errorCatalogue = {
+  ...signInAgain,
+  ...signInAgainAfterAdmin,
+  ...appBroken,
+  ...authorizationCodeErrors,
+  ...transient,
+} as const;
 export type ErrorClassName = keyof typeof errorCatalogue;
 
 export function isErrorClassName(name: unknown): name is ErrorClassName {
@@ -339,14 +325,15 @@ export interface ErrorBodyContext {
 
 /** Entra's error body: always JSON, the AADSTS text followed by trace and correlation ids. */
 export function errorBody(errorClass: ErrorClass, message: string, context: ErrorBodyContext): Record<string, unknown> {
-  const body = bodyOf(errorClass.error, message, context);
+  const body = errorFields(errorClass.error, message, context);
   body["error_codes"] = [errorClass.code];
   body["error_uri"] = `https://login.microsoftonline.com/error?code=${errorClass.code}`;
   if (errorClass.suberror !== undefined) body["suberror"] = errorClass.suberror;
   return body;
 }
 
-function bodyOf(error: string, message: string, context: ErrorBodyContext): Record<string, unknown> {
+/** `error`, and `error_description` with Entra's trace lines, `timestamp`, `trace_id`, `correlation_id`. */
+export function errorFields(error: string, message: string, context: ErrorBodyContext): Record<string, unknown> {
   const traceId = randomUUID();
   const correlationId = context.correlationId ?? randomUUID();
   const timestamp = entraTimestamp(context.now);
@@ -375,5 +362,5 @@ export class ProtocolError extends Error {
 }
 
 export function protocolErrorBody(e: ProtocolError, context: ErrorBodyContext): Record<string, unknown> {
-  return bodyOf(e.error, e.message, context);
+  return errorFields(e.error, e.message, context);
 }

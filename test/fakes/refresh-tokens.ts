@@ -12,6 +12,11 @@ export interface RefreshGrant {
   readonly generation: number;
   /** Whether the sign-in behind it did MFA (a later MFA policy then lets it through). */
   readonly mfa: boolean;
+  /**
+   * The sign-in behind it was a device code (Entra's "protocol tracking", kept through every
+   * refresh): a tenant policy blocking the device code flow blocks its refreshes too (AADSTS53003).
+   */
+  readonly viaDeviceCode: boolean;
   /** Fake-clock ms. */
   readonly issuedAt: number;
   lastUsedAt: number;

@@ -4,6 +4,8 @@
 import { createServer, type Server } from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { AuthorizationCodes } from "./authorization-codes.ts";
+import { authorizeSegment } from "./browser-sign-in.ts";
 import { createClock } from "./clock.ts";
 import { createControl, type FakeIdentityControl } from "./control.ts";
 import type { FakeContext } from "./context.ts";
@@ -16,6 +18,7 @@ import { json, readBody, send, type Reply } from "./http.ts";
 import { createServerPki, type ServerPki } from "./pki.ts";
 import { RefreshTokens } from "./refresh-tokens.ts";
 import { RequestLog } from "./request-log.ts";
+import { authorizePageReply } from "./routes/authorize-page.ts";
 import { controlReply } from "./routes/control.ts";
 import { openIdConfiguration } from "./routes/discovery.ts";
 import { identityReply } from "./routes/identity.ts";
@@ -77,13 +80,15 @@ function handler(services: Services): (request: IncomingMessage, response: Serve
   return (request, response) => void handle(services, request, response);
 }
 
-/** The control API, the verification page (a person's browser), or the identity platform. */
+/** The control API, the pages a person's browser sees (device code, authorize), or the identity platform. */
 async function route({ context, control }: Services, request: IncomingMessage): Promise<Reply> {
   const url = new URL(request.url ?? "/", context.baseUrl);
   const body = await readBody(request);
   const method = request.method ?? "GET";
   if (url.pathname === "/_fake" || url.pathname.startsWith("/_fake/")) return controlReply(control, method, url, body);
   if (url.pathname === "/devicelogin") return verificationPageReply(context, method, url, body);
+  const segment = authorizeSegment(url.pathname);
+  if (segment !== undefined) return authorizePageReply(context, { method, url, segment, body });
   return identityReply(context, { method, url, body, headers: request.headers });
 }
 
@@ -158,6 +163,7 @@ export async function startFakeIdentity(options: FakeIdentityOptions = {}): Prom
     signer: createTokenSigner(pki.signingCertPem, pki.signingKeyPem),
     deviceCodes: new DeviceCodes(),
     refreshTokens: new RefreshTokens(),
+    authorizationCodes: new AuthorizationCodes(),
     settings: new Settings(),
     closing: closing.signal,
   };

@@ -76,7 +76,8 @@ function grantOf(record: DeviceCodeRecord, scopes: readonly string[] | undefined
   }));
 }
 
-function refused(e: unknown): never {
+/** An AADSTS refusal of the account, as the page shows it. */
+export function refused(e: unknown): never {
   if (e instanceof AadstsError) throw new SignInRefused(e.message);
   throw e;
 }
@@ -96,6 +97,13 @@ export function approveDeviceCode(context: FakeContext, input: ApproveDeviceCode
     checkAccount(user);
   } catch (e: unknown) {
     refused(e);
+  }
+  if (context.directory.findTenant(user.tenantId)?.deviceCodeFlowBlocked === true) {
+    // Conditional Access blocks the device code flow for this person's tenant: the sign-in fails
+    // and the device learns it on its next poll (AADSTS53003).
+    record.status = "blocked";
+    record.userId = user.id;
+    refused(aadsts("ConditionalAccessBlocked"));
   }
   const granted = grantOf(record, input.scopes);
   context.directory.addConsent(

@@ -12,12 +12,20 @@ export interface TenantInput {
   readonly domains?: readonly string[];
   /** Default: `Fake tenant <id>`. */
   readonly displayName?: string;
+  /**
+   * A Conditional Access policy "Block device code flow" (authentication flows condition) is on:
+   * a device code still issues, but a person of this tenant who signs in with it is refused
+   * (AADSTS53003, and the poll answers it), as are refreshes of tokens a device code brought
+   * (protocol tracking). The browser sign-in (authorization code) is not affected. Default: false.
+   */
+  readonly deviceCodeFlowBlocked?: boolean;
 }
 
 export interface TenantView {
   readonly id: string;
   readonly domains: readonly string[];
   readonly displayName: string;
+  readonly deviceCodeFlowBlocked: boolean;
 }
 
 export interface SecretInput {
@@ -74,6 +82,15 @@ export interface AppInput {
    * any other scope answers invalid_scope AADSTS70011.
    */
   readonly delegatedPermissions?: Readonly<Record<string, readonly string[]>>;
+  /**
+   * Redirect URIs of the "Mobile and desktop applications" platform (public client): where the
+   * authorize endpoint may send a browser back, matched exactly except that the port of an
+   * `http://localhost` or `http://127.0.0.1` one is ignored. A code issued for one of them may be
+   * redeemed without a client credential. `https`, a custom scheme, or `http` on localhost or
+   * 127.0.0.1 only; no fragment. Default: `["http://localhost"]` when `allowPublicClientFlows`,
+   * else none.
+   */
+  readonly redirectUris?: readonly string[];
 }
 
 export type SignInAudience =
@@ -105,6 +122,8 @@ export interface AppView {
   readonly allowPublicClientFlows: boolean;
   readonly signInAudience: SignInAudience;
   readonly delegatedPermissions: Readonly<Record<string, readonly string[]>>;
+  /** The redirect URIs in force (the default when none were given). */
+  readonly redirectUris: readonly string[];
 }
 
 /** The identity-platform endpoints the fake serves (`devicecode`: `POST /{tenant}/oauth2/v2.0/devicecode`). */

@@ -1,4 +1,4 @@
-// Tokens issued to a person (device code and refresh token grants). The access token is a v1 JWT
+// Tokens issued to a person (device code, authorization code and refresh token grants). The access token is a v1 JWT
 // like the app tokens (what Graph and Power BI receive) with the delegated claims: `scp`, `upn`,
 // `name`, `idtyp: user`. The id token is v2 (aud = the client id); msal reads its claims without
 // checking the signature, and builds the account from it and from client_info, the base64url of
@@ -34,6 +34,8 @@ export interface UserTokenInput {
   readonly idTokenLifetimeSeconds: number;
   /** Fake-clock ms. */
   readonly now: number;
+  /** The authorize request's `nonce`: the id token's `nonce` claim (msal compares them). */
+  readonly nonce?: string;
 }
 
 /** Entra's pairwise `sub`: stable per user and app, different across apps. */
@@ -85,6 +87,7 @@ function idTokenClaims(input: UserTokenInput, iat: number): Record<string, unkno
     exp: iat + input.idTokenLifetimeSeconds,
     aio: base64url(randomBytes(24)),
     name: user.displayName,
+    ...(input.nonce === undefined ? {} : { nonce: input.nonce }),
     oid: user.id,
     preferred_username: user.userPrincipalName,
     rh: base64url(randomBytes(16)),

@@ -7,6 +7,7 @@ import { json, type Reply } from "../http.ts";
 import type {
   ApproveDeviceCodeInput,
   AppInput,
+  AuthorizeInput,
   Endpoint,
   RequestFilter,
   SecretInput,
@@ -41,6 +42,13 @@ function secretsOf(body: unknown): readonly SecretInput[] {
   return secrets as SecretInput[];
 }
 
+/** `{"blocked": false}` lifts the block; no body (or true) sets it. */
+function blockedOf(body: Body): boolean {
+  const blocked = body["blocked"] ?? true;
+  if (typeof blocked !== "boolean") throw new FakeInputError("blocked must be true or false");
+  return blocked;
+}
+
 const p = (params: readonly string[], index: number): string => decodeURIComponent(params[index] ?? "");
 
 const routes: readonly (readonly [string, RegExp, Handler])[] = [
@@ -61,6 +69,11 @@ const routes: readonly (readonly [string, RegExp, Handler])[] = [
   ],
   ["POST", /^\/_fake\/tenants$/, (c, _, b) => json(201, c.addTenant(b as unknown as TenantInput))],
   ["GET", /^\/_fake\/tenants$/, (c) => json(200, c.tenants())],
+  [
+    "POST",
+    /^\/_fake\/tenants\/([^/]+)\/block-device-code-flow$/,
+    (c, a, b) => json(200, c.blockDeviceCodeFlow(p(a, 0), blockedOf(b))),
+  ],
   ["POST", /^\/_fake\/apps$/, (c, _, b) => json(201, c.addApp(b as unknown as AppInput))],
   ["GET", /^\/_fake\/apps$/, (c) => json(200, c.apps())],
   ["GET", /^\/_fake\/apps\/([^/]+)$/, (c, a) => orNotFound(c.app(p(a, 0)), "app")],
@@ -96,6 +109,12 @@ const routes: readonly (readonly [string, RegExp, Handler])[] = [
       ),
   ],
   ["POST", /^\/_fake\/devicecodes\/([^/]+)\/decline$/, (c, a) => json(200, c.declineDeviceCode(p(a, 0)))],
+  ["POST", /^\/_fake\/authorize$/, (c, _, b) => json(200, c.authorize(b as unknown as AuthorizeInput))],
+  [
+    "GET",
+    /^\/_fake\/authorization-codes$/,
+    (c, _, __, q) => json(200, { count: c.authorizationCodeCount(q.get("user") ?? undefined) }),
+  ],
   ["GET", /^\/_fake\/settings$/, (c) => json(200, c.delegatedSettings())],
   ["PATCH", /^\/_fake\/settings$/, (c, _, b) => json(200, c.updateDelegatedSettings(b))],
   [

@@ -49,12 +49,20 @@ function tokenEndpoints(context: FakeContext, request: DelegatedRequest, app: Ap
   return names.map((name) => `${context.baseUrl}/${name}/oauth2/v2.0/token`);
 }
 
-/** The app, and how the client proved itself (`none` for a public client). */
-export function delegatedClient(context: FakeContext, request: DelegatedRequest): DelegatedClient {
+/**
+ * The app, and how the client proved itself (`none` for a public client). `publicAllowed` says
+ * whether the app may go without a credential for this grant: by default when it allows public
+ * client flows (device code, refresh); an authorization code sets its own rule.
+ */
+export function delegatedClient(
+  context: FakeContext,
+  request: DelegatedRequest,
+  publicAllowed: (app: App) => boolean = (app) => app.allowPublicClientFlows,
+): DelegatedClient {
   const app = delegatedApp(context, request);
   const presented = presentedCredentials(request.form, request.authorization);
   if (presented.secret === undefined && presented.assertion === undefined) {
-    if (!app.allowPublicClientFlows)
+    if (!publicAllowed(app))
       throw aadsts(
         "MissingClientCredential",
         "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",

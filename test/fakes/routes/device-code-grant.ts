@@ -2,8 +2,10 @@
 // 8628's, in Microsoft's docs): the client, then the code, then where the person is. Pending
 // answers authorization_pending (70016); a poll sooner than `interval` after the previous one
 // answers RFC 8628's slow_down (no AADSTS number: Entra documents none) and adds 5 s to the
-// interval; then expired_token (70020), authorization_declined, or the tokens, once: a redeemed
-// or unknown code answers bad_verification_code (70018).
+// interval; then expired_token (70020), authorization_declined, AADSTS53003 when the person's
+// tenant blocks the device code flow (Conditional Access), or the tokens, once: a redeemed or
+// unknown code answers bad_verification_code (70018). Refresh tokens it brings are marked as
+// coming from a device code (Entra's protocol tracking).
 import type { FakeContext } from "../context.ts";
 import { statusAt, type DeviceCodeRecord } from "../device-codes.ts";
 import { aadsts, ProtocolError } from "../errors.ts";
@@ -44,7 +46,14 @@ function redeem(
   const mfa = record.mfa === true;
   const refreshToken = record.oidc.includes("offline_access")
     ? context.refreshTokens.issue(
-        { userId: user.id, clientId: client.app.clientId, generation: user.tokenGeneration, mfa, issuedAt: now },
+        {
+          userId: user.id,
+          clientId: client.app.clientId,
+          generation: user.tokenGeneration,
+          mfa,
+          viaDeviceCode: true,
+          issuedAt: now,
+        },
         user.kind === "personal",
       )
     : undefined;
@@ -79,6 +88,8 @@ export function deviceCodeGrantReply(context: FakeContext, request: DelegatedReq
       throw aadsts("DeviceCodeExpired");
     case "declined":
       throw aadsts("AuthorizationDeclined");
+    case "blocked":
+      throw aadsts("ConditionalAccessBlocked");
     case "redeemed":
       throw aadsts(
         "BadVerificationCode",

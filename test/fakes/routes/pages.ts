@@ -9,7 +9,8 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-function page(status: number, title: string, body: string): Reply {
+/** A page of the SIMULATED sign-in (the device-code and authorize pages share it). */
+export function page(status: number, title: string, body: string): Reply {
   const html = `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)} (SIMULATED Microsoft)</title>
 <style>body{font-family:sans-serif;max-width:36rem;margin:2rem auto;padding:0 1rem}

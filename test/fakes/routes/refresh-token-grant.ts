@@ -1,7 +1,8 @@
 // grant_type=refresh_token: the client, the scope (one resource: mixing them is AADSTS700022),
 // then the refresh token and the person behind it, in this order: unknown or another client's
 // (70000), unused too long (700082), user gone (50034), revoked (50173), disabled (50057),
-// Conditional Access (53003), wrong authority for the account (50020), MFA required and not done
+// Conditional Access (53003: the user's, or the tenant's device-code block for a token a device
+// code brought), wrong authority for the account (50020), MFA required and not done
 // (50076), a permission not consented (65001). Success rotates: every answer carries a new refresh
 // token and the old one stays valid (Entra's behaviour) until it expires or is revoked.
 import type { App } from "../app-model.ts";
@@ -68,13 +69,15 @@ export function refreshTokenGrantReply(context: FakeContext, request: DelegatedR
   const grant = findGrant(context, token, app, now);
   const user = checkUser(context, grant);
   checkAccount(user);
+  if (grant.viaDeviceCode && context.directory.findTenant(user.tenantId)?.deviceCodeFlowBlocked === true)
+    throw aadsts("ConditionalAccessBlocked");
   checkUserAtAuthority(app, request.authority, user);
   if (user.mfaRequired && !grant.mfa) throw aadsts("MfaRequired");
   const granted = grantedScopes(app, consentKeys(user), group);
   grant.lastUsedAt = now;
-  const { userId, clientId, generation, mfa } = grant;
+  const { userId, clientId, generation, mfa, viaDeviceCode } = grant;
   const refreshToken = context.refreshTokens.issue(
-    { userId, clientId, generation, mfa, issuedAt: now },
+    { userId, clientId, generation, mfa, viaDeviceCode, issuedAt: now },
     user.kind === "personal",
   );
   return json(

@@ -1,10 +1,11 @@
 // POST /{tenant}/oauth2/v2.0/token: the authority first (AADSTS90002), then the grant.
 // client_credentials needs a real tenant; the delegated grants (device_code in both spellings,
-// refresh_token) also take `organizations`, `common` and `consumers`.
+// refresh_token, authorization_code) also take `organizations`, `common` and `consumers`.
 import { resolveAuthority, tenantNotFound } from "../authorities.ts";
 import type { FakeContext } from "../context.ts";
 import { aadsts } from "../errors.ts";
 import type { Reply } from "../http.ts";
+import { authorizationCodeGrantReply } from "./authorization-code-grant.ts";
 import { clientCredentialsReply, missingParameter } from "./client-credentials.ts";
 import { deviceCodeGrantReply } from "./device-code-grant.ts";
 import { refreshTokenGrantReply } from "./refresh-token-grant.ts";
@@ -40,6 +41,8 @@ export function tokenReply(
       return deviceCodeGrantReply(context, delegated);
     case "refresh_token":
       return refreshTokenGrantReply(context, delegated);
+    case "authorization_code":
+      return authorizationCodeGrantReply(context, delegated);
     default:
       throw aadsts("UnsupportedGrantType", `The app requested an unsupported grant type '${grant}'.`);
   }
