@@ -316,7 +316,8 @@ describe("kubectl mscred", () => {
     const code = await pendingCode("login-ok");
     const codesBefore = fake.requestCount({ endpoint: "devicecode" });
 
-    const login = startPlugin(["login", "login-ok", "-n", namespace, "--timeout", "2m"]);
+    // --device-code: the operator may offer a browser sign-in too (Automatic); this is the code's way.
+    const login = startPlugin(["login", "login-ok", "-n", namespace, "--timeout", "2m", "--device-code"]);
     expect(await printedCode(login)).toBe(code);
     expect(login.stdout()).toContain(`${fake.url}`);
     fake.approveDeviceCode({ userCode: code, user: ADELE });
@@ -344,7 +345,7 @@ describe("kubectl mscred", () => {
       reason: "SignInDeclined",
     });
 
-    const login = startPlugin(["login", "login-declined", "-n", namespace, "--timeout", "2m"]);
+    const login = startPlugin(["login", "login-declined", "-n", namespace, "--timeout", "2m", "--device-code"]);
     const code = await printedCode(login);
     expect(login.stdout()).toContain("Started a sign-in for");
     expect(await annotation("login-declined", "cloudcredentials.io/authenticate")).toBeDefined();
