@@ -14,7 +14,13 @@ export const TOKEN_KEYS = {
 export const TOKEN_SECRET_TYPE = "cloudcredentials.io/access-token";
 
 /** The state Secret's keys: msal's cache, a sign-in in progress, a consent nobody gave. */
-export const STATE_KEYS = { cache: "msal-cache", signIn: "sign-in", consentWaived: "consent-waived" } as const;
+export const STATE_KEYS = {
+  cache: "msal-cache",
+  signIn: "sign-in",
+  consentWaived: "consent-waived",
+  /** The authorization response last acted on: a digest of the value and its outcome (ADR 13). */
+  answered: "authorization-answered",
+} as const;
 
 /** What a credential owns, by name. */
 export interface OwnedNames {

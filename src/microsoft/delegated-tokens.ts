@@ -1,4 +1,10 @@
-import { PublicClientApplication, type AccountInfo, type ICachePlugin, type INetworkModule } from "@azure/msal-node";
+import {
+  PublicClientApplication,
+  type AccountInfo,
+  type AuthenticationResult,
+  type ICachePlugin,
+  type INetworkModule,
+} from "@azure/msal-node";
 import { rememberSecret } from "../log.ts";
 import type { AccessToken } from "./app-tokens.ts";
 import { authorityConfig } from "./authority.ts";
@@ -62,11 +68,16 @@ function rememberCacheSecrets(serialized: string | undefined): void {
   }
 }
 
-function application(network: INetworkModule, target: DeviceCodeTarget, plugin: ICachePlugin): PublicClientApplication {
+/** A public client at the target's authority, with the operator's network client (and a cache plugin). */
+export function application(
+  network: INetworkModule,
+  target: DeviceCodeTarget,
+  plugin?: ICachePlugin,
+): PublicClientApplication {
   return new PublicClientApplication({
     auth: { clientId: target.clientId, ...authorityConfig(target.endpoints, target.tenant) },
     system: { networkClient: network },
-    cache: { cachePlugin: plugin },
+    ...(plugin === undefined ? {} : { cache: { cachePlugin: plugin } }),
   });
 }
 
@@ -87,6 +98,30 @@ const classified = (error: unknown): MicrosoftError =>
   error instanceof MicrosoftError ? error : new MicrosoftError(classify(error));
 
 /**
+ * One msal call that signs an account in (a refresh token imported, a code redeemed) into an empty
+ * cache: the account (from the id token), the Graph token and msal's cache after it. Errors are
+ * thrown as msal threw them, for the caller to classify.
+ */
+export async function signInWith(
+  network: INetworkModule,
+  target: DeviceCodeTarget,
+  call: (app: PublicClientApplication) => Promise<AuthenticationResult | null>,
+): Promise<DelegatedResult> {
+  const cache = cachePlugin(undefined);
+  const result = await call(application(network, target, cache.plugin));
+  if (result?.account === null || result?.account === undefined) {
+    throw new MicrosoftError({
+      kind: "transient",
+      reason: "MicrosoftError",
+      code: "no_account",
+      detail: "the token response had no id token, so no account",
+    });
+  }
+  rememberCacheSecrets(cache.changed());
+  return { token: toAccessToken(result), account: result.account, changedCache: cache.changed() };
+}
+
+/**
  * Imports the refresh token a device-code sign-in returned into msal's cache (which creates the
  * account from the id token), and gets the first access token with it.
  */
@@ -97,20 +132,10 @@ export async function importRefreshToken(
   scopes: readonly string[],
 ): Promise<DelegatedResult> {
   rememberSecret(refreshToken);
-  const cache = cachePlugin(undefined);
-  const app = application(network, target, cache.plugin);
   try {
-    const result = await app.acquireTokenByRefreshToken({ refreshToken, scopes: [...scopes], forceCache: true });
-    if (result?.account === null || result?.account === undefined) {
-      throw new MicrosoftError({
-        kind: "transient",
-        reason: "MicrosoftError",
-        code: "no_account",
-        detail: "the token response had no id token, so no account",
-      });
-    }
-    rememberCacheSecrets(cache.changed());
-    return { token: toAccessToken(result), account: result.account, changedCache: cache.changed() };
+    return await signInWith(network, target, (app) =>
+      app.acquireTokenByRefreshToken({ refreshToken, scopes: [...scopes], forceCache: true }),
+    );
   } catch (error) {
     throw classified(error);
   }

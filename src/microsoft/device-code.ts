@@ -1,7 +1,7 @@
 import { rememberSecret } from "../log.ts";
 import type { INetworkModule } from "@azure/msal-node";
 import type { CloudEndpoints } from "./clouds.ts";
-import { classify, MicrosoftError } from "./errors.ts";
+import { classify, MicrosoftError, type BrokenOrTransient } from "./errors.ts";
 import { parseRetryAfter } from "./retry-after.ts";
 
 /**
@@ -195,3 +195,13 @@ export async function pollDeviceCode(
   if (error === "slow_down") return { kind: "pending", intervalMs: boundedIntervalMs(intervalMs + 5000) };
   throw failure(response);
 }
+
+/**
+ * Microsoft's answers that refuse device codes for the tenant (or the account), not the person:
+ * blocked by Conditional Access (AADSTS53003, e.g. Microsoft's managed "Block device code flow"
+ * policy) or by a security policy (530032). A browser sign-in may still be allowed (ADR 13).
+ */
+const BLOCKS_DEVICE_CODES = new Set(["AADSTS53003", "AADSTS530032"]);
+
+export const blocksDeviceCodes = (c: BrokenOrTransient): boolean =>
+  c.kind === "broken" && BLOCKS_DEVICE_CODES.has(c.code);

@@ -103,6 +103,7 @@ const BROKEN_BY_AADSTS: Readonly<Record<string, BrokenReason>> = {
   "50057": "AccountDisabled",
   "50034": "AccountNotFound",
   "53003": "ConditionalAccessBlocked",
+  "530032": "ConditionalAccessBlocked", // blocked by a security policy (security defaults, device codes)
   "53000": "ConditionalAccessBlocked",
   "7000222": "ClientSecretExpired",
   "7000215": "ClientCredentialInvalid",
@@ -142,6 +143,8 @@ const BROKEN_BY_ERROR: Readonly<Record<string, BrokenReason>> = {
   expired_token: "SignInExpired",
   bad_verification_code: "SignInExpired",
   authorization_declined: "SignInDeclined",
+  // RFC 8628's and RFC 6749's name for the same: the person declined (a browser sign-in's redirect).
+  access_denied: "SignInDeclined",
   invalid_client: "ClientCredentialInvalid",
   unauthorized_client: "AppRegistrationInvalid",
   invalid_scope: "AppRegistrationInvalid",

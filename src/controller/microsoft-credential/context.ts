@@ -8,6 +8,7 @@ import type { CloudEndpoints } from "../../microsoft/clouds.ts";
 import { loadCredential, type CredentialFacts } from "./facts.ts";
 import type { RawCredential } from "./parse.ts";
 import type { CredentialPolicy } from "./policy.ts";
+import type { StatusExtras } from "./plan.ts";
 import type { Credential } from "./types.ts";
 
 export type { ReadStore } from "../../kube/store.ts";
@@ -41,6 +42,16 @@ export interface Context<F extends CredentialFacts = CredentialFacts> {
   /** Its token Secret as cached (metadata and expiries; no token values). */
   readonly secret: V1Secret | undefined;
   readonly now: number;
+  /**
+   * What became of the authorization response acted on in this reconcile (ADR 13): every status
+   * written in it carries the outcome (`written` says one was), before the annotation is removed.
+   */
+  readonly answer?: AnswerRecord;
+}
+
+export interface AnswerRecord {
+  readonly response: NonNullable<StatusExtras["authorizationResponse"]>;
+  written: boolean;
 }
 
 /** Reads the credential and its token Secret from the caches; undefined when it is gone. */

@@ -1,23 +1,29 @@
-// Personal and WorkOrSchool credentials: device-code sign-in, then refresh-token refreshes.
+// Personal and WorkOrSchool credentials: a sign-in (device code, browser, or both: ADR 13), then
+// refresh-token refreshes.
 // sign-in-plan.ts decides the step; this file carries it out (Microsoft, the state Secret, Events)
 // and says when to come back. Every "not before" is in the state Secret or status (ADR 9).
 import { MicrosoftError } from "../../microsoft/errors.ts";
-import { requestDeviceCode } from "../../microsoft/device-code.ts";
-import { OIDC_SCOPES } from "../../microsoft/scopes.ts";
-import { rfc3339 } from "../conditions.ts";
 import { DONE, requeueAt, sooner, type Outcome } from "../queue.ts";
+import { AnswerSteps } from "./answer-steps.ts";
 import type { AccessListLookup } from "./access-bindings.ts";
 import type { Context, CredentialReconcilerDeps } from "./context.ts";
 import type { DelegatedFacts } from "./facts.ts";
 import { plan, snapshotOf, type StatusExtras } from "./plan.ts";
 import type { Reporter } from "./report.ts";
-import { SignInSteps, targetOf, type DelegatedContext } from "./sign-in-steps.ts";
+import { newSignIn } from "./new-sign-in.ts";
+import { SignInSteps, type DelegatedContext } from "./sign-in-steps.ts";
 import { handledBy, planSignIn, type Purpose, type SignInStep } from "./sign-in-plan.ts";
+import { nextLookAt } from "./sign-in-state.ts";
 import { blockedSignIn, ownedBy, readState, StateSecretConflict, writeState, type PendingSignIn } from "./state.ts";
 import type { TokenFlow } from "./token-flow.ts";
 import { earliestExpiry, readTokenSecret } from "./tokens.ts";
 import { ownerOf } from "./write.ts";
-import { reauthenticateWarning, signInEventMessage } from "./sign-in-messages.ts";
+import {
+  deviceBlockedEventMessage,
+  reauthenticateWarning,
+  shownSignIn,
+  signInEventMessage,
+} from "./sign-in-messages.ts";
 
 /** A sign-in asked for on a credential whose refresh token works: it keeps working meanwhile. */
 function keepsWorking(ctx: DelegatedContext, purpose: Purpose): boolean {
@@ -31,12 +37,16 @@ export class DelegatedFlow {
   /** Which AccessLists reference a credential (the shared cache): named in the reauthenticate warning. */
   readonly #accessLists: AccessListLookup;
   readonly #steps: SignInSteps;
+  readonly #answers: AnswerSteps;
 
   constructor(deps: CredentialReconcilerDeps, reporter: Reporter, tokens: TokenFlow, accessLists: AccessListLookup) {
     this.#deps = deps;
     this.#reporter = reporter;
     this.#accessLists = accessLists;
-    this.#steps = new SignInSteps(deps, reporter, tokens, (ctx, signIn, extras) => this.#pending(ctx, signIn, extras));
+    const pending = (ctx: DelegatedContext, signIn: PendingSignIn, extras?: StatusExtras): Promise<Outcome> =>
+      this.#pending(ctx, signIn, extras);
+    this.#steps = new SignInSteps(deps, reporter, tokens, pending);
+    this.#answers = new AnswerSteps(deps, reporter, this.#steps, pending);
   }
 
   async reconcile(base: Context<DelegatedFacts>): Promise<Outcome> {
@@ -73,7 +83,11 @@ export class DelegatedFlow {
       case "wait":
         return this.#pending(ctx, step.signIn).then((o) => sooner(o, requeueAt(step.until)));
       case "importLater":
+      case "answerLater":
         return requeueAt(step.until);
+      case "answer":
+      case "answerAgain":
+        return this.#answers.carryOut(ctx, step);
       default:
         return this.#steps.carryOut(ctx, step);
     }
@@ -93,7 +107,7 @@ export class DelegatedFlow {
     return this.#reporter.broken(ctx, "TokenSecretConflict", "conflict", { secretName, extras });
   }
 
-  /** Asks Microsoft for a device code and shows it: in status for readers, in an Event without the code. */
+  /** Starts a sign-in (a device code, a browser URL or both) and shows it: in status for readers, in an Event without the code. */
   async #start(ctx: DelegatedContext, purpose: Purpose, action: string | undefined): Promise<Outcome> {
     const extras = { ...ctx.extras, ...handledBy({ purpose, ...(action === undefined ? {} : { action }) }) };
     // Nobody is asked to sign in for a credential whose Secrets could not be written, nor in a
@@ -101,34 +115,24 @@ export class DelegatedFlow {
     const blocked = await blockedSignIn(this.#deps, ctx);
     if (blocked === "terminating") return DONE;
     if (blocked !== undefined) return this.#conflict(ctx, blocked.taken, extras);
-    const target = targetOf(ctx);
-    let code;
+    let signIn: PendingSignIn;
     try {
-      code = await requestDeviceCode(this.#deps.network, target, [...ctx.facts.graphScopes, ...OIDC_SCOPES], ctx.now);
+      signIn = await newSignIn(this.#deps, ctx, { purpose, action, working: keepsWorking(ctx, purpose) });
     } catch (error) {
       if (!(error instanceof MicrosoftError)) throw error;
       const c = error.classified;
       if (c.kind === "broken") return this.#reporter.broken(ctx, c.reason, "sign-in", { detail: c.detail, extras });
       return this.#reporter.failed(ctx, c, undefined);
     }
-    const signIn: PendingSignIn = {
-      ...code,
-      purpose,
-      tenant: target.tenant,
-      clientId: target.clientId,
-      nextPollAt: ctx.now + code.intervalMs,
-      ...(action === undefined ? {} : { action }),
-      ...(keepsWorking(ctx, purpose) ? { working: true } : {}),
-    };
     await writeState(this.#deps, ctx.credential, { ...ctx.state, signIn }, ctx.stateSecret);
-    await this.#deps.events.record(
-      ownerOf(ctx.credential),
-      "Normal",
-      "SignInRequired",
-      signInEventMessage(ctx.credential, code),
-    );
+    const owner = ownerOf(ctx.credential);
+    await this.#deps.events.record(owner, "Normal", "SignInRequired", signInEventMessage(ctx.credential, signIn));
+    if (signIn.deviceBlocked !== undefined) {
+      const message = deviceBlockedEventMessage(ctx.credential, signIn, signIn.deviceBlocked);
+      await this.#deps.events.record(owner, "Normal", "DeviceCodeBlocked", message);
+    }
     if (purpose === "reauthenticate") await this.#warnReauthenticate(ctx);
-    return sooner(await this.#pending(ctx, signIn, extras), requeueAt(signIn.nextPollAt ?? ctx.now));
+    return sooner(await this.#pending(ctx, signIn, extras), requeueAt(nextLookAt(signIn)));
   }
 
   /** Moving to another account may break what uses this one: say what, before anyone signs in. */
@@ -141,12 +145,7 @@ export class DelegatedFlow {
 
   /** The sign-in waits: shown in status; Ready stays True while the token held is valid. */
   #pending(ctx: DelegatedContext, signIn: PendingSignIn, extras: StatusExtras = ctx.extras): Promise<Outcome> {
-    const shown = {
-      userCode: signIn.userCode,
-      verificationUri: signIn.verificationUri,
-      message: signIn.message,
-      expiresAt: rfc3339(signIn.expiresAt),
-    };
+    const shown = shownSignIn(ctx.credential, signIn);
     const held = readTokenSecret(ctx.secret, ctx.credential, ctx.facts.slots);
     const currentExpiresAt = held.ownedByCredential ? earliestExpiry(held, ctx.facts.slots) : undefined;
     return this.#reporter.report(ctx, { kind: "signInPending", signIn: shown, currentExpiresAt }, { extras });

@@ -3,7 +3,7 @@
 // it asks for, the tokens it keeps and the names of everything it owns. The CRD's rules guarantee
 // the shape (a ServicePrincipal has a tenantId and a servicePrincipal block); here that guarantee
 // becomes a type, so nothing downstream branches on tenantType or falls back to "".
-import type { Cloud, MicrosoftCredentialSpec } from "../../crds/index.ts";
+import type { Cloud, MicrosoftCredentialSpec, SignInMethod } from "../../crds/index.ts";
 import type { CloudEndpoints } from "../../microsoft/clouds.ts";
 import { graphScopes } from "../../microsoft/scopes.ts";
 import { ownedNames, type OwnedNames } from "../names.ts";
@@ -35,7 +35,7 @@ export interface AppFacts extends CommonFacts {
   readonly material: NonNullable<MicrosoftCredentialSpec["servicePrincipal"]>;
 }
 
-/** A person's account: device-code sign-in, then refresh tokens. */
+/** A person's account: a sign-in (device code, browser or both), then refresh tokens. */
 export interface DelegatedFacts extends CommonFacts {
   readonly kind: "delegated";
   readonly principal: "personal" | "work";
@@ -45,6 +45,8 @@ export interface DelegatedFacts extends CommonFacts {
   readonly clientId: string | undefined;
   /** The delegated Graph scopes it signs in for, qualified with the cloud's Graph resource. */
   readonly graphScopes: readonly string[];
+  /** How a person signs in: spec.signInMethod, Automatic when unset (ADR 13). */
+  readonly signInMethod: SignInMethod;
 }
 
 export type CredentialFacts = AppFacts | DelegatedFacts;
@@ -100,6 +102,7 @@ export function factsOf(
     authorityTenant: authorityTenantOf(spec),
     clientId: spec.clientId ?? publicClientId,
     graphScopes: graphScopes(spec.scopes, endpoints),
+    signInMethod: spec.signInMethod ?? "Automatic",
     ...common,
   };
 }

@@ -197,7 +197,7 @@ function tokenFields(
 /** Status fields only the shell knows (the account, the actions handled, the sign-in deadline). */
 export type StatusExtras = Pick<
   MicrosoftCredentialStatus,
-  "account" | "lastHandledAuthenticate" | "lastHandledReauthenticate" | "signIn"
+  "account" | "lastHandledAuthenticate" | "lastHandledReauthenticate" | "signIn" | "authorizationResponse"
 >;
 
 /** A sign-in waiting beside what is reported otherwise (tokens refreshed while a repair waits). */

@@ -65,15 +65,18 @@ export class Reporter {
     more: { brokenInputs?: string; extras?: StatusExtras } = {},
   ): Promise<Outcome> {
     const { refreshBeforeMs, names } = ctx.facts;
+    const answered = ctx.answer === undefined ? {} : { authorizationResponse: ctx.answer.response };
+    const extras = more.extras || ctx.answer ? { extras: { ...more.extras, ...answered } } : {};
     const status = nextStatus(ctx.credential, observation, names.tokenSecret, {
       refreshBeforeMs,
       now: ctx.now,
-      ...(more.extras ? { extras: more.extras } : {}),
+      ...extras,
     });
     await writeStatus(this.#deps, ctx.raw, ctx.credential, {
       status,
       ...(more.brokenInputs === undefined ? {} : { brokenInputs: more.brokenInputs }),
     });
+    if (ctx.answer !== undefined) ctx.answer.written = true;
     // Fresh tokens are refreshed on time; anything else waits for an event or says its own time.
     if (observation.kind !== "tokens") return DONE;
     return requeueAt(nextRefreshAt(observation.expiresAt, observation.refreshedAt, refreshBeforeMs));
@@ -122,20 +125,29 @@ export class Reporter {
    * A transient failure: never Broken. The backoff (at least Retry-After) is kept in status, so
    * neither an event, a timer nor a restart makes a request before it ends.
    */
-  async failed(ctx: Context, c: Transient, currentExpiresAt: number | undefined): Promise<Outcome> {
+  async failed(
+    ctx: Context,
+    c: Transient,
+    currentExpiresAt: number | undefined,
+    extras?: StatusExtras,
+  ): Promise<Outcome> {
     const failures = (ctx.credential.status.failures?.count ?? 0) + 1;
     const retryAt = ctx.now + Math.max(c.retryAfterMs ?? 0, backoffDelay(RETRY_POLICY, failures, this.#deps.random));
     this.#deps.log.warn(
       { credential: ctx.key, reason: c.reason, code: c.code, failures, retryAt: rfc3339(retryAt) },
       "refreshing tokens failed; will retry",
     );
-    await this.report(ctx, {
-      kind: "transient",
-      reason: c.reason,
-      message: `${c.code}: ${c.detail}; next attempt at ${rfc3339(retryAt)}`,
-      currentExpiresAt,
-      retryAt,
-    });
+    await this.report(
+      ctx,
+      {
+        kind: "transient",
+        reason: c.reason,
+        message: `${c.code}: ${c.detail}; next attempt at ${rfc3339(retryAt)}`,
+        currentExpiresAt,
+        retryAt,
+      },
+      extras === undefined ? {} : { extras },
+    );
     return this.wakeUp(ctx, retryAt, currentExpiresAt);
   }
 

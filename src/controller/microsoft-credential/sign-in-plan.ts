@@ -3,7 +3,9 @@
 // The state machine is ADR 9's; docs/design/api.md says what people see of it.
 import { ANNOTATIONS } from "../../crds/index.ts";
 import { missingScopes } from "../../microsoft/scopes.ts";
+import { answerDigest, judgeAnswer, type AnswerVerdict } from "./authorization-response.ts";
 import type { DelegatedFacts } from "./facts.ts";
+import { deviceOf, type Answered } from "./sign-in-state.ts";
 import type { CredentialState, PendingSignIn } from "./state.ts";
 import type { Credential } from "./types.ts";
 
@@ -28,7 +30,7 @@ export type SignInStep =
   | { readonly kind: "notConfigured" }
   /** The state Secret's name is someone else's: Broken TokenSecretConflict. */
   | { readonly kind: "conflict" }
-  /** Ask for a device code; `action` is the annotation value it handles. */
+  /** Start a sign-in (a device code, a browser URL or both); `action` is the annotation value it handles. */
   | { readonly kind: "start"; readonly purpose: Purpose; readonly action?: string }
   /** A sign-in waits and its next poll is not due. */
   | { readonly kind: "wait"; readonly signIn: PendingSignIn; readonly until: number }
@@ -42,7 +44,18 @@ export type SignInStep =
   /** Keep the tokens fresh, beside a sign-in still waiting if there is one. */
   | { readonly kind: "refresh"; readonly waiting?: PendingSignIn }
   /** Broken, waiting for a person: no call. */
-  | { readonly kind: "stillBroken"; readonly reason: string; readonly message: string };
+  | { readonly kind: "stillBroken"; readonly reason: string; readonly message: string }
+  /** An authorization response to act on (ADR 13), judged against the sign-in waiting. */
+  | {
+      readonly kind: "answer";
+      readonly value: string;
+      readonly verdict: AnswerVerdict;
+      readonly signIn: PendingSignIn | undefined;
+    }
+  /** An answer already acted on (its status write or removal was lost): reported again as it was. */
+  | { readonly kind: "answerAgain"; readonly value: string; readonly answered: Answered }
+  /** Redeeming the answer's code failed transiently: not before `until` (status.failures). */
+  | { readonly kind: "answerLater"; readonly until: number };
 
 /**
  * Broken reasons whose cause the operator sees go away without a person signing in: the client id
@@ -82,8 +95,22 @@ function pendingStep(s: SignInSnapshot, signIn: PendingSignIn): SignInStep {
   if (s.now >= signIn.expiresAt) return { kind: "expire", signIn };
   // A repair waiting on a working credential: its tokens are kept fresh meanwhile.
   if (signIn.working === true && s.refreshDue) return { kind: "refresh", waiting: signIn };
-  const due = signIn.nextPollAt ?? s.now;
+  // A browser sign-in alone has nothing to poll: it waits for its answer, or its end.
+  const device = deviceOf(signIn);
+  if (device === undefined) return { kind: "wait", signIn, until: signIn.expiresAt };
+  const due = device.nextPollAt ?? s.now;
   return due > s.now ? { kind: "wait", signIn, until: due } : { kind: "poll", signIn };
+}
+
+/** The step for an authorization response: acted on already, backing off, or judged now. */
+function answerStep(s: SignInSnapshot, value: string): SignInStep {
+  const { answered, signIn } = s.state;
+  if (answered !== undefined && answered.digest === answerDigest(value))
+    return { kind: "answerAgain", value, answered };
+  const verdict = judgeAnswer(value, signIn, s.credential, s.now);
+  const retryAt = Date.parse(s.credential.status.failures?.nextRetryTime ?? "");
+  if (verdict.kind === "redeem" && retryAt > s.now) return { kind: "answerLater", until: retryAt };
+  return { kind: "answer", value, verdict, signIn };
 }
 
 /** Scopes were added since consent was given, and nobody declined to consent to them. */
@@ -126,6 +153,10 @@ export function planSignIn(s: SignInSnapshot): SignInStep {
   // The sign-in this action started exists, though the status saying so was not written: go on with it.
   const started = action !== undefined && signIn?.purpose === action.purpose && signIn.action === action.value;
   if (action !== undefined && !started) return { kind: "start", purpose: action.purpose, action: action.value };
+  // An answer is judged against the sign-in in the state Secret (after an action started its own);
+  // a redeemed device code is imported first.
+  const answer = s.credential.metadata.annotations?.[ANNOTATIONS.authorizationResponse];
+  if (answer !== undefined && signIn?.refreshToken === undefined) return answerStep(s, answer);
   return signIn === undefined ? restingStep(s) : pendingStep(s, signIn);
 }
 

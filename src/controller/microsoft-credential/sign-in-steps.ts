@@ -1,25 +1,25 @@
 // The steps of a delegated credential that talk to Microsoft about a sign-in or its tokens: poll
-// the device code, end an expired one, import the refresh token a redeemed code brought, refresh.
+// the device code (and go on in the browser when the tenant blocks it), end an expired sign-in,
+// import the refresh token a redeemed code brought, bind the account that signed in, refresh.
 // Which step runs is decided by sign-in-plan.ts; delegated.ts carries out the others.
 import type { AccessToken } from "../../microsoft/app-tokens.ts";
 import { MicrosoftError } from "../../microsoft/errors.ts";
-import { importRefreshToken, refreshDelegated } from "../../microsoft/delegated-tokens.ts";
-import { pollDeviceCode } from "../../microsoft/device-code.ts";
+import { importRefreshToken, refreshDelegated, type DelegatedResult } from "../../microsoft/delegated-tokens.ts";
+import { blocksDeviceCodes, pollDeviceCode } from "../../microsoft/device-code.ts";
 import { powerBiScopes } from "../../microsoft/scopes.ts";
-import { rfc3339 } from "../conditions.ts";
 import { requeueAt, sooner, type Outcome } from "../queue.ts";
+import { bindingRefusal } from "./binding.ts";
 import type { V1Secret } from "@kubernetes/client-node";
 import type { Context, CredentialReconcilerDeps } from "./context.ts";
 import type { DeviceCodeTarget } from "../../microsoft/device-code.ts";
 import type { DelegatedFacts } from "./facts.ts";
 import type { StatusExtras } from "./plan.ts";
-import { accountRefusal } from "./policy.ts";
 import type { Reporter } from "./report.ts";
-import { abandonedMessage } from "./sign-in-messages.ts";
-import type { Purpose, SignInStep } from "./sign-in-plan.ts";
+import { abandonedMessage, deviceBlockedEventMessage, shownSignIn } from "./sign-in-messages.ts";
+import type { SignInStep } from "./sign-in-plan.ts";
+import { deviceOf, nextLookAt, withoutDevice } from "./sign-in-state.ts";
 import { writeState, type CredentialState, type PendingSignIn } from "./state.ts";
 import type { TokenFlow, TokenSource } from "./token-flow.ts";
-import type { Credential } from "./types.ts";
 import { ownerOf } from "./write.ts";
 
 /** One reconcile of a delegated credential: its context, state Secret and what status carries over. */
@@ -40,42 +40,14 @@ export function targetOf(ctx: DelegatedContext): DeviceCodeTarget {
 /** Refresh tokens expire after 90 days without use (Entra's default). */
 const INACTIVITY_LIFETIME_MS = 90 * 24 * 3600_000;
 
-/** The state once a sign-in ended: the cache (the bound account's refresh token) stays. */
-const signInDropped = (state: CredentialState): CredentialState =>
-  state.cache === undefined ? {} : { cache: state.cache };
-
-/** The status's view of a sign-in waiting: the code and link are for the person to see. */
-const shown = (signIn: PendingSignIn): NonNullable<StatusExtras["signIn"]> => ({
-  userCode: signIn.userCode,
-  verificationUri: signIn.verificationUri,
-  message: signIn.message,
-  expiresAt: rfc3339(signIn.expiresAt),
-});
-
 /**
- * Why the account that signed in may not be bound, or undefined. The account is bound by its
- * immutable home account id once known (a user name can be renamed or recycled); spec.account
- * names the account by user name. reauthenticate may move to another account, within spec.account.
+ * The state once a sign-in ended: the cache (the bound account's refresh token) stays, and the
+ * answer just acted on, if any (consent-waived is kept by writeState).
  */
-function bindingRefusal(
-  c: Credential,
-  purpose: Purpose,
-  signedIn: { username: string; homeAccountId: string },
-): string | undefined {
-  const wanted = c.spec.account;
-  if (wanted !== undefined && wanted.toLowerCase() !== signedIn.username.toLowerCase()) {
-    return `${signedIn.username} signed in, but this credential is bound to ${wanted}`;
-  }
-  const bound = purpose === "reauthenticate" ? undefined : c.status.account;
-  if (bound?.homeAccountId) {
-    if (bound.homeAccountId === signedIn.homeAccountId) return undefined;
-    return `${signedIn.username} signed in, but this credential is bound to the account ${bound.username ?? ""} (${bound.homeAccountId})`;
-  }
-  if (bound?.username !== undefined && bound.username.toLowerCase() !== signedIn.username.toLowerCase()) {
-    return `${signedIn.username} signed in, but this credential is bound to ${bound.username}`;
-  }
-  return undefined;
-}
+export const signInDropped = (state: CredentialState): CredentialState => ({
+  ...(state.cache === undefined ? {} : { cache: state.cache }),
+  ...(state.answered === undefined ? {} : { answered: state.answered }),
+});
 
 type Pending = (ctx: DelegatedContext, signIn: PendingSignIn, extras?: StatusExtras) => Promise<Outcome>;
 
@@ -105,20 +77,23 @@ export class SignInSteps {
       case "import":
         return this.#import(ctx, step.signIn, step.refreshToken);
       case "refresh":
-        return this.#refresh(ctx, step.waiting);
+        return this.refresh(ctx, step.waiting);
     }
   }
 
   async #poll(ctx: DelegatedContext, signIn: PendingSignIn): Promise<Outcome> {
+    const device = deviceOf(signIn);
+    // The plan polls only a sign-in that offers a device code.
+    if (device === undefined) return this.#pending(ctx, signIn);
     let result;
     try {
-      result = await pollDeviceCode(this.#deps.network, targetOf(ctx), signIn);
+      result = await pollDeviceCode(this.#deps.network, targetOf(ctx), device);
     } catch (error) {
       return this.#pollFailed(ctx, signIn, error);
     }
     if (result.kind === "pending") {
       // After a slow_down the longer interval holds for every later poll (RFC 8628).
-      const intervalMs = Math.max(result.intervalMs, signIn.intervalMs);
+      const intervalMs = Math.max(result.intervalMs, device.intervalMs);
       return this.#pollLater(ctx, { ...signIn, intervalMs, nextPollAt: this.#deps.now() + intervalMs });
     }
     // The device code is spent: keep what it was exchanged for until msal's cache holds it.
@@ -133,10 +108,13 @@ export class SignInSteps {
     const c = error.classified;
     if (c.kind === "transient") {
       // Throttled or unavailable: not before the server's Retry-After (capped at an hour).
-      const nextPollAt = this.#deps.now() + Math.max(signIn.intervalMs, c.retryAfterMs ?? 0);
+      const nextPollAt = this.#deps.now() + Math.max(deviceOf(signIn)?.intervalMs ?? 0, c.retryAfterMs ?? 0);
       return this.#pollLater(ctx, { ...signIn, nextPollAt });
     }
     if (c.reason === "SignInExpired") return this.#expired(ctx, signIn);
+    // The tenant blocks device codes: a sign-in that also offers a browser goes on there (ADR 13).
+    if (blocksDeviceCodes(c) && signIn.browser !== undefined && ctx.facts.signInMethod !== "DeviceCode")
+      return this.#browserOnly(ctx, signIn, c.code);
     await writeState(this.#deps, ctx.credential, signInDropped(ctx.state), ctx.stateSecret);
     return this.#reporter.broken(ctx, c.reason, "sign-in", { detail: c.detail, extras: ctx.extras });
   }
@@ -145,6 +123,15 @@ export class SignInSteps {
   async #pollLater(ctx: DelegatedContext, signIn: PendingSignIn): Promise<Outcome> {
     await writeState(this.#deps, ctx.credential, { ...ctx.state, signIn }, ctx.stateSecret);
     return sooner(await this.#pending(ctx, signIn), requeueAt(signIn.nextPollAt ?? this.#deps.now()));
+  }
+
+  /** Microsoft refused the device code for the tenant: the sign-in goes on in the browser alone, not Broken. */
+  async #browserOnly(ctx: DelegatedContext, signIn: PendingSignIn, code: string): Promise<Outcome> {
+    const browserOnly = withoutDevice(signIn, code);
+    await writeState(this.#deps, ctx.credential, { ...ctx.state, signIn: browserOnly }, ctx.stateSecret);
+    const message = deviceBlockedEventMessage(ctx.credential, browserOnly, code);
+    await this.#deps.events.record(ownerOf(ctx.credential), "Normal", "DeviceCodeBlocked", message);
+    return sooner(await this.#pending(ctx, browserOnly), requeueAt(browserOnly.expiresAt));
   }
 
   /**
@@ -160,7 +147,7 @@ export class SignInSteps {
     if (signIn.working !== true) return this.#reporter.broken(ctx, "SignInExpired", "sign-in", { extras: ctx.extras });
     const message = abandonedMessage(ctx.credential, signIn, ctx.extras.account?.username);
     await this.#deps.events.record(ownerOf(ctx.credential), "Normal", "SignInAbandoned", message);
-    return this.#refresh({ ...ctx, state, stateSecret }, undefined);
+    return this.refresh({ ...ctx, state, stateSecret }, undefined);
   }
 
   /**
@@ -179,12 +166,19 @@ export class SignInSteps {
     }
   }
 
-  /** The person signed in: bind (or refuse) the account, keep the refresh token, fill the token Secret. */
+  /** The person signed in with the device code: import its refresh token, then bind the account. */
   async #signedIn(ctx: DelegatedContext, signIn: PendingSignIn, refreshToken: string): Promise<Outcome> {
     const imported = await importRefreshToken(this.#deps.network, targetOf(ctx), refreshToken, ctx.facts.graphScopes);
+    return this.bind(ctx, signIn, imported);
+  }
+
+  /**
+   * An account signed in (a device code's refresh token imported, a browser's code redeemed): bind
+   * it, or refuse it (its tokens discarded); keep msal's cache; fill the token Secret.
+   */
+  async bind(ctx: DelegatedContext, signIn: PendingSignIn, imported: DelegatedResult): Promise<Outcome> {
     const { username, homeAccountId, tenantId, name } = imported.account;
-    const refused =
-      bindingRefusal(ctx.credential, signIn.purpose, imported.account) ?? accountRefusal(username, this.#deps.policy);
+    const refused = bindingRefusal(ctx.credential, signIn.purpose, imported.account, this.#deps.policy);
     if (refused !== undefined) {
       // The wrong account's tokens are discarded: the cache and token Secret keep the bound account's.
       await writeState(this.#deps, ctx.credential, signInDropped(ctx.state), ctx.stateSecret);
@@ -193,20 +187,20 @@ export class SignInSteps {
         extras: ctx.extras,
       });
     }
-    const cache = imported.changedCache ?? "";
-    const stateSecret = await writeState(this.#deps, ctx.credential, { cache }, ctx.stateSecret);
+    const state = { ...signInDropped(ctx.state), cache: imported.changedCache ?? "" };
+    const stateSecret = await writeState(this.#deps, ctx.credential, state, ctx.stateSecret);
     const account = { username, homeAccountId, tenantId, name: name ?? username };
-    const signedIn: DelegatedContext = { ...ctx, stateSecret, state: { cache }, extras: { ...ctx.extras, account } };
+    const signedIn: DelegatedContext = { ...ctx, stateSecret, state, extras: { ...ctx.extras, account } };
     const source = this.#refreshSource(signedIn, imported.token);
     return this.#tokens.run(signedIn, () => Promise.resolve(source), { extras: signedIn.extras, force: true });
   }
 
   /** Keeps the tokens fresh; beside a sign-in still waiting (shown), whose next poll stays on schedule. */
-  async #refresh(ctx: DelegatedContext, waiting: PendingSignIn | undefined): Promise<Outcome> {
-    const extras = waiting === undefined ? ctx.extras : { ...ctx.extras, signIn: shown(waiting) };
+  async refresh(ctx: DelegatedContext, waiting: PendingSignIn | undefined): Promise<Outcome> {
+    const extras = waiting === undefined ? ctx.extras : { ...ctx.extras, signIn: shownSignIn(ctx.credential, waiting) };
     const outcome = await this.#tokens.run(ctx, () => Promise.resolve(this.#refreshSource(ctx)), { extras });
     if (waiting === undefined) return outcome;
-    return sooner(outcome, requeueAt(waiting.nextPollAt ?? ctx.now + waiting.intervalMs));
+    return sooner(outcome, requeueAt(nextLookAt(waiting)));
   }
 
   /** Tokens from the refresh token in msal's cache; msal's changed cache is written back after. */

@@ -1,9 +1,9 @@
 import type { V1Secret } from "@kubernetes/client-node";
-import { z } from "zod";
 import { isAlreadyExists, isNamespaceTerminating, isNotFound } from "../../kube/errors.ts";
 import { isControlledBy, managedLabels, ownerReference, applySecret } from "../../kube/writes.ts";
 import type { ReadStore } from "../../kube/store.ts";
 import { ownedNames, STATE_KEYS, type OwnedNames } from "../names.ts";
+import { parseAnswered, parseSignIn, type Answered, type PendingSignIn } from "./sign-in-state.ts";
 import type { Credential } from "./types.ts";
 import { ownerOf, type WriteDeps } from "./write.ts";
 
@@ -15,41 +15,7 @@ import { ownerOf, type WriteDeps } from "./write.ts";
 export const STATE_SECRET_TYPE = "cloudcredentials.io/state";
 const KEYS = STATE_KEYS;
 
-const signInSchema = z.object({
-  deviceCode: z.string(),
-  userCode: z.string(),
-  verificationUri: z.string(),
-  message: z.string(),
-  expiresAt: z.number(),
-  intervalMs: z.number(),
-  /** reauthenticate may bind another account; the others (consent: scopes were added) may not. */
-  purpose: z.enum(["initial", "authenticate", "reauthenticate", "consent"]),
-  /** The tenant segment the code was requested at (consumers, organizations, a tenant). */
-  tenant: z.string(),
-  clientId: z.string(),
-  /**
-   * The device code is spent once redeemed: the refresh token it was exchanged for is kept here
-   * until msal's cache holds it, so a failure in between does not lose the person's sign-in.
-   */
-  refreshToken: z.string().optional(),
-  /**
-   * Started on a credential whose refresh token worked (a repair, consent or move asked for while
-   * healthy): its tokens are kept fresh while the code waits, and if nobody signs in the sign-in
-   * ends and the credential keeps working (SignInExpired is for credentials without working tokens).
-   */
-  working: z.boolean().optional(),
-  /**
-   * The authenticate or reauthenticate annotation value that started it: the action counts as
-   * handled once this sign-in exists, even if the status write that says so was lost.
-   */
-  action: z.string().optional(),
-  /**
-   * No poll before this time (epoch ms): one interval after the start, or after a slow_down, a
-   * Retry-After or an outage. Kept here so a restarted operator or a new leader honours it.
-   */
-  nextPollAt: z.number().optional(),
-});
-export type PendingSignIn = z.infer<typeof signInSchema>;
+export type { Answered, BrowserPart, PendingSignIn } from "./sign-in-state.ts";
 
 export interface CredentialState {
   readonly cache?: string;
@@ -59,6 +25,8 @@ export interface CredentialState {
    * consent sign-in starts by itself for it (an authenticate still asks). Kept by every write.
    */
   readonly consentWaived?: number;
+  /** The authorization response last acted on (its digest and outcome). Kept by every write. */
+  readonly answered?: Answered;
 }
 
 export const stateSecretName = (c: Credential): string => ownedNames(c).stateSecret;
@@ -69,22 +37,21 @@ const encode = (value: string): string => Buffer.from(value).toString("base64");
 
 /** Reads the state; a sign-in that does not parse is dropped (a new one can be asked for). */
 export function readState(secret: V1Secret | undefined): CredentialState {
-  const cache = decode(secret?.data?.[KEYS.cache]);
-  const waived = Number(decode(secret?.data?.[KEYS.consentWaived]) ?? Number.NaN);
-  const signIn = parseSignIn(decode(secret?.data?.[KEYS.signIn]));
-  return {
-    ...(cache === undefined ? {} : { cache }),
-    ...(signIn === undefined ? {} : { signIn }),
+  const read = (key: string): string | undefined => decode(secret?.data?.[key]);
+  const waived = Number(read(KEYS.consentWaived) ?? Number.NaN);
+  const state: {
+    cache?: string;
+    signIn?: PendingSignIn;
+    consentWaived?: number;
+    answered?: Answered;
+  } = {
+    cache: read(KEYS.cache),
+    signIn: parseSignIn(read(KEYS.signIn)),
+    answered: parseAnswered(read(KEYS.answered)),
     ...(Number.isInteger(waived) ? { consentWaived: waived } : {}),
   };
-}
-
-function parseSignIn(raw: string | undefined): PendingSignIn | undefined {
-  try {
-    return raw === undefined ? undefined : signInSchema.parse(JSON.parse(raw));
-  } catch {
-    return undefined;
-  }
+  for (const key of ["cache", "signIn", "answered"] as const) if (state[key] === undefined) delete state[key];
+  return state;
 }
 
 /** Whether a Secret is this credential's own (its controller ownerReference). */
@@ -188,6 +155,7 @@ function desiredState(c: Credential, state: CredentialState): V1Secret {
   if (state.cache !== undefined) data[KEYS.cache] = encode(state.cache);
   if (state.signIn !== undefined) data[KEYS.signIn] = encode(JSON.stringify(state.signIn));
   if (state.consentWaived !== undefined) data[KEYS.consentWaived] = encode(String(state.consentWaived));
+  if (state.answered !== undefined) data[KEYS.answered] = encode(JSON.stringify(state.answered));
   return {
     apiVersion: "v1",
     kind: "Secret",
@@ -208,10 +176,16 @@ function applyState(
   state: CredentialState,
   current: V1Secret | undefined,
 ): Promise<V1Secret> {
-  const consentWaived = state.consentWaived ?? readState(current).consentWaived;
+  const before = readState(current);
+  const consentWaived = state.consentWaived ?? before.consentWaived;
+  const answered = state.answered ?? before.answered;
   return applySecret(
     deps.core,
-    desiredState(c, consentWaived === undefined ? state : { ...state, consentWaived }),
+    desiredState(c, {
+      ...state,
+      ...(consentWaived === undefined ? {} : { consentWaived }),
+      ...(answered === undefined ? {} : { answered }),
+    }),
     current,
   );
 }

@@ -1,6 +1,15 @@
 import type { CoreV1Api, CustomObjectsApi, V1Secret } from "@kubernetes/client-node";
+import { PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { isDeepStrictEqual } from "node:util";
-import { ANNOTATIONS, LABELS, MICROSOFT_CREDENTIAL, type MicrosoftCredentialStatus } from "../../crds/index.ts";
+import {
+  ANNOTATIONS,
+  GROUP,
+  LABELS,
+  MICROSOFT_CREDENTIAL,
+  VERSION,
+  type MicrosoftCredentialStatus,
+} from "../../crds/index.ts";
+import { isNotFound, statusCodeOf } from "../../kube/errors.ts";
 import type { EventRecorder } from "../../kube/events.ts";
 import {
   applySecret,
@@ -104,4 +113,29 @@ export async function writeStatus(
   }
   const event = eventFor(c.status, next.status);
   if (event !== undefined) await deps.events.record(ownerOf(c), event.type, event.reason, event.message);
+}
+
+/** The annotation's JSON pointer (RFC 6901: `/` is written `~1`). */
+const ANSWER_POINTER = `/metadata/annotations/${ANNOTATIONS.authorizationResponse.replaceAll("~", "~0").replaceAll("/", "~1")}`;
+
+/**
+ * Removes an authorization response once acted on (ADR 13), with a JSON patch that tests the value
+ * first: a newer answer handed in meanwhile is never removed unread (the test fails: 422), and a
+ * credential that is gone has nothing to remove. Called after the status says what became of it.
+ */
+export async function removeAnswer(deps: WriteDeps, c: Credential, value: string): Promise<void> {
+  const ref = { plural: MICROSOFT_CREDENTIAL.plural, namespace: c.metadata.namespace, name: c.metadata.name };
+  const body = [
+    { op: "test", path: ANSWER_POINTER, value },
+    { op: "remove", path: ANSWER_POINTER },
+  ];
+  try {
+    await deps.custom.patchNamespacedCustomObject(
+      { group: GROUP, version: VERSION, ...ref, body },
+      setHeaderOptions("Content-Type", PatchStrategy.JsonPatch),
+    );
+  } catch (error) {
+    if (isNotFound(error) || statusCodeOf(error) === 422) return;
+    throw error;
+  }
 }
