@@ -118,24 +118,41 @@ export async function writeStatus(
 /** The annotation's JSON pointer (RFC 6901: `/` is written `~1`). */
 const ANSWER_POINTER = `/metadata/annotations/${ANNOTATIONS.authorizationResponse.replaceAll("~", "~0").replaceAll("/", "~1")}`;
 
+/** Reads and compares again this many times when the credential changed between the read and the patch. */
+const REMOVE_ATTEMPTS = 3;
+
 /**
- * Removes an authorization response once acted on (ADR 13), with a JSON patch that tests the value
- * first: a newer answer handed in meanwhile is never removed unread (the test fails: 422), and a
- * credential that is gone has nothing to remove. Called after the status says what became of it.
+ * Removes an authorization response once acted on (ADR 13), only if it is still the value acted
+ * on: the credential is read, the value compared, and a JSON patch removes it with a test of the
+ * resourceVersion read (the API server compares a test's string as Go encodes it, `&` as
+ * `\u0026`, so testing an address's value itself never matches). A newer answer handed in
+ * meanwhile is never removed unread; a credential that is gone has nothing to remove. Called
+ * after the status says what became of the answer.
  */
 export async function removeAnswer(deps: WriteDeps, c: Credential, value: string): Promise<void> {
-  const ref = { plural: MICROSOFT_CREDENTIAL.plural, namespace: c.metadata.namespace, name: c.metadata.name };
-  const body = [
-    { op: "test", path: ANSWER_POINTER, value },
-    { op: "remove", path: ANSWER_POINTER },
-  ];
-  try {
-    await deps.custom.patchNamespacedCustomObject(
-      { group: GROUP, version: VERSION, ...ref, body },
-      setHeaderOptions("Content-Type", PatchStrategy.JsonPatch),
-    );
-  } catch (error) {
-    if (isNotFound(error) || statusCodeOf(error) === 422) return;
-    throw error;
+  const ref = { group: GROUP, version: VERSION, plural: MICROSOFT_CREDENTIAL.plural, ...namespaced(c) };
+  for (let attempt = 0; attempt < REMOVE_ATTEMPTS; attempt++) {
+    try {
+      const current = (await deps.custom.getNamespacedCustomObject(ref)) as RawCredential;
+      if (current.metadata?.annotations?.[ANNOTATIONS.authorizationResponse] !== value) return;
+      const body = [
+        { op: "test", path: "/metadata/resourceVersion", value: current.metadata.resourceVersion },
+        { op: "remove", path: ANSWER_POINTER },
+      ];
+      await deps.custom.patchNamespacedCustomObject(
+        { ...ref, body },
+        setHeaderOptions("Content-Type", PatchStrategy.JsonPatch),
+      );
+      return;
+    } catch (error) {
+      if (isNotFound(error)) return;
+      // The test failed: the credential changed since it was read; read and compare again.
+      if (statusCodeOf(error) !== 422) throw error;
+    }
   }
 }
+
+const namespaced = (c: Credential): { namespace: string; name: string } => ({
+  namespace: c.metadata.namespace,
+  name: c.metadata.name,
+});
