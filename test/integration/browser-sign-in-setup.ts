@@ -131,7 +131,12 @@ export async function answer(kubeconfig: string, namespace: string, name: string
 }
 
 /** The messages of the credential's Events of one reason. */
-export async function eventMessages(kubeconfig: string, namespace: string, name: string, reason: string) {
+export async function eventMessages(
+  kubeconfig: string,
+  namespace: string,
+  name: string,
+  reason: string,
+): Promise<string[]> {
   const out = await kubectlOk(kubeconfig, [
     "get",
     "events",

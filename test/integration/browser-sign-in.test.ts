@@ -26,7 +26,7 @@ import {
 } from "./browser-sign-in-setup.ts";
 import { createNamespace } from "./namespace.ts";
 import { startOperator, type InProcessOperator } from "./operator-fixture.ts";
-import { apply, conditionOf, getJson, waitForCondition, type Json } from "./wait.ts";
+import { apply, conditionOf, getJson, waitForCondition } from "./wait.ts";
 
 const kubeconfig = inject("kubeconfig");
 const CLIENT = randomUUID();
@@ -41,7 +41,7 @@ const restart = async (): Promise<void> => {
 
 async function stateKeys(name: string): Promise<string[]> {
   const secret = await getJson(kubeconfig, ["secret", `${name}-state`, "-n", namespace]);
-  return Object.keys((secret?.["data"] ?? {}) as Json).sort();
+  return Object.keys(secret?.["data"] ?? {}).sort();
 }
 
 beforeAll(async () => {
