@@ -13,6 +13,7 @@ import {
   type FakeIdentity,
 } from "../fakes/index.ts";
 import { ANNOTATIONS } from "../../src/crds/index.ts";
+import { createNetworkClient } from "../../src/microsoft/network.ts";
 import { capturedLogLines } from "./operator-fixture.ts";
 import { startSignInFake } from "./sign-in.ts";
 import { getJson, waitFor, type Json } from "./wait.ts";
@@ -130,24 +131,16 @@ export async function answer(kubeconfig: string, namespace: string, name: string
   return answered(kubeconfig, namespace, name);
 }
 
-/** The messages of the credential's Events of one reason. */
+/** The messages of the credential's Events of one reason, oldest first. */
 export async function eventMessages(
   kubeconfig: string,
   namespace: string,
   name: string,
   reason: string,
 ): Promise<string[]> {
-  const out = await kubectlOk(kubeconfig, [
-    "get",
-    "events",
-    "-n",
-    namespace,
-    "--field-selector",
-    `involvedObject.name=${name},reason=${reason}`,
-    "-o",
-    "jsonpath={range .items[*]}{.message}{'\\n'}{end}",
-  ]);
-  return out.split("\n").filter(Boolean);
+  const selector = `involvedObject.name=${name},reason=${reason}`;
+  const list = await getJson(kubeconfig, ["events", "-n", namespace, "--field-selector", selector]);
+  return ((list?.["items"] ?? []) as Json[]).map((event) => String(event["message"]));
 }
 
 /** The verifiers in the namespace's state Secrets now (to look for them elsewhere). */
@@ -177,3 +170,41 @@ export async function leakedSecrets(kubeconfig: string, namespace: string): Prom
   }
   return findSecrets(texts, seenSecrets);
 }
+
+/** The fake's answer to a code redeemed by someone other than the operator (a raw token request). */
+export async function redeemElsewhere(
+  fake: FakeIdentity,
+  clientId: string,
+  request: { tenant: string; location: string; codeVerifier?: string },
+): Promise<{ status: number; body: Json }> {
+  const answer = new URL(request.location);
+  const network = createNetworkClient({ timeoutMs: 5000, extraCaPem: fake.caPem });
+  try {
+    const form = new URLSearchParams({
+      grant_type: "authorization_code",
+      client_id: clientId,
+      code: answer.searchParams.get("code") ?? "",
+      redirect_uri: answer.origin,
+      ...(request.codeVerifier === undefined ? {} : { code_verifier: request.codeVerifier }),
+    });
+    const response = await network.sendPostRequestAsync<Json>(`${fake.url}/${request.tenant}/oauth2/v2.0/token`, {
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: form.toString(),
+    });
+    return { status: response.status, body: response.body };
+  } finally {
+    await network.close();
+  }
+}
+
+/** The address with one parameter replaced (a state or code from elsewhere, another port). */
+export function tampered(location: string, change: { state?: string; code?: string; port?: number }): string {
+  const url = new URL(location);
+  if (change.state !== undefined) url.searchParams.set("state", change.state);
+  if (change.code !== undefined) url.searchParams.set("code", change.code);
+  if (change.port !== undefined) url.port = String(change.port);
+  return url.toString();
+}
+
+export const stateOf = (url: string): string => new URL(url).searchParams.get("state") ?? "";
+export const codeOf = (location: string): string => new URL(location).searchParams.get("code") ?? "";

@@ -124,7 +124,9 @@ export class DelegatedFlow {
       if (c.kind === "broken") return this.#reporter.broken(ctx, c.reason, "sign-in", { detail: c.detail, extras });
       return this.#reporter.failed(ctx, c, undefined);
     }
-    await writeState(this.#deps, ctx.credential, { ...ctx.state, signIn }, ctx.stateSecret);
+    // The answer acted on last answered an earlier sign-in: a replay of it is judged against this one.
+    const kept = ctx.state.cache === undefined ? {} : { cache: ctx.state.cache };
+    await writeState(this.#deps, ctx.credential, { ...kept, signIn }, ctx.stateSecret);
     const owner = ownerOf(ctx.credential);
     await this.#deps.events.record(owner, "Normal", "SignInRequired", signInEventMessage(ctx.credential, signIn));
     if (signIn.deviceBlocked !== undefined) {

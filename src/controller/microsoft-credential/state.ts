@@ -25,7 +25,10 @@ export interface CredentialState {
    * consent sign-in starts by itself for it (an authenticate still asks). Kept by every write.
    */
   readonly consentWaived?: number;
-  /** The authorization response last acted on (its digest and outcome). Kept by every write. */
+  /**
+   * The authorization response last acted on (its digest and outcome), kept with the state until a
+   * new sign-in starts: a replay of it is then judged against that sign-in.
+   */
   readonly answered?: Answered;
 }
 
@@ -176,16 +179,10 @@ function applyState(
   state: CredentialState,
   current: V1Secret | undefined,
 ): Promise<V1Secret> {
-  const before = readState(current);
-  const consentWaived = state.consentWaived ?? before.consentWaived;
-  const answered = state.answered ?? before.answered;
+  const consentWaived = state.consentWaived ?? readState(current).consentWaived;
   return applySecret(
     deps.core,
-    desiredState(c, {
-      ...state,
-      ...(consentWaived === undefined ? {} : { consentWaived }),
-      ...(answered === undefined ? {} : { answered }),
-    }),
+    desiredState(c, consentWaived === undefined ? state : { ...state, consentWaived }),
     current,
   );
 }
