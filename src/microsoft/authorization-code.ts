@@ -97,9 +97,11 @@ export function classifyRedemption(error: unknown): BrokenOrTransient | CodeReje
  */
 export function classifyRedirectError(error: string, description: string): BrokenOrTransient {
   const c = classify({ error, message: description === "" ? error : description });
-  if (c.kind === "broken" && REFRESH_TOKEN_REASONS.has(c.reason))
+  if (c.kind !== "broken") return c;
+  if (REFRESH_TOKEN_REASONS.has(c.reason))
     return { kind: "transient", reason: "MicrosoftError", code: c.code, detail: c.detail };
-  return c;
+  // The person pressed Decline (AADSTS65004 "User declined to consent"): nobody else must consent.
+  return c.code === "AADSTS65004" ? { ...c, reason: "SignInDeclined" } : c;
 }
 
 export type Redemption = ({ readonly kind: "redeemed" } & DelegatedResult) | CodeRejected;

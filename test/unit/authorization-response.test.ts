@@ -172,7 +172,16 @@ describe("judgeAnswer: an answer against the sign-in waiting", () => {
   });
 
   const errors: { description: string; kind: string; reason?: string }[] = [
-    { description: "AADSTS65004: User declined to consent", kind: "broken", reason: "ConsentRequired" },
+    {
+      description: "AADSTS65004: User declined to consent to access the app",
+      kind: "broken",
+      reason: "SignInDeclined",
+    },
+    {
+      description: "AADSTS65001: The user or administrator has not consented",
+      kind: "broken",
+      reason: "ConsentRequired",
+    },
     { description: "The user denied the request", kind: "broken", reason: "SignInDeclined" },
     {
       description: "AADSTS53003: Access has been blocked by Conditional Access",
