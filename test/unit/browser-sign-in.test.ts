@@ -144,7 +144,7 @@ describe("what status.signIn and the SignInRequired Event show", () => {
     expect(shown.userCode).toBeUndefined();
     expect(shown.verificationUri).toBeUndefined();
     expect(shown.message).toMatch(
-      /^organizations blocks device-code sign-in \(AADSTS53003\); sign in in a browser: kubectl mscred login ada -n finance/,
+      /^The account's tenant blocks device-code sign-in \(AADSTS53003\); sign in in a browser: kubectl mscred login ada -n finance/,
     );
   });
   it("the Event says who, how and until when, never the user code", () => {

@@ -18,9 +18,13 @@ export function browserInstructions(c: Credential): string {
   return `Sign in in a browser: ${login(c)}, or open status.signIn.authorizationUrl and paste the address the browser ends on into the annotation ${ANNOTATIONS.authorizationResponse}.`;
 }
 
+/** The tenant a sign-in happens at, as a sentence names it. */
+const tenantOf = (signIn: Pick<PendingSignIn, "tenant">): string =>
+  ["organizations", "common", "consumers"].includes(signIn.tenant) ? "The account's tenant" : `Tenant ${signIn.tenant}`;
+
 /** Microsoft refused the device code for the tenant: the sign-in goes on in the browser (Automatic). */
 export function deviceBlockedMessage(c: Credential, signIn: Pick<PendingSignIn, "tenant">, code: string): string {
-  return `${signIn.tenant} blocks device-code sign-in (${code}); sign in in a browser: ${login(c)}, or open status.signIn.authorizationUrl and paste the address the browser ends on into the annotation ${ANNOTATIONS.authorizationResponse}.`;
+  return `${tenantOf(signIn)} blocks device-code sign-in (${code}); sign in in a browser: ${login(c)}, or open status.signIn.authorizationUrl and paste the address the browser ends on into the annotation ${ANNOTATIONS.authorizationResponse}.`;
 }
 
 /** What status.signIn shows of a waiting sign-in: the code and link, the browser's URL, how to go on. */
@@ -58,7 +62,7 @@ export function signInEventMessage(c: Credential, signIn: PendingSignIn): string
 
 /** The DeviceCodeBlocked Event: the tenant refused the device code, the sign-in goes on in a browser. */
 export function deviceBlockedEventMessage(c: Credential, signIn: PendingSignIn, code: string): string {
-  return `${signIn.tenant} refused the device code (${code}: Conditional Access or a security policy blocks device-code sign-in); the sign-in goes on in a browser until ${rfc3339(signIn.expiresAt)}: ${login(c)}.`;
+  return `${tenantOf(signIn)} refused the device code (${code}: Conditional Access or a security policy blocks device-code sign-in); the sign-in goes on in a browser until ${rfc3339(signIn.expiresAt)}: ${login(c)}.`;
 }
 
 /** The Reauthenticate warning: what may break when another account is bound. */
