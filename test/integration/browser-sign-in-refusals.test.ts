@@ -2,6 +2,8 @@
 // message people read in status.authorizationResponse and a Warning Event, the annotation removed
 // and the sign-in still waiting: an address that is no answer, another state (a tampered one,
 // another credential's, a replayed one), an answer with nothing waiting, one for an earlier spec.
+// The operator runs with exactly the chart's RBAC rules (operator-rbac.ts): reading, judging and
+// removing an answer needs no more than get and patch on microsoftcredentials.
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { kubectlOk } from "../harness/kubectl.ts";
@@ -28,6 +30,7 @@ import {
 } from "./browser-sign-in-setup.ts";
 import { createNamespace } from "./namespace.ts";
 import { startOperator, type InProcessOperator } from "./operator-fixture.ts";
+import { operatorKubeconfig } from "./operator-rbac.ts";
 import { apply, waitForCondition } from "./wait.ts";
 
 const kubeconfig = inject("kubeconfig");
@@ -56,7 +59,8 @@ async function refused(name: string, value: string, reason: string): Promise<str
 beforeAll(async () => {
   namespace = await createNamespace(kubeconfig, "answers");
   fake = await startBrowserFake(CLIENT);
-  running = await startOperator(kubeconfig, namespace, fake, ["--microsoft-client-id", CLIENT]);
+  const asOperator = await operatorKubeconfig(kubeconfig, inject("controlPlane"), namespace);
+  running = await startOperator(asOperator, namespace, fake, ["--microsoft-client-id", CLIENT]);
 });
 
 afterAll(async () => {
