@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { ANNOTATIONS, microsoftCredentialSpecSchema } from "../../src/crds/index.ts";
 import {
   answerDigest,
+  codesIn,
   judgeAnswer,
   parseAnswer,
   type AnswerVerdict,
@@ -200,6 +201,11 @@ describe("judgeAnswer: an answer against the sign-in waiting", () => {
       const judged = judgeAnswer(answer(`error=${error}&state=${STATE}`), signIn(), credential(), NOW);
       expect(judged).toMatchObject({ kind: "microsoftError", classified: { kind: "transient" } });
     }
+  });
+
+  it("finds every code an answer carries, even a malformed one, for the log scrubber to hide", () => {
+    expect(codesIn(answer("code=a&code=b&state=s", "http://evil.example/"))).toEqual(["a", "b"]);
+    expect(codesIn("not an address")).toEqual([]);
   });
 
   it("never repeats the code in what it says", () => {

@@ -8,7 +8,8 @@ import { redeemCode, type Redemption } from "../../microsoft/authorization-code.
 import { MicrosoftError, type Broken, type BrokenOrTransient } from "../../microsoft/errors.ts";
 import { rfc3339 } from "../conditions.ts";
 import { requeueAt, sooner, type Outcome } from "../queue.ts";
-import { answerDigest, type AnswerVerdict } from "./authorization-response.ts";
+import { rememberSecret } from "../../log.ts";
+import { answerDigest, codesIn, type AnswerVerdict } from "./authorization-response.ts";
 import { bindingRefusal } from "./binding.ts";
 import { newBrowserPart } from "./browser-part.ts";
 import type { AnswerRecord, CredentialReconcilerDeps } from "./context.ts";
@@ -44,6 +45,8 @@ export class AnswerSteps {
   }
 
   carryOut(ctx: DelegatedContext, step: AnswerStep): Promise<Outcome> {
+    // Whatever becomes of it, a code handed in never reaches a log line (also after a restart).
+    for (const code of codesIn(step.value)) rememberSecret(code);
     // Acted on already (the status write or the removal was lost): said again as it was, not judged again.
     if (step.kind === "answerAgain")
       return this.#conclude(this.#answering(ctx, step.answered.response), step.value, () =>

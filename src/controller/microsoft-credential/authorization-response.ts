@@ -61,6 +61,13 @@ export function parseAnswer(value: string): ParsedAnswer | { readonly malformed:
   };
 }
 
+/** Every code an answer carries, however malformed it is otherwise: for the log scrubber. */
+export function codesIn(value: string): string[] {
+  const text = value.trim();
+  if (text.length > MAX_ANSWER_LENGTH || !URL.canParse(text)) return [];
+  return new URL(text).searchParams.getAll("code");
+}
+
 /** The digest an answer is remembered by once acted on (never the value, which holds the code). */
 export const answerDigest = (value: string): string => createHash("sha256").update(value.trim()).digest("hex");
 
