@@ -149,10 +149,14 @@ describe("what status.signIn and the SignInRequired Event show", () => {
   });
   it("the Event says who, how and until when, never the user code", () => {
     const event = signInEventMessage(c, both);
-    expect(event).toContain(
-      "ada@contoso.com must sign in at https://microsoft.com/devicelogin, or in a browser before 2026-12-02T12:10:00Z",
+    expect(event).toBe(
+      "ada@contoso.com must sign in before 2026-12-02T12:10:00Z: at https://microsoft.com/devicelogin with the code shown to readers of this credential (kubectl -n finance get mscred ada -o wide), or in a browser: kubectl mscred login ada -n finance.",
     );
     expect(event).not.toContain(device.userCode);
+    // A device code alone: the words of before browser sign-in existed.
+    expect(signInEventMessage(c, withEnd({ ...base, ...device, expiresAt: NOW + 15 * MIN }))).toBe(
+      "ada@contoso.com must sign in at https://microsoft.com/devicelogin before 2026-12-02T12:15:00Z with the code shown to readers of this credential: kubectl -n finance get mscred ada -o wide, or kubectl mscred login ada -n finance.",
+    );
     const browserOnly = signInEventMessage(c, withoutDevice(both, "AADSTS53003"));
     expect(browserOnly).toContain(
       "must sign in in a browser before 2026-12-02T12:10:00Z: kubectl mscred login ada -n finance",

@@ -56,8 +56,9 @@ export function signInEventMessage(c: Credential, signIn: PendingSignIn): string
   const until = rfc3339(signIn.expiresAt);
   if (device === undefined)
     return `${who} must sign in in a browser before ${until}: ${login(c)} (or open the authorization URL shown by kubectl -n ${namespace} get mscred ${name} -o jsonpath='{.status.signIn.authorizationUrl}').`;
-  const browser = signIn.browser === undefined ? "" : `, or in a browser`;
-  return `${who} must sign in at ${device.verificationUri}${browser} before ${until} with the code shown to readers of this credential: kubectl -n ${namespace} get mscred ${name} -o wide, or ${login(c)}.`;
+  if (signIn.browser !== undefined)
+    return `${who} must sign in before ${until}: at ${device.verificationUri} with the code shown to readers of this credential (kubectl -n ${namespace} get mscred ${name} -o wide), or in a browser: ${login(c)}.`;
+  return `${who} must sign in at ${device.verificationUri} before ${until} with the code shown to readers of this credential: kubectl -n ${namespace} get mscred ${name} -o wide, or ${login(c)}.`;
 }
 
 /** The DeviceCodeBlocked Event: the tenant refused the device code, the sign-in goes on in a browser. */
