@@ -19,6 +19,7 @@ import { loadKubeConfig } from "../src/kube/client.ts";
 import { startControlPlane, type ControlPlane } from "../test/harness/control-plane.ts";
 import { chartCrdFiles } from "../test/harness/crds.ts";
 import { startOperatorProcess } from "../test/harness/operator-process.ts";
+import { allCpus, pin, splitCpus } from "./cpu-pinning.ts";
 import { startFakeProcess, type FakeProcess } from "./fake-process.ts";
 import { measureLatency, measureThroughput, type Meters, type Ways } from "./gateway-measure.ts";
 import {
@@ -161,7 +162,7 @@ async function measureCalls(o: {
   readonly tokens: { readonly graph: string; readonly caller: string };
   readonly gateway: GatewayProcess;
   readonly proxy: { readonly pid: number; readonly url: string };
-}): Promise<Pick<GatewayMeasured, "latency" | "throughput" | "contentAnswer">> {
+}): Promise<Pick<GatewayMeasured, "latency" | "throughput" | "shared" | "contentAnswer">> {
   const { dispatcher, files, tokens } = o;
   const base = `${o.gateway.url}/${NAMESPACE}/${CREDENTIAL}/v1.0`;
   const ways: Ways = {
@@ -170,13 +171,32 @@ async function measureCalls(o: {
     proxy: { url: `${o.proxy.url}/v1.0${itemPath(files.small)}`, token: tokens.graph },
   };
   const warmup = Math.min(200, requests);
+  const meters = await metersFor({ fake: o.fake, dispatcher, pids: { gateway: o.gateway.pid, proxy: o.proxy.pid } });
+  const pids = { load: [process.pid, await fakePid()], tested: [o.gateway.pid, o.proxy.pid] };
+  const split = splitCpus();
+  if (split === undefined)
+    throw new Error("the gateway benchmark needs at least 2 CPUs: one for the gateway, one for the load");
+  for (const pid of pids.load) await pin(pid, split.load);
+  for (const pid of pids.tested) await pin(pid, split.tested);
+  console.log(
+    `CPUs: the gateway and the bare proxy on ${split.tested}, this caller and the fake Graph on ${split.load}`,
+  );
   console.log(`latency: ${String(requests)} GETs each way (after ${String(warmup)} not counted)`);
   const latency = await measureLatency(dispatcher, ways, requests, warmup);
   console.log(`throughput: ${String(requests)} GETs each way at concurrency ${String(concurrency)}`);
-  const meters = await metersFor({ fake: o.fake, dispatcher, pids: { gateway: o.gateway.pid, proxy: o.proxy.pid } });
   const throughput = await measureThroughput(dispatcher, ways, { n: requests, concurrency, meters });
+  for (const pid of [...pids.load, ...pids.tested]) await pin(pid, allCpus());
+  console.log(`throughput again, every process on every CPU (${allCpus()}): the load and the gateway compete`);
+  const shared = await measureThroughput(dispatcher, ways, { n: requests, concurrency, meters });
   const contentUrl = `${base}${itemPath(files.large, "/content")}`;
-  return { latency, throughput, contentAnswer: await contentAnswer(dispatcher, contentUrl, tokens.caller) };
+  return { latency, throughput, shared, contentAnswer: await contentAnswer(dispatcher, contentUrl, tokens.caller) };
+}
+
+/** The fake Graph's process id (it runs `test/fakes/main.ts`). */
+async function fakePid(): Promise<number> {
+  const pid = await childPid("test/fakes/main.ts");
+  if (pid === undefined) throw new Error("the fake Graph's process was not found: it runs test/fakes/main.ts");
+  return pid;
 }
 
 async function main(): Promise<void> {
