@@ -98,7 +98,7 @@ function parsed(text: string | undefined): Record<string, unknown> {
   }
 }
 
-/** What a state Secret holds: the refresh and access tokens of msal's cache, a sign-in's device code and refresh token. */
+/** What a state Secret holds: the refresh and access tokens of msal's cache, a sign-in's device code, refresh token and PKCE verifier (ADR 13). */
 export function stateSecrets(data: Readonly<Record<string, string>>): string[] {
   const cache = parsed(data["msal-cache"] === undefined ? undefined : decoded(data["msal-cache"]));
   const entries = (section: string): unknown[] => {
@@ -109,7 +109,12 @@ export function stateSecrets(data: Readonly<Record<string, string>>): string[] {
     (entry) => (entry as { secret?: unknown } | null)?.secret,
   );
   const signIn = parsed(data["sign-in"] === undefined ? undefined : decoded(data["sign-in"]));
-  return [...fromCache, signIn["deviceCode"], signIn["refreshToken"]].filter((v): v is string => typeof v === "string");
+  const browser = signIn["browser"];
+  const verifier =
+    typeof browser === "object" && browser !== null ? (browser as Record<string, unknown>)["codeVerifier"] : undefined;
+  return [...fromCache, signIn["deviceCode"], signIn["refreshToken"], verifier].filter(
+    (v): v is string => typeof v === "string",
+  );
 }
 
 /** Token values the operator holds right now (token and state Secrets), to look for them verbatim. */

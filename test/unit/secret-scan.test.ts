@@ -66,11 +66,13 @@ describe("the suite-wide secret scan", () => {
       deviceCode: "device-code-of-a-sign-in",
       userCode: "F7XQ9J2KL",
       refreshToken: "refresh-token-of-a-sign-in",
+      browser: { state: "state-is-public", codeVerifier: "pkce-verifier-of-a-browser-sign-in" },
     };
     const held = stateSecrets({ "msal-cache": b64(JSON.stringify(cache)), "sign-in": b64(JSON.stringify(signIn)) });
     expect(held.sort()).toEqual([
       "access-token-held-in-the-cache",
       "device-code-of-a-sign-in",
+      "pkce-verifier-of-a-browser-sign-in",
       "refresh-token-held-in-the-cache",
       "refresh-token-of-a-sign-in",
     ]);
