@@ -2,6 +2,7 @@
 // browser part, or both, and the answer last acted on. Read by state.ts; pure helpers for the plan.
 import { z } from "zod";
 import { AUTHORIZATION_RESPONSE_REASONS } from "../../crds/index.ts";
+import type { DeviceCode } from "../../microsoft/device-code.ts";
 
 /**
  * The browser part of a sign-in (ADR 13): the `state` and PKCE verifier the operator made, and the
@@ -76,13 +77,7 @@ const signInSchema = z.object({
 export type PendingSignIn = z.infer<typeof signInSchema>;
 
 /** The device-code part of a sign-in, when one is offered. */
-export interface DevicePart {
-  readonly deviceCode: string;
-  readonly userCode: string;
-  readonly verificationUri: string;
-  readonly message: string;
-  readonly expiresAt: number;
-  readonly intervalMs: number;
+export interface DevicePart extends DeviceCode {
   readonly nextPollAt?: number;
 }
 
