@@ -152,3 +152,27 @@ export async function startGatewayProcess(o: GatewayProcessOptions): Promise<Gat
     stop: async () => void (await child.stop()),
   };
 }
+
+/** The gateway's histogram of the time it adds (`cloudcredentials_gateway_added_seconds`): requests, their sum, and how many within 1 and 5 ms. */
+export interface AddedHistogram {
+  readonly count: number;
+  readonly sumMs: number;
+  readonly within1Ms: number;
+  readonly within5Ms: number;
+}
+
+/** Reads the gateway's added-time histogram at `metricsUrl` (zeros when it cannot be read). */
+export async function addedHistogramOf(metricsUrl: string): Promise<AddedHistogram> {
+  const text = await fetch(metricsUrl).then(
+    (r) => r.text(),
+    () => "",
+  );
+  const value = (series: string): number =>
+    Number(new RegExp(`^cloudcredentials_gateway_added_seconds_${series} ([0-9.e+-]+)$`, "m").exec(text)?.[1] ?? "0");
+  return {
+    count: value("count"),
+    sumMs: value("sum") * 1000,
+    within1Ms: value('bucket\\{le="0\\.001"\\}'),
+    within5Ms: value('bucket\\{le="0\\.005"\\}'),
+  };
+}

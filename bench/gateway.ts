@@ -23,6 +23,7 @@ import { allCpus, pin, splitCpus } from "./cpu-pinning.ts";
 import { startFakeProcess, type FakeProcess } from "./fake-process.ts";
 import { measureLatency, measureThroughput, type Meters, type Ways } from "./gateway-measure.ts";
 import {
+  addedHistogramOf,
   childPid,
   cpuMsOf,
   memoryOf,
@@ -162,7 +163,7 @@ async function measureCalls(o: {
   readonly tokens: { readonly graph: string; readonly caller: string };
   readonly gateway: GatewayProcess;
   readonly proxy: { readonly pid: number; readonly url: string };
-}): Promise<Pick<GatewayMeasured, "latency" | "throughput" | "shared" | "contentAnswer">> {
+}): Promise<Pick<GatewayMeasured, "latency" | "ownView" | "throughput" | "shared" | "contentAnswer">> {
   const { dispatcher, files, tokens } = o;
   const base = `${o.gateway.url}/${NAMESPACE}/${CREDENTIAL}/v1.0`;
   const ways: Ways = {
@@ -182,14 +183,28 @@ async function measureCalls(o: {
     `CPUs: the gateway and the bare proxy on ${split.tested}, this caller and the fake Graph on ${split.load}`,
   );
   console.log(`latency: ${String(requests)} GETs each way (after ${String(warmup)} not counted)`);
+  const before = await addedHistogramOf(o.gateway.metricsUrl);
   const latency = await measureLatency(dispatcher, ways, requests, warmup);
+  const after = await addedHistogramOf(o.gateway.metricsUrl);
   console.log(`throughput: ${String(requests)} GETs each way at concurrency ${String(concurrency)}`);
   const throughput = await measureThroughput(dispatcher, ways, { n: requests, concurrency, meters });
   for (const pid of [...pids.load, ...pids.tested]) await pin(pid, allCpus());
   console.log(`throughput again, every process on every CPU (${allCpus()}): the load and the gateway compete`);
   const shared = await measureThroughput(dispatcher, ways, { n: requests, concurrency, meters });
   const contentUrl = `${base}${itemPath(files.large, "/content")}`;
-  return { latency, throughput, shared, contentAnswer: await contentAnswer(dispatcher, contentUrl, tokens.caller) };
+  const ownView = {
+    count: after.count - before.count,
+    sumMs: after.sumMs - before.sumMs,
+    within1Ms: after.within1Ms - before.within1Ms,
+    within5Ms: after.within5Ms - before.within5Ms,
+  };
+  return {
+    latency,
+    ownView,
+    throughput,
+    shared,
+    contentAnswer: await contentAnswer(dispatcher, contentUrl, tokens.caller),
+  };
 }
 
 /** The fake Graph's process id (it runs `test/fakes/main.ts`). */
