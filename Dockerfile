@@ -8,15 +8,18 @@
 #
 # Same major.minor as the `node` devDependency the tests run on (the test checks it).
 ARG NODE_VERSION=24.21
+# Every stage's base: the official image. scripts/build-image.sh (npm run image:build) builds this
+# file on a local equivalent instead, with --build-arg BASE_IMAGE=... (docs/adr/0014).
+ARG BASE_IMAGE=node:${NODE_VERSION}-trixie-slim
 
-FROM node:${NODE_VERSION}-trixie-slim AS deps
+FROM ${BASE_IMAGE} AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 # Production dependencies only. No install scripts: no production dependency has one, and the
 # `node` devDependency (which downloads Node) is left out: the base image is Node 24.
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 
-FROM node:${NODE_VERSION}-trixie-slim
+FROM ${BASE_IMAGE}
 ARG VERSION=0.0.0-dev
 ARG REVISION=unknown
 LABEL org.opencontainers.image.title="cloud-credentials-operator" \

@@ -18,13 +18,15 @@ export interface Instruction {
 export interface Stage {
   /** `FROM image AS name`. */
   readonly name: string | undefined;
-  /** The base image, with the global ARGs substituted. */
+  /** The base image as written, such as `${BASE_IMAGE}`. */
+  readonly fromText: string;
+  /** The base image, with the global ARGs' defaults substituted. */
   readonly from: string;
   readonly instructions: readonly Instruction[];
 }
 
 export interface Dockerfile {
-  /** ARGs declared before the first FROM, with their defaults. */
+  /** ARGs declared before the first FROM, with their defaults (earlier ARGs substituted, as Docker does). */
   readonly globalArgs: Readonly<Record<string, string>>;
   readonly stages: readonly Stage[];
 }
@@ -92,18 +94,18 @@ function instruction(line: string): Instruction {
 
 export function parseDockerfile(text: string): Dockerfile {
   const globalArgs: Record<string, string> = {};
-  const stages: { name: string | undefined; from: string; instructions: Instruction[] }[] = [];
+  const stages: { name: string | undefined; fromText: string; from: string; instructions: Instruction[] }[] = [];
   for (const line of logicalLines(text)) {
     const i = instruction(line);
     const stage = stages.at(-1);
     if (i.keyword === "FROM") {
       const [image = "", as, name] = i.args;
       if (as !== undefined && as.toUpperCase() !== "AS") throw new Error(`cannot read: ${line}`);
-      stages.push({ name, from: substitute(image, globalArgs), instructions: [] });
+      stages.push({ name, fromText: image, from: substitute(image, globalArgs), instructions: [] });
     } else if (stage !== undefined) {
       stage.instructions.push(i);
     } else if (i.keyword === "ARG") {
-      Object.assign(globalArgs, keyValues(i));
+      for (const [key, value] of Object.entries(keyValues(i))) globalArgs[key] = substitute(value, globalArgs);
     } else {
       throw new Error(`only ARG may come before the first FROM: ${line}`);
     }

@@ -31,11 +31,19 @@ const final = dockerfile.stages.at(-1) as Stage;
 const deps = dockerfile.stages.find((s) => s.name === "deps");
 
 describe("the Dockerfile", () => {
-  it("builds every stage on the official Node 24 slim image, at the major.minor the tests run on", () => {
+  it("builds every stage on BASE_IMAGE, by default the official Node 24 slim image at the major.minor the tests run on", () => {
     const pinned = /^(\d+\.\d+)\./.exec(lock.packages["node_modules/node"]?.version ?? "")?.[1];
     expect(pinned).toMatch(/^24\./);
+    expect(dockerfile.globalArgs).toMatchObject({
+      NODE_VERSION: pinned,
+      BASE_IMAGE: `node:${pinned ?? ""}-trixie-slim`,
+    });
     expect(dockerfile.stages.length).toBeGreaterThanOrEqual(2);
-    for (const stage of dockerfile.stages) expect(stage.from).toBe(`node:${pinned ?? ""}-trixie-slim`);
+    // scripts/build-image.sh swaps the base with --build-arg BASE_IMAGE=..., and only the base.
+    for (const stage of dockerfile.stages) {
+      expect(stage.fromText).toBe("${BASE_IMAGE}");
+      expect(stage.from).toBe(`node:${pinned ?? ""}-trixie-slim`);
+    }
   });
 
   it("installs production dependencies only, without install scripts, in its own stage", () => {
