@@ -1,4 +1,4 @@
-// The fake Microsoft identity platform: an HTTPS server on 127.0.0.1 with its own CA, serving the
+// The fake Microsoft identity platform: an HTTPS server on 127.0.0.1 (by default) with its own CA, serving the
 // endpoints msal-node uses, a fake Microsoft Graph (/v1.0/, /powerbi/) that accepts the tokens it
 // issues, and the /_fake/ control API.
 import { createServer, type Server } from "node:https";
@@ -27,8 +27,13 @@ import { Settings } from "./settings.ts";
 import { createTokenSigner, type PublishedKey } from "./tokens.ts";
 
 export interface FakeIdentityOptions {
-  /** Port on 127.0.0.1. Default: 0, a free port chosen by the system. */
+  /** Port on `host`. Default: 0, a free port chosen by the system. */
   readonly port?: number;
+  /**
+   * The address it listens on, and names in its URLs. Default 127.0.0.1; the node bridge's
+   * 10.88.0.1 (ADR 14) for an operator in a Pod to reach it. Its certificate names both.
+   */
+  readonly host?: "127.0.0.1" | "10.88.0.1";
 }
 
 export interface FakeIdentity extends FakeIdentityControl {
@@ -60,10 +65,10 @@ export interface FakeIdentity extends FakeIdentityControl {
   close(): Promise<void>;
 }
 
-function listen(server: Server, port: number): Promise<number> {
+function listen(server: Server, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once("error", reject);
-    server.listen(port, "127.0.0.1", () => {
+    server.listen(port, host, () => {
       server.off("error", reject);
       resolve((server.address() as AddressInfo).port);
     });
@@ -146,15 +151,16 @@ function buildFake({ pki, server, context, control, stop }: Parts): FakeIdentity
   };
 }
 
-/** Starts a fake on 127.0.0.1 with a fresh CA (openssl, in a temp folder) and no tenants. */
+/** Starts a fake on 127.0.0.1 (or `host`) with a fresh CA (openssl, in a temp folder) and no tenants. */
 export async function startFakeIdentity(options: FakeIdentityOptions = {}): Promise<FakeIdentity> {
   const pki = await createServerPki();
   const closing = new AbortController();
+  const host = options.host ?? "127.0.0.1";
   let port = 0;
   const context: FakeContext = {
     // Known once listening; no request can arrive before that.
     get baseUrl() {
-      return `https://127.0.0.1:${port}`;
+      return `https://${host}:${port}`;
     },
     directory: new Directory(),
     failures: new Failures(),
@@ -176,7 +182,7 @@ export async function startFakeIdentity(options: FakeIdentityOptions = {}): Prom
   const control = createControl(context, graph);
   const server = createServer({ key: pki.serverKeyPem, cert: pki.serverCertPem }, handler({ context, control, graph }));
   try {
-    port = await listen(server, options.port ?? 0);
+    port = await listen(server, options.port ?? 0, host);
   } catch (e: unknown) {
     await pki.remove();
     throw e;

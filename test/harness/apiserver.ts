@@ -18,15 +18,48 @@ export interface ApiServerOptions {
   readonly appendLog?: boolean;
   /** Added after ours. */
   readonly extraArgs?: readonly string[];
+  /**
+   * A node runs beside it (ADR 14): it listens on the node bridge's address instead of loopback,
+   * writes that address into default/kubernetes, authorizes kubelets (Node, NodeRestriction) and
+   * lets the ServiceAccount admission plugin give Pods their tokens.
+   */
+  readonly host?: string;
   /** Default 90 s: a cold start on 2 busy cores takes a good part of a minute. */
   readonly readyTimeoutMs?: number;
 }
 
-export function apiServerUrl(port: number): string {
-  return `https://127.0.0.1:${port}`;
+export function apiServerUrl(port: number, host = "127.0.0.1"): string {
+  return `https://${host}:${port}`;
 }
 
+/** The flags that differ when a node runs beside the API server. */
+function nodeArgs(host: string, pki: Pki): string[] {
+  return [
+    `--bind-address=${host}`,
+    `--advertise-address=${host}`,
+    "--authorization-mode=Node,RBAC",
+    "--enable-admission-plugins=NodeRestriction",
+    `--kubelet-client-certificate=${pki.adminCert}`,
+    `--kubelet-client-key=${pki.adminKey}`,
+    "--kubelet-preferred-address-types=InternalIP",
+  ];
+}
+
+const LOOPBACK_ONLY = new Set([
+  "--bind-address=127.0.0.1",
+  "--advertise-address=127.0.0.1",
+  "--authorization-mode=RBAC",
+  "--disable-admission-plugins=ServiceAccount",
+  "--endpoint-reconciler-type=none",
+]);
+
 export function apiServerArgs(options: ApiServerOptions): string[] {
+  const { pki, host } = options;
+  const args = loopbackArgs(options);
+  return host === undefined ? args : [...args.filter((arg) => !LOOPBACK_ONLY.has(arg)), ...nodeArgs(host, pki)];
+}
+
+function loopbackArgs(options: ApiServerOptions): string[] {
   const { pki, port } = options;
   return [
     `--etcd-servers=${options.etcdUrl}`,
@@ -69,7 +102,7 @@ export async function adminTls(pki: Pki): Promise<TlsMaterial> {
  */
 export async function startApiServer(options: ApiServerOptions): Promise<ManagedProcess> {
   const tls = await adminTls(options.pki);
-  const url = apiServerUrl(options.port);
+  const url = apiServerUrl(options.port, options.host);
   return startWhenReady({
     name: "kube-apiserver",
     binary: options.binary,

@@ -12,6 +12,8 @@ import { startControllerManager } from "./controller-manager.ts";
 import { installCrds } from "./crds.ts";
 import { startEtcd } from "./etcd.ts";
 import { writeKubeconfig } from "./kubeconfig.ts";
+import { startNode, type RunningNode } from "./node.ts";
+import { NODE_NETWORK, prepareNodeNetwork } from "./node-network.ts";
 import { createPki } from "./pki.ts";
 import type { Pki } from "./pki.ts";
 import { freePorts } from "./ports.ts";
@@ -24,6 +26,11 @@ export interface ControlPlaneOptions {
   readonly logDir?: string;
   /** More kube-apiserver flags, e.g. an audit log for a benchmark. */
   readonly apiServerArgs?: readonly string[];
+  /**
+   * Also a node (ADR 14: containerd, kubelet, kube-proxy, kube-scheduler, the operator's image
+   * loaded), so Pods run; the API server then listens on the node bridge's address, not loopback.
+   */
+  readonly node?: boolean;
 }
 
 export interface ControlPlane {
@@ -35,6 +42,8 @@ export interface ControlPlane {
   readonly server: string;
   readonly pki: Pki;
   readonly logDir: string;
+  /** The node, when `node` was asked for. */
+  readonly node?: RunningNode;
   /** Stops kube-apiserver and starts it again on the same port and etcd; resolves when ready. */
   restartApiServer(): Promise<void>;
   /** Stops everything in reverse order and removes `dir`. Safe to call twice. */
@@ -49,6 +58,7 @@ interface Running {
   etcd?: ManagedProcess;
   apiServer?: ManagedProcess;
   controllerManager?: ManagedProcess;
+  node?: RunningNode;
 }
 
 // Temp folders to remove if Node exits without stop() (processes.ts kills the processes).
@@ -65,7 +75,9 @@ function removeOnExit(dir: string): void {
 }
 
 async function stopAll(running: Running): Promise<void> {
-  // Reverse order: controllers first (so they do not log a storm of errors), etcd last.
+  // Reverse order: the node and controllers first (so they do not log a storm of errors), etcd last.
+  await running.node?.stop();
+  running.node = undefined;
   for (const child of [running.controllerManager, running.apiServer, running.etcd]) {
     await child?.stop();
   }
@@ -111,7 +123,9 @@ async function bootstrap(
 ): Promise<{ pki: Pki; apiServer: ApiServerOptions }> {
   const pki = await createPki(join(layout.dir, "pki"));
   const [clientPort, peerPort, apiPort] = (await freePorts(3)) as [number, number, number];
-  const server = apiServerUrl(apiPort);
+  if (options.node === true) await prepareNodeNetwork();
+  const host = options.node === true ? NODE_NETWORK.address : undefined;
+  const server = apiServerUrl(apiPort, host);
   await writeKubeconfig(layout.kubeconfigPath, {
     server,
     caFile: pki.servingCaCert,
@@ -135,6 +149,7 @@ async function bootstrap(
     certDir: join(layout.dir, "apiserver"),
     logFile: join(layout.logDir, "kube-apiserver.log"),
     extraArgs: options.apiServerArgs ?? [],
+    ...(host === undefined ? {} : { host }),
   };
   running.apiServer = await startApiServer(apiServer);
   await installCrds(layout.kubeconfigPath, options.crdFiles ?? []);
@@ -145,7 +160,9 @@ async function bootstrap(
     logFile: join(layout.logDir, "kube-controller-manager.log"),
     server,
     tls: await adminTls(pki),
+    node: options.node === true,
   });
+  if (options.node === true) running.node = await startNode({ ...layout, server, pki, tls: await adminTls(pki) });
   return { pki, apiServer };
 }
 
@@ -187,8 +204,9 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   let stopping: Promise<void> | undefined;
   return {
     ...layout,
-    server: apiServerUrl(started.apiServer.port),
+    server: apiServerUrl(started.apiServer.port, started.apiServer.host),
     pki: started.pki,
+    ...(running.node === undefined ? {} : { node: running.node }),
     restartApiServer: async () => {
       if (stopping) throw new Error("restartApiServer() after stop()");
       await running.apiServer?.stop();

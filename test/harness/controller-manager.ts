@@ -15,6 +15,20 @@ export const controllers: readonly string[] = [
   "clusterrole-aggregation-controller",
 ];
 
+/** With a node (ADR 14): what Deployments, Services, Jobs and Pods need to run as in a cluster. */
+export const nodeControllers: readonly string[] = [
+  "deployment-controller",
+  "replicaset-controller",
+  "endpoints-controller",
+  "endpointslice-controller",
+  "job-controller",
+  "disruption-controller",
+  "pod-garbage-collector-controller",
+  "ttl-after-finished-controller",
+  "node-lifecycle-controller",
+  "taint-eviction-controller",
+];
+
 export interface ControllerManagerOptions {
   readonly binary: string;
   /** Admin kubeconfig with the CA embedded. */
@@ -26,6 +40,8 @@ export interface ControllerManagerOptions {
   readonly tls: TlsMaterial;
   /** Default 60 s. */
   readonly readyTimeoutMs?: number;
+  /** A node runs: start nodeControllers too. */
+  readonly node?: boolean;
 }
 
 export function controllerManagerArgs(options: ControllerManagerOptions): string[] {
@@ -37,7 +53,7 @@ export function controllerManagerArgs(options: ControllerManagerOptions): string
     "--leader-elect=false",
     `--service-account-private-key-file=${options.pki.serviceAccountKey}`,
     `--root-ca-file=${options.pki.servingCaCert}`,
-    `--controllers=${controllers.join(",")}`,
+    `--controllers=${[...controllers, ...(options.node === true ? nodeControllers : [])].join(",")}`,
   ];
 }
 

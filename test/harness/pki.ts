@@ -92,7 +92,7 @@ async function selfSignedCa(dir: string, name: string, files: { cert: string; ke
 interface SignRequest {
   readonly ca: { readonly cert: string; readonly key: string };
   readonly subject: string;
-  readonly profile: "server" | "client";
+  readonly profile: "server" | "apiserver" | "client";
   readonly cert: string;
   readonly key: string;
 }
@@ -153,7 +153,8 @@ export async function createPki(dir: string): Promise<Pki> {
       signLeaf(dir, {
         ca: servingCa,
         subject: subject("localhost"),
-        profile: "server",
+        // Also the names and addresses Pods reach it by when a node runs (ADR 14).
+        profile: "apiserver",
         cert: pki.servingCert,
         key: pki.servingKey,
       }),

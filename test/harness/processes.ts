@@ -32,6 +32,8 @@ export interface StartProcessOptions {
   readonly logFile: string;
   /** Append to the log instead of truncating it (a restarted process keeps its history). */
   readonly append?: boolean;
+  /** Its environment; default this process's. */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 // Processes still running, killed if this Node process exits without stopping them (a test run
@@ -66,7 +68,11 @@ export async function startProcess(options: StartProcessOptions): Promise<Manage
   try {
     // detached: its own process group, so a Ctrl-C in the terminal reaches only us and we stop
     // the processes in order (kube-controller-manager, kube-apiserver, etcd).
-    child = spawn(options.binary, options.args, { stdio: ["ignore", fd, fd], detached: true });
+    child = spawn(options.binary, options.args, {
+      stdio: ["ignore", fd, fd],
+      detached: true,
+      ...(options.env === undefined ? {} : { env: options.env }),
+    });
   } finally {
     closeSync(fd); // the child holds its own copy
   }
