@@ -1,9 +1,11 @@
-// `npm run fake-microsoft [-- --port 8443 --seed]`: the fake identity platform as a process, for
-// trying the operator by hand (and for the benchmark). `--seed` registers the one SIMULATED world
-// (test/fixtures/world.ts). Stops on SIGINT/SIGTERM.
+// `npm run fake-microsoft [-- --host 127.0.0.1 --port 8443 --seed]`: the fake identity platform as
+// a process, for trying the operator by hand (and for the benchmark). `--host` is the IPv4 address it
+// listens on and its certificate names (default 127.0.0.1; a kind network's gateway for Pods to
+// reach it, docs/kind.md). `--seed` registers the one SIMULATED world (test/fixtures/world.ts).
+// Stops on SIGINT/SIGTERM.
 import { parseArgs } from "node:util";
 import { world, seedWorld } from "../fixtures/world.ts";
-import { startFakeIdentity } from "./server.ts";
+import { assertFakeHost, startFakeIdentity } from "./server.ts";
 
 function out(line: string): void {
   process.stdout.write(`${line}\n`);
@@ -11,12 +13,17 @@ function out(line: string): void {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { port: { type: "string", default: "0" }, seed: { type: "boolean", default: false } },
+    options: {
+      host: { type: "string", default: "127.0.0.1" },
+      port: { type: "string", default: "0" },
+      seed: { type: "boolean", default: false },
+    },
   });
+  assertFakeHost(values.host, "--host");
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new Error(`--port must be a port number, got ${values.port}`);
-  const fake = await startFakeIdentity({ port });
+  const fake = await startFakeIdentity({ host: values.host, port });
   out("This is a SIMULATED Microsoft identity platform (test fake), not Microsoft.");
   out(`url:      ${fake.url}`);
   out(`CA:       ${fake.caPath}`);

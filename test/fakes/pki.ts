@@ -1,8 +1,11 @@
 // Certificates for the fake, made with the openssl CLI (no npm dependency): a CA the test trusts
-// through the operator's own CA-bundle option, a serving certificate for 127.0.0.1 and localhost,
-// and a self-signed RSA token-signing certificate like the ones Entra publishes in its JWKS.
+// through the operator's own CA-bundle option, a serving certificate for the names of
+// OPENSSL_CONFIG's server profile (localhost, 127.0.0.1, the node bridge's 10.88.0.1) and the
+// address the fake listens on, and a self-signed RSA token-signing certificate like the ones Entra
+// publishes in its JWKS.
 import { X509Certificate } from "node:crypto";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { appendFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { isIPv4 } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { OPENSSL_CONFIG, openssl } from "../harness/openssl.ts";
@@ -50,6 +53,29 @@ async function makeCa(dir: string): Promise<void> {
   ]);
 }
 
+/** The extension section of the serving certificate, in the fake's own openssl.cnf copy. */
+const servingExtensions = "fake_server";
+
+/**
+ * OPENSSL_CONFIG's [server] profile as a section of its own, its subjectAltName also naming `ip`
+ * (once: the profile may name it already), so that a client reaching the fake at `ip` accepts it.
+ */
+function servingExtensionsSection(ip: string): string {
+  if (!isIPv4(ip))
+    throw new Error(`the fake's serving certificate names IPv4 addresses only, got ${JSON.stringify(ip)}`);
+  const profile = /^\[server\]\n([^[]*)/m.exec(OPENSSL_CONFIG)?.[1] ?? "";
+  const lines = profile.split("\n").filter((line) => line.trim() !== "");
+  const san = lines.findIndex((line) => /^subjectAltName\s*=/.test(line));
+  if (san < 0) throw new Error("OPENSSL_CONFIG has no [server] section with a subjectAltName");
+  const names = (lines[san] ?? "")
+    .replace(/^subjectAltName\s*=\s*/, "")
+    .split(",")
+    .map((name) => name.trim());
+  if (!names.includes(`IP:${ip}`)) names.push(`IP:${ip}`);
+  lines[san] = `subjectAltName = ${names.join(", ")}`;
+  return `\n[${servingExtensions}]\n${lines.join("\n")}\n`;
+}
+
 async function makeServerCert(dir: string): Promise<void> {
   await opensslIn(dir, [
     "req",
@@ -82,7 +108,7 @@ async function makeServerCert(dir: string): Promise<void> {
     "-extfile",
     "openssl.cnf",
     "-extensions",
-    "server",
+    servingExtensions,
   ]);
 }
 
@@ -118,10 +144,17 @@ async function withConfig(prefix: string): Promise<string> {
   return dir;
 }
 
+export interface ServerPkiOptions {
+  /** The IPv4 address the fake listens on, named by the serving certificate too. Default 127.0.0.1. */
+  readonly ip?: string;
+}
+
 /** Generates the CA, the serving certificate and the token-signing certificate in a temp folder. */
-export async function createServerPki(): Promise<ServerPki> {
+export async function createServerPki(options: ServerPkiOptions = {}): Promise<ServerPki> {
+  const section = servingExtensionsSection(options.ip ?? "127.0.0.1");
   const dir = await withConfig("fake-identity-");
   try {
+    await appendFile(join(dir, "openssl.cnf"), section);
     await makeCa(dir);
     await Promise.all([
       makeServerCert(dir),

@@ -1,9 +1,9 @@
-// The fake Microsoft identity platform: an HTTPS server on 127.0.0.1 (by default) with its own CA, serving the
+// The fake Microsoft identity platform: an HTTPS server on 127.0.0.1 (or another IPv4 address) with its own CA, serving the
 // endpoints msal-node uses, a fake Microsoft Graph (/v1.0/, /powerbi/) that accepts the tokens it
 // issues, and the /_fake/ control API.
 import { createServer, type Server } from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { isIPv4, type AddressInfo } from "node:net";
 import { AuthorizationCodes } from "./authorization-codes.ts";
 import { authorizeSegment } from "./browser-sign-in.ts";
 import { createClock } from "./clock.ts";
@@ -30,16 +30,29 @@ export interface FakeIdentityOptions {
   /** Port on `host`. Default: 0, a free port chosen by the system. */
   readonly port?: number;
   /**
-   * The address it listens on, and names in its URLs. Default 127.0.0.1; the node bridge's
-   * 10.88.0.1 (ADR 14) for an operator in a Pod to reach it. Its certificate names both.
+   * The IPv4 address it listens on, and names in its URLs and its serving certificate. Default
+   * 127.0.0.1; the node bridge's 10.88.0.1 (ADR 14), or a kind network's gateway (docs/kind.md),
+   * for an operator in a Pod to reach it. Its certificate names 127.0.0.1 and 10.88.0.1 as well.
    */
-  readonly host?: "127.0.0.1" | "10.88.0.1";
+  readonly host?: string;
+}
+
+/**
+ * Throws unless `host` is an IPv4 address the fake can listen on and name: not a name (the
+ * certificate names addresses), not IPv6, not 0.0.0.0 (no client reaches a URL naming it).
+ * `what` names the setting in the message, e.g. `--host`.
+ */
+export function assertFakeHost(host: string, what = "host"): void {
+  if (isIPv4(host) && host !== "0.0.0.0") return;
+  throw new Error(
+    `${what} must be the IPv4 address clients reach the fake at (it listens there and names it in its URLs and certificate), e.g. 127.0.0.1 or a Docker network's gateway; got ${JSON.stringify(host)}`,
+  );
 }
 
 export interface FakeIdentity extends FakeIdentityControl {
-  /** `https://127.0.0.1:<port>`, no trailing slash. */
+  /** `https://<host>:<port>` (127.0.0.1 by default), no trailing slash. */
   readonly url: string;
-  /** `127.0.0.1:<port>`: what msal's `knownAuthorities` must list to skip instance discovery. */
+  /** `<host>:<port>`: what msal's `knownAuthorities` must list to skip instance discovery. */
   readonly host: string;
   /** The CA that signed the serving certificate: give it to the network client (`extraCaPem`). */
   readonly caPem: string;
@@ -153,9 +166,10 @@ function buildFake({ pki, server, context, control, stop }: Parts): FakeIdentity
 
 /** Starts a fake on 127.0.0.1 (or `host`) with a fresh CA (openssl, in a temp folder) and no tenants. */
 export async function startFakeIdentity(options: FakeIdentityOptions = {}): Promise<FakeIdentity> {
-  const pki = await createServerPki();
-  const closing = new AbortController();
   const host = options.host ?? "127.0.0.1";
+  assertFakeHost(host);
+  const pki = await createServerPki({ ip: host });
+  const closing = new AbortController();
   let port = 0;
   const context: FakeContext = {
     // Known once listening; no request can arrive before that.
