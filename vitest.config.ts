@@ -31,6 +31,19 @@ export default defineConfig({
           hookTimeout: 180_000,
         },
       },
+      {
+        test: {
+          name: "in-cluster",
+          // The e2e journeys again, against the chart installed on a real node with the image built
+          // here (ADR 14), and what only Pods can show: see test/in-cluster/global-setup.ts.
+          include: ["test/e2e/**/*.test.ts", "test/in-cluster/**/*.test.ts"],
+          globalSetup: ["test/in-cluster/global-setup.ts"],
+          // One file at a time: release.test.ts deletes Pods and upgrades the release.
+          fileParallelism: false,
+          testTimeout: 300_000,
+          hookTimeout: 600_000,
+        },
+      },
     ],
   },
 });
