@@ -59,6 +59,8 @@ interface Running {
   apiServer?: ManagedProcess;
   controllerManager?: ManagedProcess;
   node?: RunningNode;
+  /** Releases the machine's node network (node-network.ts), once the node has stopped. */
+  releaseNetwork?: () => Promise<void>;
 }
 
 // Temp folders to remove if Node exits without stop() (processes.ts kills the processes).
@@ -78,6 +80,8 @@ async function stopAll(running: Running): Promise<void> {
   // Reverse order: the node and controllers first (so they do not log a storm of errors), etcd last.
   await running.node?.stop();
   running.node = undefined;
+  await running.releaseNetwork?.();
+  running.releaseNetwork = undefined;
   for (const child of [running.controllerManager, running.apiServer, running.etcd]) {
     await child?.stop();
   }
@@ -123,7 +127,7 @@ async function bootstrap(
 ): Promise<{ pki: Pki; apiServer: ApiServerOptions }> {
   const pki = await createPki(join(layout.dir, "pki"));
   const [clientPort, peerPort, apiPort] = (await freePorts(3)) as [number, number, number];
-  if (options.node === true) await prepareNodeNetwork();
+  if (options.node === true) running.releaseNetwork = await prepareNodeNetwork();
   const host = options.node === true ? NODE_NETWORK.address : undefined;
   const server = apiServerUrl(apiPort, host);
   await writeKubeconfig(layout.kubeconfigPath, {

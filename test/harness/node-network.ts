@@ -5,7 +5,7 @@
 // address), and no NAT is set up. Forwarding is on because a Service's packets are routed back out
 // of the bridge to the Pod behind it.
 import { execFile } from "node:child_process";
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile, rm, writeFile } from "node:fs/promises";
 import { promisify } from "node:util";
 
 const run = promisify(execFile);
@@ -35,11 +35,53 @@ async function sysctl(path: string, value: string): Promise<void> {
   await writeFile(file, value);
 }
 
+/** Held by the one node of this machine: its owner's PID (the bridge, its addresses and kube-proxy's rules are not shareable). */
+const LOCK = "/run/cloud-credentials-operator-node.pid";
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** Claims the machine's one node for this process; throws when another live process holds it. */
+async function claim(): Promise<() => Promise<void>> {
+  for (;;) {
+    try {
+      await writeFile(LOCK, String(process.pid), { flag: "wx" });
+      return () => rm(LOCK, { force: true });
+    } catch (error: unknown) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
+    const holder = Number((await readFile(LOCK, "utf8").catch(() => "")).trim());
+    if (holder > 0 && alive(holder))
+      throw new Error(
+        `another test node runs on this machine (process ${String(holder)}, ${LOCK}): stop it first (Ctrl-C in its npm run cluster:up, or let its test run end); one node at a time, since they share the bridge ${NODE_NETWORK.bridge} and kube-proxy's rules`,
+      );
+    await rm(LOCK, { force: true });
+  }
+}
+
 /**
- * Makes the bridge (or finds it from a run before) with its address, up; turns on forwarding and
- * iptables on bridged traffic (kube-proxy's rules must see Pod-to-Pod packets through a Service).
+ * Claims the machine's node (one at a time), makes the bridge (or finds it from a run before)
+ * with its address, up; turns on forwarding and iptables on bridged traffic (kube-proxy's rules
+ * must see Pod-to-Pod packets through a Service). Resolves to the claim's release.
  */
-export async function prepareNodeNetwork(): Promise<void> {
+export async function prepareNodeNetwork(): Promise<() => Promise<void>> {
+  const release = await claim();
+  try {
+    await makeBridge();
+  } catch (error: unknown) {
+    await release();
+    throw error;
+  }
+  return release;
+}
+
+async function makeBridge(): Promise<void> {
   const { bridge, address } = NODE_NETWORK;
   const links = await ip(["-o", "link", "show"]);
   if (!new RegExp(`^\\d+: ${bridge}[:@]`, "m").test(links)) await ip(["link", "add", bridge, "type", "bridge"]);
