@@ -27,10 +27,12 @@ declare module "vitest" {
   }
 }
 
-type Stop = () => Promise<unknown>;
+export type Stop = () => Promise<unknown>;
+/** The E2E_* settings (process.env, or another project's: test/in-cluster/global-setup.ts). */
+type Env = Readonly<Record<string, string | undefined>>;
 
-async function cluster(stops: Stop[]): Promise<string> {
-  const external = process.env["E2E_KUBECONFIG"];
+async function cluster(env: Env, stops: Stop[]): Promise<string> {
+  const external = env["E2E_KUBECONFIG"];
   if (external) {
     await kubectlOk(external, [
       "apply",
@@ -52,9 +54,9 @@ async function cluster(stops: Stop[]): Promise<string> {
   return controlPlane.kubeconfigPath;
 }
 
-async function microsoft(stops: Stop[]): Promise<{ url: string; caPath: string }> {
-  const url = process.env["E2E_FAKE_URL"];
-  const caPath = process.env["E2E_FAKE_CA"];
+async function microsoft(env: Env, stops: Stop[]): Promise<{ url: string; caPath: string }> {
+  const url = env["E2E_FAKE_URL"];
+  const caPath = env["E2E_FAKE_CA"];
   if (url && caPath) return { url, caPath };
   if (url || caPath)
     throw new Error(
@@ -67,13 +69,13 @@ async function microsoft(stops: Stop[]): Promise<{ url: string; caPath: string }
 }
 
 async function operator(
-  kubeconfig: string,
-  fake: { url: string; caPath: string },
+  env: Env,
+  where: { readonly kubeconfig: string; readonly fake: { url: string; caPath: string }; readonly logDir: string },
   stops: Stop[],
-  logDir: string,
 ): Promise<void> {
-  if (process.env["E2E_OPERATOR"] === "in-cluster") {
-    const namespace = process.env["E2E_OPERATOR_NAMESPACE"] ?? "cloud-credentials-operator";
+  const { kubeconfig, fake, logDir } = where;
+  if (env["E2E_OPERATOR"] === "in-cluster") {
+    const namespace = env["E2E_OPERATOR_NAMESPACE"] ?? "cloud-credentials-operator";
     await kubectlOk(kubeconfig, [
       "wait",
       "--for=condition=Available",
@@ -114,22 +116,34 @@ async function operator(
   process.stdout.write(`e2e: operator log ${running.logFile}\n`);
 }
 
-export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const stops: Stop[] = [];
-  // Every stop runs, even after one failed (a leak found must not leave processes behind).
-  const teardown = async (): Promise<void> => {
+/**
+ * Runs `stops` last first; every one runs, even after one failed (a leak found must not leave
+ * processes behind), and the first failure is thrown at the end.
+ */
+export function stopsInReverse(stops: Stop[]): () => Promise<void> {
+  return async () => {
     const failures: unknown[] = [];
     for (const stop of stops.reverse()) await stop().catch((error: unknown) => failures.push(error));
     if (failures.length > 0) throw failures[0];
   };
+}
+
+export default function setup(project: TestProject): Promise<() => Promise<void>> {
+  return setupWith(project, process.env);
+}
+
+/** The setup with E2E_* settings from `env`: the in-cluster project passes its cluster, fake and release. */
+export async function setupWith(project: TestProject, env: Env): Promise<() => Promise<void>> {
+  const stops: Stop[] = [];
+  const teardown = stopsInReverse(stops);
   try {
-    const kubeconfig = await cluster(stops);
-    const fake = await microsoft(stops);
-    const logDir = process.env["E2E_LOG_DIR"] ?? (await mkdtemp(join(tmpdir(), "cco-e2e-")));
-    await operator(kubeconfig, fake, stops, logDir);
+    const kubeconfig = await cluster(env, stops);
+    const fake = await microsoft(env, stops);
+    const logDir = env["E2E_LOG_DIR"] ?? (await mkdtemp(join(tmpdir(), "cco-e2e-")));
+    await operator(env, { kubeconfig, fake, logDir }, stops);
     // The same secret scan as the integration run, before anything stops: the operator's log, and
     // the Events and statuses of the cluster (only a cluster started here: another one is not ours to judge).
-    if (!process.env["E2E_KUBECONFIG"]) stops.push(() => assertNoSecretsLeaked(kubeconfig, logDir));
+    if (!env["E2E_KUBECONFIG"]) stops.push(() => assertNoSecretsLeaked(kubeconfig, logDir));
     project.provide("e2e", { kubeconfig, fakeUrl: fake.url, fakeCaPath: fake.caPath });
     return teardown;
   } catch (error) {

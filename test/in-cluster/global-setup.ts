@@ -1,11 +1,13 @@
 // vitest globalSetup of the in-cluster project (ADR 14): a control plane with a real node, the
 // SIMULATED Microsoft services on the node bridge (where Pods reach them), and the operator installed
-// with the chart and the image built here. The e2e journeys then run against it unchanged (they get
-// the same `e2e` context), beside the tests of test/in-cluster/ that only Pods can answer.
+// with the chart and the image built here. The e2e journeys then run against it unchanged, set up
+// by the e2e setup's own E2E_OPERATOR=in-cluster way, beside the tests of test/in-cluster/ that
+// only Pods can answer.
 import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
+import { setupWith, stopsInReverse, type Stop } from "../e2e/global-setup.ts";
 import { startFakeIdentity } from "../fakes/index.ts";
 import { seedWorld } from "../fixtures/world.ts";
 import { startControlPlane } from "../harness/control-plane.ts";
@@ -29,8 +31,6 @@ declare module "vitest" {
   }
 }
 
-type Stop = () => Promise<unknown>;
-
 /** The operator Pods' logs, written where the secret scan reads operator logs. */
 async function savePodLogs(kubeconfig: string, logDir: string): Promise<void> {
   const dir = operatorLogDir(logDir);
@@ -50,11 +50,7 @@ async function savePodLogs(kubeconfig: string, logDir: string): Promise<void> {
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const stops: Stop[] = [];
-  const teardown = async (): Promise<void> => {
-    const failures: unknown[] = [];
-    for (const stop of stops.reverse()) await stop().catch((error: unknown) => failures.push(error));
-    if (failures.length > 0) throw failures[0];
-  };
+  const teardown = stopsInReverse(stops);
   try {
     const controlPlane = await startControlPlane({ node: true });
     stops.push(() => controlPlane.stop());
@@ -77,7 +73,18 @@ export default async function setup(project: TestProject): Promise<() => Promise
     });
     process.stdout.write(`in-cluster: logs in ${controlPlane.logDir}, operator Pod logs saved to ${logDir}\n`);
     const ctr = join(node.binaries, "ctr");
-    project.provide("e2e", { kubeconfig, fakeUrl: fake.url, fakeCaPath: fake.caPath });
+    // The e2e project's own setup, by its E2E_OPERATOR=in-cluster way: it checks the release's
+    // Deployment is Available and provides the journeys' `e2e` context.
+    stops.push(
+      await setupWith(project, {
+        E2E_KUBECONFIG: kubeconfig,
+        E2E_FAKE_URL: fake.url,
+        E2E_FAKE_CA: fake.caPath,
+        E2E_OPERATOR: "in-cluster",
+        E2E_OPERATOR_NAMESPACE: NAMESPACE,
+        E2E_LOG_DIR: logDir,
+      }),
+    );
     project.provide("inCluster", {
       kubeconfig,
       fakeUrl: fake.url,

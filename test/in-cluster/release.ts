@@ -1,47 +1,17 @@
 // The operator installed the way users install it (ADR 14): the chart, with the image built here
 // and loaded into the node, pointed at the SIMULATED Microsoft services on the node bridge.
-import { spawn } from "node:child_process";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { world } from "../fixtures/world.ts";
-import { findBinary, repoRoot } from "../harness/assets.ts";
+import { chartDir, runHelm } from "../harness/helm.ts";
 
 export const NAMESPACE = "cloud-credentials-operator";
 export const RELEASE = "ccop";
-export const chartDir = join(repoRoot, "charts", "cloud-credentials-operator");
+export { chartDir };
 /** The ConfigMap (in NAMESPACE) holding the fake's CA, the chart's caBundle. */
 export const FAKE_CA_CONFIGMAP = "simulated-microsoft-ca";
 
-export interface Helm {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs the helm built with the control plane against `kubeconfig`. */
-export function helm(kubeconfig: string, args: readonly string[]): Promise<Helm> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(findBinary("helm"), [...args, "--kubeconfig", kubeconfig], {
-      env: {
-        ...process.env,
-        HELM_CACHE_HOME: join(tmpdir(), "cco-helm-cache"),
-        HELM_CONFIG_HOME: join(tmpdir(), "cco-helm-config"),
-      },
-    });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on("data", (b: Buffer) => out.push(b));
-    child.stderr.on("data", (b: Buffer) => err.push(b));
-    child.on("error", reject);
-    child.on("close", (code) =>
-      resolve({ code: code ?? -1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }),
-    );
-  });
-}
-
 /** Helm's answer, or an error with its stderr. */
 export async function helmOk(kubeconfig: string, args: readonly string[]): Promise<string> {
-  const run = await helm(kubeconfig, args);
+  const run = await runHelm(kubeconfig, args);
   if (run.code !== 0) throw new Error(`helm ${args.slice(0, 2).join(" ")} failed (${String(run.code)}): ${run.stderr}`);
   return run.stdout;
 }
