@@ -4,37 +4,30 @@
 // each byte is XORed in at a bit position that advances by 11 per byte (wrapping around the 160
 // bits); at the end the input's length, as a 64-bit little-endian integer, is XORed into the last
 // 8 bytes; the 20 bytes are given in base64. No npm package for it exists (`quickxorhash`: 404).
-// Streaming: update() with chunks of any size, constant memory (20 bytes of state).
+//
+// Streaming, constant memory: byte i lands at bit (11 * i) mod 160, which depends only on
+// i mod 160, so update() only XORs each byte into one of 160 slots, and digest() places the
+// 160 slots at their bit positions.
 
 const widthBytes = 20; // 160 bits
 const widthBits = widthBytes * 8;
 const shift = 11;
 
 export class QuickXorHash {
-  readonly #state = new Uint8Array(widthBytes);
-  /** Where the next byte goes, in bits from the start of the state. */
-  #bit = 0;
+  /** Slot j: the XOR of every byte whose index is j modulo 160. */
+  readonly #slots = new Uint8Array(widthBits);
   #length = 0;
   #done = false;
 
   /** Adds a chunk (any size; chunk boundaries do not change the digest). */
   update(chunk: Uint8Array): this {
     if (this.#done) throw new Error("QuickXorHash: update() after digest()");
-    const state = this.#state;
-    let bit = this.#bit;
-    for (const byte of chunk) {
-      // The byte spans at most two state bytes; 160 is a multiple of 8, so wrapping is per byte.
-      const at = bit >> 3;
-      const offset = bit & 7;
-      state[at] = (state[at] ?? 0) ^ ((byte << offset) & 0xff);
-      if (offset !== 0) {
-        const next = at + 1 === widthBytes ? 0 : at + 1;
-        state[next] = (state[next] ?? 0) ^ (byte >> (8 - offset));
-      }
-      bit += shift;
-      if (bit >= widthBits) bit -= widthBits;
+    const slots = this.#slots;
+    let slot = this.#length % widthBits;
+    for (let i = 0; i < chunk.length; i++) {
+      slots[slot] = (slots[slot] as number) ^ (chunk[i] as number);
+      if (++slot === widthBits) slot = 0;
     }
-    this.#bit = bit;
     this.#length += chunk.length;
     return this;
   }
@@ -42,7 +35,19 @@ export class QuickXorHash {
   /** The hash in base64 (28 characters); the hasher cannot be used after. */
   digest(): string {
     this.#done = true;
-    const out = Buffer.from(this.#state);
+    const out = Buffer.alloc(widthBytes);
+    this.#slots.forEach((value, slot) => {
+      // Slot j's byte starts at bit 11j mod 160 (little-endian) and may spill into the next byte;
+      // 160 is a multiple of 8, so the wrap-around is whole bytes.
+      const bit = (slot * shift) % widthBits;
+      const at = bit >> 3;
+      const offset = bit & 7;
+      out[at] = (out[at] as number) ^ ((value << offset) & 0xff);
+      if (offset !== 0) {
+        const next = (at + 1) % widthBytes;
+        out[next] = (out[next] as number) ^ (value >> (8 - offset));
+      }
+    });
     const tail = out.readBigUInt64LE(widthBytes - 8) ^ BigInt(this.#length);
     out.writeBigUInt64LE(tail, widthBytes - 8);
     return out.toString("base64");
