@@ -3,8 +3,10 @@
 // pre-authenticated download URLs Graph's `/content` redirects to (`@microsoft.graph.downloadUrl`):
 // no Authorization needed, a short-lived signed token in the URL, Range requests answered 206.
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
-import type { Drive, DriveItem } from "./drive.ts";
+import { QuickXorHash } from "../../../src/sync/quick-xor-hash.ts";
+import type { Content, Drive, DriveItem } from "./drive.ts";
 import type { GraphState } from "./state.ts";
+import type { FileHashes } from "./types.ts";
 
 /** Where download URLs point (SharePoint's own download page has this path). */
 export const downloadPath = "/_layouts/15/download.aspx";
@@ -64,6 +66,32 @@ export function contentSha256(item: DriveItem): string {
   const hash = createHash("sha256");
   for (const chunk of contentChunks(item)) hash.update(chunk);
   return hash.digest("hex");
+}
+
+const hashCache = new WeakMap<Content, { readonly size: number; readonly hashes: Required<FileHashes> }>();
+
+/**
+ * A file's QuickXorHash and SHA-1 (upper-case hex, as OneDrive personal answers), read in one pass
+ * as a download would, the first time a view asks; kept per content (a write makes a new one).
+ */
+export function contentHashes(item: DriveItem): Required<FileHashes> {
+  const content = item.content;
+  if (content === undefined) return contentHashesOf([]);
+  const cached = hashCache.get(content);
+  if (cached?.size === item.size) return cached.hashes;
+  const hashes = contentHashesOf(contentChunks(item));
+  hashCache.set(content, { size: item.size, hashes });
+  return hashes;
+}
+
+function contentHashesOf(chunks: Iterable<Buffer>): Required<FileHashes> {
+  const quickXor = new QuickXorHash();
+  const sha1 = createHash("sha1");
+  for (const chunk of chunks) {
+    quickXor.update(chunk);
+    sha1.update(chunk);
+  }
+  return { quickXorHash: quickXor.digest(), sha1Hash: sha1.digest("hex").toUpperCase() };
 }
 
 /** The whole content of a (small) file. */

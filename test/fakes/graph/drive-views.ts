@@ -1,8 +1,9 @@
 // How a drive item looks in Graph's JSON: the driveItem resource (with itemReference.path
 // percent-encoded, eTag and cTag), and the shorter shape delta uses (no path, deleted facet).
 import { createHash } from "node:crypto";
+import { contentHashes } from "./content.ts";
 import type { Drive, DriveItem, Tombstone } from "./drive.ts";
-import type { DriveItemView } from "./types.ts";
+import type { DriveItemView, FileHashes } from "./types.ts";
 
 const xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 const mimeTypes: Readonly<Record<string, string>> = {
@@ -74,11 +75,17 @@ function parentReference(drive: Drive, item: DriveItem, withPath: boolean): Driv
   };
 }
 
+/** What Graph reports in `file.hashes` for the drive's type, computed from the item's content. */
+function hashesOf(drive: Drive, item: DriveItem): FileHashes {
+  const { quickXorHash, sha1Hash } = contentHashes(item);
+  return drive.init.driveType === "personal" ? { quickXorHash, sha1Hash } : { quickXorHash };
+}
+
 function facets(drive: Drive, item: DriveItem): Pick<DriveItemView, "folder" | "file" | "root"> {
   return {
     ...(item.kind === "folder"
       ? { folder: { childCount: drive.children(item.id).length } }
-      : { file: { mimeType: item.mimeType ?? "application/octet-stream" } }),
+      : { file: { mimeType: item.mimeType ?? "application/octet-stream", hashes: hashesOf(drive, item) } }),
     ...(item.id === drive.rootId ? { root: {} } : {}),
   };
 }

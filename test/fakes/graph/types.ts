@@ -51,8 +51,18 @@ export interface DriveItemView {
     readonly siteId?: string;
   };
   readonly folder?: { readonly childCount: number };
-  readonly file?: { readonly mimeType: string };
+  readonly file?: { readonly mimeType: string; readonly hashes?: FileHashes };
   readonly root?: Record<string, never>;
+}
+
+/**
+ * A file's `hashes` (Graph's hashes resource): quickXorHash (base64) on every drive type, the only
+ * one Microsoft guarantees for both OneDrive for work or school and OneDrive personal; sha1Hash
+ * (hex) on personal drives only. No sha256Hash ("isn't supported. Don't use.") and no crc32Hash.
+ */
+export interface FileHashes {
+  readonly quickXorHash: string;
+  readonly sha1Hash?: string;
 }
 
 export type DriveType = "business" | "personal" | "documentLibrary";
