@@ -264,6 +264,16 @@ async function kubeletSysctls(): Promise<{ restore(): Promise<void> }> {
   };
 }
 
+/** Kills and deletes every container of the node (Pods' and their sandboxes), so that their shims exit. */
+async function removeContainers(bin: string, socket: string): Promise<void> {
+  const ctr = (args: readonly string[]): Promise<{ stdout: string }> =>
+    run(join(bin, "ctr"), ["--address", socket, "-n", "k8s.io", ...args]);
+  const ids = async (what: "tasks" | "containers"): Promise<string[]> =>
+    (await ctr([what, "ls", "-q"]).catch(() => ({ stdout: "" }))).stdout.split("\n").filter(Boolean);
+  for (const id of await ids("tasks")) await ctr(["tasks", "delete", "--force", id]).catch(() => undefined);
+  for (const id of await ids("containers")) await ctr(["containers", "delete", id]).catch(() => undefined);
+}
+
 /**
  * Unmounts what the kubelet and containerd left mounted under `dir` (the kubelet's root, Pod volumes,
  * network namespaces, container root file systems), deepest first, so that the folder can go.
@@ -291,17 +301,21 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
     await run(join(assets.bin, "kube-proxy"), ["--cleanup"]).catch(() => undefined);
   };
   const sysctls = await kubeletSysctls();
+  const socket = join(o.dir, "node", "containerd", "containerd.sock");
+  let containerd: ManagedProcess | undefined;
   const stop = async (): Promise<void> => {
     for (const child of started.reverse()) await child.stop();
     started.length = 0;
+    // Containers outlive containerd (their shims are detached): end them while it still runs.
+    if (containerd !== undefined) await removeContainers(assets.bin, socket);
+    await containerd?.stop();
+    containerd = undefined;
     await proxyCleanup();
     await unmountUnder(join(o.dir, "node"));
     await sysctls.restore();
   };
   try {
-    const containerd = await startContainerd(o, assets.bin, images.pause);
-    started.push(containerd);
-    const socket = join(o.dir, "node", "containerd", "containerd.sock");
+    containerd = await startContainerd(o, assets.bin, images.pause);
     await importImages(assets.bin, socket, assets.images);
     started.push(await startScheduler(o, assets.bin));
     started.push(await startKubelet(o, assets.bin, socket));
