@@ -1,6 +1,7 @@
 // A real Kubernetes control plane for tests: etcd, kube-apiserver and kube-controller-manager on
-// loopback ports, in a temp folder, no kubelet (pods never run). Start order: etcd, kube-apiserver,
-// CRDs, kube-controller-manager (its garbage collector must see the CRDs); stop in reverse.
+// loopback ports, in a temp folder, no kubelet (pods never run) unless a node is asked for (ADR 14:
+// node.ts). Start order: etcd, kube-apiserver, CRDs, kube-controller-manager (its garbage collector
+// must see the CRDs), the node; stop in reverse.
 import { rmSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -38,7 +39,7 @@ export interface ControlPlane {
   readonly dir: string;
   /** Admin (system:masters) kubeconfig, certificates embedded. */
   readonly kubeconfigPath: string;
-  /** https://127.0.0.1:<port> */
+  /** https://127.0.0.1:<port>; https://10.88.0.1:<port> with a node. */
   readonly server: string;
   readonly pki: Pki;
   readonly logDir: string;
