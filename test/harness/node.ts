@@ -8,6 +8,7 @@ import { request as httpsRequest } from "node:https";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { Agent, request } from "undici";
 import { repoRoot } from "./assets.ts";
 import { writeKubeconfig } from "./kubeconfig.ts";
 import { cniConfig, NODE_NETWORK } from "./node-network.ts";
@@ -182,7 +183,6 @@ async function startKubelet(o: NodeOptions, bin: string, socket: string): Promis
 
 /** Whether the Node's Ready condition is True. */
 async function nodeReady(url: string, tls: TlsMaterial): Promise<boolean> {
-  const { Agent, request } = await import("undici");
   const dispatcher = new Agent({ connect: { ca: tls.ca, cert: tls.cert, key: tls.key } });
   try {
     const response = await request(url, { dispatcher });
