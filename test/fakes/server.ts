@@ -1,6 +1,6 @@
 // The fake Microsoft identity platform: an HTTPS server on 127.0.0.1 (or another IPv4 address)
-// with its own CA, serving the endpoints msal-node uses, a fake Microsoft Graph (/v1.0/, /powerbi/) that accepts the tokens it
-// issues, and the /_fake/ control API.
+// with its own CA, serving the endpoints msal-node uses, a fake Microsoft Graph (/v1.0/,
+// /powerbi/) that accepts the tokens it issues, and the /_fake/ control API.
 import { createServer, type Server } from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { isIPv4, type AddressInfo } from "node:net";
