@@ -77,8 +77,7 @@ function parentReference(drive: Drive, item: DriveItem, withPath: boolean): Driv
 
 /** What Graph reports in `file.hashes` for the drive's type, computed from the item's content. */
 function hashesOf(drive: Drive, item: DriveItem): FileHashes {
-  const { quickXorHash, sha1Hash } = contentHashes(item);
-  return drive.init.driveType === "personal" ? { quickXorHash, sha1Hash } : { quickXorHash };
+  return contentHashes(item, drive.init.driveType === "personal");
 }
 
 function facets(drive: Drive, item: DriveItem): Pick<DriveItemView, "folder" | "file" | "root"> {
