@@ -54,3 +54,28 @@ export type AccessListReason = (typeof ACCESS_LIST_REASONS)[number];
 
 /** Broken=False reason. */
 export const NOT_BROKEN = "Healthy";
+
+/** A FolderSync's condition types (ADR 15). */
+export const FOLDER_SYNC_CONDITION_TYPES = ["Ready", "Syncing", "Throttled", "Broken"] as const;
+
+/** A person must act on a FolderSync (docs/folder-sync.md). Ready is False with the same reason. */
+export const FOLDER_SYNC_BROKEN_REASONS = [
+  "FolderNotFound",
+  "AccessRemoved",
+  "VolumeFull",
+  "VolumeNotFound",
+  "AccessListItemNotFound",
+  "NotPermitted",
+] as const;
+export type FolderSyncBrokenReason = (typeof FOLDER_SYNC_BROKEN_REASONS)[number];
+
+/** Ready's own reasons for a FolderSync when nothing is broken. */
+export const FOLDER_SYNC_READY_REASONS = [
+  "Synced",
+  "FirstSyncPending",
+  "CredentialNotReady",
+  "CredentialNotFound",
+  "SyncFailed",
+  "Suspended",
+] as const;
+export type FolderSyncReadyReason = (typeof FOLDER_SYNC_READY_REASONS)[number] | FolderSyncBrokenReason;

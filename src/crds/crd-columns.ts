@@ -80,3 +80,54 @@ export const ACCESS_LIST_COLUMNS: readonly PrinterColumn[] = [
     priority: 1,
   },
 ];
+
+/** What `kubectl get foldersyncs` shows (priority 1: only with `-o wide`). */
+export const FOLDER_SYNC_COLUMNS: readonly PrinterColumn[] = [
+  {
+    name: "Credential",
+    type: "string",
+    jsonPath: ".spec.credentialRef.name",
+    description: "The MicrosoftCredential used.",
+  },
+  { name: "Ready", type: "string", jsonPath: condition("Ready", "status"), description: "The last pass completed." },
+  {
+    name: "Reason",
+    type: "string",
+    jsonPath: condition("Ready", "reason"),
+    description: "Why Ready is what it is.",
+  },
+  {
+    name: "Syncing",
+    type: "string",
+    jsonPath: condition("Syncing", "status"),
+    description: "A pass is running.",
+  },
+  {
+    name: "Last Sync",
+    type: "date",
+    jsonPath: ".status.lastSuccessTime",
+    description: "When a pass last completed.",
+  },
+  { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp", description: "Time since creation." },
+  {
+    name: "Volume",
+    type: "string",
+    jsonPath: ".spec.target.claimName",
+    description: "The PersistentVolumeClaim the files land on.",
+    priority: 1,
+  },
+  {
+    name: "Throttled",
+    type: "string",
+    jsonPath: condition("Throttled", "status"),
+    description: "Microsoft asked to wait (Retry-After).",
+    priority: 1,
+  },
+  {
+    name: "Next Sync",
+    type: "string",
+    jsonPath: ".status.nextRunTime",
+    description: "When the next pass starts.",
+    priority: 1,
+  },
+];

@@ -1,11 +1,12 @@
 import { accessListSpecSchema, accessListStatusSchema } from "./access-list.ts";
-import { ACCESS_LIST_COLUMNS, MICROSOFT_CREDENTIAL_COLUMNS } from "./crd-columns.ts";
+import { ACCESS_LIST_COLUMNS, FOLDER_SYNC_COLUMNS, MICROSOFT_CREDENTIAL_COLUMNS } from "./crd-columns.ts";
+import { folderSyncSpecSchema, folderSyncStatusSchema } from "./folder-sync.ts";
 import { microsoftCredentialSpecSchema, microsoftCredentialStatusSchema } from "./microsoft-credential.ts";
-import { ACCESS_LIST, MICROSOFT_CREDENTIAL } from "./names.ts";
+import { ACCESS_LIST, FOLDER_SYNC, MICROSOFT_CREDENTIAL } from "./names.ts";
 import { nameLengthRule } from "./schema-helpers.ts";
 import { toCrd } from "./to-crd.ts";
 
-/** Both CustomResourceDefinitions, generated from the zod schemas: the only source of the CRD YAML. */
+/** The CustomResourceDefinitions, generated from the zod schemas: the only source of the CRD YAML. */
 export function customResourceDefinitions(): Record<string, unknown>[] {
   return [
     toCrd({
@@ -25,6 +26,15 @@ export function customResourceDefinitions(): Record<string, unknown>[] {
       status: accessListStatusSchema,
       nameRules: [nameLengthRule(ACCESS_LIST.kind)],
       printerColumns: ACCESS_LIST_COLUMNS,
+    }),
+    toCrd({
+      ...FOLDER_SYNC,
+      description:
+        "FolderSync keeps a folder of OneDrive or SharePoint in files on a PersistentVolumeClaim, download only, read as a MicrosoftCredential's account.",
+      spec: folderSyncSpecSchema,
+      status: folderSyncStatusSchema,
+      nameRules: [nameLengthRule(FOLDER_SYNC.kind)],
+      printerColumns: FOLDER_SYNC_COLUMNS,
     }),
   ];
 }

@@ -19,6 +19,13 @@ export const ACCESS_LIST = {
   shortNames: ["msaccess"],
 } as const;
 
+export const FOLDER_SYNC = {
+  kind: "FolderSync",
+  plural: "foldersyncs",
+  singular: "foldersync",
+  shortNames: ["mssync"],
+} as const;
+
 /**
  * A custom RBAC verb on microsoftcredentials: "may have AccessList items resolved as this
  * credential's account". Creating an AccessList needs it (admission policy); the manager Role and
@@ -37,6 +44,8 @@ export const LABELS = {
   managedBy: "app.kubernetes.io/managed-by",
   credential: `${GROUP}/credential`,
   broken: `${GROUP}/broken`,
+  /** On a FolderSync's Job, ServiceAccount, Role, RoleBinding and report ConfigMap (ADR 15). */
+  folderSync: `${GROUP}/foldersync`,
 } as const;
 export const MANAGED_BY = "cloud-credentials-operator";
 

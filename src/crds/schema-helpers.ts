@@ -77,7 +77,7 @@ function conditionOf(types: readonly string[]) {
 }
 
 /** A condition of any of our kinds. */
-export const conditionSchema = conditionOf(["Ready", "Broken", "SignInPending", "Published"]);
+export const conditionSchema = conditionOf(["Ready", "Broken", "SignInPending", "Published", "Syncing", "Throttled"]);
 
 export type Condition = z.infer<typeof conditionSchema>;
 
