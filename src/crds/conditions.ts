@@ -66,6 +66,8 @@ export const FOLDER_SYNC_BROKEN_REASONS = [
   "VolumeNotFound",
   "AccessListItemNotFound",
   "NotPermitted",
+  // The operator has no --sync-image (or no --gateway-url for a credential with a manager).
+  "SyncNotConfigured",
 ] as const;
 export type FolderSyncBrokenReason = (typeof FOLDER_SYNC_BROKEN_REASONS)[number];
 
