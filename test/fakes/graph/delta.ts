@@ -69,9 +69,11 @@ function liveEntries(call: Call, drive: Drive, scope: DriveItem, token: Token & 
     for (const item of changed) for (const a of drive.lineage(item).slice(1)) if (inScope(a)) withParents.set(a.id, a);
   const key = principalKey(call.principal);
   const site = drive.init.siteId;
+  const depths = new Map([...withParents.values()].map((i) => [i.id, depth(drive, i)]));
+  const at = (i: DriveItem): number => depths.get(i.id) ?? 0;
   return [...withParents.values()]
     .filter((i) => !call.state.store.isDenied(key, [...drive.lineage(i).map((x) => x.id), ...(site ? [site] : [])]))
-    .sort((a, b) => depth(drive, a) - depth(drive, b) || a.seq - b.seq);
+    .sort((a, b) => at(a) - at(b) || a.seq - b.seq);
 }
 
 function removedEntries(drive: Drive, scope: DriveItem, token: Token & { u: number }): Tombstone[] {
@@ -80,17 +82,20 @@ function removedEntries(drive: Drive, scope: DriveItem, token: Token & { u: numb
   return removed.filter((t) => t.seq <= token.u && (scope.id === drive.rootId || t.ancestorIds.includes(scope.id)));
 }
 
-type Entry = { readonly key: [number, number, number]; readonly view: Record<string, unknown> };
+/** One change to report: its place in the feed, and its JSON (made only for the page that shows it). */
+type Entry = { readonly key: [number, number, number]; readonly view: () => Record<string, unknown> };
 
 function entries(call: Call, drive: Drive, scope: DriveItem, token: Token & { u: number }): Entry[] {
-  const live = liveEntries(call, drive, scope, token).map((item): Entry => {
-    const view = deltaItemView(drive, item);
-    const url = item.kind === "file" ? { "@microsoft.graph.downloadUrl": downloadUrl(call.state, drive, item) } : {};
-    return { key: [0, depth(drive, item), item.seq], view: { ...view, ...url } };
-  });
+  const live = liveEntries(call, drive, scope, token).map((item): Entry => ({
+    key: [0, depth(drive, item), item.seq],
+    view: () => ({
+      ...deltaItemView(drive, item),
+      ...(item.kind === "file" ? { "@microsoft.graph.downloadUrl": downloadUrl(call.state, drive, item) } : {}),
+    }),
+  }));
   const gone = removedEntries(drive, scope, token).map((t): Entry => ({
     key: [1, 0, t.seq],
-    view: deletedItemView(drive, t),
+    view: () => deletedItemView(drive, t),
   }));
   return [...live, ...gone];
 }
@@ -121,7 +126,7 @@ export function delta(call: Call, drive: Drive, scope: DriveItem, rest: string):
   const body = collection(
     call,
     "Collection(driveItem)",
-    pageOf.map((e) => e.view),
+    pageOf.map((e) => e.view()),
   );
   return { ...body, [more ? "@odata.nextLink" : "@odata.deltaLink"]: linkTo(call, deltaPath, query) };
 }

@@ -122,6 +122,9 @@ export class Drive {
   readonly init: DriveInit;
   readonly rootId: string;
   #items = new Map<string, DriveItem>();
+  /** Children's ids by parent id and lower-case name, and each item's creation ordinal (children are listed in creation order). */
+  #children = new Map<string, Map<string, string>>();
+  #ordinals = new Map<string, number>();
   #tombstones: Tombstone[] = [];
   #seq = 0;
   #epoch = 1;
@@ -132,7 +135,19 @@ export class Drive {
     this.id = newDriveId(init.driveType);
     this.rootId = this.#newItemId();
     const root = { id: this.rootId, name: "root", kind: "folder", size: 0, worksheets: [] } as const;
-    this.#items.set(this.rootId, { ...root, createdAt: init.now, modifiedAt: init.now, version: 1, seq: 0 });
+    this.#store({ ...root, createdAt: init.now, modifiedAt: init.now, version: 1, seq: 0 });
+  }
+
+  /** Saves an item, keeping the children index right when it is new or moved. */
+  #store(item: DriveItem): void {
+    const before = this.#items.get(item.id);
+    if (!this.#ordinals.has(item.id)) this.#ordinals.set(item.id, this.#ordinals.size);
+    if (before?.parentId !== undefined) this.#children.get(before.parentId)?.delete(before.name.toLowerCase());
+    if (item.parentId !== undefined) {
+      const siblings = this.#children.get(item.parentId) ?? new Map<string, string>();
+      this.#children.set(item.parentId, siblings.set(item.name.toLowerCase(), item.id));
+    }
+    this.#items.set(item.id, item);
   }
 
   /** The change counter: delta reports what changed after a value of it. */
@@ -166,8 +181,8 @@ export class Drive {
 
   /** The child of that name (case-insensitive). */
   child(parent: DriveItem, name: string): DriveItem | undefined {
-    const key = name.toLowerCase();
-    return this.children(parent.id).find((c) => c.name.toLowerCase() === key);
+    const id = this.#children.get(parent.id)?.get(name.toLowerCase());
+    return id === undefined ? undefined : this.#items.get(id);
   }
 
   /** Adds (or replaces the attributes of) the item at `input.path`, creating missing folders. */
@@ -211,7 +226,7 @@ export class Drive {
       version: (existing?.version ?? 0) + 1,
       seq: ++this.#seq,
     };
-    this.#items.set(id, item);
+    this.#store(item);
     return item;
   }
 
@@ -226,7 +241,7 @@ export class Drive {
       version: item.version + 1,
       seq: ++this.#seq,
     };
-    this.#items.set(item.id, updated);
+    this.#store(updated);
     return updated;
   }
 
@@ -239,6 +254,8 @@ export class Drive {
       .map((i) => i.id);
     const { id, name, kind, parentId } = item;
     this.#tombstones.push({ id, name, kind, ancestorIds, seq: ++this.#seq, at: now, ...(parentId && { parentId }) });
+    if (parentId !== undefined) this.#children.get(parentId)?.delete(name.toLowerCase());
+    this.#children.delete(id);
     return this.#items.delete(item.id);
   }
 
@@ -297,7 +314,9 @@ export class Drive {
 
   /** Children in creation order. */
   children(id: string): DriveItem[] {
-    return [...this.#items.values()].filter((i) => i.parentId === id);
+    const ids = [...(this.#children.get(id)?.values() ?? [])];
+    const order = (i: string): number => this.#ordinals.get(i) ?? 0;
+    return ids.sort((a, b) => order(a) - order(b)).map((i) => this.#items.get(i) as DriveItem);
   }
 
   view(): DriveView {

@@ -26,7 +26,9 @@ function baseBlock(seed: string): Buffer {
   const cached = baseBlocks.get(seed);
   if (cached !== undefined) return cached;
   const key = createHash("sha256").update(seed).digest();
-  const block = createCipheriv("aes-256-ctr", key, Buffer.alloc(16)).update(Buffer.alloc(blockSize));
+  // Copied into a buffer of its own: 4-byte aligned for foldSlots.
+  const block = Buffer.alloc(blockSize);
+  createCipheriv("aes-256-ctr", key, Buffer.alloc(16)).update(block).copy(block);
   if (baseBlocks.size >= 64) baseBlocks.delete(baseBlocks.keys().next().value ?? "");
   baseBlocks.set(seed, block);
   return block;
@@ -54,42 +56,55 @@ export function* generatedChunks(seed: string, start: number, end: number): Gene
   }
 }
 
-/** XORs `bytes` into the slots as if they started at file offset `at`. */
-function xorInto(slots: Uint8Array, bytes: Uint8Array, at: number): void {
-  let slot = at % slotCount;
-  for (let i = 0; i < bytes.length; i++) {
-    slots[slot] = (slots[slot] as number) ^ (bytes[i] as number);
-    if (++slot === slotCount) slot = 0;
+/**
+ * The slots of `bytes[0, length)` read from slot 0: byte i goes to slot i mod 160. 160 bytes are
+ * 40 words, so whole words fold into 40 word slots (`bytes` must start 4-byte aligned).
+ */
+function foldSlots(bytes: Buffer, length: number): Uint8Array {
+  const slots = new Uint8Array(slotCount);
+  const words = new Uint32Array(bytes.buffer, bytes.byteOffset, length >> 2);
+  const wordSlots = new Uint32Array(slots.buffer);
+  for (let w = 0, s = 0; w < words.length; w++) {
+    wordSlots[s] = (wordSlots[s] as number) ^ (words[w] as number);
+    if (++s === slotCount / 4) s = 0;
+  }
+  for (let i = words.length * 4; i < length; i++)
+    slots[i % slotCount] = (slots[i % slotCount] as number) ^ (bytes[i] as number);
+  return slots;
+}
+
+/** XORs `from` into `slots` rotated by r (slot (j + r) mod 160 gets from[j]). */
+function xorRotated(slots: Uint8Array, from: Uint8Array, r: number): void {
+  for (let j = 0; j < from.length; j++) {
+    const at = (j + r) % slotCount;
+    slots[at] = (slots[at] as number) ^ (from[j] as number);
   }
 }
 
-/** The base block's slots, rotated by r (slot (j + r) mod 160 gets base slot j). */
-function rotated(baseSlots: Uint8Array, r: number): Uint8Array {
-  const out = new Uint8Array(slotCount);
-  for (let j = 0; j < slotCount; j++) out[(j + r) % slotCount] = baseSlots[j] as number;
-  return out;
-}
+const rotationOf = (k: number): number => (k * blockSize) % slotCount;
 
 /** The QuickXorHash (base64) of a generated file of `size` bytes, without generating them. */
 export function generatedQuickXorHash(seed: string, size: number): string {
   const base = baseBlock(seed);
   const full = Math.floor(size / blockSize);
   const slots = new Uint8Array(slotCount);
+  const head = Buffer.alloc(8);
   if (full > 0) {
-    const baseSlots = new Uint8Array(slotCount);
-    xorInto(baseSlots, base, 0);
+    const baseSlots = foldSlots(base, blockSize);
     // Blocks k and k + 5 start at the same slot: only the parity of each residue's count matters.
     for (let r = 0; r < 5 && r < full; r++)
-      if (Math.floor((full - 1 - r) / 5) % 2 === 0) xorInto(slots, rotated(baseSlots, (r * blockSize) % slotCount), 0);
-    const head = Buffer.alloc(8);
+      if (Math.floor((full - 1 - r) / 5) % 2 === 0) xorRotated(slots, baseSlots, rotationOf(r));
     for (let k = 1; k < full; k++) {
       head.writeBigUInt64BE(BigInt(k));
-      xorInto(slots, head, k * blockSize);
+      xorRotated(slots, head, rotationOf(k));
     }
   }
   const tail = size - full * blockSize;
-  if (tail > 0)
-    for (const chunk of generatedChunks(seed, full * blockSize, size)) xorInto(slots, chunk, full * blockSize);
+  if (tail > 0) {
+    xorRotated(slots, foldSlots(base, tail), rotationOf(full));
+    head.writeBigUInt64BE(BigInt(full));
+    xorRotated(slots, head.subarray(0, Math.min(8, tail)), rotationOf(full));
+  }
   // The hasher places the slots; its length (160) is then swapped for the file's.
   const digest = Buffer.from(new QuickXorHash().update(slots).digest(), "base64");
   digest.writeBigUInt64LE(digest.readBigUInt64LE(12) ^ BigInt(slotCount) ^ BigInt(size), 12);
