@@ -16,6 +16,8 @@ const kubeconfig = inject("kubeconfig");
 const served = await docObjects([
   "MicrosoftCredential",
   "AccessList",
+  "FolderSync",
+  "PersistentVolumeClaim",
   "CronJob",
   "Pod",
   "ConfigMap",
@@ -31,7 +33,7 @@ beforeAll(async () => {
 describe("the YAML in docs/", () => {
   it("has objects to check", () => {
     expect(served.map((o) => o.object["kind"])).toEqual(
-      expect.arrayContaining(["MicrosoftCredential", "AccessList", "CronJob"]),
+      expect.arrayContaining(["MicrosoftCredential", "AccessList", "FolderSync", "CronJob"]),
     );
   });
 
