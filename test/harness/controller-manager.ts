@@ -22,6 +22,8 @@ export const nodeControllers: readonly string[] = [
   "endpoints-controller",
   "endpointslice-controller",
   "job-controller",
+  // Binds a claim to the PersistentVolume it names (a FolderSync's volume, ADR 15).
+  "persistentvolume-binder-controller",
   "disruption-controller",
   "pod-garbage-collector-controller",
   "ttl-after-finished-controller",

@@ -27,6 +27,8 @@ declare module "vitest" {
       readonly containerdSocket: string;
       /** containerd's `ctr`, to tag an image for an upgrade. */
       readonly ctr: string;
+      /** Where Pod logs are saved for the secret scan at the end. */
+      readonly logDir: string;
     };
   }
 }
@@ -92,6 +94,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
       images: node.images,
       containerdSocket: node.containerdSocket,
       ctr,
+      logDir,
     });
     return teardown;
   } catch (error) {
