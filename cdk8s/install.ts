@@ -8,6 +8,7 @@ import { k8s } from "cdk8s-plus-33";
 import type { Construct } from "constructs";
 import { parse } from "yaml";
 import { customResourceDefinitions } from "../src/crds/index.ts";
+import { folderSyncEnv, syncImage, type FolderSyncValues } from "./folder-sync.ts";
 import { gateway, type GatewayValues } from "./gateway.ts";
 
 const chartDir = join(import.meta.dirname, "..", "charts", "cloud-credentials-operator");
@@ -39,6 +40,8 @@ interface Values {
     readonly requireAccount: boolean;
   };
   readonly admissionPolicies: { readonly enabled: boolean };
+  readonly caBundle: { readonly configMapName: string; readonly key: string };
+  readonly folderSync: FolderSyncValues;
   readonly gateway: GatewayValues;
 }
 
@@ -83,7 +86,8 @@ export class OperatorInstall extends Chart {
     });
     rbac(this, { name, namespace, labels });
     if (values.rbac.aggregateToDefaultRoles) aggregateRoles(this, { name, namespace, labels });
-    if (values.admissionPolicies.enabled) admissionPolicies(this, { name, namespace, labels }, values);
+    if (values.admissionPolicies.enabled)
+      admissionPolicies(this, { name, namespace, labels }, { ...values, syncImage: syncImage({ appVersion, values }) });
     new k8s.KubeService(this, "metrics", {
       metadata: { name: `${name}-metrics`, namespace, labels },
       spec: {
@@ -108,6 +112,7 @@ export class OperatorInstall extends Chart {
         labels,
         selector,
         values,
+        appVersion,
         image: `${values.image.repository}:${values.image.tag || appVersion}`,
       }),
     );
@@ -158,7 +163,11 @@ function aggregateRoles(scope: Construct, { name, labels }: Naming): void {
   new k8s.KubeClusterRole(scope, "aggregate-view", {
     metadata: { name: `${name}-view`, labels: { ...labels, ...aggregate("view", "edit", "admin") } },
     rules: [
-      { apiGroups: [group], resources: ["microsoftcredentials", "accesslists"], verbs: ["get", "list", "watch"] },
+      {
+        apiGroups: [group],
+        resources: ["microsoftcredentials", "accesslists", "foldersyncs"],
+        verbs: ["get", "list", "watch"],
+      },
     ],
   });
   new k8s.KubeClusterRole(scope, "aggregate-edit", {
@@ -166,7 +175,7 @@ function aggregateRoles(scope: Construct, { name, labels }: Naming): void {
     rules: [
       {
         apiGroups: [group],
-        resources: ["microsoftcredentials", "accesslists"],
+        resources: ["microsoftcredentials", "accesslists", "foldersyncs"],
         verbs: ["create", "update", "patch", "delete", "deletecollection"],
       },
       { apiGroups: [group], resources: ["microsoftcredentials"], verbs: ["resolve", "use"] },
@@ -180,7 +189,7 @@ function aggregateRoles(scope: Construct, { name, labels }: Naming): void {
  */
 export function admissionPolicyObjects(
   { name, namespace }: Pick<Naming, "name" | "namespace">,
-  values: Pick<Values, "namespaces" | "workloadIdentity" | "signIn">,
+  values: Pick<Values, "namespaces" | "workloadIdentity" | "signIn"> & { readonly syncImage: string },
   serviceAccount = name,
 ): { apiVersion: string; kind: string; metadata: { name: string }; spec: Record<string, unknown> }[] {
   const replacements: Record<string, string> = {
@@ -191,6 +200,7 @@ export function admissionPolicyObjects(
     __ALLOWED_ACCOUNT_DOMAINS__: JSON.stringify(values.signIn.allowedAccountDomains),
     __REQUIRE_ACCOUNT__: String(values.signIn.requireAccount),
     __WATCHED_NAMESPACES__: JSON.stringify(values.namespaces),
+    __SYNC_IMAGE__: JSON.stringify(values.syncImage),
   };
   const text = readFileSync(join(chartDir, "files", "admission-policies.yaml"), "utf8").replaceAll(
     /__[A-Z_]+__/g,
@@ -206,7 +216,11 @@ export function admissionPolicyObjects(
   return objects;
 }
 
-function admissionPolicies(scope: Construct, { name, namespace, labels }: Naming, values: Values): void {
+function admissionPolicies(
+  scope: Construct,
+  { name, namespace, labels }: Naming,
+  values: Values & { readonly syncImage: string },
+): void {
   for (const o of admissionPolicyObjects({ name, namespace }, values)) {
     new ApiObject(scope, `${o.kind}-${o.metadata.name}`, { ...o, metadata: { ...o.metadata, labels } });
   }
@@ -215,6 +229,7 @@ function admissionPolicies(scope: Construct, { name, namespace, labels }: Naming
 interface DeploymentInput extends Naming {
   readonly selector: Record<string, string>;
   readonly values: Values;
+  readonly appVersion: string;
   readonly image: string;
 }
 
@@ -226,7 +241,12 @@ interface EnvVar {
 }
 
 /** The operator's environment, in the chart's order, from the chart's values. */
-function operatorEnv({ name, namespace, values }: Pick<DeploymentInput, "name" | "namespace" | "values">): EnvVar[] {
+function operatorEnv({
+  name,
+  namespace,
+  values,
+  appVersion,
+}: Pick<DeploymentInput, "name" | "namespace" | "values" | "appVersion">): EnvVar[] {
   const env: EnvVar[] = Object.entries({
     CCO_IN_CLUSTER: "true",
     CCO_NAMESPACES: "",
@@ -246,7 +266,8 @@ function operatorEnv({ name, namespace, values }: Pick<DeploymentInput, "name" |
     CCO_ALLOWED_TENANTS: values.signIn.allowedTenants.join(","),
     CCO_ALLOWED_ACCOUNT_DOMAINS: values.signIn.allowedAccountDomains.join(","),
     CCO_REQUIRE_ACCOUNT: String(values.signIn.requireAccount),
-  }).map(([key, value]) => ({ name: key, value }));
+  }).map(([key, value]): EnvVar => ({ name: key, value }));
+  env.push(...folderSyncEnv({ name, namespace, appVersion, values }).env);
   // $(POD_IP) is expanded by the kubelet from the variable defined before it.
   if (values.metrics.listenOnPodIP)
     env.splice(
@@ -258,23 +279,24 @@ function operatorEnv({ name, namespace, values }: Pick<DeploymentInput, "name" |
 }
 
 /** The Deployment the chart renders with its defaults: one operator container, its /tmp an emptyDir. */
-function deployment({ name, namespace, labels, selector, values, image }: DeploymentInput): {
+function deployment({ name, namespace, labels, selector, values, appVersion, image }: DeploymentInput): {
   apiVersion: string;
   kind: string;
   metadata: object;
   spec: object;
 } {
+  const sync = folderSyncEnv({ name, namespace, appVersion, values });
   const container = {
     name: "operator",
     image,
     imagePullPolicy: values.image.pullPolicy,
-    env: operatorEnv({ name, namespace, values }),
+    env: operatorEnv({ name, namespace, values, appVersion }),
     ports: [{ name: "http", containerPort: values.metrics.port, protocol: "TCP" }],
     livenessProbe: { httpGet: { path: "/healthz", port: "http" }, periodSeconds: 20 },
     readinessProbe: { httpGet: { path: "/readyz", port: "http" }, periodSeconds: 10 },
     resources: values.resources,
     securityContext: values.securityContext,
-    volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+    volumeMounts: [{ name: "tmp", mountPath: "/tmp" }, ...sync.volumeMounts],
   };
   return {
     apiVersion: "apps/v1",
@@ -289,7 +311,7 @@ function deployment({ name, namespace, labels, selector, values, image }: Deploy
           serviceAccountName: name,
           securityContext: values.podSecurityContext,
           containers: [container],
-          volumes: [{ name: "tmp", emptyDir: { sizeLimit: "64Mi" } }],
+          volumes: [{ name: "tmp", emptyDir: { sizeLimit: "64Mi" } }, ...sync.volumes],
         },
       },
     },

@@ -57,12 +57,13 @@ describe("the Helm chart, rendered", () => {
     const crds = ofKind(objects, "CustomResourceDefinition");
     expect(crds.map((c) => (c["metadata"] as Json)["name"]).sort()).toEqual([
       "accesslists.cloudcredentials.io",
+      "foldersyncs.cloudcredentials.io",
       "microsoftcredentials.cloudcredentials.io",
     ]);
     for (const crd of crds)
       expect((crd["metadata"] as Json)["annotations"]).toMatchObject({ "helm.sh/resource-policy": "keep" });
     const files = await Promise.all(
-      ["accesslists", "microsoftcredentials"].map(
+      ["accesslists", "foldersyncs", "microsoftcredentials"].map(
         async (n) =>
           parseAllDocuments(
             await readFile(join(chart, "files", "crds", `${n}.cloudcredentials.io.yaml`), "utf8"),

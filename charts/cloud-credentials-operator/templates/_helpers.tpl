@@ -68,3 +68,19 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- $rules := .Files.Get "files/gateway-rbac-rules.yaml" | fromYaml -}}
 {{- toYaml (index $rules .part) -}}
 {{- end -}}
+
+{{/* FolderSync (ADR 15): the image of the sync Jobs (--sync-image), also rendered into the admission policy that fences them. */}}
+{{- define "cco.folderSync.image" -}}
+{{- $image := .Values.folderSync.image -}}
+{{- printf "%s:%s" ($image.repository | default .Values.image.repository) ($image.tag | default .Values.image.tag | default .Chart.AppVersion) -}}
+{{- end -}}
+
+{{/* The gateway's in-cluster URL for the sync Jobs (--gateway-url): folderSync.gatewayUrl, else the chart's gateway Service; empty without either. */}}
+{{- define "cco.folderSync.gatewayUrl" -}}
+{{- if .Values.folderSync.gatewayUrl -}}
+{{- .Values.folderSync.gatewayUrl -}}
+{{- else if .Values.gateway.enabled -}}
+{{- printf "https://%s.%s.svc" (include "cco.gateway.fullname" .) .Release.Namespace -}}
+{{- if ne (int .Values.gateway.service.port) 443 }}:{{ .Values.gateway.service.port }}{{ end -}}
+{{- end -}}
+{{- end -}}
