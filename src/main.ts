@@ -14,6 +14,10 @@ if (argv[0] === "gateway") {
   await runGateway(argv.slice(1));
   process.exit(0);
 }
+if (argv[0] === "sync") {
+  const { runSync } = await import("./sync/main.ts");
+  process.exit(await runSync(argv.slice(1)));
+}
 if (argv.includes("--help") || argv.includes("-h")) {
   process.stdout.write(usage());
   process.exit(0);
