@@ -4,6 +4,7 @@
 // the methods someone uses: add one the same way (a line each).
 import { Agent, request } from "undici";
 import type { FakeIdentityControl } from "./control.ts";
+import type { GraphRequestFilter } from "./graph/types.ts";
 import type { RequestFilter } from "./types.ts";
 
 type Remote<K extends keyof FakeIdentityControl> = {
@@ -21,6 +22,16 @@ export type FakeControlClient = Remote<
   | "approveDeviceCode"
   | "authorize"
   | "blockDeviceCodeFlow"
+  | "addDriveItem"
+  | "moveDriveItem"
+  | "updateDriveItemContent"
+  | "expireDeltaTokens"
+  | "addDriveTree"
+  | "changeDriveTree"
+  | "injectGraphThrottle"
+  | "clearGraphThrottles"
+  | "graphRequestCount"
+  | "resetGraphRequests"
 > & {
   /** Closes the client's connections (the fake keeps running). */
   close(): Promise<void>;
@@ -36,7 +47,7 @@ export class FakeControlError extends Error {
   }
 }
 
-function query(filter: RequestFilter = {}): string {
+function query(filter: RequestFilter | GraphRequestFilter = {}): string {
   const pairs = Object.entries(filter).filter((entry): entry is [string, string] => typeof entry[1] === "string");
   return pairs.length === 0 ? "" : `?${new URLSearchParams(pairs).toString()}`;
 }
@@ -72,6 +83,16 @@ export function connectFakeControl(o: { readonly url: string; readonly caPem: st
     authorize: (input) => call("POST", "authorize", input),
     blockDeviceCodeFlow: (tenant, blocked = true) =>
       call("POST", `tenants/${encodeURIComponent(tenant)}/block-device-code-flow`, { blocked }),
+    addDriveItem: (input) => call("POST", "graph/items", input),
+    moveDriveItem: (input) => call("POST", "graph/items/move", input),
+    updateDriveItemContent: (input) => call("POST", "graph/items/content", input),
+    expireDeltaTokens: async (input) => void (await call("POST", "graph/delta-expiry", input)),
+    addDriveTree: (input) => call("POST", "graph/trees", input),
+    changeDriveTree: (input) => call("POST", "graph/trees/changes", input),
+    injectGraphThrottle: async (input) => (await call<{ id: string }>("POST", "graph/throttles", input)).id,
+    clearGraphThrottles: async () => void (await call("DELETE", "graph/throttles")),
+    graphRequestCount: async (filter) => (await call<{ count: number }>("GET", `graph/requests${query(filter)}`)).count,
+    resetGraphRequests: async () => void (await call("DELETE", "graph/requests")),
     close: () => dispatcher.close(),
   };
 }

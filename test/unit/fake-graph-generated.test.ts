@@ -5,9 +5,9 @@ import { describe, expect, it } from "vitest";
 import { QuickXorHash } from "../../src/sync/quick-xor-hash.ts";
 import { blockSize, generatedChunks, generatedQuickXorHash } from "../fakes/graph/generated.ts";
 
-function streamed(seed: string, size: number): string {
+function streamed(seed: string, size: number, salt = 0): string {
   const hash = new QuickXorHash();
-  for (const chunk of generatedChunks(seed, 0, size)) hash.update(chunk);
+  for (const chunk of generatedChunks(seed, 0, size, salt)) hash.update(chunk);
   return hash.digest();
 }
 
@@ -18,6 +18,15 @@ describe("generated content's QuickXorHash", () => {
     it(`matches the streamed bytes at ${size} bytes`, () => {
       expect(generatedQuickXorHash(`seed-${size}`, size)).toBe(streamed(`seed-${size}`, size));
     });
+
+  for (const size of [0, 5, 1000, 3 * blockSize, 3 * blockSize + 4, 7 * blockSize + 999])
+    it(`matches the streamed bytes with a salt at ${size} bytes`, () => {
+      expect(generatedQuickXorHash("tree", size, 4321)).toBe(streamed("tree", size, 4321));
+    });
+
+  it("differs between salts of one seed (files of one tree)", () => {
+    expect(generatedQuickXorHash("tree", 100_000, 1)).not.toBe(generatedQuickXorHash("tree", 100_000, 2));
+  });
 
   it("differs between seeds and sizes, and ranges are slices of the whole", () => {
     expect(generatedQuickXorHash("a", 100_000)).not.toBe(generatedQuickXorHash("b", 100_000));

@@ -19,7 +19,7 @@ export function* contentChunks(item: DriveItem, start = 0, end = item.size): Gen
   const content = item.content;
   if (content === undefined) return;
   if (content.kind === "bytes") yield content.data.subarray(start, end);
-  else yield* generatedChunks(content.seed, start, end);
+  else yield* generatedChunks(content.seed, start, end, content.salt);
 }
 
 /** SHA-256 (hex) of a file's content, read as a download would (a control API helper). */
@@ -38,7 +38,7 @@ interface Hashes {
 const hashCache = new WeakMap<Content, Hashes>();
 
 function quickXorOf(item: DriveItem, content: Content): string {
-  if (content.kind === "generated") return generatedQuickXorHash(content.seed, item.size);
+  if (content.kind === "generated") return generatedQuickXorHash(content.seed, item.size, content.salt);
   return new QuickXorHash().update(content.data.subarray(0, item.size)).digest();
 }
 

@@ -3,6 +3,13 @@
 import { json, type Reply } from "../http.ts";
 import type { FakeGraphControl } from "./control.ts";
 import type {
+  DeltaExpiryInput,
+  DriveItemContentInput,
+  DriveItemMoveInput,
+  DriveTreeChangeInput,
+  DriveTreeInput,
+} from "./control-sync.ts";
+import type {
   AccessDenialInput,
   CalendarInput,
   DriveItemInput,
@@ -68,11 +75,12 @@ const routes: readonly (readonly [string, string, Handler])[] = [
   ["DELETE", "/items", (c, _, q) => found(c.removeDriveItem(refOf(q)), "item")],
   ["GET", "/drive", (c, _, q) => json(200, c.drive(ownerOf(q)))],
   ["GET", "/content", (c, _, q) => found(c.driveItemContent(refOf(q)), "file")],
-  [
-    "POST",
-    "/delta-expiry",
-    (c, b) => (c.expireDriveDeltaTokens(b as unknown as DriveOwner), json(200, { expired: true })),
-  ],
+  // Body: the drive's owner, optionally `resyncCode`.
+  ["POST", "/delta-expiry", (c, b) => (c.expireDeltaTokens(b as DeltaExpiryInput), json(200, { expired: true }))],
+  ["POST", "/items/move", (c, b) => json(200, c.moveDriveItem(b as unknown as DriveItemMoveInput))],
+  ["POST", "/items/content", (c, b) => json(200, c.updateDriveItemContent(b as unknown as DriveItemContentInput))],
+  ["POST", "/trees", (c, b) => json(201, c.addDriveTree(b as unknown as DriveTreeInput))],
+  ["POST", "/trees/changes", (c, b) => json(200, c.changeDriveTree(b as unknown as DriveTreeChangeInput))],
   ["POST", "/events", (c, b) => json(201, c.addEvent(b as unknown as EventInput))],
   ["GET", "/events", (c, _, q) => json(200, c.events(q.get("user") ?? "", q.get("calendar") ?? undefined))],
   ["POST", "/list-items", (c, b) => json(201, c.addListItem(b as unknown as ListItemInput))],

@@ -3,6 +3,7 @@
 import { FakeInputError } from "../app-model.ts";
 import type { User } from "../user-model.ts";
 import { createGraphDataControl, type FakeGraphDataControl } from "./control-data.ts";
+import { createGraphSyncControl, type FakeGraphSyncControl } from "./control-sync.ts";
 import type { Drive } from "./drive.ts";
 import { listView, newList, parseSiteUrl, siteView, type Site } from "./sites.ts";
 import type { GraphState } from "./state.ts";
@@ -30,7 +31,7 @@ import type {
   SiteView,
 } from "./types.ts";
 
-export interface FakeGraphControl extends FakeGraphDataControl {
+export interface FakeGraphControl extends FakeGraphDataControl, FakeGraphSyncControl {
   /** Adds a folder or file to a OneDrive (`user`) or a site's library (`siteUrl`); parents are created. */
   addDriveItem(input: DriveItemInput): DriveItemView;
   driveItem(ref: DriveItemRef): DriveItemView | undefined;
@@ -136,6 +137,7 @@ export function createGraphControl(state: GraphState): FakeGraphControl {
   };
   return {
     ...createGraphDataControl(state, driveOf, requireSite),
+    ...createGraphSyncControl(state, driveOf),
     addDriveItem: (input) => {
       const drive = driveOf(input);
       return drive.itemView(drive.add(input, state.clock.now()));

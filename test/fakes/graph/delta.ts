@@ -4,7 +4,8 @@
 // state, removed ones with the `deleted` facet; `token=latest` returns no items and a deltaLink;
 // a timestamp token (business drives) returns changes since that time. Items carry no
 // `parentReference.path` (Graph: track by id). Tokens of an epoch the test ended answer 410 Gone
-// `resyncChangesApplyDifferences` with a Location to start over. Delta on a folder other than the
+// `resyncChangesApplyDifferences` (or `resyncChangesUploadDifferences`, as the test picks: the
+// page documents both) with a Location to start over. Delta on a folder other than the
 // root is served for personal OneDrives only (Graph supports it there); business drives answer 400.
 import { principalKey } from "./auth.ts";
 import { header, type Call } from "./call.ts";
@@ -111,7 +112,7 @@ export function delta(call: Call, drive: Drive, scope: DriveItem, rest: string):
   const start = startToken(call, drive, rawToken(call, rest));
   const deltaPath = call.path.replace(/\/delta(\(.*\))?$/, "/delta");
   if (start.e !== drive.epoch)
-    throw new GraphHttpError(410, "resyncChangesApplyDifferences", "The delta token is no longer valid; start over.", {
+    throw new GraphHttpError(410, drive.resyncCode, "The delta token is no longer valid; start over.", {
       headers: { location: `${call.state.baseUrl}${deltaPath}` },
     });
   const token = { ...start, u: start.u ?? drive.seq };

@@ -9,7 +9,8 @@ import type { DriveItemInput, DriveItemKind, DriveItemView, DriveType, DriveView
 
 /** A file's bytes: uploaded ones, or generated from a seed (any size, never held in memory). */
 export type Content =
-  { readonly kind: "generated"; readonly seed: string } | { readonly kind: "bytes"; readonly data: Buffer };
+  | { readonly kind: "generated"; readonly seed: string; readonly salt?: number }
+  | { readonly kind: "bytes"; readonly data: Buffer };
 
 export interface DriveItem {
   readonly id: string;
@@ -28,6 +29,9 @@ export interface DriveItem {
   /** The drive's change counter when the item last changed (delta). */
   readonly seq: number;
 }
+
+/** The codes of driveitem-delta's 410 Gone: what a client does after enumerating again. */
+export type ResyncCode = "resyncChangesApplyDifferences" | "resyncChangesUploadDifferences";
 
 /** What delta reports for a removed item. */
 export interface Tombstone {
@@ -128,6 +132,7 @@ export class Drive {
   #tombstones: Tombstone[] = [];
   #seq = 0;
   #epoch = 1;
+  #resyncCode: ResyncCode = "resyncChangesApplyDifferences";
   #nextPersonalId = 101;
 
   constructor(init: DriveInit) {
@@ -160,8 +165,16 @@ export class Drive {
     return this.#epoch;
   }
 
-  expireDeltaTokens(): void {
+  /** The error code of the 410 an expired token answers (driveitem-delta documents both). */
+  get resyncCode(): ResyncCode {
+    return this.#resyncCode;
+  }
+
+  expireDeltaTokens(code: ResyncCode = "resyncChangesApplyDifferences"): void {
+    if (code !== "resyncChangesApplyDifferences" && code !== "resyncChangesUploadDifferences")
+      throw new FakeInputError("resyncCode must be resyncChangesApplyDifferences or resyncChangesUploadDifferences");
     this.#epoch += 1;
+    this.#resyncCode = code;
   }
 
   get(id: string): DriveItem | undefined {
