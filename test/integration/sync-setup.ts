@@ -99,7 +99,7 @@ export function startSync(args: readonly string[]): { child: ChildProcess; done:
   let stderr = "";
   child.stdout?.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
   child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
-  const reportFile = args[args.indexOf("--report-file") + 1];
+  const reportFile = args[args.lastIndexOf("--report-file") + 1];
   const done = new Promise<SyncRun>((resolve) => {
     child.once("close", (code, signal) => {
       const read =
