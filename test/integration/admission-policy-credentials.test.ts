@@ -115,9 +115,13 @@ describe("the admission policies for people who write credentials", () => {
     const names = [
       "access-list-credential",
       "credential-inputs",
+      "folder-sync-author",
       "operator-owned-objects",
       "operator-role-bindings",
       "operator-roles",
+      "operator-sync-jobs",
+      "operator-sync-roles",
+      "operator-sync-service-accounts",
       "operator-token-requests",
     ].map((n) => `ccovap-cloud-credentials-operator-${n}`);
     expect((await items("validatingadmissionpolicies")).map((p) => (p["metadata"] as Json)["name"]).sort()).toEqual(
