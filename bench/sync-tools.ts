@@ -3,7 +3,7 @@
 // Job runs it (`node` with the image's heap flags, `src/main.ts sync`), and rclone's onedrive
 // backend (v1.76.0, scripts/build-rclone.sh) in its private mount namespace (sync-net.ts) trusting
 // the fake's CA through SSL_CERT_FILE, with a config as a user would write it (rclone-notes.md).
-import { execFile, spawn } from "node:child_process";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -19,6 +19,17 @@ export interface Timed {
   readonly time: TimeVerbose;
 }
 
+/** The tool running now, stopped if the benchmark is interrupted. */
+const running = new Set<ChildProcess>();
+
+/**
+ * Stops (SIGTERM) the tool running now, if any, for the benchmark's cleanup after a signal: its whole
+ * process group (GNU time does not pass a SIGTERM on to what it measures).
+ */
+export function stopRunningTools(): void {
+  for (const child of running) if (child.pid !== undefined) process.kill(-child.pid, "SIGTERM");
+}
+
 /** Runs `argv` under GNU time, its output into `logFile`; fails (with the log's tail) unless it exits 0. */
 async function timed(argv: readonly string[], o: { logFile: string; env?: NodeJS.ProcessEnv }): Promise<Timed> {
   const timeFile = `${o.logFile}.time`;
@@ -27,7 +38,11 @@ async function timed(argv: readonly string[], o: { logFile: string; env?: NodeJS
   const child = spawn("/usr/bin/time", ["-v", "-o", timeFile, ...argv], {
     stdio: ["ignore", "pipe", "pipe"],
     env: o.env ?? process.env,
+    // A process group of its own, so that stopRunningTools reaches the tool under GNU time.
+    detached: true,
   });
+  running.add(child);
+  child.once("close", () => running.delete(child));
   child.stdout.pipe(log, { end: false });
   child.stderr.pipe(log, { end: false });
   const code = await new Promise<number | null>((resolve, reject) => {

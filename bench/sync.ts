@@ -31,6 +31,7 @@ import {
   runFolderSync,
   runRclone,
   startupSeconds,
+  stopRunningTools,
   writeRcloneConfig,
   type FolderSyncRun,
   type RcloneRun,
@@ -179,6 +180,7 @@ async function main(): Promise<void> {
     })());
   const onSignal = (signal: NodeJS.Signals): void => {
     console.error(`${signal}: cleaning up`);
+    stopRunningTools();
     void cleanup().finally(() => process.exit(130));
   };
   process.once("SIGINT", onSignal);
