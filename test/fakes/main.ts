@@ -1,7 +1,9 @@
-// `npm run fake-microsoft [-- --host 127.0.0.1 --port 8443 --seed]`: the fake identity platform as
-// a process, for trying the operator by hand (and for the benchmark). `--host` is the IPv4 address it
-// listens on and its certificate names (default 127.0.0.1; a kind network's gateway for Pods to
-// reach it, docs/kind.md). `--seed` registers the one SIMULATED world (test/fixtures/world.ts).
+// `npm run fake-microsoft [-- --host 127.0.0.1 --port 8443 --seed --dns-name graph.microsoft.com]`:
+// the fake identity platform as a process, for trying the operator by hand (and for the benchmark).
+// `--host` is the IPv4 address it listens on and its certificate names (default 127.0.0.1; a kind
+// network's gateway for Pods to reach it, docs/kind.md). `--dns-name` (repeatable) adds a DNS name
+// to its certificate (rclone reaching it as graph.microsoft.com: bench/rclone-notes.md). `--seed`
+// registers the one SIMULATED world (test/fixtures/world.ts).
 // Stops on SIGINT/SIGTERM.
 import { parseArgs } from "node:util";
 import { world, seedWorld } from "../fixtures/world.ts";
@@ -17,13 +19,14 @@ async function main(): Promise<void> {
       host: { type: "string", default: "127.0.0.1" },
       port: { type: "string", default: "0" },
       seed: { type: "boolean", default: false },
+      "dns-name": { type: "string", multiple: true, default: [] },
     },
   });
   assertFakeHost(values.host, "--host");
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new Error(`--port must be a port number, got ${values.port}`);
-  const fake = await startFakeIdentity({ host: values.host, port });
+  const fake = await startFakeIdentity({ host: values.host, port, dnsNames: values["dns-name"] });
   out("This is a SIMULATED Microsoft identity platform (test fake), not Microsoft.");
   out(`url:      ${fake.url}`);
   out(`CA:       ${fake.caPath}`);

@@ -56,13 +56,21 @@ async function makeCa(dir: string): Promise<void> {
 /** The extension section of the serving certificate, in the fake's own openssl.cnf copy. */
 const servingExtensions = "fake_server";
 
+/** A DNS name for a subjectAltName: labels of letters, digits and hyphens (a leading `*.` allowed). */
+const dnsName = /^(\*\.)?([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+
 /**
  * OPENSSL_CONFIG's [server] profile as a section of its own, its subjectAltName also naming `ip`
- * (once: the profile may name it already), so that a client reaching the fake at `ip` accepts it.
+ * and `dnsNames` (once each: the profile may name them already), so that a client reaching the
+ * fake at `ip`, or under one of those names (e.g. graph.microsoft.com through a private hosts
+ * file, for rclone: bench/rclone-notes.md), accepts it.
  */
-function servingExtensionsSection(ip: string): string {
+function servingExtensionsSection(ip: string, dnsNames: readonly string[]): string {
   if (!isIPv4(ip))
     throw new Error(`the fake's serving certificate names IPv4 addresses only, got ${JSON.stringify(ip)}`);
+  for (const name of dnsNames)
+    if (typeof name !== "string" || name.length > 253 || !dnsName.test(name))
+      throw new Error(`not a DNS name for the fake's certificate: ${JSON.stringify(name)}`);
   const profile = /^\[server\]\n([^[]*)/m.exec(OPENSSL_CONFIG)?.[1] ?? "";
   const lines = profile.split("\n").filter((line) => line.trim() !== "");
   const san = lines.findIndex((line) => /^subjectAltName\s*=/.test(line));
@@ -71,7 +79,8 @@ function servingExtensionsSection(ip: string): string {
     .replace(/^subjectAltName\s*=\s*/, "")
     .split(",")
     .map((name) => name.trim());
-  if (!names.includes(`IP:${ip}`)) names.push(`IP:${ip}`);
+  for (const name of [`IP:${ip}`, ...dnsNames.map((d) => `DNS:${d.toLowerCase()}`)])
+    if (!names.includes(name)) names.push(name);
   lines[san] = `subjectAltName = ${names.join(", ")}`;
   return `\n[${servingExtensions}]\n${lines.join("\n")}\n`;
 }
@@ -147,11 +156,13 @@ async function withConfig(prefix: string): Promise<string> {
 export interface ServerPkiOptions {
   /** The IPv4 address the fake listens on, named by the serving certificate too. Default 127.0.0.1. */
   readonly ip?: string;
+  /** DNS names the serving certificate names too (beside localhost). */
+  readonly dnsNames?: readonly string[];
 }
 
 /** Generates the CA, the serving certificate and the token-signing certificate in a temp folder. */
 export async function createServerPki(options: ServerPkiOptions = {}): Promise<ServerPki> {
-  const section = servingExtensionsSection(options.ip ?? "127.0.0.1");
+  const section = servingExtensionsSection(options.ip ?? "127.0.0.1", options.dnsNames ?? []);
   const dir = await withConfig("fake-identity-");
   try {
     await appendFile(join(dir, "openssl.cnf"), section);

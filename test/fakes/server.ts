@@ -35,6 +35,12 @@ export interface FakeIdentityOptions {
    * for an operator in a Pod to reach it. Its certificate names 127.0.0.1 and 10.88.0.1 as well.
    */
   readonly host?: string;
+  /**
+   * DNS names its serving certificate names too, e.g. `graph.microsoft.com` and
+   * `login.microsoftonline.com` for a client (rclone) that reaches it under Microsoft's names
+   * through a private hosts file. Its URLs still use `host`.
+   */
+  readonly dnsNames?: readonly string[];
 }
 
 /**
@@ -168,7 +174,7 @@ function buildFake({ pki, server, context, control, stop }: Parts): FakeIdentity
 export async function startFakeIdentity(options: FakeIdentityOptions = {}): Promise<FakeIdentity> {
   const host = options.host ?? "127.0.0.1";
   assertFakeHost(host);
-  const pki = await createServerPki({ ip: host });
+  const pki = await createServerPki({ ip: host, dnsNames: options.dnsNames ?? [] });
   const closing = new AbortController();
   let port = 0;
   const context: FakeContext = {
