@@ -19,6 +19,11 @@ export interface RefreshGrant {
   readonly viaDeviceCode: boolean;
   /** Fake-clock ms. */
   readonly issuedAt: number;
+  /**
+   * The `scope` of the token the original sign-in issued (one resource), kept through every
+   * rotation: a refresh without `scope` gets these (see routes/refresh-token-grant.ts).
+   */
+  readonly scope?: string;
   lastUsedAt: number;
 }
 

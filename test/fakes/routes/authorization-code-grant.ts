@@ -108,6 +108,7 @@ export function authorizationCodeGrantReply(context: FakeContext, request: Deleg
           mfa: record.mfa,
           viaDeviceCode: false,
           issuedAt: now,
+          scope: responseScope(group, granted, oidc),
         },
         user.kind === "personal",
       )

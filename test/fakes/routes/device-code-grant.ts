@@ -44,6 +44,7 @@ function redeem(
   record.status = "redeemed";
   const now = context.clock.now();
   const mfa = record.mfa === true;
+  const scope = responseScope(group, granted, record.oidc);
   const refreshToken = record.oidc.includes("offline_access")
     ? context.refreshTokens.issue(
         {
@@ -53,6 +54,7 @@ function redeem(
           mfa,
           viaDeviceCode: true,
           issuedAt: now,
+          scope,
         },
         user.kind === "personal",
       )
@@ -65,7 +67,7 @@ function redeem(
       user,
       resource: group.resource,
       granted,
-      scope: responseScope(group, granted, record.oidc),
+      scope,
       oidc: record.oidc,
       clientInfo: request.form.get("client_info") === "1",
       mfa,
