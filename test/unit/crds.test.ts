@@ -2,8 +2,10 @@ import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
+import type { z } from "zod";
 import {
   accessListSpecSchema,
+  folderSyncSpecSchema,
   customResourceDefinitions,
   microsoftCredentialSpecSchema,
   SCOPES,
@@ -144,7 +146,8 @@ describe("examples/", async () => {
   );
 
   it.each(documents.flat())("%s fits the zod schema", (_file, doc) => {
-    const schema = doc["kind"] === "AccessList" ? accessListSpecSchema : microsoftCredentialSpecSchema;
+    const schemas: Record<string, z.ZodType> = { AccessList: accessListSpecSchema, FolderSync: folderSyncSpecSchema };
+    const schema = schemas[String(doc["kind"])] ?? microsoftCredentialSpecSchema;
     expect(schema.safeParse(doc["spec"]).error).toBeUndefined();
   });
 
