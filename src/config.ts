@@ -135,6 +135,17 @@ const optionsSchema = z.object({
   allowedAccountDomains: listOption(domainProblem, { lowercase: true }).default([]),
   /** Whether a Personal or WorkOrSchool credential must name spec.account. */
   requireAccount: flag.default(false),
+  /** The image of FolderSync Jobs (the chart sets the operator's own); unset: FolderSyncs are SyncNotConfigured. */
+  syncImage: z.string().min(1).max(1024).optional(),
+  /** The Graph gateway's in-cluster base URL, e.g. https://cco-gateway.cco.svc: how the syncs of a credential with a manager read. */
+  gatewayUrl: optionalUrl,
+  /** The audience of the ServiceAccount tokens sync Jobs present to the gateway (the gateway's --audience). */
+  gatewayAudience: z
+    .string()
+    .regex(/^[^\s,]{1,600}$/, "must be one audience: no spaces or commas, at most 600 characters")
+    .default("cloudcredentials.io/gateway"),
+  /** PEM file copied into each FolderSync's ConfigMap as ca.crt, trusted by its Jobs; unset: the --ca-bundle file. */
+  syncCaBundle: z.string().min(1).optional(),
 });
 
 type Options = z.output<typeof optionsSchema>;

@@ -1,11 +1,13 @@
 import type { KubeConfig } from "@kubernetes/client-node";
 import { once } from "node:events";
+import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import type { Logger } from "pino";
 import type { Config } from "./config.ts";
 import type { Cloud } from "./crds/index.ts";
 import { AccessListController } from "./controller/access-list/index.ts";
 import { AccessListCache } from "./controller/access-lists.ts";
+import { FolderSyncController } from "./controller/folder-sync/index.ts";
 import type { Caches, Controller } from "./controller/controller.ts";
 import { CredentialController } from "./controller/microsoft-credential/index.ts";
 import { startHttpServer, type HttpServer } from "./http/server.ts";
@@ -83,7 +85,33 @@ function buildParts(deps: OperatorDeps, metrics: OperatorMetrics, now: () => num
     resyncMs: config.accessListResync,
     credentials: credentials.credentials,
   });
-  return { credentials, shared: [accessLists], controllers: [credentials, lists] };
+  const folderSyncs = new FolderSyncController({
+    ...common,
+    credentials: credentials.credentials,
+    sync: {
+      image: config.syncImage,
+      gatewayUrl: config.gatewayUrl,
+      gatewayAudience: config.gatewayAudience,
+      caPem: syncCaPem(config),
+    },
+  });
+  return { credentials, shared: [accessLists], controllers: [credentials, lists, folderSyncs] };
+}
+
+/** The PEM sync Jobs trust beside the system's: --sync-ca-bundle, else the --ca-bundle file, else none. */
+function syncCaPem(config: Config): string | undefined {
+  const file = config.syncCaBundle ?? config.caBundle;
+  if (file === undefined) return undefined;
+  try {
+    return readFileSync(file, "utf8");
+  } catch (error) {
+    throw new Error(
+      `cannot read the sync CA bundle ${file} (--sync-ca-bundle, or --ca-bundle): ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
+  }
 }
 
 const everyCache = (parts: Parts): Caches[] => [...parts.shared, ...parts.controllers];
