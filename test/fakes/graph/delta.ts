@@ -64,7 +64,11 @@ const depth = (drive: Drive, item: DriveItem): number => drive.lineage(item).len
 /** Live items of the scope changed in (s, u], with their ancestors inside the scope, ordered parents first. */
 function liveEntries(call: Call, drive: Drive, scope: DriveItem, token: Token & { u: number }): DriveItem[] {
   const inScope = (item: DriveItem): boolean => drive.lineage(item).some((i) => i.id === scope.id);
-  const changed = [scope, ...drive.items()].filter((i) => i.seq > token.s && i.seq <= token.u && inScope(i));
+  // Moved out of a folder scope: reported once more, with its new parentReference (outside the scope).
+  const movedOut = token.s >= 0 ? drive.movedOutOf(scope.id, token.s) : new Set<string>();
+  const changed = [scope, ...drive.items()].filter(
+    (i) => i.seq > token.s && i.seq <= token.u && (inScope(i) || movedOut.has(i.id)),
+  );
   const withParents = new Map(changed.map((i) => [i.id, i]));
   if (token.s >= 0 && header(call, "deltaExcludeParent") === undefined)
     for (const item of changed) for (const a of drive.lineage(item).slice(1)) if (inScope(a)) withParents.set(a.id, a);

@@ -130,6 +130,8 @@ export class Drive {
   #children = new Map<string, Map<string, string>>();
   #ordinals = new Map<string, number>();
   #tombstones: Tombstone[] = [];
+  /** Moves to another folder: the item, the change counter then, and its ancestors before. */
+  #moves: { readonly id: string; readonly seq: number; readonly fromAncestorIds: readonly string[] }[] = [];
   #seq = 0;
   #epoch = 1;
   #resyncCode: ResyncCode = "resyncChangesApplyDifferences";
@@ -246,6 +248,12 @@ export class Drive {
   /** Renames and/or moves an item (same drive); the caller checked names and cycles. */
   update(item: DriveItem, changes: { readonly name?: string; readonly parentId?: string }, now: number): DriveItem {
     if (changes.name !== undefined) checkName(changes.name);
+    const moved = changes.parentId !== undefined && changes.parentId !== item.parentId;
+    const fromAncestorIds = moved
+      ? this.lineage(item)
+          .slice(1)
+          .map((i) => i.id)
+      : [];
     const updated: DriveItem = {
       ...item,
       ...(changes.name === undefined ? {} : { name: changes.name }),
@@ -255,6 +263,7 @@ export class Drive {
       seq: ++this.#seq,
     };
     this.#store(updated);
+    if (moved) this.#moves.push({ id: item.id, seq: updated.seq, fromAncestorIds });
     return updated;
   }
 
@@ -290,6 +299,11 @@ export class Drive {
       items: [...this.#items.values()].filter((i) => i.seq > since),
       removed: this.#tombstones.filter((t) => t.seq > since),
     };
+  }
+
+  /** Items moved after `since` whose folders then included `folderId` (a folder delta's scope). */
+  movedOutOf(folderId: string, since: number): Set<string> {
+    return new Set(this.#moves.filter((m) => m.seq > since && m.fromAncestorIds.includes(folderId)).map((m) => m.id));
   }
 
   /** The change counter's value at fake-clock time `at` (for delta's timestamp tokens). */
