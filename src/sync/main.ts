@@ -75,11 +75,24 @@ export async function runSync(argv: readonly string[], clock: Clock = realClock)
   return runBuilt(built);
 }
 
+/** SIGTERM or SIGINT (the Job deleted, a node drained): keep the progress, say so in the report, exit 1. */
+function stopOnSignals(reporter: Reporter, progress: { save?: () => Promise<void> }): void {
+  const stop = (signal: NodeJS.Signals): void => {
+    const message = `the pass was stopped (${signal}); the next one resumes where it stopped`;
+    void Promise.allSettled([progress.save?.(), reporter.finish({ reason: "Failed", message, broken: false })]).then(
+      () => process.exit(EXIT.transient),
+    );
+  };
+  process.once("SIGTERM", stop);
+  process.once("SIGINT", stop);
+}
+
 async function runBuilt(built: Built): Promise<number> {
   const { reporter, log } = built.deps;
   const progress: { save?: () => Promise<void> } = {};
   const saver = setInterval(() => void progress.save?.().catch(() => undefined), 2000);
   saver.unref();
+  stopOnSignals(built.deps.reporter, progress);
   reporter.start();
   await reporter.write();
   try {

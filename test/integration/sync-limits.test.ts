@@ -144,7 +144,7 @@ describe("how a pass ends", () => {
 });
 
 describe("a personal OneDrive", () => {
-  it("syncs a folder with the folder's own delta, then a rename is a rename on disk", async () => {
+  it("syncs a folder with the folder's own delta; a rename is a rename on disk, a move out a deletion", async () => {
     const owner = world.personal.upn;
     world.fake.addDriveItem({ user: owner, path: "/Photos/2026/p.jpg", size: 70_000 });
     world.fake.addDriveItem({ user: owner, path: "/Documents/d.txt", content: "outside" });
@@ -165,5 +165,11 @@ describe("a personal OneDrive", () => {
     expect(second.report).toMatchObject({ filesMoved: 1, filesAdded: 0, bytes: 0 });
     expect(await sha256Of(join(target, "Year 2026/p.jpg"))).toBe(content?.sha256);
     expect(existsSync(join(target, "2026"))).toBe(false);
+
+    await moveItem(world, world.personal, "/Photos/Year 2026/p.jpg", { parent: "/Documents" });
+    const third = await run();
+    expect(third.code).toBe(0);
+    expect(third.report).toMatchObject({ filesDeleted: 1, filesAdded: 0 });
+    expect(existsSync(join(target, "Year 2026/p.jpg"))).toBe(false);
   });
 });

@@ -74,6 +74,19 @@ describe("sync interrupted and resumed", () => {
     expect(await readdir(join(target, ".foldersync/partial"))).toEqual([]);
   });
 
+  it("SIGTERM mid-download ends the pass with exit 1 and a final report saying it was stopped", async () => {
+    const target = join(world.dir, "stopped");
+    world.fake.addDriveItem({ user: user(), path: "/Stopped/large.bin", size: BIG });
+    const stopped = startSync(args(target, "/Stopped"));
+    await partialReaches(target, 8 * 1024 * 1024);
+    stopped.child.kill("SIGTERM");
+    const run = await stopped.done;
+    expect(run.code).toBe(1);
+    expect(run.report).toMatchObject({ phase: "Failed", broken: false, reason: "Failed" });
+    expect(run.report?.message).toContain("SIGTERM");
+    expect(existsSync(join(target, "large.bin"))).toBe(false);
+  });
+
   it("a 410 from delta starts over: changed files come again, deleted ones go, the others stay untouched", async () => {
     const target = join(world.dir, "resync");
     for (const name of ["keep", "change", "delete"])
