@@ -1,4 +1,5 @@
 // The Job of a sync pass (pure) and the schedule: what the Pod runs, mounts and may do; when passes come.
+import type { V1Container, V1Job, V1PodSpec } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
 import { folderSyncSpecSchema, type FolderSyncSpecInput } from "../../src/crds/index.ts";
 import { buildJob, jobName, quantityBytes, type JobInput } from "../../src/controller/folder-sync/job.ts";
@@ -25,6 +26,14 @@ function input(over: Partial<JobInput> = {}): JobInput {
     ...over,
   };
 }
+
+/** The Pod template's spec, which every Job built here has. */
+function podOf(job: V1Job): V1PodSpec {
+  const pod = job.spec?.template.spec;
+  if (pod === undefined) throw new Error("the Job has no Pod template");
+  return pod;
+}
+const containerOf = (job: V1Job): V1Container => podOf(job).containers[0] as V1Container;
 
 describe("the Job of a pass", () => {
   it("runs `sync` of the operator's image with the FolderSync's spec as flags", () => {
@@ -74,12 +83,12 @@ describe("the Job of a pass", () => {
         caBundle: false,
       }),
     );
-    const pod = job.spec?.template.spec;
-    expect(pod?.volumes?.some((v) => v.secret !== undefined)).toBe(false);
+    const pod = podOf(job);
+    expect((pod.volumes ?? []).some((v) => v.secret !== undefined)).toBe(false);
     const projected = pod?.volumes?.find((v) => v.projected !== undefined)?.projected?.sources?.[0]
       ?.serviceAccountToken;
     expect(projected).toMatchObject({ audience: "cloudcredentials.io/gateway", path: "token" });
-    const args = pod?.containers[0]?.args ?? [];
+    const args = containerOf(job).args ?? [];
     expect(args.join(" ")).toContain(
       "--graph-base-url https://gw/ns/finance/v1.0 --token-file /var/run/cloudcredentials/gateway/token",
     );
@@ -89,21 +98,21 @@ describe("the Job of a pass", () => {
 
   it("runs as its own ServiceAccount, non-root on a read-only root, no capabilities, no retry of exit 2 or 3", () => {
     const job = buildJob(input());
-    const pod = job.spec?.template.spec;
-    expect(pod?.serviceAccountName).toBe("reports-foldersync");
-    expect(pod?.restartPolicy).toBe("Never");
-    expect(pod?.securityContext).toMatchObject({
+    const pod = podOf(job);
+    expect(pod.serviceAccountName).toBe("reports-foldersync");
+    expect(pod.restartPolicy).toBe("Never");
+    expect(pod.securityContext).toMatchObject({
       runAsNonRoot: true,
       runAsUser: 10001,
       fsGroup: 10001,
       seccompProfile: { type: "RuntimeDefault" },
     });
-    expect(pod?.containers[0]?.securityContext).toMatchObject({
+    expect(containerOf(job).securityContext).toMatchObject({
       readOnlyRootFilesystem: true,
       allowPrivilegeEscalation: false,
       capabilities: { drop: ["ALL"] },
     });
-    expect(pod?.containers[0]?.resources).toEqual({
+    expect(containerOf(job).resources).toEqual({
       requests: { cpu: "50m", memory: "128Mi" },
       limits: { memory: "512Mi" },
     });

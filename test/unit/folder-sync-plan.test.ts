@@ -278,7 +278,7 @@ describe("what a person must fix first", () => {
     ["an unusable AccessList item", { source: { problem: "no item" } }, "AccessListItemNotFound"],
     ["a missing claim", { blocked: { kind: "volume", message: "no claim" } }, "VolumeNotFound"],
   ] as const)("%s: Broken %s, no Job", (_, over, reason) => {
-    const plan = planFolderSync(snapshot(over as Partial<Snapshot>));
+    const plan = planFolderSync(snapshot(over));
     expect(plan.start).toBeUndefined();
     expect(condition(plan.status, "Broken")).toEqual(["True", reason]);
     expect(condition(plan.status, "Ready")).toEqual(["False", reason]);
