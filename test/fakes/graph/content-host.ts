@@ -10,6 +10,7 @@ import { json, send, type Reply } from "../http.ts";
 import { contentChunks, downloadPath, downloadTarget, parseRange } from "./content.ts";
 import { GraphHttpError } from "./errors.ts";
 import type { GraphState } from "./state.ts";
+import { throttleError } from "./traffic.ts";
 import {
   acceptFragment,
   checkFragment,
@@ -38,10 +39,10 @@ function errorJson(status: number, code: string, message: string): Reply {
   return json(status, { error: { code, message } });
 }
 
-function record(exchange: Exchange, status: number): void {
+function record(exchange: Exchange, status: number, throttled: boolean): void {
   const { state, method, url } = exchange;
   const at = new Date(state.clock.now()).toISOString();
-  state.log.record({ at, method, path: url.pathname, api: "content", status, throttled: false });
+  state.log.record({ at, method, path: url.pathname, api: "content", status, throttled });
 }
 
 /** Streams a file (or one range of it) to the response with backpressure; HEAD sends the headers only. */
@@ -142,8 +143,17 @@ async function dispatch(exchange: Exchange): Promise<number> {
   }
 }
 
-/** Answers a content-host request itself (it may stream), then logs it. */
+/**
+ * Answers a content-host request itself (it may stream), then logs it. A throttle injected for its
+ * path answers first, as SharePoint throttles downloads too (429 or 503 with Retry-After: "Avoid
+ * getting throttled or blocked in SharePoint Online").
+ */
 export async function serveContentHost(exchange: Exchange): Promise<void> {
-  const status = await dispatch(exchange);
-  record(exchange, status);
+  const throttle = exchange.state.throttles.take(exchange.url.pathname, true);
+  if (throttle !== undefined) {
+    const e = throttleError(throttle);
+    record(exchange, reply(exchange, { ...errorJson(e.status, e.code, e.message), headers: e.headers }), true);
+    return;
+  }
+  record(exchange, await dispatch(exchange), false);
 }

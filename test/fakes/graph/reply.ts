@@ -11,28 +11,14 @@ import { badRequest, GraphHttpError, graphErrorBody, powerBiErrorBody, type Requ
 import { GraphResult } from "./results.ts";
 import { findRoute } from "./routes.ts";
 import type { GraphState } from "./state.ts";
-import type { GraphRequestRecord, GraphThrottleInput } from "./types.ts";
+import { throttleError } from "./traffic.ts";
+import type { GraphRequestRecord } from "./types.ts";
 
 export type { GraphRequest } from "./call.ts";
 
 /** True for the paths of Graph's API: `/v1.0/…` and `/powerbi/…`. */
 export function isGraphPath(path: string): boolean {
   return path.startsWith("/v1.0/") || path === "/v1.0" || path.startsWith("/powerbi/");
-}
-
-function throttled(throttle: GraphThrottleInput): GraphHttpError {
-  const seconds = throttle.retryAfterSeconds === undefined ? 1 : throttle.retryAfterSeconds;
-  const headers: Record<string, string> = seconds === null ? {} : { "retry-after": String(seconds) };
-  if ((throttle.status ?? 429) === 503)
-    return new GraphHttpError(
-      503,
-      "serviceNotAvailable",
-      "The service is temporarily unavailable. Retry after the time in Retry-After.",
-      { headers },
-    );
-  return new GraphHttpError(429, "TooManyRequests", "Too many requests. Retry after the time in Retry-After.", {
-    headers,
-  });
 }
 
 function answer(state: GraphState, request: GraphRequest, api: Api): unknown {
@@ -94,7 +80,7 @@ interface Outcome {
 function outcome(state: GraphState, request: GraphRequest, api: Api, ids: RequestIds): Outcome {
   const throttle = state.throttles.take(request.url.pathname);
   if (throttle !== undefined) {
-    const error = throttled(throttle);
+    const error = throttleError(throttle);
     return { reply: errorReply(error, api, ids), code: error.code, throttled: true };
   }
   try {

@@ -193,13 +193,22 @@ export interface GraphThrottleInput {
   readonly status?: 429 | 503;
   /** The Retry-After header in seconds (any size: the client must cap it). Default: 1; `null`: no Retry-After header at all. */
   readonly retryAfterSeconds?: number | null;
-  /** Only requests whose URL path starts with this (e.g. `/v1.0/sites`). Default: every Graph and Power BI request. */
+  /**
+   * Only requests whose URL path starts with this (e.g. `/v1.0/sites`). Default: every Graph and
+   * Power BI request. Download, upload and monitor URLs only when it names them (`/_layouts/15/download.aspx`).
+   */
   readonly pathPrefix?: string;
+  /**
+   * A sustained limit instead of `count`: the matching requests (of every caller together) beyond
+   * this many in one wall-clock second answer the throttle; it stays until cleared.
+   */
+  readonly perSecond?: number;
 }
 
 export interface GraphThrottleView extends GraphThrottleInput {
   readonly id: string;
-  readonly remaining: number;
+  /** Requests it will still answer; `null` for a `perSecond` limit. */
+  readonly remaining: number | null;
 }
 
 /**
