@@ -3,7 +3,7 @@
 import { parseArgs } from "node:util";
 import { printable } from "./printable.ts";
 
-export const COMMANDS = ["status", "broken", "authenticate", "reauthenticate", "login"] as const;
+export const COMMANDS = ["status", "broken", "authenticate", "reauthenticate", "login", "syncs"] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 /** Commands that act on one credential and take its NAME. */
@@ -16,6 +16,7 @@ const COMMAND_FLAGS: Readonly<Record<CommandName, readonly string[]>> = {
   authenticate: [],
   reauthenticate: ["yes"],
   login: ["timeout", "device-code", "no-browser"],
+  syncs: ["all-namespaces"],
 };
 
 const OPTIONS = {

@@ -1,8 +1,14 @@
 // What the plugin reads and writes in the cluster: MicrosoftCredentials, the AccessLists that
-// reference one, and the action annotations. Plain JSON, as the API server sends it.
+// reference one, FolderSyncs, and the action annotations. Plain JSON, as the API server sends it.
 import { CustomObjectsApi, type KubeConfig } from "@kubernetes/client-node";
-import { ACCESS_LIST, ANNOTATIONS, GROUP, LABELS, MICROSOFT_CREDENTIAL, VERSION } from "../crds/index.ts";
-import type { Condition, MicrosoftCredentialSpec, MicrosoftCredentialStatus } from "../crds/index.ts";
+import { ACCESS_LIST, ANNOTATIONS, FOLDER_SYNC, GROUP, LABELS, MICROSOFT_CREDENTIAL, VERSION } from "../crds/index.ts";
+import type {
+  Condition,
+  FolderSyncSpec,
+  FolderSyncStatus,
+  MicrosoftCredentialSpec,
+  MicrosoftCredentialStatus,
+} from "../crds/index.ts";
 import { isNotFound } from "../kube/errors.ts";
 import { listAll, resourcePath, type KubeObject } from "../kube/objects.ts";
 import { requestJson } from "../kube/raw-request.ts";
@@ -19,6 +25,13 @@ export interface CredentialObject extends KubeObject {
   };
   spec?: Partial<MicrosoftCredentialSpec>;
   status?: Omit<MicrosoftCredentialStatus, "conditions"> & { conditions?: Condition[] };
+}
+
+/** A FolderSync as listed (ADR 15): any field may be missing on a fresh object. */
+export interface FolderSyncObject extends KubeObject {
+  metadata: { name: string; namespace: string };
+  spec?: Partial<FolderSyncSpec>;
+  status?: Omit<FolderSyncStatus, "conditions"> & { conditions?: Condition[] };
 }
 
 interface AccessListObject extends KubeObject {
@@ -54,6 +67,12 @@ export class Cluster {
   async credentials(namespace: string | undefined, brokenOnly: boolean): Promise<CredentialObject[]> {
     const labelSelector = brokenOnly ? `${LABELS.broken}=true` : undefined;
     return (await listAll<CredentialObject>(this.kubeConfig, credentialsPath(namespace), { labelSelector })).items;
+  }
+
+  /** Every FolderSync of the namespace (all namespaces when undefined). */
+  async folderSyncs(namespace: string | undefined): Promise<FolderSyncObject[]> {
+    const path = resourcePath({ group: GROUP, version: VERSION, plural: FOLDER_SYNC.plural, namespace });
+    return (await listAll<FolderSyncObject>(this.kubeConfig, path)).items;
   }
 
   async credential(namespace: string, name: string): Promise<CredentialObject> {

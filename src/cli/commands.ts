@@ -1,8 +1,10 @@
-// status, broken, authenticate and reauthenticate: one read or one annotation each.
+// status, broken, syncs, authenticate and reauthenticate: one read or one annotation each.
 import { ANNOTATIONS } from "../crds/index.ts";
+import { statusCodeOf } from "../kube/errors.ts";
 import type { Cluster, CredentialObject } from "./cluster.ts";
 import { newActionValue } from "./cluster.ts";
 import { renderCredentials } from "./format.ts";
+import { renderSyncs, type CredentialIndex } from "./sync-format.ts";
 import { EXIT, type ExitCode, type Io } from "./io.ts";
 
 export interface ListRequest {
@@ -25,6 +27,29 @@ export async function list(cluster: Cluster, io: Io, request: ListRequest): Prom
     return EXIT.ok;
   }
   for (const line of renderCredentials(credentials, io.now().getTime())) io.out(line);
+  return EXIT.ok;
+}
+
+/**
+ * The FolderSyncs with their state and their credentials' health. Someone who may list FolderSyncs
+ * but not credentials still gets the table, with the health shown as unknown.
+ */
+export async function syncs(cluster: Cluster, io: Io, namespace: string | undefined): Promise<ExitCode> {
+  const [folderSyncs, credentials] = await Promise.all([
+    cluster.folderSyncs(namespace),
+    cluster.credentials(namespace, false).then(
+      (list): CredentialIndex => new Map(list.map((c) => [`${c.metadata.namespace}/${c.metadata.name}`, c])),
+      (error: unknown) => {
+        if (statusCodeOf(error) === 403) return undefined;
+        throw error;
+      },
+    ),
+  ]);
+  if (folderSyncs.length === 0) {
+    io.out(`No FolderSyncs ${where(namespace)}.`);
+    return EXIT.ok;
+  }
+  for (const line of renderSyncs(folderSyncs, credentials, io.now().getTime())) io.out(line);
   return EXIT.ok;
 }
 

@@ -16,7 +16,8 @@ export const EXIT_CODES = `Exit codes:
      says who must act and what to do
   4  login: timed out before the credential was Ready or Broken`;
 
-const PLUGIN = `kubectl mscred: see and repair MicrosoftCredentials (cloudcredentials.io) from kubectl.
+const PLUGIN = `kubectl mscred: see and repair MicrosoftCredentials (cloudcredentials.io) from kubectl, and
+see the FolderSyncs that read as them.
 
 Usage:
   kubectl mscred COMMAND [NAME] [flags]
@@ -24,6 +25,8 @@ Usage:
 Commands:
   status            every credential, Broken first, with what to do about each Broken one
   broken            only the Broken credentials
+  syncs             every FolderSync: Ready, syncing, last and next sync, the last pass's files
+                    and bytes, and the health of the credential it reads as
   login NAME        sign in: in a browser it opens, or with the sign-in link and code; waits
                     until Ready or Broken
   authenticate NAME start a new sign-in by the account the credential is bound to
@@ -33,6 +36,7 @@ Commands:
 
 Examples:
   kubectl mscred broken -A
+  kubectl mscred syncs -n finance
   kubectl mscred login photos -n team-a
   kubectl mscred reauthenticate shared -n finance --yes
 
@@ -56,6 +60,20 @@ Flags:
 
 Lists only the Broken credentials (label cloudcredentials.io/broken=true), each with its reason and
 what to do. Prints "No Broken credentials" when there are none.
+
+Flags:
+  -A, --all-namespaces    every namespace`,
+  syncs: `kubectl mscred syncs [-n NS | -A]
+
+Lists the FolderSyncs, those that are Broken or whose credential is Broken first, then those not
+Ready: namespace, name, Ready and its reason, SYNCING (True while a pass runs, with the bytes it
+downloaded so far), LAST SYNC (when a pass last completed), NEXT SYNC (when the next one starts, or
+"suspended"), LAST PASS (the last pass that ended: +added ~changed -deleted files, >moved when
+any, and the bytes downloaded; "Failed REASON:" before them when it failed), the credential, and
+CREDENTIAL HEALTH: Ready, Broken: REASON, NotReady: REASON (a sign-in waits, a refresh fails), or
+NotFound. After the table: what to do about each Broken FolderSync, each one whose credential is
+not Ready, and each one Microsoft asked to wait. Prints "No FolderSyncs" when there are none. When
+you may list FolderSyncs but not MicrosoftCredentials, the credential's health is shown as ?.
 
 Flags:
   -A, --all-namespaces    every namespace`,

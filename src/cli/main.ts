@@ -1,7 +1,7 @@
 // kubectl-mscred as a function: arguments, environment and an Io in, an exit code out.
 import { parseInvocation, UsageError, type Invocation } from "./args.ts";
 import { Cluster, NotFoundError } from "./cluster.ts";
-import { authenticate, list, reauthenticate } from "./commands.ts";
+import { authenticate, list, reauthenticate, syncs } from "./commands.ts";
 import { helpText } from "./help.ts";
 import { EXIT, type ExitCode, type Io } from "./io.ts";
 import { clusterAccess, KubeConfigError, type Environment } from "./kubeconfig.ts";
@@ -22,6 +22,8 @@ async function dispatch(run: Run, io: Io, env: Environment): Promise<ExitCode> {
         namespace: run.allNamespaces ? undefined : namespace,
         brokenOnly: run.command === "broken",
       });
+    case "syncs":
+      return syncs(cluster, io, run.allNamespaces ? undefined : namespace);
     case "authenticate":
       return authenticate(cluster, io, namespace, name);
     case "reauthenticate":

@@ -152,7 +152,7 @@ describe("kubectl mscred", () => {
     const unknown = await plugin(["stauts"]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain(
-      `unknown command "stauts"; the commands are status, broken, authenticate, reauthenticate, login`,
+      `unknown command "stauts"; the commands are status, broken, authenticate, reauthenticate, login, syncs`,
     );
     const flag = await plugin(["broken", "--yes"]);
     expect(flag.code).toBe(2);

@@ -106,7 +106,10 @@ describe("the command line", () => {
   });
 
   it.each([
-    [["stauts"], `unknown command "stauts"; the commands are status, broken, authenticate, reauthenticate, login`],
+    [
+      ["stauts"],
+      `unknown command "stauts"; the commands are status, broken, authenticate, reauthenticate, login, syncs`,
+    ],
     [["status", "--watch"], "unknown flag --watch; see kubectl mscred status --help"],
     [["login"], "login needs the credential's NAME: kubectl mscred login NAME [-n NAMESPACE]"],
     [["login", "a", "b"], "login takes one NAME, got 2: a b"],
