@@ -1,7 +1,7 @@
 // What the operator's Deployment in dist/install.yaml needs for FolderSync (ADR 15), as the chart's
 // deployment.yaml and _helpers.tpl render it: the sync Jobs' image (--sync-image), the gateway's URL
-// they read through (--gateway-url), and the CAs they trust (--sync-ca-bundle), mounted from a
-// ConfigMap.
+// they read through (--gateway-url) and the audience of their tokens for it (--gateway-audience, the
+// gateway's own), and the CAs they trust (--sync-ca-bundle), mounted from a ConfigMap.
 
 /** The chart's `folderSync` values (values.yaml holds the defaults, values.schema.json checks them). */
 export interface FolderSyncValues {
@@ -20,7 +20,11 @@ export interface FolderSyncInput {
     readonly folderSync: FolderSyncValues;
     readonly image: { readonly repository: string; readonly tag: string };
     readonly caBundle: { readonly configMapName: string; readonly key: string };
-    readonly gateway: { readonly enabled: boolean; readonly service: { readonly port: number } };
+    readonly gateway: {
+      readonly enabled: boolean;
+      readonly audience: string;
+      readonly service: { readonly port: number };
+    };
   };
 }
 
@@ -60,6 +64,7 @@ export function folderSyncEnv(input: FolderSyncInput): {
   const env = [
     { name: "CCO_SYNC_IMAGE", value: syncImage(input) },
     ...(gatewayUrl === "" ? [] : [{ name: "CCO_GATEWAY_URL", value: gatewayUrl }]),
+    { name: "CCO_GATEWAY_AUDIENCE", value: input.values.gateway.audience },
     ...(ca === undefined ? [] : [{ name: "CCO_SYNC_CA_BUNDLE", value: ca }]),
   ];
   const configMapName = input.values.folderSync.caBundle.configMapName;

@@ -9,10 +9,13 @@ import type { z } from "zod";
 import {
   ACCESS_LIST,
   API_VERSION,
+  FOLDER_SYNC,
   MICROSOFT_CREDENTIAL,
   accessListSpecSchema,
+  folderSyncSpecSchema,
   microsoftCredentialSpecSchema,
   type AccessListSpecInput,
+  type FolderSyncSpecInput,
   type MicrosoftCredentialSpecInput,
 } from "../src/crds/index.ts";
 
@@ -58,6 +61,24 @@ export class AccessList extends ApiObject {
       ...AccessList.GVK,
       ...(props.metadata ? { metadata: props.metadata } : {}),
       spec: validated(ACCESS_LIST.kind, id, accessListSpecSchema, props.spec),
+    });
+  }
+}
+
+export interface FolderSyncProps {
+  readonly metadata?: ApiObjectMetadata;
+  readonly spec: FolderSyncSpecInput;
+}
+
+/** A FolderSync (cloudcredentials.io/v1alpha1, ADR 15): a folder kept in files on a volume, download only. */
+export class FolderSync extends ApiObject {
+  static readonly GVK = { apiVersion: API_VERSION, kind: FOLDER_SYNC.kind } as const;
+
+  constructor(scope: Construct, id: string, props: FolderSyncProps) {
+    super(scope, id, {
+      ...FolderSync.GVK,
+      ...(props.metadata ? { metadata: props.metadata } : {}),
+      spec: validated(FOLDER_SYNC.kind, id, folderSyncSpecSchema, props.spec),
     });
   }
 }

@@ -37,6 +37,7 @@ describe("the Helm chart, rendered for FolderSync", () => {
     const env = envOf(await template());
     expect(env.get("CCO_SYNC_IMAGE")).toBe("ghcr.io/cloud-credentials-operator/cloud-credentials-operator:0.1.0");
     expect(env.get("CCO_GATEWAY_URL")).toBe("https://cco-cloud-credentials-operator-gateway.cco-system.svc");
+    expect(env.get("CCO_GATEWAY_AUDIENCE")).toBe("cloudcredentials.io/gateway");
     expect(env.has("CCO_SYNC_CA_BUNDLE")).toBe(false);
     const moved = envOf(await template("image.repository=registry.example/cco", "image.tag=1.2.3"));
     expect(moved.get("CCO_SYNC_IMAGE")).toBe("registry.example/cco:1.2.3");
@@ -49,6 +50,9 @@ describe("the Helm chart, rendered for FolderSync", () => {
       "https://cco-cloud-credentials-operator-gateway.cco-system.svc:8443",
     );
     expect(envOf(await template("gateway.enabled=false")).has("CCO_GATEWAY_URL")).toBe(false);
+    expect(envOf(await template("gateway.audience=sync.example/gw")).get("CCO_GATEWAY_AUDIENCE")).toBe(
+      "sync.example/gw",
+    );
     const external = await template("gateway.enabled=false", "folderSync.gatewayUrl=https://gw.example:8443");
     expect(envOf(external).get("CCO_GATEWAY_URL")).toBe("https://gw.example:8443");
   });

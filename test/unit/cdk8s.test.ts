@@ -2,7 +2,7 @@ import { App, Chart } from "cdk8s";
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { synthExample } from "../../cdk8s/example.ts";
-import { AccessList, MicrosoftCredential } from "../../cdk8s/resources.ts";
+import { AccessList, FolderSync, MicrosoftCredential } from "../../cdk8s/resources.ts";
 import { accessListSpecSchema, microsoftCredentialSpecSchema } from "../../src/crds/index.ts";
 
 describe("the typed cdk8s constructs", () => {
@@ -50,5 +50,23 @@ describe("the typed cdk8s constructs", () => {
     expect(chart.toJson()).toEqual([]);
     const work = new MicrosoftCredential(chart, "work", { spec: { tenantType: "WorkOrSchool", scopes: ["Excel"] } });
     expect(work.toJson()).toMatchObject({ spec: { tenantType: "WorkOrSchool", scopes: ["Excel"] } });
+  });
+
+  it("synthesize a FolderSync, and refuse one that breaks the schema, naming the field", () => {
+    const chart = new Chart(new App(), "sync");
+    const spec = {
+      credentialRef: { name: "finance-reports" },
+      source: { path: "/Reports/2026" },
+      target: { claimName: "reports", subPath: "finance/2026" },
+      interval: "15m",
+    };
+    expect(new FolderSync(chart, "reports", { spec }).toJson()).toMatchObject({
+      apiVersion: "cloudcredentials.io/v1alpha1",
+      kind: "FolderSync",
+      spec,
+    });
+    expect(() => new FolderSync(chart, "bad", { spec: { ...spec, interval: "soon" } })).toThrow(
+      /FolderSync bad: spec\.interval: /,
+    );
   });
 });
