@@ -10,6 +10,8 @@ export interface SyncMeasured {
   readonly changes: string;
   /** Seconds to start each tool and exit (sync --help, rclone version). */
   readonly startup: { readonly folderSync: number; readonly rclone: number };
+  /** The machine's 1-minute load average before the first sync and after the last (others' work shows here). */
+  readonly load: readonly [number, number];
   readonly runs: readonly Measurement[];
 }
 
@@ -49,6 +51,7 @@ export function reportSync(m: SyncMeasured): void {
     `\nsync of ${String(m.files)} files, ${f(m.bytes / 2 ** 20, 1)} MiB from the SIMULATED Graph; concurrency ${String(m.concurrency)}; rclone ${m.rcloneFlags.join(" ")}`,
   );
   console.log(`changes before the incremental sync: ${m.changes}`);
+  console.log(`load average (1 min) before the first sync ${f(m.load[0])}, after the last ${f(m.load[1])}`);
   console.table(Object.fromEntries(m.runs.map((r) => [`${r.tool} ${r.phase}`, row(r)])));
   console.log("requests by kind (Graph API and the download host):");
   for (const r of m.runs) console.log(`  ${r.tool} ${r.phase}: ${kinds(r)}`);

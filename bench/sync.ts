@@ -6,7 +6,7 @@
 // fake without being changed: sync-net.ts and bench/rclone-notes.md. Root only; one at a time.
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { isIP } from "node:net";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { parseOptions, printUsage, usageError } from "./options.ts";
@@ -148,14 +148,17 @@ const touchedBy = (c: TreeChanges): string[] =>
 
 async function benchmark(fake: SyncFake, o: Options, work: string): Promise<void> {
   const setup = await prepare(fake, o, work);
+  const loadBefore = loadavg()[0] ?? 0;
   const first = await phase(setup, "first");
   const changes = await changeTree(fake, ROOT, o.fraction);
   const described = `${String(changes.changes.length)} files: ${String(changes.modified)} modified, ${String(changes.added)} added, ${String(changes.renamed)} renamed, ${String(changes.moved)} moved, ${String(changes.deleted)} deleted`;
   console.error(`changes: ${described}`);
   const incremental = await phase(setup, "incremental", touchedBy(changes));
+  const loadAfter = loadavg()[0] ?? 0;
   const startup = await startupSeconds({ rclone: setup.rclone.binary, work });
   reportSync({
     startup,
+    load: [loadBefore, loadAfter],
     files: o.files,
     bytes: o.bytes,
     concurrency: o.concurrency,
