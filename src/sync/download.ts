@@ -34,22 +34,26 @@ const contentKey = (entry: DesiredEntry): string => `${entry.hash ?? entry.eTag 
 /** A partial name for an item id (ids are safe on Graph, but never trust a name into a path). */
 const partialName = (id: string): string => createHash("sha256").update(id).digest("hex").slice(0, 40);
 
+/** Smaller files are not worth resuming: they get no `.meta` and start over after a kill. */
+export const RESUMABLE_BYTES = 1024 * 1024;
+
 async function preparePartial(target: string, entry: DesiredEntry): Promise<Partial> {
   const path = join(partialDir(target), partialName(entry.id));
   const metaPath = `${path}.meta`;
   const hasher = hasherFor(entry.hash);
-  const meta = await readFile(metaPath, "utf8").catch(() => "");
+  const resumable = entry.size >= RESUMABLE_BYTES && (entry.hash !== undefined || entry.eTag !== undefined);
   const size = await stat(path).then(
     (s) => s.size,
     () => -1,
   );
-  const resumable = entry.hash !== undefined || entry.eTag !== undefined;
-  if (resumable && meta === contentKey(entry) && size > 0 && size <= entry.size) {
+  if (size === -1 && !resumable) return { path, metaPath, offset: 0, hasher };
+  const meta = size > 0 ? await readFile(metaPath, "utf8").catch(() => "") : "";
+  if (resumable && meta === contentKey(entry) && size <= entry.size) {
     await hashFile(path, hasher, size);
     return { path, metaPath, offset: size, hasher };
   }
-  await rm(path, { force: true });
-  await writeSmall(metaPath, contentKey(entry));
+  if (size !== -1) await rm(path, { force: true });
+  if (resumable) await writeSmall(metaPath, contentKey(entry));
   return { path, metaPath, offset: 0, hasher };
 }
 
@@ -101,7 +105,6 @@ async function fill(
   }
   const handle = await open(partial.path, partial.offset === 0 ? "w" : "r+");
   try {
-    if (partial.offset === 0) await handle.truncate(0);
     await streamInto(answer.body as AsyncIterable<Buffer>, handle, partial, deps.onBytes);
     await handle.sync();
   } finally {
@@ -112,9 +115,14 @@ async function fill(
 
 async function place(deps: DownloadDeps, entry: DesiredEntry, partial: Partial): Promise<void> {
   const final = join(deps.target, entry.path);
-  await mkdir(dirname(final), { recursive: true });
-  await rename(partial.path, final);
-  await rm(partial.metaPath, { force: true });
+  const folder = dirname(final);
+  // Folders are made by the plan; a file whose folder was removed meanwhile gets it again.
+  await rename(partial.path, final).catch(async (error: unknown) => {
+    if ((error as { code?: unknown }).code !== "ENOENT") throw error;
+    await mkdir(folder, { recursive: true });
+    await rename(partial.path, final);
+  });
+  if (entry.size >= RESUMABLE_BYTES) await rm(partial.metaPath, { force: true });
 }
 
 async function attempt(

@@ -16,7 +16,7 @@ import { QuickXorHash } from "../../src/sync/quick-xor-hash.ts";
 import { makeStateDirs } from "../../src/sync/state.ts";
 import type { DesiredEntry } from "../../src/sync/types.ts";
 
-const content = randomBytes(300_000);
+const content = randomBytes(1_500_000); // over RESUMABLE_BYTES
 const hash = `quickXorHash:${new QuickXorHash().update(content).digest()}`;
 const seen: { path: string; headers: IncomingHttpHeaders }[] = [];
 /** Ids whose next downloads send corrupted bytes. */
