@@ -46,7 +46,7 @@ function quickXorOf(item: DriveItem, content: Content): string {
  * A file's QuickXorHash and, when asked (OneDrive personal reports it), SHA-1 (upper-case hex),
  * computed the first time a view asks and kept per content (a write makes a new one). Generated
  * content's QuickXorHash comes from its seed without reading the bytes (generated.ts); its SHA-1
- * needs one pass over the bytes (about 0.7 s/GiB), so only personal drives pay it.
+ * needs one pass over the bytes (3-8 s/GiB on a shared 2-core machine), so only personal drives pay it.
  */
 export function contentHashes(item: DriveItem, withSha1: boolean): FileHashes {
   const content = item.content ?? { kind: "bytes", data: Buffer.alloc(0) };
