@@ -29,8 +29,8 @@ export let namespace = "";
 export let fake: FakeIdentity;
 let running: InProcessOperator;
 
-/** A Ready ServicePrincipal credential (client secret) on the SharePoint site, with `extra` spec fields. */
-export async function readyCredential(name: string, extra: CredentialOptions = {}): Promise<void> {
+/** A ServicePrincipal credential (client secret) on the SharePoint site, with `extra` spec fields. */
+export async function applyCredential(name: string, extra: CredentialOptions = {}): Promise<void> {
   await apply(
     kubeconfig,
     namespace,
@@ -44,6 +44,11 @@ export async function readyCredential(name: string, extra: CredentialOptions = {
       ...extra,
     }),
   );
+}
+
+/** applyCredential(), then waits until it is Ready. */
+export async function readyCredential(name: string, extra: CredentialOptions = {}): Promise<void> {
+  await applyCredential(name, extra);
   await waitFor(`${name} Ready`, async () => {
     const c = await getJson(kubeconfig, ["mscred", name, "-n", namespace]);
     const conditions = ((c?.["status"] as Json | undefined)?.["conditions"] ?? []) as Json[];

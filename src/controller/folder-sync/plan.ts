@@ -176,8 +176,15 @@ function observed(s: Snapshot): {
   return { status: ended.status, recorded: ended.recorded, events: [...ended.events], running: false };
 }
 
-/** A Warning Event when Broken turns True or changes reason. */
-function brokenEvent(fs: FolderSync, verdict: Verdict): PlannedEvent[] {
+/**
+ * A Warning Event when Broken turns True or changes reason, and when an object of the FolderSync's
+ * name that it does not own keeps a pass from starting (said once, not every minute it is looked at).
+ */
+function brokenEvent(fs: FolderSync, verdict: Verdict, blocked: Snapshot["blocked"]): PlannedEvent[] {
+  if (blocked?.kind === "conflict")
+    return conditionOf(fs.status.conditions, "Ready")?.message === blocked.message
+      ? []
+      : [{ type: "Warning", reason: "OwnedObjectConflict", message: blocked.message }];
   const previous = conditionOf(fs.status.conditions, "Broken");
   if (!verdict.broken || (previous?.status === "True" && previous.reason === verdict.reason)) return [];
   return [{ type: "Warning", reason: "Broken", message: verdict.message }];
@@ -234,7 +241,11 @@ export function planFolderSync(s: Snapshot): Plan {
   const running = seen.running || started !== undefined;
   const at = { generation: fs.generation, time: now };
   status.conditions = conditionsOf(fs.status.conditions, verdict, nowOf(running, status.jobName, throttle, now), at);
-  const events = [...seen.events, ...(started === undefined ? [] : [started.event]), ...brokenEvent(fs, verdict)];
+  const events = [
+    ...seen.events,
+    ...(started === undefined ? [] : [started.event]),
+    ...brokenEvent(fs, verdict, s.blocked),
+  ];
   const start = started === undefined ? {} : { start: started.start };
   return { status, ...start, deleteJobs: started?.deleteJobs ?? [], events, next: nextOf(gate, throttle, now) };
 }
