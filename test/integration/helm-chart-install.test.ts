@@ -93,7 +93,7 @@ describe("the operator with exactly the chart's RBAC", () => {
     const policies = ((
       await getJson(kubeconfig, ["validatingadmissionpolicybindings", "-l", "app.kubernetes.io/instance=cco"])
     )?.["items"] ?? []) as Json[];
-    expect(policies).toHaveLength(6);
+    expect(policies).toHaveLength(10);
     await waitFor("the Lease", async () =>
       (await getJson(kubeconfig, ["lease", "cco-cloud-credentials-operator", "-n", release])) ? true : undefined,
     );
