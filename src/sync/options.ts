@@ -78,6 +78,9 @@ Options:
 
 Exit codes: 0 the pass completed (maybe with skipped files), 1 a transient failure (try again
 later), 2 a wrong command line, 3 a person must act (folder gone, access removed, volume full).
+A token Graph keeps refusing (401, also after --token-file was read again for 15 s) ends the pass
+TokenRejected with exit 1, not 3: the operator refreshes tokens, and a credential that cannot be
+refreshed is Broken on the credential itself.
 `;
 
 function whole(value: string | undefined, flag: string, [min, max]: [number, number]): number | undefined {

@@ -14,6 +14,8 @@ export interface ReportSink {
 }
 
 export const REPORT_INTERVAL_MS = 2000;
+/** An unchanged report is written again after this long (its updateTime moves). */
+export const HEARTBEAT_MS = 30_000;
 const MAX_LISTED_SKIPS = 20;
 
 type Counter = "filesAdded" | "filesChanged" | "filesDeleted" | "filesMoved" | "bytes";
@@ -36,6 +38,7 @@ export class Reporter {
   #filesTotal: number | undefined;
   #writing: Promise<void> = Promise.resolve();
   #written = "";
+  #writtenAt = 0;
   #timer: NodeJS.Timeout | undefined;
 
   constructor(deps: { clock: Clock; pacer: Pacer; sinks: readonly ReportSink[]; log: Logger }) {
@@ -83,8 +86,11 @@ export class Reporter {
   /** Writes the report to every sink (one write at a time; nothing when it did not change). */
   write(report: SyncReport = this.build()): Promise<void> {
     const key = JSON.stringify({ ...report, updateTime: "" });
-    if (key === this.#written) return this.#writing;
+    const now = this.#clock.now();
+    // Unchanged: written again only as a heartbeat, so a reader can tell a stuck pass from a slow one.
+    if (key === this.#written && now - this.#writtenAt < HEARTBEAT_MS) return this.#writing;
     this.#written = key;
+    this.#writtenAt = now;
     const json = JSON.stringify(report);
     this.#writing = this.#writing.then(() => this.#writeAll(json));
     return this.#writing;
