@@ -182,8 +182,10 @@ describe("the admission policies for what the operator writes for a FolderSync",
       ...bind("sync-rights", apps, "sync-rights", ""),
       subjects: [{ kind: "ServiceAccount", name: sa, namespace: release }],
     };
+    const elsewhere = { ...rights, metadata: { name: "sync-rights", namespace: release } };
+    const elsewhereBinding = { ...binding, metadata: { name: "sync-rights", namespace: release } };
     await kubectlOk(kubeconfig, ["apply", "-f", "-"], {
-      input: JSON.stringify({ apiVersion: "v1", kind: "List", items: [rights, binding] }),
+      input: JSON.stringify({ apiVersion: "v1", kind: "List", items: [rights, binding, elsewhere, elsewhereBinding] }),
     });
     await kubectlOk(kubeconfig, ["apply", "-n", apps, "-f", "-"], {
       input: JSON.stringify(folderSync("reports-sync")),
@@ -252,6 +254,13 @@ describe("the admission policies for what the operator writes for a FolderSync",
     ],
   ])("refuses a Job with %s", async (_, pod, message) => {
     expectRefused(await create(operator, apps, job("bad", pod)), message);
+  });
+
+  it("refuses a Job outside the namespaces the operator watches", async () => {
+    expectRefused(
+      await create(operator, release, job("elsewhere")),
+      `the operator runs FolderSync Jobs only in the namespaces it watches (the chart value namespaces: ${apps}); ${release} is not one`,
+    );
   });
 
   it("refuses a Job no FolderSync owns, and deleting a Job that is not a FolderSync's", async () => {
