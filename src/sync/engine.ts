@@ -16,7 +16,7 @@ import { plan } from "./plan.ts";
 import { runPool } from "./pool.ts";
 import type { Reporter } from "./reporter.ts";
 import { resolveSource, type Source } from "./source.ts";
-import { loadLocal, loadRemote, makeStateDirs, saveLocal, saveRemote } from "./state.ts";
+import { clearLeftovers, loadLocal, loadRemote, makeStateDirs, saveLocal, saveRemote } from "./state.ts";
 import type { DesiredEntry, LocalEntry, RemoteItem } from "./types.ts";
 
 export interface EngineDeps {
@@ -129,6 +129,7 @@ export async function runPass(deps: EngineDeps, progress: { save?: () => Promise
     log.info({ downloads: downloads.length, resynced: delta.resynced, files: tree.filesTotal }, "planned");
     await downloadAll(deps, work, downloads);
     await save();
+    await clearLeftovers(target);
     await saveRemote(target, {
       driveId: source.driveId,
       itemId: source.itemId,

@@ -4,7 +4,7 @@
 // what is on the volume by item id (written as the pass goes, so a killed pass does not download
 // complete files again). A file that cannot be read is as if absent: the next pass enumerates
 // again and keeps the files whose hash matches.
-import { mkdir, open, readFile, rename } from "node:fs/promises";
+import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
 import { STATE_DIR_NAME } from "./names.ts";
@@ -91,6 +91,16 @@ export async function loadLocal(target: string): Promise<Map<string, LocalEntry>
 
 export async function saveLocal(target: string, local: ReadonlyMap<string, LocalEntry>): Promise<void> {
   await writeAtomically(join(stateDir(target), "local.json"), JSON.stringify({ version: 1, entries: [...local] }));
+}
+
+/**
+ * After a pass that completed, what a killed pass may have left in partial/ and moving/ belongs to
+ * nothing any more (every planned download finished or was skipped, every move was placed).
+ */
+export async function clearLeftovers(target: string): Promise<void> {
+  await rm(partialDir(target), { recursive: true, force: true });
+  await rm(movingDir(target), { recursive: true, force: true });
+  await makeStateDirs(target);
 }
 
 export async function makeStateDirs(target: string): Promise<void> {

@@ -2,7 +2,7 @@
 // items kept by parent id): a first sync, a pass with nothing new, then every kind of remote
 // change, a folder moved in with a file in use, Keep versus Propagate.
 import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -100,6 +100,7 @@ describe("sync of a work account's folder", () => {
     expect(existsSync(join(target, "leaving.txt"))).toBe(false);
     expect(existsSync(join(target, "doomed.txt"))).toBe(false);
     expect(existsSync(join(target, "Gone"))).toBe(false);
+    expect(await readdir(join(target, ".foldersync/moving"))).toEqual([]);
     expect(run.report).toMatchObject({ filesAdded: 2, filesChanged: 1, filesMoved: 2, filesDeleted: 4 });
     // The renamed file was renamed on disk, not downloaded again.
     const downloads = world.fake.graphRequests().filter((r) => r.api === "content" || r.path.endsWith("/content"));
