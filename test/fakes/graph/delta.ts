@@ -59,11 +59,29 @@ function startToken(call: Call, drive: Drive, raw: string | undefined): Token {
   return token;
 }
 
-const depth = (drive: Drive, item: DriveItem): number => drive.lineage(item).length;
+/** An item's id and its ancestors' ids (the item first), memoized through the parents for one request. */
+function lineageIds(drive: Drive): (item: DriveItem) => readonly string[] {
+  const memo = new Map<string, readonly string[]>();
+  const of = (item: DriveItem): readonly string[] => {
+    const known = memo.get(item.id);
+    if (known !== undefined) return known;
+    const parent = item.parentId === undefined ? undefined : drive.get(item.parentId);
+    const ids = [item.id, ...(parent === undefined ? [] : of(parent))];
+    memo.set(item.id, ids);
+    return ids;
+  };
+  return of;
+}
+
+interface Live {
+  readonly item: DriveItem;
+  readonly depth: number;
+}
 
 /** Live items of the scope changed in (s, u], with their ancestors inside the scope, ordered parents first. */
-function liveEntries(call: Call, drive: Drive, scope: DriveItem, token: Token & { u: number }): DriveItem[] {
-  const inScope = (item: DriveItem): boolean => drive.lineage(item).some((i) => i.id === scope.id);
+function liveEntries(call: Call, drive: Drive, scope: DriveItem, token: Token & { u: number }): Live[] {
+  const idsOf = lineageIds(drive);
+  const inScope = (item: DriveItem): boolean => scope.id === drive.rootId || idsOf(item).includes(scope.id);
   // Moved out of a folder scope: reported once more, with its new parentReference (outside the scope).
   const movedOut = token.s >= 0 ? drive.movedOutOf(scope.id, token.s) : new Set<string>();
   const changed = [scope, ...drive.items()].filter(
@@ -71,14 +89,19 @@ function liveEntries(call: Call, drive: Drive, scope: DriveItem, token: Token & 
   );
   const withParents = new Map(changed.map((i) => [i.id, i]));
   if (token.s >= 0 && header(call, "deltaExcludeParent") === undefined)
-    for (const item of changed) for (const a of drive.lineage(item).slice(1)) if (inScope(a)) withParents.set(a.id, a);
+    for (const item of changed)
+      for (const id of idsOf(item).slice(1)) {
+        const a = drive.get(id);
+        if (a !== undefined && inScope(a)) withParents.set(a.id, a);
+      }
   const key = principalKey(call.principal);
   const site = drive.init.siteId;
-  const depths = new Map([...withParents.values()].map((i) => [i.id, depth(drive, i)]));
-  const at = (i: DriveItem): number => depths.get(i.id) ?? 0;
+  const denied = (i: DriveItem): boolean =>
+    call.state.store.isDenied(key, site === undefined ? idsOf(i) : [...idsOf(i), site]);
   return [...withParents.values()]
-    .filter((i) => !call.state.store.isDenied(key, [...drive.lineage(i).map((x) => x.id), ...(site ? [site] : [])]))
-    .sort((a, b) => at(a) - at(b) || a.seq - b.seq);
+    .filter((i) => !denied(i))
+    .map((item) => ({ item, depth: idsOf(item).length }))
+    .sort((a, b) => a.depth - b.depth || a.item.seq - b.item.seq);
 }
 
 function removedEntries(drive: Drive, scope: DriveItem, token: Token & { u: number }): Tombstone[] {
@@ -90,9 +113,44 @@ function removedEntries(drive: Drive, scope: DriveItem, token: Token & { u: numb
 /** One change to report: its place in the feed, and its JSON (made only for the page that shows it). */
 type Entry = { readonly key: [number, number, number]; readonly view: () => Record<string, unknown> };
 
+/**
+ * The live entries of the last delta asked of each drive, kept for its next pages: the pages of one
+ * enumeration share the token's (s, u], so the drive is walked once per enumeration, not per page.
+ * Kept as ids: each page shows the items' current state (Graph's feed shows the latest state; an
+ * item changed meanwhile also comes in the next round) and leaves out those removed meanwhile.
+ */
+const liveCache = new WeakMap<Drive, { readonly key: string; readonly live: readonly CachedLive[] }>();
+
+interface CachedLive {
+  readonly id: string;
+  readonly depth: number;
+  readonly seq: number;
+}
+
+function cachedLive(call: Call, drive: Drive, scope: DriveItem, token: Token & { u: number }): CachedLive[] {
+  const key = JSON.stringify([
+    scope.id,
+    token.s,
+    token.u,
+    drive.epoch,
+    principalKey(call.principal),
+    header(call, "deltaExcludeParent") !== undefined,
+    call.state.store.denials(),
+  ]);
+  const cached = liveCache.get(drive);
+  if (cached?.key === key) return [...cached.live];
+  const live = liveEntries(call, drive, scope, token).map(({ item, depth }) => ({ id: item.id, depth, seq: item.seq }));
+  liveCache.set(drive, { key, live });
+  return live;
+}
+
 function entries(call: Call, drive: Drive, scope: DriveItem, token: Token & { u: number }): Entry[] {
-  const live = liveEntries(call, drive, scope, token).map((item): Entry => ({
-    key: [0, depth(drive, item), item.seq],
+  const current = cachedLive(call, drive, scope, token).flatMap(({ id, depth, seq }) => {
+    const item = drive.get(id);
+    return item === undefined ? [] : [{ item, depth, seq }];
+  });
+  const live = current.map(({ item, depth, seq }): Entry => ({
+    key: [0, depth, seq],
     view: () => ({
       ...deltaItemView(drive, item),
       ...(item.kind === "file" ? { "@microsoft.graph.downloadUrl": downloadUrl(call.state, drive, item) } : {}),
