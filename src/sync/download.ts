@@ -143,6 +143,9 @@ async function attempt(
   return { kind: "done" };
 }
 
+const isFileSystemError = (error: unknown): boolean =>
+  typeof (error as { syscall?: unknown }).syscall === "string" && (error as { path?: unknown }).path !== undefined;
+
 const mismatchSkip = (entry: DesiredEntry): DownloadResult => ({
   kind: "skipped",
   skip: { path: entry.path, reason: "HashMismatch", message: "the downloaded bytes did not match Graph's hash, twice" },
@@ -165,7 +168,8 @@ export async function downloadFile(
       result = await attempt(deps, entry, link);
     } catch (error) {
       if (isVolumeFull(error)) throw volumeFull(error);
-      if (error instanceof SyncFailure) throw error;
+      // The volume refusing something (a folder in the file's place, permissions) is not a network hiccup.
+      if (error instanceof SyncFailure || isFileSystemError(error)) throw error;
       failures += 1;
       deps.log.warn({ item: entry.id, why: messageOf(error), attempt: failures }, "download interrupted");
       if (failures >= MAX_ATTEMPTS)
