@@ -99,7 +99,13 @@ async function fill(
     };
   if (answer.kind === "gone") return { kind: "gone" };
   if (answer.start !== partial.offset) {
-    // The server sent the whole file (or another range): start over.
+    if (answer.status === 206) {
+      // Another range than asked: drop the partial, the next try starts from the beginning.
+      answer.body.destroy();
+      await rm(partial.path, { force: true });
+      throw new Error(`asked for bytes from ${String(partial.offset)}, got a range from ${String(answer.start)}`);
+    }
+    // The server sent the whole file: start over.
     partial.offset = 0;
     partial.hasher = hasherFor(entry.hash);
   }
