@@ -49,6 +49,8 @@ describe("sync of a work account's folder", () => {
   it("first sync: every file of the folder lands with Graph's bytes, nothing from outside it", async () => {
     const run = await sync(target);
     expect(run.stderr).not.toContain(world.work.token);
+    expect(run.stderr).not.toContain("tempauth");
+    expect(JSON.stringify(run.report)).not.toContain("tempauth");
     expect(run.code).toBe(0);
     expect(run.report).toMatchObject({
       phase: "Succeeded",
