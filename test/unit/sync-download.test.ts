@@ -48,6 +48,7 @@ beforeAll(async () => {
   server = createServer((request, response) => {
     const path = request.url ?? "";
     seen.push({ path, headers: request.headers });
+    if (path.startsWith("/expired/")) return void response.writeHead(401).end('{"error":{"code":"unauthenticated"}}');
     const item = /\/items\/([^/]+)\/content$/.exec(path)?.[1];
     if (item === "locked") return void response.writeHead(423).end('{"error":{"code":"resourceLocked"}}');
     if (item !== undefined)
@@ -126,6 +127,16 @@ describe("downloadFile", () => {
     expect(await downloadFile(deps(), entry("resumed"), `${base}/dl/resumed?tempauth=t`)).toEqual({ kind: "done" });
     expect(seen.map((s) => s.headers.range)).toEqual(["bytes=100000-"]);
     expect((await readFile(join(target, "dir/resumed.bin"))).equals(content)).toBe(true);
+  });
+
+  it("an expired download URL (401) falls back to /content with the token", async () => {
+    expect(await downloadFile(deps(), entry("expired"), `${base}/expired/x?tempauth=old`)).toEqual({ kind: "done" });
+    expect(seen.map((s) => s.path.replace(/\?.*/, ""))).toEqual([
+      "/expired/x",
+      "/v1.0/drives/d/items/expired/content",
+      "/dl/expired",
+    ]);
+    expect(seen[0]?.headers.authorization).toBeUndefined();
   });
 
   it("a locked file (423) is skipped as InUse", async () => {
