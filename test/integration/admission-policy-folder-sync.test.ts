@@ -16,6 +16,10 @@ import {
   rule,
   waitUntilRefused,
 } from "./admission-policy-setup.ts";
+import { folderSyncSpecSchema } from "../../src/crds/index.ts";
+import { buildJob, type JobAccess } from "../../src/controller/folder-sync/job.ts";
+import { roleRules } from "../../src/controller/folder-sync/owned.ts";
+import type { FolderSync } from "../../src/controller/folder-sync/status.ts";
 import { helm, serviceAccountKubeconfig } from "./helm.ts";
 import { createNamespace } from "./namespace.ts";
 import { getJson, type Json } from "./wait.ts";
@@ -226,6 +230,46 @@ describe("the admission policies for what the operator writes for a FolderSync",
     expectAccepted(await create(operator, apps, roleBinding));
     expectAccepted(await create(operator, apps, job("reports-sync-1")));
     expectAccepted(await kubectl(operator, ["delete", "job", "reports-sync-1", "-n", apps]));
+  });
+
+  it.each<[string, JobAccess]>([
+    ["the token Secret", { kind: "token", graphBaseUrl: "https://graph.microsoft.com", tokenSecret: "reports-token" }],
+    [
+      "the gateway",
+      { kind: "gateway", graphBaseUrl: "https://gw.example/ns/reports", audience: "cloudcredentials.io/gateway" },
+    ],
+  ])("admits the Job and Role the controller builds, reading with %s", async (_, access) => {
+    const ownerRef = (owned["ownerReferences"] as Json[])[0] as Json;
+    const ref = { namespace: apps, name: "reports-sync", uid: String(ownerRef["uid"]), generation: 1 };
+    const spec = folderSyncSpecSchema.parse({
+      credentialRef: { name: "reports" },
+      source: { path: "/Reports" },
+      target: { claimName: "files", subPath: "team/reports" },
+      maxFileSize: "2Gi",
+    });
+    const built = buildJob({
+      folderSync: ref,
+      spec,
+      source: { kind: "path", path: "/Reports" },
+      access,
+      image: IMAGE,
+      caBundle: true,
+      now: Date.now(),
+    });
+    expectAccepted(await create(operator, apps, built as Json, "--dry-run=server"));
+    // The Role of another FolderSync ("other"): this one's exists already (the test above).
+    const fs: FolderSync = { raw: {}, ...ref, name: "other", spec, status: {} };
+    const rules = roleRules(fs, access.kind === "gateway" ? "reports" : undefined) ?? [];
+    const role = {
+      ...roleObject("other-foldersync", apps, rules),
+      metadata: {
+        name: "other-foldersync",
+        namespace: apps,
+        labels: { "cloudcredentials.io/foldersync": "other" },
+        ownerReferences: [{ ...ownerRef, name: "other" }],
+      },
+    };
+    expectAccepted(await create(operator, apps, role, "--dry-run=server"));
   });
 
   it.each<[string, Json, string]>([
