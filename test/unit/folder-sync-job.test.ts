@@ -16,7 +16,7 @@ const spec = (over: Partial<FolderSyncSpecInput> = {}) =>
 
 function input(over: Partial<JobInput> = {}): JobInput {
   return {
-    folderSync: { namespace: "ns", name: "reports", uid: "uid-1" },
+    folderSync: { namespace: "ns", name: "reports", uid: "uid-1", generation: 3 },
     spec: spec({ include: ["**/*.xlsx"], exclude: ["Archive/**"], maxFileSize: "2Mi", deletion: "Keep" }),
     source: { kind: "path", path: "/Reports", siteUrl: "https://contoso.sharepoint.com/sites/finance" },
     access: { kind: "token", graphBaseUrl: "https://graph.microsoft.com/v1.0", tokenSecret: "finance-token" },
@@ -131,6 +131,7 @@ describe("the Job of a pass", () => {
         controller: true,
       },
     ]);
+    expect(job.metadata?.annotations).toEqual({ "cloudcredentials.io/foldersync-generation": "3" });
     expect(job.metadata?.labels).toEqual({
       "app.kubernetes.io/managed-by": "cloud-credentials-operator",
       "cloudcredentials.io/foldersync": "reports",

@@ -136,6 +136,16 @@ describe("a pass that ended", () => {
     expect(plan.events.map((e) => e.reason)).toEqual(["SyncSucceeded"]);
   });
 
+  it("ran an older spec (the FolderSync changed meanwhile): the next pass, with the new spec, is due at once", () => {
+    const changed = folderSync({ exclude: ["Archive/**"] }, runningStatus, 2);
+    const plan = planFolderSync(
+      snapshot({ fs: changed, jobs: [job({ outcome: "Succeeded", generation: 1 })], report: report() }),
+    );
+    expect(plan.status.lastRun?.result).toBe("Succeeded");
+    expect(plan.start).toBeDefined();
+    expect(plan.deleteJobs).toEqual(["reports-abc"]);
+  });
+
   it("is recorded once: planning again from the written status changes nothing and starts nothing", () => {
     const first = planFolderSync(
       snapshot({ fs: folderSync({}, runningStatus), jobs: [job({ outcome: "Succeeded" })], report: report() }),

@@ -2,7 +2,7 @@
 // operator's image running `sync`, the claim at /data, Graph read with the credential's token Secret
 // (no manager) or through the gateway with a projected ServiceAccount token (a manager), the report
 // written into the FolderSync's own ConfigMap by its own ServiceAccount, and nothing else.
-import type { V1Job, V1Volume, V1VolumeMount } from "@kubernetes/client-node";
+import type { V1Job, V1ObjectMeta, V1Volume, V1VolumeMount } from "@kubernetes/client-node";
 import { FOLDER_SYNC, LABELS, MANAGED_BY, type FolderSyncSpec } from "../../crds/index.ts";
 import { ownerReference } from "../../kube/writes.ts";
 import { TOKEN_KEYS } from "../names.ts";
@@ -39,8 +39,17 @@ export type JobAccess =
   | { readonly kind: "token"; readonly graphBaseUrl: string; readonly tokenSecret: string }
   | { readonly kind: "gateway"; readonly graphBaseUrl: string; readonly audience: string };
 
+/** On each Job: the FolderSync's metadata.generation the pass runs (a spec change during it makes the next one due at once). */
+export const GENERATION_ANNOTATION = "cloudcredentials.io/foldersync-generation";
+
 export interface JobInput {
-  readonly folderSync: { readonly namespace: string; readonly name: string; readonly uid: string };
+  readonly folderSync: {
+    readonly namespace: string;
+    readonly name: string;
+    readonly uid: string;
+    /** Its metadata.generation, written on the Job (GENERATION_ANNOTATION). */
+    readonly generation?: number;
+  };
   readonly spec: FolderSyncSpec;
   readonly source: JobSource;
   readonly access: JobAccess;
@@ -144,6 +153,18 @@ function volumes(input: JobInput): { volumes: V1Volume[]; mounts: V1VolumeMount[
   return { volumes, mounts };
 }
 
+function jobMetadata(input: JobInput): V1ObjectMeta {
+  const { folderSync } = input;
+  const { name, namespace, uid, generation } = folderSync;
+  return {
+    name: jobName(name, input.now),
+    namespace,
+    labels: ownedLabels(name),
+    ...(generation === undefined ? {} : { annotations: { [GENERATION_ANNOTATION]: String(generation) } }),
+    ownerReferences: [ownerReference({ kind: FOLDER_SYNC.kind, name, namespace, uid })],
+  };
+}
+
 /** The Job of one pass: one Pod at a time, retried by the Job controller unless `sync` says retrying is useless. */
 export function buildJob(input: JobInput): V1Job {
   const { folderSync } = input;
@@ -152,12 +173,7 @@ export function buildJob(input: JobInput): V1Job {
   return {
     apiVersion: "batch/v1",
     kind: "Job",
-    metadata: {
-      name: jobName(folderSync.name, input.now),
-      namespace: folderSync.namespace,
-      labels,
-      ownerReferences: [ownerReference({ kind: FOLDER_SYNC.kind, ...folderSync })],
-    },
+    metadata: jobMetadata(input),
     spec: {
       backoffLimit: 3,
       activeDeadlineSeconds: ACTIVE_DEADLINE_SECONDS,

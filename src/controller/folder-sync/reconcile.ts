@@ -165,7 +165,7 @@ export class FolderSyncReconciler {
     }
     const source: JobSource = s.source.source;
     const job = buildJob({
-      folderSync: { namespace: fs.namespace, name: fs.name, uid: fs.uid },
+      folderSync: { namespace: fs.namespace, name: fs.name, uid: fs.uid, generation: fs.generation },
       spec: fs.spec,
       source,
       access: accessOf(fs, credential, { url: sync.gatewayUrl, audience: sync.gatewayAudience }),

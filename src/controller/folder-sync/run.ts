@@ -15,6 +15,8 @@ export interface JobView {
   /** Neither Complete nor Failed yet. */
   readonly active: boolean;
   readonly outcome?: "Succeeded" | "Failed";
+  /** The FolderSync's generation the pass ran (its annotation). */
+  readonly generation?: number;
   /** The Failed condition's message. */
   readonly message?: string;
   readonly startTime?: string;
@@ -176,5 +178,9 @@ export function recordEnd(s: Inputs, status: FolderSyncStatus): Ended | undefine
   const pass = endedPass(s, job, status);
   const base: FolderSyncStatus = { ...status, jobName: pass.name };
   delete base.progress;
-  return job !== "gone" && job.outcome === "Succeeded" ? succeeded(s, pass, base) : failed(s, pass, base, status);
+  const ended =
+    job !== "gone" && job.outcome === "Succeeded" ? succeeded(s, pass, base) : failed(s, pass, base, status);
+  // The spec changed while the pass ran: the next pass, with the new spec, is due at once.
+  const stale = job !== "gone" && job.generation !== undefined && job.generation !== s.fs.generation;
+  return stale ? { ...ended, status: { ...ended.status, nextRunTime: rfc3339(s.now) } } : ended;
 }

@@ -1,6 +1,7 @@
 // The Jobs and ConfigMaps a FolderSync owns, as the caches hold them (plain JSON: times are strings),
 // and a Job as the plan reads it.
 import type { PartialObjectMetadata } from "../../kube/objects.ts";
+import { GENERATION_ANNOTATION } from "./job.ts";
 import type { JobView } from "./run.ts";
 
 interface JobCondition {
@@ -26,6 +27,11 @@ const isTrue = (job: RawJob, type: string): JobCondition | undefined =>
 
 const nameOf = (job: RawJob): string => job.metadata?.name ?? "";
 
+function generationOf(job: RawJob): number | undefined {
+  const text = job.metadata?.annotations?.[GENERATION_ANNOTATION];
+  return text !== undefined && /^\d+$/.test(text) ? Number(text) : undefined;
+}
+
 /** Adds `key: value` only when value is defined (exactOptionalPropertyTypes). */
 const defined = <K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> =>
   (value === undefined ? {} : { [key]: value }) as Partial<Record<K, V>>;
@@ -43,6 +49,7 @@ export function jobView(job: RawJob): JobView {
     active: ended === undefined,
     ...defined("outcome", outcome),
     ...defined("message", failed?.message),
+    ...defined("generation", generationOf(job)),
     ...defined("startTime", status.startTime),
     ...defined("endTime", status.completionTime ?? ended?.lastTransitionTime),
   };
