@@ -42,18 +42,19 @@ async function preparePartial(target: string, entry: DesiredEntry): Promise<Part
   const metaPath = `${path}.meta`;
   const hasher = hasherFor(entry.hash);
   const resumable = entry.size >= RESUMABLE_BYTES && (entry.hash !== undefined || entry.eTag !== undefined);
+  // A small file starts over: opening its partial with "w" empties anything a killed pass left.
+  if (!resumable) return { path, metaPath, offset: 0, hasher };
   const size = await stat(path).then(
     (s) => s.size,
     () => -1,
   );
-  if (size === -1 && !resumable) return { path, metaPath, offset: 0, hasher };
   const meta = size > 0 ? await readFile(metaPath, "utf8").catch(() => "") : "";
   if (resumable && meta === contentKey(entry) && size <= entry.size) {
     await hashFile(path, hasher, size);
     return { path, metaPath, offset: size, hasher };
   }
   if (size !== -1) await rm(path, { force: true });
-  if (resumable) await writeSmall(metaPath, contentKey(entry));
+  await writeSmall(metaPath, contentKey(entry));
   return { path, metaPath, offset: 0, hasher };
 }
 

@@ -90,7 +90,8 @@ function stopOnSignals(reporter: Reporter, progress: { save?: () => Promise<void
 async function runBuilt(built: Built): Promise<number> {
   const { reporter, log } = built.deps;
   const progress: { save?: () => Promise<void> } = {};
-  const saver = setInterval(() => void progress.save?.().catch(() => undefined), 2000);
+  // What is on the volume, every 10 s: after a kill, files placed since are found by their hash anyway.
+  const saver = setInterval(() => void progress.save?.().catch(() => undefined), 10_000);
   saver.unref();
   stopOnSignals(built.deps.reporter, progress);
   reporter.start();
