@@ -143,6 +143,20 @@ describe("how a pass ends", () => {
   });
 });
 
+describe("a SharePoint site's library", () => {
+  it("syncs a folder named by --site-url and --path (root delta of the library's drive)", async () => {
+    const site = "https://contoso.sharepoint.com/sites/sync";
+    world.fake.addSite({ hostname: "contoso.sharepoint.com", path: "/sites/sync", tenantId: world.setup.tenantId });
+    world.fake.addDriveItem({ siteUrl: site, path: "/Shared/plan.xlsx", content: "plan" });
+    world.fake.addDriveItem({ siteUrl: site, path: "/Elsewhere/other.xlsx", content: "other" });
+    const target = join(world.dir, "site");
+    const run = await runSync([...baseArgs(world, world.work, target), "--path", "/Shared", "--site-url", site]);
+    expect(run.code).toBe(0);
+    expect(await readFile(join(target, "plan.xlsx"), "utf8")).toBe("plan");
+    expect(existsSync(join(target, "other.xlsx"))).toBe(false);
+  });
+});
+
 describe("a personal OneDrive", () => {
   it("syncs a folder with the folder's own delta; a rename is a rename on disk, a move out a deletion", async () => {
     const owner = world.personal.upn;

@@ -14,6 +14,8 @@ import { parseSyncReport, type SyncReport } from "../../src/sync/report.ts";
 
 const MAIN = join(import.meta.dirname, "../../src/main.ts");
 const FILES = [`${graph}/User.Read`, `${graph}/Files.ReadWrite`];
+/** A work account may also read SharePoint libraries. */
+const WORK = [...FILES, `${graph}/Sites.ReadWrite.All`];
 
 export interface Account {
   readonly upn: string;
@@ -34,7 +36,8 @@ export interface SyncWorld {
 }
 
 async function account(world: { setup: Setup; dir: string }, upn: string, authority: string): Promise<Account> {
-  const { graphToken } = await signIn(world.setup.fake, upn, { authority, scopes: FILES });
+  const scopes = authority === "consumers" ? FILES : WORK;
+  const { graphToken } = await signIn(world.setup.fake, upn, { authority, scopes });
   const tokenFile = join(world.dir, `${upn}.token`);
   await writeFile(tokenFile, graphToken);
   return { upn, token: graphToken, tokenFile, driveId: world.setup.fake.drive({ user: upn }).id };
