@@ -281,6 +281,20 @@ describe("when a pass waits", () => {
   });
 });
 
+describe("a report's wait from far in the future", () => {
+  it("holds back at most an hour (Retry-After's cap): a Pod cannot stop its credential's syncs for good", () => {
+    const plan = planFolderSync(
+      snapshot({
+        fs: folderSync({}, runningStatus),
+        jobs: [job({ active: true, endTime: undefined })],
+        report: report({ phase: "Running", completionTime: undefined, throttledUntil: "2099-01-01T00:00:00Z" }),
+      }),
+    );
+    expect(plan.status.throttledUntil).toBe("2026-12-03T11:00:00Z");
+    expect(plan.next).toEqual({ kind: "requeueAt", at: at("2026-12-03T11:00:00Z") });
+  });
+});
+
 describe("what a person must fix first", () => {
   it.each([
     ["no sync image", { config: {} }, "SyncNotConfigured"],

@@ -3,6 +3,7 @@
 import type { FolderSyncStatus } from "../../crds/index.ts";
 import type { SyncReport } from "../../sync/report.ts";
 import { conditionOf, rfc3339 } from "../conditions.ts";
+import { MAX_RETRY_AFTER_MS } from "../../microsoft/retry-after.ts";
 import { DONE, requeueAt, sooner, type Outcome } from "../queue.ts";
 import { jobName, type JobSource } from "./job.ts";
 import { recordEnd, runningStatus, type JobView } from "./run.ts";
@@ -140,9 +141,17 @@ function verdictOf(s: Snapshot, status: FolderSyncStatus, recorded: Verdict | un
 
 /** The latest wait Microsoft asked for: this pass's report, this FolderSync's status, its credential's other syncs. */
 function throttleOf(s: Snapshot): number | undefined {
-  const times = [parsedTime(s.report?.throttledUntil), parsedTime(s.fs.status.throttledUntil), s.sharedThrottle];
+  const times = [reportedThrottle(s), parsedTime(s.fs.status.throttledUntil), s.sharedThrottle];
   const known = times.filter((t): t is number => t !== undefined);
-  return known.length === 0 ? undefined : Math.max(...known);
+  // At most an hour ahead (ADR 8's cap on Retry-After): a report comes from a Pod, and one wait far in
+  // the future would hold back every sync of the credential.
+  return known.length === 0 ? undefined : Math.min(Math.max(...known), s.now + MAX_RETRY_AFTER_MS);
+}
+
+/** The report's wait, at most an hour ahead. */
+function reportedThrottle(s: Snapshot): number | undefined {
+  const reported = parsedTime(s.report?.throttledUntil);
+  return reported === undefined ? undefined : Math.min(reported, s.now + MAX_RETRY_AFTER_MS);
 }
 
 /** Whether a pass may start now; otherwise a time to look again, or an event to wait for. */
@@ -207,8 +216,8 @@ function startOf(
 }
 
 /** The report's wait, kept in status when it is later than the one there. */
-function keepReportedThrottle(status: FolderSyncStatus, report: Snapshot["report"]): void {
-  const reported = parsedTime(report?.throttledUntil);
+function keepReportedThrottle(status: FolderSyncStatus, s: Snapshot): void {
+  const reported = reportedThrottle(s);
   if (reported !== undefined && reported > (parsedTime(status.throttledUntil) ?? 0))
     status.throttledUntil = rfc3339(reported);
 }
@@ -232,7 +241,7 @@ export function planFolderSync(s: Snapshot): Plan {
   const { fs, now } = s;
   const seen = observed(s);
   const throttle = throttleOf(s);
-  keepReportedThrottle(seen.status, s.report);
+  keepReportedThrottle(seen.status, s);
   const verdict = verdictOf(s, seen.status, seen.recorded);
   const gate = seen.running ? "event" : startGate(s, seen.status, throttle);
   if (fs.spec.suspend && !seen.running) delete seen.status.nextRunTime;

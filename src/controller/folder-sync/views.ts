@@ -48,7 +48,7 @@ export function jobView(job: RawJob): JobView {
     created: Date.parse(job.metadata?.creationTimestamp ?? "") || 0,
     active: ended === undefined,
     ...defined("outcome", outcome),
-    ...defined("message", failed?.message),
+    ...defined("message", failed?.message?.slice(0, 1024)),
     ...defined("generation", generationOf(job)),
     ...defined("startTime", status.startTime),
     ...defined("endTime", status.completionTime ?? ended?.lastTransitionTime),
