@@ -301,6 +301,7 @@ describe("what a person must fix first", () => {
     ["a manager and no gateway URL", { credential: { ...ready, manager: true } }, "SyncNotConfigured"],
     ["an unusable AccessList item", { source: { problem: "no item" } }, "AccessListItemNotFound"],
     ["a missing claim", { blocked: { kind: "volume", message: "no claim" } }, "VolumeNotFound"],
+    ["a write the API server refused", { blocked: { kind: "refused", message: "denied by policy" } }, "NotPermitted"],
   ] as const)("%s: Broken %s, no Job", (_, over, reason) => {
     const plan = planFolderSync(snapshot(over));
     expect(plan.start).toBeUndefined();

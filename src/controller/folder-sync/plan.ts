@@ -47,9 +47,11 @@ export interface Snapshot {
   /** The latest status.throttledUntil among the FolderSyncs of the same credential (epoch ms). */
   readonly sharedThrottle: number | undefined;
   readonly config: { readonly syncImage?: string; readonly gatewayUrl?: string };
-  /** What stopped a pass from starting, found just before it would have (the claim, an object of our name we do not own). */
-  readonly blocked?:
-    { readonly kind: "volume"; readonly message: string } | { readonly kind: "conflict"; readonly message: string };
+  /**
+   * What stopped a pass from starting, found just before it would have: the claim missing, an object
+   * of our name we do not own, or the API server refusing the operator's writes (an admission policy).
+   */
+  readonly blocked?: { readonly kind: "volume" | "conflict" | "refused"; readonly message: string };
   readonly now: number;
 }
 
@@ -95,6 +97,7 @@ function blocker(s: Snapshot): Verdict | undefined {
   if (s.credential.state === "ready" && "problem" in s.source)
     return brokenVerdict("AccessListItemNotFound", s.source.problem);
   if (s.blocked?.kind === "volume") return brokenVerdict("VolumeNotFound", s.blocked.message);
+  if (s.blocked?.kind === "refused") return brokenVerdict("NotPermitted", s.blocked.message);
   return undefined;
 }
 

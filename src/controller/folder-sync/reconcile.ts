@@ -5,7 +5,7 @@ import type { BatchV1Api, CoreV1Api, CustomObjectsApi, RbacAuthorizationV1Api } 
 import type { Logger } from "pino";
 import { isDeepStrictEqual } from "node:util";
 import { FOLDER_SYNC, LABELS, type Cloud } from "../../crds/index.ts";
-import { isConflict, isNotFound } from "../../kube/errors.ts";
+import { isConflict, isNamespaceTerminating, isNotFound, statusCodeOf } from "../../kube/errors.ts";
 import type { EventRecorder } from "../../kube/events.ts";
 import type { ReadStore } from "../../kube/store.ts";
 import { isControlledBy, replaceStatus } from "../../kube/writes.ts";
@@ -64,9 +64,8 @@ export class FolderSyncReconciler {
     const snapshot = this.#gather(fs);
     let plan = planFolderSync(snapshot);
     if (plan.start !== undefined) {
-      const blocked = await this.#prepare(snapshot);
-      if (blocked === undefined) await this.#startPass(snapshot, plan);
-      else plan = planFolderSync({ ...snapshot, blocked });
+      const blocked = await this.#startIfPossible(snapshot, plan);
+      if (blocked !== undefined) plan = planFolderSync({ ...snapshot, blocked });
     }
     if (!isDeepStrictEqual(fs.status, plan.status)) {
       try {
@@ -128,6 +127,27 @@ export class FolderSyncReconciler {
       .map((o) => Date.parse(o.status?.throttledUntil ?? ""))
       .filter((t) => !Number.isNaN(t));
     return times.length === 0 ? undefined : Math.max(...times);
+  }
+
+  /** Starts the pass, or says what stopped it; a write the API server refuses (403, 422) is said, not retried in a loop. */
+  async #startIfPossible(s: Snapshot, plan: Plan): Promise<Snapshot["blocked"]> {
+    try {
+      const blocked = await this.#prepare(s);
+      if (blocked === undefined) await this.#startPass(s, plan);
+      return blocked;
+    } catch (error) {
+      const code = statusCodeOf(error);
+      if ((code !== 403 && code !== 422) || isNamespaceTerminating(error)) throw error;
+      const why = error instanceof Error ? error.message.slice(0, 1024) : String(error);
+      this.#deps.log.warn(
+        { folderSync: `${s.fs.namespace}/${s.fs.name}`, code },
+        "a write for a sync pass was refused",
+      );
+      return {
+        kind: "refused",
+        message: `The API server refused the operator a write this pass needs (HTTP ${String(code)}): ${why}. Ask the cluster's administrator (admission policies, RBAC); looked at again every minute.`,
+      };
+    }
   }
 
   /** Just before a pass: the claim must exist, and the FolderSync's own objects be right. */
