@@ -2,8 +2,6 @@
 // 2 wrong command line, 3 a person must act). The report goes to --report-file and/or
 // --report-configmap every ~2 s and at the end; logs (never a token or a download URL) to stderr.
 import { readFileSync } from "node:fs";
-import type { KubeConfig } from "@kubernetes/client-node";
-import { loadKubeConfig } from "../kube/client.ts";
 import { createLogger, type Logger } from "../log.ts";
 import { ConfigError } from "../options.ts";
 import { realClock, type Clock } from "./clock.ts";
@@ -13,17 +11,22 @@ import { createSyncDispatcher, GraphHttp } from "./graph-http.ts";
 import { parseSyncOptions, SYNC_USAGE, type SyncOptions } from "./options.ts";
 import { Pacer } from "./pacer.ts";
 import { Reporter, type ReportSink } from "./reporter.ts";
-import { configMapSink, fileSink } from "./sinks.ts";
+import { fileSink } from "./sinks.ts";
 import { tokenFile } from "./token.ts";
 
 export const EXIT = { done: 0, transient: 1, usage: 2, broken: 3 } as const;
 
-function sinksOf(options: SyncOptions): ReportSink[] {
+/** The report's sinks; the Kubernetes client is loaded only for a ConfigMap (a pass starts faster without it). */
+async function sinksOf(options: SyncOptions): Promise<ReportSink[]> {
   const sinks: ReportSink[] = [];
   if (options.reportFile !== undefined) sinks.push(fileSink(options.reportFile));
   const map = options.reportConfigMap;
   if (map !== undefined) {
-    const kubeConfig: KubeConfig = loadKubeConfig(
+    const [{ loadKubeConfig }, { configMapSink }] = await Promise.all([
+      import("../kube/client.ts"),
+      import("./sinks-configmap.ts"),
+    ]);
+    const kubeConfig = loadKubeConfig(
       options.kubeconfig === undefined ? { inCluster: true } : { inCluster: false, kubeconfig: options.kubeconfig },
     );
     sinks.push(configMapSink(kubeConfig, map.namespace, map.name));
@@ -36,14 +39,14 @@ interface Built {
   readonly close: () => Promise<void>;
 }
 
-function build(options: SyncOptions, log: Logger, clock: Clock): Built {
+async function build(options: SyncOptions, log: Logger, clock: Clock): Promise<Built> {
   const pacer = new Pacer(clock, options.throttleBudgetSeconds * 1000);
   if (options.notBefore !== undefined) pacer.holdUntil(options.notBefore);
   const extraCa = options.caBundle === undefined ? undefined : readFileSync(options.caBundle, "utf8");
   const dispatcher = createSyncDispatcher(extraCa, options.concurrency);
   const token = tokenFile(options.tokenFile);
   const graph = new GraphHttp({ baseUrl: options.graphBaseUrl, token, dispatcher, pacer, clock, log });
-  const reporter = new Reporter({ clock, pacer, sinks: sinksOf(options), log });
+  const reporter = new Reporter({ clock, pacer, sinks: await sinksOf(options), log });
   const content = { baseUrl: options.graphBaseUrl, token, dispatcher, pacer, clock, log };
   return { deps: { options, graph, reporter, log, content }, close: () => dispatcher.close() };
 }
@@ -64,7 +67,7 @@ export async function runSync(argv: readonly string[], clock: Clock = realClock)
       return EXIT.done;
     }
     const log = createLogger({ level: options.logLevel, destination: process.stderr }).child({ component: "sync" });
-    built = build(options, log, clock);
+    built = await build(options, log, clock);
   } catch (error) {
     return fail(
       error instanceof ConfigError

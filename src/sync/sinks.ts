@@ -1,32 +1,7 @@
-// Where the report goes: a file (written atomically) and/or key `report.json` of the FolderSync's
-// ConfigMap, which the Job's ServiceAccount may get and update (nothing else), through the
-// in-cluster configuration or --kubeconfig.
-import type { KubeConfig } from "@kubernetes/client-node";
-import { requestJson } from "../kube/raw-request.ts";
-import { REPORT_KEY } from "./report.ts";
+// Where the report goes: a file, written atomically (sinks-configmap.ts: the FolderSync's ConfigMap).
 import type { ReportSink } from "./reporter.ts";
 import { writeAtomically } from "./state.ts";
 
 export function fileSink(path: string): ReportSink {
   return { name: "file", write: (json) => writeAtomically(path, json) };
-}
-
-export function configMapSink(kubeConfig: KubeConfig, namespace: string, name: string): ReportSink {
-  const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/configmaps/${encodeURIComponent(name)}`;
-  return {
-    name: "configmap",
-    async write(json: string): Promise<void> {
-      for (let attempt = 1; ; attempt += 1) {
-        const current = (await requestJson(kubeConfig, path)) as { data?: Record<string, string> };
-        const body = { ...current, data: { ...current.data, [REPORT_KEY]: json } };
-        try {
-          await requestJson(kubeConfig, path, { method: "PUT", body });
-          return;
-        } catch (error) {
-          // A conflict: someone wrote in between; read again once.
-          if ((error as { code?: unknown }).code !== 409 || attempt >= 2) throw error;
-        }
-      }
-    },
-  };
 }
