@@ -82,7 +82,7 @@ export class FolderSyncReconciler {
   }
 
   #gather(fs: FolderSync): Snapshot {
-    const { deps } = { deps: this.#deps };
+    const deps = this.#deps;
     const credential = credentialView(
       deps.credentials.get(`${fs.namespace}/${fs.spec.credentialRef.name}`),
       deps.endpoints,
