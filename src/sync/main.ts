@@ -10,7 +10,7 @@ import { messageOf, SyncFailure } from "./errors.ts";
 import { createSyncDispatcher, GraphHttp } from "./graph-http.ts";
 import { parseSyncOptions, SYNC_USAGE, type SyncOptions } from "./options.ts";
 import { Pacer } from "./pacer.ts";
-import { Reporter, type ReportSink } from "./reporter.ts";
+import { API_REPORT_INTERVAL_MS, Reporter, REPORT_INTERVAL_MS, type ReportSink } from "./reporter.ts";
 import { fileSink } from "./sinks.ts";
 import { tokenFile } from "./token.ts";
 
@@ -46,7 +46,8 @@ async function build(options: SyncOptions, log: Logger, clock: Clock): Promise<B
   const dispatcher = createSyncDispatcher(extraCa, options.concurrency);
   const token = tokenFile(options.tokenFile);
   const graph = new GraphHttp({ baseUrl: options.graphBaseUrl, token, dispatcher, pacer, clock, log });
-  const reporter = new Reporter({ clock, pacer, sinks: await sinksOf(options), log });
+  const intervalMs = options.reportConfigMap === undefined ? REPORT_INTERVAL_MS : API_REPORT_INTERVAL_MS;
+  const reporter = new Reporter({ clock, pacer, sinks: await sinksOf(options), log, intervalMs });
   const content = { baseUrl: options.graphBaseUrl, token, dispatcher, pacer, clock, log };
   return { deps: { options, graph, reporter, log, content }, close: () => dispatcher.close() };
 }

@@ -1,5 +1,7 @@
 // The pass's report (src/sync/report.ts): counters kept as the pass goes, written to each sink (a
-// file, the FolderSync's ConfigMap) every ~2 s while something changed, and once at the end. A sink
+// file, the FolderSync's ConfigMap) every few seconds while something changed (every 2 s to a file,
+// every 10 s when a ConfigMap is among them: each write there is an API write, and the operator's
+// status write that follows it), and once at the end. A sink
 // that fails is logged and tried again at the next write; it never stops the pass.
 import type { Logger } from "../log.ts";
 import type { Clock } from "./clock.ts";
@@ -14,6 +16,8 @@ export interface ReportSink {
 }
 
 export const REPORT_INTERVAL_MS = 2000;
+/** The interval when the report goes to the API server. */
+export const API_REPORT_INTERVAL_MS = 10_000;
 /** An unchanged report is written again after this long (its updateTime moves). */
 export const HEARTBEAT_MS = 30_000;
 const MAX_LISTED_SKIPS = 20;
@@ -40,8 +44,11 @@ export class Reporter {
   #written = "";
   #writtenAt = 0;
   #timer: NodeJS.Timeout | undefined;
+  readonly #intervalMs: number;
 
-  constructor(deps: { clock: Clock; pacer: Pacer; sinks: readonly ReportSink[]; log: Logger }) {
+  /** `intervalMs`: how often a changed report is written while the pass runs (default REPORT_INTERVAL_MS). */
+  constructor(deps: { clock: Clock; pacer: Pacer; sinks: readonly ReportSink[]; log: Logger; intervalMs?: number }) {
+    this.#intervalMs = deps.intervalMs ?? REPORT_INTERVAL_MS;
     this.#clock = deps.clock;
     this.#pacer = deps.pacer;
     this.#sinks = deps.sinks;
@@ -107,7 +114,7 @@ export class Reporter {
   }
 
   start(): void {
-    this.#timer = setInterval(() => void this.write(), REPORT_INTERVAL_MS);
+    this.#timer = setInterval(() => void this.write(), this.#intervalMs);
     this.#timer.unref();
   }
 

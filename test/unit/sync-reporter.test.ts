@@ -2,10 +2,10 @@
 // skipped files listed with all of them counted, throttledUntil while held, written only when it
 // changed or as a heartbeat, and the final phase.
 import { pino } from "pino";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { Pacer } from "../../src/sync/pacer.ts";
 import { parseSyncReport } from "../../src/sync/report.ts";
-import { HEARTBEAT_MS, Reporter } from "../../src/sync/reporter.ts";
+import { API_REPORT_INTERVAL_MS, HEARTBEAT_MS, Reporter } from "../../src/sync/reporter.ts";
 
 function setup(): { reporter: Reporter; pacer: Pacer; writes: string[]; advance: (ms: number) => void } {
   let now = Date.parse("2026-12-03T04:00:00Z");
@@ -51,5 +51,31 @@ describe("Reporter", () => {
     const failed = setup();
     const report = await failed.reporter.finish({ reason: "VolumeFull", message: "full", broken: true });
     expect(report).toMatchObject({ phase: "Failed", reason: "VolumeFull", broken: true, message: "full" });
+  });
+
+  describe("while the pass runs", () => {
+    afterEach(() => void vi.useRealTimers());
+
+    it("writes a changed report every intervalMs (10 s to the API server), not every 2 s", async () => {
+      vi.useFakeTimers();
+      const clock = { now: () => Date.now(), sleep: () => Promise.resolve() };
+      const writes: string[] = [];
+      const sink = { name: "configmap", write: (json: string) => Promise.resolve(void writes.push(json)) };
+      const reporter = new Reporter({
+        clock,
+        pacer: new Pacer(clock, 60_000),
+        sinks: [sink],
+        log: pino({ level: "silent" }),
+        intervalMs: API_REPORT_INTERVAL_MS,
+      });
+      reporter.start();
+      for (let second = 1; second <= 25; second += 1) {
+        reporter.add("filesAdded");
+        await vi.advanceTimersByTimeAsync(1000);
+      }
+      expect(writes.map((w) => parseSyncReport(w)?.filesAdded)).toEqual([10, 20]);
+      await reporter.finish();
+      expect(parseSyncReport(writes.at(-1))).toMatchObject({ phase: "Succeeded", filesAdded: 25 });
+    });
   });
 });
