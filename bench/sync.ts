@@ -178,8 +178,8 @@ async function main(): Promise<void> {
     (cleaned ??= (async () => {
       await fake?.stop().catch((e: unknown) => console.error(`stopping the fake: ${String(e)}`));
       await network?.remove();
-      if (o.keep) console.error(`kept: ${work}`);
-      else await rm(work, { recursive: true, force: true });
+      // --keep said where at the start: RESULT stays the last line.
+      if (!o.keep) await rm(work, { recursive: true, force: true });
     })());
   const onSignal = (signal: NodeJS.Signals): void => {
     console.error(`${signal}: cleaning up`);
