@@ -26,14 +26,12 @@ import {
   statusOf,
   waitForJob,
   writeReport,
+  canI,
 } from "./folder-sync-setup.ts";
 import { capturedLogLines } from "./operator-fixture.ts";
 import { conditionOf, getJson, waitFor, waitForCondition, type Json } from "./wait.ts";
 
 startFolderSyncOperator();
-
-const canI = async (verb: string, resource: string, as: string): Promise<boolean> =>
-  (await kubectl(kubeconfig, ["auth", "can-i", verb, resource, "-n", namespace], { as })).stdout.trim() === "yes";
 
 describe("a FolderSync of a credential without a manager", () => {
   let job: Json;

@@ -106,6 +106,10 @@ export const podSpecOf = (job: Json): Json => (((job["spec"] as Json)["template"
 export const argsOf = (job: Json): string[] =>
   ((podSpecOf(job)["containers"] as Json[])[0]?.["args"] ?? []) as string[];
 
+/** Whether `as` may `verb` the `resource` in the test namespace (kubectl auth can-i). */
+export const canI = async (verb: string, resource: string, as: string): Promise<boolean> =>
+  (await kubectl(kubeconfig, ["auth", "can-i", verb, resource, "-n", namespace], { as })).stdout.trim() === "yes";
+
 /** The ServiceAccount of a FolderSync's Job, as kubectl --as names it. */
 export const jobAccount = (name: string): string => `system:serviceaccount:${namespace}:${name}-foldersync`;
 

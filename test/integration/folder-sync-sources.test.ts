@@ -3,7 +3,6 @@
 // token, the wait Microsoft asked of one sync holding back the credential's others, and reports that
 // are not reports (forged, oversized) ignored.
 import { beforeAll, describe, expect, it } from "vitest";
-import { kubectl } from "../harness/kubectl.ts";
 import { accessList } from "../fixtures/index.ts";
 import {
   argsOf,
@@ -24,13 +23,12 @@ import {
   statusOf,
   waitForJob,
   writeReport,
+  canI,
 } from "./folder-sync-setup.ts";
 import { apply, conditionOf, getJson, waitFor, waitForCondition, type Json } from "./wait.ts";
 
 startFolderSyncOperator();
 
-const canI = async (verb: string, resource: string, as: string): Promise<boolean> =>
-  (await kubectl(kubeconfig, ["auth", "can-i", verb, resource, "-n", namespace], { as })).stdout.trim() === "yes";
 const rfc3339 = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
 
 beforeAll(async () => {
