@@ -1,10 +1,12 @@
 // A keyed work queue in the spirit of client-go's workqueue: it holds keys (`namespace/name`), not
 // events, so a reconcile always works from the latest state ("level-based"). Fair: keys run in
-// the order they became ready. Stingy: a key waiting is queued once however often it is added,
-// and one key never runs on two workers at once.
+// the order they became ready, in two lanes taken in turn (lanes.ts): keys an event added, and
+// keys whose timer came due, so a due poll does not wait behind a restart's every key. Stingy: a
+// key waiting is queued once however often it is added, and one key never runs on two workers at once.
 import type { Logger } from "pino";
 import { backoffDelay } from "../kube/backoff.ts";
 import type { BackoffPolicy } from "../kube/backoff.ts";
+import { Lanes, type Lane } from "./lanes.ts";
 
 /**
  * What a handler tells the queue to do next with its key: nothing until an event says so, run
@@ -75,15 +77,8 @@ export class WorkQueue {
   readonly #now: () => number;
   readonly #logger: Logger | undefined;
   readonly #abort = new AbortController();
-  /** Keys ready to run (membership; #order below keeps their order). */
-  readonly #waiting = new Set<string>();
-  /**
-   * The waiting keys in arrival order. Taking the first key of a Set after many deletions from its
-   * front costs time proportional to the deletions (V8 skips the holes), which made a queue of
-   * 10,000 keys quadratic; a FIFO array with a moving head does not.
-   */
-  #order: string[] = [];
-  #head = 0;
+  /** Keys ready to run: those an event added, and those whose time came (lanes.ts). */
+  readonly #waiting = new Lanes();
   readonly #inFlight = new Map<string, Promise<void>>();
   /** Keys added while in flight: they run once more when the current run ends. */
   readonly #dirty = new Set<string>();
@@ -136,8 +131,6 @@ export class WorkQueue {
       for (const timer of this.#timers.values()) clearTimeout(timer.handle);
       this.#timers.clear();
       this.#waiting.clear();
-      this.#order = [];
-      this.#head = 0;
       this.#dirty.clear();
       this.#abort.abort();
     }
@@ -145,20 +138,21 @@ export class WorkQueue {
   }
 
   /**
-   * Makes `key` ready now. A pending timer is dropped: the run decides when the next one is due.
-   * A key already in flight runs once more after the current run.
+   * Makes `key` ready now (an event: the fresh lane). A pending timer is dropped: the run decides
+   * when the next one is due. A key already in flight runs once more after the current run.
    */
   add(key: string): void {
+    this.#ready(key, "fresh");
+  }
+
+  #ready(key: string, lane: Lane): void {
     if (this.#state === "stopped") return;
     this.#clearTimer(key);
     if (this.#inFlight.has(key)) {
       this.#dirty.add(key);
       return;
     }
-    if (!this.#waiting.has(key)) {
-      this.#waiting.add(key);
-      this.#order.push(key);
-    }
+    this.#waiting.add(key, lane);
     this.#pump();
   }
 
@@ -175,7 +169,8 @@ export class WorkQueue {
       return;
     }
     if (delayMs <= 0) {
-      this.add(key);
+      // Its time has come: the due lane, not behind every key an event added.
+      this.#ready(key, "due");
       return;
     }
     if (this.#waiting.has(key) || this.#dirty.has(key)) return;
@@ -195,7 +190,7 @@ export class WorkQueue {
         return;
       }
       this.#timers.delete(key);
-      this.add(key);
+      this.#ready(key, "due");
     }, chunk);
     this.#timers.set(key, { dueAt, handle });
   }
@@ -217,24 +212,11 @@ export class WorkQueue {
     this.#timers.delete(key);
   }
 
-  /** Takes the oldest waiting key. */
-  #nextWaiting(): string | undefined {
-    while (this.#head < this.#order.length) {
-      const key = this.#order[this.#head++] as string;
-      if (this.#head > 1024 && this.#head * 2 > this.#order.length) {
-        this.#order = this.#order.slice(this.#head);
-        this.#head = 0;
-      }
-      if (this.#waiting.delete(key)) return key;
-    }
-    return undefined;
-  }
-
   /** Starts waiting keys while workers are free. */
   #pump(): void {
     if (this.#state !== "running") return;
     while (this.#inFlight.size < this.#workers) {
-      const key = this.#nextWaiting();
+      const key = this.#waiting.take();
       if (key === undefined) return;
       this.#inFlight.set(key, this.#process(key));
     }
