@@ -1,41 +1,11 @@
 // Counts one user's API writes from kube-apiserver's audit log, for the ESO peer benchmark
-// (bench/eso.ts): measured by the server, not by the code under test. bench/audit.ts counts the
-// operator's writes by what they wrote (its own Secret names); this counts any user's, by resource.
-import { readFile, writeFile } from "node:fs/promises";
+// (bench/eso.ts): measured by the server, not by the code under test. bench/audit.ts writes the
+// policy and counts the operator's writes by its own Secret names; this counts ESO's by resource.
+import { readFile } from "node:fs/promises";
+import { PEER_USER } from "./audit.ts";
 
-/** The user ESO runs as in the benchmark (a client certificate's CN, so the audit log names it). */
-export const ESO_USER = "external-secrets-bench";
-
-/** kube-apiserver flags for an audit log of the writes of `users` (everyone else's are not logged). */
-export async function esoAuditFlags(
-  dir: string,
-  users: readonly string[],
-): Promise<{ args: string[]; logPath: string }> {
-  const policy = `${dir}/audit-policy.yaml`;
-  const logPath = `${dir}/audit.log`;
-  await writeFile(
-    policy,
-    `apiVersion: audit.k8s.io/v1
-kind: Policy
-omitStages: ["RequestReceived"]
-rules:
-  - level: Metadata
-    users: ${JSON.stringify(users)}
-    verbs: ["create", "update", "patch", "delete"]
-  - level: None
-`,
-  );
-  await writeFile(logPath, "");
-  return {
-    args: [
-      `--audit-policy-file=${policy}`,
-      `--audit-log-path=${logPath}`,
-      "--audit-log-format=json",
-      "--audit-log-mode=blocking",
-    ],
-    logPath,
-  };
-}
+/** The user ESO runs as in the benchmark (a client certificate's CN): bench/audit.ts's policy logs its writes. */
+export const ESO_USER = PEER_USER;
 
 export interface UserWrites {
   /** Every write but Events. */

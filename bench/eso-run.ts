@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { startControlPlane } from "../test/harness/control-plane.ts";
-import { esoAuditFlags, ESO_USER } from "./eso-audit.ts";
+import { auditFlags } from "./audit.ts";
 import { findEso, formatEsoResult, runEsoPeer } from "./eso.ts";
 import { startFakeProcess } from "./fake-process.ts";
 import { parseOptions, printUsage, usageError } from "./options.ts";
@@ -42,7 +42,7 @@ if (!Number.isInteger(workers) || workers < 1)
 
 const eso = await findEso(); // before anything starts: an unbuilt ESO fails here, naming the script
 const dir = await mkdtemp(join(tmpdir(), "ccop-bench-eso-"));
-const audit = await esoAuditFlags(dir, [ESO_USER]);
+const audit = await auditFlags(dir);
 console.log(`starting the control plane and the fake identity platform (work folder ${dir})`);
 const cp = await startControlPlane({ apiServerArgs: audit.args, logDir: join(dir, "logs") });
 const fake = await startFakeProcess();

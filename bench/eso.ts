@@ -7,7 +7,8 @@
 // API, for bench/credentials.ts (`--peer eso`) and bench/eso-run.ts:
 //
 //   const eso = await findEso();                       // before starting anything: fails loudly if unbuilt
-//   const cp = await startControlPlane({ apiServerArgs: <audit flags logging ESO_USER's writes> });
+//   const audit = await auditFlags(dir);               // bench/audit.ts: logs ESO_USER's (PEER_USER's) writes
+//   const cp = await startControlPlane({ apiServerArgs: audit.args });
 //   const result = await runEsoPeer({ cp, fake, n, dir, auditLogPath, concurrency: workers, eso });
 //   console.log(formatEsoResult(result));
 //
@@ -38,7 +39,7 @@ import type { FakeProcess } from "./fake-process.ts";
 import { settled } from "./workload.ts";
 
 export { findEso, ESO_VERSION, type EsoInstall } from "./eso-setup.ts";
-export { esoAuditFlags, ESO_USER } from "./eso-audit.ts";
+export { ESO_USER } from "./eso-audit.ts";
 
 export interface EsoPeerOptions {
   readonly cp: Pick<ControlPlane, "kubeconfigPath" | "server" | "pki">;
