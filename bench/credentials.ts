@@ -1,4 +1,4 @@
-// npm run bench -- --credentials N [--workers W] [--kind service-principal|delegated]
+// npm run bench -- --credentials N [--workers W] [--kind service-principal|delegated] [--crowd S] [--peer eso]
 // Creates N credentials against a local control plane and the fake identity platform, runs the
 // operator as its own process, and reports: time until all are Ready, API writes (from
 // kube-apiserver's audit log; state Secret, token Secret, status and Events apart) and token
@@ -9,36 +9,29 @@
 // delegated: Personal credentials; the operator (with the seeded public client) asks a device
 // code for each, and a crowd approves them through the fake's control API as they appear (poll
 // interval 1 s); the unavoidable writes add the state Secret create (msal's cache).
+// --crowd S: the same run again on N new credentials among S unrelated Secrets (1 in 100 of them a
+// 500 kB Helm release), compared with the first: time, RSS, and the unrelated Secret data read.
+// --peer eso: External Secrets Operator on the same job (N ExternalSecrets, the same refresh period).
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { CoreV1Api, type KubeConfig } from "@kubernetes/client-node";
-import { pino } from "pino";
 import { loadKubeConfig } from "../src/kube/client.ts";
-import { Informer } from "../src/kube/informer.ts";
 import { startControlPlane } from "../test/harness/control-plane.ts";
 import { chartCrdFiles } from "../test/harness/crds.ts";
 import { userKubeconfig } from "../test/harness/kubeconfig.ts";
-import { startOperatorProcess, type OperatorProcess } from "../test/harness/operator-process.ts";
-import { freePorts } from "../test/harness/ports.ts";
 import { world } from "../test/fakes/index.ts";
 import { startFakeProcess } from "./fake-process.ts";
-import { auditFlags, countWrites, OPERATOR_USER } from "./audit.ts";
-import { PERSONAL_USER, slowDowns, startCrowd, tokenCounts, type Crowd, type TokenCounts } from "./delegated.ts";
+import { auditFlags, countSecretReads, OPERATOR_USER } from "./audit.ts";
+import { createCrowd, crowdOf, relatedSecret } from "./crowd.ts";
+import { PERSONAL_USER } from "./delegated.ts";
+import { measureOperator, POLL_INTERVAL_S, type OperatorRun } from "./operator-run.ts";
 import { parseOptions, printUsage, usageError } from "./options.ts";
-import { report } from "./report.ts";
-import {
-  baseline,
-  baselineWrites,
-  createCredentials,
-  createNamespace,
-  isReady,
-  settled,
-  type Kind,
-} from "./workload.ts";
+import { report, reportCrowd } from "./report.ts";
+import { baseline, baselineWrites, createCredentials, createNamespace, type Kind } from "./workload.ts";
 
-const USAGE = `usage: npm run bench -- [--credentials N] [--workers W] [--kind service-principal|delegated]
+const USAGE = `usage: npm run bench -- [--credentials N] [--workers W] [--kind service-principal|delegated] [--crowd S]
 
 Creates N MicrosoftCredentials against a local control plane and the SIMULATED Microsoft identity
 platform (the seeded world of test/fixtures/world.ts, in a process of its own), runs the operator as
@@ -50,6 +43,9 @@ options:
   --workers W       the operator's --workers, and the baseline's concurrency (a positive integer; default 4)
   --kind K          service-principal (default): ServicePrincipal credentials with the reporting app's secret;
                     delegated: Personal credentials, whose device codes a crowd approves as ${PERSONAL_USER}
+  --crowd S         then the same run on N new credentials in a namespace crowded with S unrelated Secrets
+                    (1 in 100 a 500 kB Helm release Secret; service-principal only), and a second RESULT line
+                    comparing the two: time, peak RSS, and unrelated Secret data the operator read (audit log)
   -h, --help        print this and exit`;
 
 const values = parseOptions(
@@ -60,6 +56,7 @@ const values = parseOptions(
         credentials: { type: "string", default: "1000" },
         workers: { type: "string", default: "4" },
         kind: { type: "string", default: "service-principal" },
+        crowd: { type: "string", default: "0" },
         help: { type: "boolean", short: "h", default: false },
       },
     }).values,
@@ -68,17 +65,20 @@ if (values.help) printUsage(USAGE);
 const n = Number(values.credentials);
 const workers = Number(values.workers);
 const kind = values.kind as Kind;
+const crowdSize = Number(values.crowd);
 if (!Number.isInteger(n) || n < 1)
   usageError(USAGE, `--credentials must be a positive integer, got ${values.credentials}`);
 if (!Number.isInteger(workers) || workers < 1)
   usageError(USAGE, `--workers must be a positive integer, got ${values.workers}`);
 if (kind !== "service-principal" && kind !== "delegated")
   usageError(USAGE, `--kind must be service-principal or delegated, got ${values.kind}`);
-/** The fake's device-code poll interval in the delegated run (its default is 5 s). */
-const POLL_INTERVAL_S = 1;
+if (!Number.isInteger(crowdSize) || crowdSize < 0)
+  usageError(USAGE, `--crowd must be a whole number of Secrets (0 for none), got ${values.crowd}`);
+if (crowdSize > 0 && kind !== "service-principal")
+  usageError(USAGE, "--crowd runs with --kind service-principal only (the crowd is about Secrets, not sign-ins)");
 
 const dir = await mkdtemp(join(tmpdir(), "ccop-bench-"));
-const audit = await auditFlags(dir);
+const audit = await auditFlags(dir, { reads: crowdSize > 0 });
 console.log(`starting the control plane and the fake identity platform (work folder ${dir})`);
 const cp = await startControlPlane({
   crdFiles: await chartCrdFiles(),
@@ -92,105 +92,41 @@ const operatorKubeconfig = await userKubeconfig(cp, { user: OPERATOR_USER, group
 try {
   const tenantId = world.tenant.id;
   const { clientId, secret } = world.apps.reporting;
+  const workload = { n, tenantId, clientId, kind, secret };
   await createNamespace(admin, "bench");
   await createNamespace(admin, "baseline");
   console.log(`creating ${n} ${kind} credentials (not timed)`);
-  await createCredentials(admin, { namespace: "bench", n, tenantId, clientId, kind, secret });
+  await createCredentials(admin, { ...workload, namespace: "bench" });
   if (kind === "delegated")
     await fake.control.updateDelegatedSettings({ deviceCodePollIntervalSeconds: POLL_INTERVAL_S });
-
-  const [port] = (await freePorts(1)) as [number];
-  const args = [
-    "--kubeconfig",
-    operatorKubeconfig,
-    "--namespaces",
-    "bench",
-    "--authority-host",
-    fake.url,
-    "--ca-bundle",
-    fake.caPath,
-    "--leader-elect",
-    "false",
-    "--http-address",
-    `127.0.0.1:${port}`,
-    "--workers",
-    String(workers),
-    "--log-level",
-    "warn",
-    ...(kind === "delegated" ? ["--microsoft-client-id", world.apps.signIn.clientId] : []),
-  ];
-  const ready = new Informer<{ metadata?: { name?: string }; status?: unknown }>({
-    kubeConfig: admin,
-    logger: pino({ level: "warn" }),
-    path: "/apis/cloudcredentials.io/v1alpha1/namespaces/bench/microsoftcredentials",
-  });
-  // Counted as events arrive: scanning 10,000 objects every poll would steal the operator's CPU.
-  const readyNames = new Set<string>();
-  const track = (o: { metadata?: { name?: string }; status?: unknown }): void => {
-    if (isReady(o)) readyNames.add(o.metadata?.name ?? "");
-    else readyNames.delete(o.metadata?.name ?? "");
+  const run: OperatorRun = {
+    ...{ admin, fake, operatorKubeconfig, auditLogPath: audit.logPath, dir },
+    ...{ label: "operator", namespace: "bench", n, workers, kind },
   };
-  ready.on("add", track);
-  ready.on("update", track);
-  ready.start();
-
-  // A crowd of people approving codes as they appear, 16 at a time, looking every 200 ms.
-  const crowd: Crowd | undefined =
-    kind === "delegated" ? startCrowd(fake.control, { user: PERSONAL_USER, people: 16, everyMs: 200 }) : undefined;
-  const start = performance.now();
-  let operator: OperatorProcess = startOperatorProcess(args, join(dir, "operator-1.log"));
-  await settled({ what: "every credential Ready", check: () => readyNames.size >= n, exited: operator.exited });
-  const readySeconds = (performance.now() - start) / 1000;
-  await crowd?.stop();
-  await new Promise((resolve) => setTimeout(resolve, 2000)); // late writes would show up now
-  const first = await countWrites(audit.logPath);
-  const tokenRequests: TokenCounts = await tokenCounts(fake.control);
-  const slowDown = kind === "delegated" ? await slowDowns(fake.control, POLL_INTERVAL_S) : 0;
+  const measured = await measureOperator(run);
   const stateBytes = kind === "delegated" ? await stateSecretBytes(admin) : 0;
-  const peakRss = await operator.peakRssMb();
-  console.log(`operator memory now: ${await memoryBreakdown(port)}`);
-  await operator.stop();
-
-  await fake.control.resetRequests();
-  operator = startOperatorProcess(args, join(dir, "operator-2.log"));
-  await settled({
-    what: "the restarted operator to reconcile every credential",
-    check: () => reconciledAll(port, n),
-    exited: operator.exited,
-  });
-  await new Promise((resolve) => setTimeout(resolve, 2000));
-  const restart = await countWrites(audit.logPath, first.position);
-  const restartTokens: TokenCounts = await tokenCounts(fake.control);
-  const restartRss = await operator.peakRssMb();
-  await operator.stop();
-  await ready.stop();
 
   console.log(
     `baseline: the simplest client doing only the unavoidable writes, ${n} × (${baselineWrites(kind)}), at concurrency ${workers}, timed from its first write${kind === "delegated" ? ` (state Secret of ${stateBytes} bytes, as big as the operator's; no person to wait for)` : ""}`,
   );
   const baselineSeconds = await baseline(admin, {
-    namespace: "baseline",
-    n,
-    tenantId,
-    clientId,
-    kind,
-    concurrency: workers,
-    stateBytes,
+    ...{ namespace: "baseline", n, tenantId, clientId, kind },
+    ...{ concurrency: workers, stateBytes },
   });
-  report({
-    n,
-    kind,
-    readySeconds,
-    baselineSeconds,
-    first,
-    restart,
-    tokens: tokenRequests,
-    restartTokens,
-    peakRss,
-    restartRss,
-    slowDowns: slowDown,
-    approved: crowd?.approved,
-  });
+  report({ n, kind, baselineSeconds, ...measured });
+
+  if (crowdSize > 0) {
+    const crowd = crowdOf("crowded", crowdSize);
+    await createNamespace(admin, crowd.namespace);
+    console.log(
+      `creating ${crowd.secrets} unrelated Secrets in ${crowd.namespace} (${crowd.large} of them ${crowd.largeBytes / 1000} kB Helm releases), then ${n} credentials (not timed)`,
+    );
+    await createCrowd(admin, crowd);
+    await createCredentials(admin, { ...workload, namespace: crowd.namespace });
+    const crowded = await measureOperator({ ...run, label: "crowded", namespace: crowd.namespace });
+    const reads = await countSecretReads(audit.logPath, relatedSecret, crowded.auditFrom);
+    reportCrowd({ n, crowd, uncrowded: measured, crowded, reads });
+  }
 } finally {
   await fake.stop();
   await cp.stop();
@@ -203,39 +139,4 @@ async function stateSecretBytes(kc: KubeConfig): Promise<number> {
     .makeApiClient(CoreV1Api)
     .readNamespacedSecret({ name: "app-00000-state", namespace: "bench" });
   return Buffer.from(secret.data?.["msal-cache"] ?? "", "base64").length;
-}
-
-/** True once the operator's own metrics say it reconciled every credential and its queue is empty (the credential controller's series only). */
-async function reconciledAll(port: number, count: number): Promise<boolean> {
-  const text = await fetch(`http://127.0.0.1:${port}/metrics`).then(
-    (r) => r.text(),
-    () => "",
-  );
-  const done = [
-    ...text.matchAll(
-      /^cloudcredentials_reconcile_duration_seconds_count\{controller="microsoftcredential",[^}]*\} (\d+)$/gm,
-    ),
-  ].reduce((sum, m) => sum + Number(m[1]), 0);
-  const depth = Number(
-    /^cloudcredentials_workqueue_depth\{controller="microsoftcredential"\} (\d+)$/m.exec(text)?.[1] ?? "-1",
-  );
-  return done >= count && depth === 0;
-}
-
-/** The operator's own view of its memory (prom-client's process metrics), for reading RSS. */
-async function memoryBreakdown(port: number): Promise<string> {
-  const text = await fetch(`http://127.0.0.1:${port}/metrics`).then(
-    (r) => r.text(),
-    () => "",
-  );
-  const mb = (name: string): string =>
-    `${name}=${(Number(new RegExp(`^cloudcredentials_${name}(?:\\{[^}]*\\})? ([0-9.e+]+)$`, "m").exec(text)?.[1] ?? "0") / 1e6).toFixed(0)}MB`;
-  return [
-    "process_resident_memory_bytes",
-    "nodejs_heap_size_total_bytes",
-    "nodejs_heap_size_used_bytes",
-    "nodejs_external_memory_bytes",
-  ]
-    .map(mb)
-    .join(" ");
 }

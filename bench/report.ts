@@ -1,6 +1,8 @@
 // What the benchmark prints: a table for people, one RESULT line for the ADR and for scripts.
-import type { WriteCount } from "./audit.ts";
+import type { SecretReads, WriteCount } from "./audit.ts";
+import type { Crowd } from "./crowd.ts";
 import type { TokenCounts } from "./delegated.ts";
+import type { OperatorFigures } from "./operator-run.ts";
 import type { Kind } from "./workload.ts";
 
 export interface Measured {
@@ -78,6 +80,33 @@ export function report(m: Measured): void {
       : []),
     `restart_writes=${m.restart.writes} restart_token_requests=${restartTokens}`,
     `baseline_s=${f(m.baselineSeconds)} ratio_vs_baseline=${f(m.readySeconds / m.baselineSeconds)} peak_rss_mb=${f(Math.max(m.peakRss, m.restartRss), 0)}`,
+  ];
+  console.log(fields.join(" "));
+}
+
+/** The crowded run against the uncrowded one: time and peak RSS (max of creation and restart), and what was read. */
+export function reportCrowd(o: {
+  n: number;
+  crowd: Crowd;
+  uncrowded: OperatorFigures;
+  crowded: OperatorFigures;
+  reads: SecretReads;
+}): void {
+  const peak = (m: OperatorFigures): number => Math.max(m.peakRss, m.restartRss);
+  const { crowd, uncrowded, crowded, reads } = o;
+  console.log(
+    `crowded run, ${crowd.secrets} unrelated Secrets in ${crowd.namespace}; the operator's Secret reads there:`,
+  );
+  console.table({ reads });
+  const fields = [
+    `RESULT kind=service-principal credentials=${o.n} crowd=${crowd.secrets} large=${crowd.large}`,
+    `ready_s=${f(crowded.readySeconds)} uncrowded_ready_s=${f(uncrowded.readySeconds)}`,
+    `time_ratio=${f(crowded.readySeconds / uncrowded.readySeconds)}`,
+    `peak_rss_mb=${f(peak(crowded), 0)} uncrowded_peak_rss_mb=${f(peak(uncrowded), 0)}`,
+    `rss_delta_mb=${f(peak(crowded) - peak(uncrowded), 0)}`,
+    `restart_rss_mb=${f(crowded.restartRss, 0)} uncrowded_restart_rss_mb=${f(uncrowded.restartRss, 0)}`,
+    `secret_gets=${reads.gets} unrelated_secret_gets=${reads.unrelatedGets} secret_lists=${reads.lists}`,
+    `unrelated_secrets_with_data=${reads.unrelatedWithData} metadata_only_items=${reads.metadataOnly}`,
   ];
   console.log(fields.join(" "));
 }
