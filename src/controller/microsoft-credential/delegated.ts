@@ -97,7 +97,9 @@ export class DelegatedFlow {
     const { metadata, status } = base.credential;
     const stateSecret = this.#deps.ownedSecrets.get(`${metadata.namespace}/${base.facts.names.stateSecret}`);
     // A state Secret that is not ours is neither read nor written (the plan reports the conflict).
-    const state = stateSecret !== undefined && ownedBy(stateSecret, base.credential) ? readState(stateSecret) : {};
+    const stored = stateSecret !== undefined && ownedBy(stateSecret, base.credential) ? readState(stateSecret) : {};
+    // A refresh token redeemed here whose write failed is imported again, not the spent code polled.
+    const state = this.#steps.resumed(base.credential.metadata.uid, stored);
     const { account, lastHandledAuthenticate, lastHandledReauthenticate } = status;
     const extras = { account, lastHandledAuthenticate, lastHandledReauthenticate, ...handledBy(state.signIn) };
     return { ...base, state, stateSecret, extras };

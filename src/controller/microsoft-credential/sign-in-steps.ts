@@ -51,18 +51,43 @@ export const signInDropped = (state: CredentialState): CredentialState => ({
 
 type Pending = (ctx: DelegatedContext, signIn: PendingSignIn, extras?: StatusExtras) => Promise<Outcome>;
 
+/** A refresh token a device code was redeemed for, not yet in the state Secret (ADR 9, 2026-12-03). */
+interface Held {
+  readonly deviceCode: string;
+  readonly refreshToken: string;
+}
+
 export class SignInSteps {
   readonly #deps: CredentialReconcilerDeps;
   readonly #reporter: Reporter;
   readonly #tokens: TokenFlow;
   /** Reports a sign-in waiting (delegated.ts). */
   readonly #pending: Pending;
+  /** By credential uid: what a poll redeemed and a failed write has not kept yet; the retry imports it. */
+  readonly #held = new Map<string, Held>();
 
   constructor(deps: CredentialReconcilerDeps, reporter: Reporter, tokens: TokenFlow, pending: Pending) {
     this.#deps = deps;
     this.#reporter = reporter;
     this.#tokens = tokens;
     this.#pending = pending;
+  }
+
+  /**
+   * The state as read, with the refresh token this process holds for its sign-in (the write that
+   * would have kept it failed): the plan imports it again instead of polling a spent code.
+   */
+  resumed(uid: string, state: CredentialState): CredentialState {
+    const held = this.#held.get(uid);
+    if (held === undefined) return state;
+    const signIn = state.signIn;
+    if (signIn?.deviceCode !== held.deviceCode) {
+      this.#held.delete(uid);
+      return state;
+    }
+    return signIn.refreshToken === undefined
+      ? { ...state, signIn: { ...signIn, refreshToken: held.refreshToken } }
+      : state;
   }
 
   carryOut(
@@ -96,11 +121,11 @@ export class SignInSteps {
       const intervalMs = Math.max(result.intervalMs, device.intervalMs);
       return this.#pollLater(ctx, { ...signIn, intervalMs, nextPollAt: this.#deps.now() + intervalMs });
     }
-    // The device code is spent: keep what it was exchanged for until msal's cache holds it.
-    const redeemed = { ...signIn, refreshToken: result.refreshToken };
-    const state = { ...ctx.state, signIn: redeemed };
-    const stateSecret = await writeState(this.#deps, ctx.credential, state, ctx.stateSecret);
-    return this.#import({ ...ctx, stateSecret, state }, redeemed, result.refreshToken);
+    // The device code is spent. What it was exchanged for is imported at once and kept with msal's
+    // cache; it is written alone only if that cannot be done now (#import), and held in memory
+    // until then, so a failed write is retried without the person (ADR 9, 2026-12-03).
+    this.#held.set(ctx.credential.metadata.uid, { deviceCode: device.deviceCode, refreshToken: result.refreshToken });
+    return this.#import(ctx, { ...signIn, refreshToken: result.refreshToken }, result.refreshToken);
   }
 
   async #pollFailed(ctx: DelegatedContext, signIn: PendingSignIn, error: unknown): Promise<Outcome> {
@@ -155,15 +180,30 @@ export class SignInSteps {
    * backs off (kept in status) and retries the import; the person need not sign in again.
    */
   async #import(ctx: DelegatedContext, signIn: PendingSignIn, refreshToken: string): Promise<Outcome> {
+    const uid = ctx.credential.metadata.uid;
+    let outcome: Outcome;
     try {
-      return await this.#signedIn(ctx, signIn, refreshToken);
+      outcome = await this.#signedIn(ctx, signIn, refreshToken);
     } catch (error) {
-      if (!(error instanceof MicrosoftError)) throw error;
+      // Anything else (a write refused, the API server away) is retried with the token held, and
+      // written now if the API server takes it (a restart before the retry then keeps it too).
+      if (!(error instanceof MicrosoftError)) {
+        await writeState(this.#deps, ctx.credential, { ...ctx.state, signIn }, ctx.stateSecret).catch(() => undefined);
+        throw error;
+      }
       const c = error.classified;
-      if (c.kind === "transient") return this.#reporter.failed(ctx, c, undefined);
+      if (c.kind === "transient") {
+        // The import waits a backoff: the refresh token is written now, so a restart meanwhile keeps it.
+        await writeState(this.#deps, ctx.credential, { ...ctx.state, signIn }, ctx.stateSecret);
+        this.#held.delete(uid);
+        return this.#reporter.failed(ctx, c, undefined);
+      }
       await writeState(this.#deps, ctx.credential, signInDropped(ctx.state), ctx.stateSecret);
+      this.#held.delete(uid);
       return this.#reporter.broken(ctx, c.reason, "sign-in", { detail: c.detail, extras: ctx.extras });
     }
+    this.#held.delete(uid);
+    return outcome;
   }
 
   /** The person signed in with the device code: import its refresh token, then bind the account. */
