@@ -9,6 +9,8 @@ export const PERSONAL_USER = world.users.megan.userPrincipalName;
 export interface Crowd {
   /** Codes approved so far. */
   readonly approved: number;
+  /** When each code was approved (Date.now(), once the fake answered), by user code. */
+  readonly approvedAt: ReadonlyMap<string, number>;
   /** Stops looking for codes; resolves once the last approvals are done. */
   stop(): Promise<void>;
 }
@@ -19,6 +21,7 @@ export interface Crowd {
  */
 export function startCrowd(fake: FakeControlClient, o: { user: string; people: number; everyMs: number }): Crowd {
   const seen = new Set<string>();
+  const approvedAt = new Map<string, number>();
   let approved = 0;
   let stopped = false;
   const round = async (): Promise<void> => {
@@ -28,6 +31,7 @@ export function startCrowd(fake: FakeControlClient, o: { user: string; people: n
       const code = fresh[i] ?? "";
       try {
         await fake.approveDeviceCode({ userCode: code, user: o.user });
+        approvedAt.set(code, Date.now());
         approved++;
       } catch (error) {
         if (!(error instanceof FakeControlError)) throw error;
@@ -45,6 +49,7 @@ export function startCrowd(fake: FakeControlClient, o: { user: string; people: n
     get approved() {
       return approved;
     },
+    approvedAt,
     stop: async () => {
       stopped = true;
       await loop;
@@ -78,4 +83,47 @@ export async function tokenCounts(fake: FakeControlClient): Promise<TokenCounts>
     fake.requestCount({ endpoint: "devicecode" }),
   ]);
   return { total, deviceCode, refreshToken, clientCredentials, deviceCodeRequests };
+}
+
+type Observed = { metadata?: { name?: string }; status?: unknown };
+
+/**
+ * Which credential showed which user code (status.signIn.userCode, while SignInPending): feed it
+ * every add and update of the credentials' informer as they arrive.
+ */
+export class UserCodes {
+  /** Credential name by user code. */
+  readonly credentialOf = new Map<string, string>();
+
+  observe(o: Observed): void {
+    const userCode = (o.status as { signIn?: { userCode?: string } } | undefined)?.signIn?.userCode;
+    if (userCode !== undefined) this.credentialOf.set(userCode, o.metadata?.name ?? "");
+  }
+}
+
+/** From the crowd's approval of each code to its credential Ready (ADR 5's "surprise"), in seconds. */
+export interface ApprovalLatency {
+  /** Codes measured: approved, shown in a credential's status, and that credential Ready. */
+  readonly count: number;
+  readonly maxS: number;
+  readonly p50S: number;
+}
+
+/**
+ * The approval-to-Ready times of the codes the crowd approved whose credential became Ready.
+ * `readyAt`: when each credential was first seen Ready (Date.now(), by name).
+ */
+export function approvalLatency(
+  crowd: Pick<Crowd, "approvedAt">,
+  readyAt: ReadonlyMap<string, number>,
+  codes: UserCodes,
+): ApprovalLatency {
+  const seconds: number[] = [];
+  for (const [userCode, approvedAt] of crowd.approvedAt) {
+    const ready = readyAt.get(codes.credentialOf.get(userCode) ?? "");
+    if (ready !== undefined) seconds.push(Math.max(0, ready - approvedAt) / 1000);
+  }
+  seconds.sort((a, b) => a - b);
+  const p50 = seconds[Math.floor((seconds.length - 1) / 2)] ?? Number.NaN;
+  return { count: seconds.length, maxS: seconds.at(-1) ?? Number.NaN, p50S: p50 };
 }
