@@ -3,6 +3,7 @@ import type { INetworkModule } from "@azure/msal-node";
 import type { Logger } from "pino";
 import type { Cloud } from "../../crds/index.ts";
 import type { EventRecorder } from "../../kube/events.ts";
+import type { PartialObjectMetadata } from "../../kube/objects.ts";
 import type { ReadStore } from "../../kube/store.ts";
 import type { CloudEndpoints } from "../../microsoft/clouds.ts";
 import { loadCredential, type CredentialFacts } from "./facts.ts";
@@ -20,6 +21,8 @@ export interface CredentialReconcilerDeps {
   readonly credentials: ReadStore<RawCredential>;
   /** Secrets with the operator's label (token and state Secrets). */
   readonly ownedSecrets: ReadStore<V1Secret>;
+  /** Metadata of the Secrets credentials read (their resourceVersion says when a read can be reused). */
+  readonly referencedSecrets?: ReadStore<PartialObjectMetadata>;
   readonly network: INetworkModule;
   /** The endpoints of a cloud; undefined: the operator's default cloud. */
   readonly endpoints: (cloud: Cloud | undefined) => CloudEndpoints;

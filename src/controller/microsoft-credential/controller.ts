@@ -129,6 +129,7 @@ export class CredentialController implements Controller {
         events: eventRecorder(core, logger),
         credentials: firstOf(this.credentials),
         ownedSecrets: firstOf(this.#owned),
+        referencedSecrets: firstOf(this.#referenced),
         network: deps.network,
         endpoints: deps.endpoints,
         publicClientId: deps.publicClientId,

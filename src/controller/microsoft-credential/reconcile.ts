@@ -10,7 +10,7 @@ import { isNamespaceTerminating } from "../../kube/errors.ts";
 import { isControlledBy } from "../../kube/writes.ts";
 import { refusal } from "./policy.ts";
 import { ownedBy, takenBySomeoneElse } from "./state.ts";
-import { loadMaterial, secretReader, type SecretReader } from "./service-principal.ts";
+import { loadMaterial, reusingReads, secretReader, type SecretReader } from "./service-principal.ts";
 import { TokenFlow, type NoSource, type TokenSource } from "./token-flow.ts";
 
 export type { CredentialReconcilerDeps, ReadStore } from "./context.ts";
@@ -35,7 +35,14 @@ export class CredentialReconciler {
     this.#deps = deps;
     this.#access = new AccessBindings({ ...access, events: deps.events, log: deps.log });
     this.#configMaps = access.configMaps;
-    this.#readSecret = secretReader(deps.core);
+    const referenced = deps.referencedSecrets;
+    this.#readSecret =
+      referenced === undefined
+        ? secretReader(deps.core)
+        : reusingReads(
+            secretReader(deps.core),
+            (ns, name) => referenced.get(`${ns}/${name}`)?.metadata?.resourceVersion,
+          );
     const reporter = new Reporter(deps);
     this.#reporter = reporter;
     this.#tokens = new TokenFlow(deps, reporter);
