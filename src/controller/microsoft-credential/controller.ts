@@ -228,8 +228,10 @@ export class CredentialController implements Controller {
    * and timers say. Never before the caches synced: a missing token Secret would look absent.
    */
   startWorkers(): void {
-    this.queue.start();
+    // Added before the workers start: a key the informer's events queued already keeps its place,
+    // instead of being added again while in flight and rerun behind every other key (its poll timer lost).
     for (const informer of this.credentials) for (const c of informer.list()) this.queue.add(objectKey(c));
+    this.queue.start();
   }
 
   async stopWorkers(): Promise<void> {
