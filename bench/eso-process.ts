@@ -24,6 +24,8 @@ export interface EsoProcessOptions {
   /** ESO's --concurrent: reconciles at a time per controller (our operator's --workers). */
   readonly concurrent: number;
   readonly logFile: string;
+  /** More flags, e.g. --client-qps (ESO's API client is rate limited to 50 requests/s by default). */
+  readonly extraArgs?: readonly string[];
 }
 
 export async function startEsoProcess(o: EsoProcessOptions): Promise<EsoProcess> {
@@ -35,6 +37,7 @@ export async function startEsoProcess(o: EsoProcessOptions): Promise<EsoProcess>
       `--concurrent=${o.concurrent}`,
       "--enable-leader-election=false",
       "--loglevel=error",
+      ...(o.extraArgs ?? []),
     ],
     logFile: o.logFile,
     append: true,

@@ -1,4 +1,4 @@
-// npx node bench/eso-run.ts [--objects N] [--workers W]
+// npx node bench/eso-run.ts [--objects N] [--workers W] [--eso-arg=--flag=value ...]
 // ESO alone (bench/eso.ts), for trying the peer benchmark without the operator's run: starts a
 // control plane with an audit log of ESO's writes and the fake identity platform, runs runEsoPeer
 // and prints its RESULT line. `npm run bench -- --peer eso` runs it beside the operator.
@@ -12,7 +12,7 @@ import { findEso, formatEsoResult, runEsoPeer } from "./eso.ts";
 import { startFakeProcess } from "./fake-process.ts";
 import { parseOptions, printUsage, usageError } from "./options.ts";
 
-const USAGE = `usage: npx node bench/eso-run.ts [--objects N] [--workers W]
+const USAGE = `usage: npx node bench/eso-run.ts [--objects N] [--workers W] [--eso-arg F ...]
 
 Runs External Secrets Operator (built by scripts/build-eso.sh) on N ExternalSecrets whose webhook
 SecretStore gets a token from the SIMULATED identity platform, then restarts it; prints a RESULT line.
@@ -20,6 +20,7 @@ SecretStore gets a token from the SIMULATED identity platform, then restarts it;
 options:
   --objects N   ExternalSecrets to create (a positive integer; default 100)
   --workers W   ESO's --concurrent (a positive integer; default 4, the operator's --workers)
+  --eso-arg F   one more flag for ESO, e.g. --eso-arg=--client-qps=1000 (repeatable; default: ESO's defaults)
   -h, --help    print this and exit`;
 
 const values = parseOptions(
@@ -29,6 +30,7 @@ const values = parseOptions(
       options: {
         objects: { type: "string", default: "100" },
         workers: { type: "string", default: "4" },
+        "eso-arg": { type: "string", multiple: true, default: [] },
         help: { type: "boolean", short: "h", default: false },
       },
     }).values,
@@ -47,8 +49,18 @@ console.log(`starting the control plane and the fake identity platform (work fol
 const cp = await startControlPlane({ apiServerArgs: audit.args, logDir: join(dir, "logs") });
 const fake = await startFakeProcess();
 try {
-  console.log(`ESO: ${n} ExternalSecrets, --concurrent ${workers}`);
-  const result = await runEsoPeer({ cp, fake, n, dir, auditLogPath: audit.logPath, concurrency: workers, eso });
+  const extraArgs = values["eso-arg"];
+  console.log(`ESO: ${n} ExternalSecrets, --concurrent ${workers} ${extraArgs.join(" ")}`);
+  const result = await runEsoPeer({
+    cp,
+    fake,
+    n,
+    dir,
+    auditLogPath: audit.logPath,
+    concurrency: workers,
+    eso,
+    extraArgs,
+  });
   console.log(formatEsoResult(result));
 } finally {
   await fake.stop();

@@ -60,6 +60,8 @@ export interface EsoPeerOptions {
   readonly refreshSeconds?: number;
   /** Default "eso". */
   readonly namespace?: string;
+  /** More ESO flags; default none (its defaults, e.g. --client-qps=50 --client-burst=100). */
+  readonly extraArgs?: readonly string[];
 }
 
 export interface EsoPeerResult {
@@ -163,7 +165,14 @@ async function prepare(
   const kubeconfig = await userKubeconfig(o.cp, { user, groups: ["system:masters"] });
   const [metricsPort] = (await freePorts(1)) as [number];
   return () =>
-    startEsoProcess({ ...o.eso, kubeconfig, metricsPort, concurrent: o.concurrency, logFile: join(o.dir, "eso.log") });
+    startEsoProcess({
+      ...o.eso,
+      extraArgs: o.extraArgs ?? [],
+      kubeconfig,
+      metricsPort,
+      concurrent: o.concurrency,
+      logFile: join(o.dir, "eso.log"),
+    });
 }
 
 /** Runs ESO on N ExternalSecrets, then restarts it; see the header. */
