@@ -52,7 +52,7 @@ moddir=$(cd "$work" && go mod download -json "$ESO_MODULE@$ESO_VERSION" |
 cp -r "$moddir" "$work/src"
 chmod -R u+w "$work/src"
 
-log "ESO $ESO_VERSION: go build (the first build takes several minutes)"
+log "ESO $ESO_VERSION: go build (a first build: 15 minutes of CPU, longer on a busy machine)"
 (cd "$work/src" && go build -trimpath -o "$out/external-secrets" .)
 find "$work/src/config/crds/bases" -name '*.yaml' ! -name kustomization.yaml -exec cp {} "$out/crds/" \;
 
