@@ -232,7 +232,10 @@ export class Informer<T extends KubeObject> {
       signal: this.#abort.signal,
       detached: true,
     };
-    const listed = await listAll<T>(kubeConfig, path, options);
+    // Kept and transformed page by page: the list never holds every object as the server sent it.
+    const listed = await listAll<T>(kubeConfig, path, options, (item) =>
+      this.#keep(item) ? this.#transform(item) : undefined,
+    );
     this.#replace(listed.items);
     this.#resourceVersion = listed.resourceVersion;
     this.#lastHeardAt = Date.now();
@@ -241,15 +244,14 @@ export class Informer<T extends KubeObject> {
     this.#status.consecutiveFailures = 0;
   }
 
-  /** Swaps in a fresh list and reports the differences, including objects that vanished meanwhile. */
+  /**
+   * Swaps in a fresh list (already kept and transformed) and reports the differences, including
+   * objects that vanished meanwhile.
+   */
   #replace(items: readonly T[]): void {
     const previous = this.#store;
     const next = new Map<string, T>();
-    for (const item of items) {
-      if (!this.#keep(item)) continue;
-      const object = this.#transform(item);
-      next.set(objectKey(object), object);
-    }
+    for (const object of items) next.set(objectKey(object), object);
     this.#store = next;
     for (const [key, object] of next) {
       const old = previous.get(key);

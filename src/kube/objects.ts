@@ -85,15 +85,17 @@ export interface ListOptions {
   readonly detached?: boolean;
 }
 
+/**
+ * What to keep of each listed item, applied page by page (undefined: drop it), so that a list of
+ * 10,000 objects never holds them all as the server sent them (managedFields, token values).
+ */
+export type ListItemMap<T, U> = (item: T) => U | undefined;
+
 /** Accept header of a list that returns only metadata (what client-go's metadata client sends). */
 export const METADATA_ONLY_LIST = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1";
 /** Accept header of a watch whose events carry only metadata. */
 export const METADATA_ONLY_WATCH = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1";
 
-/**
- * Lists every object of a collection, page by page. Items of a list carry no kind/apiVersion; they
- * get the list's (kind without "List"), so listed and watched objects look the same.
- */
 /** A page's items; an empty PartialObjectMetadataList carries "items": null. */
 function itemsOf<T>(page: ListPage, path: string): T[] {
   if (page.items === null && page.kind?.endsWith("List") === true) return [];
@@ -101,30 +103,48 @@ function itemsOf<T>(page: ListPage, path: string): T[] {
   return page.items as T[];
 }
 
-export async function listAll<T extends KubeObject>(
+/** One page of a list, from `continueToken` (undefined: the first). */
+async function listPage(
+  kubeConfig: KubeConfig,
+  path: string,
+  options: ListOptions,
+  continueToken: string | undefined,
+): Promise<ListPage> {
+  const query: Record<string, QueryValue> = {
+    labelSelector: options.labelSelector,
+    fieldSelector: options.fieldSelector,
+    limit: options.pageSize ?? 500,
+    continue: continueToken,
+  };
+  const accept = options.metadataOnly === true ? METADATA_ONLY_LIST : undefined;
+  return (await requestJson(kubeConfig, path, {
+    query,
+    signal: options.signal,
+    accept,
+    detached: options.detached,
+  })) as ListPage;
+}
+
+/**
+ * Lists every object of a collection, page by page. Items of a list carry no kind/apiVersion; they
+ * get the list's (kind without "List"), so listed and watched objects look the same.
+ */
+export async function listAll<T extends KubeObject, U = T>(
   kubeConfig: KubeConfig,
   path: string,
   options: ListOptions = {},
-): Promise<ListResult<T>> {
-  const items: T[] = [];
+  map: ListItemMap<T, U> = (item) => item as unknown as U,
+): Promise<ListResult<U>> {
+  const items: U[] = [];
   let continueToken: string | undefined;
   let resourceVersion: string | undefined;
   do {
-    const query: Record<string, QueryValue> = {
-      labelSelector: options.labelSelector,
-      fieldSelector: options.fieldSelector,
-      limit: options.pageSize ?? 500,
-      continue: continueToken,
-    };
-    const accept = options.metadataOnly === true ? METADATA_ONLY_LIST : undefined;
-    const page = (await requestJson(kubeConfig, path, {
-      query,
-      signal: options.signal,
-      accept,
-      detached: options.detached,
-    })) as ListPage;
+    const page = await listPage(kubeConfig, path, options, continueToken);
     const kind = page.kind?.replace(/List$/, "");
-    for (const item of itemsOf<T>(page, path)) items.push({ ...item, apiVersion: page.apiVersion, kind });
+    for (const item of itemsOf<T>(page, path)) {
+      const kept = map({ ...item, apiVersion: page.apiVersion, kind });
+      if (kept !== undefined) items.push(kept);
+    }
     resourceVersion = page.metadata?.resourceVersion;
     continueToken = page.metadata?.continue || undefined;
   } while (continueToken !== undefined);
