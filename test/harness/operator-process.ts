@@ -27,8 +27,9 @@ export const OPERATOR_NODE_FLAGS = ["--max-old-space-size=160", "--max-semi-spac
 /**
  * Environment the operator runs with in production (the container image sets the same): glibc's
  * malloc keeps at most two arenas instead of up to eight per core, one per thread that allocated
- * (libuv's pool, V8's workers). At 2,000 credentials: peak RSS 211 → 187 MB, no cost in time
- * measured. The caller's environment wins (MALLOC_ARENA_MAX=16 for the old behaviour here).
+ * (libuv's pool, V8's workers). At 2,000 credentials, one run each: peak RSS 193/188 MB
+ * (creation/restart) with MALLOC_ARENA_MAX=16 (glibc's default here), 187/181 MB with 2; times
+ * within the noise. The caller's environment wins (MALLOC_ARENA_MAX=16 for the old behaviour).
  */
 export const OPERATOR_ENV = { MALLOC_ARENA_MAX: "2" } as const;
 
