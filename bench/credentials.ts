@@ -25,6 +25,7 @@ import { world } from "../test/fakes/index.ts";
 import { startFakeProcess } from "./fake-process.ts";
 import { auditFlags, countSecretReads, OPERATOR_USER } from "./audit.ts";
 import { createCrowd, crowdOf, relatedSecret } from "./crowd.ts";
+import { findEso, formatEsoResult, runEsoPeer } from "./eso.ts";
 import { PERSONAL_USER } from "./delegated.ts";
 import { measureOperator, POLL_INTERVAL_S, type OperatorRun } from "./operator-run.ts";
 import { parseOptions, printUsage, usageError } from "./options.ts";
@@ -32,6 +33,7 @@ import { report, reportCrowd } from "./report.ts";
 import { baseline, baselineWrites, createCredentials, createNamespace, type Kind } from "./workload.ts";
 
 const USAGE = `usage: npm run bench -- [--credentials N] [--workers W] [--kind service-principal|delegated] [--crowd S]
+                     [--peer eso]
 
 Creates N MicrosoftCredentials against a local control plane and the SIMULATED Microsoft identity
 platform (the seeded world of test/fixtures/world.ts, in a process of its own), runs the operator as
@@ -46,6 +48,9 @@ options:
   --crowd S         then the same run on N new credentials in a namespace crowded with S unrelated Secrets
                     (1 in 100 a 500 kB Helm release Secret; service-principal only), and a second RESULT line
                     comparing the two: time, peak RSS, and unrelated Secret data the operator read (audit log)
+  --peer eso        then External Secrets Operator (scripts/build-eso.sh builds it) on the same job: N
+                    ExternalSecrets whose webhook provider gets a client_credentials token from the same fake,
+                    refreshed as often, at the same concurrency; its own RESULT line (service-principal only)
   -h, --help        print this and exit`;
 
 const values = parseOptions(
@@ -57,6 +62,7 @@ const values = parseOptions(
         workers: { type: "string", default: "4" },
         kind: { type: "string", default: "service-principal" },
         crowd: { type: "string", default: "0" },
+        peer: { type: "string" },
         help: { type: "boolean", short: "h", default: false },
       },
     }).values,
@@ -76,6 +82,12 @@ if (!Number.isInteger(crowdSize) || crowdSize < 0)
   usageError(USAGE, `--crowd must be a whole number of Secrets (0 for none), got ${values.crowd}`);
 if (crowdSize > 0 && kind !== "service-principal")
   usageError(USAGE, "--crowd runs with --kind service-principal only (the crowd is about Secrets, not sign-ins)");
+if (values.peer !== undefined && values.peer !== "eso")
+  usageError(USAGE, `--peer must be eso (External Secrets Operator), got ${values.peer}`);
+if (values.peer !== undefined && kind !== "service-principal")
+  usageError(USAGE, "--peer eso runs with --kind service-principal only (ESO has no device-code sign-in)");
+// Before anything starts: a peer that is not built fails the run at once, saying how to build it.
+const eso = values.peer === "eso" ? await findEso() : undefined;
 
 const dir = await mkdtemp(join(tmpdir(), "ccop-bench-"));
 const audit = await auditFlags(dir, { reads: crowdSize > 0 });
@@ -126,6 +138,11 @@ try {
     const crowded = await measureOperator({ ...run, label: "crowded", namespace: crowd.namespace });
     const reads = await countSecretReads(audit.logPath, relatedSecret, crowded.auditFrom);
     reportCrowd({ n, crowd, uncrowded: measured, crowded, reads });
+  }
+  if (eso !== undefined) {
+    console.log(`External Secrets Operator on the same job: ${n} ExternalSecrets, concurrency ${workers}`);
+    const peer = await runEsoPeer({ cp, fake, n, dir, auditLogPath: audit.logPath, concurrency: workers, eso });
+    console.log(formatEsoResult(peer));
   }
 } finally {
   await fake.stop();

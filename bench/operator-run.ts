@@ -8,7 +8,17 @@ import { startOperatorProcess, type OperatorProcess } from "../test/harness/oper
 import { freePorts } from "../test/harness/ports.ts";
 import { world } from "../test/fakes/index.ts";
 import { countWrites, type WriteCount } from "./audit.ts";
-import { PERSONAL_USER, slowDowns, startCrowd, tokenCounts, type Crowd, type TokenCounts } from "./delegated.ts";
+import {
+  approvalLatency,
+  PERSONAL_USER,
+  slowDowns,
+  startCrowd,
+  tokenCounts,
+  UserCodes,
+  type ApprovalLatency,
+  type Crowd,
+  type TokenCounts,
+} from "./delegated.ts";
 import type { FakeProcess } from "./fake-process.ts";
 import { isReady, settled, type Kind } from "./workload.ts";
 
@@ -39,6 +49,8 @@ export interface OperatorFigures {
   readonly restartRss: number;
   readonly slowDowns: number;
   readonly approved: number | undefined;
+  /** Delegated only: seconds from a code's approval to its credential's Ready (ADR 5's surprise). */
+  readonly approval: ApprovalLatency | undefined;
   /** When each credential first became Ready (epoch ms), by name. */
   readonly readyAt: ReadonlyMap<string, number>;
   /** The audit line where this run began: what follows is its own. */
@@ -58,7 +70,12 @@ function operatorArgs(run: OperatorRun, port: number): string[] {
 type Observed = { metadata?: { name?: string }; status?: unknown };
 
 /** Watches the namespace's credentials and keeps who is Ready now and when each first was. */
-function readiness(run: OperatorRun): { ready: Set<string>; readyAt: Map<string, number>; stop: () => Promise<void> } {
+function readiness(run: OperatorRun): {
+  ready: Set<string>;
+  readyAt: Map<string, number>;
+  codes: UserCodes;
+  stop: () => Promise<void>;
+} {
   const informer = new Informer<Observed>({
     kubeConfig: run.admin,
     logger: pino({ level: "warn" }),
@@ -67,7 +84,9 @@ function readiness(run: OperatorRun): { ready: Set<string>; readyAt: Map<string,
   // Counted as events arrive: scanning 10,000 objects every poll would steal the operator's CPU.
   const ready = new Set<string>();
   const readyAt = new Map<string, number>();
+  const codes = new UserCodes();
   const track = (o: Observed): void => {
+    codes.observe(o);
     const name = o.metadata?.name ?? "";
     if (!isReady(o)) return void ready.delete(name);
     ready.add(name);
@@ -76,7 +95,7 @@ function readiness(run: OperatorRun): { ready: Set<string>; readyAt: Map<string,
   informer.on("add", track);
   informer.on("update", track);
   informer.start();
-  return { ready, readyAt, stop: () => informer.stop() };
+  return { ready, readyAt, codes, stop: () => informer.stop() };
 }
 
 /** Runs the operator until every credential is Ready, then once more after a restart; see OperatorFigures. */
@@ -119,6 +138,7 @@ export async function measureOperator(run: OperatorRun): Promise<OperatorFigures
   await operator.stop();
   await watch.stop();
   const approved = crowd?.approved;
+  const approval = crowd === undefined ? undefined : approvalLatency(crowd, watch.readyAt, watch.codes);
   const readyAt = watch.readyAt;
   return {
     readySeconds,
@@ -130,6 +150,7 @@ export async function measureOperator(run: OperatorRun): Promise<OperatorFigures
     restartRss,
     slowDowns: slowDown,
     approved,
+    approval,
     readyAt,
     auditFrom,
   };

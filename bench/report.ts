@@ -1,8 +1,8 @@
 // What the benchmark prints: a table for people, one RESULT line for the ADR and for scripts.
 import type { SecretReads, WriteCount } from "./audit.ts";
 import type { Crowd } from "./crowd.ts";
-import type { TokenCounts } from "./delegated.ts";
-import type { OperatorFigures } from "./operator-run.ts";
+import type { ApprovalLatency, TokenCounts } from "./delegated.ts";
+import { POLL_INTERVAL_S, type OperatorFigures } from "./operator-run.ts";
 import type { Kind } from "./workload.ts";
 
 export interface Measured {
@@ -19,6 +19,7 @@ export interface Measured {
   /** Delegated only: slow_down answers, and codes the crowd approved. */
   readonly slowDowns: number;
   readonly approved: number | undefined;
+  readonly approval: ApprovalLatency | undefined;
 }
 
 const f = (x: number, d = 2): string => x.toFixed(d);
@@ -76,6 +77,7 @@ export function report(m: Measured): void {
     ...(delegated
       ? [
           `device_code_polls=${f(m.tokens.deviceCode / m.n)} refresh_token=${f(m.tokens.refreshToken / m.n)} slow_downs=${m.slowDowns}`,
+          `approved_to_ready_max_s=${f(m.approval?.maxS ?? Number.NaN)} approved_to_ready_p50_s=${f(m.approval?.p50S ?? Number.NaN)} poll_interval_s=${POLL_INTERVAL_S}`,
         ]
       : []),
     `restart_writes=${m.restart.writes} restart_token_requests=${restartTokens}`,
