@@ -1,6 +1,8 @@
 // Counts API writes (and, in a crowded run, the operator's reads of Secrets) from kube-apiserver's
 // audit log: measured by the server, not by the code under test.
-import { readFile, writeFile } from "node:fs/promises";
+import { createReadStream } from "node:fs";
+import { writeFile } from "node:fs/promises";
+import { createInterface } from "node:readline";
 
 export const OPERATOR_USER = "cloud-credentials-operator-bench";
 /** The peer run side by side (External Secrets Operator): its writes are counted apart. */
@@ -42,6 +44,9 @@ export async function auditFlags(
       `--audit-log-path=${logPath}`,
       "--audit-log-format=json",
       "--audit-log-mode=blocking",
+      // Never rotated: 0 means lumberjack's default of 100 MB, which a crowded run's read audit
+      // passes, and the counts below read one file by line number.
+      "--audit-log-maxsize=1000000",
     ],
     logPath,
   };
@@ -85,26 +90,26 @@ function kindOf(event: AuditEvent): Kind {
 
 const WRITE_VERBS = new Set(["create", "update", "patch", "delete"]);
 
-async function auditLines(logPath: string): Promise<string[]> {
-  return (await readFile(logPath, "utf8")).split("\n").filter(Boolean);
+/** Calls `each` with every audit event from line `from` on (streamed: a crowded run's log is too big for one string); returns the line count. */
+async function eachEvent(logPath: string, from: number, each: (event: AuditEvent) => void): Promise<number> {
+  let position = 0;
+  for await (const line of createInterface({ input: createReadStream(logPath), crlfDelay: Infinity })) {
+    if (line === "") continue;
+    if (position++ >= from) each(JSON.parse(line) as AuditEvent);
+  }
+  return position;
 }
 
 /** Writes by `user` (default the operator) since audit line `from`, Events apart, Secrets and status by kind. */
 export async function countWrites(logPath: string, from = 0, user = OPERATOR_USER): Promise<WriteCount> {
-  const lines = await auditLines(logPath);
   const counts: Record<Kind, number> = { events: 0, stateSecrets: 0, tokenSecrets: 0, status: 0, other: 0 };
-  for (const line of lines.slice(from)) {
-    const event = JSON.parse(line) as AuditEvent;
-    if (event.user?.username !== user || !WRITE_VERBS.has(event.verb ?? "")) continue;
+  const position = await eachEvent(logPath, from, (event) => {
+    if (event.user?.username !== user || !WRITE_VERBS.has(event.verb ?? "")) return;
     // A server-side dry run (the check before a sign-in that the state Secret can be written)
     // writes nothing: not counted as a write.
     if (event.stage === "ResponseComplete" && !/[?&]dryRun=/.test(event.requestURI ?? "")) counts[kindOf(event)]++;
-  }
-  return {
-    ...counts,
-    writes: counts.stateSecrets + counts.tokenSecrets + counts.status + counts.other,
-    position: lines.length,
-  };
+  });
+  return { ...counts, writes: counts.stateSecrets + counts.tokenSecrets + counts.status + counts.other, position };
 }
 
 /** The operator's reads of Secrets, from an audit log written with `reads`. */
@@ -145,10 +150,9 @@ export async function countSecretReads(
   from = 0,
 ): Promise<SecretReads> {
   const counts: ReadCounts = { gets: 0, unrelatedGets: 0, lists: 0, unrelatedWithData: 0, metadataOnly: 0 };
-  for (const line of (await auditLines(logPath)).slice(from)) {
-    const event = JSON.parse(line) as AuditEvent;
+  await eachEvent(logPath, from, (event) => {
     const ours = event.user?.username === OPERATOR_USER && event.objectRef?.resource === "secrets";
     if (ours && event.stage === "ResponseComplete") countRead(event, related, counts);
-  }
+  });
   return counts;
 }
