@@ -1,25 +1,15 @@
 // What the benchmark prints: a table for people, one RESULT line for the ADR and for scripts.
 import type { SecretReads, WriteCount } from "./audit.ts";
 import type { Crowd } from "./crowd.ts";
-import type { ApprovalLatency, TokenCounts } from "./delegated.ts";
+import type { TokenCounts } from "./delegated.ts";
 import { POLL_INTERVAL_S, type OperatorFigures } from "./operator-run.ts";
 import type { Kind } from "./workload.ts";
 
-export interface Measured {
+/** One measured run of the operator (bench/operator-run.ts) and the baseline's time for the same work. */
+export interface Measured extends OperatorFigures {
   readonly n: number;
   readonly kind: Kind;
-  readonly readySeconds: number;
   readonly baselineSeconds: number;
-  readonly first: WriteCount;
-  readonly restart: WriteCount;
-  readonly tokens: TokenCounts;
-  readonly restartTokens: TokenCounts;
-  readonly peakRss: number;
-  readonly restartRss: number;
-  /** Delegated only: slow_down answers, and codes the crowd approved. */
-  readonly slowDowns: number;
-  readonly approved: number | undefined;
-  readonly approval: ApprovalLatency | undefined;
 }
 
 const f = (x: number, d = 2): string => x.toFixed(d);
