@@ -68,7 +68,7 @@ export interface WriteCount {
 
 type Kind = "events" | "stateSecrets" | "tokenSecrets" | "status" | "other";
 
-interface AuditEvent {
+export interface AuditEvent {
   stage?: string;
   verb?: string;
   requestURI?: string;
@@ -91,7 +91,7 @@ function kindOf(event: AuditEvent): Kind {
 const WRITE_VERBS = new Set(["create", "update", "patch", "delete"]);
 
 /** Calls `each` with every audit event from line `from` on (streamed: a crowded run's log is too big for one string); returns the line count. */
-async function eachEvent(logPath: string, from: number, each: (event: AuditEvent) => void): Promise<number> {
+export async function eachEvent(logPath: string, from: number, each: (event: AuditEvent) => void): Promise<number> {
   let position = 0;
   for await (const line of createInterface({ input: createReadStream(logPath), crlfDelay: Infinity })) {
     if (line === "") continue;

@@ -1,8 +1,7 @@
 // Counts one user's API writes from kube-apiserver's audit log, for the ESO peer benchmark
 // (bench/eso.ts): measured by the server, not by the code under test. bench/audit.ts writes the
 // policy and counts the operator's writes by its own Secret names; this counts ESO's by resource.
-import { readFile } from "node:fs/promises";
-import { PEER_USER } from "./audit.ts";
+import { eachEvent, PEER_USER, type AuditEvent } from "./audit.ts";
 
 /** The user ESO runs as in the benchmark (a client certificate's CN): bench/audit.ts's policy logs its writes. */
 export const ESO_USER = PEER_USER;
@@ -21,13 +20,6 @@ export interface UserWrites {
   readonly position: number;
 }
 
-interface AuditEvent {
-  stage?: string;
-  requestURI?: string;
-  user?: { username?: string };
-  objectRef?: { resource?: string; subresource?: string };
-}
-
 type Kind = "events" | "secrets" | "status" | "other";
 
 function kindOf(event: AuditEvent): Kind {
@@ -39,12 +31,11 @@ function kindOf(event: AuditEvent): Kind {
 
 /** Completed writes by `user` since audit line `from` (server-side dry runs write nothing: not counted). */
 export async function countUserWrites(logPath: string, user: string, from = 0): Promise<UserWrites> {
-  const lines = (await readFile(logPath, "utf8")).split("\n").filter(Boolean);
   const counts: Record<Kind, number> = { events: 0, secrets: 0, status: 0, other: 0 };
-  for (const line of lines.slice(from)) {
-    const event = JSON.parse(line) as AuditEvent;
-    if (event.user?.username !== user || event.stage !== "ResponseComplete") continue;
+  // bench/audit.ts's reader: streamed line by line, so a crowded run's large log reads too.
+  const position = await eachEvent(logPath, from, (event) => {
+    if (event.user?.username !== user || event.stage !== "ResponseComplete") return;
     if (!/[?&]dryRun=/.test(event.requestURI ?? "")) counts[kindOf(event)]++;
-  }
-  return { ...counts, writes: counts.secrets + counts.status + counts.other, position: lines.length };
+  });
+  return { ...counts, writes: counts.secrets + counts.status + counts.other, position };
 }
