@@ -1,8 +1,8 @@
 # syntax=docker/dockerfile:1
-# The operator's container image. Node 24 runs the TypeScript sources as they are (no build step,
-# docs/adr/0001), so the image holds src/, package.json and the production node_modules, nothing
-# else. scripts/image-stage.ts replays this file's install and start commands without Docker, and
-# test/unit/image.test.ts checks both.
+# The operator's container image. Node 24 runs one bundle of the TypeScript sources and the
+# production dependencies they import (scripts/bundle.ts, docs/adr/0016), so the image holds dist/
+# and nothing else: no node_modules, no sources. scripts/image-stage.ts replays this file's install,
+# bundle and start commands without Docker, and test/unit/image.test.ts checks them.
 #
 #   docker build --build-arg VERSION=0.1.0 --build-arg REVISION="$(git rev-parse HEAD)" -t cloud-credentials-operator:0.1.0 .
 #
@@ -12,12 +12,16 @@ ARG NODE_VERSION=24.21
 # file on a local equivalent instead, with --build-arg BASE_IMAGE=... (docs/adr/0014).
 ARG BASE_IMAGE=node:${NODE_VERSION}-trixie-slim
 
-FROM ${BASE_IMAGE} AS deps
+FROM ${BASE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-# Production dependencies only. No install scripts: no production dependency has one, and the
-# `node` devDependency (which downloads Node) is left out: the base image is Node 24.
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+# Every dependency, esbuild among them, without install scripts: esbuild's binary comes as an
+# optional dependency, and the `node` devDependency (which downloads Node) stays empty: the base
+# image is Node 24.
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY src ./src
+COPY scripts/bundle.ts ./scripts/
+RUN npm run bundle
 
 FROM ${BASE_IMAGE}
 ARG VERSION=0.0.0-dev
@@ -31,9 +35,7 @@ LABEL org.opencontainers.image.title="cloud-credentials-operator" \
       org.opencontainers.image.revision="${REVISION}"
 WORKDIR /app
 # Owned by root and only readable by the operator's user: it cannot change its own code.
-COPY --from=deps /app/node_modules ./node_modules
-COPY package.json ./
-COPY src ./src
+COPY --from=build /app/dist ./dist
 # Read-only root filesystem: nothing is written at run time; anything that wants a home (npm, if
 # someone runs it in the container) gets the /tmp the chart mounts as an emptyDir.
 # MALLOC_ARENA_MAX: at most two malloc arenas, not up to eight per core (OPERATOR_ENV in
@@ -46,6 +48,6 @@ USER 10001:10001
 EXPOSE 8080
 # The heap flags of docs/adr/0005 (OPERATOR_NODE_FLAGS in test/harness/operator-process.ts).
 # Node is PID 1: the operator handles SIGTERM itself and starts no child processes.
-ENTRYPOINT ["node", "--max-old-space-size=160", "--max-semi-space-size=2", "src/main.ts"]
+ENTRYPOINT ["node", "--max-old-space-size=160", "--max-semi-space-size=2", "dist/main.js"]
 # Arguments replace this: docker run IMAGE --help, or --kubeconfig PATH outside a cluster.
 CMD ["--in-cluster=true"]

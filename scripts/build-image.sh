@@ -9,7 +9,7 @@
 #   K8S_VERSION, compiled static, in an image FROM scratch.
 #
 # Cached outside the repository, in a folder keyed by a hash of every input (this script, the
-# Dockerfile, .dockerignore, package.json, package-lock.json, src/, Node's version, K8S_VERSION):
+# Dockerfile, .dockerignore, scripts/bundle.ts, package.json, package-lock.json, src/, Node's version, K8S_VERSION):
 # ${XDG_CACHE_HOME:-~/.cache}/cloud-credentials-operator/images/<hash>/ holding operator.tar and
 # pause.tar (OCI archives that `ctr images import` loads under their names) and refs (lines
 # "operator <ref>" and "pause <ref>"). The images are also in buildah's storage
@@ -41,7 +41,7 @@ node_version=$("$node" --version)
 hash=$(
   cd "$root"
   {
-    printf '%s\0' scripts/build-image.sh Dockerfile .dockerignore package.json package-lock.json
+    printf '%s\0' scripts/build-image.sh scripts/bundle.ts Dockerfile .dockerignore package.json package-lock.json
     find src -type f -print0 | LC_ALL=C sort -z
   } | xargs -0 sha256sum
   echo "node $node_version"

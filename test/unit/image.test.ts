@@ -1,7 +1,6 @@
 // The container image, without Docker: what the Dockerfile says, and its install and start commands
 // replayed (scripts/image/replay.ts) into a temporary directory and run on the repository's Node 24.
 import { execFile } from "node:child_process";
-import { existsSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -28,7 +27,6 @@ const lock = JSON.parse(await read("package-lock.json")) as {
   packages: Record<string, { version?: string; dev?: boolean }>;
 };
 const final = dockerfile.stages.at(-1) as Stage;
-const deps = dockerfile.stages.find((s) => s.name === "deps");
 
 describe("the Dockerfile", () => {
   it("builds every stage on BASE_IMAGE, by default the official Node 24 slim image at the major.minor the tests run on", () => {
@@ -46,34 +44,36 @@ describe("the Dockerfile", () => {
     }
   });
 
-  it("installs production dependencies only, without install scripts, in its own stage", () => {
-    const runs = instructionsOf(deps as Stage, "RUN").map((i) => i.args);
-    expect(runs).toHaveLength(1);
-    expect(runs[0]?.slice(0, 4)).toEqual(["npm", "ci", "--omit=dev", "--ignore-scripts"]);
-    expect(instructionsOf(deps as Stage, "COPY").map((i) => i.args)).toEqual([
+  it("bundles in its own stage: every dependency installed without install scripts, then npm run bundle", () => {
+    const build = dockerfile.stages.find((s) => s.name === "build") as Stage;
+    const runs = instructionsOf(build, "RUN").map((i) => i.args);
+    expect(runs).toEqual([
+      ["npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund"],
+      ["npm", "run", "bundle"],
+    ]);
+    expect(instructionsOf(build, "COPY").map((i) => i.args)).toEqual([
       ["package.json", "package-lock.json", "./"],
+      ["src", "./src"],
+      ["scripts/bundle.ts", "./scripts/"],
     ]);
   });
 
-  it("copies only what runs into the final stage: node_modules from the install stage, package.json, src", () => {
+  it("copies only what runs into the final stage: the bundle", () => {
     const copies = instructionsOf(final, "COPY").map((i) => [i.flags["from"] ?? "context", ...i.args.slice(0, -1)]);
-    expect(copies).toEqual([
-      ["deps", "/app/node_modules"],
-      ["context", "package.json"],
-      ["context", "src"],
-    ]);
+    expect(copies).toEqual([["build", "/app/dist"]]);
     expect(instructionsOf(final, "RUN")).toEqual([]);
   });
 
-  it("sends the build only package.json, the lockfile and src (.dockerignore)", async () => {
+  it("sends the build only package.json, the lockfile, src and the bundle script (.dockerignore)", async () => {
     const ignore = parseDockerignore(await read(".dockerignore"));
-    expect(ignore.included).toEqual(["package.json", "package-lock.json", "src"]);
+    expect(ignore.included).toEqual(["package.json", "package-lock.json", "src", "scripts/bundle.ts"]);
     for (const path of [
       "test/fakes/main.ts",
       "charts/cloud-credentials-operator/Chart.yaml",
       "node_modules/vitest",
       ".git",
       "examples",
+      "scripts/build-image.sh",
     ])
       expect(ignore.sent(path)).toBe(false);
   });
@@ -92,10 +92,10 @@ describe("the Dockerfile", () => {
     ]);
   });
 
-  it("starts node with the heap flags the operator is tested and benchmarked with (OPERATOR_NODE_FLAGS) and src/main.ts", () => {
+  it("starts node with the heap flags the operator is tested and benchmarked with (OPERATOR_NODE_FLAGS) and the bundle's entry", () => {
     const [entrypoint] = instructionsOf(final, "ENTRYPOINT");
     expect(entrypoint?.execForm).toBe(true);
-    expect(entrypoint?.args).toEqual(["node", ...OPERATOR_NODE_FLAGS, "src/main.ts"]);
+    expect(entrypoint?.args).toEqual(["node", ...OPERATOR_NODE_FLAGS, "dist/main.js"]);
     expect(instructionsOf(final, "CMD").map((i) => i.args)).toEqual([["--in-cluster=true"]]);
   });
 
@@ -149,19 +149,20 @@ describe("the image's install and start commands, replayed", () => {
     });
   }
 
-  it("holds node_modules, package.json and src, nothing else", async () => {
-    expect((await readdir(image.appDir)).sort()).toEqual(["node_modules", "package.json", "src"]);
+  it("holds the bundle only: no node_modules, no sources, no package.json", async () => {
+    expect(await readdir(image.appDir)).toEqual(["dist"]);
+    const files = await readdir(join(image.appDir, "dist"));
+    expect(files).toContain("main.js");
+    expect(files.every((f) => f.endsWith(".js"))).toBe(true);
   });
 
-  it("installed every production package of the lockfile and no development-only one (vitest, typescript, the node package)", () => {
-    const packages = Object.entries(lock.packages).filter(([path]) => path.startsWith("node_modules/"));
-    const installed = (path: string): boolean => existsSync(join(image.appDir, path));
-    expect(packages.filter(([path, p]) => p.dev !== true && !installed(path)).map(([path]) => path)).toEqual([]);
-    expect(packages.filter(([path, p]) => p.dev === true && installed(path)).map(([path]) => path)).toEqual([]);
-    for (const name of ["vitest", "typescript", "eslint", "node"])
-      expect(installed(`node_modules/${name}`), name).toBe(false);
-    for (const name of Object.keys(pkg.dependencies)) expect(installed(`node_modules/${name}`), name).toBe(true);
-    expect(installed("node_modules/.bin/node")).toBe(false);
+  it.each([
+    ["the Graph gateway", "gateway", "Usage: cloud-credentials-operator gateway [options]"],
+    ["a folder sync pass", "sync", "Usage: cloud-credentials-operator sync --target DIR"],
+  ] as const)("starts %s from its own chunk of the bundle and answers --help", async (_name, program, usage) => {
+    const { code, stdout } = await start([program, "--help"]);
+    expect(code).toBe(0);
+    expect(stdout).toContain(usage);
   });
 
   it("starts the operator and answers --help", async () => {
