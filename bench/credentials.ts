@@ -27,6 +27,7 @@ import { auditFlags, countSecretReads, OPERATOR_USER } from "./audit.ts";
 import { createCrowd, crowdOf, relatedSecret } from "./crowd.ts";
 import { findEso, formatEsoResult, runEsoPeer } from "./eso.ts";
 import { PERSONAL_USER } from "./delegated.ts";
+import { bundle } from "../scripts/bundle.ts";
 import { measureOperator, POLL_INTERVAL_S, type OperatorRun } from "./operator-run.ts";
 import { parseOptions, printUsage, usageError } from "./options.ts";
 import { report, reportCrowd } from "./report.ts";
@@ -90,6 +91,8 @@ if (values.peer !== undefined && kind !== "service-principal")
 const eso = values.peer === "eso" ? await findEso() : undefined;
 
 const dir = await mkdtemp(join(tmpdir(), "ccop-bench-"));
+// What the image runs, not the sources: the bundle loads a fraction of the modules (ADR 16).
+const entry = await bundle(join(dir, "dist"));
 const audit = await auditFlags(dir, { reads: crowdSize > 0 });
 console.log(`starting the control plane and the fake identity platform (work folder ${dir})`);
 const cp = await startControlPlane({
@@ -113,7 +116,7 @@ try {
     await fake.control.updateDelegatedSettings({ deviceCodePollIntervalSeconds: POLL_INTERVAL_S });
   const run: OperatorRun = {
     ...{ admin, fake, operatorKubeconfig, auditLogPath: audit.logPath, dir },
-    ...{ label: "operator", namespace: "bench", n, workers, kind },
+    ...{ label: "operator", namespace: "bench", n, workers, kind, entry },
   };
   const measured = await measureOperator(run);
   const stateBytes = kind === "delegated" ? await stateSecretBytes(admin) : 0;

@@ -37,6 +37,8 @@ export interface OperatorRun {
   readonly n: number;
   readonly workers: number;
   readonly kind: Kind;
+  /** The script node starts: the bundle the image runs (scripts/bundle.ts). */
+  readonly entry: string;
 }
 
 export interface OperatorFigures {
@@ -111,7 +113,7 @@ export async function measureOperator(run: OperatorRun): Promise<OperatorFigures
       ? startCrowd(run.fake.control, { user: PERSONAL_USER, people: 16, everyMs: 200 })
       : undefined;
   const start = performance.now();
-  let operator: OperatorProcess = startOperatorProcess(args, join(run.dir, `${run.label}-1.log`));
+  let operator: OperatorProcess = startOperatorProcess(args, join(run.dir, `${run.label}-1.log`), run.entry);
   const check = (): boolean => watch.ready.size >= run.n;
   await settled({ what: "every credential Ready", check, exited: operator.exited });
   const readySeconds = (performance.now() - start) / 1000;
@@ -125,7 +127,7 @@ export async function measureOperator(run: OperatorRun): Promise<OperatorFigures
   await operator.stop();
 
   await run.fake.control.resetRequests();
-  operator = startOperatorProcess(args, join(run.dir, `${run.label}-2.log`));
+  operator = startOperatorProcess(args, join(run.dir, `${run.label}-2.log`), run.entry);
   await settled({
     what: "the restarted operator to reconcile every credential",
     check: () => reconciledAll(port, run.n),

@@ -1,4 +1,4 @@
-// The operator as a real process (`node src/main.ts`), for failover tests and benchmarks: it can
+// The operator as a real process (`node src/main.ts`, or its bundle), for failover tests and benchmarks: it can
 // be killed with SIGKILL, and its peak memory is its own.
 import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream } from "node:fs";
@@ -39,9 +39,17 @@ function nodeFlags(): string[] {
   return override === undefined ? OPERATOR_NODE_FLAGS : override.split(" ").filter(Boolean);
 }
 
-export function startOperatorProcess(args: readonly string[], logFile: string): OperatorProcess {
+/**
+ * Starts `node <entry> ...args`: the sources by default, or what the image runs (scripts/bundle.ts's
+ * dist/main.js), which benchmarks measure.
+ */
+export function startOperatorProcess(
+  args: readonly string[],
+  logFile: string,
+  entry: string = join(repoRoot, "src/main.ts"),
+): OperatorProcess {
   const log = createWriteStream(logFile, { flags: "a" });
-  const child: ChildProcess = spawn(process.execPath, [...nodeFlags(), join(repoRoot, "src/main.ts"), ...args], {
+  const child: ChildProcess = spawn(process.execPath, [...nodeFlags(), entry, ...args], {
     stdio: ["ignore", "pipe", "pipe"],
     cwd: repoRoot,
     env: { ...OPERATOR_ENV, ...process.env },
