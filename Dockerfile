@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # The operator's container image. Node 24 runs one bundle of the TypeScript sources and the
-# production dependencies they import (scripts/bundle.ts, docs/adr/0016), so the image holds dist/
+# production dependencies they import (scripts/bundle.ts, docs/adr/0016), so the image holds bundle/
 # and nothing else: no node_modules, no sources. scripts/image-stage.ts replays this file's install,
 # bundle and start commands without Docker, and test/unit/image.test.ts checks them.
 #
@@ -35,7 +35,7 @@ LABEL org.opencontainers.image.title="cloud-credentials-operator" \
       org.opencontainers.image.revision="${REVISION}"
 WORKDIR /app
 # Owned by root and only readable by the operator's user: it cannot change its own code.
-COPY --from=build /app/dist ./dist
+COPY --from=build /app/bundle ./bundle
 # Read-only root filesystem: nothing is written at run time; anything that wants a home (npm, if
 # someone runs it in the container) gets the /tmp the chart mounts as an emptyDir.
 # MALLOC_ARENA_MAX: at most two malloc arenas, not up to eight per core (OPERATOR_ENV in
@@ -48,6 +48,6 @@ USER 10001:10001
 EXPOSE 8080
 # The heap flags of docs/adr/0005 (OPERATOR_NODE_FLAGS in test/harness/operator-process.ts).
 # Node is PID 1: the operator handles SIGTERM itself and starts no child processes.
-ENTRYPOINT ["node", "--max-old-space-size=160", "--max-semi-space-size=2", "dist/main.js"]
+ENTRYPOINT ["node", "--max-old-space-size=160", "--max-semi-space-size=2", "bundle/main.js"]
 # Arguments replace this: docker run IMAGE --help, or --kubeconfig PATH outside a cluster.
 CMD ["--in-cluster=true"]

@@ -3,7 +3,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "coverage/", "charts/", "dist/"] },
+  { ignores: ["node_modules/", "coverage/", "charts/", "dist/", "bundle/"] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

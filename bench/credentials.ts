@@ -92,7 +92,7 @@ const eso = values.peer === "eso" ? await findEso() : undefined;
 
 const dir = await mkdtemp(join(tmpdir(), "ccop-bench-"));
 // What the image runs, not the sources: the bundle loads a fraction of the modules (ADR 16).
-const entry = await bundle(join(dir, "dist"));
+const entry = await bundle(join(dir, "bundle"));
 const audit = await auditFlags(dir, { reads: crowdSize > 0 });
 console.log(`starting the control plane and the fake identity platform (work folder ${dir})`);
 const cp = await startControlPlane({

@@ -3,16 +3,20 @@
 // what they share. Only the code reached from src/main.ts is kept: @kubernetes/client-node alone
 // brings 17 MB of source whose unused APIs a process otherwise parses and holds.
 //
-//   node scripts/bundle.ts [--outdir DIR]    # default dist/; then: node DIR/main.js [arguments]
-import { rm } from "node:fs/promises";
+//   node scripts/bundle.ts [--outdir DIR]    # default bundle/; then: node DIR/main.js [arguments]
+import { readdir, rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { build } from "esbuild";
 
 const repoRoot = join(import.meta.dirname, "..");
 
-/** Bundles src/main.ts into `outdir` (emptied first); returns the entry's path. */
+/** Bundles src/main.ts into `outdir` (an earlier bundle there is replaced); returns the entry's path. */
 export async function bundle(outdir: string): Promise<string> {
+  const present = await readdir(outdir).catch(() => []);
+  const foreign = present.filter((name) => !name.endsWith(".js"));
+  if (foreign.length > 0)
+    throw new Error(`${outdir} holds more than an earlier bundle (${foreign.join(", ")}): choose an empty --outdir`);
   await rm(outdir, { recursive: true, force: true });
   await build({
     entryPoints: { main: join(repoRoot, "src/main.ts") },
@@ -38,7 +42,7 @@ export async function bundle(outdir: string): Promise<string> {
 }
 
 if (import.meta.main) {
-  const { values } = parseArgs({ options: { outdir: { type: "string", default: "dist" } } });
+  const { values } = parseArgs({ options: { outdir: { type: "string", default: "bundle" } } });
   const entry = await bundle(resolve(values.outdir));
   console.log(entry);
 }

@@ -41,7 +41,7 @@ function nodeFlags(): string[] {
 
 /**
  * Starts `node <entry> ...args`: the sources by default, or what the image runs (scripts/bundle.ts's
- * dist/main.js), which benchmarks measure.
+ * bundle/main.js), which benchmarks measure.
  */
 export function startOperatorProcess(
   args: readonly string[],

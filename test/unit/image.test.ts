@@ -60,7 +60,7 @@ describe("the Dockerfile", () => {
 
   it("copies only what runs into the final stage: the bundle", () => {
     const copies = instructionsOf(final, "COPY").map((i) => [i.flags["from"] ?? "context", ...i.args.slice(0, -1)]);
-    expect(copies).toEqual([["build", "/app/dist"]]);
+    expect(copies).toEqual([["build", "/app/bundle"]]);
     expect(instructionsOf(final, "RUN")).toEqual([]);
   });
 
@@ -95,7 +95,7 @@ describe("the Dockerfile", () => {
   it("starts node with the heap flags the operator is tested and benchmarked with (OPERATOR_NODE_FLAGS) and the bundle's entry", () => {
     const [entrypoint] = instructionsOf(final, "ENTRYPOINT");
     expect(entrypoint?.execForm).toBe(true);
-    expect(entrypoint?.args).toEqual(["node", ...OPERATOR_NODE_FLAGS, "dist/main.js"]);
+    expect(entrypoint?.args).toEqual(["node", ...OPERATOR_NODE_FLAGS, "bundle/main.js"]);
     expect(instructionsOf(final, "CMD").map((i) => i.args)).toEqual([["--in-cluster=true"]]);
   });
 
@@ -150,8 +150,8 @@ describe("the image's install and start commands, replayed", () => {
   }
 
   it("holds the bundle only: no node_modules, no sources, no package.json", async () => {
-    expect(await readdir(image.appDir)).toEqual(["dist"]);
-    const files = await readdir(join(image.appDir, "dist"));
+    expect(await readdir(image.appDir)).toEqual(["bundle"]);
+    const files = await readdir(join(image.appDir, "bundle"));
     expect(files).toContain("main.js");
     expect(files.every((f) => f.endsWith(".js"))).toBe(true);
   });
