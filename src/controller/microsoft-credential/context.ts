@@ -23,6 +23,8 @@ export interface CredentialReconcilerDeps {
   readonly ownedSecrets: ReadStore<V1Secret>;
   /** Metadata of the Secrets credentials read (their resourceVersion says when a read can be reused). */
   readonly referencedSecrets?: ReadStore<PartialObjectMetadata>;
+  /** Which names a credential writes referencedSecrets answers for (references.ts); absent: none, read by name. */
+  readonly coveredNames?: CoveredNames;
   readonly network: INetworkModule;
   /** The endpoints of a cloud; undefined: the operator's default cloud. */
   readonly endpoints: (cloud: Cloud | undefined) => CloudEndpoints;
@@ -33,6 +35,16 @@ export interface CredentialReconcilerDeps {
   readonly log: Logger;
   readonly now: () => number;
   readonly random?: () => number;
+}
+
+/**
+ * The `namespace/name` keys of the token and state Secret names credentials write for which the
+ * referenced-Secret cache is complete: a Secret of someone else there is in it (modulo its lag).
+ */
+export interface CoveredNames {
+  covered(key: string): boolean;
+  /** Call before a read by name; call what it returns when the read found no Secret: the key is covered. */
+  beforeRead(key: string): () => void;
 }
 
 /** One reconcile's view of a credential, gathered before anything is decided. */

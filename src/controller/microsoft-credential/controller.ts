@@ -130,6 +130,7 @@ export class CredentialController implements Controller {
         credentials: firstOf(this.credentials),
         ownedSecrets: firstOf(this.#owned),
         referencedSecrets: firstOf(this.#referenced),
+        coveredNames: this.#references,
         network: deps.network,
         endpoints: deps.endpoints,
         publicClientId: deps.publicClientId,
@@ -199,7 +200,8 @@ export class CredentialController implements Controller {
 
   /**
    * Starts the caches (on every replica, so a new leader starts warm). Referenced Secrets are
-   * listed once the credentials are known, or the list would drop them as unreferenced.
+   * listed once the credentials are known, or the list would drop them as unreferenced (and the
+   * Secrets of someone else under the names they write).
    */
   async startInformers(signal: AbortSignal): Promise<void> {
     const synced = async (informers: readonly { hasSynced(): boolean }[]): Promise<void> => {
@@ -209,6 +211,9 @@ export class CredentialController implements Controller {
     this.#access.start();
     await synced(this.credentials);
     if (signal.aborted) return;
+    // Every name the credentials write is kept from this list on: their Secrets of someone else
+    // are answered from memory (a credential created later has its names read once: references.ts).
+    this.#references.coverAll();
     for (const informer of this.#referenced) informer.start();
     await synced([...this.#owned, ...this.#referenced]);
     // The manager's Role names the AccessLists: never decided from a half-listed cache (operator.ts starts the AccessLists').

@@ -2,6 +2,7 @@
 // refresh-token refreshes.
 // sign-in-plan.ts decides the step; this file carries it out (Microsoft, the state Secret, Events)
 // and says when to come back. Every "not before" is in the state Secret or status (ADR 9).
+import { isNamespaceTerminating } from "../../kube/errors.ts";
 import { MicrosoftError } from "../../microsoft/errors.ts";
 import { DONE, requeueAt, sooner, type Outcome } from "../queue.ts";
 import { AnswerSteps } from "./answer-steps.ts";
@@ -14,7 +15,15 @@ import { newSignIn } from "./new-sign-in.ts";
 import { SignInSteps, type DelegatedContext } from "./sign-in-steps.ts";
 import { handledBy, planSignIn, type Purpose, type SignInStep } from "./sign-in-plan.ts";
 import { nextLookAt } from "./sign-in-state.ts";
-import { blockedSignIn, ownedBy, readState, StateSecretConflict, writeState, type PendingSignIn } from "./state.ts";
+import {
+  blockedSignIn,
+  ownedBy,
+  readState,
+  StateSecretConflict,
+  writeState,
+  type CredentialState,
+  type PendingSignIn,
+} from "./state.ts";
 import type { TokenFlow } from "./token-flow.ts";
 import { earliestExpiry, readTokenSecret } from "./tokens.ts";
 import { ownerOf } from "./write.ts";
@@ -112,10 +121,9 @@ export class DelegatedFlow {
   /** Starts a sign-in (a device code, a browser URL or both) and shows it: in status for readers, in an Event without the code. */
   async #start(ctx: DelegatedContext, purpose: Purpose, action: string | undefined): Promise<Outcome> {
     const extras = { ...ctx.extras, ...handledBy({ purpose, ...(action === undefined ? {} : { action }) }) };
-    // Nobody is asked to sign in for a credential whose Secrets could not be written, nor in a
-    // namespace being deleted (its state Secret may be gone before the credential).
+    // Nobody is asked to sign in for a credential whose Secrets could not be written (from the
+    // caches; their lag is covered by the writes, see blockedSignIn).
     const blocked = await blockedSignIn(this.#deps, ctx);
-    if (blocked === "terminating") return DONE;
     if (blocked !== undefined) return this.#conflict(ctx, blocked.taken, extras);
     let signIn: PendingSignIn;
     try {
@@ -128,7 +136,10 @@ export class DelegatedFlow {
     }
     // The answer acted on last answered an earlier sign-in: a replay of it is judged against this one.
     const kept = ctx.state.cache === undefined ? {} : { cache: ctx.state.cache };
-    await writeState(this.#deps, ctx.credential, { ...kept, signIn }, ctx.stateSecret);
+    // Written before anything shows the code (the Event, status): a sign-in that cannot be kept is
+    // never seen. In a namespace being deleted (its state Secret may be gone before the credential)
+    // the create is refused and nothing more is done; the code Microsoft gave expires unused.
+    if (!(await this.#kept(ctx, { ...kept, signIn }))) return DONE;
     const owner = ownerOf(ctx.credential);
     await this.#deps.events.record(owner, "Normal", "SignInRequired", signInEventMessage(ctx.credential, signIn));
     if (signIn.deviceBlocked !== undefined) {
@@ -137,6 +148,17 @@ export class DelegatedFlow {
     }
     if (purpose === "reauthenticate") await this.#warnReauthenticate(ctx);
     return sooner(await this.#pending(ctx, signIn, extras), requeueAt(nextLookAt(signIn)));
+  }
+
+  /** Writes the state of a new sign-in; false when the namespace is being deleted (nothing to start there). */
+  async #kept(ctx: DelegatedContext, state: CredentialState): Promise<boolean> {
+    try {
+      await writeState(this.#deps, ctx.credential, state, ctx.stateSecret);
+      return true;
+    } catch (error) {
+      if (isNamespaceTerminating(error)) return false;
+      throw error;
+    }
   }
 
   /** Moving to another account may break what uses this one: say what, before anyone signs in. */

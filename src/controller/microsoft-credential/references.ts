@@ -1,5 +1,6 @@
 import { LABELS, MANAGED_BY } from "../../crds/index.ts";
 import type { KubeObject } from "../../kube/objects.ts";
+import type { CoveredNames } from "./context.ts";
 import type { RawCredential } from "./parse.ts";
 
 type SpRef = { clientSecretRef?: { name?: string }; certificateRef?: { name?: string } };
@@ -40,6 +41,15 @@ class Index {
   credentials(secret: string): string[] {
     return [...(this.#bySecret.get(secret) ?? [])];
   }
+
+  /** The entry of a key while any credential has it (a new one once it left and came back). */
+  entry(secret: string): Set<string> | undefined {
+    return this.#bySecret.get(secret);
+  }
+
+  keys(): IterableIterator<string> {
+    return this.#bySecret.keys();
+  }
 }
 
 const keyOf = (secret: KubeObject): string => `${secret.metadata?.namespace ?? ""}/${secret.metadata?.name ?? ""}`;
@@ -50,15 +60,22 @@ const keyOf = (secret: KubeObject): string => `${secret.metadata?.namespace ?? "
  * so memory does not grow with the cluster's other Secrets; a Secret created or changed after its
  * credential (GitOps ordering, rotation) re-triggers the credential, and so does the removal of a
  * Secret that took a credential's token or state Secret name (TokenSecretConflict clears at once).
+ *
+ * That informer also answers, from memory, whether a name a credential writes is held by an
+ * unlabelled Secret (labelled ones are in the owned cache), but only for a name it has been keeping
+ * since before its list, or since a read by name found it free (`covered`): a Secret that existed
+ * before its name was kept was dropped when listed or watched, and no event brings it back.
  */
-export class SecretReferences {
+export class SecretReferences implements CoveredNames {
   readonly #read = new Index();
   readonly #taken = new Index();
   readonly #byCredential = new Map<string, { read: string[]; taken: string[] }>();
+  /** The #taken entries whose absence from the informer means no Secret holds the name. */
+  readonly #covered = new WeakSet<Set<string>>();
 
-  /** Records what a credential references now (call on add and update). */
+  /** Records what a credential references now (call on add and update); a name it keeps stays covered. */
   set(credentialKey: string, credential: RawCredential): void {
-    this.delete(credentialKey);
+    const previous = this.#byCredential.get(credentialKey);
     const namespace = credential.metadata?.namespace ?? "";
     const entry = {
       read: secretNamesOf(credential).map((n) => `${namespace}/${n}`),
@@ -67,6 +84,8 @@ export class SecretReferences {
     this.#byCredential.set(credentialKey, entry);
     entry.read.forEach((secret) => this.#read.add(secret, credentialKey));
     entry.taken.forEach((secret) => this.#taken.add(secret, credentialKey));
+    previous?.read.filter((s) => !entry.read.includes(s)).forEach((s) => this.#read.remove(s, credentialKey));
+    previous?.taken.filter((s) => !entry.taken.includes(s)).forEach((s) => this.#taken.remove(s, credentialKey));
   }
 
   delete(credentialKey: string): void {
@@ -85,5 +104,23 @@ export class SecretReferences {
   credentialsReading(secret: KubeObject): string[] {
     const key = keyOf(secret);
     return [...new Set([...this.#read.credentials(key), ...this.#taken.credentials(key)])];
+  }
+
+  /** Call just before the informer lists: every name known now is kept from its list on. */
+  coverAll(): void {
+    for (const key of this.#taken.keys()) this.#covered.add(this.#taken.entry(key) as Set<string>);
+  }
+
+  covered(key: string): boolean {
+    const entry = this.#taken.entry(key);
+    return entry !== undefined && this.#covered.has(entry);
+  }
+
+  beforeRead(key: string): () => void {
+    // A name dropped and taken again meanwhile has a new entry: the read, made before, covers nothing.
+    const entry = this.#taken.entry(key);
+    return () => {
+      if (entry !== undefined) this.#covered.add(entry);
+    };
   }
 }

@@ -1,7 +1,8 @@
 import type { V1Secret } from "@kubernetes/client-node";
-import { isAlreadyExists, isNamespaceTerminating, isNotFound } from "../../kube/errors.ts";
+import { isAlreadyExists, isNotFound } from "../../kube/errors.ts";
 import { isControlledBy, managedLabels, ownerReference, applySecret } from "../../kube/writes.ts";
 import type { ReadStore } from "../../kube/store.ts";
+import type { CredentialReconcilerDeps } from "./context.ts";
 import { ownedNames, STATE_KEYS, type OwnedNames } from "../names.ts";
 import { parseAnswered, parseSignIn, type Answered, type PendingSignIn } from "./sign-in-state.ts";
 import type { Credential } from "./types.ts";
@@ -60,63 +61,77 @@ export function readState(secret: V1Secret | undefined): CredentialState {
 /** Whether a Secret is this credential's own (its controller ownerReference). */
 export const ownedBy = (secret: V1Secret, c: Credential): boolean => isControlledBy(secret, c.metadata.uid);
 
-/**
- * Whether a Secret of this name exists and is not the credential's own, read by name: for names the
- * caches cannot answer (a Secret without the operator's label is not cached), asked only before a
- * sign-in starts and while a conflict is reported, never on every reconcile.
- */
-export async function takenBySomeoneElse(deps: Pick<WriteDeps, "core">, c: Credential, name: string): Promise<boolean> {
+/** The Secret of this name in the credential's namespace, read by name; undefined when there is none. */
+async function readByName(deps: Pick<WriteDeps, "core">, c: Credential, name: string): Promise<V1Secret | undefined> {
   try {
-    return !ownedBy(await deps.core.readNamespacedSecret({ namespace: c.metadata.namespace, name }), c);
+    return await deps.core.readNamespacedSecret({ namespace: c.metadata.namespace, name });
   } catch (error) {
-    if (isNotFound(error)) return false;
+    if (isNotFound(error)) return undefined;
     throw error;
   }
 }
 
 /**
- * Whether the state Secret could be created now, asked with a server-side dry run before a person
- * is asked to sign in: "free", "taken" by a Secret of someone else, or "terminating" when the
- * namespace is being deleted (nothing is started there).
+ * Whether a Secret of this name exists and is not the credential's own, read by name: for names the
+ * caches cannot answer (a Secret without the operator's label is not in the owned cache), asked
+ * while a conflict is reported, never on every reconcile.
  */
-export async function stateSecretWritable(
-  deps: Pick<WriteDeps, "core">,
-  c: Credential,
-): Promise<"free" | "taken" | "terminating"> {
-  try {
-    await deps.core.createNamespacedSecret({
-      namespace: c.metadata.namespace,
-      body: desiredState(c, {}),
-      dryRun: "All",
-    });
-    return "free";
-  } catch (error) {
-    if (isNamespaceTerminating(error)) return "terminating";
-    if (!isAlreadyExists(error)) throw error;
-    return (await takenBySomeoneElse(deps, c, stateSecretName(c))) ? "taken" : "free";
-  }
+export async function takenBySomeoneElse(deps: Pick<WriteDeps, "core">, c: Credential, name: string): Promise<boolean> {
+  const found = await readByName(deps, c, name);
+  return found !== undefined && !ownedBy(found, c);
+}
+
+/** What blockedSignIn looks in: the cache of unlabelled Secrets under credentials' names, else a read by name. */
+export type NameDeps = Pick<WriteDeps, "core"> & Pick<CredentialReconcilerDeps, "referencedSecrets" | "coveredNames">;
+
+/**
+ * Whether an unlabelled Secret that is not the credential's holds this name (labelled ones are in
+ * the owned cache, which the caller asks), from memory when the name is covered (references.ts).
+ * A name the cache does not answer for yet (a credential created after it listed) is read by name
+ * once; found free, it is covered from then on.
+ */
+async function heldBySomeoneElse(deps: NameDeps, c: Credential, name: string): Promise<boolean> {
+  const key = `${c.metadata.namespace}/${name}`;
+  const cached = deps.referencedSecrets?.get(key);
+  if (cached !== undefined) return !isControlledBy(cached, c.metadata.uid);
+  if (deps.coveredNames?.covered(key) === true) return false;
+  const cover = deps.coveredNames?.beforeRead(key);
+  const found = await readByName(deps, c, name);
+  if (found === undefined) cover?.();
+  return found !== undefined && !ownedBy(found, c);
 }
 
 /**
  * Whether a sign-in could keep what it brings: the token or state Secret name held by a Secret of
- * someone else (the caches miss unlabelled ones), or the namespace being deleted.
+ * someone else. Answered from the caches (no request) unless a name is new to them.
+ *
+ * The caches lag behind the API server: a Secret of someone else created just before may not be
+ * seen here. That is safe because no write ever updates a Secret missing from our cache: it
+ * creates, and the API server refuses with AlreadyExists; writeState then reads the Secret, finds
+ * it not ours and throws StateSecretConflict (before any code is shown: the state is written before
+ * status and the Event), and the token Secret write does the same (TokenFlow: TokenSecretConflict,
+ * the refresh token kept in the state Secret). Either way TokenSecretConflict, never an overwrite.
+ * A namespace being deleted is not asked about: the state Secret's create is refused there, and
+ * the sign-in is dropped unseen (DelegatedFlow #start).
  */
 export async function blockedSignIn(
-  deps: Pick<WriteDeps, "core">,
+  deps: NameDeps,
   ctx: {
     readonly credential: Credential;
     readonly secret: V1Secret | undefined;
     readonly stateSecret: V1Secret | undefined;
     readonly facts: { readonly names: OwnedNames };
   },
-): Promise<{ taken: string } | "terminating" | undefined> {
+): Promise<{ taken: string } | undefined> {
   const { tokenSecret, stateSecret } = ctx.facts.names;
-  if (ctx.secret === undefined && (await takenBySomeoneElse(deps, ctx.credential, tokenSecret))) {
+  if (ctx.secret === undefined && (await heldBySomeoneElse(deps, ctx.credential, tokenSecret))) {
     return { taken: tokenSecret };
   }
-  if (ctx.stateSecret !== undefined) return undefined;
-  const state = await stateSecretWritable(deps, ctx.credential);
-  return state === "free" ? undefined : state === "taken" ? { taken: stateSecret } : state;
+  // A cached state Secret that is not ours was reported by the plan (stateSecretForeign).
+  if (ctx.stateSecret === undefined && (await heldBySomeoneElse(deps, ctx.credential, stateSecret))) {
+    return { taken: stateSecret };
+  }
+  return undefined;
 }
 
 /** The state Secret's name is taken by a Secret that is not this credential's. */
