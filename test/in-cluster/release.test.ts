@@ -64,19 +64,21 @@ describe("the chart installed on a node", () => {
     expect(pods).toContain(holder);
   });
 
-  it("runs the container as the image and chart say: user 10001, read-only root, the heap flags of ADR 5, Node 24", async () => {
+  it("runs the container as the image and chart say: user 10001, read-only root, the heap flags of ADR 5, the bundle, Node 24", async () => {
     const [pod] = (await operatorPods()).map((p) => p.metadata.name);
     const seen = JSON.parse(
       await nodeIn(
         pod ?? "",
         `let write = "written";
-         try { require("fs").writeFileSync("/app/src/planted.js", "x") } catch (e) { write = e.code }
+         try { require("fs").writeFileSync("/app/bundle/planted.js", "x") } catch (e) { write = e.code }
          const pid1 = require("fs").readFileSync("/proc/1/cmdline", "utf8").split("\\0");
          console.log(JSON.stringify({ uid: process.getuid(), gid: process.getgid(), write, pid1, node: process.version }))`,
       ),
     ) as { uid: number; gid: number; write: string; pid1: string[]; node: string };
     expect(seen).toMatchObject({ uid: 10001, gid: 10001, write: "EROFS" });
-    expect(seen.pid1).toEqual(expect.arrayContaining(["--max-old-space-size=160", "--max-semi-space-size=2"]));
+    expect(seen.pid1).toEqual(
+      expect.arrayContaining(["--max-old-space-size=160", "--max-semi-space-size=2", "bundle/main.js"]),
+    );
     expect(seen.node).toMatch(/^v24\./);
   });
 
