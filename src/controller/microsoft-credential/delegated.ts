@@ -139,7 +139,7 @@ export class DelegatedFlow {
     // Written before anything shows the code (the Event, status): a sign-in that cannot be kept is
     // never seen. In a namespace being deleted (its state Secret may be gone before the credential)
     // the create is refused and nothing more is done; the code Microsoft gave expires unused.
-    if (!(await this.#kept(ctx, { ...kept, signIn }))) return DONE;
+    if (!(await this.#writeNewSignIn(ctx, { ...kept, signIn }))) return DONE;
     const owner = ownerOf(ctx.credential);
     await this.#deps.events.record(owner, "Normal", "SignInRequired", signInEventMessage(ctx.credential, signIn));
     if (signIn.deviceBlocked !== undefined) {
@@ -151,7 +151,7 @@ export class DelegatedFlow {
   }
 
   /** Writes the state of a new sign-in; false when the namespace is being deleted (nothing to start there). */
-  async #kept(ctx: DelegatedContext, state: CredentialState): Promise<boolean> {
+  async #writeNewSignIn(ctx: DelegatedContext, state: CredentialState): Promise<boolean> {
     try {
       await writeState(this.#deps, ctx.credential, state, ctx.stateSecret);
       return true;
