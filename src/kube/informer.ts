@@ -3,7 +3,7 @@
 // informer lacks, and why this one exists: it restarts after ANY error or end of stream (with
 // capped backoff), relists on 410 Gone, and a watchdog relists when the watch went silent. Its
 // requests are detached from leadership: a replica that is not (or no longer) leading keeps them.
-import type { KubeConfig, Watch } from "@kubernetes/client-node";
+import type { KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { backoffDelay, sleep } from "./backoff.ts";
 import type { BackoffPolicy } from "./backoff.ts";
@@ -11,7 +11,7 @@ import { listAll, METADATA_ONLY_WATCH, objectKey } from "./objects.ts";
 import type { KubeObject } from "./objects.ts";
 import type { ReadStore } from "./store.ts";
 import { createWatch, runWatch } from "./watch-session.ts";
-import type { WatchEnd, WatchEventType } from "./watch-session.ts";
+import type { WatchClient, WatchEnd, WatchEventType } from "./watch-session.ts";
 
 export interface InformerOptions<T extends KubeObject> {
   readonly kubeConfig: KubeConfig;
@@ -89,7 +89,7 @@ export class Informer<T extends KubeObject> {
   readonly #keep: (object: T) => boolean;
   readonly #transform: (object: T) => T;
   readonly #random: () => number;
-  readonly #watch: Watch;
+  readonly #watch: WatchClient;
   readonly #abort = new AbortController();
   readonly #handlers: Handlers<T> = { add: new Set(), update: new Set(), delete: new Set() };
   #store = new Map<string, T>();
@@ -118,7 +118,7 @@ export class Informer<T extends KubeObject> {
     const transform = options.transform ?? ((object: T): T => object);
     this.#transform = (object) => transform(withoutManagedFields(object));
     this.#random = options.random ?? Math.random;
-    // client-node's own inactivity cut-off must not come before the server's timeout or the watchdog.
+    // The watch's inactivity cut-off must not come before the server's timeout or the watchdog.
     const longestWatchMs = 2 * (options.watchTimeoutSeconds ?? 300) * 1000;
     const accept = options.metadataOnly === true ? METADATA_ONLY_WATCH : undefined;
     this.#watch = createWatch(options.kubeConfig, Math.max(longestWatchMs, this.#silenceMs) + 30_000, accept);

@@ -1,14 +1,20 @@
-// One watch request as a promise of how it ended, over @kubernetes/client-node's Watch.
+// One watch request as a promise of how it ended: a GET with watch=true whose body is one JSON
+// event a line, read straight from undici's Node stream with the KubeConfig's authentication and
+// connection pool (as requestJson gets them).
 //
-// How Watch reports things (client-node 2.x): `watch()` resolves with an AbortController once the
-// response has started (or after a failure); events arrive through the callback; the `done`
-// callback fires exactly once, with null when the stream simply ended and with an error otherwise
-// (a non-200 answer is an Error with `statusCode`). An error *inside* the stream, such as
-// 410 Gone for a too old resourceVersion, is an event of type ERROR carrying a Status, followed by
-// a normal end. Watch also aborts a connection that received no bytes for 30 s, reporting a
-// TimeoutError: on a quiet resource that is routine, not a failure.
-import { Watch } from "@kubernetes/client-node";
-import type { KubeConfig, RequestContext } from "@kubernetes/client-node";
+// Not @kubernetes/client-node's Watch: it reads the body through fetch, a web stream turned back
+// into a Node stream, then readline, and re-arms a timer on every chunk. At 2,000 credentials that
+// path was about 6% of the operator's CPU; a Node stream split on newlines is a fraction of it.
+//
+// How the API server reports things: an error *inside* the stream, such as 410 Gone for a too old
+// resourceVersion, is an event of type ERROR carrying a Status, followed by a normal end; a non-200
+// answer is an error with `statusCode`. A connection that received nothing for the inactivity
+// timeout is cut (undici's headers and body timeouts): on a quiet resource that is routine, not a
+// failure.
+import { RequestContext, HttpMethod } from "@kubernetes/client-node";
+import type { KubeConfig } from "@kubernetes/client-node";
+import { request } from "undici";
+import type { Dispatcher } from "undici";
 import { detach } from "./client.ts";
 import type { KubeObject } from "./objects.ts";
 import type { QueryValue } from "./raw-request.ts";
@@ -30,35 +36,50 @@ interface Status {
   message?: string;
 }
 
-/**
- * A Watch whose inactivity timeout is `inactivityTimeoutMs` instead of client-node's fixed 30 s.
- * With 30 s, a quiet watch is cut long before the API server's bookmarks (about one a minute)
- * arrive, so no bookmark would ever reach the informer's watchdog. The field is private in the
- * typings, hence the cast; if a later client-node drops it, watches are merely cut more often.
- */
-export function createWatch(kubeConfig: KubeConfig, inactivityTimeoutMs: number, accept?: string): Watch {
-  const watch = new Watch(watchView(kubeConfig, accept));
-  if ("requestTimeoutMs" in watch)
-    (watch as unknown as { requestTimeoutMs: number }).requestTimeoutMs = inactivityTimeoutMs;
-  return watch;
+/** Where and how watches are made: see createWatch. */
+export interface WatchClient {
+  readonly kubeConfig: KubeConfig;
+  /** A watch that received nothing (not even headers) for this long is cut and reported closed. */
+  readonly inactivityTimeoutMs: number;
+  /** The Accept header, e.g. METADATA_ONLY_WATCH; default application/json. */
+  readonly accept?: string;
 }
 
 /**
- * The KubeConfig as Watch sees it: its requests detached from the leadership signal (watches feed
- * informers, which every replica keeps), and with an Accept header when asked (Watch.watch takes
- * no headers). Watch calls only getCurrentCluster() and applySecurityAuthentication().
+ * A watch client whose inactivity timeout is `inactivityTimeoutMs`: it must outlast the API
+ * server's bookmarks (about one a minute), or no bookmark would ever reach the informer's watchdog.
  */
-function watchView(kubeConfig: KubeConfig, accept: string | undefined): KubeConfig {
-  const view = {
-    getCurrentCluster: () => kubeConfig.getCurrentCluster(),
-    applySecurityAuthentication: async (context: RequestContext): Promise<void> => {
-      detach(context);
-      await kubeConfig.applySecurityAuthentication(context);
-      if (accept !== undefined) context.setHeaderParam("Accept", accept);
-    },
-  };
-  return view as unknown as KubeConfig;
+export function createWatch(kubeConfig: KubeConfig, inactivityTimeoutMs: number, accept?: string): WatchClient {
+  return { kubeConfig, inactivityTimeoutMs, ...(accept === undefined ? {} : { accept }) };
 }
+
+/** The request, authenticated by the KubeConfig and detached from the leadership signal (informers are every replica's). */
+async function watchRequest(
+  client: WatchClient,
+  path: string,
+  query: Readonly<Record<string, QueryValue>>,
+): Promise<{ url: string; headers: Record<string, string>; dispatcher: Dispatcher | undefined }> {
+  const cluster = client.kubeConfig.getCurrentCluster();
+  if (cluster === null) throw new Error("the kubeconfig has no current cluster");
+  const url = new URL(cluster.server + path);
+  url.searchParams.set("watch", "true");
+  for (const [name, value] of Object.entries(query)) if (value !== undefined) url.searchParams.set(name, String(value));
+  const context = new RequestContext(url.toString(), HttpMethod.GET);
+  detach(context);
+  await client.kubeConfig.applySecurityAuthentication(context);
+  context.setHeaderParam("Accept", client.accept ?? "application/json");
+  return {
+    url: context.getUrl(),
+    headers: context.getHeaders(),
+    dispatcher: context.getDispatcher(),
+  };
+}
+
+/** undici's timeouts: nothing arrived for the inactivity timeout. */
+const isInactivity = (error: unknown): boolean => {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === "UND_ERR_BODY_TIMEOUT" || code === "UND_ERR_HEADERS_TIMEOUT";
+};
 
 function classify(error: unknown, status: Status | undefined, aborted: boolean): WatchEnd {
   if (aborted) return { kind: "aborted" };
@@ -70,7 +91,7 @@ function classify(error: unknown, status: Status | undefined, aborted: boolean):
     };
   }
   if (error === null || error === undefined) return { kind: "closed" };
-  if (error instanceof Error && error.name === "TimeoutError") return { kind: "closed" };
+  if (isInactivity(error)) return { kind: "closed" };
   if ((error as { statusCode?: unknown }).statusCode === 410) return { kind: "gone" };
   return { kind: "failed", error };
 }
@@ -83,12 +104,78 @@ export interface WatchRequest {
   readonly onEvent: (type: WatchEventType, object: KubeObject) => void;
 }
 
+/**
+ * Splits a stream of text into lines and hands each parsed JSON event to `onLine`. Lines that are
+ * not JSON are skipped, as client-node's Watch did.
+ */
+function lineReader(onLine: (type: string, object: unknown) => void): (text: string) => void {
+  let pending = "";
+  return (text) => {
+    pending += text;
+    let start = 0;
+    for (let end = pending.indexOf("\n"); end >= 0; end = pending.indexOf("\n", start)) {
+      const line = pending.slice(start, end);
+      start = end + 1;
+      if (line.trim() === "") continue;
+      let event: { type?: unknown; object?: unknown };
+      try {
+        event = JSON.parse(line) as { type?: unknown; object?: unknown };
+      } catch {
+        continue;
+      }
+      onLine(String(event.type), event.object);
+    }
+    pending = pending.slice(start);
+  };
+}
+
+/**
+ * Starts the request and reads its events; calls `done` once it ended (null: the stream simply
+ * ended). A handler that throws ends the watch as failed (the informer logs it and relists).
+ */
+async function stream(
+  client: WatchClient,
+  watch: WatchRequest & { signal: AbortSignal },
+  onLine: (type: string, object: unknown) => void,
+  done: (error: unknown) => void,
+): Promise<void> {
+  const { url, headers, dispatcher } = await watchRequest(client, watch.path, watch.query);
+  const timeout = client.inactivityTimeoutMs;
+  const response = await request(url, {
+    method: "GET",
+    headers,
+    ...(dispatcher === undefined ? {} : { dispatcher }),
+    signal: watch.signal,
+    headersTimeout: timeout,
+    bodyTimeout: timeout,
+  });
+  const body = response.body;
+  if (response.statusCode !== 200) {
+    await body.dump().catch(() => undefined);
+    const error = new Error(`watch ${watch.path}: HTTP ${response.statusCode}`);
+    done(Object.assign(error, { statusCode: response.statusCode }));
+    return;
+  }
+  const read = lineReader(onLine);
+  body.setEncoding("utf8");
+  body.on("data", (text: string) => {
+    try {
+      read(text);
+    } catch (error: unknown) {
+      done(error);
+      body.destroy();
+    }
+  });
+  body.once("error", done);
+  body.once("end", () => done(null));
+  body.once("close", () => done(null));
+}
+
 /** Watches until the stream ends or `signal` aborts; never rejects. */
-export function runWatch(watch: Watch, request: WatchRequest, signal: AbortSignal): Promise<WatchEnd> {
-  const { path, query, onEvent } = request;
+export function runWatch(client: WatchClient, watch: WatchRequest, signal: AbortSignal): Promise<WatchEnd> {
+  const { onEvent } = watch;
   if (signal.aborted) return Promise.resolve({ kind: "aborted" });
   return new Promise((resolve) => {
-    let controller: AbortController | undefined;
     let status: Status | undefined;
     let settled = false;
     const done = (error: unknown): void => {
@@ -97,25 +184,15 @@ export function runWatch(watch: Watch, request: WatchRequest, signal: AbortSigna
       signal.removeEventListener("abort", abort);
       resolve(classify(error, status, signal.aborted));
     };
-    // On abort, settle at once: the request may still be connecting, and stop() must not wait for it.
-    const abort = (): void => {
-      controller?.abort();
-      done(null);
-    };
+    // On abort, settle at once: the request may still be connecting, and stop() must not wait for
+    // it. The same signal makes undici drop the request or its body.
+    const abort = (): void => done(null);
     signal.addEventListener("abort", abort, { once: true });
     const onLine = (type: string, object: unknown): void => {
       if (settled) return;
       if (type === "ERROR") status = object as Status;
       else onEvent(type as WatchEventType, object as KubeObject);
     };
-    watch.watch(path, { ...query }, onLine, done).then(
-      (started) => {
-        controller = started;
-        // The signal may have aborted while the request was being set up.
-        if (signal.aborted) started.abort();
-      },
-      // watch() rejects only before the request starts (e.g. credentials could not be applied).
-      done,
-    );
+    stream(client, { ...watch, signal }, onLine, done).catch(done);
   });
 }
