@@ -5,6 +5,7 @@ import { isAlreadyExists } from "../../kube/errors.ts";
 import { isControlledBy, managedLabels, ownerReference } from "../../kube/writes.ts";
 import type { ReadStore } from "../../kube/store.ts";
 import type { RawCredential } from "../microsoft-credential/index.ts";
+import { byCodeUnit } from "../conditions.ts";
 import { accessConfigMapName } from "../names.ts";
 import { DONE, requeueAt, type Outcome } from "../queue.ts";
 import { reportPublished, type PublishedReport } from "./published-condition.ts";
@@ -50,7 +51,7 @@ function fitted(lists: readonly AccessList[]): {
   const data: Record<string, string> = {};
   const left = new Map<string, number>();
   let used = 0;
-  for (const list of [...lists].sort((a, b) => a.name.localeCompare(b.name))) {
+  for (const list of [...lists].sort((a, b) => byCodeUnit(a.name, b.name))) {
     const [key, value] = published(list);
     const bytes = Buffer.byteLength(key) + Buffer.byteLength(value);
     if (used + bytes > PUBLISH_LIMIT_BYTES) {

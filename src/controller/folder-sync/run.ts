@@ -3,7 +3,7 @@
 // succeeded (the report comes from a Pod and is only believed within its schema's bounds).
 import type { FolderSyncStatus } from "../../crds/index.ts";
 import type { SyncReport } from "../../sync/report.ts";
-import { rfc3339 } from "../conditions.ts";
+import { byCodeUnit, rfc3339 } from "../conditions.ts";
 import { nextRegularRun, retryAfterFailure } from "./schedule.ts";
 import { brokenVerdict, isBrokenRunReason, readyVerdict, type FolderSync, type Verdict } from "./status.ts";
 
@@ -85,7 +85,7 @@ export function unrecorded(jobs: readonly JobView[], status: FolderSyncStatus): 
 
 /** The newest Job, ended, when status does not name it and it is newer than the pass status knows of. */
 function lostWrite(jobs: readonly JobView[], status: FolderSyncStatus): JobView | undefined {
-  const newest = [...jobs].sort((a, b) => a.created - b.created || a.name.localeCompare(b.name)).at(-1);
+  const newest = [...jobs].sort((a, b) => a.created - b.created || byCodeUnit(a.name, b.name)).at(-1);
   if (newest === undefined || newest.name === status.jobName || newest.active) return undefined;
   const since = parsedTime(status.progress?.startTime ?? status.lastRun?.startTime) ?? 0;
   return newest.created >= since ? newest : undefined;
