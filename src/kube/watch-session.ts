@@ -3,8 +3,9 @@
 // connection pool (as requestJson gets them).
 //
 // Not @kubernetes/client-node's Watch: it reads the body through fetch, a web stream turned back
-// into a Node stream, then readline, and re-arms a timer on every chunk. At 2,000 credentials that
-// path was about 6% of the operator's CPU; a Node stream split on newlines is a fraction of it.
+// into a Node stream, then readline, and re-arms a timer on every chunk. Profiled at 2,000 service
+// principals (CPU samples), the watch path outside the informer's handlers went from 3.1% of the
+// operator's CPU to 2.5%: most of what remains is JSON.parse of each event, which no reader avoids.
 //
 // How the API server reports things: an error *inside* the stream, such as 410 Gone for a too old
 // resourceVersion, is an event of type ERROR carrying a Status, followed by a normal end; a non-200
