@@ -15,7 +15,7 @@ import {
   type Stage,
 } from "../../scripts/image/dockerfile.ts";
 import { replayImage, startCommand, type ReplayedImage } from "../../scripts/image/replay.ts";
-import { OPERATOR_NODE_FLAGS } from "../harness/operator-process.ts";
+import { OPERATOR_ENV, OPERATOR_NODE_FLAGS } from "../harness/operator-process.ts";
 
 const repoRoot = join(import.meta.dirname, "../..");
 const repoNode = join(repoRoot, "node_modules/.bin/node");
@@ -102,6 +102,11 @@ describe("the Dockerfile", () => {
   it("points every home-directory write at /tmp (read-only root filesystem)", () => {
     const env = Object.assign({}, ...instructionsOf(final, "ENV").map(keyValues)) as Record<string, string>;
     expect(env).toMatchObject({ HOME: "/tmp", NODE_ENV: "production" });
+  });
+
+  it("sets the malloc environment the operator is tested and benchmarked with (OPERATOR_ENV)", () => {
+    const env = Object.assign({}, ...instructionsOf(final, "ENV").map(keyValues)) as Record<string, string>;
+    expect(env).toMatchObject(OPERATOR_ENV);
   });
 
   it("carries the OCI labels, the version from a build argument", () => {
