@@ -162,7 +162,11 @@ export function buildOperator(deps: OperatorDeps): Operator {
     ready: () => synced(parts),
     httpPort: () => http?.port,
     async start() {
-      http = await startHttpServer(config.httpAddress, { ready: () => synced(parts), registry: metrics.registry });
+      http = await startHttpServer(config.httpAddress, {
+        ready: () => synced(parts),
+        registry: metrics.registry,
+        series: () => metrics.credentialSeries(),
+      });
       await startInformers(parts, starting.signal);
       if (starting.signal.aborted) return;
       if (!config.leaderElect) {

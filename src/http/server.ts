@@ -1,4 +1,5 @@
-import { createServer, type Server } from "node:http";
+import { once } from "node:events";
+import { createServer, type ServerResponse, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Registry } from "prom-client";
 
@@ -6,6 +7,27 @@ export interface HealthSources {
   /** Ready once the caches have synced (and while they stay healthy). */
   ready(): boolean;
   registry: Registry;
+  /** Exposition text served before the registry's, a chunk at a time (one series per object). */
+  series?: () => Iterable<string>;
+}
+
+/** Resolves when the response can take more, or has closed (the scraper went away). */
+async function writable(res: ServerResponse): Promise<void> {
+  const done = new AbortController();
+  const { signal } = done;
+  await Promise.race([once(res, "drain", { signal }), once(res, "close", { signal })]).catch(() => undefined);
+  done.abort();
+}
+
+/** /metrics: the series chunk by chunk (waiting for the socket when it is full), then the registry. */
+async function serveMetrics(res: ServerResponse, sources: HealthSources): Promise<void> {
+  const registered = await sources.registry.metrics();
+  res.writeHead(200, { "content-type": sources.registry.contentType });
+  for (const chunk of sources.series?.() ?? []) {
+    if (!res.write(chunk)) await writable(res);
+    if (res.destroyed) return;
+  }
+  res.end(registered);
 }
 
 export interface HttpServer {
@@ -27,10 +49,10 @@ export async function startHttpServer(address: string, sources: HealthSources): 
     if (path === "/healthz") return send(200, "ok\n");
     if (path === "/readyz") return sources.ready() ? send(200, "ok\n") : send(503, "caches not synced\n");
     if (path === "/metrics") {
-      sources.registry.metrics().then(
-        (text) => send(200, text, sources.registry.contentType),
-        (error: unknown) => send(500, `metrics failed: ${String(error)}\n`),
-      );
+      serveMetrics(res, sources).catch((error: unknown) => {
+        if (res.headersSent) res.destroy(error instanceof Error ? error : new Error(String(error)));
+        else send(500, `metrics failed: ${String(error)}\n`);
+      });
       return undefined;
     }
     return send(404, "not found: try /healthz, /readyz or /metrics\n");

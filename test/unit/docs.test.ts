@@ -31,7 +31,7 @@ const prometheusRules = await docObjects(["PrometheusRule"]);
 const metrics = new OperatorMetrics({ credentials: () => [], queueDepths: () => [] });
 const namesOf = async (registry: Registry): Promise<{ name: string; type: string }[]> =>
   (await registry.getMetricsAsJSON()).map((m) => ({ name: m.name, type: String(m.type) }));
-const operatorMetrics = await namesOf(metrics.registry);
+const operatorMetrics = (await metrics.served()).map((m) => ({ name: m.name, type: String(m.type) }));
 const gatewayMetrics = await namesOf(new GatewayMetrics().registry);
 const registered = [...operatorMetrics, ...gatewayMetrics];
 
