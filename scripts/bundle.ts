@@ -13,7 +13,11 @@ const repoRoot = join(import.meta.dirname, "..");
 
 /** Bundles src/main.ts into `outdir` (an earlier bundle there is replaced); returns the entry's path. */
 export async function bundle(outdir: string): Promise<string> {
-  const present = await readdir(outdir).catch(() => []);
+  // Only a missing folder counts as empty: a file of that name is refused by readdir, not removed.
+  const present = await readdir(outdir).catch((error: unknown) => {
+    if ((error as { code?: unknown }).code === "ENOENT") return [];
+    throw error;
+  });
   const foreign = present.filter((name) => !name.endsWith(".js"));
   if (foreign.length > 0)
     throw new Error(`${outdir} holds more than an earlier bundle (${foreign.join(", ")}): choose an empty --outdir`);

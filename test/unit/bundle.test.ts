@@ -25,6 +25,13 @@ describe("npm run bundle", () => {
     expect(await readFile(join(dir, "install.yaml"), "utf8")).toBe("kind: List\n");
   });
 
+  it("refuses a file given as the folder, and leaves it", async () => {
+    const file = join(await tempDir(), "README.md");
+    await writeFile(file, "# keep me\n");
+    await expect(bundle(file)).rejects.toThrow(/ENOTDIR/);
+    expect(await readFile(file, "utf8")).toBe("# keep me\n");
+  });
+
   it("replaces an earlier bundle: no chunk of the old one is left beside the new", async () => {
     const dir = join(await tempDir(), "out");
     await bundle(dir);
