@@ -152,11 +152,6 @@ export class OperatorMetrics {
     ];
   }
 
-  /** The whole exposition as one string (tests; /metrics streams it instead). */
-  async text(): Promise<string> {
-    return [...this.credentialSeries()].join("") + (await this.registry.metrics());
-  }
-
   /** Observes one reconcile (or publish) of a controller's work queue. */
   readonly observeReconcile: ObserveReconcile = (controller, seconds, result) =>
     this.reconcileDuration.observe({ controller, result }, seconds);

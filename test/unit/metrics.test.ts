@@ -30,7 +30,7 @@ describe("the operator's /metrics", () => {
       credentials: () => [credential(1, true), credential(2, false)],
       queueDepths: () => [],
     });
-    const text = await metrics.text();
+    const text = [...metrics.credentialSeries()].join("") + (await metrics.registry.metrics());
     expect(text).toContain("# TYPE cloudcredentials_credential_ready gauge\n");
     expect(text).toContain(
       'cloudcredentials_credential_ready{namespace="team-a",name="cred-1",tenant_type="ServicePrincipal",reason="TokenIssued"} 1\n',
