@@ -3,7 +3,8 @@
 // operator as its own process, and reports: time until all are Ready, API writes (from
 // kube-apiserver's audit log; state Secret, token Secret, status and Events apart) and token
 // requests per credential (by grant), peak RSS; the same after a restart; and the ratio to a
-// baseline client doing only the unavoidable writes at the same concurrency.
+// baseline client doing only the unavoidable writes at the same concurrency; then the CPU seconds
+// each process spent (from /proc) in creation, restart and the baseline.
 // service-principal (default): ServicePrincipal credentials with the seeded app's secret; the
 // unavoidable writes are token Secret create + one status write per credential.
 // delegated: Personal credentials; the operator (with the seeded public client) asks a device
@@ -23,6 +24,7 @@ import { chartCrdFiles } from "../test/harness/crds.ts";
 import { userKubeconfig } from "../test/harness/kubeconfig.ts";
 import { world } from "../test/fakes/index.ts";
 import { startFakeProcess } from "./fake-process.ts";
+import { cpuMeter, cpuSpent, type CpuMeter, type CpuSeconds } from "./cpu-time.ts";
 import { auditFlags, countSecretReads, OPERATOR_USER } from "./audit.ts";
 import { createCrowd, crowdOf, relatedSecret } from "./crowd.ts";
 import { findEso, formatEsoResult, runEsoPeer } from "./eso.ts";
@@ -39,7 +41,8 @@ const USAGE = `usage: npm run bench -- [--credentials N] [--workers W] [--kind s
 Creates N MicrosoftCredentials against a local control plane and the SIMULATED Microsoft identity
 platform (the seeded world of test/fixtures/world.ts, in a process of its own), runs the operator as
 its own process, and reports time until all are Ready, API writes and token requests per credential
-and peak RSS, the same after a restart, and the ratio to a baseline client; last a RESULT line.
+and peak RSS, the same after a restart, and the ratio to a baseline client; a table of CPU seconds per
+process (operator, control plane, fake, this process; from /proc) in each phase; last a RESULT line.
 
 options:
   --credentials N   credentials to create (a positive integer; default 1000)
@@ -103,6 +106,12 @@ const cp = await startControlPlane({
 const fake = await startFakeProcess();
 const admin = loadKubeConfig({ inCluster: false, kubeconfig: cp.kubeconfigPath });
 const operatorKubeconfig = await userKubeconfig(cp, { user: OPERATOR_USER, groups: ["system:masters"] });
+const cpu = await cpuMeter({
+  "kube-apiserver": () => cp.pids().apiServer,
+  etcd: () => cp.pids().etcd,
+  "controller-manager": () => cp.pids().controllerManager,
+  fake: () => fake.pid,
+});
 
 try {
   const tenantId = world.tenant.id;
@@ -116,7 +125,7 @@ try {
     await fake.control.updateDelegatedSettings({ deviceCodePollIntervalSeconds: POLL_INTERVAL_S });
   const run: OperatorRun = {
     ...{ admin, fake, operatorKubeconfig, auditLogPath: audit.logPath, dir },
-    ...{ label: "operator", namespace: "bench", n, workers, kind, entry },
+    ...{ label: "operator", namespace: "bench", n, workers, kind, entry, cpu },
   };
   const measured = await measureOperator(run);
   const stateBytes = kind === "delegated" ? await stateSecretBytes(admin) : 0;
@@ -124,11 +133,15 @@ try {
   console.log(
     `baseline: the simplest client doing only the unavoidable writes, ${n} × (${baselineWrites(kind)}), at concurrency ${workers}, timed from its first write${kind === "delegated" ? ` (state Secret of ${stateBytes} bytes, as big as the operator's; no person to wait for)` : ""}`,
   );
+  const window = baselineCpuWindow(cpu, workers);
   const baselineSeconds = await baseline(admin, {
-    ...{ namespace: "baseline", n, tenantId, clientId, kind },
-    ...{ concurrency: workers, stateBytes },
+    ...{ namespace: "baseline", n, tenantId, clientId, kind, stateBytes },
+    get concurrency() {
+      return window.concurrency;
+    },
   });
-  report({ n, kind, baselineSeconds, ...measured });
+  const baselineCpu = window.end(baselineSeconds);
+  report({ n, kind, baselineSeconds, ...measured, baselineCpu });
 
   if (crowdSize > 0) {
     const crowd = crowdOf("crowded", crowdSize);
@@ -159,4 +172,33 @@ async function stateSecretBytes(kc: KubeConfig): Promise<number> {
     .makeApiClient(CoreV1Api)
     .readNamespacedSecret({ name: "app-00000-state", namespace: "bench" });
   return Buffer.from(secret.data?.["msal-cache"] ?? "", "base64").length;
+}
+
+/**
+ * The baseline's CPU over the same window as its time: from its first write, not from the
+ * credentials it creates before (untimed, as the operator's are). bench/workload.ts's baseline()
+ * reads `concurrency` once, as its timer starts, so that read takes the first reading. If that ever
+ * changes, the window's wall time no longer matches baseline_s and end() says so instead of
+ * reporting CPU over another window.
+ */
+function baselineCpuWindow(
+  meter: CpuMeter,
+  concurrency: number,
+): { readonly concurrency: number; end(baselineSeconds: number): CpuSeconds } {
+  let start: { cpu: CpuSeconds; at: number } | undefined;
+  return {
+    get concurrency() {
+      start ??= { cpu: meter.read(), at: performance.now() };
+      return concurrency;
+    },
+    end(baselineSeconds) {
+      const cpu = meter.read();
+      const seconds = start === undefined ? Number.NaN : (performance.now() - start.at) / 1000;
+      if (start === undefined || Math.abs(seconds - baselineSeconds) > 0.05 * baselineSeconds + 0.1)
+        throw new Error(
+          `the baseline's CPU window (${seconds.toFixed(2)} s) is not its timed window (${baselineSeconds.toFixed(2)} s): did bench/workload.ts's baseline() change when it reads concurrency?`,
+        );
+      return cpuSpent(start.cpu, cpu);
+    },
+  };
 }

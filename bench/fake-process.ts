@@ -11,6 +11,8 @@ import { repoRoot } from "../test/harness/assets.ts";
 export interface FakeProcess {
   readonly url: string;
   readonly caPath: string;
+  /** Its process, for reading its CPU time in /proc. */
+  readonly pid: number;
   /** Its /_fake/ control API. */
   readonly control: FakeControlClient;
   stop(): Promise<void>;
@@ -34,6 +36,7 @@ export async function startFakeProcess(): Promise<FakeProcess> {
   const control = connectFakeControl({ url: fields.url, caPem: await readFile(fields.caPath, "utf8") });
   return {
     ...fields,
+    pid: child.pid ?? -1,
     control,
     stop: async () => {
       child.removeAllListeners("exit");

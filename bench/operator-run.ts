@@ -8,6 +8,7 @@ import { startOperatorProcess, type OperatorProcess } from "../test/harness/oper
 import { freePorts } from "../test/harness/ports.ts";
 import { world } from "../test/fakes/index.ts";
 import { countWrites, type WriteCount } from "./audit.ts";
+import { cpuSpent, type CpuMeter, type CpuSeconds } from "./cpu-time.ts";
 import {
   approvalLatency,
   PERSONAL_USER,
@@ -39,6 +40,8 @@ export interface OperatorRun {
   readonly kind: Kind;
   /** The script node starts: the bundle the image runs (scripts/bundle.ts). */
   readonly entry: string;
+  /** Reads every process's CPU time (bench/cpu-time.ts). */
+  readonly cpu: CpuMeter;
 }
 
 export interface OperatorFigures {
@@ -57,6 +60,8 @@ export interface OperatorFigures {
   readonly readyAt: ReadonlyMap<string, number>;
   /** The audit line where this run began: what follows is its own. */
   readonly auditFrom: number;
+  /** CPU seconds by process: creation over the same window as readySeconds, restart until all reconciled. */
+  readonly cpu: { readonly creation: CpuSeconds; readonly restart: CpuSeconds };
 }
 
 function operatorArgs(run: OperatorRun, port: number): string[] {
@@ -112,11 +117,13 @@ export async function measureOperator(run: OperatorRun): Promise<OperatorFigures
     run.kind === "delegated"
       ? startCrowd(run.fake.control, { user: PERSONAL_USER, people: 16, everyMs: 200 })
       : undefined;
+  const cpuStart = run.cpu.read();
   const start = performance.now();
   let operator: OperatorProcess = startOperatorProcess(args, join(run.dir, `${run.label}-1.log`), run.entry);
   const check = (): boolean => watch.ready.size >= run.n;
   await settled({ what: "every credential Ready", check, exited: operator.exited });
   const readySeconds = (performance.now() - start) / 1000;
+  const creationCpu = cpuSpent(cpuStart, run.cpu.read(operator.pid));
   await crowd?.stop();
   await new Promise((resolve) => setTimeout(resolve, 2000)); // late writes would show up now
   const first = await countWrites(run.auditLogPath, auditFrom);
@@ -127,12 +134,14 @@ export async function measureOperator(run: OperatorRun): Promise<OperatorFigures
   await operator.stop();
 
   await run.fake.control.resetRequests();
+  const restartCpuStart = run.cpu.read();
   operator = startOperatorProcess(args, join(run.dir, `${run.label}-2.log`), run.entry);
   await settled({
     what: "the restarted operator to reconcile every credential",
     check: () => reconciledAll(port, run.n),
     exited: operator.exited,
   });
+  const restartCpu = cpuSpent(restartCpuStart, run.cpu.read(operator.pid));
   await new Promise((resolve) => setTimeout(resolve, 2000));
   const restart = await countWrites(run.auditLogPath, first.position);
   const restartTokens = await tokenCounts(run.fake.control);
@@ -155,6 +164,7 @@ export async function measureOperator(run: OperatorRun): Promise<OperatorFigures
     approval,
     readyAt,
     auditFrom,
+    cpu: { creation: creationCpu, restart: restartCpu },
   };
 }
 

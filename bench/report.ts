@@ -1,6 +1,7 @@
 // What the benchmark prints: a table for people, one RESULT line for the ADR and for scripts.
 import type { SecretReads, WriteCount } from "./audit.ts";
 import type { Crowd } from "./crowd.ts";
+import { cpuResultFields, cpuSentence, cpuTable, type CpuPhases, type CpuSeconds } from "./cpu-time.ts";
 import type { TokenCounts } from "./delegated.ts";
 import { POLL_INTERVAL_S, type OperatorFigures } from "./operator-run.ts";
 import type { Kind } from "./workload.ts";
@@ -10,6 +11,8 @@ export interface Measured extends OperatorFigures {
   readonly n: number;
   readonly kind: Kind;
   readonly baselineSeconds: number;
+  /** CPU seconds by process over the baseline's timed window. */
+  readonly baselineCpu: CpuSeconds;
 }
 
 const f = (x: number, d = 2): string => x.toFixed(d);
@@ -73,7 +76,16 @@ export function report(m: Measured): void {
     `restart_writes=${m.restart.writes} restart_token_requests=${restartTokens}`,
     `baseline_s=${f(m.baselineSeconds)} ratio_vs_baseline=${f(m.readySeconds / m.baselineSeconds)} peak_rss_mb=${f(Math.max(m.peakRss, m.restartRss), 0)}`,
   ];
-  console.log(fields.join(" "));
+  const phases = { ...m.cpu, baseline: m.baselineCpu };
+  reportCpu(phases);
+  console.log([...fields, cpuResultFields(phases)].join(" "));
+}
+
+/** Who spent the machine's CPU in each phase: on 2 saturated cores, the time ratio depends on all of them. */
+function reportCpu(phases: CpuPhases): void {
+  console.log("CPU seconds by process (utime + stime from /proc; bench is this process):");
+  console.table(cpuTable(phases));
+  console.log(cpuSentence(phases));
 }
 
 /** The crowded run against the uncrowded one: time and peak RSS (max of creation and restart), and what was read. */

@@ -45,6 +45,8 @@ export interface ControlPlane {
   readonly logDir: string;
   /** The node, when `node` was asked for. */
   readonly node?: RunningNode;
+  /** The processes' PIDs now (kube-apiserver's changes on restart), for reading their CPU time in /proc. */
+  pids(): { etcd?: number; apiServer?: number; controllerManager?: number };
   /** Stops kube-apiserver and starts it again on the same port and etcd; resolves when ready. */
   restartApiServer(): Promise<void>;
   /** Stops everything in reverse order and removes `dir`. Safe to call twice. */
@@ -212,6 +214,11 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     server: apiServerUrl(started.apiServer.port, started.apiServer.host),
     pki: started.pki,
     ...(running.node === undefined ? {} : { node: running.node }),
+    pids: () => ({
+      etcd: running.etcd?.pid,
+      apiServer: running.apiServer?.pid,
+      controllerManager: running.controllerManager?.pid,
+    }),
     restartApiServer: async () => {
       if (stopping) throw new Error("restartApiServer() after stop()");
       await running.apiServer?.stop();
