@@ -1,9 +1,10 @@
 // A delegated credential through interruptions: an outage of the token endpoint (before and after a
-// sign-in completes), a sign-in cancelled by deleting its credential, consent asked for an added
-// scope, and an authenticate or a consent nobody completes, which leave a working credential
-// working. Broken credentials and their repair: delegated-repair-broken.test.ts.
+// sign-in completes), the API server refusing to keep the refresh token a sign-in brought, a
+// sign-in cancelled by deleting its credential, consent asked for an added scope, and an
+// authenticate or a consent nobody completes, which leave a working credential working. Broken
+// credentials and their repair: delegated-repair-broken.test.ts.
 import { describe, expect, it } from "vitest";
-import { kubectlOk } from "../harness/kubectl.ts";
+import { kubectl, kubectlOk } from "../harness/kubectl.ts";
 import { credential, type CredentialOptions } from "../fixtures/index.ts";
 import {
   ADELE,
@@ -72,6 +73,50 @@ describe("repairing a delegated credential", () => {
     );
     expect(fake.pendingDeviceCodes()).toHaveLength(0);
     const state = await getJson(kubeconfig, ["secret", "late-state", "-n", namespace]);
+    expect(Object.keys((state?.["data"] as Json | undefined) ?? {})).toEqual(["msal-cache"]);
+  });
+
+  it("keeps a completed sign-in while the API server refuses to store its refresh token: not Ready meanwhile, then Ready without a second sign-in", async () => {
+    // An admission policy refuses this credential's state Secret once it would hold msal's cache
+    // (the refresh token), as a full etcd or a strict policy would.
+    const policy = `refuse-cache-${namespace}`;
+    // Device codes asked for once the sign-in started: none more may follow.
+    let codes: number | undefined;
+    await kubectlOk(kubeconfig, ["apply", "-f", "-"], { input: JSON.stringify(refuseCache(policy, "refused-state")) });
+    try {
+      await waitFor("the policy to refuse the cache's write", async () => {
+        const probe = {
+          apiVersion: "v1",
+          kind: "Secret",
+          metadata: { name: "refused-state" },
+          data: { "msal-cache": "e30=" },
+        };
+        const run = await kubectl(kubeconfig, ["create", "-n", namespace, "--dry-run=server", "-f", "-"], {
+          input: JSON.stringify(probe),
+        });
+        return run.code !== 0 && run.stderr.includes("ValidatingAdmissionPolicy") ? true : undefined;
+      });
+      await apply(
+        kubeconfig,
+        namespace,
+        credential("refused", { tenantType: "WorkOrSchool", tenantId: TENANT, scopes: ["Calendar"] }),
+      );
+      const imports = fake.requestCount({ grant: "refresh_token" });
+      await signIn("refused", ADELE);
+      codes = fake.requestCount({ endpoint: "devicecode" });
+      // The refresh token is imported again on each retry (held in memory), never asked of the person.
+      await waitFor("the import retried", () =>
+        Promise.resolve(fake.requestCount({ grant: "refresh_token" }) >= imports + 2 ? true : undefined),
+      );
+      const refused = await getJson(kubeconfig, ["mscred", "refused", "-n", namespace]);
+      expect(conditionOf(refused, "Ready")?.status).not.toBe("True");
+    } finally {
+      await kubectlOk(kubeconfig, ["delete", "validatingadmissionpolicybinding,validatingadmissionpolicy", policy]);
+    }
+    const ready = await waitForCondition(kubeconfig, [namespace, "refused"], { type: "Ready", status: "True" }, 60_000);
+    expect((ready["status"] as Json)["account"]).toMatchObject({ username: ADELE });
+    expect(fake.requestCount({ endpoint: "devicecode" })).toBe(codes);
+    const state = await getJson(kubeconfig, ["secret", "refused-state", "-n", namespace]);
     expect(Object.keys((state?.["data"] as Json | undefined) ?? {})).toEqual(["msal-cache"]);
   });
 
@@ -191,3 +236,37 @@ describe("repairing a delegated credential", () => {
     }
   });
 });
+
+/** A policy (and its binding, same name) refusing the Secret `secret` in this namespace once it holds msal's cache. */
+function refuseCache(name: string, secret: string): Json {
+  const policy = {
+    apiVersion: "admissionregistration.k8s.io/v1",
+    kind: "ValidatingAdmissionPolicy",
+    metadata: { name },
+    spec: {
+      failurePolicy: "Fail",
+      matchConstraints: {
+        resourceRules: [
+          { apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE", "UPDATE"], resources: ["secrets"] },
+        ],
+      },
+      validations: [
+        {
+          expression: `object.metadata.name != '${secret}' || !has(object.data) || !('msal-cache' in object.data)`,
+          message: "this test refuses to store the refresh token",
+        },
+      ],
+    },
+  };
+  const binding = {
+    apiVersion: "admissionregistration.k8s.io/v1",
+    kind: "ValidatingAdmissionPolicyBinding",
+    metadata: { name },
+    spec: {
+      policyName: name,
+      validationActions: ["Deny"],
+      matchResources: { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": namespace } } },
+    },
+  };
+  return { apiVersion: "v1", kind: "List", items: [policy, binding] };
+}

@@ -228,11 +228,16 @@ export class SignInSteps {
       });
     }
     const state = { ...signInDropped(ctx.state), cache: imported.changedCache ?? "" };
-    const stateSecret = await writeState(this.#deps, ctx.credential, state, ctx.stateSecret);
+    // msal's cache (the refresh token) and the token Secret are written at once; status says Ready
+    // only once both are. Should the cache's write fail, the retry imports the held refresh token again.
+    const stateWritten = writeState(this.#deps, ctx.credential, state, ctx.stateSecret);
     const account = { username, homeAccountId, tenantId, name: name ?? username };
-    const signedIn: DelegatedContext = { ...ctx, stateSecret, state, extras: { ...ctx.extras, account } };
-    const source = this.#refreshSource(signedIn, imported.token);
-    return this.#tokens.run(signedIn, () => Promise.resolve(source), { extras: signedIn.extras, force: true });
+    const signedIn: DelegatedContext = { ...ctx, state, extras: { ...ctx.extras, account } };
+    const source = this.#refreshSource(signedIn, { graphToken: imported.token, stateWritten });
+    return this.#tokens.runBeside(stateWritten, signedIn, () => Promise.resolve(source), {
+      extras: signedIn.extras,
+      force: true,
+    });
   }
 
   /** Keeps the tokens fresh; beside a sign-in still waiting (shown), whose next poll stays on schedule. */
@@ -243,8 +248,15 @@ export class SignInSteps {
     return sooner(outcome, requeueAt(nextLookAt(waiting)));
   }
 
-  /** Tokens from the refresh token in msal's cache; msal's changed cache is written back after. */
-  #refreshSource(ctx: DelegatedContext, graphToken?: AccessToken): TokenSource {
+  /**
+   * Tokens from the refresh token in msal's cache; msal's changed cache is written back after.
+   * Just signed in: the Graph token the import brought, and the state Secret's write under way.
+   */
+  #refreshSource(
+    ctx: DelegatedContext,
+    signedIn?: { graphToken: AccessToken; stateWritten: Promise<V1Secret> },
+  ): TokenSource {
+    const graphToken = signedIn?.graphToken;
     let cache = ctx.state.cache ?? "";
     let changed = false;
     const homeAccountId = ctx.extras.account?.homeAccountId ?? "";
@@ -264,7 +276,9 @@ export class SignInSteps {
         return result.token;
       },
       persist: async () => {
-        if (changed) await writeState(this.#deps, ctx.credential, { cache }, ctx.stateSecret);
+        if (!changed) return;
+        const current = signedIn === undefined ? ctx.stateSecret : await signedIn.stateWritten;
+        await writeState(this.#deps, ctx.credential, { cache }, current);
         changed = false;
       },
     };

@@ -6,7 +6,7 @@ import { DONE, requeueAt, sooner, type Outcome } from "../queue.ts";
 import type { Context, CredentialReconcilerDeps } from "./context.ts";
 import type { MessageContext } from "./messages.ts";
 import { plan, snapshotOf, type StatusExtras } from "./plan.ts";
-import { brokenInputs, waitsForPerson, type Reporter } from "./report.ts";
+import { brokenInputs, Reporter, waitsForPerson } from "./report.ts";
 import { earliestExpiry, readTokenSecret, tokenSecretData } from "./tokens.ts";
 import type { BrokenReason } from "../../crds/index.ts";
 import type { TokenSlot } from "./types.ts";
@@ -33,6 +33,21 @@ export interface NoSource {
   readonly message: MessageContext;
   /** When to look again by itself, for what no event announces (a ServiceAccount appearing). */
   readonly recheckAt?: number;
+}
+
+/** A Reporter that writes status only once `first` (a write started beside the token Secret's) is done. */
+class ReporterAfter extends Reporter {
+  readonly #first: Promise<unknown>;
+
+  constructor(deps: CredentialReconcilerDeps, first: Promise<unknown>) {
+    super(deps);
+    this.#first = first;
+  }
+
+  override async report(...args: Parameters<Reporter["report"]>): Promise<Outcome> {
+    await this.#first;
+    return super.report(...args);
+  }
 }
 
 /** When a source that is missing looks again by itself, if it does. */
@@ -79,6 +94,31 @@ export class TokenFlow {
       return this.#reporter.report(ctx, observation, more);
     }
     return this.#acquire(ctx, await source(), { currentExpiresAt: earliestExpiry(tokenState, slots), ...more });
+  }
+
+  /**
+   * `run`, with a write the caller started (a sign-in's state Secret) going on beside it: tokens are
+   * got and the token Secret written meanwhile, status only once that write is done, and its
+   * failure fails the run (retried). One round trip less between a sign-in and Ready.
+   */
+  async runBeside(
+    write: Promise<unknown>,
+    ctx: Context,
+    source: () => Promise<TokenSource | NoSource>,
+    options: { extras?: StatusExtras; force?: boolean } = {},
+  ): Promise<Outcome> {
+    // Handled at once: a rejection while the token Secret is written is not an unhandled one.
+    const settled = write.then(
+      () => undefined,
+      () => undefined,
+    );
+    try {
+      const outcome = await new TokenFlow(this.#deps, new ReporterAfter(this.#deps, write)).run(ctx, source, options);
+      await write;
+      return outcome;
+    } finally {
+      await settled;
+    }
   }
 
   async #acquire(
