@@ -24,7 +24,7 @@ import { chartCrdFiles } from "../test/harness/crds.ts";
 import { userKubeconfig } from "../test/harness/kubeconfig.ts";
 import { world } from "../test/fakes/index.ts";
 import { startFakeProcess } from "./fake-process.ts";
-import { cpuMeter, cpuSpent, type CpuMeter, type CpuSeconds } from "./cpu-time.ts";
+import { cpuMeter, cpuSpent, type CpuSeconds } from "./cpu-time.ts";
 import { auditFlags, countSecretReads, OPERATOR_USER } from "./audit.ts";
 import { createCrowd, crowdOf, relatedSecret } from "./crowd.ts";
 import { findEso, formatEsoResult, runEsoPeer } from "./eso.ts";
@@ -133,14 +133,13 @@ try {
   console.log(
     `baseline: the simplest client doing only the unavoidable writes, ${n} × (${baselineWrites(kind)}), at concurrency ${workers}, timed from its first write${kind === "delegated" ? ` (state Secret of ${stateBytes} bytes, as big as the operator's; no person to wait for)` : ""}`,
   );
-  const window = baselineCpuWindow(cpu, workers);
+  // Its CPU over the same window as its time: from its first write, not the credentials it creates before.
+  let baselineStart: CpuSeconds = {};
   const baselineSeconds = await baseline(admin, {
-    ...{ namespace: "baseline", n, tenantId, clientId, kind, stateBytes },
-    get concurrency() {
-      return window.concurrency;
-    },
+    ...{ namespace: "baseline", n, tenantId, clientId, kind },
+    ...{ concurrency: workers, stateBytes, onStart: () => (baselineStart = cpu.read()) },
   });
-  const baselineCpu = window.end(baselineSeconds);
+  const baselineCpu = cpuSpent(baselineStart, cpu.read());
   report({ n, kind, baselineSeconds, ...measured, baselineCpu });
 
   if (crowdSize > 0) {
@@ -172,33 +171,4 @@ async function stateSecretBytes(kc: KubeConfig): Promise<number> {
     .makeApiClient(CoreV1Api)
     .readNamespacedSecret({ name: "app-00000-state", namespace: "bench" });
   return Buffer.from(secret.data?.["msal-cache"] ?? "", "base64").length;
-}
-
-/**
- * The baseline's CPU over the same window as its time: from its first write, not from the
- * credentials it creates before (untimed, as the operator's are). bench/workload.ts's baseline()
- * reads `concurrency` once, as its timer starts, so that read takes the first reading. If that ever
- * changes, the window's wall time no longer matches baseline_s and end() says so instead of
- * reporting CPU over another window.
- */
-function baselineCpuWindow(
-  meter: CpuMeter,
-  concurrency: number,
-): { readonly concurrency: number; end(baselineSeconds: number): CpuSeconds } {
-  let start: { cpu: CpuSeconds; at: number } | undefined;
-  return {
-    get concurrency() {
-      start ??= { cpu: meter.read(), at: performance.now() };
-      return concurrency;
-    },
-    end(baselineSeconds) {
-      const cpu = meter.read();
-      const seconds = start === undefined ? Number.NaN : (performance.now() - start.at) / 1000;
-      if (start === undefined || Math.abs(seconds - baselineSeconds) > 0.05 * baselineSeconds + 0.1)
-        throw new Error(
-          `the baseline's CPU window (${seconds.toFixed(2)} s) is not its timed window (${baselineSeconds.toFixed(2)} s): did bench/workload.ts's baseline() change when it reads concurrency?`,
-        );
-      return cpuSpent(start.cpu, cpu);
-    },
-  };
 }
