@@ -1,7 +1,15 @@
 // What the benchmark prints: a table for people, one RESULT line for the ADR and for scripts.
 import type { SecretReads, WriteCount } from "./audit.ts";
 import type { Crowd } from "./crowd.ts";
-import { cpuResultFields, cpuSentence, cpuTable, type CpuPhases, type CpuSeconds } from "./cpu-time.ts";
+import {
+  CPU_PROCESSES,
+  cpuResultFields,
+  cpuSentence,
+  cpuTable,
+  cpuTotal,
+  type CpuPhases,
+  type CpuSeconds,
+} from "./cpu-time.ts";
 import type { TokenCounts } from "./delegated.ts";
 import { POLL_INTERVAL_S, type OperatorFigures } from "./operator-run.ts";
 import type { Kind } from "./workload.ts";
@@ -102,6 +110,12 @@ export function reportCrowd(o: {
     `crowded run, ${crowd.secrets} unrelated Secrets in ${crowd.namespace}; the operator's Secret reads there:`,
   );
   console.table({ reads });
+  // Where the crowd's extra time went: the operator's own CPU, or the API server's (which filters
+  // the unrelated Secrets out of every labelled list and watch).
+  console.log("CPU seconds by process while creating, uncrowded and crowded (from /proc):");
+  console.table(crowdCpuTable(uncrowded.cpu.creation, crowded.cpu.creation));
+  const cpu = (m: OperatorFigures, name: (typeof CPU_PROCESSES)[number]): string =>
+    f(m.cpu.creation[name] ?? Number.NaN);
   const fields = [
     `RESULT kind=service-principal credentials=${o.n} crowd=${crowd.secrets} large=${crowd.large}`,
     `ready_s=${f(crowded.readySeconds)} uncrowded_ready_s=${f(uncrowded.readySeconds)}`,
@@ -111,6 +125,18 @@ export function reportCrowd(o: {
     `restart_rss_mb=${f(crowded.restartRss, 0)} uncrowded_restart_rss_mb=${f(uncrowded.restartRss, 0)}`,
     `secret_gets=${reads.gets} unrelated_secret_gets=${reads.unrelatedGets} secret_lists=${reads.lists}`,
     `unrelated_secrets_with_data=${reads.unrelatedWithData} metadata_only_items=${reads.metadataOnly}`,
+    `cpu_operator_s=${cpu(crowded, "operator")} uncrowded_cpu_operator_s=${cpu(uncrowded, "operator")}`,
+    `cpu_apiserver_s=${cpu(crowded, "kube-apiserver")} uncrowded_cpu_apiserver_s=${cpu(uncrowded, "kube-apiserver")}`,
+    `cpu_total_s=${f(cpuTotal(crowded.cpu.creation))} uncrowded_cpu_total_s=${f(cpuTotal(uncrowded.cpu.creation))}`,
   ];
   console.log(fields.join(" "));
+}
+
+/** Rows for console.table: each process's CPU while creating, uncrowded and crowded. */
+export function crowdCpuTable(uncrowded: CpuSeconds, crowded: CpuSeconds): Record<string, Record<string, string>> {
+  const row = (spent: CpuSeconds): Record<string, string> => ({
+    ...Object.fromEntries(CPU_PROCESSES.map((name) => [name, f(spent[name] ?? Number.NaN)])),
+    total: f(cpuTotal(spent)),
+  });
+  return { uncrowded: row(uncrowded), crowded: row(crowded) };
 }

@@ -11,6 +11,7 @@ import {
   processCpuSeconds,
   ratioWithoutOperatorCpu,
 } from "../../bench/cpu-time.ts";
+import { crowdCpuTable } from "../../bench/report.ts";
 import { repoRoot } from "../harness/assets.ts";
 
 // Node 24, as the operator runs (the devDependency `node`), not whatever `node` is on the PATH.
@@ -103,5 +104,15 @@ describe("the CPU figures in the report", () => {
         "cpu_apiserver_baseline_s=8.00 cpu_total_baseline_s=12.00 ratio_without_operator_cpu=2.50",
     );
     expect(cpuSentence({ creation, baseline })).toContain("30.00 CPU s, 2.50 times the baseline's 12.00");
+  });
+
+  it("sets the crowded run's CPU beside the uncrowded one's, process by process", () => {
+    const crowded = { ...creation, "kube-apiserver": 26 };
+    const table = crowdCpuTable(creation, crowded);
+    expect(Object.keys(table)).toEqual(["uncrowded", "crowded"]);
+    expect(table["uncrowded"]?.["kube-apiserver"]).toBe("20.00");
+    expect(table["crowded"]?.["kube-apiserver"]).toBe("26.00");
+    expect(table["crowded"]?.["operator"]).toBe("10.00");
+    expect(table["crowded"]?.["total"]).toBe("46.00");
   });
 });
