@@ -1,6 +1,13 @@
 import { existsSync } from "node:fs";
-import { KubeConfig, type RequestContext } from "@kubernetes/client-node";
+import {
+  KubeConfig,
+  type ApiConstructor,
+  type ApiType,
+  type Configuration,
+  type RequestContext,
+} from "@kubernetes/client-node";
 import type { Dispatcher } from "undici";
+import { undiciHttpLibrary } from "./http-library.ts";
 
 const SERVICE_ACCOUNT_TOKEN = "/var/run/secrets/kubernetes.io/serviceaccount/token";
 
@@ -37,6 +44,20 @@ export class PooledKubeConfig extends KubeConfig {
    */
   abortWorkWith(signal: AbortSignal): void {
     this.#work = signal;
+  }
+
+  /**
+   * A typed API (CoreV1Api, CustomObjectsApi, ...) that sends its requests through undici.request
+   * instead of fetch (see http-library.ts). client-node still builds its configuration: the server,
+   * this config as its authentication (so applySecurityAuthentication below still runs on every
+   * request) and its User-Agent middleware, whose value it does not export. Only httpApi is swapped.
+   */
+  override makeApiClient<T extends ApiType>(apiClientType: ApiConstructor<T>): T {
+    // Called with `new` by super.makeApiClient: a constructor that returns an object yields that object.
+    function withUndici(config: Configuration): T {
+      return new apiClientType({ ...config, httpApi: undiciHttpLibrary });
+    }
+    return super.makeApiClient(withUndici as unknown as ApiConstructor<T>);
   }
 
   override async applySecurityAuthentication(context: RequestContext): Promise<void> {
