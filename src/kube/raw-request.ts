@@ -1,13 +1,15 @@
-// JSON requests to any API path, through @kubernetes/client-node's own HTTP pieces (the same ones
-// its Watch uses), so authentication and TLS come from the caller's KubeConfig.
+// JSON requests to any API path, through @kubernetes/client-node's request context (so
+// authentication and TLS come from the caller's KubeConfig) and the operator's undici.request
+// library (http-library.ts, as the typed APIs use).
 //
 // Why not the typed APIs or KubernetesObjectApi.list: they deserialize into model classes, turning
 // timestamps into Date objects and leaving items without kind/apiVersion, while Watch hands out
 // plain JSON. An informer's store must hold one shape; plain JSON is what the server sends.
 // The typed Lease API also reads MicroTime fields back as strings although they are typed as Date.
-import { ApiException, HttpMethod, IsomorphicFetchHttpLibrary, RequestContext } from "@kubernetes/client-node";
+import { ApiException, HttpMethod, RequestContext } from "@kubernetes/client-node";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { detach } from "./client.ts";
+import { undiciHttpLibrary as http } from "./http-library.ts";
 
 export type QueryValue = string | number | boolean | undefined;
 
@@ -28,8 +30,6 @@ export interface RawRequestOptions {
    */
   readonly detached?: boolean;
 }
-
-const http = new IsomorphicFetchHttpLibrary();
 
 function requestUrl(kubeConfig: KubeConfig, path: string, query: Readonly<Record<string, QueryValue>>): string {
   const cluster = kubeConfig.getCurrentCluster();
