@@ -1,10 +1,11 @@
 // undiciHttpLibrary (src/kube/http-library.ts) against a local HTTP server: what a caller of
-// client-node's typed APIs would notice, since it replaces fetch for every one of them.
+// client-node's typed APIs would notice, since it replaces fetch for every one of them. The typed
+// APIs through it meet the real API server in every integration test (errors as ApiException in
+// names-taken, the leadership signal aborting requests in failover and leader-election).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { ApiException, CoreV1Api, HttpMethod, RequestContext, type ResponseContext } from "@kubernetes/client-node";
+import { HttpMethod, RequestContext, type ResponseContext } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PooledKubeConfig } from "../../src/kube/client.ts";
 import { undiciHttpLibrary } from "../../src/kube/http-library.ts";
 
 interface Received {
@@ -116,46 +117,5 @@ describe("undiciHttpLibrary", () => {
     const response = await send(new RequestContext(`${base}/api/v1/namespaces/missing`, HttpMethod.GET));
     expect(response.httpStatusCode).toBe(404);
     expect(JSON.parse(await response.body.text())).toMatchObject({ reason: "NotFound" });
-  });
-});
-
-describe("PooledKubeConfig.makeApiClient", () => {
-  const kubeConfig = (): PooledKubeConfig => {
-    const kc = new PooledKubeConfig();
-    kc.loadFromOptions({
-      // client-node takes plain http only with skipTLSVerify.
-      clusters: [{ name: "local", server: base, skipTLSVerify: true }],
-      users: [{ name: "operator", token: "operator-token" }],
-      contexts: [{ name: "local", cluster: "local", user: "operator" }],
-      currentContext: "local",
-    });
-    return kc;
-  };
-
-  it("sends typed API requests through undici.request with the config's token and client-node's User-Agent", async () => {
-    const error: unknown = await kubeConfig()
-      .makeApiClient(CoreV1Api)
-      .readNamespace({ name: "missing" })
-      .catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ApiException);
-    expect((error as ApiException<unknown>).code).toBe(404);
-    expect(last().headers).toMatchObject({
-      authorization: "Bearer operator-token",
-      "user-agent": expect.stringMatching(/^kubernetes-client-javascript\//) as unknown,
-    });
-    // fetch always adds Sec-Fetch-Mode; undici.request does not: this request did not go through fetch.
-    expect(last().headers["sec-fetch-mode"]).toBeUndefined();
-  });
-
-  it("aborts a typed API request in flight when the leadership signal aborts", async () => {
-    const kc = kubeConfig();
-    const leadership = new AbortController();
-    kc.abortWorkWith(leadership.signal);
-    const api = kc.makeApiClient(CoreV1Api);
-    const before = received.length;
-    const sent = api.readNamespace({ name: "slow" }).catch((e: unknown) => e);
-    await expect.poll(() => received.length).toBe(before + 1);
-    leadership.abort(new Error("lost the lease"));
-    expect(await sent).toMatchObject({ message: "lost the lease" });
   });
 });
