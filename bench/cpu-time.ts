@@ -100,11 +100,15 @@ const s = (x: number | undefined): string => (x === undefined ? "-" : x.toFixed(
 
 /** Rows for console.table: seconds by process and phase, and their total. */
 export function cpuTable(phases: CpuPhases): Record<string, Record<string, string>> {
-  const row = (spent: CpuSeconds): Record<string, string> => ({
+  return { creation: cpuRow(phases.creation), restart: cpuRow(phases.restart), baseline: cpuRow(phases.baseline) };
+}
+
+/** One row for console.table: seconds by process ('-' where it did not run), and their total. */
+export function cpuRow(spent: CpuSeconds): Record<string, string> {
+  return {
     ...Object.fromEntries(CPU_PROCESSES.map((name) => [name, s(spent[name])])),
     total: s(cpuTotal(spent)),
-  });
-  return { creation: row(phases.creation), restart: row(phases.restart), baseline: row(phases.baseline) };
+  };
 }
 
 /** What the creation phase would cost against the baseline if the operator's own CPU were free. */

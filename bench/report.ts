@@ -2,12 +2,13 @@
 import type { SecretReads, WriteCount } from "./audit.ts";
 import type { Crowd } from "./crowd.ts";
 import {
-  CPU_PROCESSES,
   cpuResultFields,
+  cpuRow,
   cpuSentence,
   cpuTable,
   cpuTotal,
   type CpuPhases,
+  type CpuProcess,
   type CpuSeconds,
 } from "./cpu-time.ts";
 import type { TokenCounts } from "./delegated.ts";
@@ -114,8 +115,7 @@ export function reportCrowd(o: {
   // the unrelated Secrets out of every labelled list and watch).
   console.log("CPU seconds by process while creating, uncrowded and crowded (from /proc):");
   console.table(crowdCpuTable(uncrowded.cpu.creation, crowded.cpu.creation));
-  const cpu = (m: OperatorFigures, name: (typeof CPU_PROCESSES)[number]): string =>
-    f(m.cpu.creation[name] ?? Number.NaN);
+  const cpu = (m: OperatorFigures, name: CpuProcess): string => f(m.cpu.creation[name] ?? Number.NaN);
   const fields = [
     `RESULT kind=service-principal credentials=${o.n} crowd=${crowd.secrets} large=${crowd.large}`,
     `ready_s=${f(crowded.readySeconds)} uncrowded_ready_s=${f(uncrowded.readySeconds)}`,
@@ -134,9 +134,5 @@ export function reportCrowd(o: {
 
 /** Rows for console.table: each process's CPU while creating, uncrowded and crowded. */
 export function crowdCpuTable(uncrowded: CpuSeconds, crowded: CpuSeconds): Record<string, Record<string, string>> {
-  const row = (spent: CpuSeconds): Record<string, string> => ({
-    ...Object.fromEntries(CPU_PROCESSES.map((name) => [name, f(spent[name] ?? Number.NaN)])),
-    total: f(cpuTotal(spent)),
-  });
-  return { uncrowded: row(uncrowded), crowded: row(crowded) };
+  return { uncrowded: cpuRow(uncrowded), crowded: cpuRow(crowded) };
 }
