@@ -4,11 +4,13 @@ import {
   type AuthenticationResult,
   type ICachePlugin,
   type INetworkModule,
+  type NetworkRequestOptions,
+  type NetworkResponse,
 } from "@azure/msal-node";
 import { rememberSecret } from "../log.ts";
 import type { AccessToken } from "./app-tokens.ts";
 import { authorityConfig } from "./authority.ts";
-import type { DeviceCodeTarget } from "./device-code.ts";
+import type { DeviceCodeTarget, TokenResponse } from "./device-code.ts";
 import { classify, MicrosoftError } from "./errors.ts";
 
 /**
@@ -139,6 +141,41 @@ export async function importRefreshToken(
   } catch (error) {
     throw classified(error);
   }
+}
+
+/**
+ * A network module that answers msal's first token request with `response`, an answer of the
+ * token endpoint the operator received a moment ago, instead of sending it; anything else is sent.
+ */
+function answeringOnce(network: INetworkModule, response: TokenResponse): INetworkModule {
+  let held: TokenResponse | undefined = response;
+  return {
+    sendGetRequestAsync: (url, options, timeout) => network.sendGetRequestAsync(url, options, timeout),
+    sendPostRequestAsync: <T>(url: string, options?: NetworkRequestOptions): Promise<NetworkResponse<T>> => {
+      const answer = held;
+      held = undefined;
+      if (answer === undefined || !url.split("?")[0]?.endsWith("/oauth2/v2.0/token"))
+        return network.sendPostRequestAsync<T>(url, options);
+      return Promise.resolve({ ...answer, body: answer.body as T });
+    },
+  };
+}
+
+/**
+ * Imports the tokens a redeemed device code brought (the poll's answer, `response`) into msal's
+ * cache, as importRefreshToken does, without a second request to Microsoft: msal reads the answer
+ * it would have received (the same token response, with the refresh token, id token and
+ * client_info the poll asked for), builds the account from it and caches its tokens.
+ */
+export async function importTokenResponse(
+  network: INetworkModule,
+  target: DeviceCodeTarget,
+  response: TokenResponse,
+  scopes: readonly string[],
+): Promise<DelegatedResult> {
+  const refreshToken = response.body["refresh_token"];
+  if (typeof refreshToken !== "string") throw new TypeError("a token response without a refresh token");
+  return importRefreshToken(answeringOnce(network, response), target, refreshToken, scopes);
 }
 
 /**

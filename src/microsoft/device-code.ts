@@ -29,7 +29,20 @@ export interface DeviceCodeTarget {
 /** What a poll found: keep waiting (at `intervalMs`), or the tokens. Failures are thrown, classified. */
 export type PollResult =
   | { readonly kind: "pending"; readonly intervalMs: number }
-  | { readonly kind: "tokens"; readonly refreshToken: string; readonly scope: string };
+  | {
+      readonly kind: "tokens";
+      readonly refreshToken: string;
+      readonly scope: string;
+      /** The token response as Microsoft sent it (status 200): msal imports it without asking again. */
+      readonly response: TokenResponse;
+    };
+
+/** A token endpoint's answer as msal's network module returns it. */
+export interface TokenResponse {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly body: Record<string, unknown>;
+}
 
 /** A string field of a JSON answer, or the fallback. */
 const text = (body: Record<string, unknown>, key: string, fallback = ""): string => {
@@ -48,11 +61,12 @@ async function post(
   network: INetworkModule,
   url: string,
   body: string,
-): Promise<{ status: number; body: Record<string, unknown>; retryAfter?: string }> {
+): Promise<TokenResponse & { retryAfter?: string }> {
   try {
     const response = await network.sendPostRequestAsync<Record<string, unknown>>(url, { headers: FORM_HEADERS, body });
     return {
       status: response.status,
+      headers: response.headers,
       body: response.body,
       ...(response.headers["retry-after"] ? { retryAfter: response.headers["retry-after"] } : {}),
     };
@@ -188,7 +202,15 @@ export async function pollDeviceCode(
   const error = response.body["error"];
   if (response.status === 200 && typeof response.body["refresh_token"] === "string") {
     rememberSecret(response.body["refresh_token"]);
-    return { kind: "tokens", refreshToken: response.body["refresh_token"], scope: text(response.body, "scope") };
+    rememberSecret(text(response.body, "access_token"));
+    rememberSecret(text(response.body, "id_token"));
+    const { status, headers } = response;
+    return {
+      kind: "tokens",
+      refreshToken: response.body["refresh_token"],
+      scope: text(response.body, "scope"),
+      response: { status, headers, body: response.body },
+    };
   }
   const intervalMs = boundedIntervalMs(code.intervalMs);
   if (error === "authorization_pending") return { kind: "pending", intervalMs };

@@ -4,14 +4,19 @@
 // Which step runs is decided by sign-in-plan.ts; delegated.ts carries out the others.
 import type { AccessToken } from "../../microsoft/app-tokens.ts";
 import { MicrosoftError } from "../../microsoft/errors.ts";
-import { importRefreshToken, refreshDelegated, type DelegatedResult } from "../../microsoft/delegated-tokens.ts";
+import {
+  importRefreshToken,
+  importTokenResponse,
+  refreshDelegated,
+  type DelegatedResult,
+} from "../../microsoft/delegated-tokens.ts";
 import { blocksDeviceCodes, pollDeviceCode } from "../../microsoft/device-code.ts";
 import { powerBiScopes } from "../../microsoft/scopes.ts";
 import { requeueAt, sooner, type Outcome } from "../queue.ts";
 import { bindingRefusal } from "./binding.ts";
 import type { V1Secret } from "@kubernetes/client-node";
 import type { Context, CredentialReconcilerDeps } from "./context.ts";
-import type { DeviceCodeTarget } from "../../microsoft/device-code.ts";
+import type { DeviceCodeTarget, TokenResponse } from "../../microsoft/device-code.ts";
 import type { DelegatedFacts } from "./facts.ts";
 import type { StatusExtras } from "./plan.ts";
 import type { Reporter } from "./report.ts";
@@ -48,6 +53,12 @@ export const signInDropped = (state: CredentialState): CredentialState => ({
   ...(state.cache === undefined ? {} : { cache: state.cache }),
   ...(state.answered === undefined ? {} : { answered: state.answered }),
 });
+
+/** What a redeemed device code brought: the poll's answer when this process polled, else the refresh token kept. */
+interface Redeemed {
+  readonly refreshToken: string;
+  readonly response?: TokenResponse;
+}
 
 type Pending = (ctx: DelegatedContext, signIn: PendingSignIn, extras?: StatusExtras) => Promise<Outcome>;
 
@@ -100,7 +111,7 @@ export class SignInSteps {
       case "expire":
         return this.#expired(ctx, step.signIn);
       case "import":
-        return this.#import(ctx, step.signIn, step.refreshToken);
+        return this.#import(ctx, step.signIn, { refreshToken: step.refreshToken });
       case "refresh":
         return this.refresh(ctx, step.waiting);
     }
@@ -121,11 +132,13 @@ export class SignInSteps {
       const intervalMs = Math.max(result.intervalMs, device.intervalMs);
       return this.#pollLater(ctx, { ...signIn, intervalMs, nextPollAt: this.#deps.now() + intervalMs });
     }
-    // The device code is spent. What it was exchanged for is imported at once and kept with msal's
-    // cache; it is written alone only if that cannot be done now (#import), and held in memory
-    // until then, so a failed write is retried without the person (ADR 9, 2026-12-03).
+    // The device code is spent. What it was exchanged for is imported at once (from the poll's
+    // answer, not asked for again) and kept with msal's cache; the refresh token is written alone
+    // only if that cannot be done now (#import), and held in memory until then, so a failed write
+    // is retried without the person (ADR 9, 2026-12-03).
     this.#held.set(ctx.credential.metadata.uid, { deviceCode: device.deviceCode, refreshToken: result.refreshToken });
-    return this.#import(ctx, { ...signIn, refreshToken: result.refreshToken }, result.refreshToken);
+    const { refreshToken, response } = result;
+    return this.#import(ctx, { ...signIn, refreshToken }, { refreshToken, response });
   }
 
   async #pollFailed(ctx: DelegatedContext, signIn: PendingSignIn, error: unknown): Promise<Outcome> {
@@ -179,11 +192,11 @@ export class SignInSteps {
    * The person signed in and the code was redeemed: import the refresh token. A transient failure
    * backs off (kept in status) and retries the import; the person need not sign in again.
    */
-  async #import(ctx: DelegatedContext, signIn: PendingSignIn, refreshToken: string): Promise<Outcome> {
+  async #import(ctx: DelegatedContext, signIn: PendingSignIn, redeemed: Redeemed): Promise<Outcome> {
     const uid = ctx.credential.metadata.uid;
     let outcome: Outcome;
     try {
-      outcome = await this.#signedIn(ctx, signIn, refreshToken);
+      outcome = await this.#signedIn(ctx, signIn, redeemed);
     } catch (error) {
       // Anything else (a write refused, the API server away) is retried with the token held, and
       // written now if the API server takes it (a restart before the retry then keeps it too).
@@ -206,9 +219,17 @@ export class SignInSteps {
     return outcome;
   }
 
-  /** The person signed in with the device code: import its refresh token, then bind the account. */
-  async #signedIn(ctx: DelegatedContext, signIn: PendingSignIn, refreshToken: string): Promise<Outcome> {
-    const imported = await importRefreshToken(this.#deps.network, targetOf(ctx), refreshToken, ctx.facts.graphScopes);
+  /**
+   * The person signed in with the device code: import the poll's answer (or, on a retry, the
+   * refresh token alone, which asks Microsoft for new tokens), then bind the account.
+   */
+  async #signedIn(ctx: DelegatedContext, signIn: PendingSignIn, redeemed: Redeemed): Promise<Outcome> {
+    const { network } = this.#deps;
+    const scopes = ctx.facts.graphScopes;
+    const imported =
+      redeemed.response === undefined
+        ? await importRefreshToken(network, targetOf(ctx), redeemed.refreshToken, scopes)
+        : await importTokenResponse(network, targetOf(ctx), redeemed.response, scopes);
     return this.bind(ctx, signIn, imported);
   }
 
