@@ -1,12 +1,15 @@
 // The operator's own device-code client (src/microsoft/device-code.ts) against the fake identity
 // platform, fed odd and hostile answers through the fake's injected responses: numbers that are
-// not numbers, too large or absent, texts too long to show, and Retry-After on a failed poll.
+// not numbers, too large or absent, texts too long to show, and Retry-After on a failed poll; and
+// msal importing a redeemed code's answer (delegated-tokens.ts importTokenResponse).
 import { randomUUID } from "node:crypto";
+import type { INetworkModule } from "@azure/msal-node";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { nextRefreshAt } from "../../src/controller/microsoft-credential/tokens.ts";
 import { rfc3339 } from "../../src/controller/conditions.ts";
 import { MicrosoftError } from "../../src/microsoft/errors.ts";
 import { endpointsFor } from "../../src/microsoft/clouds.ts";
+import { importTokenResponse, refreshDelegated } from "../../src/microsoft/delegated-tokens.ts";
 import {
   boundedIntervalMs,
   pollDeviceCode,
@@ -21,6 +24,7 @@ const clientId = randomUUID();
 const scopes = [`${graphResource}/User.Read`, "offline_access", "openid", "profile"];
 const NOW = Date.parse("2026-12-01T12:00:00Z");
 const MINUTE = 60_000;
+const upn = "adele@fabrikam.onmicrosoft.com";
 
 let fake: FakeIdentity;
 let network: NetworkClient;
@@ -36,6 +40,7 @@ beforeAll(async () => {
     signInAudience: "AzureADMultipleOrgs",
     delegatedPermissions: { [graphResource]: ["User.Read"] },
   });
+  fake.addUser({ tenantId, userPrincipalName: upn, displayName: "Adele Vance" });
   network = createNetworkClient({ timeoutMs: 5000, extraCaPem: fake.caPem });
   target = { endpoints: endpointsFor("Public", { authorityHost: fake.url }), tenant: "organizations", clientId };
 });
@@ -228,5 +233,63 @@ describe("the next refresh after odd token lifetimes", () => {
     const next = nextRefreshAt(expiresAt, NOW, refreshBefore);
     expect(next).toBe(want);
     expect(() => rfc3339(next)).not.toThrow();
+  });
+});
+
+// After a poll redeems a code, msal takes the poll's answer as the sign-in's tokens: the account,
+// the Graph token and a cache later refreshes work from, with no second request.
+const userRead = [`${graphResource}/User.Read`];
+
+/** A sign-in as the operator makes it: a code, the person approves, one poll. */
+async function redeemed(): Promise<Extract<Awaited<ReturnType<typeof pollDeviceCode>>, { kind: "tokens" }>> {
+  const code = await requestDeviceCode(network, target, scopes, 0);
+  fake.approveDeviceCode({ userCode: code.userCode, user: upn });
+  const result = await pollDeviceCode(network, target, code);
+  if (result.kind !== "tokens") throw new Error(`the poll found the code ${result.kind}`);
+  return result;
+}
+
+/** Counts the requests msal sends through it. */
+function counting(inner: INetworkModule): INetworkModule & { readonly sent: string[] } {
+  const sent: string[] = [];
+  return {
+    sent,
+    sendGetRequestAsync: (url, options, timeout) => {
+      sent.push(url);
+      return inner.sendGetRequestAsync(url, options, timeout);
+    },
+    sendPostRequestAsync: (url, options) => {
+      sent.push(url);
+      return inner.sendPostRequestAsync(url, options);
+    },
+  };
+}
+
+describe("importing the poll's answer", () => {
+  it("gives the signed-in account and the poll's Graph token without asking Microsoft again", async () => {
+    const poll = await redeemed();
+    const before = fake.requestCount({ endpoint: "token" });
+    const watched = counting(network);
+    const imported = await importTokenResponse(watched, target, poll.response, userRead);
+    expect(watched.sent).toEqual([]);
+    expect(fake.requestCount({ endpoint: "token" })).toBe(before);
+    expect(imported.account).toMatchObject({ username: upn, tenantId, name: "Adele Vance" });
+    expect(imported.account.homeAccountId).toBe(`${fake.user(upn)?.id ?? "?"}.${tenantId}`);
+    expect(imported.token.token).toBe(poll.response.body["access_token"]);
+    expect(imported.changedCache).toContain(poll.refreshToken);
+  });
+
+  it("leaves a cache that refreshes: the next token comes from the poll's refresh token", async () => {
+    const poll = await redeemed();
+    const imported = await importTokenResponse(network, target, poll.response, userRead);
+    const refreshes = fake.requestCount({ grant: "refresh_token" });
+    const refreshed = await refreshDelegated(network, target, {
+      cache: imported.changedCache ?? "",
+      homeAccountId: imported.account.homeAccountId,
+      scopes: userRead,
+    });
+    expect(fake.requestCount({ grant: "refresh_token" })).toBe(refreshes + 1);
+    expect(refreshed.account.username).toBe(upn);
+    expect(refreshed.token.token).not.toBe(imported.token.token);
   });
 });
