@@ -144,8 +144,12 @@ export async function importRefreshToken(
 }
 
 /**
- * A network module that answers msal's first token request with `response`, an answer of the
- * token endpoint the operator received a moment ago, instead of sending it; anything else is sent.
+ * A network module that answers msal's first request with `response`, an answer of the token
+ * endpoint the operator received a moment ago, instead of sending it, if that request is to the
+ * token endpoint; anything else is sent (should msal ever ask something first, the import then
+ * sends the refresh token as importRefreshToken does). The access token's expiry msal computes
+ * from `expires_in` counts from the import, a few milliseconds after the poll: refreshes start
+ * `refreshBefore` ahead, so that never matters.
  */
 function answeringOnce(network: INetworkModule, response: TokenResponse): INetworkModule {
   let held: TokenResponse | undefined = response;
