@@ -18,7 +18,7 @@ import {
 } from "../fixtures/index.ts";
 import { createNamespace } from "./namespace.ts";
 import { startOperator, type InProcessOperator } from "./operator-fixture.ts";
-import { apply, decode, getJson, waitFor, waitForCondition, type Json } from "./wait.ts";
+import { apply, conditionOf, decode, getJson, waitFor, waitForCondition, type Json } from "./wait.ts";
 
 const kubeconfig = inject("kubeconfig");
 const controlPlane = inject("controlPlane");
@@ -211,6 +211,19 @@ describe("a ServicePrincipal with a certificate", () => {
     );
     await waitForCondition(kubeconfig, [namespace, "archive"], { type: "Ready", status: "True" });
     expect(fake.requests({ clientId }).at(-1)).toMatchObject({ credential: "certificate", status: 200 });
+  });
+
+  it("reports a certificateRef name no Secret can have as Broken ClientCredentialInvalid, naming the field", async () => {
+    // Admission takes any name up to 253 characters; the API server refuses a read of this one (400).
+    const clientId = newApp();
+    await apply(kubeconfig, namespace, servicePrincipal("odd-ref", { clientId, certificateRef: { name: "tls%cert" } }));
+    const broken = await waitForCondition(kubeconfig, [namespace, "odd-ref"], {
+      type: "Broken",
+      status: "True",
+      reason: "ClientCredentialInvalid",
+    });
+    expect(conditionOf(broken, "Broken")?.message).toContain('certificateRef.name "tls%cert" cannot name');
+    expect(fake.requests({ clientId })).toHaveLength(0);
   });
 });
 
