@@ -53,3 +53,16 @@ export function ownedNames(credential: {
     managerRole: `${name}-manager`,
   };
 }
+
+/** A Kubernetes object name (a DNS subdomain, RFC 1123): what a Secret or ServiceAccount may be called. */
+const OBJECT_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/**
+ * Why `field` cannot name an object, or undefined when it can. Admission takes any name up to 253
+ * characters (docs/design/api.md); the API server refuses some others in a read's path (400), which
+ * would otherwise be retried forever.
+ */
+export function unnameable(field: string, name: string): string | undefined {
+  if (OBJECT_NAME.test(name)) return undefined;
+  return `${field} ${JSON.stringify(name)} cannot name a Kubernetes object: use lower-case letters, digits, '-' and '.', starting and ending with a letter or digit, at most 253 characters`;
+}

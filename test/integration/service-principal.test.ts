@@ -225,6 +225,28 @@ describe("a ServicePrincipal with a certificate", () => {
     expect(conditionOf(broken, "Broken")?.message).toContain('certificateRef.name "tls%cert" cannot name');
     expect(fake.requests({ clientId })).toHaveLength(0);
   });
+
+  it("refuses a tokenSecret name no Secret can have: Broken NotPermitted naming the field, no token asked for", async () => {
+    const clientId = newApp({ certificates: [] });
+    await apply(
+      kubeconfig,
+      namespace,
+      servicePrincipal(
+        "odd-token",
+        { clientId, certificateRef: { name: "archive-cert" } },
+        {
+          tokenSecret: { name: "token%secret" },
+        },
+      ),
+    );
+    const broken = await waitForCondition(kubeconfig, [namespace, "odd-token"], {
+      type: "Broken",
+      status: "True",
+      reason: "NotPermitted",
+    });
+    expect(conditionOf(broken, "Broken")?.message).toContain('spec.tokenSecret.name "token%secret" cannot name');
+    expect(fake.requests({ clientId })).toHaveLength(0);
+  });
 });
 
 describe("a ServicePrincipal with workload identity", () => {

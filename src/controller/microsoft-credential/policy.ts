@@ -3,6 +3,7 @@
 // absent and for objects written before a rule existed: the credential is Broken NotPermitted,
 // gets no grants and makes no call, and nothing is deleted.
 import { isRefusedTeam } from "../../crds/index.ts";
+import { unnameable } from "../names.ts";
 import { authorityTenantOf, principalOf } from "./facts.ts";
 import type { Credential } from "./types.ts";
 
@@ -44,12 +45,22 @@ function delegatedRefusal(c: Credential, policy: CredentialPolicy): string | und
   return undefined;
 }
 
-/** Why the operator must not act on this credential as written, or undefined. Pure. */
-export function refusal(c: Credential, policy: CredentialPolicy): string | undefined {
+/** Why spec.tokenSecret.name cannot be the token Secret's name, or undefined. */
+function tokenSecretRefusal(c: Credential): string | undefined {
   const tokenSecret = c.spec.tokenSecret?.name;
-  if (tokenSecret?.endsWith("-state") === true) {
+  if (tokenSecret === undefined) return undefined;
+  const badName = unnameable("spec.tokenSecret.name", tokenSecret);
+  if (badName !== undefined) return `${badName} (${edit(c)}).`;
+  if (tokenSecret.endsWith("-state")) {
     return `spec.tokenSecret.name ${tokenSecret} ends in -state: those names belong to state Secrets, which hold refresh tokens and are never shared. Choose another name (${edit(c)}).`;
   }
+  return undefined;
+}
+
+/** Why the operator must not act on this credential as written, or undefined. Pure. */
+export function refusal(c: Credential, policy: CredentialPolicy): string | undefined {
+  const tokenSecret = tokenSecretRefusal(c);
+  if (tokenSecret !== undefined) return tokenSecret;
   const refusedTeams = (c.spec.teams ?? []).filter(isRefusedTeam);
   if (refusedTeams.length > 0) {
     return `The teams ${refusedTeams.join(", ")} are refused: system: groups other than system:serviceaccounts:<namespace> reach far beyond a team (system:authenticated is everyone). Remove them (${edit(c)}).`;

@@ -2,6 +2,7 @@ import { X509Certificate } from "node:crypto";
 import type { CoreV1Api, V1Secret, V1ServiceAccount } from "@kubernetes/client-node";
 import { isNotFound } from "../../kube/errors.ts";
 import type { AppCredential } from "../../microsoft/app-tokens.ts";
+import { unnameable } from "../names.ts";
 import type { AppFacts } from "./facts.ts";
 
 /** The client credential of a ServicePrincipal, read from Kubernetes, or why it cannot be. */
@@ -154,26 +155,21 @@ async function readServiceAccount(
   }
 }
 
-/** A Kubernetes object name (a DNS subdomain, RFC 1123): what Secrets and ServiceAccounts may be called. */
-const OBJECT_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-
 /**
- * The name a servicePrincipal field gives, when no object can have it: nothing is read (the API
- * server refuses some such names with 400, which would be retried forever), the field is named.
+ * A servicePrincipal name no object can have: nothing is read (the API server refuses some such
+ * names with 400, which would be retried forever), the field is named.
  */
-function unnameable(sp: AppFacts["material"]): Material | undefined {
+function unnameableRef(sp: AppFacts["material"]): Material | undefined {
   const named: [string, string | undefined][] = [
     ["clientSecretRef.name", sp.clientSecretRef?.name],
     ["certificateRef.name", sp.certificateRef?.name],
     ["workloadIdentity.serviceAccountName", sp.workloadIdentity?.serviceAccountName],
   ];
-  const [field, name] = named.find(([, n]) => n !== undefined && !OBJECT_NAME.test(n)) ?? [];
-  if (field === undefined || name === undefined) return undefined;
-  return {
-    kind: "invalid",
-    message: `spec.servicePrincipal.${field} ${JSON.stringify(name)} cannot name a Kubernetes object: use lower-case letters, digits, '-' and '.', starting and ending with a letter or digit, at most 253 characters`,
-    version: `unnameable:${field}:${name}`,
-  };
+  for (const [field, name] of named) {
+    const why = name === undefined ? undefined : unnameable(`spec.servicePrincipal.${field}`, name);
+    if (why !== undefined) return { kind: "invalid", message: why, version: `unnameable:${field}:${name ?? ""}` };
+  }
+  return undefined;
 }
 
 /** Reads what the credential's servicePrincipal points at. Transport errors are thrown (transient). */
@@ -183,7 +179,7 @@ export async function loadMaterial(
   ns: string,
   sp: AppFacts["material"],
 ): Promise<Material> {
-  const refused = unnameable(sp);
+  const refused = unnameableRef(sp);
   if (refused !== undefined) return refused;
   if (sp.clientSecretRef) return clientSecret(read, ns, sp.clientSecretRef);
   if (sp.certificateRef) return certificate(read, ns, sp.certificateRef.name);
