@@ -1,6 +1,7 @@
 // What the operator refuses to do for a credential, whoever wrote it (docs/security.md). The
 // admission policies refuse the same at `kubectl apply`; these checks hold where the policies are
-// absent and for objects written before a rule existed: the credential is Broken NotPermitted,
+// absent and for objects written before a rule existed (and refuse a tokenSecret name no Secret can
+// have, which admission still takes: docs/design/api.md): the credential is Broken NotPermitted,
 // gets no grants and makes no call, and nothing is deleted.
 import { isRefusedTeam } from "../../crds/index.ts";
 import { unnameable } from "../names.ts";
