@@ -167,7 +167,8 @@ function unnameableRef(sp: AppFacts["material"]): Material | undefined {
   ];
   for (const [field, name] of named) {
     const why = name === undefined ? undefined : unnameable(`spec.servicePrincipal.${field}`, name);
-    if (why !== undefined) return { kind: "invalid", message: why, version: `unnameable:${field}:${name ?? ""}` };
+    // The version names no value: an edit of the spec changes the generation, which the Broken mark holds too.
+    if (why !== undefined) return { kind: "invalid", message: why, version: `unnameable:${field}` };
   }
   return undefined;
 }
