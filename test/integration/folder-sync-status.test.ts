@@ -147,6 +147,13 @@ describe("a pass that waits", () => {
     await waitForFs("no-claim", { type: "Broken", status: "False", reason: "Healthy" });
   }, 120_000);
 
+  it("for a claim name no claim can have: Broken VolumeNotFound naming the field, no Job", async () => {
+    await folderSync("odd-claim", spec({ target: { claimName: "data%claim" } }));
+    const fs = await waitForFs("odd-claim", { type: "Broken", status: "True", reason: "VolumeNotFound" });
+    expect(conditionOf(fs, "Broken")?.message).toContain('spec.target.claimName "data%claim" cannot name');
+    expect(await jobsOf("odd-claim")).toEqual([]);
+  });
+
   it("never overwrites an object of its name that it does not own: SyncFailed names it, no Job", async () => {
     await kubectlOk(kubeconfig, ["create", "serviceaccount", "taken-foldersync", "-n", namespace]);
     await folderSync("taken", spec());

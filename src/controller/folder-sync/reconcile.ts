@@ -13,6 +13,7 @@ import type { CloudEndpoints } from "../../microsoft/clouds.ts";
 import { parseSyncReport, REPORT_KEY } from "../../sync/report.ts";
 import type { RawAccessList } from "../access-lists.ts";
 import type { RawCredential } from "../microsoft-credential/index.ts";
+import { unnameable } from "../names.ts";
 import { DONE, type Outcome } from "../queue.ts";
 import { buildJob, ownedName, type JobSource } from "./job.ts";
 import { ensureOwned } from "./owned.ts";
@@ -154,6 +155,9 @@ export class FolderSyncReconciler {
   async #prepare(s: Snapshot): Promise<Snapshot["blocked"]> {
     const { fs } = s;
     const claim = fs.spec.target.claimName;
+    // A name no claim can have: the API server would refuse the read (400) on every pass.
+    const why = unnameable("spec.target.claimName", claim);
+    if (why !== undefined) return { kind: "volume", message: `${why}: fix it (a new FolderSync).` };
     try {
       await this.#deps.core.readNamespacedPersistentVolumeClaim({ name: claim, namespace: fs.namespace });
     } catch (error) {
