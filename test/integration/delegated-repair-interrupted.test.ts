@@ -77,47 +77,34 @@ describe("repairing a delegated credential", () => {
   });
 
   it("keeps a completed sign-in while the API server refuses to store its refresh token: not Ready meanwhile, then Ready without a second sign-in", async () => {
-    // An admission policy refuses this credential's state Secret once it would hold msal's cache
-    // (the refresh token), as a full etcd or a strict policy would.
-    const policy = `refuse-cache-${namespace}`;
-    // Device codes asked for once the sign-in started: none more may follow.
-    let codes: number | undefined;
-    await kubectlOk(kubeconfig, ["apply", "-f", "-"], { input: JSON.stringify(refuseCache(policy, "refused-state")) });
-    try {
-      await waitFor("the policy to refuse the cache's write", async () => {
-        const probe = {
-          apiVersion: "v1",
-          kind: "Secret",
-          metadata: { name: "refused-state" },
-          data: { "msal-cache": "e30=" },
-        };
-        const run = await kubectl(kubeconfig, ["create", "-n", namespace, "--dry-run=server", "-f", "-"], {
-          input: JSON.stringify(probe),
-        });
-        return run.code !== 0 && run.stderr.includes("ValidatingAdmissionPolicy") ? true : undefined;
-      });
-      await apply(
-        kubeconfig,
-        namespace,
-        credential("refused", { tenantType: "WorkOrSchool", tenantId: TENANT, scopes: ["Calendar"] }),
-      );
-      const imports = fake.requestCount({ grant: "refresh_token" });
-      await signIn("refused", ADELE);
-      codes = fake.requestCount({ endpoint: "devicecode" });
+    const imports = fake.requestCount({ grant: "refresh_token" });
+    const codes = await whileCacheRefused("refused", async () => {
       // The refresh token is imported again on each retry (held in memory), never asked of the person.
       await waitFor("the import retried", () =>
         Promise.resolve(fake.requestCount({ grant: "refresh_token" }) >= imports + 2 ? true : undefined),
       );
       const refused = await getJson(kubeconfig, ["mscred", "refused", "-n", namespace]);
       expect(conditionOf(refused, "Ready")?.status).not.toBe("True");
-    } finally {
-      await kubectlOk(kubeconfig, ["delete", "validatingadmissionpolicybinding,validatingadmissionpolicy", policy]);
-    }
-    const ready = await waitForCondition(kubeconfig, [namespace, "refused"], { type: "Ready", status: "True" }, 60_000);
-    expect((ready["status"] as Json)["account"]).toMatchObject({ username: ADELE });
-    expect(fake.requestCount({ endpoint: "devicecode" })).toBe(codes);
-    const state = await getJson(kubeconfig, ["secret", "refused-state", "-n", namespace]);
-    expect(Object.keys((state?.["data"] as Json | undefined) ?? {})).toEqual(["msal-cache"]);
+    });
+    await expectReadyWithoutSecondCode("refused", codes);
+  });
+
+  it("keeps a completed sign-in when the retried import then meets an outage: RefreshFailing, never Broken, then Ready without a second sign-in", async () => {
+    const codes = await whileCacheRefused("stormy", async () => {
+      // The cache's write was refused; the retry's import (a refresh-token request) now fails too.
+      fake.injectFailure({ match: { grant: "refresh_token" }, count: 1000, error: "ServiceUnavailable" });
+      try {
+        const failing = await waitForCondition(kubeconfig, [namespace, "stormy"], {
+          type: "Ready",
+          status: "False",
+          reason: "RefreshFailing",
+        });
+        expect(conditionOf(failing, "Broken")?.status).not.toBe("True");
+      } finally {
+        fake.clearFailures();
+      }
+    });
+    await expectReadyWithoutSecondCode("stormy", codes);
   });
 
   it("cancels a sign-in when its credential is deleted", async () => {
@@ -269,4 +256,48 @@ function refuseCache(name: string, secret: string): Json {
     },
   };
   return { apiVersion: "v1", kind: "List", items: [policy, binding] };
+}
+
+/**
+ * Applies a WorkOrSchool credential `name` whose state Secret an admission policy refuses once it
+ * would hold msal's cache (the refresh token), as a full etcd or a strict policy would; signs it
+ * in; runs `meanwhile`; removes the policy. Returns the device codes asked for by then.
+ */
+async function whileCacheRefused(name: string, meanwhile: () => Promise<void>): Promise<number> {
+  const policy = `refuse-cache-${name}-${namespace}`;
+  await kubectlOk(kubeconfig, ["apply", "-f", "-"], { input: JSON.stringify(refuseCache(policy, `${name}-state`)) });
+  try {
+    await waitFor("the policy to refuse the cache's write", async () => {
+      const probe = {
+        apiVersion: "v1",
+        kind: "Secret",
+        metadata: { name: `${name}-state` },
+        data: { "msal-cache": "e30=" },
+      };
+      const run = await kubectl(kubeconfig, ["create", "-n", namespace, "--dry-run=server", "-f", "-"], {
+        input: JSON.stringify(probe),
+      });
+      return run.code !== 0 && run.stderr.includes("ValidatingAdmissionPolicy") ? true : undefined;
+    });
+    await apply(
+      kubeconfig,
+      namespace,
+      credential(name, { tenantType: "WorkOrSchool", tenantId: TENANT, scopes: ["Calendar"] }),
+    );
+    await signIn(name, ADELE);
+    const codes = fake.requestCount({ endpoint: "devicecode" });
+    await meanwhile();
+    return codes;
+  } finally {
+    await kubectlOk(kubeconfig, ["delete", "validatingadmissionpolicybinding,validatingadmissionpolicy", policy]);
+  }
+}
+
+/** Ready as the account that signed in, no device code asked for since `codes`, msal's cache kept. */
+async function expectReadyWithoutSecondCode(name: string, codes: number): Promise<void> {
+  const ready = await waitForCondition(kubeconfig, [namespace, name], { type: "Ready", status: "True" }, 60_000);
+  expect((ready["status"] as Json)["account"]).toMatchObject({ username: ADELE });
+  expect(fake.requestCount({ endpoint: "devicecode" })).toBe(codes);
+  const state = await getJson(kubeconfig, ["secret", `${name}-state`, "-n", namespace]);
+  expect(Object.keys((state?.["data"] as Json | undefined) ?? {})).toEqual(["msal-cache"]);
 }
